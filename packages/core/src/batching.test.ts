@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { batchRanges, defaultBatchSize, forEachBatch } from './batching.js';
+import { AbortError } from './errors.js';
+
+describe('batching', () => {
+  it('covers the rows with ranges of at most the batch size', () => {
+    expect(batchRanges(7, 3)).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 7],
+    ]);
+    expect(() => batchRanges(4, 0)).toThrow(/positive integer/);
+  });
+
+  it('sizes default batches from the row size', () => {
+    expect(defaultBatchSize(224 * 224 * 3)).toBe(8);
+    expect(defaultBatchSize(10)).toBe(128);
+    expect(defaultBatchSize(1e9)).toBe(1);
+  });
+
+  it('reports progress and stops when aborted', async () => {
+    const seen: number[] = [];
+    await forEachBatch(5, 2, () => {}, { onProgress: (done) => seen.push(done) });
+    expect(seen).toEqual([2, 4, 5]);
+
+    const controller = new AbortController();
+    const work: number[] = [];
+    const run = forEachBatch(
+      6,
+      2,
+      (start) => {
+        work.push(start);
+        if (start === 2) controller.abort();
+      },
+      { signal: controller.signal },
+    );
+    await expect(run).rejects.toBeInstanceOf(AbortError);
+    expect(work).toEqual([0, 2]);
+  });
+});

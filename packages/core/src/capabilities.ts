@@ -1,0 +1,17 @@
+import { CapabilityError } from './errors.js';
+import type { Model, OutputName } from './model.js';
+import { GRADIENT_OUTPUTS } from './model.js';
+
+/** Fails before any work, naming every output that the model cannot give and what to do about it. */
+export function assertCapabilities(model: Model, required: readonly OutputName[], who = 'This method'): void {
+  const missing = required.filter((r) => !model.capabilities.has(r));
+  if (missing.length === 0) return;
+  const needsGradients = missing.some((m) => GRADIENT_OUTPUTS.includes(m));
+  const hint = needsGradients
+    ? ' The model cannot be differentiated as it is: use an adapter that provides gradients (for ONNX, @salience/onnx builds a gradient graph), or a forward-only method such as occlusion.'
+    : '';
+  throw new CapabilityError(
+    `${who} needs ${missing.join(', ')}, which this model does not provide (it provides: ${[...model.capabilities].join(', ') || 'nothing'}).${hint}`,
+    missing,
+  );
+}

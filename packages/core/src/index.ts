@@ -1,0 +1,59 @@
+/**
+ * @packageDocumentation
+ * The contracts of salience. A `Model` (an adapter over tfjs, ONNX Runtime or your own runtime)
+ * answers requests for named outputs; a `Method` declares which outputs it needs and turns them
+ * into an `Attribution`. Everything crossing between packages is plain `TensorData`.
+ */
+export type { TensorData } from './tensor.js';
+export {
+  tensor,
+  sizeOf,
+  zerosLike,
+  batchSizeOf,
+  rowSize,
+  row,
+  sliceRows,
+  gatherRows,
+  concatRows,
+  sameShape,
+  assertShape,
+} from './tensor.js';
+
+export type { Layout, ModelOutputs, OutputName, RowTarget, Objective, ModelRequest, LayerInfo, Model } from './model.js';
+export { GRADIENT_OUTPUTS } from './model.js';
+
+export type { ValuesLayout, CommonOptions, Attribution, Method, OptionsOf } from './method.js';
+
+export type { Target, ResolvedTargets } from './targets.js';
+export { resolveTargets, rowTargets, argmaxRows } from './targets.js';
+
+export { assertCapabilities } from './capabilities.js';
+export { checkInput } from './input.js';
+export { objectiveName, checkObjective, objectiveAndLogitGradient } from './objective.js';
+
+export type { BatchLoopOptions } from './batching.js';
+export { DEFAULT_BATCH_ELEMENTS, defaultBatchSize, checkBatchSize, batchRanges, forEachBatch } from './batching.js';
+
+export type { Rng } from './rng.js';
+export { createRng, portableLog } from './rng.js';
+
+export type { ChannelReduction } from './reduce.js';
+export { CHANNEL_REDUCTIONS, channelAxis, reduceChannels } from './reduce.js';
+
+export type { Normalization, NormalizeOptions } from './normalize.js';
+export { normalize, cumulativeThreshold } from './normalize.js';
+
+export type { SalienceErrorCode } from './errors.js';
+export {
+  SalienceError,
+  ShapeError,
+  OptionError,
+  TargetError,
+  UnknownLayerError,
+  CapabilityError,
+  GradientsUnavailableError,
+  UnsupportedOpError,
+  AbortError,
+  ModelError,
+  throwIfAborted,
+} from './errors.js';

@@ -1,0 +1,83 @@
+import type { TensorData } from './tensor.js';
+
+/**
+ * How a model lays out its input. Image layouts name the channel axis; `NC` is a feature vector;
+ * `tokens` is a [B, T] grid of token ids whose embeddings are [B, T, D].
+ */
+export type Layout = 'NCHW' | 'NHWC' | 'NC' | 'tokens';
+
+/**
+ * What a method can ask a model for. Plugins add outputs through declaration merging:
+ * `declare module '@salience/core' { interface ModelOutputs { myOutput: TensorData } }`.
+ */
+export interface ModelOutputs {
+  /** [B, classes], raw scores before any softmax. */
+  logits: TensorData;
+  /** d objective / d input, in the shape of the input. */
+  inputGradients: TensorData;
+  /** The output of `request.layer`, batch first, in the model's layout. */
+  layerActivations: TensorData;
+  /** d objective / d output of `request.layer`. */
+  layerGradients: TensorData;
+  /** Token embeddings [B, T, D] that the model looked up (or was given). */
+  embeddings: TensorData;
+  /** d objective / d token embeddings, [B, T, D]. */
+  embeddingGradients: TensorData;
+}
+
+export type OutputName = keyof ModelOutputs;
+
+/** Outputs that need the model to be differentiated. */
+export const GRADIENT_OUTPUTS: readonly OutputName[] = ['inputGradients', 'layerGradients', 'embeddingGradients'];
+
+/**
+ * The per-row target that a model call differentiates: one class for all rows, one class per row,
+ * or 'predicted' (each row's argmax). Several targets for one input are expanded into rows by the
+ * method (see `resolveTargets`), so a model never sees them.
+ */
+export type RowTarget = number | ArrayLike<number> | 'predicted';
+
+/**
+ * The scalar per row whose gradient is taken. Cross-entropy uses `labels` ([B, classes], soft or
+ * one-hot) when given, else the one-hot of the row target; its gradient points up the loss.
+ */
+export type Objective =
+  | 'logit'
+  | 'probability'
+  | 'log-probability'
+  | { readonly kind: 'cross-entropy'; readonly labels?: TensorData };
+
+export interface ModelRequest<K extends OutputName = OutputName> {
+  /** Batch on dimension 0, always. For `tokens` models: token ids as floats, [B, T]. */
+  readonly input: TensorData;
+  readonly outputs: readonly K[];
+  /** Required for gradient outputs. */
+  readonly target?: RowTarget;
+  readonly objective?: Objective;
+  /** Layer for `layerActivations` / `layerGradients`, a name from `model.layers()`. */
+  readonly layer?: string;
+  /** Run from these embeddings [B, T, D] instead of looking up `input` (token models). */
+  readonly embeddings?: TensorData;
+  readonly signal?: AbortSignal;
+}
+
+export interface LayerInfo {
+  readonly name: string;
+  /** The framework's kind of layer or op: 'Conv2D', 'Conv', 'Dense', 'Gather'... */
+  readonly kind: string;
+  /** Output shape with `null` for unknown dimensions (the batch, usually). */
+  readonly outputShape: readonly (number | null)[];
+  /** True when the layer's output is a spatial feature map that Grad-CAM can use. */
+  readonly spatial: boolean;
+}
+
+/** What an adapter exposes. Adapters own framework tensors; everything crossing here is plain data. */
+export interface Model {
+  readonly layout: Layout;
+  /** The input shape with `null` for the batch (and any other free dimension). */
+  readonly inputShape: readonly (number | null)[];
+  readonly capabilities: ReadonlySet<OutputName>;
+  layers(): readonly LayerInfo[];
+  run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>>;
+  dispose(): void;
+}
