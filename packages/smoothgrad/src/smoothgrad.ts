@@ -1,0 +1,176 @@
+import {
+  type Attribution,
+  type CommonOptions,
+  type Method,
+  type Model,
+  type Objective,
+  type TensorData,
+  type ValuesLayout,
+  assertCapabilities,
+  checkBatchSize,
+  checkInput,
+  defaultBatchSize,
+  forEachBatch,
+  gatherRows,
+  OptionError,
+  ShapeError,
+  resolveTargets,
+  rowSize,
+  sizeOf,
+} from '@salience/core';
+import { countingModel } from './counting-model.js';
+import { type Moments, createMoments } from './moments.js';
+import { noisyRows } from './noise.js';
+import { type SmoothGradOptions, type SmoothGradStatistic, SMOOTHGRAD_OPTION_KEYS, checkStatistic, planNoise } from './options.js';
+
+const IDS: Record<SmoothGradStatistic, string> = { mean: 'smoothgrad', 'mean-of-squares': 'smoothgrad-squared', variance: 'vargrad' };
+
+/**
+ * Wraps any method: runs it on noisy copies of the input and returns the mean, mean of squares
+ * or variance of its maps. The wrapper knows nothing of the inner method's options and passes
+ * them through; `defaults` are the wrapper's own options, which every call may override.
+ *
+ * All noisy rows of all examples and targets go through the inner method in chunks of at most
+ * `batchSize` rows, each with an explicit target per row (resolved once, on the clean input).
+ */
+export function smoothGrad<O extends object>(inner: Method<O>, defaults: SmoothGradOptions = {}): Method<O & SmoothGradOptions> {
+  const id = IDS[checkStatistic(defaults.statistic ?? 'mean')];
+  // Bad defaults fail here rather than at the first call; noise can only be checked against an input.
+  planNoise({ ...defaults, noise: undefined }, {}, []);
+  return {
+    id,
+    requires: inner.requires,
+    async attribute(model: Model, input: TensorData, options = {} as O & SmoothGradOptions & CommonOptions): Promise<Attribution> {
+      assertCapabilities(model, inner.requires, `'${id}' around '${inner.id}'`);
+      if (model.layout === 'tokens') {
+        throw new OptionError(
+          'Noise on token ids means nothing; wrap a method that differentiates the embeddings and add the noise there instead.',
+        );
+      }
+      checkInput(model, input);
+      const plan = planNoise(defaults, options, input.shape);
+      const { signal, onProgress } = options;
+      const size = rowSize(input);
+      const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(size));
+      const labels = checkLabels(options.objective, input.shape[0]);
+
+      const counted = countingModel(model);
+      const { examples, targets } = await resolveTargets(counted, input, options.target, signal);
+      const pairs = examples.length;
+      const totalRows = plan.samples * pairs;
+      const noise = noisyRows(input, plan);
+      const passThrough = innerOptions(options);
+      const rowShape = input.shape.slice(1);
+      const chunk = new Float32Array(Math.min(batchSize, totalRows) * size);
+
+      let moments: Moments | undefined;
+      let mapShape: readonly number[] = [];
+      let layout: ValuesLayout = model.layout as ValuesLayout;
+      let innerMeta: Readonly<Record<string, unknown>> = {};
+
+      await forEachBatch(
+        totalRows,
+        batchSize,
+        async (start, end) => {
+          const rows = end - start;
+          const rowTargets = new Int32Array(rows);
+          const rowExamples = new Int32Array(rows);
+          for (let i = 0; i < rows; i++) {
+            const sample = Math.floor((start + i) / pairs);
+            const pair = (start + i) % pairs;
+            rowTargets[i] = targets[pair];
+            rowExamples[i] = examples[pair];
+            noise.write(sample, examples[pair], chunk.subarray(i * size, (i + 1) * size));
+          }
+          const result = await inner.attribute(counted, { data: chunk.subarray(0, rows * size), shape: [rows, ...rowShape] }, {
+            ...passThrough,
+            target: rowTargets,
+            objective: labels ? { kind: 'cross-entropy', labels: gatherRows(labels, rowExamples) } : options.objective,
+            batchSize,
+            signal,
+          } as O & CommonOptions);
+          checkInnerResult(inner.id, result, rowTargets);
+          if (!moments) {
+            mapShape = result.values.shape.slice(1);
+            layout = result.layout;
+            innerMeta = result.meta;
+            moments = createMoments(plan.statistic, pairs, sizeOf(mapShape));
+          } else if (result.values.shape.slice(1).join() !== mapShape.join()) {
+            throw new ShapeError(
+              `'${inner.id}' returned maps of shape [${result.values.shape.slice(1)}] after maps of shape [${mapShape}]; SmoothGrad needs one shape.`,
+            );
+          }
+          const mapSize = sizeOf(mapShape);
+          for (let i = 0; i < rows; i++) {
+            moments.add((start + i) % pairs, result.values.data.subarray(i * mapSize, (i + 1) * mapSize));
+          }
+        },
+        { signal, onProgress },
+      );
+
+      const stdev = plan.stdev;
+      return {
+        method: id,
+        values: { data: moments!.finish(plan.samples), shape: [pairs, ...mapShape] },
+        layout,
+        examples,
+        targets,
+        meta: {
+          inner: { id: inner.id, meta: innerMeta },
+          statistic: plan.statistic,
+          samples: plan.samples,
+          noise: plan.noise ? 'given' : 'seeded',
+          stdev: stdev === undefined ? null : typeof stdev === 'number' ? stdev : Array.from(noise.stdevs!),
+          relativeStdev: stdev !== undefined && typeof stdev === 'object' ? stdev.relative : null,
+          clamp: plan.clamp ?? null,
+          seed: plan.noise ? null : plan.seed,
+          batchSize,
+          modelCalls: counted.calls,
+        },
+      };
+    },
+  };
+}
+
+/** SmoothGrad-squared (Captum's smoothgrad_sq): the mean of the squared maps. */
+export function smoothGradSquared<O extends object>(inner: Method<O>, defaults: SmoothGradOptions = {}): Method<O & SmoothGradOptions> {
+  return smoothGrad(inner, { ...defaults, statistic: 'mean-of-squares' });
+}
+
+/** VarGrad: the population variance of the maps over the noise. */
+export function varGrad<O extends object>(inner: Method<O>, defaults: SmoothGradOptions = {}): Method<O & SmoothGradOptions> {
+  return smoothGrad(inner, { ...defaults, statistic: 'variance' });
+}
+
+/** Everything but the wrapper's own options and what it sets per chunk. */
+function innerOptions(options: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...options };
+  for (const key of SMOOTHGRAD_OPTION_KEYS) delete out[key];
+  // Progress is reported by the wrapper, in noisy rows; the inner method's is per chunk.
+  delete out.onProgress;
+  return out;
+}
+
+/** Cross-entropy labels are per example; each noisy row takes the labels of its example. */
+function checkLabels(objective: Objective | undefined, examples: number): TensorData | undefined {
+  if (typeof objective !== 'object' || objective === null || objective.kind !== 'cross-entropy' || !objective.labels) return undefined;
+  const labels = objective.labels;
+  if (labels.shape.length !== 2 || labels.shape[0] !== examples) {
+    throw new ShapeError(`Cross-entropy labels have shape [${labels.shape}]; expected [${examples}, classes], one row per example.`);
+  }
+  return labels;
+}
+
+function checkInnerResult(innerId: string, result: Attribution, rowTargets: Int32Array): void {
+  const rows = rowTargets.length;
+  const oneMapPerRow =
+    result.values.shape[0] === rows &&
+    result.examples.length === rows &&
+    result.examples.every((e: number, i: number) => e === i) &&
+    result.targets.every((t: number, i: number) => t === rowTargets[i]);
+  if (!oneMapPerRow) {
+    throw new ShapeError(
+      `'${innerId}' returned ${result.values.shape[0]} maps for ${rows} noisy rows with one target each; SmoothGrad needs one map per row, in order.`,
+    );
+  }
+}
