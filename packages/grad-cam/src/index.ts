@@ -1,0 +1,19 @@
+/**
+ * @packageDocumentation
+ * Grad-CAM and Grad-CAM++ for salience: class activation maps at a named (or automatically found)
+ * convolutional layer, at the layer's resolution or upsampled to the input with PyTorch's
+ * interpolation, as `[maps, h, w]` ('NHW').
+ */
+export type { GradCamOptions, MapNormalization, Resolution } from './grad-cam.js';
+export { gradCam, gradCamPlusPlus, gradCamMethod, MAP_NORMALIZATIONS, RESOLUTIONS } from './grad-cam.js';
+
+export type { ChannelWeighting, FeatureMapGeometry } from './class-activation-map.js';
+export { classActivationMaps, featureMapGeometry, GRAD_CAM_PLUS_PLUS_EPSILON } from './class-activation-map.js';
+
+export type { ChosenLayer } from './layer-choice.js';
+export { chooseLayer } from './layer-choice.js';
+
+export type { MapResizer, Upsample } from './resize.js';
+export { mapResizer, UPSAMPLE_MODES } from './resize.js';
+
+export { minMaxInPlace, MIN_MAX_EPSILON } from './min-max.js';
