@@ -15,7 +15,9 @@ const sum = (a: Float64Array) => a.reduce((s, v) => s + v, 0);
 
 function expectAll(actual: Float64Array, expected: number[]): void {
   expect(actual.length).toBe(expected.length);
-  expected.forEach((e, i) => expect(actual[i]).toBeCloseTo(e, 14));
+  expected.forEach((e, i) => {
+    expect(actual[i]).toBeCloseTo(e, 14);
+  });
 }
 
 describe('quadratureRule', () => {
@@ -65,8 +67,10 @@ describe('refineRound', () => {
     const first = firstRound(q, n, captum);
     const next = refineRound(q, n, captum);
     const pairs: Array<[number, number]> = [];
-    if (next.reused > 0) first.alphas.forEach((a, i) => pairs.push([a, first.coefficients[i] * next.scale]));
-    next.alphas.forEach((a, i) => pairs.push([a, next.coefficients[i] * next.scale]));
+    const kept = next.reused > 0 ? [first] : [];
+    for (const round of [...kept, next]) {
+      for (let i = 0; i < round.alphas.length; i++) pairs.push([round.alphas[i], round.coefficients[i] * next.scale]);
+    }
     pairs.sort((x, y) => x[0] - y[0]);
     return { steps: next.steps, reused: next.reused, alphas: pairs.map((p) => p[0]), weights: pairs.map((p) => p[1]) };
   }
