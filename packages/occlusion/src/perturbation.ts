@@ -114,13 +114,17 @@ export async function attributeByPerturbation(request: PerturbationRequest): Pro
   const sums = new Float64Array(pairs * size);
   const offsets = new Int32Array(regions.maxRuns);
   const lengths = new Int32Array(regions.maxRuns);
+  // One buffer for every batch: allocating (and zeroing) a fresh one per batch costs more than
+  // filling it. Each copy is rewritten in full, so a model that edits its input in place is harmless;
+  // a model must not keep the array after its run resolves.
+  const buffer = new Float32Array(Math.min(batchSize, total) * size);
 
   await forEachBatch(
     total,
     batchSize,
     async (start, end) => {
       const rows = end - start;
-      const copies = new Float32Array(rows * size);
+      const copies = buffer.subarray(0, rows * size);
       let scored = 0;
       for (let r = 0; r < rows; r++) {
         const e = Math.floor((start + r) / regionCount);
