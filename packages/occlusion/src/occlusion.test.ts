@@ -14,6 +14,7 @@ import {
   objectiveAndLogitGradient,
   tensor,
 } from '@salience/core';
+import { createForwardOnlyModel, createImageModel } from '@salience/testing';
 import { describe, expect, it } from 'vitest';
 import { occlusion } from './occlusion.js';
 import { windowGrid, type WindowSize } from './window.js';
@@ -425,5 +426,52 @@ describe('abort, progress and capabilities', () => {
     expect(occlusion.requires).toEqual(['logits']);
     const blind: Model = { ...LinearModel.seeded('NCHW', dims, 2), capabilities: new Set<OutputName>(['inputGradients']) } as never;
     await expect(occlusion.attribute(blind, input)).rejects.toThrow(CapabilityError);
+  });
+});
+
+describe('on the shared analytic fakes', () => {
+  it('works with a forward-only model, which no gradient method can explain', async () => {
+    const model = createForwardOnlyModel({ features: 7, classes: 3, seed: 4 });
+    expect([...model.capabilities]).toEqual(['logits']);
+    const input = seededInput([2, 7], 11);
+    const result = await occlusion.attribute(model, input, { window: 3, stride: 2, target: { classes: [0, 2] }, batchSize: 4 });
+    const zero = new Float32Array(7);
+    const want = await referenceOcclusion(model, input, [[0, 2], [0, 2]], 3, 2, () => zero);
+    want.forEach((m, i) => {
+      expectClose(rows(result.values, i), m);
+    });
+    expect(model.largestBatch).toBeLessThanOrEqual(4);
+    expect(model.requests.every((r) => r.outputs.length === 1 && r.outputs[0] === 'logits')).toBe(true);
+  });
+
+  it.each(['NCHW', 'NHWC'] as const)('matches the reference on the non-linear image fake (%s), per channel and across channels', async (layout) => {
+    const model = createImageModel({ layout, channels: 3, height: 9, width: 8, classes: 4, seed: 2 });
+    const dims = layout === 'NCHW' ? [3, 9, 8] : [9, 8, 3];
+    const input = seededInput([2, ...dims], 12);
+    const zero = new Float32Array(216);
+    const perChannel = layout === 'NCHW' ? [1, 4, 3] : [4, 3, 1];
+    const perChannelStride = layout === 'NCHW' ? [1, 2, 2] : [2, 2, 1];
+    for (const [window, stride] of [
+      [4, 3],
+      [perChannel, perChannelStride],
+    ] as const) {
+      model.resetCounts();
+      const got = await occlusion.attribute(model, input, { window, stride, target: { topK: 2 }, batchSize: 16 });
+      const positions = (got.meta.positions as number[]).reduce((a, b) => a * b, 1);
+      expect(model.rowsSeen).toBe(2 + 2 * positions);
+      const targets = [Array.from(got.targets.subarray(0, 2)), Array.from(got.targets.subarray(2, 4))];
+      const want = await referenceOcclusion(model, input, targets, window, stride, () => zero);
+      want.forEach((m, i) => {
+        expectClose(rows(got.values, i), m);
+      });
+    }
+  });
+
+  it('releases the fake model on failure and abort', async () => {
+    const controller = new AbortController();
+    const model = createImageModel({ onRun: () => controller.abort() });
+    const input = seededInput([1, ...(model.inputShape.slice(1) as number[])], 1);
+    await expect(occlusion.attribute(model, input, { window: 2, signal: controller.signal })).rejects.toThrow(AbortError);
+    expect(model.liveAllocations).toBe(0);
   });
 });
