@@ -1,0 +1,83 @@
+import type { KernelBackend, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TfNamespace } from './tf-types.js';
+
+/**
+ * Kernels that only backpropagation runs. Some backends lack a few of them (wasm has no
+ * DepthwiseConv2dNativeBackpropInput, Conv2DBackpropFilter or UnsortedSegmentSum), which would
+ * make depthwise convolutions and embedding lookups impossible to differentiate there.
+ */
+export const BACKWARD_KERNELS: readonly string[] = [
+  'AvgPool3DGrad',
+  'AvgPoolGrad',
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'Conv3DBackpropFilterV2',
+  'Conv3DBackpropInputV2',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'Dilation2DBackpropFilter',
+  'Dilation2DBackpropInput',
+  'EluGrad',
+  'LRNGrad',
+  'MaxPool3DGrad',
+  'MaxPoolGrad',
+  'ResizeBilinearGrad',
+  'ResizeNearestNeighborGrad',
+  'UnsortedSegmentSum',
+];
+
+type FallbackTf = Pick<TfNamespace, 'getBackend' | 'getKernel' | 'registerKernel' | 'findBackend'>;
+
+/** Kernels of `BACKWARD_KERNELS` that the active backend lacks and the cpu backend has. */
+export function missingBackwardKernels(tf: FallbackTf): string[] {
+  const backend = tf.getBackend();
+  if (!backend || backend === 'cpu') return [];
+  return BACKWARD_KERNELS.filter((name) => !tf.getKernel(name, backend) && tf.getKernel(name, 'cpu'));
+}
+
+/**
+ * Registers, for the active backend, every missing backward kernel as a bridge to the cpu
+ * backend's implementation: the inputs are read, the cpu kernel runs on cpu copies, and the
+ * result is written back to the active backend. Slower than a native kernel, but only
+ * backward passes through these ops pay for it. Returns the kernels it registered.
+ */
+export function borrowCpuBackwardKernels(tf: FallbackTf): string[] {
+  const backendName = tf.getBackend();
+  const missing = missingBackwardKernels(tf);
+  for (const kernelName of missing) {
+    const cpuKernel = tf.getKernel(kernelName, 'cpu')!;
+    tf.registerKernel({ kernelName, backendName, kernelFunc: bridgeToCpu(tf, kernelName, cpuKernel.kernelFunc) });
+  }
+  return missing;
+}
+
+function bridgeToCpu(tf: FallbackTf, kernelName: string, cpuKernel: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const active = backend as KernelBackend;
+    const cpu = tf.findBackend('cpu');
+    if (!cpu) {
+      throw new Error(
+        `Kernel '${kernelName}' runs on the cpu backend for this backend, but no cpu backend is registered: add \`import '@tensorflow/tfjs-backend-cpu'\`.`,
+      );
+    }
+    const onCpu: object[] = [];
+    try {
+      const cpuInputs: NamedTensorInfoMap = {};
+      for (const [name, info] of Object.entries(inputs)) {
+        if (!info) continue;
+        const dataId = cpu.write(active.readSync(info.dataId), info.shape, info.dtype);
+        onCpu.push(dataId);
+        cpuInputs[name] = { dataId, shape: info.shape, dtype: info.dtype };
+      }
+      const result = cpuKernel({ inputs: cpuInputs, backend: cpu, attrs });
+      const outputs = Array.isArray(result) ? result : [result];
+      const back: TensorInfo[] = outputs.map((out) => {
+        onCpu.push(out.dataId);
+        return { dataId: active.write(cpu.readSync(out.dataId), out.shape, out.dtype), shape: out.shape, dtype: out.dtype };
+      });
+      return Array.isArray(result) ? back : back[0];
+    } finally {
+      for (const dataId of onCpu) cpu.disposeData(dataId);
+    }
+  };
+}

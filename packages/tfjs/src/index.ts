@@ -1,0 +1,13 @@
+/**
+ * @packageDocumentation
+ * The TensorFlow.js adapter of salience: wraps a `tf.LayersModel`, a `tf.GraphModel` or a function
+ * as a salience `Model` that gives logits, input gradients, any layer's activations and gradients,
+ * and token embeddings with their gradients, on whatever backend you chose.
+ */
+export type { TfjsModel } from './tfjs-model.js';
+export { fromTfjs } from './tfjs-model.js';
+export type { TfjsModelOptions } from './options.js';
+export type { EmbeddingFunctions } from './function-source.js';
+export type { TfNamespace, TfjsSource, TfjsLayersModel, TfjsGraphModel, TfjsFunction, TfjsLayer } from './tf-types.js';
+export { BACKWARD_KERNELS, borrowCpuBackwardKernels, missingBackwardKernels } from './cpu-kernel-fallback.js';
+export { gradientsRegistered } from './gradient-registry.js';

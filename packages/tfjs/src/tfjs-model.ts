@@ -1,0 +1,353 @@
+import type { LayerInfo, Layout, Model, ModelOutputs, ModelRequest, Objective, OutputName, TensorData } from '@salience/core';
+import {
+  GRADIENT_OUTPUTS,
+  GradientsUnavailableError,
+  OptionError,
+  ShapeError,
+  TargetError,
+  assertCapabilities,
+  checkInput,
+  checkObjective,
+  rowTargets,
+  throwIfAborted,
+} from '@salience/core';
+import { releaseAbandonedTape } from './abandoned-tape.js';
+import { borrowCpuBackwardKernels } from './cpu-kernel-fallback.js';
+import { functionSource } from './function-source.js';
+import { gradientTap } from './gradient-tap.js';
+import { gradientsRegistered, noGradientsError } from './gradient-registry.js';
+import { graphModelSource } from './graph-source.js';
+import { layersModelSource } from './layers-source.js';
+import { resolveLayout } from './layout.js';
+import { explainFailure } from './model-failure.js';
+import { objectiveSum } from './objective-tensor.js';
+import type { TfjsModelOptions } from './options.js';
+import type { ForwardHooks, Source } from './source.js';
+import { readTensor, tensorFrom } from './tensor-data.js';
+import type { Tensor, TfjsSource, TfNamespace } from './tf-types.js';
+import { isGraphModel, isLayersModel } from './tf-types.js';
+
+/** A tfjs model seen as a salience `Model`. */
+export interface TfjsModel extends Model {
+  /** What was wrapped. */
+  readonly source: 'layers-model' | 'graph-model' | 'function';
+  /** The dtype inputs are fed in ('int32' for token ids). */
+  readonly inputDtype: 'float32' | 'int32';
+  /** The layer, node or function whose output is the token embeddings, when there is one. */
+  readonly embeddingLayer: string | undefined;
+}
+
+interface Plan {
+  readonly outputs: readonly OutputName[];
+  readonly wanted: ReadonlySet<OutputName>;
+  readonly input: TensorData;
+  readonly gradients: boolean;
+  readonly layer: string | undefined;
+  readonly embeddings: TensorData | undefined;
+  readonly targets: Int32Array | 'predicted' | undefined;
+  readonly objective: Objective;
+}
+
+const KNOWN_OUTPUTS: readonly OutputName[] = [
+  'logits',
+  'inputGradients',
+  'layerActivations',
+  'layerGradients',
+  'embeddings',
+  'embeddingGradients',
+];
+
+function resolveInputShape(option: readonly (number | null)[] | undefined, declared: readonly (number | null)[] | undefined, kind: string) {
+  const show = (shape: readonly (number | null)[]) => `[${shape.map(String).join(', ')}]`;
+  if (option === undefined) {
+    if (declared === undefined) {
+      throw new OptionError(`Pass inputShape for a ${kind === 'function' ? 'function model' : 'model that does not declare it'}, with null for the batch: e.g. inputShape: [null, 28, 28, 1].`);
+    }
+    return [...declared];
+  }
+  if (!Array.isArray(option) || option.some((d) => d !== null && !(Number.isInteger(d) && d > 0))) {
+    throw new OptionError(`inputShape must be an array of positive integers or null; got ${JSON.stringify(option)}.`);
+  }
+  if (declared && (declared.length !== option.length || declared.some((d, i) => d !== null && option[i] !== null && d !== option[i]))) {
+    throw new OptionError(`inputShape ${show(option)} does not fit the model's declared input ${show(declared)}.`);
+  }
+  return [...option];
+}
+
+function adaptSource(tf: TfNamespace, source: TfjsSource, options: TfjsModelOptions): Source {
+  const fromFunctions = options.embed !== undefined || options.fromEmbeddings !== undefined;
+  if (isGraphModel(source) || isLayersModel(source)) {
+    if (fromFunctions) throw new OptionError('embed and fromEmbeddings are for function models; for a model, name its embedding with embeddingLayer.');
+    return isGraphModel(source) ? graphModelSource(tf, source, options.embeddingLayer) : layersModelSource(source, options.embeddingLayer);
+  }
+  if (typeof source === 'function') {
+    if (options.embeddingLayer !== undefined) throw new OptionError('A function model has no layers; give embed and fromEmbeddings instead of embeddingLayer.');
+    return functionSource(source, options);
+  }
+  throw new OptionError('fromTfjs takes a tf.LayersModel, a tf.GraphModel or a function (x: tf.Tensor) => tf.Tensor.');
+}
+
+class TfjsAdapter implements TfjsModel {
+  readonly layout: Layout;
+  readonly inputShape: readonly (number | null)[];
+  readonly capabilities: ReadonlySet<OutputName>;
+  readonly source: TfjsModel['source'];
+  readonly inputDtype: 'float32' | 'int32';
+  readonly embeddingLayer: string | undefined;
+  private readonly noGradients: GradientsUnavailableError | undefined;
+  private readonly cpuKernelFallback: boolean;
+  private disposed = false;
+
+  constructor(
+    private readonly tf: TfNamespace,
+    private readonly adapted: Source,
+    options: TfjsModelOptions,
+  ) {
+    this.source = adapted.kind;
+    this.inputShape = resolveInputShape(options.inputShape, adapted.declaredInputShape, adapted.kind);
+    const dtypeHint = options.inputDtype ?? adapted.declaredInputDtype;
+    if (dtypeHint !== 'float32' && dtypeHint !== 'int32' && dtypeHint !== undefined) {
+      throw new OptionError(`inputDtype must be 'float32' or 'int32'; got ${JSON.stringify(dtypeHint)}.`);
+    }
+    this.layout = resolveLayout(options.layout, this.inputShape, adapted.embedding !== undefined, dtypeHint);
+    this.inputDtype = dtypeHint ?? (this.layout === 'tokens' ? 'int32' : 'float32');
+    this.embeddingLayer = adapted.embedding?.name;
+    this.cpuKernelFallback = options.cpuKernelFallback ?? true;
+
+    const notDifferentiable = adapted.notDifferentiable;
+    this.noGradients = !gradientsRegistered(tf)
+      ? noGradientsError()
+      : notDifferentiable
+        ? new GradientsUnavailableError(`${notDifferentiable} This model only gives 'logits'.`)
+        : undefined;
+    const capabilities = new Set<OutputName>(['logits']);
+    if (!this.noGradients) {
+      if (this.layout !== 'tokens' && this.inputDtype === 'float32') capabilities.add('inputGradients');
+      if (adapted.supportsLayers) {
+        capabilities.add('layerActivations');
+        capabilities.add('layerGradients');
+      }
+      if (adapted.embedding) {
+        capabilities.add('embeddings');
+        capabilities.add('embeddingGradients');
+      }
+      if (this.cpuKernelFallback) borrowCpuBackwardKernels(tf);
+    }
+    this.capabilities = capabilities;
+  }
+
+  layers(): readonly LayerInfo[] {
+    return this.adapted.layers(this.inputShape, this.inputDtype);
+  }
+
+  dispose(): void {
+    // The tfjs model stays the caller's: they created it and may use it elsewhere.
+    this.disposed = true;
+  }
+
+  async run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
+    const plan = this.plan(request);
+    throwIfAborted(request.signal);
+    const owned: Tensor[] = [];
+    try {
+      const produced = await this.compute(plan, owned);
+      throwIfAborted(request.signal);
+      const read = await Promise.all(plan.outputs.map((name) => readTensor(produced.get(name)!)));
+      const result: Partial<Record<OutputName, TensorData>> = {};
+      plan.outputs.forEach((name, i) => {
+        result[name] = read[i];
+      });
+      return result as Pick<ModelOutputs, K>;
+    } catch (error) {
+      throw explainFailure(error, this.cpuKernelFallback);
+    } finally {
+      this.tf.dispose(owned);
+    }
+  }
+
+  /** Every check that can fail before a tensor exists. */
+  private plan(request: ModelRequest): Plan {
+    if (this.disposed) throw new OptionError('This model was disposed; create a new one with fromTfjs.');
+    if (!request || typeof request !== 'object') throw new OptionError('run() takes a request: { input, outputs, target?, ... }.');
+    if (!Array.isArray(request.outputs) || request.outputs.length === 0) {
+      throw new OptionError(`Ask for at least one output: ${KNOWN_OUTPUTS.join(', ')}.`);
+    }
+    const outputs = [...new Set(request.outputs)];
+    const gradients = outputs.some((name) => GRADIENT_OUTPUTS.includes(name));
+    if (gradients && this.noGradients) throw this.noGradients;
+    assertCapabilities(this, outputs, 'This request');
+    checkInput(this, request.input);
+    if (this.inputDtype === 'int32') this.checkIds(request.input);
+    const rows = request.input.shape[0];
+
+    const wantsLayer = outputs.includes('layerActivations') || outputs.includes('layerGradients');
+    if (wantsLayer) {
+      if (typeof request.layer !== 'string') throw new OptionError('layerActivations and layerGradients need request.layer, a name from model.layers().');
+      this.adapted.checkLayer(request.layer);
+    }
+    if (request.embeddings !== undefined) this.checkEmbeddings(request.embeddings, request.input);
+
+    let targets: Int32Array | 'predicted' | undefined;
+    const objective = request.objective ?? 'logit';
+    if (gradients) {
+      const classes = this.adapted.classes;
+      targets = request.target === 'predicted' ? 'predicted' : rowTargets(request.target, rows);
+      if (targets !== 'predicted' && classes !== undefined) checkClasses(targets, classes);
+      checkObjective(objective, rows, classes);
+    }
+    return {
+      outputs,
+      wanted: new Set(outputs),
+      input: request.input,
+      gradients,
+      layer: wantsLayer ? request.layer : undefined,
+      embeddings: request.embeddings,
+      targets,
+      objective,
+    };
+  }
+
+  private checkIds(input: TensorData): void {
+    const vocabulary = this.adapted.embedding?.vocabulary;
+    for (let i = 0; i < input.data.length; i++) {
+      const id = input.data[i];
+      if (!Number.isInteger(id) || id < 0 || (vocabulary !== undefined && id >= vocabulary)) {
+        const range = vocabulary !== undefined ? `0..${vocabulary - 1}` : 'non-negative integers';
+        throw new ShapeError(`Token id ${id} at position ${i} is not a valid id (${range}).`);
+      }
+    }
+  }
+
+  private checkEmbeddings(embeddings: TensorData, input: TensorData): void {
+    if (!this.capabilities.has('embeddings')) {
+      throw new OptionError('request.embeddings is for models with an embedding point (embeddingLayer, or embed/fromEmbeddings for functions).');
+    }
+    const [rows, tokens] = input.shape;
+    const width = this.adapted.embedding?.dimension;
+    const shape = embeddings.shape;
+    if (shape.length !== 3 || shape[0] !== rows || shape[1] !== tokens || (width !== undefined && shape[2] !== width)) {
+      throw new ShapeError(`request.embeddings has shape [${shape.join(', ')}]; expected [${rows}, ${tokens}, ${width ?? 'D'}] for ids of shape [${input.shape.join(', ')}].`);
+    }
+    let size = 1;
+    for (const d of shape) size *= d;
+    if (embeddings.data.length !== size) throw new ShapeError(`request.embeddings has ${embeddings.data.length} values but its shape [${shape.join(', ')}] needs ${size}.`);
+  }
+
+  /** Runs the model once (forward, and backward when gradients are wanted); every tensor it returns is in `owned`. */
+  private async compute(plan: Plan, owned: Tensor[]): Promise<Map<OutputName, Tensor>> {
+    const tf = this.tf;
+    const produced = new Map<OutputName, Tensor>();
+    const record = (name: OutputName, value: Tensor) => {
+      if (produced.has(name)) return;
+      const kept = tf.keep(value.clone());
+      owned.push(kept);
+      produced.set(name, kept);
+    };
+    const own = <T extends Tensor>(t: T): T => {
+      owned.push(t);
+      return t;
+    };
+    const x = own(tensorFrom(tf, plan.input, this.inputDtype));
+    const rows = plan.input.shape[0];
+
+    if (this.adapted.notDifferentiable && this.adapted.forwardAsync) {
+      // Graphs with control flow run asynchronously, for logits only.
+      const logits = own(await this.adapted.forwardAsync(x));
+      produced.set('logits', checkLogits(logits, rows));
+      return produced;
+    }
+
+    const anchor = plan.gradients ? own(tf.scalar(0)) : undefined;
+    const tapped = (into: 'layerGradients' | 'embeddingGradients') =>
+      gradientTap(tf, (dy) => {
+        record(into, dy);
+      });
+    const hooks: { -readonly [P in keyof ForwardHooks]: ForwardHooks[P] } = {};
+    if (plan.layer !== undefined) {
+      const tap = plan.wanted.has('layerGradients') ? tapped('layerGradients') : undefined;
+      hooks.layer = {
+        name: plan.layer,
+        intercept: (value) => {
+          record('layerActivations', value);
+          return tap ? tap(value, anchor!) : value;
+        },
+      };
+    }
+    const wantsEmbeddings = plan.wanted.has('embeddings') || plan.wanted.has('embeddingGradients');
+    if (wantsEmbeddings || plan.embeddings) {
+      const tap = plan.wanted.has('embeddingGradients') ? tapped('embeddingGradients') : undefined;
+      hooks.embedding = {
+        given: plan.embeddings ? own(tensorFrom(tf, plan.embeddings, 'float32')) : undefined,
+        intercept: (value) => {
+          record('embeddings', value);
+          return tap ? tap(value, anchor!) : value;
+        },
+      };
+    }
+
+    if (!plan.gradients) {
+      tf.tidy(() => {
+        record('logits', checkLogits(this.adapted.forward(x, hooks), rows));
+      });
+      return produced;
+    }
+
+    if (this.cpuKernelFallback) borrowCpuBackwardKernels(tf);
+    const targets = plan.targets!;
+    const objective = plan.objective;
+    const xs = plan.wanted.has('inputGradients') ? [x, anchor!] : [anchor!];
+    const objectiveOf = () => {
+      const logits = checkLogits(this.adapted.forward(x, hooks), rows);
+      const classes = logits.shape[1]!;
+      if (targets !== 'predicted') checkClasses(targets, classes);
+      if (typeof objective === 'object') checkObjective(objective, rows, classes);
+      record('logits', logits);
+      // The anchor keeps the gradient defined when the tapped layer does not reach the output.
+      return tf.add(objectiveSum(tf, logits, targets, objective), anchor!);
+    };
+    try {
+      tf.tidy(() => {
+        const grads = tf.grads(objectiveOf)(xs);
+        if (plan.wanted.has('inputGradients')) record('inputGradients', grads[0]);
+      });
+    } catch (error) {
+      releaseAbandonedTape(tf);
+      throw error;
+    }
+    // A layer (or embedding) that does not influence the logits has a zero gradient.
+    if (plan.wanted.has('layerGradients') && !produced.has('layerGradients')) {
+      produced.set('layerGradients', own(tf.zerosLike(produced.get('layerActivations')!)));
+    }
+    if (plan.wanted.has('embeddingGradients') && !produced.has('embeddingGradients')) {
+      produced.set('embeddingGradients', own(tf.zerosLike(produced.get('embeddings')!)));
+    }
+    return produced;
+  }
+}
+
+function checkClasses(targets: Int32Array, classes: number): void {
+  for (let i = 0; i < targets.length; i++) {
+    if (targets[i] >= classes) {
+      throw new TargetError(`Target [${i}] is class ${targets[i]}, but the model has ${classes} classes (0..${classes - 1}).`);
+    }
+  }
+}
+
+function checkLogits(logits: Tensor, rows: number): Tensor {
+  if (logits.rank !== 2 || logits.shape[0] !== rows) {
+    throw new ShapeError(`The model returned a tensor of shape [${logits.shape.join(', ')}]; salience needs logits of shape [${rows}, classes].`);
+  }
+  if (logits.dtype !== 'float32') throw new ShapeError(`The model returned ${logits.dtype} logits; salience needs float32.`);
+  return logits;
+}
+
+/**
+ * Wraps a TensorFlow.js model as a salience `Model`: a `tf.LayersModel`, a `tf.GraphModel`, or a
+ * function of a batch. `tf` is your TensorFlow.js namespace, with the backend you chose.
+ */
+export function fromTfjs(tf: TfNamespace, source: TfjsSource, options: TfjsModelOptions = {}): TfjsModel {
+  if (!tf || typeof tf.tidy !== 'function' || typeof tf.grads !== 'function') {
+    throw new OptionError("fromTfjs takes your TensorFlow.js namespace first: `import * as tf from '@tensorflow/tfjs'; fromTfjs(tf, model)`.");
+  }
+  return new TfjsAdapter(tf, adaptSource(tf, source, options), options);
+}
