@@ -14,7 +14,7 @@ import {
   objectiveAndLogitGradient,
   tensor,
 } from '@salience/core';
-import { createForwardOnlyModel, createImageModel } from '@salience/testing';
+import { createForwardOnlyModel, createImageModel, createTokenModel } from '@salience/testing';
 import { describe, expect, it } from 'vitest';
 import { occlusion } from './occlusion.js';
 import { windowGrid, type WindowSize } from './window.js';
@@ -465,6 +465,23 @@ describe('on the shared analytic fakes', () => {
         expectClose(rows(got.values, i), m);
       });
     }
+  });
+
+  it('occludes token ids with the pad id on a token model', async () => {
+    const model = createTokenModel({ vocab: 12, classes: 2, seed: 3 });
+    const steps = 6;
+    const ids = tensor(
+      Array.from({ length: 2 * steps }, (_, i) => 1 + ((i * 5) % 11)),
+      [2, steps],
+    );
+    const result = await occlusion.attribute(model, ids, { window: 2, stride: 1, baseline: model.params.padTokenId, target: 1 });
+    expect(result.layout).toBe('NT');
+    const pad = new Float32Array(steps);
+    const want = await referenceOcclusion(model, ids, [[1], [1]], 2, 1, () => pad);
+    want.forEach((m, e) => {
+      expectClose(rows(result.values, e), m);
+    });
+    await expect(occlusion.attribute(model, ids, { baseline: 'blur' })).rejects.toThrow(OptionError);
   });
 
   it('releases the fake model on failure and abort', async () => {
