@@ -48,10 +48,10 @@ export function gradientMethod(defaults: GradientOptions = {}, id = 'gradient'):
     async attribute(model: Model, input: TensorData, options: GradientOptions & CommonOptions = {}): Promise<Attribution> {
       const variant = checkVariant(options.variant ?? defaults.variant ?? 'absolute');
       const channelReduction = options.channelReduction ?? defaults.channelReduction;
-      assertCapabilities(model, this.requires, `The '${id}' method`);
       if (model.layout === 'tokens') {
         throw new OptionError('Token ids have no gradient; use @salience/token-saliency, which differentiates the embeddings.');
       }
+      assertCapabilities(model, this.requires, `The '${id}' method`);
       checkInput(model, input);
       const { signal } = options;
       const { examples, targets } = await resolveTargets(model, input, options.target, signal);
