@@ -103,10 +103,10 @@ function applySign(data: Float32Array, sign: DisplaySign): void {
       for (let i = 0; i < data.length; i++) data[i] = Math.abs(data[i]);
       break;
     case 'positive':
-      for (let i = 0; i < data.length; i++) data[i] = data[i] > 0 ? data[i] : 0;
+      for (let i = 0; i < data.length; i++) data[i] = Math.max(data[i], 0);
       break;
     case 'negative':
-      for (let i = 0; i < data.length; i++) data[i] = data[i] < 0 ? -data[i] : 0;
+      for (let i = 0; i < data.length; i++) data[i] = Math.max(-data[i], 0);
       break;
     case 'all':
       break;

@@ -32,7 +32,11 @@ export function grid(rows: readonly (readonly (RgbaImage | null | undefined)[])[
   if (!Number.isInteger(gap) || gap < 0) throw new OptionError(`gap must be a non-negative integer; got ${gap}.`);
   const columns = Math.max(0, ...rows.map((r) => r.length));
   if (rows.length === 0 || columns === 0) throw new ShapeError('grid needs at least one row with one image.');
-  rows.forEach((r, i) => r.forEach((image, j) => image && assertImage(image, `Grid cell [${i}][${j}]`)));
+  rows.forEach((r, i) => {
+    r.forEach((image, j) => {
+      if (image) assertImage(image, `Grid cell [${i}][${j}]`);
+    });
+  });
   if (labels.rows && labels.rows.length !== rows.length) {
     throw new OptionError(`Got ${labels.rows.length} row labels for ${rows.length} rows.`);
   }

@@ -19,7 +19,7 @@ export function createImage(width: number, height: number, fill?: Rgba): RgbaIma
     throw new ShapeError(`Image size must be non-negative integers; got ${width} x ${height}.`);
   }
   const data = new Uint8ClampedArray(width * height * 4);
-  if (fill !== undefined && fill.some((c) => c !== 0)) {
+  if (fill?.some((c) => c !== 0)) {
     for (let i = 0; i < data.length; i += 4) {
       data[i] = fill[0];
       data[i + 1] = fill[1];
