@@ -1,0 +1,491 @@
+import protobuf from 'protobufjs/minimal.js';
+import { type Attributes, makeAttributes } from './attributes.js';
+import { ModelFormatError, UnknownTensorError } from './errors.js';
+import {
+  DataType,
+  dataTypeOf,
+  type ElementType,
+  isIntegerType,
+  type ModelProto,
+  makeTensor,
+  type NodeProto,
+  onnx,
+  type TensorProto,
+  toNumber,
+  type ValueInfoProto,
+} from './proto.js';
+import { inferNode, infoOfTensor } from './shape-inference.js';
+import { type Dim, isKnownNumbers, type TensorInfo } from './tensor-info.js';
+
+/** The opsets of the default domain that the builder emits correct nodes for. */
+export const MIN_OPSET = 13;
+export const MAX_OPSET = 21;
+
+export interface InputDeclaration {
+  readonly name: string;
+  readonly type: ElementType | number;
+  /** Numbers, symbols (`'batch'`) or null for an unnamed dynamic dimension. */
+  readonly shape: readonly Dim[];
+}
+
+export interface CreateModelOptions {
+  /** Default-domain opset (13..21). Default 17. */
+  readonly opset?: number;
+  readonly inputs?: readonly InputDeclaration[];
+}
+
+export interface NodeOptions {
+  /** Output names (made unique if taken) or how many outputs to create. Default: one. */
+  readonly outputs?: readonly string[] | number;
+  readonly name?: string;
+  readonly domain?: string;
+}
+
+// Integer shape arithmetic whose known results are folded into constants instead of emitted as nodes.
+const FOLDABLE = new Set([
+  'Shape',
+  'Size',
+  'Gather',
+  'Concat',
+  'Unsqueeze',
+  'Squeeze',
+  'Slice',
+  'Cast',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Neg',
+  'Identity',
+  'Reshape',
+  'ConstantOfShape',
+  'Range',
+  'Where',
+]);
+
+interface Appended {
+  node: NodeProto[];
+  initializer: TensorProto[];
+  input: ValueInfoProto[];
+  output: ValueInfoProto[];
+}
+
+/**
+ * An ONNX model opened for appending. The original bytes are kept as they are; what is appended
+ * (nodes, initializers, inputs, outputs) is spliced into the graph message when `toBytes()` is
+ * called, so fields this protobuf schema does not know survive, and weights are not re-encoded.
+ */
+export class ModelGraph {
+  /** Default-domain opset of the model. */
+  readonly opset: number;
+  private readonly base: Uint8Array;
+  private readonly proto: ModelProto;
+  private readonly appended: Appended;
+  private readonly infos: Map<string, TensorInfo>;
+  private readonly producers: Map<string, NodeProto>;
+  private readonly initializerMap: Map<string, TensorProto>;
+  private readonly names: Set<string>;
+  private readonly nodeNames: Set<string>;
+  private readonly nodeList: NodeProto[];
+  private readonly graphInputs: string[];
+  private readonly graphOutputs: string[];
+  private readonly memo: Map<string, string>;
+
+  private constructor(base: Uint8Array, proto: ModelProto, from?: ModelGraph) {
+    this.base = base;
+    this.proto = proto;
+    const opset = (proto.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+    this.opset = opset ? toNumber(opset.version) : 1;
+    if (from) {
+      this.appended = {
+        node: [...from.appended.node],
+        initializer: [...from.appended.initializer],
+        input: [...from.appended.input],
+        output: [...from.appended.output],
+      };
+      this.infos = new Map(from.infos);
+      this.producers = new Map(from.producers);
+      this.initializerMap = new Map(from.initializerMap);
+      this.names = new Set(from.names);
+      this.nodeNames = new Set(from.nodeNames);
+      this.nodeList = [...from.nodeList];
+      this.graphInputs = [...from.graphInputs];
+      this.graphOutputs = [...from.graphOutputs];
+      this.memo = new Map(from.memo);
+      return;
+    }
+    this.appended = { node: [], initializer: [], input: [], output: [] };
+    this.infos = new Map();
+    this.producers = new Map();
+    this.initializerMap = new Map();
+    this.names = new Set();
+    this.nodeNames = new Set();
+    this.nodeList = [];
+    this.graphInputs = [];
+    this.graphOutputs = [];
+    this.memo = new Map();
+    this.index();
+  }
+
+  /** Opens serialized ONNX model bytes. */
+  static decode(bytes: Uint8Array): ModelGraph {
+    if (!(bytes instanceof Uint8Array)) throw new ModelFormatError('Expected the ONNX model as a Uint8Array.');
+    let proto: ModelProto;
+    try {
+      proto = onnx.ModelProto.decode(bytes);
+    } catch (cause) {
+      throw new ModelFormatError('These bytes are not an ONNX model (protobuf decoding failed).', { cause });
+    }
+    if (!proto.graph) throw new ModelFormatError('The ONNX model has no graph.');
+    return new ModelGraph(bytes, proto);
+  }
+
+  /** Opens a model given as bytes, a decoded ModelProto, or another ModelGraph (which is copied, not changed). */
+  static from(model: Uint8Array | ModelProto | ModelGraph): ModelGraph {
+    if (model instanceof ModelGraph) return model.fork();
+    if (model instanceof Uint8Array) return ModelGraph.decode(model);
+    if (!model || typeof model !== 'object' || !model.graph) {
+      throw new ModelFormatError('Expected ONNX model bytes, an onnx.ModelProto with a graph, or a ModelGraph.');
+    }
+    return ModelGraph.decode(onnx.ModelProto.encode(model).finish());
+  }
+
+  /** A new, empty model (for tests, objectives, or user-built gradient graphs). */
+  static create(options: CreateModelOptions = {}): ModelGraph {
+    const opset = options.opset ?? 17;
+    const bytes = onnx.ModelProto.encode({
+      irVersion: 8,
+      producerName: '@salience/onnx-autodiff',
+      opsetImport: [{ domain: '', version: opset }],
+      graph: { name: 'graph' },
+    }).finish();
+    const graph = ModelGraph.decode(bytes);
+    for (const input of options.inputs ?? []) graph.addInput(input.name, input.type, input.shape);
+    return graph;
+  }
+
+  /** An independent copy: appending to it leaves this one unchanged. */
+  fork(): ModelGraph {
+    return new ModelGraph(this.base, this.proto, this);
+  }
+
+  private index(): void {
+    const graph = this.proto.graph!;
+    for (const init of graph.initializer ?? []) {
+      const name = init.name ?? '';
+      this.initializerMap.set(name, init);
+      this.names.add(name);
+      this.infos.set(name, infoOfTensor(init));
+    }
+    for (const input of graph.input ?? []) {
+      const name = input.name ?? '';
+      this.names.add(name);
+      if (!this.initializerMap.has(name)) {
+        this.graphInputs.push(name);
+        this.infos.set(name, infoOfValue(input));
+      }
+    }
+    const declared = new Map<string, TensorInfo>();
+    for (const v of [...(graph.valueInfo ?? []), ...(graph.output ?? [])]) declared.set(v.name ?? '', infoOfValue(v));
+    for (const node of graph.node ?? []) this.register(node, declared);
+    for (const output of graph.output ?? []) {
+      this.graphOutputs.push(output.name ?? '');
+      this.names.add(output.name ?? '');
+    }
+  }
+
+  private register(node: NodeProto, declared?: Map<string, TensorInfo>): TensorInfo[] {
+    this.nodeList.push(node);
+    if (node.name) this.nodeNames.add(node.name);
+    const inferred = inferNode(node, (n) => this.infos.get(n), this.opset);
+    (node.output ?? []).forEach((out, i) => {
+      if (!out) return;
+      this.names.add(out);
+      this.producers.set(out, node);
+      this.infos.set(out, mergeInfo(inferred[i] ?? {}, declared?.get(out)));
+    });
+    return inferred;
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  /** Graph inputs that are fed at run time (initializers excluded), including appended ones. */
+  get inputs(): readonly string[] {
+    return this.graphInputs;
+  }
+
+  /** Graph outputs, including appended ones. */
+  get outputs(): readonly string[] {
+    return this.graphOutputs;
+  }
+
+  /** All nodes in topological order, appended ones last. */
+  get nodes(): readonly NodeProto[] {
+    return this.nodeList;
+  }
+
+  /** The decoded original model (read-only: changes to it are not written back). */
+  get original(): ModelProto {
+    return this.proto;
+  }
+
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
+
+  isInitializer(name: string): boolean {
+    return this.initializerMap.has(name);
+  }
+
+  initializer(name: string): TensorProto | undefined {
+    return this.initializerMap.get(name);
+  }
+
+  producer(name: string): NodeProto | undefined {
+    return this.producers.get(name);
+  }
+
+  /** What is known of a tensor's type, shape and (small integer) contents. */
+  info(name: string): TensorInfo {
+    return this.infos.get(name) ?? {};
+  }
+
+  /** Overrides what is known of a tensor (e.g. a gradient has the shape of its primal). */
+  setInfo(name: string, info: TensorInfo): void {
+    this.infos.set(name, mergeInfo(info, this.infos.get(name)));
+  }
+
+  /** Throws UnknownTensorError, with close names as suggestions, when `name` is not a tensor of the graph. */
+  require(name: string, role: string): void {
+    if (this.names.has(name)) return;
+    const needle = name.toLowerCase();
+    const suggestions = [...this.names].filter((n) => n && n.toLowerCase().includes(needle)).slice(0, 5);
+    throw new UnknownTensorError(name, role, suggestions);
+  }
+
+  // ---- appending -----------------------------------------------------------------------------
+
+  /** A tensor or node name not used yet, derived from `base`. */
+  uniqueName(base: string): string {
+    if (!this.names.has(base) && !this.nodeNames.has(base)) return base;
+    for (let i = 1; ; i++) {
+      const candidate = `${base}_${i}`;
+      if (!this.names.has(candidate) && !this.nodeNames.has(candidate)) return candidate;
+    }
+  }
+
+  /** Appends a node and returns its output names. Integer shape arithmetic with known results is folded. */
+  addNode(opType: string, inputs: readonly string[], attributes?: Attributes, options: NodeOptions = {}): string[] {
+    const requested = options.outputs ?? 1;
+    const outputs =
+      typeof requested === 'number'
+        ? Array.from({ length: requested }, (_, i) => this.uniqueName(`ad/${opType}${requested > 1 ? `_${i}` : ''}`))
+        : requested.map((n) => this.uniqueName(n));
+    const name = this.uniqueName(options.name ?? `ad/${opType}`);
+    const node: NodeProto = {
+      opType,
+      input: [...inputs],
+      output: outputs,
+      name,
+      attribute: makeAttributes(attributes),
+    };
+    if (options.domain) node.domain = options.domain;
+    for (const n of outputs) this.names.add(n);
+    this.nodeNames.add(name);
+    if (!options.domain && FOLDABLE.has(opType)) {
+      const inferred = inferNode(node, (n) => this.infos.get(n), this.opset);
+      const folded = inferred.every((i) => isIntegerType(i.dtype) && i.value && i.shape && isKnownNumbers(i.value));
+      if (folded && inferred.length === outputs.length) {
+        outputs.forEach((out, i) => {
+          const info = inferred[i];
+          const dims = info.shape as number[];
+          this.pushInitializer(makeTensor(out, info.dtype!, dims, info.value as number[]));
+        });
+        return outputs;
+      }
+    }
+    this.appended.node.push(node);
+    this.register(node);
+    return outputs;
+  }
+
+  /** Appends a single-output node and returns its output name. */
+  add(opType: string, inputs: readonly string[], attributes?: Attributes, options: Omit<NodeOptions, 'outputs'> & { output?: string } = {}): string {
+    return this.addNode(opType, inputs, attributes, {
+      ...options,
+      outputs: options.output ? [options.output] : 1,
+    })[0];
+  }
+
+  /** Appends an existing NodeProto as it is (names must already be unique). */
+  appendNode(node: NodeProto): void {
+    for (const n of node.output ?? []) if (n) this.names.add(n);
+    this.appended.node.push(node);
+    this.register(node);
+  }
+
+  private pushInitializer(tensor: TensorProto): void {
+    const name = tensor.name ?? '';
+    this.names.add(name);
+    this.initializerMap.set(name, tensor);
+    this.infos.set(name, infoOfTensor(tensor));
+    this.appended.initializer.push(tensor);
+  }
+
+  /** Appends an initializer holding `values` and returns its (unique) name. Identical small constants are shared. */
+  constant(values: ArrayLike<number>, type: ElementType | number, dims: readonly number[], name = 'ad/const'): string {
+    const dtype = dataTypeOf(type);
+    const key = values.length <= 16 ? `c|${dtype}|${dims.join(',')}|${Array.from(values).join(',')}` : undefined;
+    const known = key ? this.memo.get(key) : undefined;
+    if (known) return known;
+    const unique = this.uniqueName(name);
+    this.pushInitializer(makeTensor(unique, dtype, dims, values));
+    if (key) this.memo.set(key, unique);
+    return unique;
+  }
+
+  /** Appends an initializer given as a TensorProto (renamed if its name is taken) and returns its name. */
+  addInitializer(tensor: TensorProto): string {
+    const name = this.uniqueName(tensor.name || 'ad/init');
+    this.pushInitializer({ ...tensor, name });
+    return name;
+  }
+
+  /** A 1-D int64 constant. */
+  int64s(values: readonly number[]): string {
+    return this.constant(values, DataType.INT64, [values.length]);
+  }
+
+  /** A scalar constant of the given element type (defaults to float32). */
+  scalar(value: number, type: ElementType | number = DataType.FLOAT): string {
+    return this.constant([value], type, []);
+  }
+
+  /** Shape(x), emitted once per tensor (and folded when fully known). */
+  shapeOf(x: string): string {
+    const key = `shape|${x}`;
+    const known = this.memo.get(key);
+    if (known) return known;
+    const out = this.add('Shape', [x]);
+    this.memo.set(key, out);
+    return out;
+  }
+
+  /** Caches a tensor built from a key (e.g. a derived constant), so repeated requests share it. */
+  cached(key: string, build: () => string): string {
+    const known = this.memo.get(key);
+    if (known) return known;
+    const out = build();
+    this.memo.set(key, out);
+    return out;
+  }
+
+  /** Declares a new graph input. */
+  addInput(name: string, type: ElementType | number, shape: readonly Dim[]): string {
+    if (this.names.has(name)) throw new ModelFormatError(`Cannot add input '${name}': the model already has a tensor of that name.`);
+    const dtype = dataTypeOf(type);
+    this.names.add(name);
+    this.graphInputs.push(name);
+    this.infos.set(name, { dtype, shape: [...shape] });
+    this.appended.input.push(valueInfo(name, dtype, shape));
+    return name;
+  }
+
+  /** Declares an existing tensor as a graph output (no-op if it already is one). */
+  addOutput(name: string): string {
+    this.require(name, 'output');
+    if (this.graphOutputs.includes(name)) return name;
+    const info = this.info(name);
+    this.graphOutputs.push(name);
+    this.appended.output.push(valueInfo(name, info.dtype, info.shape));
+    return name;
+  }
+
+  /** The model with everything appended, as bytes. */
+  toBytes(): Uint8Array {
+    const a = this.appended;
+    if (!a.node.length && !a.initializer.length && !a.input.length && !a.output.length) return this.base;
+    const extra = onnx.GraphProto.encode({
+      node: a.node,
+      initializer: a.initializer,
+      input: a.input,
+      output: a.output,
+    }).finish();
+    return spliceIntoGraph(this.base, extra);
+  }
+}
+
+function mergeInfo(primary: TensorInfo, fallback: TensorInfo | undefined): TensorInfo {
+  if (!fallback) return primary;
+  const dtype = primary.dtype ?? fallback.dtype;
+  let shape = primary.shape ?? fallback.shape;
+  if (primary.shape && fallback.shape && primary.shape.length === fallback.shape.length) {
+    shape = primary.shape.map((d, i) => (d === null ? fallback.shape![i] : d));
+  }
+  return { dtype, shape, value: primary.value ?? fallback.value };
+}
+
+function infoOfValue(v: ValueInfoProto): TensorInfo {
+  const tensorType = v.type?.tensorType;
+  if (!tensorType) return {};
+  const dtype = tensorType.elemType ?? undefined;
+  const dims = tensorType.shape?.dim;
+  if (!tensorType.shape || !dims) return { dtype };
+  return {
+    dtype,
+    shape: dims.map((d) => {
+      // Decoded messages carry defaults on their prototype: only own fields were in the bytes.
+      const own = (key: string) => Object.prototype.hasOwnProperty.call(d, key);
+      if (own('dimParam') && d.dimParam) return d.dimParam;
+      if (own('dimValue')) return toNumber(d.dimValue);
+      return null;
+    }),
+  };
+}
+
+function valueInfo(name: string, dtype: number | undefined, shape: readonly Dim[] | undefined): ValueInfoProto {
+  const tensorType: Record<string, unknown> = { elemType: dtype ?? DataType.FLOAT };
+  if (shape) {
+    tensorType.shape = {
+      dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})),
+    };
+  }
+  return { name, type: { tensorType } };
+}
+
+/**
+ * Appends `extra` (an encoded GraphProto holding only repeated fields) to the graph field of the model
+ * bytes. Repeated fields of a message concatenate, so this equals decoding, appending and re-encoding,
+ * without touching the rest of the model.
+ */
+function spliceIntoGraph(model: Uint8Array, extra: Uint8Array): Uint8Array {
+  const reader = protobuf.Reader.create(model);
+  let field: { start: number; contentStart: number; contentEnd: number } | undefined;
+  while (reader.pos < reader.len) {
+    const start = reader.pos;
+    const tag = reader.uint32();
+    if (tag >>> 3 === 7 && (tag & 7) === 2) {
+      const length = reader.uint32();
+      const contentStart = reader.pos;
+      reader.skip(length);
+      field = { start, contentStart, contentEnd: reader.pos };
+    } else reader.skipType(tag & 7);
+  }
+  if (!field) throw new ModelFormatError('The ONNX model has no graph field.');
+  const header = protobuf.Writer.create()
+    .uint32((7 << 3) | 2)
+    .uint32(field.contentEnd - field.contentStart + extra.length)
+    .finish();
+  const out = new Uint8Array(model.length + extra.length + header.length - (field.contentStart - field.start));
+  let at = 0;
+  const put = (part: Uint8Array) => {
+    out.set(part, at);
+    at += part.length;
+  };
+  put(model.subarray(0, field.start));
+  put(header);
+  put(model.subarray(field.contentStart, field.contentEnd));
+  put(extra);
+  put(model.subarray(field.contentEnd));
+  return out;
+}

@@ -1,0 +1,254 @@
+import onnxProto from 'onnx-proto';
+
+/** The generated protobufjs classes for ONNX (decode/encode only; never hand-parse protobuf). */
+export const onnx = onnxProto.onnx;
+export type { onnx as OnnxTypes } from 'onnx-proto';
+
+import type { onnx as O } from 'onnx-proto';
+
+export type ModelProto = O.IModelProto;
+export type GraphProto = O.IGraphProto;
+export type NodeProto = O.INodeProto;
+export type TensorProto = O.ITensorProto;
+export type AttributeProto = O.IAttributeProto;
+export type ValueInfoProto = O.IValueInfoProto;
+
+/** protobufjs hands 64-bit integers back as `Long` objects when the `long` package is present. */
+export type Int64Like = number | { toNumber(): number } | null | undefined;
+
+export function toNumber(value: Int64Like): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'number' ? value : value.toNumber();
+}
+
+/** ONNX TensorProto.DataType values used here. */
+export const DataType = {
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
+  BFLOAT16: 16,
+} as const;
+
+const FLOAT_TYPES = new Set<number>([DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE, DataType.BFLOAT16]);
+const INTEGER_TYPES = new Set<number>([
+  DataType.UINT8,
+  DataType.INT8,
+  DataType.UINT16,
+  DataType.INT16,
+  DataType.INT32,
+  DataType.INT64,
+  DataType.UINT32,
+  DataType.UINT64,
+]);
+
+/** Gradients flow only through floating-point tensors. */
+export function isFloatType(dtype: number | undefined): boolean {
+  return dtype !== undefined && FLOAT_TYPES.has(dtype);
+}
+
+export function isIntegerType(dtype: number | undefined): boolean {
+  return dtype !== undefined && INTEGER_TYPES.has(dtype);
+}
+
+const TYPE_NAMES: Record<number, string> = {
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  16: 'bfloat16',
+};
+
+export function typeName(dtype: number | undefined): string {
+  return dtype === undefined ? 'unknown' : (TYPE_NAMES[dtype] ?? `type ${dtype}`);
+}
+
+/** Element types by their common names, for callers that declare inputs. */
+export type ElementType = 'float32' | 'float16' | 'float64' | 'int64' | 'int32' | 'bool' | 'uint8' | 'int8';
+
+const TYPE_BY_NAME: Record<ElementType, number> = {
+  float32: DataType.FLOAT,
+  float16: DataType.FLOAT16,
+  float64: DataType.DOUBLE,
+  int64: DataType.INT64,
+  int32: DataType.INT32,
+  bool: DataType.BOOL,
+  uint8: DataType.UINT8,
+  int8: DataType.INT8,
+};
+
+export function dataTypeOf(type: ElementType | number): number {
+  if (typeof type === 'number') return type;
+  const dtype = TYPE_BY_NAME[type];
+  if (dtype === undefined) throw new TypeError(`Unknown element type '${type}'.`);
+  return dtype;
+}
+
+function float16Bits(value: number): number {
+  const bits = new Uint32Array(Float32Array.of(value).buffer)[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const biased = (bits >>> 23) & 0xff;
+  const mantissa = bits & 0x7fffff;
+  if (biased === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  const exponent = biased - 127 + 15;
+  if (exponent >= 0x1f) return sign | 0x7c00;
+  // Round to nearest even on the dropped bits; a carry into the exponent field is still correct.
+  const round = (full: number, shift: number) => {
+    const kept = full >>> shift;
+    const rest = full - kept * 2 ** shift;
+    const half = 2 ** (shift - 1);
+    return kept + (rest > half || (rest === half && kept & 1) ? 1 : 0);
+  };
+  if (exponent <= 0) {
+    if (exponent < -10) return sign;
+    return sign | round(mantissa | 0x800000, 14 - exponent);
+  }
+  return sign | ((exponent << 10) + round(mantissa, 13));
+}
+
+/** A TensorProto holding `values` (row-major) as `dtype`, stored as raw little-endian bytes. */
+export function makeTensor(name: string, dtype: number, dims: readonly number[], values: ArrayLike<number>): TensorProto {
+  const count = values.length;
+  let raw: Uint8Array;
+  switch (dtype) {
+    case DataType.FLOAT:
+      raw = new Uint8Array(Float32Array.from(values).buffer);
+      break;
+    case DataType.DOUBLE:
+      raw = new Uint8Array(Float64Array.from(values).buffer);
+      break;
+    case DataType.FLOAT16: {
+      const bits = new Uint16Array(count);
+      for (let i = 0; i < count; i++) bits[i] = float16Bits(values[i]);
+      raw = new Uint8Array(bits.buffer);
+      break;
+    }
+    case DataType.BFLOAT16: {
+      const f32 = new Uint32Array(Float32Array.from(values).buffer);
+      const bits = new Uint16Array(count);
+      for (let i = 0; i < count; i++) bits[i] = f32[i] >>> 16;
+      raw = new Uint8Array(bits.buffer);
+      break;
+    }
+    case DataType.INT64: {
+      const ints = new BigInt64Array(count);
+      for (let i = 0; i < count; i++) ints[i] = BigInt(Math.trunc(values[i]));
+      raw = new Uint8Array(ints.buffer);
+      break;
+    }
+    case DataType.INT32:
+      raw = new Uint8Array(Int32Array.from(values).buffer);
+      break;
+    case DataType.BOOL:
+    case DataType.UINT8:
+      raw = Uint8Array.from(values, (v) => (dtype === DataType.BOOL ? (v ? 1 : 0) : v));
+      break;
+    case DataType.INT8:
+      raw = new Uint8Array(Int8Array.from(values).buffer);
+      break;
+    default:
+      throw new TypeError(`Cannot create a constant of type ${typeName(dtype)}.`);
+  }
+  return { name, dataType: dtype, dims: [...dims], rawData: raw };
+}
+
+/**
+ * The numeric contents of a tensor, or undefined when it holds more than `limit` elements or is not
+ * a numeric type. Used for small constants (shapes, axes, pads), never for weights.
+ */
+export function readTensorValues(tensor: TensorProto, limit = 64): number[] | undefined {
+  const dims = (tensor.dims ?? []).map(toNumber);
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (count > limit) return undefined;
+  const dtype = tensor.dataType ?? 0;
+  const raw = tensor.rawData;
+  if (raw && raw.length > 0) {
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      switch (dtype) {
+        case DataType.INT64:
+          out.push(Number(view.getBigInt64(8 * i, true)));
+          break;
+        case DataType.UINT64:
+          out.push(Number(view.getBigUint64(8 * i, true)));
+          break;
+        case DataType.INT32:
+          out.push(view.getInt32(4 * i, true));
+          break;
+        case DataType.UINT32:
+          out.push(view.getUint32(4 * i, true));
+          break;
+        case DataType.INT16:
+          out.push(view.getInt16(2 * i, true));
+          break;
+        case DataType.UINT16:
+          out.push(view.getUint16(2 * i, true));
+          break;
+        case DataType.INT8:
+          out.push(view.getInt8(i));
+          break;
+        case DataType.UINT8:
+        case DataType.BOOL:
+          out.push(view.getUint8(i));
+          break;
+        case DataType.FLOAT:
+          out.push(view.getFloat32(4 * i, true));
+          break;
+        case DataType.DOUBLE:
+          out.push(view.getFloat64(8 * i, true));
+          break;
+        default:
+          return undefined;
+      }
+    }
+    return out;
+  }
+  if (tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) return undefined;
+  let source: ArrayLike<Int64Like> | undefined;
+  switch (dtype) {
+    case DataType.INT64:
+      source = tensor.int64Data ?? undefined;
+      break;
+    case DataType.UINT64:
+    case DataType.UINT32:
+      source = tensor.uint64Data ?? undefined;
+      break;
+    case DataType.FLOAT:
+      source = tensor.floatData ?? undefined;
+      break;
+    case DataType.DOUBLE:
+      source = tensor.doubleData ?? undefined;
+      break;
+    case DataType.INT32:
+    case DataType.INT16:
+    case DataType.INT8:
+    case DataType.UINT16:
+    case DataType.UINT8:
+    case DataType.BOOL:
+      source = tensor.int32Data ?? undefined;
+      break;
+    default:
+      return undefined;
+  }
+  if (!source || source.length !== count) return count === 0 ? [] : undefined;
+  return Array.from(source, toNumber);
+}

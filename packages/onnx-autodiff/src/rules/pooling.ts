@@ -1,0 +1,157 @@
+import { concatInts, dimsOf, filled } from '../emit.js';
+import type { ModelGraph } from '../model-graph.js';
+import { DataType } from '../proto.js';
+import { type GradientContext, type GradientRule, RuleLimitation } from '../rule.js';
+import { forwardPads, type WindowGeometry, windowAdjoint, windowGeometry } from './windows.js';
+
+function poolKernel(ctx: GradientContext): number[] {
+  const kernel = ctx.attrs.ints('kernel_shape');
+  if (!kernel) throw new RuleLimitation('kernel_shape is missing');
+  return kernel;
+}
+
+/** x as [N*C, 1, *spatial], so one single-channel kernel serves every channel. */
+function asSingleChannel(g: ModelGraph, x: string): string {
+  return g.add('Reshape', [x, concatInts(g, [[-1, 1], dimsOf(g, x, 2)])]);
+}
+
+/** [K, 1, *kernel] weights whose k-th filter picks the k-th tap of the window (row-major order). */
+function tapPickers(g: ModelGraph, kernel: readonly number[], dtype: number): string {
+  const taps = kernel.reduce((a, b) => a * b, 1);
+  const values = new Array(taps * taps).fill(0);
+  for (let k = 0; k < taps; k++) values[k * taps + k] = 1;
+  return g.constant(values, dtype, [taps, 1, ...kernel], 'ad/pool_taps');
+}
+
+function hasPadding(geometry: WindowGeometry, pads: readonly number[]): boolean {
+  return geometry.padsBegin.some((p) => p > 0) || pads.some((p) => p > 0);
+}
+
+/** Ones shaped [1, 1, *spatial of x]: the indicator of the unpadded input. */
+function onesImage(g: ModelGraph, x: string, dtype: number): string {
+  return filled(g, concatInts(g, [[1, 1], dimsOf(g, x, 2)]), 1, dtype);
+}
+
+/**
+ * MaxPool without its Indices output (which onnxruntime-web's WebGPU provider rejects): the window
+ * is unfolded into K channels by a convolution with one-hot taps, ArgMax over the taps picks the
+ * winner, and the gradient goes back through the transposed convolution. Ties go to the first tap
+ * in row-major window order, as in PyTorch; padding taps never win.
+ */
+const maxPool: GradientRule = {
+  check(ctx) {
+    if (ctx.attrs.int('storage_order', 0) !== 0) throw new RuleLimitation('storage_order=1 is not supported');
+  },
+  backward(ctx, [dy]) {
+    if (dy === undefined) return [];
+    const g = ctx.graph;
+    const [x, y] = [ctx.input(0), ctx.output(0)];
+    const dtype = ctx.dtype(x);
+    const kernel = poolKernel(ctx);
+    const taps = kernel.reduce((a, b) => a * b, 1);
+    const geometry = windowGeometry(ctx, kernel, x, y);
+    const pads = forwardPads(geometry, ctx.attrs.int('ceil_mode', 0) === 1);
+    const windowAttrs = { kernel_shape: kernel, strides: [...geometry.strides], dilations: [...geometry.dilations], pads };
+    const pickers = tapPickers(g, kernel, dtype);
+    let unfolded = g.add('Conv', [asSingleChannel(g, x), pickers], windowAttrs);
+    if (hasPadding(geometry, pads.slice(kernel.length))) {
+      const inside = g.add('Conv', [onesImage(g, x, dtype), pickers], windowAttrs);
+      const valid = g.add('Greater', [inside, ctx.scalar(0.5, x)]);
+      unfolded = g.add('Where', [valid, unfolded, ctx.scalar(Number.NEGATIVE_INFINITY, x)]);
+    }
+    const winner = g.add('ArgMax', [unfolded], { axis: 1, keepdims: 1, select_last_index: 0 });
+    const tapIds = g.constant(
+      Array.from({ length: taps }, (_, k) => k),
+      DataType.INT64,
+      [1, taps, ...kernel.map(() => 1)],
+      'ad/pool_tap_ids',
+    );
+    const routed = g.add('Where', [g.add('Equal', [winner, tapIds]), asSingleChannel(g, dy), ctx.scalar(0, x)]);
+    const dx = windowAdjoint(g, routed, pickers, geometry, 1, x);
+    return [g.add('Reshape', [dx, g.shapeOf(x)])];
+  },
+};
+
+/**
+ * AveragePool's adjoint: dY scaled by each window's weight, spread back by a transposed convolution
+ * with a kernel of ones. The weights are read off the runtime's own AveragePool of ones, divided by
+ * the count of unpadded taps, so count_include_pad and ceil_mode follow the runtime exactly.
+ */
+const averagePool: GradientRule = {
+  backward(ctx, [dy]) {
+    if (dy === undefined) return [];
+    const g = ctx.graph;
+    const [x, y] = [ctx.input(0), ctx.output(0)];
+    const dtype = ctx.dtype(x);
+    const kernel = poolKernel(ctx);
+    const taps = kernel.reduce((a, b) => a * b, 1);
+    const geometry = windowGeometry(ctx, kernel, x, y);
+    const ceil = ctx.attrs.int('ceil_mode', 0) === 1;
+    const pads = forwardPads(geometry, ceil);
+    const ones = g.constant(new Array(taps).fill(1), dtype, [1, 1, ...kernel], 'ad/pool_ones');
+    let scaled: string;
+    if (!hasPadding(geometry, pads.slice(kernel.length))) {
+      scaled = g.add('Mul', [asSingleChannel(g, dy), ctx.scalar(1 / taps, x)]);
+    } else {
+      const image = onesImage(g, x, dtype);
+      const pooledOnes = g.add('AveragePool', [image], {
+        kernel_shape: kernel,
+        strides: [...geometry.strides],
+        pads: [...geometry.padsBegin, ...geometry.padsEnd],
+        ceil_mode: ceil ? 1 : 0,
+        count_include_pad: ctx.attrs.int('count_include_pad', 0),
+        dilations: ctx.attrs.has('dilations') ? [...geometry.dilations] : undefined,
+      });
+      const unpadded = g.add('Conv', [image, ones], {
+        kernel_shape: kernel,
+        strides: [...geometry.strides],
+        dilations: [...geometry.dilations],
+        pads,
+      });
+      scaled = g.add('Mul', [asSingleChannel(g, dy), g.add('Div', [pooledOnes, unpadded])]);
+    }
+    const dx = windowAdjoint(g, scaled, ones, geometry, 1, x);
+    return [g.add('Reshape', [dx, g.shapeOf(x)])];
+  },
+};
+
+/** 1 / (number of spatial elements of x), a constant when known. */
+function inverseSpatialSize(ctx: GradientContext, x: string): string {
+  const g = ctx.graph;
+  const shape = ctx.staticShape(x);
+  if (shape) return ctx.scalar(1 / shape.slice(2).reduce((a, b) => a * b, 1), x);
+  const count = g.add('ReduceProd', [dimsOf(g, x, 2)], { keepdims: 0 });
+  return g.add('Reciprocal', [g.add('Cast', [count], { to: ctx.dtype(x) })]);
+}
+
+const globalAveragePool: GradientRule = {
+  backward(ctx, [dy]) {
+    if (dy === undefined) return [];
+    const g = ctx.graph;
+    const x = ctx.input(0);
+    return [g.add('Mul', [g.add('Expand', [dy, g.shapeOf(x)]), inverseSpatialSize(ctx, x)])];
+  },
+};
+
+/** GlobalMaxPool: the gradient goes to the first maximum of each channel (row-major), as in PyTorch. */
+const globalMaxPool: GradientRule = {
+  backward(ctx, [dy]) {
+    if (dy === undefined) return [];
+    const g = ctx.graph;
+    const x = ctx.input(0);
+    const flat = g.add('Reshape', [x, concatInts(g, [dimsOf(g, x, 0, 2), [-1]])]);
+    const winner = g.add('ArgMax', [flat], { axis: 2, keepdims: 1, select_last_index: 0 });
+    const count = g.add('Squeeze', [dimsOf(g, flat, 2, 3), g.int64s([0])]);
+    const positions = g.add('Range', [g.constant([0], DataType.INT64, []), count, g.constant([1], DataType.INT64, [])]);
+    const dyFlat = g.add('Reshape', [dy, concatInts(g, [dimsOf(g, x, 0, 2), [1]])]);
+    const routed = g.add('Where', [g.add('Equal', [positions, winner]), dyFlat, ctx.scalar(0, x)]);
+    return [g.add('Reshape', [routed, g.shapeOf(x)])];
+  },
+};
+
+export const poolingRules: Record<string, GradientRule> = {
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+  GlobalAveragePool: globalAveragePool,
+  GlobalMaxPool: globalMaxPool,
+};

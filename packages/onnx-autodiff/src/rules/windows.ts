@@ -1,0 +1,122 @@
+import { concatInts, dimsOf, slice } from '../emit.js';
+import type { ModelGraph } from '../model-graph.js';
+import { type GradientContext, RuleLimitation } from '../rule.js';
+import type { Dim } from '../tensor-info.js';
+
+/**
+ * The geometry shared by Conv and the pools: a window of `kernel` taps, `dilations` apart, moved by
+ * `strides`, over an input padded by `padsBegin`/`padsEnd` (auto_pad resolved to explicit pads).
+ */
+export interface WindowGeometry {
+  readonly kernel: readonly number[];
+  readonly strides: readonly number[];
+  readonly dilations: readonly number[];
+  readonly padsBegin: readonly number[];
+  readonly padsEnd: readonly number[];
+  /** Spatial dims of the input and the output (numbers when known). */
+  readonly inSpatial: readonly Dim[];
+  readonly outSpatial: readonly Dim[];
+}
+
+export function windowGeometry(ctx: GradientContext, kernel: readonly number[], x: string, y: string): WindowGeometry {
+  const spatial = kernel.length;
+  const strides = ctx.attrs.ints('strides') ?? kernel.map(() => 1);
+  const dilations = ctx.attrs.ints('dilations') ?? kernel.map(() => 1);
+  const inSpatial = (ctx.info(x).shape ?? []).slice(2);
+  const outSpatial = (ctx.info(y).shape ?? []).slice(2);
+  if (inSpatial.length !== spatial) throw new RuleLimitation(`the rank of input '${x}' is unknown`);
+  const autoPad = ctx.attrs.string('auto_pad', 'NOTSET');
+  let padsBegin: number[];
+  let padsEnd: number[];
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    padsBegin = [];
+    padsEnd = [];
+    for (let i = 0; i < spatial; i++) {
+      const d = inSpatial[i];
+      if (typeof d !== 'number') throw new RuleLimitation(`auto_pad=${autoPad} needs static spatial dims of '${x}'`);
+      const out = Math.ceil(d / strides[i]);
+      const total = Math.max(0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - d);
+      const small = Math.floor(total / 2);
+      padsBegin.push(autoPad === 'SAME_UPPER' ? small : total - small);
+      padsEnd.push(autoPad === 'SAME_UPPER' ? total - small : small);
+    }
+  } else if (autoPad === 'VALID') {
+    padsBegin = kernel.map(() => 0);
+    padsEnd = kernel.map(() => 0);
+  } else {
+    const pads = ctx.attrs.ints('pads') ?? new Array(2 * spatial).fill(0);
+    padsBegin = pads.slice(0, spatial);
+    padsEnd = pads.slice(spatial);
+  }
+  return { kernel, strides, dilations, padsBegin, padsEnd, inSpatial, outSpatial };
+}
+
+/**
+ * End pads that make a forward window op and its transpose agree on sizes: a (strided) window op
+ * leaves `r` trailing input elements unused, and ceil_mode adds windows past the end padding. With
+ * end pad `e = (out-1)*s + span - in - begin` both the forward and the transposed op see exactly
+ * the used extent; when `e < 0` the transposed op gets `output_padding = -e` instead.
+ * Returns undefined when the spatial dims are not known at build time.
+ */
+export function matchedEndPads(geometry: WindowGeometry): { forward: number[]; transposed: number[]; outputPadding: number[] } | undefined {
+  const forward: number[] = [];
+  const transposed: number[] = [];
+  const outputPadding: number[] = [];
+  for (let i = 0; i < geometry.kernel.length; i++) {
+    const d = geometry.inSpatial[i];
+    const out = geometry.outSpatial[i];
+    if (typeof d !== 'number' || typeof out !== 'number') return undefined;
+    const span = (geometry.kernel[i] - 1) * geometry.dilations[i] + 1;
+    const end = (out - 1) * geometry.strides[i] + span - d - geometry.padsBegin[i];
+    forward.push(Math.max(end, 0));
+    transposed.push(Math.max(end, 0));
+    outputPadding.push(Math.max(-end, 0));
+  }
+  return { forward, transposed, outputPadding };
+}
+
+/**
+ * The adjoint of a window op: ConvTranspose(dy, weight) with the forward op's geometry, sized to the
+ * forward input. `sizeSource` is a tensor whose dims [2:] are the input's spatial dims (used only when
+ * they are not known at build time: the result is then cropped and zero-padded at run time).
+ */
+export function windowAdjoint(
+  g: ModelGraph,
+  dy: string,
+  weight: string,
+  geometry: WindowGeometry,
+  group: number,
+  sizeSource: string,
+): string {
+  const spatial = geometry.kernel.length;
+  const common = {
+    strides: [...geometry.strides],
+    dilations: [...geometry.dilations],
+    kernel_shape: [...geometry.kernel],
+    group,
+  };
+  const matched = matchedEndPads(geometry);
+  if (matched) {
+    return g.add('ConvTranspose', [dy, weight], {
+      ...common,
+      pads: [...geometry.padsBegin, ...matched.transposed],
+      output_padding: matched.outputPadding.some((p) => p > 0) ? matched.outputPadding : undefined,
+    });
+  }
+  // Unknown sizes: transpose onto the whole canvas after the begin pad, then crop or zero-pad the end.
+  const canvas = g.add('ConvTranspose', [dy, weight], { ...common, pads: [...geometry.padsBegin, ...geometry.kernel.map(() => 0)] });
+  const axes = Array.from({ length: spatial }, (_, i) => i + 2);
+  const target = dimsOf(g, sizeSource, 2);
+  const cropped = slice(g, canvas, new Array(spatial).fill(0), target, axes);
+  const missing = g.add('Sub', [target, dimsOf(g, cropped, 2)]);
+  const pads = concatInts(g, [new Array(spatial + 4).fill(0), missing]);
+  return g.add('Pad', [cropped, pads]);
+}
+
+/** Forward-op pads for a window op applied by the gradient (e.g. MaxPool's unfold), matching `windowAdjoint`. */
+export function forwardPads(geometry: WindowGeometry, ceilMode: boolean): number[] {
+  const matched = matchedEndPads(geometry);
+  if (matched) return [...geometry.padsBegin, ...matched.forward];
+  if (ceilMode) throw new RuleLimitation('ceil_mode=1 needs static spatial dims');
+  return [...geometry.padsBegin, ...geometry.padsEnd];
+}
