@@ -29,14 +29,21 @@ function nodeNameOf(name: string): string {
   return name.replace(/:\d+$/, '');
 }
 
-export function graphModelSource(tf: Pick<TfNamespace, 'tidy' | 'zeros'>, model: TfjsGraphModel, embeddingNode: string | undefined): Source {
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+export function graphModelSource(
+  tf: Pick<TfNamespace, 'tidy' | 'zeros'>,
+  model: TfjsGraphModel,
+  embeddingNode: string | undefined,
+  outputNode: string | undefined,
+): Source {
+  if (model.inputs.length !== 1) {
+    throw new OptionError(`The GraphModel has ${model.inputs.length} inputs; salience needs one. Wrap it in a function of one tensor that returns the logits.`);
+  }
+  if (outputNode === undefined && model.outputs.length !== 1) {
     throw new OptionError(
-      `The GraphModel has ${model.inputs.length} inputs and ${model.outputs.length} outputs; salience needs one of each. Wrap it in a function of one tensor that returns the logits.`,
+      `The GraphModel has ${model.outputs.length} outputs (${model.outputs.map((o) => o.name).join(', ')}); name the one that gives the logits with the output option.`,
     );
   }
   const input = model.inputs[0];
-  const output = model.outputs[0];
   const nodes = graphNodes(model);
   const layerNodes = nodes?.filter((node) => !NOT_LAYERS.has(node.op));
   const asyncNode = nodes?.find((node) => node.category !== undefined && ASYNC_CATEGORIES.has(node.category));
@@ -45,6 +52,8 @@ export function graphModelSource(tf: Pick<TfNamespace, 'tidy' | 'zeros'>, model:
     if (known && !known.has(nodeNameOf(name))) throw new UnknownLayerError(name, layerNodes!.map((node) => node.name));
   };
   if (embeddingNode !== undefined) checkLayer(embeddingNode);
+  if (outputNode !== undefined) checkLayer(outputNode);
+  const output = outputNode !== undefined ? { name: outputNode, shape: undefined } : model.outputs[0];
   let cachedLayers: readonly LayerInfo[] | undefined;
 
   const execute = (feeds: Record<string, Tensor>, name: string): Tensor => {

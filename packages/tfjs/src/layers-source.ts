@@ -43,7 +43,7 @@ function configNumber(layer: TfjsLayer, key: string): number | undefined {
 export function layersModelSource(model: TfjsLayersModel, embeddingLayer: string | undefined): Source {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new OptionError(
-      `The LayersModel has ${model.inputs.length} inputs and ${model.outputs.length} outputs; salience needs one of each. Wrap it in a function of one tensor that returns the logits.`,
+      `The LayersModel has ${model.inputs.length} inputs and ${model.outputs.length} outputs; salience needs one of each. Build one with the input and output you want (tf.model({ inputs, outputs })), or wrap it in a function of one tensor that returns the logits.`,
     );
   }
   const found = collectLayers(model);

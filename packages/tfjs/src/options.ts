@@ -13,6 +13,8 @@ export interface TfjsModelOptions extends EmbeddingFunctions {
   /** LayersModel: the name of the Embedding layer (found alone when the model has exactly one).
    *  GraphModel: the name of the node whose output is the token embeddings [B, T, D]. */
   readonly embeddingLayer?: string;
+  /** GraphModel: the node that gives the logits, for graphs with several outputs. */
+  readonly output?: string;
   /** The dtype the input is fed in; default: the model's, else 'int32' for tokens, else 'float32'. */
   readonly inputDtype?: 'float32' | 'int32';
   /**

@@ -78,10 +78,14 @@ function adaptSource(tf: TfNamespace, source: TfjsSource, options: TfjsModelOpti
   const fromFunctions = options.embed !== undefined || options.fromEmbeddings !== undefined;
   if (isGraphModel(source) || isLayersModel(source)) {
     if (fromFunctions) throw new OptionError('embed and fromEmbeddings are for function models; for a model, name its embedding with embeddingLayer.');
-    return isGraphModel(source) ? graphModelSource(tf, source, options.embeddingLayer) : layersModelSource(source, options.embeddingLayer);
+    if (isGraphModel(source)) return graphModelSource(tf, source, options.embeddingLayer, options.output);
+    if (options.output !== undefined) throw new OptionError('The output option is for GraphModels; for a LayersModel with several outputs, build one with the output you want: tf.model({ inputs: model.inputs, outputs: model.outputs[i] }).');
+    return layersModelSource(source, options.embeddingLayer);
   }
   if (typeof source === 'function') {
-    if (options.embeddingLayer !== undefined) throw new OptionError('A function model has no layers; give embed and fromEmbeddings instead of embeddingLayer.');
+    if (options.embeddingLayer !== undefined || options.output !== undefined) {
+      throw new OptionError('A function model has no layers or nodes to name; give embed and fromEmbeddings instead of embeddingLayer, and return the logits.');
+    }
     return functionSource(source, options);
   }
   throw new OptionError('fromTfjs takes a tf.LayersModel, a tf.GraphModel or a function (x: tf.Tensor) => tf.Tensor.');

@@ -1,0 +1,3 @@
+import { describeTfjsConformance } from '../test/conformance-subjects.js';
+
+describeTfjsConformance('cpu');
