@@ -173,6 +173,9 @@ describe('htmlReport', () => {
       ],
     };
     expect(() => htmlReport(tokensWithoutText)).toThrow(/examples\[0\]\.tokens/);
+    const orphan = { ...baseReport(), examples: [{ image }] };
+    expect(() => htmlReport(orphan)).toThrow(/row 1 explains example 1, but the report has 1 examples/);
+    expect(htmlReport({ examples: [{ logits: [] }], methods: [] })).not.toContain('Top ');
     const badShape = { ...baseReport(), methods: [{ attribution: imageAttribution({ values: tensor([1, 2], [1, 2]) }) }] };
     expect(() => htmlReport(badShape)).toThrow(ShapeError);
   });

@@ -169,6 +169,14 @@ function prepareMethod(method: ReportMethod, position: number, report: ReportInp
     grayscale: merged.grayscale ?? false,
   } as const;
   const rows = attribution.values.shape[0] ?? 0;
+  for (let r = 0; r < rows; r++) {
+    const example = attribution.examples ? attribution.examples[r] : r;
+    if (!(example >= 0 && example < report.examples.length)) {
+      throw new OptionError(
+        `Attribution '${attribution.method}' row ${r} explains example ${example}, but the report has ${report.examples.length} examples.`,
+      );
+    }
+  }
   const meta = attribution.meta ?? {};
   let timeMs = method.timeMs;
   const parameters: [string, unknown][] = [];
@@ -312,7 +320,7 @@ function exampleHtml(
 ): string {
   const probabilities = probabilitiesOf(example);
   const truth = labelIndex(example, report);
-  const ranked = probabilities ? topK(probabilities, Math.min(k, probabilities.length)) : [];
+  const ranked = probabilities && probabilities.length > 0 ? topK(probabilities, Math.min(k, probabilities.length)) : [];
   const badges: string[] = [];
   if (example.label !== undefined) {
     const label = typeof example.label === 'number' ? className(report, example.label) : example.label;
