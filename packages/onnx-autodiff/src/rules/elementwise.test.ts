@@ -25,6 +25,8 @@ const cases: Case[] = [
   { op: 'Abs', avoid: [0] },
   { op: 'Reciprocal', min: 0.5, max: 2 },
   { op: 'Softplus', min: -2, max: 2 },
+  { op: 'Sin', min: -3, max: 3 },
+  { op: 'Cos', min: -3, max: 3 },
   { op: 'Elu', attrs: { alpha: 0.7 }, avoid: [0] },
   { op: 'HardSigmoid', attrs: { alpha: 0.3, beta: 0.4 }, min: -3, max: 3, avoid: [-4 / 3, 2] },
   { op: 'HardSwish', min: -5, max: 5, avoid: [-3, 3] },

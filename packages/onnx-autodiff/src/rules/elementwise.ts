@@ -56,6 +56,8 @@ export const elementwiseRules: Record<string, GradientRule> = {
     const g = ctx.graph;
     return g.add('Neg', [g.add('Mul', [dy, g.add('Mul', [y, y])])]);
   }),
+  Sin: unary((ctx, dy, x) => ctx.graph.add('Mul', [dy, ctx.graph.add('Cos', [x])])),
+  Cos: unary((ctx, dy, x) => ctx.graph.add('Neg', [ctx.graph.add('Mul', [dy, ctx.graph.add('Sin', [x])])])),
   Softplus: unary((ctx, dy, x) => ctx.graph.add('Mul', [dy, ctx.graph.add('Sigmoid', [x])])),
   Elu: unary((ctx, dy, x, y) => {
     const g = ctx.graph;

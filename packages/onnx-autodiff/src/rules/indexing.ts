@@ -173,7 +173,8 @@ const gather: GradientRule = {
     } else {
       const values = g.constant([0, 1], dtype, [2]);
       const depth = g.add('Squeeze', [axisSize, g.int64s([0])]);
-      const onehot = g.add('OneHot', [indices, depth, values], { axis: -1 });
+      // OneHot wants indices of rank >= 1; a scalar index becomes [1] (one row either way).
+      const onehot = g.add('OneHot', [q === 0 ? unsqueeze(g, indices, [0]) : indices, depth, values], { axis: -1 });
       const rows = g.add('Reshape', [onehot, concatInts(g, [[-1], axisSize])]);
       const rest = g.add('Slice', [permutedDims, g.int64s([1]), g.int64s([INT64_MAX]), g.int64s([0])]);
       const flatDy = g.add('Reshape', [dyFirst, concatInts(g, [[-1], g.add('ReduceProd', [rest], { keepdims: 1 })])]);
