@@ -23,7 +23,7 @@ export interface ParsedFixture {
   readonly meta: Readonly<Record<string, unknown>>;
 }
 
-function bytesOf(bin: ArrayBuffer | ArrayBufferView): DataView {
+function bytesOf(bin: ArrayBufferLike | ArrayBufferView): DataView {
   return ArrayBuffer.isView(bin) ? new DataView(bin.buffer, bin.byteOffset, bin.byteLength) : new DataView(bin);
 }
 
@@ -31,7 +31,7 @@ function bytesOf(bin: ArrayBuffer | ArrayBufferView): DataView {
  * Reads the arrays that a manifest describes out of its `.bin` (little-endian float32). Pure: works
  * in a browser on the result of `fetch(...).arrayBuffer()`. Every array is a fresh copy.
  */
-export function parseFixtureArrays(manifest: string | FixtureManifest, bin: ArrayBuffer | ArrayBufferView): ParsedFixture {
+export function parseFixtureArrays(manifest: string | FixtureManifest, bin: ArrayBufferLike | ArrayBufferView): ParsedFixture {
   const parsed: FixtureManifest = typeof manifest === 'string' ? JSON.parse(manifest) : manifest;
   if (typeof parsed !== 'object' || parsed === null || typeof parsed.arrays !== 'object' || parsed.arrays === null) {
     throw new ShapeError('A fixture manifest needs an "arrays" object: { arrays: { name: { offset, shape } } }.');

@@ -25,17 +25,21 @@ export async function requestCatalogue(subject: ConformanceSubject): Promise<Cat
   const rows = input.shape[0];
   const target = Array.from(targets);
   const entries: CatalogueEntry[] = [{ name: 'logits', fails: false, make: () => ({ input, outputs: ['logits'] }) }];
-  for (const output of testableGradients(subject)) {
+  const gradients = testableGradients(subject);
+  for (const output of gradients) {
+    entries.push({ name: `${output}, per-example targets`, fails: false, make: () => ({ input, outputs: [output], target, layer }) });
+  }
+  if (gradients.length > 0) {
+    const outputs = gradients.join(', ');
     entries.push(
-      { name: `${output}, per-example targets`, fails: false, make: () => ({ input, outputs: [output], target, layer }) },
-      { name: `${output}, target 'predicted', probability`, fails: false, make: () => ({ input, outputs: [output], target: 'predicted', objective: 'probability', layer }) },
+      { name: `${outputs}, target 'predicted', probability`, fails: false, make: () => ({ input, outputs: gradients, target: 'predicted', objective: 'probability', layer }) },
       {
-        name: `${output}, cross-entropy with labels`,
+        name: `${outputs}, cross-entropy with labels`,
         fails: false,
-        make: () => ({ input, outputs: [output], target, objective: { kind: 'cross-entropy', labels: softLabels(rows, classes, 5) }, layer }),
+        make: () => ({ input, outputs: gradients, target, objective: { kind: 'cross-entropy', labels: softLabels(rows, classes, 5) }, layer }),
       },
-      { name: `${output} without a target`, fails: true, make: () => ({ input, outputs: [output], layer }) },
-      { name: `${output} for class ${classes}`, fails: true, make: () => ({ input, outputs: [output], target: classes, layer }) },
+      { name: `${outputs} without a target`, fails: true, make: () => ({ input, outputs: gradients, layer }) },
+      { name: `${outputs} for class ${classes}`, fails: true, make: () => ({ input, outputs: gradients, target: classes, layer }) },
     );
   }
   if (layer !== undefined && has(subject, 'layerActivations')) {

@@ -125,6 +125,10 @@ export class FakeModel implements Model {
     const xs = this.differentiableRows(request);
     const layer = this.layerOf(request, wants);
     checkObjective(request.objective, rows, this.net.classes);
+    if (GRADIENT_OUTPUTS.some(wants) && request.target !== 'predicted') {
+      // Checked before any work; 'predicted' is resolved from the logits below.
+      rowTargets(request.target, rows, { data: new Float32Array(0), shape: [rows, this.net.classes] });
+    }
 
     this.calls++;
     this.rowsSeen += rows;
