@@ -81,6 +81,26 @@ export async function checkGradientObjective(subject: ConformanceSubject, which:
 /** Most classes for which layer gradients are taken class by class to check the objectives. */
 export const MAX_CLASSES_FOR_LAYER_OBJECTIVES = 64;
 
+// The per-class layer gradients are shared by the checks of every objective of a subject.
+const perClassCache = new WeakMap<ConformanceSubject, Promise<TensorData[]>>();
+
+function layerGradientsPerClass(subject: ConformanceSubject, layer: string, classes: number): Promise<TensorData[]> {
+  let cached = perClassCache.get(subject);
+  if (!cached) {
+    cached = (async () => {
+      const out: TensorData[] = [];
+      for (let c = 0; c < classes; c++) {
+        out.push((await runChecked(subject.model, { input: subject.input, outputs: ['layerGradients'], layer, target: c, objective: 'logit' })).layerGradients);
+      }
+      return out;
+    })();
+    perClassCache.set(subject, cached);
+    // A failure is reported by the check that hit it, and retried by the next.
+    cached.catch(() => perClassCache.delete(subject));
+  }
+  return cached;
+}
+
 /** d objective / d layer = sum_c (d objective / d logit_c) (d logit_c / d layer): the chain rule through the logits. */
 export async function checkLayerGradientObjective(subject: ConformanceSubject, which: ObjectiveCase): Promise<void> {
   const { model, input, layer } = subject;
@@ -89,10 +109,7 @@ export async function checkLayerGradientObjective(subject: ConformanceSubject, w
   if (classes > MAX_CLASSES_FOR_LAYER_OBJECTIVES) fail(`The model has ${classes} classes; this check runs one request per class and allows ${MAX_CLASSES_FOR_LAYER_OBJECTIVES}.`);
   const rows = logits.shape[0];
   const objective = objectiveFor(which, rows, classes);
-  const perClass: TensorData[] = [];
-  for (let c = 0; c < classes; c++) {
-    perClass.push((await runChecked(model, { input, outputs: ['layerGradients'], layer, target: c, objective: 'logit' })).layerGradients);
-  }
+  const perClass = await layerGradientsPerClass(subject, layer, classes);
   const got = (await runChecked(model, { input, outputs: ['layerGradients'], layer, target: Array.from(targets), objective })).layerGradients;
   if (got.shape.join() !== perClass[0].shape.join()) fail(`layerGradients have shape [${got.shape.join(', ')}] for objective '${which}' but [${perClass[0].shape.join(', ')}] for 'logit'.`);
   const { gradient: dLogits } = objectiveAndLogitGradient(logits, targets, objective);
