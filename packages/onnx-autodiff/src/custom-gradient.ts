@@ -202,7 +202,7 @@ export function inlineCustomGradient(
     renamed.set(name, fresh);
     return fresh;
   };
-  for (const init of source.original.graph?.initializer ?? []) {
+  for (const init of source.initializers) {
     const name = init.name ?? '';
     if (renamed.has(name)) continue;
     renamed.set(name, target.addInitializer({ ...init, name: rename(name) }));

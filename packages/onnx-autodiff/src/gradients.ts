@@ -232,7 +232,8 @@ function checkSupport(
   ruleOf: (node: NodeProto) => GradientRule | undefined,
 ): void {
   const problems: UnsupportedNode[] = [];
-  for (const node of activeNodes) {
+  // Reported in graph order, so the first problem is the one nearest the inputs.
+  for (const node of [...activeNodes].reverse()) {
     const op = node.opType ?? '';
     const domain = node.domain ?? '';
     const ctx = new GradientContext(graph, node, (name) => active.has(name));

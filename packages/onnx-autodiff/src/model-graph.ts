@@ -229,6 +229,11 @@ export class ModelGraph {
     return this.proto;
   }
 
+  /** All initializers, appended ones included. */
+  get initializers(): readonly TensorProto[] {
+    return [...this.initializerMap.values()];
+  }
+
   has(name: string): boolean {
     return this.names.has(name);
   }
@@ -259,7 +264,7 @@ export class ModelGraph {
   require(name: string, role: string): void {
     if (this.names.has(name)) return;
     const needle = name.toLowerCase();
-    const suggestions = [...this.names].filter((n) => n && n.toLowerCase().includes(needle)).slice(0, 5);
+    const suggestions = [...this.names].filter((n) => n?.toLowerCase().includes(needle)).slice(0, 5);
     throw new UnknownTensorError(name, role, suggestions);
   }
 
@@ -435,7 +440,7 @@ function infoOfValue(v: ValueInfoProto): TensorInfo {
     dtype,
     shape: dims.map((d) => {
       // Decoded messages carry defaults on their prototype: only own fields were in the bytes.
-      const own = (key: string) => Object.prototype.hasOwnProperty.call(d, key);
+      const own = (key: string) => Object.hasOwn(d, key);
       if (own('dimParam') && d.dimParam) return d.dimParam;
       if (own('dimValue')) return toNumber(d.dimValue);
       return null;

@@ -81,7 +81,7 @@ function axesOf(input: InferenceInput, inputIndex: number | undefined): number[]
   if (fromAttr) return fromAttr;
   if (inputIndex === undefined) return undefined;
   const v = input.inputs[inputIndex]?.value;
-  return v && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+  return v?.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
 }
 
 function reduce(axesInputFrom: number): Infer {
@@ -206,7 +206,7 @@ function sliceInfo(input: InferenceInput): TensorInfo[] {
   if (!x?.shape) return [{ dtype: x?.dtype }];
   const known = (i: number) => {
     const v = input.node.input?.[i] ? input.inputs[i]?.value : undefined;
-    return v && v.every((d) => typeof d === 'number') ? (v as number[]) : undefined;
+    return v?.every((d) => typeof d === 'number') ? (v as number[]) : undefined;
   };
   const starts = known(1);
   const ends = known(2);
@@ -442,7 +442,7 @@ function padInfo(input: InferenceInput): TensorInfo[] {
   if (!x?.shape) return [{ dtype: x?.dtype }];
   const pads = input.inputs[1]?.value ?? input.attrs.ints('pads');
   const rank = x.shape.length;
-  if (!pads || !pads.every((p) => typeof p === 'number')) return [{ dtype: x.dtype, shape: x.shape.map(() => null) }];
+  if (!pads?.every((p) => typeof p === 'number')) return [{ dtype: x.dtype, shape: x.shape.map(() => null) }];
   const axesValue = input.node.input?.[3] ? input.inputs[3]?.value : undefined;
   const axes = axesValue ? axesValue.map((a) => normalizeAxis(a as number, rank)) : x.shape.map((_, i) => i);
   const shape = [...x.shape];

@@ -16,7 +16,7 @@ export function sameDim(a: Dim, b: Dim): boolean {
 }
 
 export function isKnownNumbers(dims: readonly Dim[] | undefined): dims is readonly number[] {
-  return dims !== undefined && dims.every((d) => typeof d === 'number');
+  return dims?.every((d) => typeof d === 'number') === true;
 }
 
 /** The product of dims: a number when all are numbers, a symbol when one symbol times ones, else null. */

@@ -21,7 +21,7 @@ export const elementwiseRules: Record<string, GradientRule> = {
     constant: [1, 2],
     check(ctx) {
       const training = ctx.values(2);
-      if (training && training[0]) throw new RuleLimitation('training_mode=true is not supported (inference only)');
+      if (training?.[0]) throw new RuleLimitation('training_mode=true is not supported (inference only)');
     },
     backward: (_, [dy]) => [dy],
   },

@@ -67,7 +67,7 @@ const expandY = (ctx: GradientContext) => {
   const keepdims = ctx.attrs.int('keepdims', 1) === 1;
   const axes = reducedAxes(ctx, 18);
   const rank = ctx.rank(ctx.input(0));
-  const aligned = axes && axes.length && !keepdims ? unsqueeze(g, y, axes.map((a) => normalizeAxis(a, rank)).sort((a, b) => a - b)) : y;
+  const aligned = axes?.length && !keepdims ? unsqueeze(g, y, axes.map((a) => normalizeAxis(a, rank)).sort((a, b) => a - b)) : y;
   return aligned;
 };
 
