@@ -72,6 +72,7 @@ describe('the cpu kernel fallback on wasm', () => {
     expect(error).toMatchObject({ name: 'ModelError', message: expect.stringMatching(/lacks '\w+'; leave cpuKernelFallback on/) });
     const kernel = /lacks '(\w+)'/.exec((error as Error).message)![1];
     expect(missingAtStart).toContain(kernel);
+    expect(missingBackwardKernels(tf)).toEqual(missingAtStart);
     // Logits need no backward kernel.
     const { logits } = await adapter.run({ input: IMAGES, outputs: ['logits'] });
     expect(logits.shape).toEqual([2, 3]);

@@ -30,6 +30,7 @@ export function functionSource(fn: TfjsFunction, { embed, fromEmbeddings }: Embe
     embedding: embed ? { name: 'embed' } : undefined,
     notDifferentiable: undefined,
     supportsLayers: false,
+    filterGradientsUnused: false,
     layers: () => [],
     checkLayer(name: string): void {
       throw new UnknownLayerError(name, []);

@@ -8,12 +8,34 @@ interface GraphNode {
   readonly name: string;
   readonly op: string;
   readonly category?: string;
+  readonly inputs?: readonly GraphNode[];
 }
 
 /** Ops that hold no computation of the model: weights, feeds, control dependencies. */
 const NOT_LAYERS = new Set(['Const', 'Placeholder', 'PlaceholderWithDefault', 'NoOp']);
 /** Converter op categories that force `executeAsync`, which `tf.grads` cannot run. */
 const ASYNC_CATEGORIES = new Set(['control', 'dynamic']);
+
+/** Convolutions, whose input 1 is the filter. */
+const CONVOLUTIONS = new Set([
+  'Conv1D',
+  'Conv2D',
+  'Conv3D',
+  '_FusedConv2D',
+  'DepthwiseConv2d',
+  'DepthwiseConv2dNative',
+  'FusedDepthwiseConv2dNative',
+  'Conv2DBackpropInput',
+]);
+
+/** Whether every convolution's filter is a constant of the graph (possibly through Identity nodes). */
+function filtersAreConstant(nodes: readonly GraphNode[]): boolean {
+  const isConstant = (node: GraphNode | undefined): boolean => {
+    while (node && node.op === 'Identity') node = node.inputs?.[0];
+    return node?.op === 'Const';
+  };
+  return nodes.every((node) => !CONVOLUTIONS.has(node.op) || isConstant(node.inputs?.[1]));
+}
 
 /**
  * The nodes of the graph. The converter keeps them in its executor, which it does not publish;
@@ -101,6 +123,7 @@ export function graphModelSource(
       ? `The graph has the op '${asyncNode.op}' (node '${asyncNode.name}'), which needs model.executeAsync(); tf.grads cannot differentiate asynchronous execution.`
       : undefined,
     supportsLayers: true,
+    filterGradientsUnused: nodes !== undefined && filtersAreConstant(nodes),
     layers(inputShape, dtype): readonly LayerInfo[] {
       if (!layerNodes) return [];
       if (!cachedLayers) {

@@ -96,6 +96,8 @@ export function layersModelSource(model: TfjsLayersModel, embeddingLayer: string
     embedding: embedding?.point,
     notDifferentiable: undefined,
     supportsLayers: true,
+    // Convolution layers read their filters from variables, never from the input.
+    filterGradientsUnused: true,
     layers(): readonly LayerInfo[] {
       return found.map(({ layer }, i) => {
         const shape = outputShapeOf(layer);

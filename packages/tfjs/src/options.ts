@@ -18,6 +18,15 @@ export interface TfjsModelOptions extends EmbeddingFunctions {
   /** The dtype the input is fed in; default: the model's, else 'int32' for tokens, else 'float32'. */
   readonly inputDtype?: 'float32' | 'int32';
   /**
+   * tfjs computes the gradient of every convolution's filter during backpropagation (its fused
+   * Conv2D with a bias returns all gradients at once), although input and layer gradients never
+   * read them; it is most of the cost of the backward pass. When true, those kernels return zeros
+   * during the adapter's own backward pass. Default: true for LayersModels and for GraphModels
+   * whose filters are constants, false for functions (whose filters might come from the input).
+   * Set false for a LayersModel with custom layers that compute filters from their input.
+   */
+  readonly skipFilterGradients?: boolean;
+  /**
    * Some backends lack kernels that only backpropagation uses (wasm: depthwise convolutions'
    * input gradient, Conv2DBackpropFilter, UnsortedSegmentSum). By default the adapter registers
    * the missing ones on the active backend as bridges to the cpu backend's kernels. `false`

@@ -38,6 +38,8 @@ export interface Source {
   /** Why the model cannot run inside `tf.grads` (control flow), or undefined when it can. */
   readonly notDifferentiable: string | undefined;
   readonly supportsLayers: boolean;
+  /** True when no convolution filter depends on the input, so filter gradients are never read. */
+  readonly filterGradientsUnused: boolean;
   layers(inputShape: readonly (number | null)[], inputDtype: 'float32' | 'int32'): readonly LayerInfo[];
   /** Throws UnknownLayerError when the model has no such layer. */
   checkLayer(name: string): void;

@@ -32,6 +32,7 @@ export type TfNamespace = Pick<
   | 'findBackend'
   | 'getKernel'
   | 'registerKernel'
+  | 'unregisterKernel'
   | 'getGradient'
 >;
 

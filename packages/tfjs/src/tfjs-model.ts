@@ -19,6 +19,7 @@ import { gradientsRegistered, noGradientsError } from './gradient-registry.js';
 import { graphModelSource } from './graph-source.js';
 import { layersModelSource } from './layers-source.js';
 import { resolveLayout } from './layout.js';
+import { withoutFilterGradients } from './filter-gradients.js';
 import { explainFailure } from './model-failure.js';
 import { objectiveSum } from './objective-tensor.js';
 import type { TfjsModelOptions } from './options.js';
@@ -100,6 +101,7 @@ class TfjsAdapter implements TfjsModel {
   readonly embeddingLayer: string | undefined;
   private readonly noGradients: GradientsUnavailableError | undefined;
   private readonly cpuKernelFallback: boolean;
+  private readonly skipFilterGradients: boolean;
   private disposed = false;
 
   constructor(
@@ -117,6 +119,7 @@ class TfjsAdapter implements TfjsModel {
     this.inputDtype = dtypeHint ?? (this.layout === 'tokens' ? 'int32' : 'float32');
     this.embeddingLayer = adapted.embedding?.name;
     this.cpuKernelFallback = options.cpuKernelFallback ?? true;
+    this.skipFilterGradients = options.skipFilterGradients ?? adapted.filterGradientsUnused;
 
     const notDifferentiable = adapted.notDifferentiable;
     this.noGradients = !gradientsRegistered(tf)
@@ -309,11 +312,14 @@ class TfjsAdapter implements TfjsModel {
       // The anchor keeps the gradient defined when the tapped layer does not reach the output.
       return tf.add(objectiveSum(tf, logits, targets, objective), anchor!);
     };
-    try {
+    const differentiate = () =>
       tf.tidy(() => {
         const grads = tf.grads(objectiveOf)(xs);
         if (plan.wanted.has('inputGradients')) record('inputGradients', grads[0]);
       });
+    try {
+      if (this.skipFilterGradients) withoutFilterGradients(tf, differentiate);
+      else differentiate();
     } catch (error) {
       releaseAbandonedTape(tf);
       throw error;
