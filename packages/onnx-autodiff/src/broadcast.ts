@@ -5,10 +5,11 @@ import { sameDim } from './tensor-info.js';
 
 /**
  * Sums a gradient over the axes along which `target` was broadcast, so that it gets the target's
- * shape. The axes are found at build time when the shapes say enough; otherwise (a symbolic
- * dimension that might be 1) they are computed at run time from both shapes.
+ * shape. `peers` are the other operands of the broadcast: an axis where they all have size 1 (or no
+ * axis) was not broadcast, whatever its size. The axes are found at build time when the shapes say
+ * enough; otherwise (a symbolic dimension that might be 1) they are computed at run time.
  */
-export function reduceToShapeOf(g: ModelGraph, grad: string, target: string): string {
+export function reduceToShapeOf(g: ModelGraph, grad: string, target: string, peers: readonly string[] = []): string {
   const gradShape = g.info(grad).shape;
   const targetShape = g.info(target).shape;
   if (!gradShape) throw new ShapeInferenceError(grad, 'the rank');
@@ -18,8 +19,15 @@ export function reduceToShapeOf(g: ModelGraph, grad: string, target: string): st
   const axes: number[] = [];
   for (let i = 0; i < lead; i++) axes.push(i);
   let ambiguous = false;
+  const peerShapes = peers.map((p) => g.info(p).shape);
+  const position = gradShape.length;
   targetShape.forEach((t, j) => {
     const d = gradShape[lead + j];
+    const fromEnd = position - (lead + j);
+    const peerDims = peerShapes.map((s) => (s ? (s.length >= fromEnd ? s[s.length - fromEnd] : 1) : null));
+    // Every peer has 1 here, or the same dim as the target: the output dim is the target's own.
+    const own = peers.length > 0 && peerDims.every((p) => p === 1 || sameDim(p, t));
+    if (own) return;
     if (t === 1) {
       if (d !== 1) axes.push(lead + j);
     } else if (!(sameDim(t, d) || typeof t === 'number' || d === 1)) ambiguous = true;
@@ -32,6 +40,7 @@ export function reduceToShapeOf(g: ModelGraph, grad: string, target: string): st
     return out;
   }
   // Run-time axes: those where the (left-padded) target dim is 1 and the gradient's is not.
+  if (g.opset < 13) throw new ShapeInferenceError(target, `static dims (opset ${g.opset} cannot reduce over axes computed at run time)`);
   const targetDims = g.shapeOf(target);
   const padded = lead > 0 ? g.add('Concat', [g.int64s(new Array(lead).fill(1)), targetDims], { axis: 0 }) : targetDims;
   const one = g.int64s([1]);

@@ -9,8 +9,9 @@ import { DataType, makeTensor } from './proto.js';
 
 export function reduceSum(g: ModelGraph, x: string, axes: readonly number[] | undefined, keepdims: boolean): string {
   if (axes && axes.length === 0) return x;
-  const inputs = axes ? [x, g.int64s(axes)] : [x];
-  return g.add('ReduceSum', inputs, { keepdims: keepdims ? 1 : 0 });
+  const k = keepdims ? 1 : 0;
+  if (g.opset < 13) return g.add('ReduceSum', [x], { keepdims: k, axes: axes ? [...axes] : undefined });
+  return g.add('ReduceSum', axes ? [x, g.int64s(axes)] : [x], { keepdims: k });
 }
 
 /** Reductions other than ReduceSum take their axes as an input from opset 18. */
@@ -23,16 +24,30 @@ export function reduce(g: ModelGraph, op: string, x: string, axes: readonly numb
 
 export function unsqueeze(g: ModelGraph, x: string, axes: readonly number[]): string {
   if (axes.length === 0) return x;
+  if (g.opset < 13) return g.add('Unsqueeze', [x], { axes: [...axes] });
   return g.add('Unsqueeze', [x, g.int64s(axes)]);
 }
 
 export function squeeze(g: ModelGraph, x: string, axes: readonly number[]): string {
   if (axes.length === 0) return x;
+  if (g.opset < 13) return g.add('Squeeze', [x], { axes: [...axes] });
   return g.add('Squeeze', [x, g.int64s(axes)]);
 }
 
-/** Split along `axis` into pieces of the given sizes (a list of numbers, or a 1-D int64 tensor). */
+/**
+ * Split along `axis` into pieces of the given sizes (a list of numbers, or a 1-D int64 tensor). Before
+ * opset 13 sizes given as a tensor become one Slice per piece.
+ */
 export function split(g: ModelGraph, x: string, sizes: readonly number[] | string, count: number, axis: number): string[] {
+  if (g.opset < 13) {
+    if (typeof sizes !== 'string') return g.addNode('Split', [x], { axis, split: [...sizes] }, { outputs: count });
+    const ends = g.add('CumSum', [sizes, g.constant([0], 'int64', [])]);
+    const starts = g.add('Sub', [ends, sizes]);
+    return Array.from({ length: count }, (_, i) => {
+      const at = (t: string) => g.add('Slice', [t, g.int64s([i]), g.int64s([i + 1]), g.int64s([0])]);
+      return slice(g, x, at(starts), at(ends), [axis]);
+    });
+  }
   const sizesTensor = typeof sizes === 'string' ? sizes : g.int64s(sizes);
   return g.addNode('Split', [x, sizesTensor], { axis }, { outputs: count });
 }

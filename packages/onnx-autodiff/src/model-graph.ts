@@ -18,7 +18,7 @@ import { inferNode, infoOfTensor } from './shape-inference.js';
 import { type Dim, isKnownNumbers, type TensorInfo } from './tensor-info.js';
 
 /** The opsets of the default domain that the builder emits correct nodes for. */
-export const MIN_OPSET = 13;
+export const MIN_OPSET = 11;
 export const MAX_OPSET = 21;
 
 export interface InputDeclaration {
@@ -29,7 +29,7 @@ export interface InputDeclaration {
 }
 
 export interface CreateModelOptions {
-  /** Default-domain opset (13..21). Default 17. */
+  /** Default-domain opset (11..21). Default 17. */
   readonly opset?: number;
   readonly inputs?: readonly InputDeclaration[];
 }
@@ -410,9 +410,12 @@ export class ModelGraph {
   toBytes(): Uint8Array {
     const a = this.appended;
     if (!a.node.length && !a.initializer.length && !a.input.length && !a.output.length) return this.base;
+    // Folding leaves intermediate constants behind; only those something reads are written.
+    const read = new Set<string>(this.graphOutputs);
+    for (const node of a.node) for (const name of node.input ?? []) read.add(name);
     const extra = onnx.GraphProto.encode({
       node: a.node,
-      initializer: a.initializer,
+      initializer: a.initializer.filter((t) => read.has(t.name ?? '')),
       input: a.input,
       output: a.output,
     }).finish();

@@ -75,6 +75,15 @@ export class GradientContext {
     return v && isKnownNumbers(v) ? [...v] : undefined;
   }
 
+  /**
+   * dy where `condition` holds, 0 elsewhere: a multiplication by the cast mask, which runtimes run
+   * several times faster than Where on large tensors.
+   */
+  masked(dy: string, condition: string): string {
+    const g = this.graph;
+    return g.add('Mul', [dy, g.add('Cast', [condition], { to: this.dtype(dy) })]);
+  }
+
   /** A scalar constant of the element type of `like`. */
   scalar(value: number, like: string): string {
     return this.graph.scalar(value, this.dtype(like));

@@ -193,9 +193,13 @@ function reshapeTarget(input: InferenceInput): TensorInfo[] {
           else solvable = false;
         } else solvable = false;
       });
-      const total = productOf(rest);
-      if (solvable && typeof total === 'number' && divisor > 0 && total % divisor === 0) shape[minus] = total / divisor;
-      else if (solvable && typeof total === 'string' && divisor === 1) shape[minus] = total;
+      const numbers = rest.filter((d): d is number => typeof d === 'number').reduce((a, b) => a * b, 1);
+      const symbols = rest.filter((d) => typeof d !== 'number');
+      const quotient = divisor > 0 && numbers % divisor === 0 ? numbers / divisor : undefined;
+      if (solvable && quotient !== undefined) {
+        if (symbols.length === 0) shape[minus] = quotient;
+        else if (symbols.length === 1 && typeof symbols[0] === 'string' && quotient === 1) shape[minus] = symbols[0];
+      }
     }
   }
   return [withValue(x?.dtype, shape, x?.value ? [...x.value] : undefined)];

@@ -125,7 +125,8 @@ export async function expectGradientsMatch(graph: ModelGraph, options: CheckOpti
     const scale = numeric.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const worst = got.reduce((m, v, i) => Math.max(m, Math.abs(v - numeric[i])), 0);
     if (worst > atol + rtol * scale) {
-      const rows = Array.from(got.slice(0, 12), (v, i) => `${v.toFixed(5)} vs ${numeric[i].toFixed(5)}`);
+      const order = Array.from(got.keys()).sort((a, b) => Math.abs(got[b] - numeric[b]) - Math.abs(got[a] - numeric[a]));
+      const rows = order.slice(0, 8).map((i) => `[${i}] ${got[i].toFixed(5)} vs ${numeric[i].toFixed(5)}`);
       throw new Error(`gradient w.r.t. '${name}' differs from finite differences by ${worst} (scale ${scale}):\n${rows.join('\n')}`);
     }
     expect(scale).toBeGreaterThan(0);

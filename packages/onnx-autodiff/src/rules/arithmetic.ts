@@ -2,10 +2,12 @@ import { reduceToShapeOf } from '../broadcast.js';
 import type { GradientContext, GradientRule } from '../rule.js';
 
 /** The gradient of a broadcasting operand: the output-shaped term summed back to the operand's shape. */
-function toOperand(ctx: GradientContext, term: string, operand: number): string {
+function toOperand(ctx: GradientContext, term: string, operand: number, operands?: readonly number[]): string {
   const g = ctx.graph;
   g.setInfo(term, { dtype: ctx.dtype(ctx.output(0)), shape: ctx.info(ctx.output(0)).shape });
-  return reduceToShapeOf(g, term, ctx.input(operand));
+  const all = operands ?? Array.from({ length: ctx.inputCount }, (_, i) => i);
+  const peers = all.filter((i) => i !== operand && ctx.input(i) !== '').map((i) => ctx.input(i));
+  return reduceToShapeOf(g, term, ctx.input(operand), peers);
 }
 
 export const arithmeticRules: Record<string, GradientRule> = {
@@ -104,7 +106,7 @@ export const arithmeticRules: Record<string, GradientRule> = {
     constant: [1],
     backward(ctx, [dy]) {
       if (dy === undefined) return [];
-      return [toOperand(ctx, dy, 0)];
+      return [toOperand(ctx, dy, 0, [0])];
     },
   },
 };

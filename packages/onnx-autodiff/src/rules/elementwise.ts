@@ -27,7 +27,7 @@ export const elementwiseRules: Record<string, GradientRule> = {
   },
   Relu: unary((ctx, dy, _x, y) => {
     const g = ctx.graph;
-    return g.add('Where', [g.add('Greater', [y, ctx.scalar(0, y)]), dy, ctx.scalar(0, y)]);
+    return ctx.masked(dy, g.add('Greater', [y, ctx.scalar(0, y)]));
   }),
   LeakyRelu: unary((ctx, dy, x) => {
     const g = ctx.graph;
@@ -71,7 +71,7 @@ export const elementwiseRules: Record<string, GradientRule> = {
     const beta = ctx.attrs.float('beta', 0.5);
     const t = g.add('Add', [g.add('Mul', [x, ctx.scalar(alpha, x)]), ctx.scalar(beta, x)]);
     const inside = g.add('And', [g.add('Greater', [t, ctx.scalar(0, x)]), g.add('Less', [t, ctx.scalar(1, x)])]);
-    return g.add('Where', [inside, g.add('Mul', [dy, ctx.scalar(alpha, x)]), ctx.scalar(0, x)]);
+    return ctx.masked(g.add('Mul', [dy, ctx.scalar(alpha, x)]), inside);
   }),
   // y = x * clip(x/6 + 1/2, 0, 1): 0 below -3, 1 above 3, x/3 + 1/2 between (PyTorch's convention at the ends).
   HardSwish: unary((ctx, dy, x) => {
@@ -109,11 +109,12 @@ export const elementwiseRules: Record<string, GradientRule> = {
       const g = ctx.graph;
       const x = ctx.input(0);
       const conditions: string[] = [];
-      if (ctx.input(1)) conditions.push(g.add('GreaterOrEqual', [x, ctx.input(1)]));
-      if (ctx.input(2)) conditions.push(g.add('LessOrEqual', [x, ctx.input(2)]));
+      // GreaterOrEqual / LessOrEqual exist from opset 12 on; Not(Less) / Not(Greater) everywhere.
+      if (ctx.input(1)) conditions.push(g.add('Not', [g.add('Less', [x, ctx.input(1)])]));
+      if (ctx.input(2)) conditions.push(g.add('Not', [g.add('Greater', [x, ctx.input(2)])]));
       if (conditions.length === 0) return [dy];
       const inside = conditions.length === 2 ? g.add('And', conditions) : conditions[0];
-      return [g.add('Where', [inside, dy, ctx.scalar(0, x)])];
+      return [ctx.masked(dy, inside)];
     },
   },
 };

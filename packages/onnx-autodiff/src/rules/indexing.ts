@@ -1,4 +1,4 @@
-import { concatInts, dimsOf, slice, split, unsqueeze, zerosLike } from '../emit.js';
+import { concatInts, dimsOf, slice, split, squeeze, unsqueeze, zerosLike } from '../emit.js';
 import { DataType, makeTensor } from '../proto.js';
 import { type GradientContext, type GradientRule, RuleLimitation } from '../rule.js';
 import { sliceRange } from '../shape-inference.js';
@@ -172,7 +172,7 @@ const gather: GradientRule = {
       );
     } else {
       const values = g.constant([0, 1], dtype, [2]);
-      const depth = g.add('Squeeze', [axisSize, g.int64s([0])]);
+      const depth = squeeze(g, axisSize, [0]);
       // OneHot wants indices of rank >= 1; a scalar index becomes [1] (one row either way).
       const onehot = g.add('OneHot', [q === 0 ? unsqueeze(g, indices, [0]) : indices, depth, values], { axis: -1 });
       const rows = g.add('Reshape', [onehot, concatInts(g, [[-1], axisSize])]);

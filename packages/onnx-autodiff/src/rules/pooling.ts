@@ -1,4 +1,4 @@
-import { concatInts, dimsOf, filled } from '../emit.js';
+import { concatInts, dimsOf, filled, squeeze } from '../emit.js';
 import type { ModelGraph } from '../model-graph.js';
 import { DataType } from '../proto.js';
 import { type GradientContext, type GradientRule, RuleLimitation } from '../rule.js';
@@ -56,17 +56,19 @@ const maxPool: GradientRule = {
     let unfolded = g.add('Conv', [asSingleChannel(g, x), pickers], windowAttrs);
     if (hasPadding(geometry, pads.slice(kernel.length))) {
       const inside = g.add('Conv', [onesImage(g, x, dtype), pickers], windowAttrs);
+      // -inf on padding taps (a small [1, K, *out] tensor that runtimes fold), so they never win.
       const valid = g.add('Greater', [inside, ctx.scalar(0.5, x)]);
-      unfolded = g.add('Where', [valid, unfolded, ctx.scalar(Number.NEGATIVE_INFINITY, x)]);
+      const penalty = g.add('Where', [valid, ctx.scalar(0, x), ctx.scalar(Number.NEGATIVE_INFINITY, x)]);
+      unfolded = g.add('Add', [unfolded, penalty]);
     }
-    const winner = g.add('ArgMax', [unfolded], { axis: 1, keepdims: 1, select_last_index: 0 });
+    const winner = g.add('ArgMax', [unfolded], { axis: 1, keepdims: 1 });
     const tapIds = g.constant(
       Array.from({ length: taps }, (_, k) => k),
       DataType.INT64,
       [1, taps, ...kernel.map(() => 1)],
       'ad/pool_tap_ids',
     );
-    const routed = g.add('Where', [g.add('Equal', [winner, tapIds]), asSingleChannel(g, dy), ctx.scalar(0, x)]);
+    const routed = ctx.masked(asSingleChannel(g, dy), g.add('Equal', [winner, tapIds]));
     const dx = windowAdjoint(g, routed, pickers, geometry, 1, x);
     return [g.add('Reshape', [dx, g.shapeOf(x)])];
   },
@@ -140,11 +142,11 @@ const globalMaxPool: GradientRule = {
     const g = ctx.graph;
     const x = ctx.input(0);
     const flat = g.add('Reshape', [x, concatInts(g, [dimsOf(g, x, 0, 2), [-1]])]);
-    const winner = g.add('ArgMax', [flat], { axis: 2, keepdims: 1, select_last_index: 0 });
-    const count = g.add('Squeeze', [dimsOf(g, flat, 2, 3), g.int64s([0])]);
+    const winner = g.add('ArgMax', [flat], { axis: 2, keepdims: 1 });
+    const count = squeeze(g, dimsOf(g, flat, 2, 3), [0]);
     const positions = g.add('Range', [g.constant([0], DataType.INT64, []), count, g.constant([1], DataType.INT64, [])]);
     const dyFlat = g.add('Reshape', [dy, concatInts(g, [dimsOf(g, x, 0, 2), [1]])]);
-    const routed = g.add('Where', [g.add('Equal', [positions, winner]), dyFlat, ctx.scalar(0, x)]);
+    const routed = ctx.masked(dyFlat, g.add('Equal', [positions, winner]));
     return [g.add('Reshape', [routed, g.shapeOf(x)])];
   },
 };

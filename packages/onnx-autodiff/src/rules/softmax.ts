@@ -1,28 +1,36 @@
 import { reduceSum } from '../emit.js';
-import type { GradientRule } from '../rule.js';
+import type { GradientContext, GradientRule } from '../rule.js';
+import { normalizeAxis } from '../tensor-info.js';
 
-// Opset 13+ semantics: both ops work along one axis (default -1), which ReduceSum accepts negative.
+/**
+ * The axes one softmax normalises over: from opset 13 the single `axis` (default -1, which ReduceSum
+ * accepts as is); before, the input is seen as 2-D and every axis from `axis` (default 1) on counts.
+ */
+function softmaxAxes(ctx: GradientContext): number[] {
+  if (ctx.opset >= 13) return [ctx.attrs.int('axis', -1)];
+  const rank = ctx.rank(ctx.input(0));
+  const axis = normalizeAxis(ctx.attrs.int('axis', 1), rank);
+  return Array.from({ length: rank - axis }, (_, i) => axis + i);
+}
 
-/** dX = y * (dY - sum(dY * y, axis)). */
+/** dX = y * (dY - sum(dY * y, axes)). */
 const softmax: GradientRule = {
   backward(ctx, [dy]) {
     if (dy === undefined) return [];
     const g = ctx.graph;
     const y = ctx.output(0);
-    const axis = ctx.attrs.int('axis', -1);
-    const dot = reduceSum(g, g.add('Mul', [dy, y]), [axis], true);
+    const dot = reduceSum(g, g.add('Mul', [dy, y]), softmaxAxes(ctx), true);
     return [g.add('Mul', [y, g.add('Sub', [dy, dot])])];
   },
 };
 
-/** dX = dY - exp(y) * sum(dY, axis). */
+/** dX = dY - exp(y) * sum(dY, axes). */
 const logSoftmax: GradientRule = {
   backward(ctx, [dy]) {
     if (dy === undefined) return [];
     const g = ctx.graph;
     const y = ctx.output(0);
-    const axis = ctx.attrs.int('axis', -1);
-    const total = reduceSum(g, dy, [axis], true);
+    const total = reduceSum(g, dy, softmaxAxes(ctx), true);
     return [g.add('Sub', [dy, g.add('Mul', [g.add('Exp', [y]), total])])];
   },
 };
