@@ -11,3 +11,4 @@ export type { EmbeddingFunctions } from './function-source.js';
 export type { TfNamespace, TfjsSource, TfjsLayersModel, TfjsGraphModel, TfjsFunction, TfjsLayer } from './tf-types.js';
 export { BACKWARD_KERNELS, borrowCpuBackwardKernels, missingBackwardKernels } from './cpu-kernel-fallback.js';
 export { gradientsRegistered } from './gradient-registry.js';
+export { FILTER_GRADIENT_KERNELS, withoutFilterGradients } from './filter-gradients.js';
