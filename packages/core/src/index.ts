@@ -19,12 +19,12 @@ export {
   assertShape,
 } from './tensor.js';
 
-export type { Layout, ModelOutputs, OutputName, RowTarget, Objective, ModelRequest, LayerInfo, Model } from './model.js';
+export type { Layout, ModelOutputs, OutputName, RowTarget, Objective, ModelRequest, LayerInfo, Model, RandomizeOptions } from './model.js';
 export { GRADIENT_OUTPUTS } from './model.js';
 
 export type { ValuesLayout, CommonOptions, Attribution, Method, OptionsOf } from './method.js';
 
-export type { Target, ResolvedTargets } from './targets.js';
+export type { Target, ResolvedTargets, ResolveTargetsOptions } from './targets.js';
 export { resolveTargets, rowTargets, argmaxRows } from './targets.js';
 
 export { assertCapabilities } from './capabilities.js';

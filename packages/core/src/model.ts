@@ -69,6 +69,13 @@ export interface LayerInfo {
   readonly outputShape: readonly (number | null)[];
   /** True when the layer's output is a spatial feature map that Grad-CAM can use. */
   readonly spatial: boolean;
+  /** Channel axis of the output when it differs from the model's layout (e.g. a transposed ONNX tensor). */
+  readonly channelAxis?: number;
+}
+
+export interface RandomizeOptions {
+  /** Seed of the new weights; the same seed gives the same copy. */
+  readonly seed?: number;
 }
 
 /** What an adapter exposes. Adapters own framework tensors; everything crossing here is plain data. */
@@ -78,6 +85,16 @@ export interface Model {
   readonly inputShape: readonly (number | null)[];
   readonly capabilities: ReadonlySet<OutputName>;
   layers(): readonly LayerInfo[];
+  /**
+   * Answers a request. A model must not keep `request.input.data` (or `embeddings`) after the
+   * promise settles: methods reuse their buffers between calls.
+   */
   run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>>;
+  /**
+   * Optional: an independent copy of the model whose named layers (names from `layers()`) have
+   * freshly initialised weights, for parameter-randomisation sanity checks. The copy is disposed
+   * by the caller.
+   */
+  randomizedCopy?(layers: readonly string[], options?: RandomizeOptions): Promise<Model>;
   dispose(): void;
 }

@@ -49,3 +49,25 @@ describe('resolveTargets', () => {
     expect(r.logits).toBe(logits);
   });
 });
+
+describe('resolveTargets with known logits or batches', () => {
+  it('reuses logits it is given and batches the logits calls it makes', async () => {
+    let calls = 0;
+    const counting: Model = { ...fakeModel, run: async (req) => { calls++; return fakeModel.run(req); } };
+    const r = await resolveTargets(counting, input, 'predicted', undefined, { logits });
+    expect(calls).toBe(0);
+    expect(Array.from(r.targets)).toEqual([1, 0]);
+    const sliced: Model = {
+      ...fakeModel,
+      run: async (req) => {
+        calls++;
+        const rows = req.input.shape[0];
+        const start = req.input.data.byteOffset / 4;
+        return { logits: tensor(logits.data.subarray(start * 3, (start + rows) * 3), [rows, 3]) } as never;
+      },
+    };
+    const batched = await resolveTargets(sliced, input, { topK: 1 }, undefined, { batchSize: 1 });
+    expect(calls).toBe(2);
+    expect(Array.from(batched.targets)).toEqual([1, 0]);
+  });
+});

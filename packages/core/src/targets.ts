@@ -1,7 +1,8 @@
 import { TargetError } from './errors.js';
 import type { Model, RowTarget } from './model.js';
 import type { TensorData } from './tensor.js';
-import { batchSizeOf } from './tensor.js';
+import { batchSizeOf, concatRows, rowSize } from './tensor.js';
+import { batchRanges } from './batching.js';
 
 /**
  * Which classes to explain:
@@ -74,6 +75,24 @@ export function rowTargets(target: RowTarget | undefined, rows: number, logits?:
   return out;
 }
 
+export interface ResolveTargetsOptions {
+  /** Logits of the input, when the caller has them already: no model call is made. */
+  readonly logits?: TensorData;
+  /** Most rows per logits call (default: all rows in one call). */
+  readonly batchSize?: number;
+}
+
+async function logitsInBatches(model: Model, input: TensorData, batchSize: number | undefined, signal?: AbortSignal): Promise<TensorData> {
+  const rows = batchSizeOf(input);
+  const size = rowSize(input);
+  const parts: TensorData[] = [];
+  for (const [start, end] of batchRanges(rows, batchSize ?? rows)) {
+    const batch = { data: input.data.subarray(start * size, end * size), shape: [end - start, ...input.shape.slice(1)] };
+    parts.push((await model.run({ input: batch, outputs: ['logits'], signal })).logits);
+  }
+  return concatRows(parts);
+}
+
 function isMulti(t: Target): t is { readonly classes: readonly number[] } | { readonly topK: number } {
   return typeof t === 'object' && t !== null && ('classes' in t || 'topK' in t);
 }
@@ -87,10 +106,11 @@ export async function resolveTargets(
   input: TensorData,
   target: Target = 'predicted',
   signal?: AbortSignal,
+  options: ResolveTargetsOptions = {},
 ): Promise<ResolvedTargets> {
   const rows = batchSizeOf(input);
   const needsLogits = target === 'predicted' || (isMulti(target) && 'topK' in target);
-  const logits = needsLogits ? (await model.run({ input, outputs: ['logits'], signal })).logits : undefined;
+  const logits = needsLogits ? (options.logits ?? (await logitsInBatches(model, input, options.batchSize, signal))) : undefined;
   if (!isMulti(target)) {
     const targets = rowTargets(target, rows, logits);
     return { examples: Int32Array.from({ length: rows }, (_, i) => i), targets, logits };
