@@ -4,88 +4,35 @@ import {
   CapabilityError,
   type Method,
   type Model,
-  type ModelOutputs,
   type ModelRequest,
   OptionError,
-  type OutputName,
   ShapeError,
   type TensorData,
-  checkInput,
-  objectiveAndLogitGradient,
   reduceChannels,
-  rowTargets,
-  throwIfAborted,
 } from '@salience/core';
 import { gradient } from '@salience/gradient';
+import { createForwardOnlyModel, createImageModel, createTabularModel, createTokenModel } from '@salience/testing';
 import { describe, expect, it } from 'vitest';
 import { smoothGrad, smoothGradSquared, varGrad } from './smoothgrad.js';
 
-/**
- * logit_c(x) = sum_i w[c, i] x_i^2 / 2, so d logit_c / d x_i = w[c, i] x_i: a gradient that
- * moves with the noise, known exactly.
- */
-class QuadraticModel implements Model {
-  readonly capabilities: ReadonlySet<OutputName> = new Set<OutputName>(['logits', 'inputGradients']);
-  calls = 0;
-  largestBatch = 0;
-  constructor(
-    readonly layout: 'NC' | 'NHWC',
-    readonly inputShape: readonly (number | null)[],
-    readonly weights: Float32Array,
-    readonly classes: number,
-    private readonly onRun?: (request: ModelRequest) => void,
-  ) {}
-  layers() {
-    return [];
-  }
-  dispose() {}
-  async run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
-    throwIfAborted(request.signal);
-    checkInput(this, request.input);
-    this.calls++;
-    this.onRun?.(request as ModelRequest);
-    const rows = request.input.shape[0];
-    this.largestBatch = Math.max(this.largestBatch, rows);
-    const size = request.input.data.length / rows;
-    const x = request.input.data;
-    const logits = new Float32Array(rows * this.classes);
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < this.classes; c++) {
-        let z = 0;
-        for (let i = 0; i < size; i++) z += (this.weights[c * size + i] * x[r * size + i] ** 2) / 2;
-        logits[r * this.classes + c] = z;
-      }
-    }
-    const out: Partial<ModelOutputs> = { logits: { data: logits, shape: [rows, this.classes] } };
-    if ((request.outputs as readonly OutputName[]).includes('inputGradients')) {
-      const lt = { data: logits, shape: [rows, this.classes] };
-      const targets = rowTargets(request.target, rows, lt);
-      const { gradient: dz } = objectiveAndLogitGradient(lt, targets, request.objective);
-      const g = new Float32Array(rows * size);
-      for (let r = 0; r < rows; r++) {
-        for (let c = 0; c < this.classes; c++) {
-          const d = dz[r * this.classes + c];
-          if (d === 0) continue;
-          for (let i = 0; i < size; i++) g[r * size + i] += d * this.weights[c * size + i] * x[r * size + i];
-        }
-      }
-      out.inputGradients = { data: g, shape: request.input.shape };
-    }
-    await Promise.resolve();
-    return out as Pick<ModelOutputs, K>;
-  }
-}
-
-function weightsFor(classes: number, size: number): Float32Array {
-  return Float32Array.from({ length: classes * size }, (_, k) => Math.sin(k * 1.7 + 0.3) * 1.5);
-}
-
 function tabular(onRun?: (request: ModelRequest) => void) {
-  return new QuadraticModel('NC', [null, 6], weightsFor(3, 6), 3, onRun);
+  return createTabularModel({ features: 6, classes: 3, onRun });
 }
 
 function image() {
-  return new QuadraticModel('NHWC', [null, 3, 4, 2], weightsFor(4, 24), 4);
+  return createImageModel({ layout: 'NHWC', channels: 2, height: 3, width: 4, classes: 4 });
+}
+
+/** The signed input gradient at x + noise[s] for every sample, straight from the model. */
+async function gradientsAtNoisyInputs(model: Model, x: TensorData, noise: TensorData, target: number[]): Promise<Float32Array[]> {
+  const size = x.data.length;
+  const out: Float32Array[] = [];
+  for (let s = 0; s < noise.shape[0]; s++) {
+    const data = x.data.map((v, i) => v + noise.data[s * size + i]);
+    const { inputGradients } = await model.run({ input: { data, shape: x.shape }, outputs: ['inputGradients'], target });
+    out.push(inputGradients.data);
+  }
+  return out;
 }
 
 const X: TensorData = { data: Float32Array.from({ length: 12 }, (_, i) => ((i * 7) % 5) / 4 - 0.4), shape: [2, 6] };
@@ -127,20 +74,6 @@ describe('smoothGrad statistics', () => {
   };
   const target = [2, 0];
 
-  // Reference: the signed gradient at every noisy input, from the model's formula.
-  function gradsAt(): Float64Array[] {
-    return Array.from({ length: samples }, (_, s) => {
-      const g = new Float64Array(12);
-      for (let e = 0; e < 2; e++) {
-        for (let i = 0; i < 6; i++) {
-          const xi = Math.fround(X.data[e * 6 + i] + noise.data[(s * 2 + e) * 6 + i]);
-          g[e * 6 + i] = model.weights[target[e] * 6 + i] * xi;
-        }
-      }
-      return g;
-    });
-  }
-
   it.each([
     ['mean', (g: number[]) => g.reduce((a, b) => a + b) / g.length],
     ['mean-of-squares', (g: number[]) => g.reduce((a, b) => a + b * b, 0) / g.length],
@@ -152,7 +85,7 @@ describe('smoothGrad statistics', () => {
       },
     ],
   ] as const)('%s matches the statistic of the gradients at the given noisy inputs', async (statistic, stat) => {
-    const grads = gradsAt();
+    const grads = await gradientsAtNoisyInputs(model, X, noise, target);
     const result = await smoothGrad(gradient).attribute(model, X, { variant: 'signed', statistic, noise, target });
     expect(result.values.shape).toEqual([2, 6]);
     for (let k = 0; k < 12; k++) {
@@ -162,7 +95,7 @@ describe('smoothGrad statistics', () => {
   });
 
   it('passes the inner options through: absolute gradients average |g|', async () => {
-    const grads = gradsAt();
+    const grads = await gradientsAtNoisyInputs(model, X, noise, target);
     const result = await smoothGrad(gradient).attribute(model, X, { variant: 'absolute', noise, target });
     for (let k = 0; k < 12; k++) {
       expect(result.values.data[k]).toBeCloseTo(grads.reduce((a, g) => a + Math.abs(g[k]), 0) / samples, 5);
@@ -376,11 +309,12 @@ describe('smoothGrad errors and cancellation', () => {
   });
 
   it('checks the model before any work', async () => {
-    const forwardOnly: Model = { ...tabular(), capabilities: new Set<OutputName>(['logits']), run: tabular().run, layers: () => [], dispose() {} };
-    await expect(smoothGrad(gradient).attribute(forwardOnly, X)).rejects.toBeInstanceOf(CapabilityError);
+    await expect(smoothGrad(gradient).attribute(createForwardOnlyModel({ features: 6 }), X)).rejects.toBeInstanceOf(CapabilityError);
     await expect(smoothGrad(gradient).attribute(model, { data: new Float32Array(5), shape: [1, 5] })).rejects.toBeInstanceOf(ShapeError);
-    const tokens: Model = { ...tabular(), layout: 'tokens', run: tabular().run, layers: () => [], dispose() {} };
-    await expect(smoothGrad(echo()).attribute(tokens, X)).rejects.toBeInstanceOf(OptionError);
+    const tokens = createTokenModel();
+    const ids: TensorData = { data: Float32Array.from([1, 2, 3, 0]), shape: [1, 4] };
+    await expect(smoothGrad(echo()).attribute(tokens, ids)).rejects.toBeInstanceOf(OptionError);
+    expect(tokens.calls).toBe(0);
   });
 
   it('rejects an inner method that does not return one map per row', async () => {
@@ -410,6 +344,7 @@ describe('smoothGrad errors and cancellation', () => {
     });
     await expect(promise).rejects.toBeInstanceOf(AbortError);
     expect(counted.calls).toBe(2);
+    expect(counted.liveAllocations).toBe(0);
   });
 
   it('stops inside an inner call when aborted there', async () => {
@@ -421,5 +356,6 @@ describe('smoothGrad errors and cancellation', () => {
     const promise = smoothGrad(gradient).attribute(counted, X, { samples: 20, batchSize: 4, target: 0, signal: controller.signal });
     await expect(promise).rejects.toBeInstanceOf(AbortError);
     expect(calls).toBe(3);
+    expect(counted.liveAllocations).toBe(0);
   });
 });
