@@ -168,9 +168,11 @@ async function integrateRound(
         const index = Math.floor((start + r) / nodes);
         const pair = Math.floor(index / count);
         const { baseline, difference } = pathOf(index, cache);
-        const alpha = round.alphas[(start + r) % nodes];
+        // Rounded to float32 at each operation as PyTorch does: near-ties (max pooling over an
+        // interpolated flat background) then break the same way as in Captum.
+        const alpha = Math.fround(round.alphas[(start + r) % nodes]);
         const out = data.subarray(r * size, (r + 1) * size);
-        for (let i = 0; i < size; i++) out[i] = baseline[i] + alpha * difference[i];
+        for (let i = 0; i < size; i++) out[i] = baseline[i] + Math.fround(alpha * difference[i]);
         rowTarget[r] = targets[pair];
         rowExample[r] = examples[pair];
       }
