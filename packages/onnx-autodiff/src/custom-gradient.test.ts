@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { expectGradientsMatch, randomFeed, rng } from '../test/gradient-check.js';
 import { type CustomGradient, validateCustomGradient } from './custom-gradient.js';
@@ -61,6 +62,23 @@ describe('custom gradient graphs', () => {
       wrt: ['x'],
       feeds: { x: randomFeed(rng(1), [3, 4], { min: -2, max: 2, avoid: [0] }) },
       customGradients: [byInput],
+    });
+  });
+
+  it('a gradient graph exported from PyTorch (torch.func.vjp, opset 17, IR 10) works as it is', async () => {
+    const exported = new Uint8Array(readFileSync(new URL('../test/fixtures/softsign-vjp.onnx', import.meta.url)));
+    const fromPyTorch: CustomGradient = {
+      opType: 'Softsign',
+      model: exported,
+      inputs: { x: { input: 0 }, dy: { outputGradient: 0 } },
+      outputs: { dx: 0 },
+    };
+    expect(validateCustomGradient(softsignModel(), fromPyTorch)).toEqual([]);
+    await expectGradientsMatch(softsignModel(), {
+      of: 'y',
+      wrt: ['x'],
+      feeds: { x: randomFeed(rng(3), [2, 4], { min: -2, max: 2, avoid: [0] }) },
+      customGradients: [fromPyTorch],
     });
   });
 
