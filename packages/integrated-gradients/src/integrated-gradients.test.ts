@@ -1,6 +1,7 @@
 import {
   AbortError,
   CapabilityError,
+  type Model,
   OptionError,
   ShapeError,
   type TensorData,
@@ -347,6 +348,24 @@ describe('option and model checks', () => {
   it('rejects baselines and inputs of the wrong shape with ShapeError', async () => {
     await expect(ig.attribute(model, input, { target: 0, baselines: randomInput(3, FEATURES) })).rejects.toBeInstanceOf(ShapeError);
     await expect(ig.attribute(model, randomInput(2, FEATURES + 1), { target: 0 })).rejects.toBeInstanceOf(ShapeError);
+  });
+
+  it('rejects gradients of the wrong shape from a model with ShapeError', async () => {
+    const inner = createTabularModel({ features: FEATURES });
+    const broken: Model = {
+      layout: inner.layout,
+      inputShape: inner.inputShape,
+      capabilities: inner.capabilities,
+      layers: () => inner.layers(),
+      dispose: () => inner.dispose(),
+      run: async (request) => {
+        const out = await inner.run(request);
+        if (!('inputGradients' in out)) return out;
+        const g = (out as { inputGradients: TensorData }).inputGradients;
+        return { ...out, inputGradients: { data: g.data.subarray(1), shape: [g.data.length - 1] } };
+      },
+    };
+    await expect(ig.attribute(broken, input, { target: 0 })).rejects.toBeInstanceOf(ShapeError);
   });
 
   it('needs gradients and logits, and refuses token ids', async () => {
