@@ -157,6 +157,15 @@ describe('smoothGrad noise', () => {
     }
   });
 
+  it('takes its defaults from the constructor, which each call may override', async () => {
+    const method = smoothGrad(echo(), { samples: 3, stdev: 0.2, statistic: 'variance' });
+    expect(method.id).toBe('vargrad');
+    const byDefault = await method.attribute(model, X, { target: 0, samples: undefined });
+    expect(byDefault.meta).toMatchObject({ samples: 3, stdev: 0.2, statistic: 'variance' });
+    const overridden = await method.attribute(model, X, { target: 0, samples: 4, stdev: { relative: 0.1 }, statistic: 'mean' });
+    expect(overridden.meta).toMatchObject({ samples: 4, relativeStdev: 0.1, statistic: 'mean' });
+  });
+
   it('defaults to 25 samples at 15% of the range, seed 0', async () => {
     const result = await smoothGrad(gradient).attribute(model, X);
     const range = (e: number) => Math.max(...X.data.subarray(e * 6, e * 6 + 6)) - Math.min(...X.data.subarray(e * 6, e * 6 + 6));
