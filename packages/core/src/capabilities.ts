@@ -1,9 +1,15 @@
 import { CapabilityError } from './errors.js';
 import type { Model, OutputName } from './model.js';
 import { GRADIENT_OUTPUTS } from './model.js';
+import { checkPluginCompatibility } from './plugin.js';
 
-/** Fails before any work, naming every output that the model cannot give and what to do about it. */
+/**
+ * Fails before any work, naming every output that the model cannot give and what to do about it.
+ * Every method calls it first, so it is also where an adapter built for another major of core is
+ * reported (a warning, once per adapter version).
+ */
 export function assertCapabilities(model: Model, required: readonly OutputName[], who = 'This method'): void {
+  checkPluginCompatibility(model);
   const missing = required.filter((r) => !model.capabilities.has(r));
   if (missing.length === 0) return;
   const needsGradients = missing.some((m) => GRADIENT_OUTPUTS.includes(m));

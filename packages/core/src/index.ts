@@ -28,6 +28,9 @@ export type { Target, ResolvedTargets, ResolveTargetsOptions } from './targets.j
 export { resolveTargets, rowTargets, argmaxRows } from './targets.js';
 
 export { assertCapabilities } from './capabilities.js';
+
+export type { PluginStamp, Compatibility, CompatibilityOptions } from './plugin.js';
+export { CORE_VERSION, checkPluginCompatibility } from './plugin.js';
 export { checkInput } from './input.js';
 export { objectiveName, checkObjective, objectiveAndLogitGradient } from './objective.js';
 

@@ -1,4 +1,5 @@
 import type { Model, Objective, OutputName } from './model.js';
+import type { PluginStamp } from './plugin.js';
 import type { Target } from './targets.js';
 import type { TensorData } from './tensor.js';
 
@@ -41,6 +42,8 @@ export interface Attribution {
 export interface Method<Options extends object = object> {
   readonly id: string;
   readonly requires: readonly OutputName[];
+  /** Set by methods published as plugins: their package and the core they were built against. */
+  readonly plugin?: PluginStamp;
   attribute(model: Model, input: TensorData, options?: Options & CommonOptions): Promise<Attribution>;
 }
 

@@ -1,3 +1,4 @@
+import type { PluginStamp } from './plugin.js';
 import type { TensorData } from './tensor.js';
 
 /**
@@ -84,6 +85,8 @@ export interface Model {
   /** The input shape with `null` for the batch (and any other free dimension). */
   readonly inputShape: readonly (number | null)[];
   readonly capabilities: ReadonlySet<OutputName>;
+  /** Set by adapters published as plugins: their package and the core they were built against. */
+  readonly plugin?: PluginStamp;
   layers(): readonly LayerInfo[];
   /**
    * Answers a request. A model must not keep `request.input.data` (or `embeddings`) after the
