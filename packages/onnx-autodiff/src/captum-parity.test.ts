@@ -6,8 +6,8 @@ import { addGradients } from './gradients.js';
 type Ort = typeof ort;
 
 /** d logit[target] / d input for the fixture's cases, on the given runtime. */
-async function inputGradients(runtime: Ort, fixture: Fixture, inputName: string) {
-  const built = addGradients(fixture.model, { of: 'logits', seed: 'seed', wrt: [inputName] });
+async function inputGradients(runtime: Ort, fixture: Fixture, inputName: string, maxPoolTies?: 'first' | 'split') {
+  const built = addGradients(fixture.model, { of: 'logits', seed: 'seed', wrt: [inputName], maxPoolTies });
   const session = await runtime.InferenceSession.create(built.model, { intraOpNumThreads: 1 });
   const input = fixture.arrays.input;
   const logits = fixture.arrays.logits;
@@ -83,11 +83,13 @@ describe('Captum parity on onnxruntime-node: gradient of the target logit', () =
 });
 
 describe('Captum parity on onnxruntime-web (wasm backend, in Node)', () => {
-  it('smallcnn: input gradient equals the fixture', async () => {
+  it('smallcnn: input gradient equals the fixture, with either MaxPool tie rule', async () => {
     const web = await import('onnxruntime-web');
     web.env.wasm.numThreads = 1;
     const fixture = loadFixture('smallcnn');
-    const { gradient } = await inputGradients(web as unknown as Ort, fixture, 'input');
-    expectClose(gradient, fixture.arrays.gradient, 1e-5);
+    for (const ties of ['first', 'split'] as const) {
+      const { gradient } = await inputGradients(web as unknown as Ort, fixture, 'input', ties);
+      expectClose(gradient, fixture.arrays.gradient, 1e-5);
+    }
   });
 });

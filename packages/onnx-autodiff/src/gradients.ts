@@ -3,7 +3,7 @@ import { filled, zerosLike } from './emit.js';
 import { GradientSpecError, ModelFormatError, UnsupportedOpError, type UnsupportedNode } from './errors.js';
 import { MIN_OPSET, ModelGraph } from './model-graph.js';
 import { isFloatType, isIntegerType, type ModelProto, type NodeProto, onnx, typeName } from './proto.js';
-import { GradientContext, type GradientRule, RuleLimitation } from './rule.js';
+import { GradientContext, type GradientRule, RuleLimitation, type RuleOptions } from './rule.js';
 import { gradientRules } from './rules/index.js';
 
 export interface GradientSpec {
@@ -23,6 +23,8 @@ export interface GradientSpec {
   readonly keepOutputs?: readonly string[];
   /** Gradient graphs for nodes without a built-in rule (or to replace one). */
   readonly customGradients?: readonly CustomGradient[];
+  /** MaxPool / GlobalMaxPool tie rule: 'first' (default, as PyTorch) or 'split' (float ops only). See the README. */
+  readonly maxPoolTies?: RuleOptions['maxPoolTies'];
 }
 
 /** Names of what `buildGradients` added to a graph. */
@@ -161,7 +163,7 @@ export function buildGradients(graph: ModelGraph, spec: GradientSpec): GradientN
   const failures: UnsupportedNode[] = [];
   for (const node of activeNodes) {
     const outputGrads = (node.output ?? []).map((o) => (o && active.has(o) ? total(o) : undefined));
-    const ctx = new GradientContext(graph, node, (name) => active.has(name));
+    const ctx = new GradientContext(graph, node, (name) => active.has(name), spec);
     const needed = (node.input ?? []).map((name, i) => name !== '' && active.has(name) && carries(node, name, i));
     const resolved = custom.get(node);
     try {
@@ -295,6 +297,9 @@ function validateSpec(graph: ModelGraph, spec: GradientSpec): void {
         : '';
       problems.push(`\`wrt\` tensor '${name}' is ${typeName(dtype)}; only floating-point tensors have gradients.${hint}`);
     }
+  }
+  if (spec.maxPoolTies !== undefined && spec.maxPoolTies !== 'first' && spec.maxPoolTies !== 'split') {
+    problems.push(`\`maxPoolTies\` must be 'first' or 'split', got ${JSON.stringify(spec.maxPoolTies)}.`);
   }
   if (spec.seed !== undefined && (typeof spec.seed !== 'string' || spec.seed === '' || graph.has(spec.seed))) {
     problems.push(`\`seed\` must be a new input name; '${String(spec.seed)}' is empty or already used in the model.`);

@@ -7,6 +7,16 @@ import { isKnownNumbers, type TensorInfo } from './tensor-info.js';
 /** Thrown by a rule's `check` when it cannot handle this particular node; becomes an UnsupportedOpError. */
 export class RuleLimitation extends Error {}
 
+/** Choices that change how some rules are written (not what they compute, except on exact ties). */
+export interface RuleOptions {
+  /**
+   * Who gets a max-pool window's gradient when several elements tie for the max: 'first' (default,
+   * PyTorch's rule: the first in row-major window order; uses ArgMax, an int64 output) or 'split'
+   * (shared equally among the tied elements; float ops only, for backends weak on int64 tensors).
+   */
+  readonly maxPoolTies?: 'first' | 'split';
+}
+
 /** What a gradient rule sees of the node it differentiates. */
 export class GradientContext {
   readonly attrs: NodeAttributes;
@@ -15,6 +25,7 @@ export class GradientContext {
     readonly graph: ModelGraph,
     readonly node: NodeProto,
     private readonly active: (name: string) => boolean,
+    readonly options: RuleOptions = {},
   ) {
     this.attrs = new NodeAttributes(node);
   }

@@ -83,6 +83,7 @@ export interface CheckOptions {
   readonly atol?: number;
   readonly seed?: number;
   readonly customGradients?: readonly CustomGradient[];
+  readonly maxPoolTies?: 'first' | 'split';
 }
 
 /** Runs the gradient graph and central differences, and expects them to agree. Returns the gradients. */
@@ -96,7 +97,13 @@ export async function expectGradientsMatch(graph: ModelGraph, options: CheckOpti
   const random = rng(seed);
   const seedData = Float32Array.from({ length: y.data.length }, () => random() * 2 - 1);
 
-  const built = addGradients(graph, { of, wrt, seed: 'ad_seed', customGradients: options.customGradients });
+  const built = addGradients(graph, {
+    of,
+    wrt,
+    seed: 'ad_seed',
+    customGradients: options.customGradients,
+    maxPoolTies: options.maxPoolTies,
+  });
   const session = await createSession(built.model);
   const results = await session.run({ ...base, ad_seed: new ort.Tensor('float32', seedData, y.dims) });
 

@@ -23,11 +23,14 @@ const maxCases: [string, number[], Attributes, Dim[]?][] = [
 ];
 
 describe('MaxPool gradients (without the Indices output) match finite differences', () => {
-  for (const [label, shape, attrs, declared] of maxCases) {
-    it(label, async () => {
-      const x = distinctFeed(rng(41), shape, 0.05);
-      await expectGradientsMatch(pool('MaxPool', declared ?? shape, attrs), { of: 'y', wrt: ['x'], feeds: { x }, step: 5e-3 });
-    });
+  for (const ties of ['first', 'split'] as const) {
+    for (const [label, shape, attrs, declared] of maxCases) {
+      it(`${label}, ties: ${ties}`, async () => {
+        const x = distinctFeed(rng(41), shape, 0.05);
+        const g = pool('MaxPool', declared ?? shape, attrs);
+        await expectGradientsMatch(g, { of: 'y', wrt: ['x'], feeds: { x }, step: 5e-3, maxPoolTies: ties });
+      });
+    }
   }
 
   it('never uses the Indices output, and gives ties to the first element of the window', async () => {
@@ -42,6 +45,17 @@ describe('MaxPool gradients (without the Indices output) match finite difference
     const x = { data: Float32Array.from([1, 1, 0, 3, 1, 1, 2, 3]), shape: [1, 1, 2, 4] };
     const out = await session.run(toTensors({ x }));
     expect(Array.from(out[built.gradients.x].data as Float32Array)).toEqual([1, 0, 0, 1, 0, 0, 0, 0]);
+  });
+
+  it("maxPoolTies: 'split' shares a window's gradient among its tied elements, with float ops only", async () => {
+    const g = pool('MaxPool', [1, 1, 2, 4], { kernel_shape: [2, 2], strides: [2, 2] });
+    const built = addGradients(g, { of: 'y', wrt: ['x'], maxPoolTies: 'split' });
+    const added = ModelGraph.decode(built.model).nodes.slice(g.nodes.length);
+    expect(added.some((n) => n.opType === 'ArgMax')).toBe(false);
+    const session = await createSession(built.model);
+    const x = { data: Float32Array.from([1, 1, 0, 3, 1, 1, 2, 3]), shape: [1, 1, 2, 4] };
+    const out = await session.run(toTensors({ x }));
+    expect(Array.from(out[built.gradients.x].data as Float32Array)).toEqual([0.25, 0.25, 0, 0.5, 0.25, 0.25, 0, 0.5]);
   });
 });
 
@@ -75,8 +89,11 @@ describe('global pools', () => {
     await expectGradientsMatch(g, { of: 'y', wrt: ['x'], feeds: { x: randomFeed(rng(44), [2, 3, 4, 5]) } });
   });
 
-  it('GlobalMaxPool', async () => {
-    const x = distinctFeed(rng(45), [2, 3, 3, 4]);
-    await expectGradientsMatch(pool('GlobalMaxPool', ['n', 3, 3, 4]), { of: 'y', wrt: ['x'], feeds: { x }, step: 5e-3 });
-  });
+  for (const ties of ['first', 'split'] as const) {
+    it(`GlobalMaxPool, ties: ${ties}`, async () => {
+      const x = distinctFeed(rng(45), [2, 3, 3, 4]);
+      const g = pool('GlobalMaxPool', ['n', 3, 3, 4]);
+      await expectGradientsMatch(g, { of: 'y', wrt: ['x'], feeds: { x }, step: 5e-3, maxPoolTies: ties });
+    });
+  }
 });

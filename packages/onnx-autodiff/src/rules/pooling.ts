@@ -1,4 +1,4 @@
-import { concatInts, dimsOf, filled, squeeze } from '../emit.js';
+import { concatInts, dimsOf, filled, reduceSum, squeeze } from '../emit.js';
 import type { ModelGraph } from '../model-graph.js';
 import { DataType } from '../proto.js';
 import { type GradientContext, type GradientRule, RuleLimitation } from '../rule.js';
@@ -61,14 +61,21 @@ const maxPool: GradientRule = {
       const penalty = g.add('Where', [valid, ctx.scalar(0, x), ctx.scalar(Number.NEGATIVE_INFINITY, x)]);
       unfolded = g.add('Add', [unfolded, penalty]);
     }
-    const winner = g.add('ArgMax', [unfolded], { axis: 1, keepdims: 1 });
-    const tapIds = g.constant(
-      Array.from({ length: taps }, (_, k) => k),
-      DataType.INT64,
-      [1, taps, ...kernel.map(() => 1)],
-      'ad/pool_tap_ids',
-    );
-    const routed = ctx.masked(asSingleChannel(g, dy), g.add('Equal', [winner, tapIds]));
+    let routed: string;
+    if (ctx.options.maxPoolTies === 'split') {
+      // Every tap equal to the window's max shares the window's gradient (float ops only).
+      const hits = g.add('Cast', [g.add('Equal', [unfolded, asSingleChannel(g, y)])], { to: dtype });
+      routed = g.add('Mul', [asSingleChannel(g, dy), shareOf(ctx, hits, [1])]);
+    } else {
+      const winner = g.add('ArgMax', [unfolded], { axis: 1, keepdims: 1 });
+      const tapIds = g.constant(
+        Array.from({ length: taps }, (_, k) => k),
+        DataType.INT64,
+        [1, taps, ...kernel.map(() => 1)],
+        'ad/pool_tap_ids',
+      );
+      routed = ctx.masked(asSingleChannel(g, dy), g.add('Equal', [winner, tapIds]));
+    }
     const dx = windowAdjoint(g, routed, pickers, geometry, 1, x);
     return [g.add('Reshape', [dx, g.shapeOf(x)])];
   },
@@ -135,12 +142,24 @@ const globalAveragePool: GradientRule = {
   },
 };
 
+/** hits / (number of hits along axes), the hits' share of a gradient; never divides by zero. */
+function shareOf(ctx: GradientContext, hits: string, axes: number[]): string {
+  const g = ctx.graph;
+  const count = reduceSum(g, hits, axes, true);
+  return g.add('Div', [hits, g.add('Max', [count, ctx.scalar(1, hits)])]);
+}
+
 /** GlobalMaxPool: the gradient goes to the first maximum of each channel (row-major), as in PyTorch. */
 const globalMaxPool: GradientRule = {
   backward(ctx, [dy]) {
     if (dy === undefined) return [];
     const g = ctx.graph;
     const x = ctx.input(0);
+    if (ctx.options.maxPoolTies === 'split') {
+      const hits = g.add('Cast', [g.add('Equal', [x, ctx.output(0)])], { to: ctx.dtype(x) });
+      const rank = ctx.rank(x);
+      return [g.add('Mul', [dy, shareOf(ctx, hits, Array.from({ length: rank - 2 }, (_, i) => i + 2))])];
+    }
     const flat = g.add('Reshape', [x, concatInts(g, [dimsOf(g, x, 0, 2), [-1]])]);
     const winner = g.add('ArgMax', [flat], { axis: 2, keepdims: 1 });
     const count = squeeze(g, dimsOf(g, flat, 2, 3), [0]);
