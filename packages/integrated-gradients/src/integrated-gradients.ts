@@ -196,10 +196,17 @@ async function integrateRound(
         const g = gradients.subarray(r * size, (r + 1) * size);
         const sum = sums.subarray(pair * size, (pair + 1) * size);
         let dot = 0;
-        for (let i = 0; i < size; i++) {
-          const term = difference[i] * g[i];
-          dot += term;
-          sum[i] += weight * (job.multiplyByInputs ? term : g[i]);
+        if (job.multiplyByInputs) {
+          for (let i = 0; i < size; i++) {
+            const term = difference[i] * g[i];
+            dot += term;
+            sum[i] += weight * term;
+          }
+        } else {
+          for (let i = 0; i < size; i++) {
+            dot += difference[i] * g[i];
+            sum[i] += weight * g[i];
+          }
         }
         completeness[pair] += weight * dot;
       }
