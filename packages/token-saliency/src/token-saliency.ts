@@ -31,8 +31,8 @@ export function tokenSaliencyMethod(defaultScore: TokenScore = 'grad-x-embedding
     requires: outputsFor(defaultScore),
     async attribute(model: Model, input: TensorData, options: TokenSaliencyOptions & CommonOptions = {}): Promise<TokenAttribution> {
       const settings = readSettings(options, defaultScore);
-      assertCapabilities(model, outputsFor(settings.score), `The '${id}' method with score '${settings.score}'`);
       checkTokenIds(model, input);
+      assertCapabilities(model, outputsFor(settings.score), `The '${id}' method with score '${settings.score}'`);
       checkInput(model, input);
       const tokens = checkTokenStrings(options.tokens, input);
       checkObjective(options.objective, input.shape[0]);
