@@ -1,6 +1,7 @@
 import type { LayerInfo } from '@salience/core';
 import { OptionError, UnknownLayerError } from '@salience/core';
-import type { ForwardHooks, Interception, Source } from './source.js';
+import { freshGraphWeights, weightsOf } from './graph-randomization.js';
+import type { ForwardHooks, Interception, RandomizedSource, Source } from './source.js';
 import { chainInterceptions } from './source.js';
 import type { Tensor, TfjsGraphModel, TfNamespace } from './tf-types.js';
 
@@ -52,10 +53,11 @@ function nodeNameOf(name: string): string {
 }
 
 export function graphModelSource(
-  tf: Pick<TfNamespace, 'tidy' | 'zeros'>,
+  tf: Pick<TfNamespace, 'tidy' | 'zeros' | 'tensor'>,
   model: TfjsGraphModel,
   embeddingNode: string | undefined,
   outputNode: string | undefined,
+  replacedWeights: ReadonlyMap<string, Tensor> = new Map(),
 ): Source {
   if (model.inputs.length !== 1) {
     throw new OptionError(`The GraphModel has ${model.inputs.length} inputs; salience needs one. Wrap it in a function of one tensor that returns the logits.`);
@@ -78,6 +80,11 @@ export function graphModelSource(
   const output = outputNode !== undefined ? { name: outputNode, shape: undefined } : model.outputs[0];
   let cachedLayers: readonly LayerInfo[] | undefined;
 
+  // A randomised copy runs the same graph with some constants fed in place of the stored ones.
+  const withWeights = (feeds: Record<string, Tensor>): Record<string, Tensor> => {
+    for (const [name, value] of replacedWeights) feeds[name] = value;
+    return feeds;
+  };
   const execute = (feeds: Record<string, Tensor>, name: string): Tensor => {
     const result = model.execute(feeds, name);
     return Array.isArray(result) ? result[0] : result;
@@ -93,7 +100,7 @@ export function graphModelSource(
       tf.tidy(() => {
         const runs = batches.map((batch) => {
           const x = tf.zeros([batch, ...(inputShape.slice(1) as number[])], dtype);
-          const outs = model.execute({ [input.name]: x }, names);
+          const outs = model.execute(withWeights({ [input.name]: x }), names);
           return Array.isArray(outs) ? outs : [outs];
         });
         names.forEach((name, i) => {
@@ -144,13 +151,31 @@ export function graphModelSource(
         const earlier = cuts.get(hooks.layer.name);
         cuts.set(hooks.layer.name, earlier ? chainInterceptions(earlier, hooks.layer) : hooks.layer);
       }
-      const feeds: Record<string, Tensor> = { [input.name]: x };
+      const feeds: Record<string, Tensor> = withWeights({ [input.name]: x });
       for (const [name, { given, intercept }] of cuts) feeds[name] = intercept(given ?? execute(feeds, name));
       return execute(feeds, output.name);
     },
     async forwardAsync(x: Tensor): Promise<Tensor> {
-      const result = await model.executeAsync({ [input.name]: x }, output.name);
+      const result = await model.executeAsync(withWeights({ [input.name]: x }), output.name);
       return Array.isArray(result) ? result[0] : result;
     },
+    randomized: nodes
+      ? (names: readonly string[], seed: number): RandomizedSource => {
+          for (const name of names) checkLayer(name);
+          const byName = new Map(nodes.map((node) => [node.name, node]));
+          const chosen = names.map((name) => byName.get(nodeNameOf(name))!);
+          const nodesWithWeights = () => layerNodes!.filter((node) => model.weights && weightsOf(node, model.weights).length > 0).map((node) => node.name);
+          const fresh = freshGraphWeights(tf, model, chosen, seed, nodesWithWeights);
+          // Constants replaced in an earlier copy stay replaced (on tensors of this copy's own).
+          const owned = new Map(fresh);
+          for (const [name, value] of replacedWeights) if (!owned.has(name)) owned.set(name, value.clone());
+          return {
+            source: graphModelSource(tf, model, embeddingNode, outputNode, owned),
+            release: () => {
+              for (const value of owned.values()) value.dispose();
+            },
+          };
+        }
+      : undefined,
   };
 }

@@ -1,28 +1,11 @@
 import type { LayerInfo } from '@salience/core';
 import { OptionError, UnknownLayerError } from '@salience/core';
 import { withInterceptedLayers } from './layer-interception.js';
-import type { EmbeddingPoint, ForwardHooks, Interception, Source } from './source.js';
+import type { FoundLayer } from './layers-randomization.js';
+import { cloneWithFreshLayers, collectLayers } from './layers-randomization.js';
+import type { EmbeddingPoint, ForwardHooks, Interception, RandomizedSource, Source } from './source.js';
 import { chainInterceptions } from './source.js';
 import type { Tensor, TfjsLayer, TfjsLayersModel } from './tf-types.js';
-import { isLayersModel } from './tf-types.js';
-
-interface FoundLayer {
-  readonly layer: TfjsLayer;
-  /** Names from the outer model down, for layers of nested models. */
-  readonly path: readonly string[];
-}
-
-/** Every layer of the model, nested models' layers included (after the nested model itself). */
-function collectLayers(model: TfjsLayersModel, prefix: readonly string[] = []): FoundLayer[] {
-  const found: FoundLayer[] = [];
-  for (const layer of model.layers) {
-    if (layer.getClassName() === 'InputLayer') continue;
-    const path = [...prefix, layer.name];
-    found.push({ layer, path });
-    if (isLayersModel(layer as TfjsLayersModel)) found.push(...collectLayers(layer as TfjsLayersModel, path));
-  }
-  return found;
-}
 
 function outputShapeOf(layer: TfjsLayer): (number | null)[] {
   try {
@@ -63,6 +46,7 @@ export function layersModelSource(model: TfjsLayersModel, embeddingLayer: string
     if (!entry) throw new UnknownLayerError(name, names);
     return entry.layer;
   };
+  const withWeights = () => names.filter((_, i) => found[i].layer.weights.length > 0);
 
   let embedding: { point: EmbeddingPoint; layer: TfjsLayer } | undefined;
   const embeddingLayers = found.filter(({ layer }) => layer.getClassName() === 'Embedding');
@@ -106,6 +90,18 @@ export function layersModelSource(model: TfjsLayersModel, embeddingLayer: string
     },
     checkLayer(name: string): void {
       resolve(name);
+    },
+    randomized(layers: readonly string[], seed: number): RandomizedSource {
+      const chosen = new Set<number>();
+      for (const name of layers) {
+        const layer = resolve(name);
+        if (layer.weights.length === 0) {
+          throw new OptionError(`Layer '${name}' has no weights to randomise; layers with weights: ${withWeights().join(', ') || 'none'}.`);
+        }
+        chosen.add(found.findIndex((entry) => entry.layer === layer));
+      }
+      const clone = cloneWithFreshLayers(model, found, chosen, seed);
+      return { source: layersModelSource(clone, embedding?.point.name), release: () => clone.dispose() };
     },
     forward(x: Tensor, hooks: ForwardHooks): Tensor {
       const points = new Map<TfjsLayer, Interception>();

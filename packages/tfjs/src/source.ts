@@ -47,6 +47,17 @@ export interface Source {
   forward(x: Tensor, hooks: ForwardHooks): Tensor;
   /** Runs the model where it must run asynchronously (graphs with control flow); logits only. */
   forwardAsync?(x: Tensor): Promise<Tensor>;
+  /**
+   * An independent copy whose named layers have fresh weights drawn from `seed`; absent where the
+   * model cannot be copied (functions). Throws UnknownLayerError or OptionError (no weights).
+   */
+  randomized?(layers: readonly string[], seed: number): RandomizedSource;
+}
+
+/** A copy of a source and how to free what the copy alone owns (its weights). */
+export interface RandomizedSource {
+  readonly source: Source;
+  release(): void;
 }
 
 /** Both hooks on the same point: the embedding's replacement first, then the layer's recording. */

@@ -42,6 +42,10 @@ export interface TfjsLayer {
   getClassName(): string;
   getConfig(): object;
   call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[];
+  /** The layer's weight variables (empty for layers without weights). */
+  readonly weights: readonly unknown[];
+  getWeights(): Tensor[];
+  setWeights(weights: Tensor[]): void;
   /** A getter that throws for layers whose calls have different shapes. */
   readonly outputShape: readonly (number | null)[] | readonly (readonly (number | null)[])[];
 }
@@ -52,6 +56,7 @@ export interface TfjsLayersModel extends TfjsLayer {
   readonly inputs: readonly { readonly shape: readonly (number | null)[]; readonly dtype: string }[];
   readonly outputs: readonly { readonly shape: readonly (number | null)[] }[];
   apply(inputs: Tensor | Tensor[], kwargs?: Record<string, unknown>): unknown;
+  dispose(): unknown;
 }
 
 /** A `tf.GraphModel` from @tensorflow/tfjs-converter. */
@@ -60,6 +65,8 @@ export interface TfjsGraphModel {
   readonly outputs: readonly { readonly name: string; readonly shape?: readonly number[]; readonly dtype?: string }[];
   execute(inputs: Record<string, Tensor>, outputs?: string | string[]): Tensor | Tensor[];
   executeAsync(inputs: Record<string, Tensor>, outputs?: string | string[]): Promise<Tensor | Tensor[]>;
+  /** The graph's constants (its weights) by node name. */
+  readonly weights?: Readonly<Record<string, readonly Tensor[]>>;
 }
 
 /** A model written as a function of a batch. */

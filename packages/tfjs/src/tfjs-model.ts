@@ -1,4 +1,4 @@
-import type { LayerInfo, Layout, Model, ModelOutputs, ModelRequest, Objective, OutputName, TensorData } from '@salience/core';
+import type { LayerInfo, Layout, Model, ModelOutputs, ModelRequest, Objective, OutputName, RandomizeOptions, TensorData } from '@salience/core';
 import {
   GRADIENT_OUTPUTS,
   GradientsUnavailableError,
@@ -22,6 +22,7 @@ import { resolveLayout } from './layout.js';
 import { withoutFilterGradients } from './filter-gradients.js';
 import { explainFailure } from './model-failure.js';
 import { objectiveSum } from './objective-tensor.js';
+import { checkRandomizeRequest } from './randomize-options.js';
 import type { TfjsModelOptions } from './options.js';
 import type { ForwardHooks, Source } from './source.js';
 import { readTensor, tensorFrom } from './tensor-data.js';
@@ -36,6 +37,13 @@ export interface TfjsModel extends Model {
   readonly inputDtype: 'float32' | 'int32';
   /** The layer, node or function whose output is the token embeddings, when there is one. */
   readonly embeddingLayer: string | undefined;
+  /**
+   * A copy whose named layers have fresh weights (see `Model.randomizedCopy`). LayersModels are
+   * rebuilt from their configuration and re-initialised with each layer's own initializers,
+   * seeded; GraphModels run with new values fed for the named nodes' weights. Absent for
+   * functions. Dispose the copy when done: it frees the weights it owns, never the original's.
+   */
+  randomizedCopy?(layers: readonly string[], options?: RandomizeOptions): Promise<TfjsModel>;
 }
 
 interface Plan {
@@ -103,11 +111,15 @@ class TfjsAdapter implements TfjsModel {
   private readonly cpuKernelFallback: boolean;
   private readonly skipFilterGradients: boolean;
   private disposed = false;
+  // Declared only: a model that cannot be copied has no such property at all.
+  declare readonly randomizedCopy?: (layers: readonly string[], options?: RandomizeOptions) => Promise<TfjsModel>;
 
   constructor(
     private readonly tf: TfNamespace,
     private readonly adapted: Source,
-    options: TfjsModelOptions,
+    private readonly options: TfjsModelOptions,
+    /** Frees what this adapter alone owns: the weights of a randomised copy. */
+    private readonly release?: () => void,
   ) {
     this.source = adapted.kind;
     this.inputShape = resolveInputShape(options.inputShape, adapted.declaredInputShape, adapted.kind);
@@ -141,6 +153,19 @@ class TfjsAdapter implements TfjsModel {
       if (this.cpuKernelFallback) borrowCpuBackwardKernels(tf);
     }
     this.capabilities = capabilities;
+    if (adapted.randomized) this.randomizedCopy = async (layers, randomize) => this.copyWithFreshLayers(layers, randomize);
+  }
+
+  private copyWithFreshLayers(layers: readonly string[], randomize: RandomizeOptions | undefined): TfjsModel {
+    if (this.disposed) throw new OptionError('This model was disposed; create a new one with fromTfjs.');
+    const { layers: names, seed } = checkRandomizeRequest(layers, randomize);
+    const copy = this.adapted.randomized!(names, seed);
+    try {
+      return new TfjsAdapter(this.tf, copy.source, { ...this.options, inputShape: this.inputShape, layout: this.layout }, copy.release);
+    } catch (error) {
+      copy.release();
+      throw error;
+    }
   }
 
   layers(): readonly LayerInfo[] {
@@ -148,8 +173,11 @@ class TfjsAdapter implements TfjsModel {
   }
 
   dispose(): void {
-    // The tfjs model stays the caller's: they created it and may use it elsewhere.
+    // The tfjs model stays the caller's: they created it and may use it elsewhere. A randomised
+    // copy frees the weights it made.
+    if (this.disposed) return;
     this.disposed = true;
+    this.release?.();
   }
 
   async run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
