@@ -30,21 +30,6 @@ async function logitsOf(model: Model, input: TensorData, signal: AbortSignal | u
   return logits;
 }
 
-/** The model, answering a logits request for `input` itself with logits already computed. */
-function withKnownLogits(model: Model, input: TensorData, logits: TensorData): Model {
-  return {
-    layout: model.layout,
-    inputShape: model.inputShape,
-    capabilities: model.capabilities,
-    layers: () => model.layers(),
-    dispose: () => model.dispose(),
-    run: (request) =>
-      request.input === input && request.outputs.length === 1 && request.outputs[0] === 'logits'
-        ? Promise.resolve({ logits } as never)
-        : model.run(request),
-  };
-}
-
 /** Pairs of each example, as compressed rows: pairs of example e are `order[start[e]..start[e+1])`. */
 function pairsByExample(examples: Int32Array, count: number): { start: Int32Array; order: Int32Array } {
   const start = new Int32Array(count + 1);
@@ -99,7 +84,7 @@ export async function attributeByPerturbation(request: PerturbationRequest): Pro
     { signal },
   );
   const baseLogits = concatRows(parts);
-  const { examples, targets } = await resolveTargets(withKnownLogits(model, input, baseLogits), input, options.target, signal);
+  const { examples, targets } = await resolveTargets(model, input, options.target, signal, { logits: baseLogits });
   const classes = baseLogits.shape[1];
   checkObjective(objective, exampleCount, classes);
   targets.forEach((t, p) => {
