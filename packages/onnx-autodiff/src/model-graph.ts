@@ -90,6 +90,7 @@ export class ModelGraph {
   private readonly graphInputs: string[];
   private readonly graphOutputs: string[];
   private readonly memo: Map<string, string>;
+  private readonly suffixes: Map<string, number>;
 
   private constructor(base: Uint8Array, proto: ModelProto, from?: ModelGraph) {
     this.base = base;
@@ -112,6 +113,7 @@ export class ModelGraph {
       this.graphInputs = [...from.graphInputs];
       this.graphOutputs = [...from.graphOutputs];
       this.memo = new Map(from.memo);
+      this.suffixes = new Map(from.suffixes);
       return;
     }
     this.appended = { node: [], initializer: [], input: [], output: [] };
@@ -124,6 +126,7 @@ export class ModelGraph {
     this.graphInputs = [];
     this.graphOutputs = [];
     this.memo = new Map();
+    this.suffixes = new Map();
     this.index();
   }
 
@@ -272,10 +275,15 @@ export class ModelGraph {
 
   /** A tensor or node name not used yet, derived from `base`. */
   uniqueName(base: string): string {
-    if (!this.names.has(base) && !this.nodeNames.has(base)) return base;
-    for (let i = 1; ; i++) {
+    const taken = (name: string) => this.names.has(name) || this.nodeNames.has(name);
+    if (!taken(base)) return base;
+    // Resume from the last suffix handed out for this base, so that naming stays linear in graph size.
+    for (let i = this.suffixes.get(base) ?? 1; ; i++) {
       const candidate = `${base}_${i}`;
-      if (!this.names.has(candidate) && !this.nodeNames.has(candidate)) return candidate;
+      if (!taken(candidate)) {
+        this.suffixes.set(base, i + 1);
+        return candidate;
+      }
     }
   }
 
@@ -299,7 +307,13 @@ export class ModelGraph {
     this.nodeNames.add(name);
     if (!options.domain && FOLDABLE.has(opType)) {
       const inferred = inferNode(node, (n) => this.infos.get(n), this.opset);
-      const folded = inferred.every((i) => isIntegerType(i.dtype) && i.value && i.shape && isKnownNumbers(i.value));
+      const folded = inferred.every(
+        (i) =>
+          isIntegerType(i.dtype) &&
+          isKnownNumbers(i.value) &&
+          isKnownNumbers(i.shape) &&
+          i.shape.reduce((a, b) => a * b, 1) === i.value.length,
+      );
       if (folded && inferred.length === outputs.length) {
         outputs.forEach((out, i) => {
           const info = inferred[i];
