@@ -1,5 +1,5 @@
 import type { Model, ModelOutputs, ModelRequest, OutputName, TensorData } from '@salience/core';
-import { createRng } from '@salience/core';
+import { CORE_VERSION, createRng } from '@salience/core';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceSubject } from './conformance.js';
 import {
@@ -16,6 +16,7 @@ import {
   checkLayerOutputs,
   checkNoLeaks,
   checkNoMutation,
+  checkPluginStamp,
   checkRejectsBadInput,
   checkRejectsBadTargets,
   checkRejectsUnknownLayer,
@@ -299,6 +300,12 @@ describe('the conformance checks catch broken adapters', () => {
     const inner = createImageModel();
     const sick: Model = { ...broken(inner, {}), layers: () => inner.layers().map((l) => ({ ...l, outputShape: [null, 9, 9, 9] })) };
     await expectCaught(checkLayerOutputs, imageSubject(), imageSubject(sick), /layerActivations of 'features' have shape \[3, 4, 6, 5\]; layers\(\) says \[\?, 9, 9, 9\]/);
+  });
+
+  it('an adapter built against another major of core', async () => {
+    const stamped = (coreVersion: string): Model => Object.assign(createTabularModel(), { plugin: { name: '@acme/salience-adapter', coreVersion } });
+    await expectCaught(checkPluginStamp, tabularSubject(stamped(CORE_VERSION)), tabularSubject(stamped('0.0.9')), /@acme\/salience-adapter was built against @salience\/core 0\.0\.9/);
+    expect((await planConformance(tabularSubject(stamped(CORE_VERSION)))).groups[0].checks.map((c) => c.name)).toContain('was built against this major of @salience/core (@acme/salience-adapter)');
   });
 
   it('a subject whose input does not fit the model', async () => {

@@ -10,7 +10,7 @@ import {
   checkRejectsUnknownObjective,
   checkRequiresTarget,
 } from './conformance/error-checks.js';
-import { checkDescription, checkLogits, checkUndeclaredOutputs } from './conformance/interface-checks.js';
+import { checkDescription, checkLogits, checkPluginStamp, checkUndeclaredOutputs } from './conformance/interface-checks.js';
 import {
   MAX_CLASSES_FOR_LAYER_OBJECTIVES,
   OBJECTIVE_CASES,
@@ -60,6 +60,9 @@ export async function planConformance(subject: ConformanceSubject, setup?: Setup
   const interfaceChecks = [check('describes itself coherently', () => checkDescription(s)), check('gives logits of shape [B, classes]', () => checkLogits(s))];
   if (declared.length < KNOWN_OUTPUTS.length) {
     interfaceChecks.push(check(`rejects the outputs it does not declare (${KNOWN_OUTPUTS.filter((o) => !has(s, o)).join(', ')})`, () => checkUndeclaredOutputs(s)));
+  }
+  if (s.model.plugin !== undefined) {
+    interfaceChecks.push(check(`was built against this major of @salience/core (${s.model.plugin.name})`, () => checkPluginStamp(s)));
   }
   groups.push({ name: 'interface', checks: interfaceChecks });
   coverage.logits = 'interface';
@@ -177,7 +180,7 @@ export function describeModelConformance(name: string, setup: Setup): void {
 
 export type { ConformanceSubject } from './conformance/subject.js';
 export { ConformanceError, KNOWN_OUTPUTS, DEFAULT_GRADIENT_TOLERANCE, BATCH_TOLERANCE } from './conformance/subject.js';
-export { checkDescription, checkLogits, checkUndeclaredOutputs } from './conformance/interface-checks.js';
+export { checkDescription, checkLogits, checkPluginStamp, checkUndeclaredOutputs } from './conformance/interface-checks.js';
 export { checkTargets, checkInputGradientShape, checkLayerOutputs, checkEmbeddings } from './conformance/output-checks.js';
 export type { ObjectiveCase } from './conformance/objectives.js';
 export { OBJECTIVE_CASES, checkGradientObjective, checkLayerGradientObjective, checkLayerGradientValues } from './conformance/objectives.js';

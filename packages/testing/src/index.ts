@@ -1,8 +1,8 @@
 /**
  * @packageDocumentation
  * The plugin author's kit for salience: analytic fake models with exactly known gradients, the
- * adapter conformance suite (vitest), and the Captum reference fixtures with their loader and
- * comparison helpers. The tfjs rebuilds of the fixture models are in `@salience/testing/tfjs`.
+ * adapter and method conformance suites (vitest), and the Captum reference fixtures with their
+ * loader and comparison helpers. The tfjs rebuilds of the fixture models are in `@salience/testing/tfjs`.
  */
 export type { FixtureArray, FixtureManifest, ParsedFixture, CaptumModelName, CaptumFixture } from './fixtures.js';
 export { parseFixtureArrays, loadCaptumFixture, captumFixtureUrl, CAPTUM_MODELS } from './fixtures.js';
@@ -32,6 +32,7 @@ export {
   checkDescription,
   checkLogits,
   checkUndeclaredOutputs,
+  checkPluginStamp,
   checkTargets,
   checkInputGradientShape,
   checkLayerOutputs,
@@ -51,3 +52,28 @@ export {
   checkNoLeaks,
   checkDispose,
 } from './conformance.js';
+
+export type { MethodConformanceSubject, MethodConformancePlan, SpiedCall, SpyModel, SpyOptions } from './method-conformance.js';
+export {
+  describeMethodConformance,
+  planMethodConformance,
+  DEFAULT_METHOD_TOLERANCE,
+  spyModel,
+  checkAttributionStructure,
+  checkMethodDescription,
+  checkMethodOutput,
+  checkMethodTargets,
+  checkMethodMultiTargets,
+  checkMethodBatching,
+  checkMethodBatchBound,
+  checkMethodDeterminism,
+  checkMethodSeeds,
+  checkMethodOptionErrors,
+  checkMethodInputErrors,
+  checkMethodTargetErrors,
+  checkMethodCapabilities,
+  checkMethodAbort,
+  checkMethodProgress,
+  checkMethodNoMutation,
+  checkMethodNoLeaks,
+} from './method-conformance.js';

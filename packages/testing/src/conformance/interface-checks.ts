@@ -1,4 +1,5 @@
 import type { ModelRequest, OutputName } from '@salience/core';
+import { checkPluginCompatibility } from '@salience/core';
 import type { ConformanceSubject } from './subject.js';
 import { KNOWN_OUTPUTS, baseline, expectRejection, fail, formatShape, has, runChecked } from './subject.js';
 
@@ -59,4 +60,15 @@ export async function checkLogits(subject: ConformanceSubject): Promise<void> {
   if (bad >= 0) fail(`logits value ${bad} is ${logits.data[bad]}; logits must be finite for a valid input.`);
   const again = await baseline(subject);
   if (again.classes !== logits.shape[1]) fail(`The number of classes changed between two calls (${logits.shape[1]}, then ${again.classes}).`);
+}
+
+/** An adapter published as a plugin names itself and the core it was built against, and that core is this one's major. */
+export async function checkPluginStamp(subject: ConformanceSubject): Promise<void> {
+  const stamp = subject.model.plugin;
+  if (stamp === undefined) return;
+  if (typeof stamp.name !== 'string' || stamp.name === '' || typeof stamp.coreVersion !== 'string') {
+    fail(`model.plugin is ${JSON.stringify(stamp)}; it must be { name: your package name, coreVersion: the @salience/core version you built against }.`);
+  }
+  const compatibility = checkPluginCompatibility(subject.model, { warn: () => {} });
+  if (!compatibility.compatible) fail(compatibility.message ?? 'The adapter is not compatible with this @salience/core.');
 }
