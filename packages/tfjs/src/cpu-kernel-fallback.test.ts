@@ -121,4 +121,17 @@ describe('the cpu kernel fallback on wasm', () => {
     tf.dispose([table, ids, gradient]);
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('breaks max-pooling ties like PyTorch and the cpu backend (the first maximum of a window wins)', async () => {
+    const model = tf.sequential();
+    model.add(tf.layers.maxPooling2d({ poolSize: 2, inputShape: [2, 2, 1] }));
+    model.add(tf.layers.flatten());
+    const flat = tensor(new Float32Array(4).fill(1), [1, 2, 2, 1]);
+    await on('cpu');
+    const onCpu = await fromTfjs(tf, model).run({ input: flat, outputs: ['inputGradients'], target: 0 });
+    expect(Array.from(onCpu.inputGradients.data)).toEqual([1, 0, 0, 0]);
+    await on('wasm');
+    const onWasm = await fromTfjs(tf, model).run({ input: flat, outputs: ['inputGradients'], target: 0 });
+    expect(Array.from(onWasm.inputGradients.data)).toEqual([1, 0, 0, 0]);
+  });
 });

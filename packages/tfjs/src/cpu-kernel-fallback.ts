@@ -26,29 +26,53 @@ export const BACKWARD_KERNELS: readonly string[] = [
   'UnsortedSegmentSum',
 ];
 
-type FallbackTf = Pick<TfNamespace, 'getBackend' | 'getKernel' | 'registerKernel' | 'findBackend'>;
+/**
+ * Backward kernels that a backend has but computes differently from every reference: tfjs-wasm's
+ * MaxPoolGrad gives a tie within a window to the last maximum, where PyTorch and tfjs-cpu give it
+ * to the first. Ties are everywhere on flat images (the start of an integrated-gradients path), so
+ * these are bridged to cpu too.
+ */
+export const DIVERGENT_BACKWARD_KERNELS: Readonly<Record<string, readonly string[]>> = { wasm: ['MaxPoolGrad'] };
+
+type FallbackTf = Pick<TfNamespace, 'getBackend' | 'getKernel' | 'registerKernel' | 'unregisterKernel' | 'findBackend'>;
+
+const bridged = new WeakSet<KernelFunc>();
 
 /** Kernels of `BACKWARD_KERNELS` that the active backend lacks and the cpu backend has. */
-export function missingBackwardKernels(tf: FallbackTf): string[] {
+export function missingBackwardKernels(tf: Pick<FallbackTf, 'getBackend' | 'getKernel'>): string[] {
   const backend = tf.getBackend();
   if (!backend || backend === 'cpu') return [];
   return BACKWARD_KERNELS.filter((name) => !tf.getKernel(name, backend) && tf.getKernel(name, 'cpu'));
+}
+
+/** Kernels of `DIVERGENT_BACKWARD_KERNELS` that the active backend still runs natively. */
+function divergentBackwardKernels(tf: Pick<FallbackTf, 'getBackend' | 'getKernel'>): string[] {
+  const backend = tf.getBackend();
+  return (DIVERGENT_BACKWARD_KERNELS[backend] ?? []).filter((name) => {
+    const own = tf.getKernel(name, backend);
+    return own && !bridged.has(own.kernelFunc) && tf.getKernel(name, 'cpu');
+  });
 }
 
 /**
  * Registers, for the active backend, every missing backward kernel as a bridge to the cpu
  * backend's implementation: the inputs are read, the cpu kernel runs on cpu copies, and the
  * result is written back to the active backend. Slower than a native kernel, but only
- * backward passes through these ops pay for it. Returns the kernels it registered.
+ * backward passes through these ops pay for it. Kernels known to diverge from the reference
+ * semantics (`DIVERGENT_BACKWARD_KERNELS`) are replaced the same way. Returns the kernels it registered.
  */
 export function borrowCpuBackwardKernels(tf: FallbackTf): string[] {
   const backendName = tf.getBackend();
-  const missing = missingBackwardKernels(tf);
-  for (const kernelName of missing) {
+  const divergent = divergentBackwardKernels(tf);
+  for (const kernelName of divergent) tf.unregisterKernel(kernelName, backendName);
+  const borrowed = [...missingBackwardKernels(tf)];
+  for (const kernelName of borrowed) {
     const cpuKernel = tf.getKernel(kernelName, 'cpu')!;
-    tf.registerKernel({ kernelName, backendName, kernelFunc: bridgeToCpu(tf, kernelName, cpuKernel.kernelFunc) });
+    const kernelFunc = bridgeToCpu(tf, kernelName, cpuKernel.kernelFunc);
+    bridged.add(kernelFunc);
+    tf.registerKernel({ kernelName, backendName, kernelFunc });
   }
-  return missing;
+  return borrowed;
 }
 
 function bridgeToCpu(tf: FallbackTf, kernelName: string, cpuKernel: KernelFunc): KernelFunc {

@@ -1,7 +1,7 @@
 import type { Objective } from '@salience/core';
 import type { Tensor, TfNamespace } from './tf-types.js';
 
-type ObjectiveTf = Pick<TfNamespace, 'tensor' | 'oneHot' | 'cast' | 'argMax' | 'softmax' | 'logSoftmax' | 'mul' | 'sum' | 'neg'>;
+type ObjectiveTf = Pick<TfNamespace, 'tensor' | 'ones' | 'oneHot' | 'cast' | 'argMax' | 'softmax' | 'logSoftmax' | 'mul' | 'sum' | 'neg'>;
 
 /**
  * The sum over rows of each row's objective, as a scalar tensor to differentiate. Rows are
@@ -13,7 +13,8 @@ export function objectiveSum(tf: ObjectiveTf, logits: Tensor, targets: Int32Arra
   const classes = logits.shape[1]!;
   const indices = targets === 'predicted' ? tf.argMax(logits, 1) : tf.tensor(targets, [targets.length], 'int32');
   // oneHot's own float32 dtype is wrong on wasm 4.22 (it writes integer bits): cast instead.
-  const oneHot = tf.cast(tf.oneHot(indices, classes), 'float32');
+  // tf.oneHot refuses a depth of 1, which a single-logit model (a binary score) has.
+  const oneHot = classes === 1 ? tf.ones([logits.shape[0]!, 1]) : tf.cast(tf.oneHot(indices, classes), 'float32');
   if (objective === 'logit') return tf.sum(tf.mul(logits, oneHot));
   if (objective === 'probability') return tf.sum(tf.mul(tf.softmax(logits), oneHot));
   if (objective === 'log-probability') return tf.sum(tf.mul(tf.logSoftmax(logits), oneHot));

@@ -18,6 +18,7 @@ export type TfNamespace = Pick<
   | 'grads'
   | 'customGrad'
   | 'oneHot'
+  | 'ones'
   | 'cast'
   | 'argMax'
   | 'softmax'
