@@ -19,21 +19,6 @@ const TOLERANCE = 1e-4;
  */
 const WASM_SMALLCNN_GAUSS_LEGENDRE = 1e-3;
 
-/**
- * tfjs-wasm's MaxPoolGrad gives a tie to the last maximum of a window; PyTorch and tfjs-cpu give
- * it to the first. Interpolated images are flat (every window a tie) at alpha = 0 and wherever
- * the input's background is flat, so the paths through smallcnn's max pools need PyTorch's rule.
- * Until @salience/tfjs does it, drop the wasm kernel: the adapter then bridges the cpu one.
- */
-function breakMaxPoolTiesLikePyTorch(): void {
-  const backend = tf.getBackend();
-  const firstWins = tf.tidy(() => {
-    const g = tf.grad((x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid').sum())(tf.ones([1, 2, 2, 1]));
-    return g.dataSync()[0] === 1;
-  });
-  if (!firstWins && tf.getKernel('MaxPoolGrad', backend)) tf.unregisterKernel('MaxPoolGrad', backend);
-}
-
 interface Loaded {
   readonly fixture: CaptumFixture;
   readonly model: Model;
@@ -96,7 +81,6 @@ describe.each(['cpu', 'wasm'])('Captum parity on the tfjs %s backend', (backend)
   beforeAll(async () => {
     await tf.setBackend(backend);
     await tf.ready();
-    breakMaxPoolTiesLikePyTorch();
   });
 
   describe.each(['smallcnn', 'colorcnn'] as const)('%s', (name) => {
