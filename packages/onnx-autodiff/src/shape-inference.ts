@@ -429,7 +429,8 @@ function constantInfo(input: InferenceInput): TensorInfo[] {
 export function infoOfTensor(tensor: import('./proto.js').TensorProto): TensorInfo {
   const dims = (tensor.dims ?? []).map(toNumber);
   const dtype = tensor.dataType ?? undefined;
-  if (!isIntegerType(dtype) && dtype !== DataType.FLOAT && dtype !== DataType.DOUBLE) return { dtype, shape: dims };
+  const readable = isIntegerType(dtype) || dtype === DataType.BOOL || dtype === DataType.FLOAT || dtype === DataType.DOUBLE;
+  if (!readable) return { dtype, shape: dims };
   const values = readTensorValues(tensor, VALUE_LIMIT);
   return { dtype, shape: dims, value: values };
 }

@@ -1,5 +1,6 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectGradientsMatch, randomFeed, rng } from '../../test/gradient-check.js';
+import { addGradients } from '../gradients.js';
 import { ModelGraph } from '../model-graph.js';
 import type { Attributes } from '../attributes.js';
 
@@ -49,6 +50,12 @@ describe('elementwise gradients match finite differences', () => {
     const g = ModelGraph.create({ inputs: [{ name: 'x', type: 'float32', shape: [3, 4] }] });
     g.addNode('Dropout', ['x', g.scalar(0.3)], undefined, { outputs: ['y', 'mask'] });
     await expectGradientsMatch(g, { of: 'y', wrt: ['x'], feeds: { x: randomFeed(rng(2), [3, 4]) } });
+  });
+
+  it('Dropout in training mode is refused at build time', () => {
+    const g = ModelGraph.create({ inputs: [{ name: 'x', type: 'float32', shape: [3, 4] }] });
+    g.addNode('Dropout', ['x', g.scalar(0.3), g.constant([1], 'bool', [])], undefined, { outputs: ['y', 'mask'], name: 'drop' });
+    expect(() => addGradients(g, { of: 'y', wrt: ['x'] })).toThrowError(/'Dropout' \(node 'drop'\): training_mode=true/);
   });
 
   it('Clip with both bounds, one bound, and none', async () => {
