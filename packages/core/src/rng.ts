@@ -41,13 +41,16 @@ export function portableLog(x: number): number {
     x *= 2;
     exponent--;
   }
-  // ln(x) = 2 atanh(u) with u = (x-1)/(x+1), |u| <= 0.1716: 24 terms reach double precision.
+  // ln(x) = 2 atanh(u) with u = (x-1)/(x+1), |u| <= 0.1716: the series stops once its terms no
+  // longer change the sum (at most 12 terms for double precision).
   const u = (x - 1) / (x + 1);
   const u2 = u * u;
   let term = u;
   let sum = 0;
   for (let k = 1; k < 48; k += 2) {
-    sum += term / k;
+    const next = sum + term / k;
+    if (next === sum) break;
+    sum = next;
     term *= u2;
   }
   return 2 * sum + exponent * LN2;
@@ -80,8 +83,9 @@ export function createRng(seed: number): Rng {
       return s;
     }
     for (;;) {
-      const u = 2 * uniform() - 1;
-      const v = 2 * uniform() - 1;
+      // 32-bit coordinates in [-1, 1): the normals end up in float32 maps anyway.
+      const u = (next() | 0) / 2147483648;
+      const v = (next() | 0) / 2147483648;
       const s = u * u + v * v;
       if (s > 0 && s < 1) {
         const f = Math.sqrt((-2 * portableLog(s)) / s);
