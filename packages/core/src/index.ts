@@ -43,6 +43,8 @@ export { createRng, portableLog } from './rng.js';
 export type { ChannelReduction } from './reduce.js';
 export { CHANNEL_REDUCTIONS, channelAxis, reduceChannels } from './reduce.js';
 
+export { gaussianBlur, gaussianKernel } from './blur.js';
+
 export type { Normalization, NormalizeOptions } from './normalize.js';
 export { normalize, cumulativeThreshold } from './normalize.js';
 

@@ -1,7 +1,7 @@
 import { OptionError, ShapeError, type TensorData } from '@salience/core';
 import { describe, expect, it } from 'vitest';
 import { type Baselines, DEFAULT_BLUR_SIGMA, resolveBaselines } from './baselines.js';
-import { gaussianBlur } from './blur.js';
+import { gaussianBlur } from '@salience/core';
 
 const input: TensorData = { data: Float32Array.from({ length: 2 * 3 * 4 * 4 }, (_, i) => (i % 7) / 7), shape: [2, 3, 4, 4] };
 const size = 48;

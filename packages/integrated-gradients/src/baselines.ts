@@ -1,5 +1,5 @@
 import { createRng, type Layout, OptionError, ShapeError, sameShape, sizeOf, type TensorData } from '@salience/core';
-import { gaussianBlur } from './blur.js';
+import { gaussianBlur } from '@salience/core';
 
 /** Blur sigma, in pixels, when a blurred baseline names none. */
 export const DEFAULT_BLUR_SIGMA = 5;

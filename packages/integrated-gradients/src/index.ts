@@ -10,4 +10,3 @@ export { gaussLegendre } from './gauss-legendre.js';
 export type { Baseline, Baselines, BaselineSamples, BlurBaseline, UniformBaseline, BaselineSet } from './baselines.js';
 export { DEFAULT_BLUR_SIGMA, resolveBaselines } from './baselines.js';
 
-export { gaussianBlur, gaussianKernel } from './blur.js';

@@ -11,7 +11,7 @@ import { createForwardOnlyModel, createImageModel, createTabularModel, createTok
 import { describe, expect, it } from 'vitest';
 import type { IntegrationRound } from './integrated-gradients.js';
 import { integratedGradients as ig } from './integrated-gradients.js';
-import { gaussianBlur } from './blur.js';
+import { gaussianBlur } from '@salience/core';
 
 const FEATURES = 6;
 
@@ -246,10 +246,10 @@ describe('adaptive steps', () => {
 
   it('doubles Riemann steps until the tolerance, computing every point once', async () => {
     model.resetCounts();
-    const result = await ig.attribute(model, input, { target: 0, quadrature: 'riemann-right', steps: 8, tolerance: 2e-3 });
+    const result = await ig.attribute(model, input, { target: 0, quadrature: 'riemann-right', steps: 8, tolerance: 1e-2 });
     const rounds = result.meta.rounds as IntegrationRound[];
     expect(result.meta.converged).toBe(true);
-    expect(maxAbs(deltaOf(result.meta))).toBeLessThan(2e-3);
+    expect(maxAbs(deltaOf(result.meta))).toBeLessThan(1e-2);
     expect(rounds.length).toBeGreaterThan(2);
     expect(rounds[0]).toMatchObject({ steps: 8, evaluatedSteps: 8, reusedSteps: 0 });
     rounds.slice(1).forEach((r, i) => {
@@ -259,7 +259,7 @@ describe('adaptive steps', () => {
     expect(final).toBe(rounds.at(-1)!.steps);
     expect(result.meta.stepsHistory).toEqual(rounds.map((r) => r.steps));
     expect(result.meta.deltaHistory).toEqual(rounds.map((r) => r.maxAbsDelta));
-    expect(rounds.at(-2)!.maxAbsDelta).toBeGreaterThanOrEqual(2e-3);
+    expect(rounds.at(-2)!.maxAbsDelta).toBeGreaterThanOrEqual(1e-2);
     // Reuse: the model saw each of the final rule's points once per example, plus the endpoints.
     expect(model.rowsSeen).toBe(2 * final + 3);
     expect(result.meta.gradientRows).toBe(2 * final);

@@ -1,5 +1,5 @@
-import { type Layout, OptionError, ShapeError, type TensorData, sameShape } from '@salience/core';
-import { channelMeans, gaussianBlur } from './image-baselines.js';
+import { type Layout, OptionError, ShapeError, type TensorData, gaussianBlur, sameShape } from '@salience/core';
+import { channelMeans } from './image-baselines.js';
 
 /**
  * What replaces the occluded elements:

@@ -1,4 +1,6 @@
-import { type Layout, OptionError, type TensorData } from '@salience/core';
+import { OptionError } from './errors.js';
+import type { Layout } from './model.js';
+import type { TensorData } from './tensor.js';
 
 /** Kernel taps reach this many sigmas, as in scipy.ndimage.gaussian_filter. */
 const TRUNCATE = 4;
@@ -20,7 +22,7 @@ export function gaussianKernel(sigma: number): Float64Array {
 /** Spatial axes (height, width) of an image tensor in `layout`. */
 function spatialAxes(layout: Layout, rank: number): [number, number] {
   if (rank !== 4 || (layout !== 'NCHW' && layout !== 'NHWC')) {
-    throw new OptionError(`A blurred baseline needs images (NCHW or NHWC, rank 4); this model's input is '${layout}' of rank ${rank}. Use 'zero', a number or a tensor.`);
+    throw new OptionError(`Blurring needs images (NCHW or NHWC, rank 4); this input is '${layout}' of rank ${rank}. Use 'zero', a number or a tensor instead of a blurred baseline.`);
   }
   return layout === 'NCHW' ? [2, 3] : [1, 2];
 }

@@ -1,7 +1,16 @@
-import { OptionError } from '@salience/core';
-import { nchwToNhwc } from '@salience/testing';
 import { describe, expect, it } from 'vitest';
 import { gaussianBlur, gaussianKernel } from './blur.js';
+import { OptionError } from './errors.js';
+import type { TensorData } from './tensor.js';
+
+function nchwToNhwc(t: TensorData): TensorData {
+  const [b, c, h, w] = t.shape;
+  const out = new Float32Array(t.data.length);
+  for (let n = 0; n < b; n++)
+    for (let k = 0; k < c; k++)
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((n * h + y) * w + x) * c + k] = t.data[((n * c + k) * h + y) * w + x];
+  return { data: out, shape: [b, h, w, c] };
+}
 
 const images = {
   data: Float32Array.from({ length: 40 }, (_, i) => Math.sin(i * 0.7) + (i % 3)),
