@@ -29,8 +29,9 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: 0.04em; }
 .chips { display: flex; flex-wrap: wrap; gap: 4px; }
-.chip { background: var(--chip); border-radius: 999px; padding: 1px 8px; font-size: 12px; white-space: nowrap; }
+.chip { background: var(--chip); border-radius: 999px; padding: 1px 8px; font-size: 12px; white-space: nowrap; max-width: 100%; }
 .chip .k { color: var(--muted); }
+.chip code { white-space: normal; overflow-wrap: anywhere; }
 .legends { display: flex; flex-wrap: wrap; gap: 18px 28px; }
 .legend { display: grid; gap: 3px; min-width: 220px; }
 .legend .name { font-weight: 600; }

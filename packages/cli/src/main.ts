@@ -1,0 +1,136 @@
+import { relative } from 'node:path';
+import { chooseLayer } from '@salience/grad-cam';
+import { CommanderError } from 'commander';
+import { BUILTIN_MODEL } from './builtin.js';
+import { EXIT_CODES } from './exit-codes.js';
+import { type ExplainSummary, explain } from './explain.js';
+import { describeFailure } from './failure.js';
+import type { ModelLoader } from './loaded-model.js';
+import { loadModelFile } from './model-file.js';
+import { buildProgram, explainRequest, type Invocation, type LayersFlags, parseBackend, parseLayout } from './program.js';
+import { createProgress, type ProgressStream, progressMode } from './progress.js';
+import { packageVersion } from './version.js';
+
+/** Where the command writes, and seams for tests and embedders. */
+export interface CliContext {
+  readonly stdout: ProgressStream;
+  readonly stderr: ProgressStream;
+  /** Aborts the run (Ctrl-C); the output folder is then left as it was. */
+  readonly signal?: AbortSignal;
+  /** Replaces the loading of model files (tests use fakes). */
+  readonly loadModel?: ModelLoader;
+  /** Paths in messages are shown relative to this folder; default the process's. */
+  readonly cwd?: string;
+}
+
+function shown(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}
+
+function formatShape(shape: readonly (number | null)[]): string {
+  return `[${shape.map((d) => d ?? '?').join(', ')}]`;
+}
+
+function printExplainSummary(summary: ExplainSummary, out: ProgressStream, cwd: string): void {
+  const folder = shown(summary.out, cwd);
+  const lines = [
+    '',
+    `${summary.methods.length} method(s) on ${summary.examples.length} example(s), ${(summary.timeMs / 1000).toFixed(1)} s. Wrote ${folder}/:`,
+  ];
+  const width = Math.max(...summary.methods.map((m) => m.file.length), 11);
+  for (const m of summary.methods) {
+    lines.push(`  ${m.file.padEnd(width)}  ${formatShape(m.shape).padEnd(18)} ${m.layout.padEnd(5)} ${(m.timeMs / 1000).toFixed(2)} s`);
+  }
+  if (summary.grid) lines.push(`  ${summary.grid.padEnd(width)}  every overlay on one sheet (overlays/<method>/ has each one)`);
+  lines.push(`  ${summary.report.padEnd(width)}  the report: open ${folder}/${summary.report} in a browser`);
+  for (const s of summary.skipped) lines.push(`  (skipped ${s.method}: ${s.reason})`);
+  out.write(`${lines.join('\n')}\n`);
+}
+
+async function runLayers(flags: LayersFlags, context: CliContext, cwd: string): Promise<number> {
+  const loader = context.loadModel ?? loadModelFile;
+  const loaded = await loader(flags.model ?? BUILTIN_MODEL, { backend: parseBackend(flags.backend) ?? 'wasm', layout: parseLayout(flags.layout), signal: context.signal });
+  try {
+    const layers = loaded.model.layers();
+    let gradCamDefault: string | undefined;
+    try {
+      gradCamDefault = chooseLayer(layers, undefined).info.name;
+    } catch {
+      gradCamDefault = undefined;
+    }
+    if (flags.json) {
+      context.stdout.write(
+        `${JSON.stringify({ model: flags.model ?? 'built-in', format: loaded.format, layout: loaded.model.layout, inputShape: loaded.model.inputShape, gradCamDefault: gradCamDefault ?? null, layers }, null, 2)}\n`,
+      );
+      return EXIT_CODES.ok;
+    }
+    const nameWidth = Math.max(4, ...layers.map((l) => l.name.length));
+    const kindWidth = Math.max(4, ...layers.map((l) => l.kind.length));
+    const lines = [`${shown(flags.model ?? 'built-in model', cwd)}: ${loaded.format}, input ${formatShape(loaded.model.inputShape)} ${loaded.model.layout}`, ''];
+    lines.push(`${'name'.padEnd(nameWidth)}  ${'kind'.padEnd(kindWidth)}  output`);
+    for (const l of layers) {
+      const mark = l.name === gradCamDefault ? '  <- Grad-CAM default' : l.spatial ? '  (spatial)' : '';
+      lines.push(`${l.name.padEnd(nameWidth)}  ${l.kind.padEnd(kindWidth)}  ${formatShape(l.outputShape)}${mark}`);
+    }
+    context.stdout.write(`${lines.join('\n')}\n`);
+    return EXIT_CODES.ok;
+  } finally {
+    loaded.dispose();
+  }
+}
+
+/**
+ * Runs the `salience` command line and returns its exit status; it never throws and never calls
+ * `process.exit`, so it can be embedded and tested in-process.
+ */
+export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
+  const cwd = context.cwd ?? process.cwd();
+  const json = argv.includes('--json');
+  let invocation: Invocation | undefined;
+  const program = buildProgram((i) => {
+    invocation = i;
+  }, await packageVersion());
+  const output = { writeOut: (text: string) => void context.stdout.write(text), writeErr: (text: string) => void context.stderr.write(text) };
+  program.configureOutput(output);
+  for (const command of program.commands) command.configureOutput(output);
+
+  const fail = (error: unknown): number => {
+    const failure = describeFailure(error);
+    context.stderr.write(`salience: ${failure.message}\n`);
+    if (json) context.stdout.write(`${JSON.stringify({ tool: 'salience', ok: false, error: failure }, null, 2)}\n`);
+    return failure.exitCode;
+  };
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_CODES.ok;
+      // Commander has printed the message; a bare `salience` printed the help.
+      if (json) context.stdout.write(`${JSON.stringify({ tool: 'salience', ok: false, error: { exitCode: EXIT_CODES.usage, code: 'usage', message: error.message } }, null, 2)}\n`);
+      return EXIT_CODES.usage;
+    }
+    return fail(error);
+  }
+  if (!invocation) return EXIT_CODES.usage;
+
+  try {
+    if (invocation.command === 'layers') return await runLayers(invocation.flags, context, cwd);
+    const { flags } = invocation;
+    const request = explainRequest(flags, context.signal);
+    const mode = progressMode(context.stderr, { json: Boolean(flags.json), quiet: Boolean(flags.quiet), noProgress: !flags.progress });
+    const note = (message: string) => {
+      if (!flags.quiet) context.stderr.write(`note: ${message}\n`);
+    };
+    if (request.model === undefined && mode !== 'silent') {
+      context.stderr.write('Explaining the built-in Fashion-MNIST model on its sample images (give --model and --input for your own).\n');
+    }
+    const summary = await explain(request, { loadModel: context.loadModel, progress: createProgress(mode, context.stderr), note });
+    if (flags.json) context.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else if (!flags.quiet) printExplainSummary(summary, context.stdout, cwd);
+    return EXIT_CODES.ok;
+  } catch (error) {
+    return fail(error);
+  }
+}

@@ -1,0 +1,139 @@
+import type { TensorData } from '@salience/core';
+import { CliError } from './cli-error.js';
+
+/** A decoded `.npy` array: its values as float32 in C order, and what the file held. */
+export interface NpyArray extends TensorData {
+  /** The file's dtype, e.g. '<f4', '<f8', '|u1'. */
+  readonly dtype: string;
+}
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+type Reader = (view: DataView, offset: number, littleEndian: boolean) => number;
+
+/** Element readers by kind and size; 64-bit integers go through BigInt (exact up to 2^53). */
+const READERS: Record<string, Reader> = {
+  f2: (v, o, le) => halfToFloat(v.getUint16(o, le)),
+  f4: (v, o, le) => v.getFloat32(o, le),
+  f8: (v, o, le) => v.getFloat64(o, le),
+  i1: (v, o) => v.getInt8(o),
+  i2: (v, o, le) => v.getInt16(o, le),
+  i4: (v, o, le) => v.getInt32(o, le),
+  i8: (v, o, le) => Number(v.getBigInt64(o, le)),
+  u1: (v, o) => v.getUint8(o),
+  u2: (v, o, le) => v.getUint16(o, le),
+  u4: (v, o, le) => v.getUint32(o, le),
+  u8: (v, o, le) => Number(v.getBigUint64(o, le)),
+  b1: (v, o) => (v.getUint8(o) ? 1 : 0),
+};
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 31) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+function bad(what: string, message: string): CliError {
+  return new CliError('inputFile', `${what} is not a readable .npy file: ${message}`);
+}
+
+/** The header's Python dict literal, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (4, 1, 28, 28), }. */
+function parseHeader(header: string, what: string): { descr: string; fortran: boolean; shape: number[] } {
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    throw bad(what, `its header has no descr, fortran_order or shape (${header.trim().slice(0, 120)}).`);
+  }
+  const shape = shapeText
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d !== '')
+    .map((d) => Number(d.replace(/L$/, '')));
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw bad(what, `its shape (${shapeText}) is not a tuple of sizes.`);
+  return { descr, fortran: fortran === 'True', shape };
+}
+
+/** Fortran (column-major) order to C order. */
+function toCOrder(values: Float32Array, shape: readonly number[]): Float32Array {
+  if (shape.length < 2) return values;
+  const out = new Float32Array(values.length);
+  const rank = shape.length;
+  const fortranStrides = new Array<number>(rank);
+  let stride = 1;
+  for (let d = 0; d < rank; d++) {
+    fortranStrides[d] = stride;
+    stride *= shape[d];
+  }
+  const index = new Array<number>(rank).fill(0);
+  for (let i = 0; i < out.length; i++) {
+    let source = 0;
+    for (let d = 0; d < rank; d++) source += index[d] * fortranStrides[d];
+    out[i] = values[source];
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++index[d] < shape[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads a NumPy `.npy` file (format versions 1 to 3): floats, integers or booleans of any byte
+ * order, C or Fortran order. Values come back as float32 in C order.
+ */
+export function readNpy(bytes: Uint8Array, what = 'The file'): NpyArray {
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad(what, 'it does not start with \\x93NUMPY.');
+  const major = bytes[6];
+  if (major < 1 || major > 3) throw bad(what, `format version ${major}.${bytes[7]} is not one of 1.0, 2.0, 3.0.`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const headerStart = major === 1 ? 10 : 12;
+  const dataStart = headerStart + headerLength;
+  if (dataStart > bytes.length) throw bad(what, 'the file ends inside its header.');
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
+  const { descr, fortran, shape } = parseHeader(header, what);
+  const match = /^([<>|=])([fiub])(\d+)$/.exec(descr);
+  const reader = match ? READERS[`${match[2]}${match[3]}`] : undefined;
+  if (!match || !reader) {
+    throw bad(what, `dtype '${descr}' is not supported; save float32 (np.float32), float64 or integers.`);
+  }
+  const size = Number(match[3]);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (dataStart + count * size > bytes.length) {
+    throw bad(what, `shape (${shape.join(', ')}) needs ${count * size} bytes of data but the file has ${bytes.length - dataStart}.`);
+  }
+  // '=' is native order, which NumPy writes as '<' on every platform that matters.
+  const littleEndian = match[1] !== '>';
+  let data: Float32Array;
+  if (descr === '<f4' && (bytes.byteOffset + dataStart) % 4 === 0) {
+    data = new Float32Array(bytes.buffer.slice(bytes.byteOffset + dataStart, bytes.byteOffset + dataStart + count * 4));
+  } else {
+    data = new Float32Array(count);
+    for (let i = 0; i < count; i++) data[i] = reader(view, dataStart + i * size, littleEndian);
+  }
+  if (fortran) data = toCOrder(data, shape);
+  return { data, shape, dtype: descr };
+}
+
+/** A float32, little-endian, C-order `.npy` (format 1.0) of the tensor. */
+export function writeNpy(tensor: TensorData): Uint8Array {
+  const shape = tensor.shape.length === 1 ? `(${tensor.shape[0]},)` : `(${tensor.shape.join(', ')})`;
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
+  // Magic (6) + version (2) + length (2) + header + '\n', padded with spaces to a multiple of 64.
+  const unpadded = 10 + header.length + 1;
+  header += ' '.repeat((64 - (unpadded % 64)) % 64);
+  header += '\n';
+  const out = new Uint8Array(10 + header.length + tensor.data.length * 4);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  const view = new DataView(out.buffer, 10 + header.length);
+  for (let i = 0; i < tensor.data.length; i++) view.setFloat32(i * 4, tensor.data[i], true);
+  return out;
+}

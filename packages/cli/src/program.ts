@@ -1,0 +1,254 @@
+import { Command, Option } from 'commander';
+import type { Layout } from '@salience/core';
+import { GRADIENT_VARIANTS, type GradientVariant } from '@salience/gradient';
+import { SMOOTHGRAD_STATISTICS, type SmoothGradStatistic } from '@salience/smoothgrad';
+import { usageError } from './cli-error.js';
+import type { ExplainRequest } from './explain.js';
+import type { PreprocessingFlags } from './image-input.js';
+import { type BaselineFlag, METHOD_NAMES, type MethodFlags, methodName, QUADRATURE_SPELLINGS } from './methods.js';
+import {
+  parseChoice,
+  parseInteger,
+  parseNumberList,
+  parseObjective,
+  parseRange,
+  parseSize,
+  parseStdev,
+  parseWindow,
+} from './option-values.js';
+import { CHANNEL_ORDERS } from './preprocessing.js';
+import { BACKENDS, type BackendName } from './tfjs-runtime.js';
+
+/** The raw option values commander collects for `explain` (strings; checked by `explainRequest`). */
+export interface ExplainFlags {
+  readonly model?: string;
+  readonly input?: string[];
+  readonly method?: string[];
+  readonly target?: string;
+  readonly objective?: string;
+  readonly out: string;
+  readonly labels?: string;
+  readonly variant?: string;
+  readonly signed?: boolean;
+  readonly steps?: string;
+  readonly quadrature?: string;
+  readonly baseline?: string;
+  readonly samples?: string;
+  readonly stdev?: string;
+  readonly statistic?: string;
+  readonly layer?: string;
+  readonly upsample?: string;
+  readonly relu: boolean;
+  readonly window?: string;
+  readonly stride?: string;
+  readonly batchSize?: string;
+  readonly seed?: string;
+  readonly resize?: string;
+  readonly channels?: string;
+  readonly range?: string;
+  readonly mean?: string;
+  readonly std?: string;
+  readonly layout?: string;
+  readonly backend?: string;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+  readonly progress: boolean;
+  readonly overlays: boolean;
+}
+
+export interface LayersFlags {
+  readonly model?: string;
+  readonly backend?: string;
+  readonly layout?: string;
+  readonly json?: boolean;
+}
+
+/** What the parsed command line asks for. */
+export type Invocation =
+  | { readonly command: 'explain'; readonly flags: ExplainFlags }
+  | { readonly command: 'layers'; readonly flags: LayersFlags };
+
+export const DEFAULT_OUT = 'salience-report';
+const LAYOUTS = ['NCHW', 'NHWC', 'NC'] as const;
+
+function collectList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
+ * The `salience` program. Options are collected as strings and checked afterwards, so every bad
+ * value gets the same kind of message and exit status (2).
+ */
+export function buildProgram(onInvoke: (invocation: Invocation) => void, version: string): Command {
+  const program = new Command('salience')
+    .description('Saliency maps for TensorFlow.js and ONNX models: raw maps (.npy), overlays and an HTML report.')
+    .version(version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .helpCommand(false)
+    .exitOverride();
+
+  const explain = program
+    .command('explain')
+    .description(
+      'Explain a model\'s predictions with one or more attribution methods. With no --model, runs every method on the built-in Fashion-MNIST model and its sample images.',
+    )
+    .exitOverride();
+  explain
+    .optionsGroup('Model and inputs:')
+    .option('--model <file>', 'ONNX file (.onnx) or TensorFlow.js model.json (default: the built-in Fashion-MNIST model)')
+    .option('-i, --input <paths...>', 'PNG/JPEG files, folders of them, or .npy tensors (batch first, in the model\'s layout) (default: the built-in samples)', collect)
+    .option('--labels <file>', 'class names: one per line, or a JSON array')
+    .option('-o, --out <dir>', 'output folder; replaced only if empty or an earlier salience output', DEFAULT_OUT)
+    .optionsGroup('What to explain:')
+    .option('-m, --method <names>', `comma-separated or repeated: ${METHOD_NAMES.join(', ')} (default: all)`, collectList)
+    .option('-t, --target <target>', "'predicted', 'top3', a class for all (3), one per example (3,1,4), 'classes:3,5'; names from --labels work too", 'predicted')
+    .option('--objective <name>', 'logit, probability or log-probability', 'logit')
+    .optionsGroup('Method options:')
+    .option('--variant <variant>', `gradient and smoothgrad: ${GRADIENT_VARIANTS.join(', ')} (default: absolute)`)
+    .option('--signed', 'gradient and smoothgrad: the signed gradient (= --variant signed)')
+    .option('--steps <n>', 'ig: points on the path (default: 50)')
+    .option('--quadrature <rule>', `ig: ${QUADRATURE_SPELLINGS.filter((q) => q.includes('-')).join(', ')}, or Captum's spellings (gausslegendre, riemann_trapezoid...) (default: gauss-legendre)`)
+    .option('--baseline <value>', 'ig and occlusion: zero, a number, blur, uniform (ig), mean (occlusion), or a .npy file (default: zero)')
+    .option('--samples <n>', 'smoothgrad: noisy copies per example (default: 25)')
+    .option('--stdev <s>', "smoothgrad: noise standard deviation, absolute (0.1) or relative to each example's range (15%) (default: 15%)")
+    .option('--statistic <name>', `smoothgrad: ${SMOOTHGRAD_STATISTICS.join(', ')} (default: mean)`)
+    .option('--layer <name>', 'gradcam: layer or tensor name (default: the last convolution; `salience layers` lists them)')
+    .option('--upsample <mode>', 'gradcam: bilinear, nearest, or none (maps at the layer\'s size) (default: bilinear)')
+    .option('--no-relu', 'gradcam: keep negative evidence (Captum\'s default; the paper applies a ReLU)')
+    .option('--window <size>', 'occlusion: 4, 4x4 (height x width) or one size per dimension of an example (default: 1/8 of the shorter side)')
+    .option('--stride <size>', 'occlusion: in the same forms (default: the window)')
+    .option('--batch-size <n>', 'most rows per model call (default: sized from the input)')
+    .option('--seed <n>', 'seed for smoothgrad\'s noise and random baselines (default: 0)')
+    .optionsGroup('Image preprocessing:')
+    .option('--resize <size>', 'resize images to N or WxH (default: the model\'s input size)')
+    .option('--channels <order>', `${CHANNEL_ORDERS.join(', ')} (default: from the model's channel count)`)
+    .option('--range <low,high>', 'pixel values 0..255 are mapped linearly to this range (default: 0,1)')
+    .option('--mean <values>', 'subtracted per channel after --range, e.g. 0.485,0.456,0.406 (default: 0)')
+    .option('--std <values>', 'divides per channel after --mean, e.g. 0.229,0.224,0.225 (default: 1)')
+    .option('--layout <layout>', 'the model\'s input layout when it cannot be inferred: NCHW, NHWC or NC')
+    .optionsGroup('Runtime and output:')
+    .addOption(new Option('--backend <name>', 'tfjs backend: wasm, cpu, or tensorflow (tfjs-node, if installed) (default: wasm)'))
+    .option('--json', 'print a machine-readable summary on stdout (no progress bars)')
+    .option('-q, --quiet', 'print nothing but errors')
+    .option('--no-progress', 'one line per finished method instead of progress bars')
+    .option('--no-overlays', 'skip the overlay PNGs and grid.png (the report and .npy files are still written)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  salience explain                                     every method on the built-in model and samples
+  salience explain --model model.onnx --input x.npy --target 3,1,4 --method gradient --signed --out out
+  salience explain --model model.json --input photos/ --resize 224 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --target top3
+  salience explain --model model.onnx --input x.npy --method ig --steps 50 --quadrature gausslegendre
+  salience explain --model model.onnx --input x.npy --method gradcam --layer /conv3/Conv_output_0 --upsample bilinear
+  salience explain --model model.onnx --input x.npy --method occlusion --window 4 --stride 4
+
+Each method writes <out>/<method>.npy with the raw values in the input's layout (Grad-CAM: one
+channel, [N,1,H,W] or [N,H,W,1]), overlays/<method>/*.png, grid.png, report.html and summary.json.
+Exit status: 0 ok, 1 unexpected failure, 2 usage, 3 input file, 4 model file, 5 unknown layer,
+6 unsupported op, 7 no gradients, 8 model failed, 9 missing optional package, 10 output folder, 130 interrupted.`,
+    )
+    .action((flags: ExplainFlags) => onInvoke({ command: 'explain', flags }));
+
+  program
+    .command('layers')
+    .description('List the layers (tfjs) or tensors (ONNX) that --layer can name, with their output shapes.')
+    .option('--model <file>', 'ONNX file or TensorFlow.js model.json (default: the built-in model)')
+    .option('--backend <name>', 'tfjs backend: wasm, cpu or tensorflow (default: wasm)')
+    .option('--layout <layout>', 'the model\'s input layout when it cannot be inferred: NCHW, NHWC or NC')
+    .option('--json', 'print the list as JSON')
+    .exitOverride()
+    .action((flags: LayersFlags) => onInvoke({ command: 'layers', flags }));
+
+  return program;
+}
+
+function optional<T>(value: string | undefined, parse: (text: string) => T): T | undefined {
+  return value === undefined ? undefined : parse(value);
+}
+
+export function parseBackend(text: string | undefined): BackendName | undefined {
+  return optional(text, (t) => parseChoice(t, '--backend', BACKENDS));
+}
+
+export function parseLayout(text: string | undefined): Layout | undefined {
+  return optional(text, (t) => parseChoice(t.toUpperCase() as (typeof LAYOUTS)[number], '--layout', LAYOUTS));
+}
+
+function parseBaseline(text: string): BaselineFlag | { file: string } {
+  const named = ['zero', 'blur', 'mean', 'uniform'] as const;
+  if ((named as readonly string[]).includes(text)) return text as (typeof named)[number];
+  if (text.toLowerCase().endsWith('.npy')) return { file: text };
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) {
+    throw usageError(`--baseline must be zero, a number, blur, uniform (ig), mean (occlusion) or a .npy file; got '${text}'.`);
+  }
+  return value;
+}
+
+function parseVariant(flags: ExplainFlags): GradientVariant | undefined {
+  const variant = optional(flags.variant, (t) => parseChoice(t, '--variant', GRADIENT_VARIANTS));
+  if (flags.signed && variant !== undefined && variant !== 'signed') {
+    throw usageError(`--signed and --variant ${variant} contradict each other; give one.`);
+  }
+  return flags.signed ? 'signed' : variant;
+}
+
+/** Checks and converts the strings commander collected into an `ExplainRequest`. */
+export function explainRequest(flags: ExplainFlags, signal?: AbortSignal): ExplainRequest {
+  const baseline = optional(flags.baseline, parseBaseline);
+  const baselineFile = typeof baseline === 'object' && baseline !== null && 'file' in baseline ? baseline.file : undefined;
+  const methodFlags: MethodFlags = {
+    variant: parseVariant(flags),
+    steps: optional(flags.steps, (t) => parseInteger(t, '--steps', 1)),
+    quadrature: flags.quadrature,
+    baseline: baselineFile === undefined ? (baseline as BaselineFlag | undefined) : undefined,
+    samples: optional(flags.samples, (t) => parseInteger(t, '--samples', 1)),
+    stdev: optional(flags.stdev, (t) => parseStdev(t, '--stdev')),
+    statistic: optional(flags.statistic, (t) => parseChoice(t, '--statistic', SMOOTHGRAD_STATISTICS) as SmoothGradStatistic),
+    layer: flags.layer,
+    upsample: optional(flags.upsample, (t) => parseChoice(t, '--upsample', ['bilinear', 'nearest', 'none'] as const)),
+    relu: flags.relu === false ? false : undefined,
+    window: optional(flags.window, (t) => parseWindow(t, '--window')),
+    stride: optional(flags.stride, (t) => parseWindow(t, '--stride')),
+  };
+  if (methodFlags.quadrature !== undefined) {
+    // Checked here so that a typo is a usage error even before the model loads.
+    parseChoice(methodFlags.quadrature, '--quadrature', QUADRATURE_SPELLINGS);
+  }
+  const preprocessing: PreprocessingFlags = {
+    resize: optional(flags.resize, (t) => parseSize(t, '--resize')),
+    channels: optional(flags.channels, (t) => parseChoice(t, '--channels', CHANNEL_ORDERS)),
+    range: optional(flags.range, (t) => parseRange(t, '--range')),
+    mean: optional(flags.mean, (t) => parseNumberList(t, '--mean')),
+    std: optional(flags.std, (t) => parseNumberList(t, '--std')),
+  };
+  const methods = flags.method?.map(methodName);
+  if (flags.method !== undefined && methods?.length === 0) throw usageError('--method names no method.');
+  const backend = parseBackend(flags.backend);
+  if (backend !== undefined && flags.model?.toLowerCase().endsWith('.onnx')) {
+    throw usageError('--backend chooses the TensorFlow.js backend; ONNX models run on ONNX Runtime.');
+  }
+  return {
+    model: flags.model,
+    inputs: flags.input ?? [],
+    methods,
+    flags: methodFlags,
+    baselineFile,
+    target: flags.target,
+    objective: optional(flags.objective, parseObjective),
+    batchSize: optional(flags.batchSize, (t) => parseInteger(t, '--batch-size', 1)),
+    seed: optional(flags.seed, (t) => parseInteger(t, '--seed', 0)),
+    preprocessing,
+    layout: parseLayout(flags.layout),
+    labels: flags.labels,
+    out: flags.out,
+    backend,
+    overlays: flags.overlays,
+    signal,
+  };
+}
