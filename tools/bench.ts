@@ -1,6 +1,7 @@
-// `pnpm bench [--backend wasm|cpu|tensorflow|webgpu] [--batch 8] [--size 224] [--reps 2] [--methods a,b]`
+// `pnpm bench [--backend wasm|cpu|tensorflow|webgpu] [--batch 8] [--size 224] [--reps 3] [--methods a,b]`
 // Times each method on a ResNet-18-sized tfjs model (random weights) against the raw passes it
-// needs, measured in the same run on the same backend: ratio = method time / raw pass time.
+// needs, on the same backend in the same run: ratio = method time / raw passes time. Each
+// repetition runs the raw passes and then the method, so a change of machine load touches both.
 // Peak tensor memory is shown for two workload sizes per method: it must not grow with them.
 import { type Method, type TensorData, createRng } from '@salience/core';
 import { gradCam } from '@salience/grad-cam';
@@ -19,10 +20,12 @@ const args = Object.fromEntries(
 const backend = args.backend ?? 'wasm';
 const batch = Number(args.batch ?? 8);
 const size = Number(args.size ?? 224);
-const reps = Number(args.reps ?? 2);
+const reps = Number(args.reps ?? 3);
 const only = args.methods ? new Set(args.methods.split(',')) : null;
 const classes = 1000;
 
+if (backend === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu' as string);
+if (backend === 'tensorflow') await import('@tensorflow/tfjs-node' as string);
 await tf.setBackend(backend);
 await tf.ready();
 const layersModel = buildResNet18(tf, { size, classes });
@@ -35,64 +38,38 @@ const makeInput = (rows: number): TensorData => ({
 const inputs = { batch: makeInput(batch), one: makeInput(1) };
 const targetsFor = (rows: number) => Array.from({ length: rows }, (_, i) => (i * 37) % classes);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-async function time(work: () => Promise<unknown>): Promise<number> {
-  await work(); // warm-up: kernels compiled, weights uploaded
-  const runs: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const start = performance.now();
-    await work();
-    runs.push(performance.now() - start);
-  }
-  return median(runs);
-}
-
-// The raw passes, straight on tfjs: a forward, and a forward+backward giving input gradients, of
-// `rows` rows; measured once per row count that the methods' batches use.
-const rawCache = new Map<string, number>();
-// Grad-CAM's raw pass: the trunk up to the last block's output, then the head's backward to it.
+// The raw passes, straight on tfjs. The adapter skips the filter gradients that tfjs's fused
+// convolution computes and nobody reads; the raw backward pass is given the same advantage.
+type PassKind = 'forward' | 'backward' | 'layer';
 const camLayer = 'layer4_1_out';
+// Grad-CAM's raw pass: the trunk up to the last block's output, then the head's backward to it.
 const trunk = tf.model({ inputs: layersModel.inputs, outputs: layersModel.getLayer(camLayer).output as tf.SymbolicTensor });
 const head = (a: tf.Tensor) => layersModel.getLayer('fc').apply(layersModel.getLayer('avgpool').apply(a)) as tf.Tensor;
 
-type PassKind = 'forward' | 'backward' | 'layer';
-async function rawPass(kind: PassKind, rows: number): Promise<number> {
-  const key = `${kind}:${rows}`;
-  if (!rawCache.has(key)) {
-    const x = tf.tensor4d(makeInput(rows).data, [rows, size, size, 3]);
-    const oneHot = tf.oneHot(tf.tensor1d(Array.from({ length: rows }, (_, i) => i % classes), 'int32'), classes).toFloat();
-    const inputGradient = () => tf.tidy(() => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(layersModel.apply(v) as tf.Tensor, oneHot)))(x));
-    const ms = await time(async () => {
-      // The adapter skips the filter gradients that tfjs's fused convolution computes and nobody
-      // reads; the raw pass is given the same advantage, so the ratio is the method's own overhead.
-      if (kind === 'layer') {
-        const [a, g] = tf.tidy(() => {
-          const activations = trunk.apply(x) as tf.Tensor;
-          return [activations, tf.grad((v: tf.Tensor) => tf.sum(tf.mul(head(v), oneHot)))(activations)];
-        });
-        await Promise.all([a.data(), g.data()]);
-        tf.dispose([a, g]);
-        return;
-      }
-      const y = kind === 'forward' ? tf.tidy(() => layersModel.apply(x) as tf.Tensor) : withoutFilterGradients(tf, inputGradient);
-      await y.data();
-      y.dispose();
+async function rawPass(kind: PassKind, rows: number): Promise<void> {
+  const x = tf.tensor4d(makeInput(rows).data, [rows, size, size, 3]);
+  const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(targetsFor(rows), 'int32'), classes).toFloat());
+  const objective = (logits: tf.Tensor) => tf.sum(tf.mul(logits, oneHot));
+  let outputs: tf.Tensor[];
+  if (kind === 'forward') outputs = [tf.tidy(() => layersModel.apply(x) as tf.Tensor)];
+  else if (kind === 'backward') {
+    outputs = [withoutFilterGradients(tf, () => tf.tidy(() => tf.grad((v: tf.Tensor) => objective(layersModel.apply(v) as tf.Tensor))(x)))];
+  } else {
+    outputs = tf.tidy(() => {
+      const activations = trunk.apply(x) as tf.Tensor;
+      return [activations, tf.grad((v: tf.Tensor) => objective(head(v)))(activations)];
     });
-    x.dispose();
-    oneHot.dispose();
-    rawCache.set(key, ms);
   }
-  return rawCache.get(key)!;
-}
-async function rawMs(kind: PassKind, rows: number): Promise<number> {
-  if (rows === 0) return 0;
-  const full = Math.floor(rows / batch);
-  const rest = rows % batch;
-  return full * (await rawPass(kind, batch)) + (rest ? await rawPass(kind, rest) : 0);
+  await Promise.all(outputs.map((t) => t.data()));
+  tf.dispose([x, oneHot, ...outputs]);
 }
 
-console.log(`backend ${backend}, ResNet-18 ${size}x${size}, batch ${batch} rows per model call, median of ${reps}`);
-console.log(`raw forward+backward of ${batch} rows: ${(await rawPass('backward', batch)).toFixed(0)} ms, forward: ${(await rawPass('forward', batch)).toFixed(0)} ms\n`);
+/** Runs the raw passes for `rows` rows of each kind, in batches of at most `batch` rows. */
+async function rawPasses(rows: Partial<Record<PassKind, number>>): Promise<void> {
+  for (const [kind, count] of Object.entries(rows) as [PassKind, number][]) {
+    for (let done = 0; done < count; done += batch) await rawPass(kind, Math.min(batch, count - done));
+  }
+}
 
 interface Case {
   name: string;
@@ -101,18 +78,19 @@ interface Case {
   images: 'batch' | 'one';
   /** Options for the timed run and for the two memory runs (small, large workload). */
   options: [object, object, object];
-  /** Raw passes the method needs for the given options: rows of forward+backward and of forward only. */
-  rows: (options: object) => { backward?: number; forward?: number; layer?: number };
+  /** Rows of each raw pass the method needs with these options. */
+  rows: (options: object) => Partial<Record<PassKind, number>>;
   workload: (options: object) => string;
 }
 
+const windows = (o: object) => Math.ceil(size / (o as { window: number }).window) ** 2;
 const cases: Case[] = [
   {
     name: 'gradient',
     method: gradient,
     images: 'batch',
     options: [{}, {}, {}],
-    rows: () => ({ backward: batch, forward: 0 }),
+    rows: () => ({ backward: batch }),
     workload: () => `${batch} images`,
   },
   {
@@ -120,7 +98,7 @@ const cases: Case[] = [
     method: smoothGrad(gradient),
     images: 'one',
     options: [{ samples: 16 }, { samples: 8 }, { samples: 32 }],
-    rows: (o) => ({ backward: (o as { samples: number }).samples, forward: 0 }),
+    rows: (o) => ({ backward: (o as { samples: number }).samples }),
     workload: (o) => `${(o as { samples: number }).samples} samples`,
   },
   {
@@ -128,6 +106,7 @@ const cases: Case[] = [
     method: integratedGradients,
     images: 'one',
     options: [{ steps: 16 }, { steps: 8 }, { steps: 32 }],
+    // The path, plus the logits of the input and of the baseline for the convergence delta.
     rows: (o) => ({ backward: (o as { steps: number }).steps, forward: 2 }),
     workload: (o) => `${(o as { steps: number }).steps} steps`,
   },
@@ -144,30 +123,43 @@ const cases: Case[] = [
     method: occlusion,
     images: 'one',
     options: [{ window: size / 4, stride: size / 4 }, { window: size / 4, stride: size / 4 }, { window: size / 8, stride: size / 8 }],
-    rows: (o) => {
-      const w = (o as { window: number }).window;
-      return { backward: 0, forward: Math.ceil(size / w) ** 2 + 1 };
-    },
-    workload: (o) => `${(Math.ceil(size / (o as { window: number }).window) ** 2)} windows`,
+    // Every occluded copy, plus the unoccluded input.
+    rows: (o) => ({ forward: windows(o) + 1 }),
+    workload: (o) => `${windows(o)} windows`,
   },
 ];
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+console.log(`backend ${backend}, ResNet-18 ${size}x${size}, at most ${batch} rows per model call, median of ${reps}\n`);
 console.log('method                 workload       method ms   raw ms   ratio   peak MB (small -> large workload)');
 for (const c of cases) {
   if (only && !only.has(c.name)) continue;
-  const [timed, small, large] = c.options;
+  const [options, small, large] = c.options;
   const input = inputs[c.images];
-  const target = targetsFor(input.shape[0]);
-  const ms = await time(() => c.method.attribute(model, input, { ...timed, target, batchSize: batch }));
-  const rows = c.rows(timed);
-  const raw = (await rawMs('backward', rows.backward ?? 0)) + (await rawMs('forward', rows.forward ?? 0)) + (await rawMs('layer', rows.layer ?? 0));
+  const run = (o: object) => c.method.attribute(model, input, { ...o, target: targetsFor(input.shape[0]), batchSize: batch });
+  const raw = () => rawPasses(c.rows(options));
+  await raw(); // warm-up: kernels compiled, weights uploaded
+  await run(options);
+  const rawMs: number[] = [];
+  const methodMs: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    rawMs.push(await timed(raw));
+    methodMs.push(await timed(() => run(options)));
+  }
   const peaks: string[] = [];
   for (const o of [small, large]) {
-    const profile = await tf.profile(() => c.method.attribute(model, input, { ...o, target, batchSize: batch }) as never);
+    const profile = await tf.profile(() => run(o) as never);
     peaks.push(`${(profile.peakBytes / 2 ** 20).toFixed(0)} (${c.workload(o)})`);
   }
+  const [m, r] = [median(methodMs), median(rawMs)];
   console.log(
-    `${c.name.padEnd(22)} ${c.workload(timed).padEnd(14)} ${ms.toFixed(0).padStart(9)} ${raw.toFixed(0).padStart(8)} ${(ms / raw).toFixed(3).padStart(7)}   ${peaks.join(' -> ')}`,
+    `${c.name.padEnd(22)} ${c.workload(options).padEnd(14)} ${m.toFixed(0).padStart(9)} ${r.toFixed(0).padStart(8)} ${(m / r).toFixed(3).padStart(7)}   ${peaks.join(' -> ')}`,
   );
 }
 model.dispose();
