@@ -87,7 +87,7 @@ export function readSettings(options: TokenSaliencyOptions, defaultScore: TokenS
   }
   const keepInBaseline = options.keepInBaseline ?? [];
   if (!Array.isArray(keepInBaseline)) throw new OptionError('keepInBaseline must be an array of token ids.');
-  keepInBaseline.forEach((id, i) => checkTokenId(id, `keepInBaseline[${i}]`));
+  for (const [i, id] of keepInBaseline.entries()) checkTokenId(id, `keepInBaseline[${i}]`);
   const quadrature = options.quadrature ?? 'gauss-legendre';
   if (!QUADRATURES.includes(quadrature)) throw new OptionError(`Unknown quadrature '${quadrature}'; use one of ${QUADRATURES.join(', ')}.`);
   const steps = options.steps ?? DEFAULT_STEPS;

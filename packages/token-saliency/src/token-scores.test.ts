@@ -74,6 +74,6 @@ describe('rendering with @salience/render', () => {
     );
     expect(text).toContain('\\x1b[31m');
     expect(text).not.toContain('\x1b[31m');
-    expect(text).toMatch(/\x1b\[48;5;\d+m/);
+    expect(text.split('\x1b[48;5;').length).toBeGreaterThan(4);
   });
 });
