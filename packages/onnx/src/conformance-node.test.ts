@@ -1,0 +1,3 @@
+import { describeOnnxConformance } from '../test/conformance-suite.js';
+
+describeOnnxConformance('onnxruntime-node');

@@ -1,0 +1,140 @@
+import { addGradients, appendTargetObjective, type CustomGradient, type ModelGraph, type ObjectiveKind } from '@salience/onnx-autodiff';
+import { fromBuildFailure, fromRuntimeFailure } from './error-mapping.js';
+import type { MaxPoolTies } from './options.js';
+import type { InferenceSession, OrtModule, SessionOptions } from './ort-types.js';
+
+/** What one extended graph computes besides the logits. */
+export interface GraphSpec {
+  /** Fed with embeddings [B, T, D] in place of the token ids (token models). */
+  readonly fromEmbeddings: boolean;
+  /** Intermediate tensors exposed as outputs (layer activations, embeddings). */
+  readonly keep: readonly string[];
+  /** d objective / d each tensor of `wrt`; the objective's class weights are a runtime input. */
+  readonly gradients?: { readonly objective: ObjectiveKind; readonly wrt: readonly string[] };
+}
+
+/** A session over an extended graph, with the names to feed and read. */
+export interface ExtendedSession {
+  readonly session: InferenceSession;
+  /** The runtime input of class weights [B, classes] (gradient graphs only). */
+  readonly targetInput: string | undefined;
+  /** Graph inputs of this session: the ids or input, and/or the embeddings. */
+  readonly inputs: readonly string[];
+  /** Output name of each kept tensor. */
+  readonly kept: Readonly<Record<string, string>>;
+  /** Output name of the gradient of each wrt tensor. */
+  readonly gradients: Readonly<Record<string, string>>;
+}
+
+export interface GraphSources {
+  readonly ort: OrtModule;
+  readonly bytes: Uint8Array;
+  readonly graph: ModelGraph;
+  /** The graph with the embedding lookup replaced by an input (token models with an embedding point). */
+  readonly embeddingGraph: (() => ModelGraph) | undefined;
+  readonly output: string;
+  readonly sessionOptions: SessionOptions | undefined;
+  readonly customGradients: readonly CustomGradient[] | undefined;
+  readonly maxPoolTies: MaxPoolTies;
+  /** The caller's session over the unchanged model, reused for plain inference. */
+  readonly userSession: InferenceSession | undefined;
+}
+
+interface Built {
+  readonly bytes: Uint8Array;
+  readonly inputs: readonly string[];
+  readonly targetInput: string | undefined;
+  readonly kept: Record<string, string>;
+  readonly gradients: Record<string, string>;
+}
+
+function keyOf(spec: GraphSpec): string {
+  const sorted = (names: readonly string[]) => [...new Set(names)].sort();
+  return JSON.stringify([spec.fromEmbeddings, sorted(spec.keep), spec.gradients ? [spec.gradients.objective, sorted(spec.gradients.wrt)] : null]);
+}
+
+/**
+ * Extended graphs, built once per (inputs, kept tensors, objective, gradients) and kept with their
+ * sessions for the model's lifetime: the target is data, so one graph serves every target.
+ */
+export class ExtendedGraphs {
+  private readonly sessions = new Map<string, Promise<ExtendedSession>>();
+  private readonly owned: Promise<ExtendedSession>[] = [];
+
+  constructor(private readonly sources: GraphSources) {}
+
+  /** The session for a spec, building the graph on first use. Build errors are typed and thrown before any run. */
+  get(spec: GraphSpec): Promise<ExtendedSession> {
+    const key = keyOf(spec);
+    let found = this.sessions.get(key);
+    if (!found) {
+      found = this.open(spec);
+      this.sessions.set(key, found);
+      this.owned.push(found);
+      // A failed build is reported to the request that hit it and retried by the next.
+      found.catch(() => this.sessions.delete(key));
+    }
+    return found;
+  }
+
+  private async open(spec: GraphSpec): Promise<ExtendedSession> {
+    const plain = !spec.fromEmbeddings && spec.keep.length === 0 && !spec.gradients;
+    const { userSession } = this.sources;
+    if (plain && userSession) {
+      return { session: userSession, targetInput: undefined, inputs: userSession.inputNames, kept: {}, gradients: {} };
+    }
+    const built = this.build(spec);
+    let session: InferenceSession;
+    try {
+      session = await this.sources.ort.InferenceSession.create(built.bytes, this.sources.sessionOptions);
+    } catch (error) {
+      throw fromRuntimeFailure(error, plain ? 'create a session for the model' : 'create a session for the extended graph');
+    }
+    return { session, targetInput: built.targetInput, inputs: built.inputs, kept: built.kept, gradients: built.gradients };
+  }
+
+  private build(spec: GraphSpec): Built {
+    const { graph, embeddingGraph, output } = this.sources;
+    const base = spec.fromEmbeddings ? embeddingGraph!() : graph;
+    const originalInputs = [...base.inputs];
+    if (!spec.gradients) {
+      if (spec.keep.length === 0) return { bytes: spec.fromEmbeddings ? base.toBytes() : this.sources.bytes, inputs: originalInputs, targetInput: undefined, kept: {}, gradients: {} };
+      const extended = base.fork();
+      const kept: Record<string, string> = {};
+      for (const tensor of spec.keep) {
+        // A graph input (the embeddings fed in) goes out through an Identity: ONNX forbids an input as an output.
+        kept[tensor] = extended.inputs.includes(tensor) ? extended.add('Identity', [tensor], undefined, { output: `${tensor}_kept` }) : tensor;
+        extended.addOutput(kept[tensor]);
+      }
+      return { bytes: extended.toBytes(), inputs: originalInputs, targetInput: undefined, kept, gradients: {} };
+    }
+    const what = `${spec.gradients.wrt.map((t) => `'${t}'`).join(', ')} (objective '${spec.gradients.objective}')`;
+    try {
+      const extended = base.fork();
+      const { objective, targetInput } = appendTargetObjective(extended, {
+        logits: output,
+        kind: spec.gradients.objective,
+        targetInput: extended.uniqueName('salience_target_weights'),
+      });
+      const built = addGradients(extended, {
+        of: objective,
+        wrt: spec.gradients.wrt,
+        keepOutputs: spec.keep,
+        customGradients: this.sources.customGradients,
+        maxPoolTies: this.sources.maxPoolTies,
+      });
+      return { bytes: built.model, inputs: originalInputs, targetInput, kept: { ...built.kept }, gradients: { ...built.gradients } };
+    } catch (error) {
+      throw fromBuildFailure(error, what);
+    }
+  }
+
+  /** Releases every session this object created (never the caller's). */
+  release(): void {
+    const { userSession } = this.sources;
+    for (const pending of this.owned.splice(0)) {
+      pending.then((s) => (s.session === userSession ? undefined : s.session.release())).catch(() => undefined);
+    }
+    this.sessions.clear();
+  }
+}

@@ -1,0 +1,97 @@
+import type { LayerInfo } from '@salience/core';
+import { UnknownLayerError } from '@salience/core';
+import type { ModelGraph, NodeProto } from '@salience/onnx-autodiff';
+import { isFloatElement } from './graph-signature.js';
+
+/**
+ * The PyTorch module path of a node named by the TorchScript exporter ('/layer1/layer1.0/conv1/Conv'
+ * is 'layer1.0.conv1'), with each enclosing module: ['layer1', 'layer1.0', 'layer1.0.conv1'].
+ * Other names give none.
+ */
+export function moduleScopes(nodeName: string | null | undefined): string[] {
+  if (!nodeName?.startsWith('/')) return [];
+  const segments = nodeName.split('/').filter(Boolean).slice(0, -1);
+  const scopes: string[] = [];
+  let qualified = '';
+  for (const segment of segments) {
+    // The exporter writes some scopes already qualified ('layer1.0' inside 'layer1'), others not ('conv1').
+    qualified = qualified && !segment.startsWith(`${qualified}.`) ? `${qualified}.${segment}` : segment;
+    scopes.push(qualified);
+  }
+  return scopes;
+}
+
+/** Tensors computed from `start`: what can be a layer (constants and shape arithmetic of weights are not). */
+function dependentTensors(graph: ModelGraph, start: string): Set<string> {
+  const reached = new Set([start]);
+  for (const node of graph.nodes) {
+    if ((node.input ?? []).some((name) => reached.has(name))) for (const out of node.output ?? []) if (out) reached.add(out);
+  }
+  return reached;
+}
+
+function describeOf(graph: ModelGraph, tensor: string, kind: string): Omit<LayerInfo, 'name'> {
+  const shape = graph.info(tensor).shape ?? [];
+  const outputShape = shape.map((d) => (typeof d === 'number' ? d : null));
+  const spatial = outputShape.length === 4;
+  // ONNX convolutions and pools are channels-first whatever the input's layout.
+  return spatial ? { kind, outputShape, spatial, channelAxis: 1 } : { kind, outputShape, spatial };
+}
+
+/**
+ * The layers a request may name: every float tensor computed from the input (by tensor name, with
+ * the producing op as kind), each followed by the PyTorch modules whose output it is ('c3' for
+ * '/c3/Conv_output_0'; 'layer4' for the last tensor of '/layer4/...').
+ */
+export class LayerCatalogue {
+  readonly list: readonly LayerInfo[];
+  private readonly tensors: ReadonlyMap<string, string>;
+
+  constructor(graph: ModelGraph, input: string) {
+    const reached = dependentTensors(graph, input);
+    const isLayer = (tensor: string) => tensor !== input && reached.has(tensor) && isFloatElement(graph.info(tensor).dtype) && graph.info(tensor).shape !== undefined;
+    const producers = new Map<string, NodeProto>();
+    // The last node inside a module's scope gives the module's output.
+    const moduleOutput = new Map<string, string>();
+    for (const node of graph.nodes) {
+      const first = node.output?.[0];
+      for (const out of node.output ?? []) if (out) producers.set(out, node);
+      if (!first || !isLayer(first)) continue;
+      for (const scope of moduleScopes(node.name)) moduleOutput.set(scope, first);
+    }
+    const aliasesOf = new Map<string, string[]>();
+    for (const [scope, tensor] of moduleOutput) {
+      if (producers.has(scope) || graph.has(scope)) continue;
+      aliasesOf.set(tensor, [...(aliasesOf.get(tensor) ?? []), scope]);
+    }
+    const list: LayerInfo[] = [];
+    const tensors = new Map<string, string>();
+    for (const node of graph.nodes) {
+      for (const tensor of node.output ?? []) {
+        if (!tensor || !isLayer(tensor)) continue;
+        const described = describeOf(graph, tensor, node.opType ?? '');
+        list.push({ name: tensor, ...described });
+        tensors.set(tensor, tensor);
+        // Innermost module first, so that the outermost (e.g. 'layer4' after 'layer4.1') comes last.
+        for (const alias of (aliasesOf.get(tensor) ?? []).reverse()) {
+          list.push({ name: alias, ...described });
+          tensors.set(alias, tensor);
+        }
+      }
+    }
+    this.list = list;
+    this.tensors = tensors;
+  }
+
+  /** The tensor a layer name stands for; UnknownLayerError listing every name otherwise. */
+  tensorOf(name: string): string {
+    const tensor = this.tensors.get(name);
+    if (tensor === undefined) throw new UnknownLayerError(name, this.list.map((l) => l.name));
+    return tensor;
+  }
+
+  /** The tensor a name stands for, or undefined. */
+  find(name: string): string | undefined {
+    return this.tensors.get(name);
+  }
+}

@@ -1,0 +1,80 @@
+import type { CustomGradient } from '@salience/onnx-autodiff';
+import type { Layout } from '@salience/core';
+import type { InferenceSession, SessionOptions } from './ort-types.js';
+
+/** How MaxPool's gradient picks among equal maxima: see @salience/onnx-autodiff's README. */
+export type MaxPoolTies = 'first' | 'split';
+
+export interface OnnxModelOptions {
+  /** The graph input to explain. Default: the graph's only input (an error lists them when there are several). */
+  readonly input?: string;
+  /** The graph output holding the logits [B, classes]. Default: the graph's only output. */
+  readonly output?: string;
+  /**
+   * Layout of the input. Default: 'NCHW' for a rank-4 float input (ONNX's convention), 'NC' for a
+   * rank-2 float input, 'tokens' for an integer input of token ids. 'NHWC' declares a channels-last image input.
+   */
+  readonly layout?: Layout;
+  /**
+   * Token models: the tensor holding the token embeddings [B, T, D], the output of the embedding
+   * Gather, by tensor name ('/emb/Gather_output_0') or PyTorch module name ('emb'). Default: the
+   * output of the Gather that reads the ids input, when there is exactly one.
+   */
+  readonly embedding?: string;
+  /** Passed to every `InferenceSession.create`: executionProviders, graphOptimizationLevel, intraOpNumThreads... */
+  readonly sessionOptions?: SessionOptions;
+  /** Gradient graphs for ops without a built-in rule (or to replace one), as in @salience/onnx-autodiff. */
+  readonly customGradients?: readonly CustomGradient[];
+  /**
+   * MaxPool tie rule of the gradient graphs. Default 'first' (PyTorch's: the first maximum of a
+   * window takes its gradient), or 'split' (float ops only) when the session options name the webgpu provider.
+   */
+  readonly maxPoolTies?: MaxPoolTies;
+}
+
+/** An existing session for plain inference, and the bytes of the model it was created from. */
+export interface SessionAndBytes {
+  readonly bytes: Uint8Array | ArrayBuffer;
+  /** Used for logits-only requests and left open on `dispose()`: it stays yours. */
+  readonly session?: InferenceSession;
+}
+
+/** Model bytes, a file path or URL (read with node:fs or fetch), or a session with its bytes. */
+export type OnnxModelSource = Uint8Array | ArrayBuffer | string | URL | SessionAndBytes;
+
+const LAYOUTS: readonly Layout[] = ['NCHW', 'NHWC', 'NC', 'tokens'];
+
+function providerName(provider: unknown): string | undefined {
+  if (typeof provider === 'string') return provider;
+  if (provider && typeof provider === 'object' && typeof (provider as { name?: unknown }).name === 'string') return (provider as { name: string }).name;
+  return undefined;
+}
+
+/** 'split' where a provider rejects or poorly supports int64 ArgMax (webgpu), else PyTorch's 'first'. */
+export function defaultMaxPoolTies(sessionOptions: SessionOptions | undefined): MaxPoolTies {
+  const providers = sessionOptions?.executionProviders ?? [];
+  return providers.some((p) => providerName(p) === 'webgpu') ? 'split' : 'first';
+}
+
+/** Option checks that need no graph; the graph-dependent ones are made where the graph is read. */
+export function checkOptions(options: OnnxModelOptions): string[] {
+  const problems: string[] = [];
+  if (options === null || typeof options !== 'object') return ['options must be an object.'];
+  for (const key of ['input', 'output', 'embedding'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) problems.push(`${key} must be a tensor name; got ${JSON.stringify(value)}.`);
+  }
+  if (options.layout !== undefined && !LAYOUTS.includes(options.layout)) {
+    problems.push(`layout must be one of ${LAYOUTS.join(', ')}; got ${JSON.stringify(options.layout)}.`);
+  }
+  if (options.maxPoolTies !== undefined && options.maxPoolTies !== 'first' && options.maxPoolTies !== 'split') {
+    problems.push(`maxPoolTies must be 'first' or 'split'; got ${JSON.stringify(options.maxPoolTies)}.`);
+  }
+  if (options.customGradients !== undefined && !Array.isArray(options.customGradients)) {
+    problems.push('customGradients must be an array of { opType | node, model, inputs, outputs }.');
+  }
+  if (options.sessionOptions !== undefined && (options.sessionOptions === null || typeof options.sessionOptions !== 'object')) {
+    problems.push('sessionOptions must be an object (InferenceSession.SessionOptions).');
+  }
+  return problems;
+}
