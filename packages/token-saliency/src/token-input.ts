@@ -17,17 +17,17 @@ export function checkTokenIds(model: Model, ids: TensorData): void {
   }
 }
 
-/** Checks that `tokens` has one string per id: [B][T]. */
+/** Checks that the `tokens` option has one string per id: [B][T]. */
 export function checkTokenStrings(tokens: unknown, ids: TensorData): readonly (readonly string[])[] | undefined {
   if (tokens === undefined) return undefined;
   const [rows, length] = ids.shape;
   if (!Array.isArray(tokens) || tokens.length !== rows) {
-    throw new ShapeError(`tokens must hold one array of strings per example (${rows}); got ${Array.isArray(tokens) ? tokens.length : typeof tokens}.`);
+    throw new OptionError(`tokens must hold one array of strings per example (${rows}); got ${Array.isArray(tokens) ? tokens.length : typeof tokens}.`);
   }
   tokens.forEach((row: unknown, r) => {
     if (!Array.isArray(row) || row.length !== length || row.some((t) => typeof t !== 'string')) {
       const got = Array.isArray(row) ? `${row.length} entries` : typeof row;
-      throw new ShapeError(`tokens[${r}] must be ${length} strings, one per id (padding included); got ${got}.`);
+      throw new OptionError(`tokens[${r}] must be ${length} strings, one per id (padding included); got ${got}.`);
     }
   });
   return tokens as readonly (readonly string[])[];

@@ -206,10 +206,11 @@ describe('checks', () => {
     expect(m.calls).toBe(0);
   });
 
-  it('rejects bad ids and tokens with ShapeError, and models that are not token models', async () => {
+  it('rejects bad ids with ShapeError, tokens that do not fit them with OptionError, and models that are not token models', async () => {
     const m = model();
     await expect(tokenSaliency.attribute(m, tensor([1, 2.5], [1, 2]), { target: 0 })).rejects.toThrow(ShapeError);
     await expect(tokenSaliency.attribute(m, tensor([1, 2, 3], [3]), { target: 0 })).rejects.toThrow(/give \[batch, tokens\]/);
+    await expect(tokenSaliency.attribute(m, ids, { target: 0, tokens: [words[0]] })).rejects.toThrow(OptionError);
     await expect(tokenSaliency.attribute(m, ids, { target: 0, tokens: [words[0]] })).rejects.toThrow(/one array of strings per example \(3\)/);
     await expect(tokenSaliency.attribute(m, ids, { target: 0, tokens: [words[0], words[1], ['x']] })).rejects.toThrow(/tokens\[2\] must be 6 strings/);
     const tabular = createTabularModel({ features: 6, classes: 3 });
