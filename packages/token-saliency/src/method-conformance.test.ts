@@ -36,6 +36,8 @@ describeMethodConformance('integrated gradients on tinytext in tfjs (cpu)', asyn
     options: { padTokenId: 0, steps: 4 },
     badOptions: [{ steps: 0 }, { baselineTokenId: 0.5 }],
     liveTensors: () => tf.memory().numTensors,
-    teardown: () => layers.dispose(),
+    teardown: () => {
+      layers.dispose();
+    },
   };
 });
