@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// `pnpm release:check`: a release without publishing anything.
+//
+// 1. Versioning: `changeset version` (then the CORE_VERSION sync) runs in a throwaway copy of the
+//    workspace's manifests and changesets; every public @salience/* package must come out at one
+//    version (the fixed group), with CORE_VERSION equal to core's.
+// 2. Publishing: every package is built, each public one packed with `pnpm pack` (as `changeset
+//    publish` would), and each tarball checked by publint (--strict) and by are-the-types-wrong
+//    (ESM-only profile), and for leftovers: `workspace:` ranges, test files, missing entry points.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(import.meta.url), '..', '..');
+const ATTW = '@arethetypeswrong/core@0.18.5';
+const started = Date.now();
+const problems = [];
+
+function run(command, args, cwd, { allowFailure = false } = {}) {
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', FORCE_COLOR: '0', NO_COLOR: '1' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  if (result.status !== 0 && !allowFailure) {
+    console.error(output);
+    throw new Error(`\`${command} ${args.join(' ')}\` failed in ${cwd} (exit ${result.status}).`);
+  }
+  return { status: result.status, output };
+}
+
+function step(name, work) {
+  const t0 = Date.now();
+  console.log(`- ${name}`);
+  const value = work();
+  console.log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return value;
+}
+
+const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
+
+/** The version that one bump of `kind` makes, or undefined without a bump. */
+function bumpVersion(version, kind) {
+  const [major, minor, patch] = version.split('-')[0].split('.').map(Number);
+  if (kind === 'major') return `${major + 1}.0.0`;
+  if (kind === 'minor') return `${major}.${minor + 1}.0`;
+  if (kind === 'patch') return `${major}.${minor}.${patch + 1}`;
+  return undefined;
+}
+
+/**
+ * are-the-types-wrong on every tarball in one process (the CLI loads TypeScript anew per run),
+ * with the CLI's ESM-only profile: CommonJS resolutions are not expected to work.
+ */
+const ATTW_RUNNER = `
+import { readFileSync } from 'node:fs';
+import { checkPackage, createPackageFromTarballData } from '@arethetypeswrong/core';
+const ignored = ['node10', 'node16-cjs'];
+const out = {};
+for (const tarball of JSON.parse(process.argv[1])) {
+  const analysis = await checkPackage(createPackageFromTarballData(new Uint8Array(readFileSync(tarball))));
+  out[tarball] = analysis.types ? analysis.problems.filter((p) => !('resolutionKind' in p) || !ignored.includes(p.resolutionKind)) : [{ kind: 'NoTypes' }];
+}
+console.log(JSON.stringify(out));
+`;
+
+function workspacePackages(base) {
+  const dir = join(base, 'packages');
+  return readdirSync(dir)
+    .filter((p) => existsSync(join(dir, p, 'package.json')))
+    .map((p) => ({ folder: p, dir: join(dir, p), manifest: readJson(join(dir, p, 'package.json')) }));
+}
+
+const work = mkdtempSync(join(tmpdir(), 'salience-release-check-'));
+try {
+  const packages = workspacePackages(root);
+  const published = packages.filter((p) => !p.manifest.private);
+
+  step('changeset version, in a throwaway copy', () => {
+    const copy = join(work, 'repo');
+    mkdirSync(copy);
+    for (const file of ['package.json', 'pnpm-workspace.yaml']) cpSync(join(root, file), join(copy, file));
+    cpSync(join(root, '.changeset'), join(copy, '.changeset'), { recursive: true });
+    for (const p of packages) cpSync(join(p.dir, 'package.json'), join(copy, 'packages', p.folder, 'package.json'));
+    cpSync(join(root, 'packages', 'core', 'src', 'plugin.ts'), join(copy, 'packages', 'core', 'src', 'plugin.ts'));
+    const coreBefore = readJson(join(copy, 'packages', 'core', 'package.json')).version;
+    const pending = readdirSync(join(copy, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md');
+    const bumps = pending.map((f) => readFileSync(join(copy, '.changeset', f), 'utf8')).flatMap((text) => [...(text.split('---')[1] ?? '').matchAll(/:\s*(major|minor|patch)\b/g)].map((m) => m[1]));
+    run(join(root, 'node_modules', '.bin', 'changeset'), ['version'], copy);
+    run('node', [join(root, 'tools', 'sync-core-version.mjs'), copy], copy);
+    const after = workspacePackages(copy).filter((p) => !p.manifest.private);
+    const versions = new Set(after.map((p) => p.manifest.version));
+    const coreVersion = after.find((p) => p.manifest.name === '@salience/core').manifest.version;
+    const stamped = /export const CORE_VERSION = '([^']*)';/.exec(readFileSync(join(copy, 'packages', 'core', 'src', 'plugin.ts'), 'utf8'))?.[1];
+    const before = published.map((p) => `${p.manifest.name}@${p.manifest.version}`);
+    console.log(`  ${pending.length} changeset(s): ${pending.join(', ') || 'none'}`);
+    console.log(`  ${before.length} public packages, ${[...new Set(published.map((p) => p.manifest.version))].join(', ')} -> ${[...versions].join(', ')}; CORE_VERSION -> ${stamped}`);
+    const expected = bumpVersion(coreBefore, ['major', 'minor', 'patch'].find((b) => bumps.includes(b)));
+    if (expected && coreVersion !== expected) {
+      problems.push(
+        `changeset version made ${coreVersion}, but the changesets ask for ${expected}: packages whose peer range on a bumped package (e.g. '^${coreBefore}') no longer admits the new version are bumped a major, and the fixed group follows. While the packages are 0.x, peers on '^0.y' admit patches only: release with patch changesets, or write a major changeset to move to ${bumpVersion(coreBefore, 'major')} deliberately.`,
+      );
+    }
+    if (versions.size !== 1) problems.push(`changeset version left the public packages at several versions: ${after.map((p) => `${p.manifest.name}@${p.manifest.version}`).join(', ')}`);
+    if (stamped !== coreVersion) problems.push(`CORE_VERSION is '${stamped}' after the sync, but core's version is ${coreVersion}`);
+    const missingLog = after.filter((p) => pending.length > 0 && !existsSync(join(p.dir, 'CHANGELOG.md'))).map((p) => p.manifest.name);
+    if (missingLog.length > 0) problems.push(`no CHANGELOG.md written for ${missingLog.join(', ')}`);
+  });
+
+  step('build every package (nx)', () => run('pnpm', ['exec', 'nx', 'run-many', '-t', 'build', '--outputStyle=stream'], root));
+
+  const tarballs = join(work, 'tarballs');
+  mkdirSync(tarballs);
+  const packed = step(`pack the ${published.length} public packages (pnpm pack)`, () =>
+    published.map((p) => {
+      const before = new Set(readdirSync(tarballs));
+      run('pnpm', ['pack', '--pack-destination', tarballs], p.dir);
+      const file = readdirSync(tarballs).find((f) => !before.has(f));
+      return { name: p.manifest.name, tarball: join(tarballs, file) };
+    }),
+  );
+
+  const typeProblems = step('are-the-types-wrong on every tarball (ESM-only profile)', () => {
+    const runner = join(work, 'attw');
+    mkdirSync(runner);
+    writeFileSync(join(runner, 'package.json'), '{ "name": "attw-runner", "private": true, "type": "module" }\n');
+    run('pnpm', ['add', ATTW, '--prefer-offline', '--ignore-workspace'], runner);
+    const result = run('node', ['--input-type=module', '-e', ATTW_RUNNER, JSON.stringify(packed.map((p) => p.tarball))], runner);
+    return JSON.parse(result.output.trim().split('\n').pop());
+  });
+
+  step('check the tarballs: contents, publint --strict', () => {
+    for (const { name, tarball } of packed) {
+      const listing = run('tar', ['-tzf', tarball], work).output.split('\n').filter(Boolean);
+      const manifest = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json'], work).output);
+      const found = [];
+      const ranges = Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies }).filter(([, r]) => String(r).startsWith('workspace:'));
+      if (ranges.length > 0) found.push(`workspace ranges left in: ${ranges.map(([d, r]) => `${d}@${r}`).join(', ')}`);
+      const tests = listing.filter((f) => /\.test\.[cm]?[jt]s$/.test(f));
+      if (tests.length > 0) found.push(`test files packed: ${tests.slice(0, 3).join(', ')}`);
+      const entry = manifest.exports?.['.']?.default ?? manifest.main;
+      if (!entry || !listing.includes(join('package', entry))) found.push(`entry point ${entry} is not in the tarball (was it built?)`);
+      const publint = run(join(root, 'node_modules', '.bin', 'publint'), ['run', tarball, '--strict'], work, { allowFailure: true });
+      if (publint.status !== 0) found.push(`publint:\n${publint.output.trim()}`);
+      const types = typeProblems[tarball] ?? [];
+      if (types.length > 0) found.push(`are-the-types-wrong: ${types.map((p) => `${p.kind}${p.entrypoint ? ` at ${p.entrypoint}` : ''}${p.resolutionKind ? ` (${p.resolutionKind})` : ''}`).join(', ')}`);
+      console.log(`  ${found.length === 0 ? 'ok  ' : 'FAIL'} ${name} (${listing.length} files)`);
+      for (const f of found) problems.push(`${name}: ${f}`);
+    }
+  });
+} catch (error) {
+  problems.push(error.message);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+const seconds = ((Date.now() - started) / 1000).toFixed(1);
+if (problems.length > 0) {
+  console.error(`\nRelease check failed (${seconds} s):\n${problems.map((p) => `- ${p}`).join('\n')}`);
+  process.exit(1);
+}
+console.log(`\nRelease check passed in ${seconds} s: versions move together, every tarball is publishable.`);
