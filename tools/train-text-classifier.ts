@@ -89,7 +89,7 @@ function toLayersModel(w: Weights): tf.LayersModel {
   x = tf.layers.globalAveragePooling1d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: dense.apply(x) as tf.SymbolicTensor, name: 'marker_sentences' });
   emb.setWeights([w.table]);
-  tf.tidy(() => conv.setWeights([tf.stack(w.taps as tf.Tensor[]), w.convBias]));
+  tf.tidy(() => conv.setWeights([tf.stack([...w.taps]), w.convBias]));
   dense.setWeights([w.dense, w.denseBias]);
   return model;
 }
