@@ -203,7 +203,9 @@ function configFiles(plan) {
 
 function changeset(plan) {
   const what = plan.kind === 'method' ? `the '${plan.name}' attribution method` : 'an adapter for models written as plain JavaScript functions';
-  return `---\n'${plan.packageName}': minor\n---\n\nFirst release: ${what}, tested with the salience ${plan.kind} conformance suite.\n`;
+  // In the workspace the fixed group moves every package; its 0.x peers admit patches only (a minor would become a major).
+  const bump = plan.inRepo ? 'patch' : 'minor';
+  return `---\n'${plan.packageName}': ${bump}\n---\n\nFirst release: ${what}, tested with the salience ${plan.kind} conformance suite.\n`;
 }
 
 /** Writes the package; returns the files written, relative to its folder. */
