@@ -34,7 +34,7 @@ export function findEmbedding(graph: ModelGraph, ids: string, asked: string | un
   if (asked === undefined) return lookups.length === 1 ? pointOf(graph, lookups[0]) : undefined;
   const tensor = layers.find(asked) ?? asked;
   const node = graph.producer(tensor);
-  if (!node || node.opType !== 'Gather') {
+  if (node?.opType !== 'Gather') {
     const found = lookups.map((n) => `'${n.output![0]}'`).join(', ');
     throw new OptionError(
       `embedding '${asked}' is not the output of a Gather node; ${found ? `the lookups of the ids are ${found}` : 'no Gather reads the ids from a weight table'}.`,
