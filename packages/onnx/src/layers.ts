@@ -13,9 +13,11 @@ export function moduleScopes(nodeName: string | null | undefined): string[] {
   const segments = nodeName.split('/').filter(Boolean).slice(0, -1);
   const scopes: string[] = [];
   let qualified = '';
+  let previous = '';
   for (const segment of segments) {
-    // The exporter writes some scopes already qualified ('layer1.0' inside 'layer1'), others not ('conv1').
-    qualified = qualified && !segment.startsWith(`${qualified}.`) ? `${qualified}.${segment}` : segment;
+    // A child of a Sequential or ModuleList is written with its parent's name ('down/down.0').
+    qualified = !qualified ? segment : segment.startsWith(`${previous}.`) ? qualified + segment.slice(previous.length) : `${qualified}.${segment}`;
+    previous = segment;
     scopes.push(qualified);
   }
   return scopes;
