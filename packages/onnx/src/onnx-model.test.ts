@@ -40,7 +40,13 @@ describe('where the model comes from', () => {
     const session = await ort.InferenceSession.create(bytes, TEST_SESSION_OPTIONS);
     let runs = 0;
     const counted = new Proxy(session, {
-      get: (target, p) => (p === 'run' ? (...a: Parameters<typeof session.run>) => (runs++, target.run(...a)) : Reflect.get(target, p, target)),
+      get: (target, p) => {
+        if (p !== 'run') return Reflect.get(target, p, target);
+        return (...a: Parameters<typeof session.run>) => {
+          runs++;
+          return target.run(...a);
+        };
+      },
     });
     const model = await fromOnnx(runtime, { bytes, session: counted }, options);
     await model.run({ input, outputs: ['logits'] });

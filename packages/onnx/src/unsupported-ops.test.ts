@@ -35,7 +35,7 @@ describe('an op without a gradient rule', () => {
     expect(model.capabilities.has('inputGradients')).toBe(true);
     const { inputGradients } = await model.run({ input, outputs: ['inputGradients'], target: [1, 2] });
     const expected = [...softsignInputGradient(input.data.subarray(0, 4), 1), ...softsignInputGradient(input.data.subarray(4), 2)];
-    expected.forEach((v, i) => expect(inputGradients.data[i]).toBeCloseTo(v, 6));
+    for (const [i, v] of expected.entries()) expect(inputGradients.data[i]).toBeCloseTo(v, 6);
     model.dispose();
   });
 
