@@ -18,11 +18,17 @@ function asBytes(value: unknown): Uint8Array | undefined {
   return undefined;
 }
 
+function isNode(): boolean {
+  const runtime = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof runtime?.versions?.node === 'string';
+}
+
 async function readLocation(location: string | URL): Promise<Uint8Array> {
   const url = location instanceof URL ? location : /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? new URL(location) : undefined;
   try {
-    if (url && url.protocol !== 'file:') {
-      const response = await fetch(url);
+    // In a page every location is fetched (relative ones against the page); in Node only http(s).
+    if (!isNode() || (url && url.protocol !== 'file:')) {
+      const response = await fetch(url ?? location);
       if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
       return new Uint8Array(await response.arrayBuffer());
     }
