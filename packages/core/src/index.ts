@@ -32,7 +32,7 @@ export { assertCapabilities } from './capabilities.js';
 export type { PluginStamp, Compatibility, CompatibilityOptions } from './plugin.js';
 export { CORE_VERSION, checkPluginCompatibility } from './plugin.js';
 export { checkInput } from './input.js';
-export { objectiveName, checkObjective, objectiveAndLogitGradient } from './objective.js';
+export { objectiveName, checkObjective, objectiveAndLogitGradient, objectiveForRows } from './objective.js';
 
 export type { BatchLoopOptions } from './batching.js';
 export { DEFAULT_BATCH_ELEMENTS, defaultBatchSize, checkBatchSize, batchRanges, forEachBatch } from './batching.js';

@@ -1,6 +1,7 @@
 import { OptionError, ShapeError } from './errors.js';
 import type { Objective } from './model.js';
 import type { TensorData } from './tensor.js';
+import { gatherRows } from './tensor.js';
 
 export function objectiveName(objective: Objective | undefined): string {
   if (objective === undefined) return 'logit';
@@ -74,4 +75,15 @@ export function objectiveAndLogitGradient(
     }
   }
   return { values, gradient };
+}
+
+/**
+ * The objective for rows built from input examples (several targets, noise samples, path steps):
+ * cross-entropy labels are given per input example, so each row takes the labels of its example.
+ */
+export function objectiveForRows(objective: Objective | undefined, exampleOfRow: ArrayLike<number>): Objective | undefined {
+  if (typeof objective === 'object' && objective.kind === 'cross-entropy' && objective.labels) {
+    return { kind: 'cross-entropy', labels: gatherRows(objective.labels, exampleOfRow) };
+  }
+  return objective;
 }

@@ -1,4 +1,4 @@
-import { TargetError } from './errors.js';
+import { TargetError, throwIfAborted } from './errors.js';
 import type { Model, RowTarget } from './model.js';
 import type { TensorData } from './tensor.js';
 import { batchSizeOf, concatRows, rowSize } from './tensor.js';
@@ -87,6 +87,7 @@ async function logitsInBatches(model: Model, input: TensorData, batchSize: numbe
   const size = rowSize(input);
   const parts: TensorData[] = [];
   for (const [start, end] of batchRanges(rows, batchSize ?? rows)) {
+    throwIfAborted(signal);
     const batch = { data: input.data.subarray(start * size, end * size), shape: [end - start, ...input.shape.slice(1)] };
     parts.push((await model.run({ input: batch, outputs: ['logits'], signal })).logits);
   }
@@ -118,7 +119,9 @@ export async function resolveTargets(
   let perExample: (r: number) => readonly number[];
   if ('classes' in target) {
     if (target.classes.length === 0) throw new TargetError('{ classes: [] } names no class; give at least one.');
-    target.classes.forEach((c, i) => checkClass(c, undefined, `classes[${i}]`));
+    target.classes.forEach((c, i) => {
+      checkClass(c, undefined, `classes[${i}]`);
+    });
     perExample = () => target.classes;
   } else {
     const k = target.topK;

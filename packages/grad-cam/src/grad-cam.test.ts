@@ -155,12 +155,12 @@ describe('on a hand-computed stub', () => {
     expect(model.requests.every((r) => r.layer === 'conv')).toBe(true);
   });
 
-  it("counts the logits call that resolving 'predicted' needs", async () => {
+  it("counts the logits calls that resolving 'predicted' needs, batched like the rest", async () => {
     const model = new StubModel('NCHW');
     const result = await gradCam.attribute(model, image(3), { batchSize: 2 });
     expect(Array.from(result.targets)).toEqual([2, 2, 2]);
-    expect(result.meta.modelCalls).toBe(3);
-    expect(model.requests.map((r) => r.outputs)).toEqual([['logits'], ['layerActivations', 'layerGradients'], ['layerActivations', 'layerGradients']]);
+    expect(result.meta.modelCalls).toBe(4);
+    expect(model.requests.map((r) => r.outputs)).toEqual([['logits'], ['logits'], ['layerActivations', 'layerGradients'], ['layerActivations', 'layerGradients']]);
   });
 });
 

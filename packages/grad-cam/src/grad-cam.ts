@@ -11,6 +11,7 @@ import {
   forEachBatch,
   gatherRows,
   OptionError,
+  objectiveForRows,
   objectiveName,
   resolveTargets,
   rowSize,
@@ -102,10 +103,10 @@ export function gradCamMethod(weighting: ChannelWeighting, defaults: GradCamOpti
       const layer = chooseLayer(model.layers(), options.layer ?? defaults.layer);
       const layerName = layer.info.name;
       const { signal } = options;
-      const { examples, targets, logits } = await resolveTargets(model, input, options.target, signal);
-      const rows = examples.length;
       const size = rowSize(input);
       const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(size));
+      const { examples, targets, logits } = await resolveTargets(model, input, options.target, signal, { batchSize });
+      const rows = examples.length;
       const sameRows = rows === input.shape[0] && examples.every((e, i) => e === i);
       const channelsFirst = model.layout === 'NCHW';
       const [inputHeight, inputWidth] = inputSize(model, input);
@@ -116,7 +117,8 @@ export function gradCamMethod(weighting: ChannelWeighting, defaults: GradCamOpti
       let values = new Float32Array(0);
       let layerMaps = new Float32Array(0);
       let resize: MapResizer | undefined;
-      let modelCalls = logits ? 1 : 0;
+      // Resolving 'predicted' or topK took the input's logits in batches.
+      let modelCalls = logits ? Math.ceil(input.shape[0] / batchSize) : 0;
 
       await forEachBatch(
         rows,
@@ -129,7 +131,7 @@ export function gradCamMethod(weighting: ChannelWeighting, defaults: GradCamOpti
             input: batch,
             outputs: ['layerActivations', 'layerGradients'],
             target: targets.subarray(start, end),
-            objective: options.objective,
+            objective: objectiveForRows(options.objective, examples.subarray(start, end)),
             layer: layerName,
             signal,
           });

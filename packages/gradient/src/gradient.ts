@@ -12,6 +12,7 @@ import {
   forEachBatch,
   gatherRows,
   OptionError,
+  objectiveForRows,
   objectiveName,
   reduceChannels,
   resolveTargets,
@@ -54,10 +55,10 @@ export function gradientMethod(defaults: GradientOptions = {}, id = 'gradient'):
       assertCapabilities(model, this.requires, `The '${id}' method`);
       checkInput(model, input);
       const { signal } = options;
-      const { examples, targets } = await resolveTargets(model, input, options.target, signal);
-      const rows = examples.length;
       const size = rowSize(input);
       const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(size));
+      const { examples, targets } = await resolveTargets(model, input, options.target, signal, { batchSize });
+      const rows = examples.length;
       const sameRows = rows === input.shape[0] && examples.every((e, i) => e === i);
       const values = new Float32Array(rows * size);
       let modelCalls = 0;
@@ -73,7 +74,7 @@ export function gradientMethod(defaults: GradientOptions = {}, id = 'gradient'):
             input: batch,
             outputs: ['inputGradients'],
             target: targets.subarray(start, end),
-            objective: options.objective,
+            objective: objectiveForRows(options.objective, examples.subarray(start, end)),
             signal,
           });
           modelCalls++;

@@ -7,10 +7,8 @@ import {
   gatherRows,
   objectiveAndLogitGradient,
   rowSize,
-  ShapeError,
-} from '@salience/core';
+  ShapeError, objectiveForRows } from '@salience/core';
 import type { BaselineSet } from './baselines.js';
-import { objectiveForRows } from './row-objective.js';
 
 export interface EndpointRequest {
   readonly model: Model;

@@ -15,8 +15,7 @@ import {
   objectiveName,
   resolveTargets,
   rowSize,
-  ShapeError,
-} from '@salience/core';
+  ShapeError, objectiveForRows } from '@salience/core';
 import { type BaselineSet, type Baselines, resolveBaselines } from './baselines.js';
 import { endpointGaps } from './convergence-delta.js';
 import {
@@ -29,7 +28,6 @@ import {
   refineRound,
   reusesPoints,
 } from './quadrature.js';
-import { objectiveForRows } from './row-objective.js';
 
 export interface IntegratedGradientsOptions {
   /** Default 'gauss-legendre' (Captum's default, `method='gausslegendre'`). */
@@ -239,8 +237,8 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
     const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(size));
     const baselines = resolveBaselines(options.baselines ?? 'zero', input, model.layout, options.seed ?? 0);
 
-    const { examples, targets, logits } = await resolveTargets(model, input, options.target, signal);
-    let modelCalls = logits ? 1 : 0;
+    const { examples, targets, logits } = await resolveTargets(model, input, options.target, signal, { batchSize });
+    let modelCalls = logits ? Math.ceil(input.shape[0] / batchSize) : 0;
     const endpoints = await endpointGaps({ model, input, examples, targets, baselines, inputLogits: logits, objective, batchSize, signal });
     modelCalls += endpoints.modelCalls;
 

@@ -55,7 +55,7 @@ export function smoothGrad<O extends object>(inner: Method<O>, defaults: SmoothG
       const labels = checkLabels(options.objective, input.shape[0]);
 
       const counted = countingModel(model);
-      const { examples, targets } = await resolveTargets(counted, input, options.target, signal);
+      const { examples, targets } = await resolveTargets(counted, input, options.target, signal, { batchSize });
       const pairs = examples.length;
       const totalRows = plan.samples * pairs;
       const noise = noisyRows(input, plan);

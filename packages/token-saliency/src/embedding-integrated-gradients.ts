@@ -1,7 +1,6 @@
-import { forEachBatch, gatherRows, objectiveAndLogitGradient, ShapeError, type TensorData } from '@salience/core';
+import { forEachBatch, gatherRows, objectiveAndLogitGradient, ShapeError, type TensorData, objectiveForRows } from '@salience/core';
 import { quadratureRule } from '@salience/integrated-gradients';
 import { embeddingWidthOf } from './embedding-shape.js';
-import { objectiveForRows } from './row-objective.js';
 import type { TokenJob, TokenScores } from './token-job.js';
 
 /** The baseline ids of every example, with identical rows stored once. */

@@ -1,8 +1,7 @@
-import { forEachBatch, gatherRows, ShapeError } from '@salience/core';
+import { forEachBatch, gatherRows, ShapeError, objectiveForRows } from '@salience/core';
 import { dotOverDimension, l2OverDimension } from './embedding-reduction.js';
 import { embeddingWidthOf } from './embedding-shape.js';
 import { outputsFor } from './options.js';
-import { objectiveForRows } from './row-objective.js';
 import type { TokenJob, TokenScores } from './token-job.js';
 
 /**
