@@ -2,7 +2,7 @@
 // `pnpm test`: lint, typecheck and test every package through nx (cached), then print one
 // summary line added up from each package's vitest JSON report.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -36,5 +36,9 @@ for (const p of packages) {
 }
 if (targets.includes('test') && missing.length > 0) console.log(`No test report from: ${missing.join(', ')}`);
 const status = nx.status ?? 1;
-console.log(`\nTests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+const summary = `Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+// Kept for .ci/run, which runs more checks after the tests and ends with this line.
+mkdirSync(join(root, '.reports'), { recursive: true });
+writeFileSync(join(root, '.reports', 'test-summary.txt'), `${summary}\n`);
+console.log(`\n${summary}`);
 process.exit(status !== 0 ? status : failed > 0 ? 1 : 0);
