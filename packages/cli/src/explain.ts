@@ -5,6 +5,7 @@ import {
   checkInput,
   concatRows,
   defaultBatchSize,
+  GRADIENT_OUTPUTS,
   type Layout,
   type Model,
   type Objective,
@@ -239,12 +240,15 @@ function fileStems(names: readonly string[]): string[] {
 
 function isSkippable(error: unknown): boolean {
   const { code } = describeFailure(error);
-  return code === 'MISSING_CAPABILITY' || code === 'NO_GRADIENTS';
+  return code === 'MISSING_CAPABILITY' || code === 'NO_GRADIENTS' || code === 'UNSUPPORTED_OP';
 }
 
 function seconds(ms: number): string {
   return ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
+
+/** Attribution layouts that can be drawn over the input. */
+const IMAGE_LAYOUTS = new Set(['NCHW', 'NHWC', 'NHW']);
 
 interface MethodRun {
   readonly spec: MethodSpec;
@@ -302,6 +306,24 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
     const runs: MethodRun[] = [];
     const skipped: { method: MethodName; reason: string }[] = [];
     for (const { spec, configured: c } of configured) {
+      const unfit = explicitMethods ? undefined : spec.unfit?.(model);
+      if (unfit) {
+        skipped.push({ method: spec.name, reason: unfit });
+        note(`Skipped ${spec.name}: ${unfit}.`);
+        continue;
+      }
+      const missing = spec.requires.filter((output) => !model.capabilities.has(output));
+      if (missing.length > 0) {
+        // The loader may know why (an ONNX op without a gradient rule): that beats a bare missing capability.
+        const why = missing.some((m) => GRADIENT_OUTPUTS.includes(m)) ? loaded.gradientError : undefined;
+        if (explicitMethods && why) throw why;
+        if (!explicitMethods) {
+          const reason = why ? why.message : `the model does not provide ${missing.join(', ')}`;
+          skipped.push({ method: spec.name, reason });
+          note(`Skipped ${spec.name}: ${reason}${reason.endsWith('.') ? '' : '.'}`);
+          continue;
+        }
+      }
       const bar = progress.start(spec.name);
       const t0 = performance.now();
       try {
@@ -408,7 +430,7 @@ async function writeOutputs(dir: string, target: string, job: OutputJob): Promis
     await writeFile(join(dir, file), writeNpy(valuesInInputLayout(attribution, model.layout)));
     const overlayFiles: string[] = [];
     let overlays: (RgbaImage | undefined)[] = [];
-    if (drawOverlays) {
+    if (drawOverlays && IMAGE_LAYOUTS.has(attribution.layout) && bases.some((b) => b !== undefined)) {
       overlays = overlayImages(attribution, configured.display, bases);
       const perExample = new Map<number, number>();
       for (const e of attribution.examples) perExample.set(e, (perExample.get(e) ?? 0) + 1);

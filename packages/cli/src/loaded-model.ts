@@ -10,6 +10,11 @@ export interface LoadedModel {
   readonly format: ModelFormat;
   /** The runtime and backend, e.g. 'tfjs 4.22.0 (wasm)'. */
   readonly runtime: string;
+  /**
+   * Why the model gives no gradients, when the loader knows (an ONNX op without a gradient
+   * rule): reported instead of a bare missing capability when a gradient method is asked for.
+   */
+  readonly gradientError?: Error;
   /** Frees the model and whatever the loader created for it. */
   dispose(): void;
 }

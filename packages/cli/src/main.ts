@@ -44,7 +44,7 @@ function printExplainSummary(summary: ExplainSummary, out: ProgressStream, cwd: 
   }
   if (summary.grid) lines.push(`  ${summary.grid.padEnd(width)}  every overlay on one sheet (overlays/<method>/ has each one)`);
   lines.push(`  ${summary.report.padEnd(width)}  the report: open ${folder}/${summary.report} in a browser`);
-  for (const s of summary.skipped) lines.push(`  (skipped ${s.method}: ${s.reason})`);
+  if (summary.skipped.length > 0) lines.push(`  skipped: ${summary.skipped.map((s) => s.method).join(', ')} (this model cannot run them)`);
   out.write(`${lines.join('\n')}\n`);
 }
 
@@ -123,7 +123,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     const note = (message: string) => {
       if (!flags.quiet) context.stderr.write(`note: ${message}\n`);
     };
-    if (request.model === undefined && mode !== 'silent') {
+    if (request.model === undefined && request.inputs.length === 0 && mode !== 'silent') {
       context.stderr.write('Explaining the built-in Fashion-MNIST model on its sample images (give --model and --input for your own).\n');
     }
     const summary = await explain(request, { loadModel: context.loadModel, progress: createProgress(mode, context.stderr), note });

@@ -1,4 +1,4 @@
-import type { Attribution, Method, OutputName, TensorData } from '@salience/core';
+import type { Attribution, Method, Model, OutputName, TensorData } from '@salience/core';
 import { gradCam } from '@salience/grad-cam';
 import { type GradientVariant, gradient } from '@salience/gradient';
 import { type Baseline as IgBaseline, integratedGradients, type Quadrature } from '@salience/integrated-gradients';
@@ -59,6 +59,8 @@ export interface MethodSpec {
   /** Flags this method reads; giving one that no chosen method reads is a usage error. */
   readonly flags: readonly MethodFlag[];
   readonly requires: readonly OutputName[];
+  /** Why the method cannot explain this kind of model at all, if it cannot (checked before defaults run it). */
+  unfit?(model: Model): string | undefined;
   configure(flags: MethodFlags): ConfiguredMethod;
 }
 
@@ -166,6 +168,7 @@ export const METHODS: Readonly<Record<MethodName, MethodSpec>> = {
     title: 'Grad-CAM',
     flags: ['layer', 'upsample', 'relu'],
     requires: ['layerActivations', 'layerGradients'],
+    unfit: (model) => (model.layout === 'NCHW' || model.layout === 'NHWC' ? undefined : `Grad-CAM explains image models, and this model's layout is ${model.layout}`),
     configure(flags) {
       const layerResolution = flags.upsample === 'none';
       const relu = flags.relu ?? true;
