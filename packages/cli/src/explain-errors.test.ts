@@ -184,13 +184,14 @@ describe('salience explain on a channels-first image model', () => {
         const data = Uint8ClampedArray.from({ length: 10 * 12 * 4 }, (_, i) => (i * (name === 'a' ? 7 : 13)) % 256);
         writeFileSync(tmp.path('in', `${name}.png`), encodePng({ width: 10, height: 12, data }));
       }
+      writeFileSync(tmp.path('labels.json'), '["cat", "dog", "bird"]');
       const run = await salience(
-        ['explain', '--model', 'fake.json', '--input', tmp.path('in'), '--method', 'gradcam,occlusion', '--window', '2', '--json', '--out', tmp.path('out')],
+        ['explain', '--model', 'fake.json', '--input', tmp.path('in'), '--method', 'gradcam,occlusion', '--window', '2', '--labels', tmp.path('labels.json'), '--target', 'bird', '--json', '--out', tmp.path('out')],
         { loadModel: loader },
       );
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      const summary = run.json<{ input: { shape: number[]; preprocessing: unknown }; examples: { name: string }[]; methods: { name: string; shape: number[]; layout: string; overlays: string[] }[] }>();
+      const summary = run.json<{ input: { shape: number[]; preprocessing: unknown }; examples: { name: string }[]; methods: { name: string; shape: number[]; layout: string; overlays: string[]; targets: number[] }[] }>();
       expect(summary.input.shape).toEqual([2, 3, 6, 5]);
       expect(summary.input.preprocessing).toMatchObject({ width: 5, height: 6, channels: 'rgb', layout: 'NCHW' });
       expect(summary.examples.map((e) => e.name)).toEqual(['a', 'b']);
@@ -199,6 +200,8 @@ describe('salience explain on a channels-first image model', () => {
         ['occlusion', [2, 3, 6, 5], 'NCHW'],
       ]);
       expect(summary.methods[0].overlays).toEqual(['overlays/gradcam/a.png', 'overlays/gradcam/b.png']);
+      expect(summary.methods.map((m) => m.targets)).toEqual([[2, 2], [2, 2]]);
+      expect(readFileSync(tmp.path('out', 'report.html'), 'utf8')).toContain('target 2 · bird');
     } finally {
       tmp.remove();
     }

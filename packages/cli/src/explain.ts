@@ -158,7 +158,10 @@ async function readLabels(path: string | undefined): Promise<string[] | undefine
       // Not JSON after all: read it as lines.
     }
   }
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l, i, all) => l !== '' || i < all.length - 1);
+  // Blank lines inside keep their index (a class without a name); trailing ones are dropped.
+  const lines = text.split(/\r?\n/).map((l) => l.trim());
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
 }
 
 /** The methods to run, and which flags were given that none of them reads. */
