@@ -1,0 +1,3 @@
+import { describeBrowserConformance } from './conformance-suite.js';
+
+await describeBrowserConformance('webgpu');

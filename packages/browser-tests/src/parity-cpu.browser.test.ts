@@ -1,0 +1,3 @@
+import { describeCaptumParity } from './parity-suite.js';
+
+await describeCaptumParity('cpu');

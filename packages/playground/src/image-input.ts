@@ -1,0 +1,36 @@
+import type { TensorData } from '@salience/core';
+import { OptionError } from '@salience/core';
+import { type RgbaImage, resizeImage } from '@salience/render';
+
+/** The image input a model takes: NHWC, one example, 1 (gray) or 3 (RGB) channels. */
+export interface ImageShape {
+  readonly height: number;
+  readonly width: number;
+  readonly channels: 1 | 3;
+}
+
+/**
+ * An RGBA picture as one model input [1, H, W, C] with pixels scaled to [0, 1]: resized
+ * (bilinear) when its size differs; gray mixes R, G and B with ITU-R 601 weights, as the CLI does.
+ */
+export function imageToInput(image: RgbaImage, shape: ImageShape): TensorData {
+  const { height, width, channels } = shape;
+  if (channels !== 1 && channels !== 3) throw new OptionError(`The playground explains images with 1 or 3 channels; this model takes ${channels}.`);
+  const fitted = image.width === width && image.height === height ? image : resizeImage(image, width, height, 'bilinear');
+  const px = fitted.data;
+  const plane = width * height;
+  const out = new Float32Array(plane * channels);
+  for (let i = 0; i < plane; i++) {
+    const r = px[i * 4];
+    const g = px[i * 4 + 1];
+    const b = px[i * 4 + 2];
+    if (channels === 1) {
+      out[i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+    } else {
+      out[i * 3] = r / 255;
+      out[i * 3 + 1] = g / 255;
+      out[i * 3 + 2] = b / 255;
+    }
+  }
+  return { data: out, shape: [1, height, width, channels] };
+}
