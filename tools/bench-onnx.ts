@@ -4,12 +4,14 @@
  *
  *   python tools/export-resnet18.py        # once: writes tools/models/resnet18.onnx (git-ignored)
  *   node --conditions=@salience/source --import tsx tools/bench-onnx.ts [--threads 2] [--reps 3]
- *        [--methods gradient,smoothgrad,...] [--batch 8] [--tfjs-reps 1] [--no-tfjs] [--batch-sweep]
+ *        [--methods gradient,smoothgrad,...] [--batch 8] [--occlusion-reps 1] [--tfjs-reps 1] [--tfjs-methods a,b]
+ *        [--no-tfjs] [--batch-sweep]
  *
  * Raw passes are plain `session.run` calls of the forward model and of the same gradient graph
  * (@salience/onnx-autodiff, one-hot seed), with the batch sizes that the method uses: the ratio
  * method / raw is the adapter's and the method's overhead. Repetitions alternate raw passes and
- * method so that a change of machine load touches both; medians are shown. `--batch-sweep` first
+ * method so that a change of machine load touches both; medians are shown ('in run': the part of the
+ * method's time spent inside model.run, the adapter's share). `--batch-sweep` first
  * prints the milliseconds per row of both sessions for batches of 1 to 16 rows.
  */
 import { readFileSync } from 'node:fs';
@@ -37,9 +39,11 @@ const option = (name: string, fallback: string) => {
 const threads = Number(option('threads', '2'));
 const reps = Number(option('reps', '3'));
 const tfjsReps = Number(option('tfjs-reps', '1'));
+const occlusionReps = Number(option('occlusion-reps', '1'));
 const batch = Number(option('batch', '8'));
 const only = args.includes('--methods') ? new Set(option('methods', '').split(',')) : null;
 const withTfjs = !args.includes('--no-tfjs');
+const tfjsOnly = args.includes('--tfjs-methods') ? new Set(option('tfjs-methods', '').split(',')) : null;
 const size = 224;
 const classes = 1000;
 const camTensor = '/blocks/blocks.7/Relu_1_output_0';
@@ -158,29 +162,52 @@ console.log(
   `ResNet-18 ${size}x${size}, one image, onnxruntime-node ${threads} threads, at most ${batch} rows per call; medians of ${reps} (tfjs: ${tfjsReps})`,
 );
 console.log(`fromOnnx ${loadMs.toFixed(0)} ms (decode, op check, forward session); first gradient request ${firstGradientMs.toFixed(0)} ms (graph build + session)\n`);
-console.log(`method                 workload        onnx ms   raw ms   ratio   ${tfjs ? `${tfjs.backend} ms   tfjs / onnx` : ''}`);
+console.log(`method                 workload        onnx ms  in run ms   raw ms   ratio  run/raw   ${tfjs ? `${tfjs.backend} ms   tfjs / onnx` : ''}`);
+// Time spent inside model.run, to split the overhead between the adapter and the method.
+let inRunMs = 0;
+const timedModel: Model = new Proxy(model, {
+  get(target, property) {
+    if (property !== 'run') return Reflect.get(target, property, target);
+    return async (request: Parameters<Model['run']>[0]) => {
+      const start = performance.now();
+      try {
+        return await target.run(request);
+      } finally {
+        inRunMs += performance.now() - start;
+      }
+    };
+  },
+});
 for (const c of cases) {
   if (only && !only.has(c.name)) continue;
-  const run = () => c.method.attribute(model, image, { ...c.options, target, batchSize: batch });
+  const run = () => c.method.attribute(timedModel, image, { ...c.options, target, batchSize: batch });
   await rawPasses(c.passes, batch);
   await run();
   const rawMs: number[] = [];
   const methodMs: number[] = [];
-  for (let r = 0; r < reps; r++) {
+  const runMs: number[] = [];
+  // Long workloads (occlusion: hundreds of calls) average their own noise: one repetition.
+  const repetitions = c.name === 'occlusion' ? Math.min(reps, occlusionReps) : reps;
+  for (let r = 0; r < repetitions; r++) {
     rawMs.push(await timed(() => rawPasses(c.passes, batch)));
+    inRunMs = 0;
     methodMs.push(await timed(run));
+    runMs.push(inRunMs);
   }
   let tfjsColumn = '';
-  if (tfjs) {
+  if (tfjs && (!tfjsOnly || tfjsOnly.has(c.name))) {
     const options = c.name === 'grad-cam' ? { layer: tfjs.camLayer } : c.options;
-    const runTfjs = () => c.method.attribute(tfjs.model, tfjs.input, { ...options, target, batchSize: batch });
-    await runTfjs();
+    const runTfjs = (extra: object = {}) => c.method.attribute(tfjs.model, tfjs.input, { ...options, ...extra, target, batchSize: batch });
+    // Warm-up (kernels, weight uploads) on a small workload: tfjs's occlusion takes minutes.
+    await runTfjs(c.name === 'occlusion' ? { window: 112, stride: 112 } : {});
     const tfjsMs: number[] = [];
-    for (let r = 0; r < tfjsReps; r++) tfjsMs.push(await timed(runTfjs));
+    for (let r = 0; r < tfjsReps; r++) tfjsMs.push(await timed(() => runTfjs()));
     tfjsColumn = `${median(tfjsMs).toFixed(0).padStart(12)} ${(median(tfjsMs) / median(methodMs)).toFixed(1).padStart(12)}x`;
   }
-  const [m, r] = [median(methodMs), median(rawMs)];
-  console.log(`${c.name.padEnd(22)} ${c.workload.padEnd(14)} ${m.toFixed(0).padStart(8)} ${r.toFixed(0).padStart(8)} ${(m / r).toFixed(3).padStart(7)}   ${tfjsColumn}`);
+  const [m, r, inRun] = [median(methodMs), median(rawMs), median(runMs)];
+  console.log(
+    `${c.name.padEnd(22)} ${c.workload.padEnd(14)} ${m.toFixed(0).padStart(8)} ${inRun.toFixed(0).padStart(9)} ${r.toFixed(0).padStart(8)} ${(m / r).toFixed(3).padStart(7)} ${(inRun / r).toFixed(3).padStart(9)}   ${tfjsColumn}`,
+  );
 }
 model.dispose();
 tfjs?.model.dispose();
