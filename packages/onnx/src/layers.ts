@@ -1,6 +1,6 @@
 import type { LayerInfo } from '@salience/core';
 import { UnknownLayerError } from '@salience/core';
-import type { ModelGraph, NodeProto } from '@salience/onnx-autodiff';
+import type { ModelGraph } from '@salience/onnx-autodiff';
 import { isFloatElement } from './graph-signature.js';
 
 /**
@@ -41,9 +41,10 @@ function describeOf(graph: ModelGraph, tensor: string, kind: string): Omit<Layer
 }
 
 /**
- * The layers a request may name: every float tensor computed from the input (by tensor name, with
- * the producing op as kind), each followed by the PyTorch modules whose output it is ('c3' for
- * '/c3/Conv_output_0'; 'layer4' for the last tensor of '/layer4/...').
+ * The layers a request may name: every float tensor computed from the input, once, with the
+ * producing op as kind. A tensor that is the output of PyTorch modules is listed under the largest
+ * of them ('c3' for '/c3/Conv_output_0', 'layer4' for the last tensor of '/layer4/...'), others
+ * under their tensor name. Requests may also use the tensor name, or an inner module's name.
  */
 export class LayerCatalogue {
   readonly list: readonly LayerInfo[];
@@ -52,40 +53,34 @@ export class LayerCatalogue {
   constructor(graph: ModelGraph, input: string) {
     const reached = dependentTensors(graph, input);
     const isLayer = (tensor: string) => tensor !== input && reached.has(tensor) && isFloatElement(graph.info(tensor).dtype) && graph.info(tensor).shape !== undefined;
-    const producers = new Map<string, NodeProto>();
     // The last node inside a module's scope gives the module's output.
     const moduleOutput = new Map<string, string>();
     for (const node of graph.nodes) {
       const first = node.output?.[0];
-      for (const out of node.output ?? []) if (out) producers.set(out, node);
       if (!first || !isLayer(first)) continue;
       for (const scope of moduleScopes(node.name)) moduleOutput.set(scope, first);
     }
-    const aliasesOf = new Map<string, string[]>();
+    // Scopes are met outermost first, so the first module recorded for a tensor is its largest.
+    const modulesOf = new Map<string, string[]>();
     for (const [scope, tensor] of moduleOutput) {
-      if (producers.has(scope) || graph.has(scope)) continue;
-      aliasesOf.set(tensor, [...(aliasesOf.get(tensor) ?? []), scope]);
+      if (graph.has(scope)) continue;
+      modulesOf.set(tensor, [...(modulesOf.get(tensor) ?? []), scope]);
     }
     const list: LayerInfo[] = [];
     const tensors = new Map<string, string>();
     for (const node of graph.nodes) {
       for (const tensor of node.output ?? []) {
         if (!tensor || !isLayer(tensor)) continue;
-        const described = describeOf(graph, tensor, node.opType ?? '');
-        list.push({ name: tensor, ...described });
-        tensors.set(tensor, tensor);
-        // Innermost module first, so that the outermost (e.g. 'layer4' after 'layer4.1') comes last.
-        for (const alias of (aliasesOf.get(tensor) ?? []).reverse()) {
-          list.push({ name: alias, ...described });
-          tensors.set(alias, tensor);
-        }
+        const modules = modulesOf.get(tensor) ?? [];
+        list.push({ name: modules[0] ?? tensor, ...describeOf(graph, tensor, node.opType ?? '') });
+        for (const name of [tensor, ...modules]) tensors.set(name, tensor);
       }
     }
     this.list = list;
     this.tensors = tensors;
   }
 
-  /** The tensor a layer name stands for; UnknownLayerError listing every name otherwise. */
+  /** The tensor a layer name stands for; UnknownLayerError listing the layers otherwise. */
   tensorOf(name: string): string {
     const tensor = this.tensors.get(name);
     if (tensor === undefined) throw new UnknownLayerError(name, this.list.map((l) => l.name));
