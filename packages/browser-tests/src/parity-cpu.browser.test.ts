@@ -1,3 +1,4 @@
 import { describeCaptumParity } from './parity-suite.js';
+import { tfjsRuntime } from './tfjs-runtime.js';
 
-await describeCaptumParity('cpu');
+await describeCaptumParity(tfjsRuntime('cpu'));

@@ -1,115 +1,61 @@
-import type { Method, Model, TensorData } from '@salience/core';
-import { gradCam, gradCamPlusPlus } from '@salience/grad-cam';
-import { gradient, inputXGradient } from '@salience/gradient';
+import type { Model, TensorData } from '@salience/core';
 import { integratedGradients } from '@salience/integrated-gradients';
-import { occlusion } from '@salience/occlusion';
-import { smoothGrad } from '@salience/smoothgrad';
-import { type CaptumFixture, type CaptumModelName, compareMaps, loadCaptumFixture, nchwToNhwc } from '@salience/testing';
-import { buildFixtureModel } from '@salience/testing/tfjs';
-import { fromTfjs } from '@salience/tfjs';
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import '@tensorflow/tfjs-backend-webgpu';
+import { type CaptumFixture, type CaptumModelName, compareMaps, loadCaptumFixture } from '@salience/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TfjsBackend, offerOf, switchBackend } from './backends.js';
+import { type ImageLayout, PARITY_MODELS, inLayout } from './parity-cases.js';
 import { PrecisionLog } from './precision-log.js';
-import { WASM_SMALLCNN_GAUSS_LEGENDRE, toleranceFor } from './tolerance.js';
 
-/** One method run on a fixture model and compared with one of Captum's arrays. */
-interface ParityCase {
-  readonly check: string;
-  readonly method: Method<object>;
-  readonly options: (fixture: CaptumFixture) => object;
-  /** Captum's array, in the layout of our result. */
-  readonly expected: (fixture: CaptumFixture) => TensorData;
-}
-
-const nhwc = (t: TensorData): TensorData => (t.shape.length === 4 ? nchwToNhwc(t) : t);
-/** Captum's [B, 1, h, w] Grad-CAM holds the same numbers as our [B, h, w]. */
-const dropChannel = (t: TensorData): TensorData => ({ data: t.data, shape: [t.shape[0], ...t.shape.slice(2)] });
-const fromCase = (name: string) => (f: CaptumFixture) => nhwc(f.cases[name]);
-
-const IMAGE_CASES: readonly ParityCase[] = [
-  { check: 'gradient (signed)', method: gradient, options: () => ({ variant: 'signed' }), expected: fromCase('gradient') },
-  { check: '|gradient|, channel max', method: gradient, options: () => ({ channelReduction: 'max' }), expected: (f) => f.cases.saliency_abs_channel_max },
-  { check: 'input x gradient', method: inputXGradient, options: () => ({}), expected: fromCase('input_x_gradient') },
-  { check: 'IG riemann-right, 50 steps', method: integratedGradients, options: () => ({ quadrature: 'riemann-right', steps: 50 }), expected: fromCase('ig_riemann_right_50') },
-  { check: 'IG gauss-legendre, 50 steps', method: integratedGradients, options: () => ({ quadrature: 'gauss-legendre', steps: 50 }), expected: fromCase('ig_gausslegendre_50') },
-  {
-    check: 'SmoothGrad |gradient|',
-    method: smoothGrad(gradient),
-    options: (f) => ({ variant: 'absolute', noise: nchwToNhwc(f.cases.smoothgrad_noise, 2) }),
-    expected: fromCase('smoothgrad_abs'),
-  },
-  {
-    check: 'VarGrad',
-    method: smoothGrad(gradient),
-    options: (f) => ({ variant: 'signed', statistic: 'variance', noise: nchwToNhwc(f.cases.smoothgrad_noise, 2) }),
-    expected: fromCase('vargrad'),
-  },
-  {
-    check: 'Grad-CAM at the layer',
-    method: gradCam,
-    options: (f) => ({ resolution: 'layer', layer: f.gradcamLayer }),
-    expected: (f) => dropChannel(f.cases.gradcam_layer),
-  },
-  {
-    check: 'Grad-CAM, bilinear to the input',
-    method: gradCam,
-    options: (f) => ({ resolution: 'input', upsample: 'bilinear', layer: f.gradcamLayer }),
-    expected: (f) => dropChannel(f.cases.gradcam_bilinear),
-  },
-  {
-    check: 'occlusion',
-    method: occlusion,
-    options: (f) => (f.name === 'smallcnn' ? { window: [4, 4, 1], stride: [2, 2, 1] } : { window: 6, stride: 3, batchSize: 7 }),
-    expected: fromCase('occlusion'),
-  },
-];
-
-const TABULAR_CASES: readonly ParityCase[] = [
-  { check: 'gradient (signed)', method: gradient, options: () => ({ variant: 'signed' }), expected: (f) => f.cases.gradient },
-  { check: 'input x gradient', method: inputXGradient, options: () => ({}), expected: (f) => f.cases.input_x_gradient },
-  { check: 'IG gauss-legendre, 64 steps', method: integratedGradients, options: () => ({ steps: 64 }), expected: (f) => f.cases.ig_gausslegendre_64 },
-];
-
-const MODELS: readonly [CaptumModelName, readonly ParityCase[]][] = [
-  ['smallcnn', IMAGE_CASES],
-  ['colorcnn', IMAGE_CASES],
-  ['tabular', TABULAR_CASES],
-];
-
-function toleranceOf(backend: TfjsBackend, model: CaptumModelName, check: string): number {
-  if (backend === 'wasm' && model === 'smallcnn' && check.startsWith('IG gauss-legendre')) return WASM_SMALLCNN_GAUSS_LEGENDRE;
-  return toleranceFor(backend);
+/** A runtime the parity tests run on: a tfjs backend, or an onnxruntime-web execution provider. */
+export interface ParityRuntime {
+  /** 'tfjs webgl', 'onnxruntime-web webgpu'... */
+  readonly name: string;
+  /** Short name for the precision table. */
+  readonly short: string;
+  readonly layout: ImageLayout;
+  /** Whether this browser offers the runtime, and what it said. */
+  offer(): Promise<{ offered: boolean; detail: string }>;
+  /** Shows that the runtime, though not offered, was looked for and refused. */
+  assertRefused(): Promise<void>;
+  /** Makes the runtime current (tfjs: switches the backend). */
+  activate(): Promise<void>;
+  load(fixture: CaptumFixture): Promise<Model>;
+  tolerance(model: CaptumModelName, check: string): number;
+  /** Live framework tensors, where the runtime can count them: checked unchanged by each call. */
+  liveTensors?(): number;
+  /**
+   * Checks known to miss Captum on this runtime because of a bug outside salience, keyed
+   * '<model>: <check>', with the reason. They are asserted to still miss, so the test fails (and
+   * says to drop the entry) once the runtime is fixed.
+   */
+  readonly knownDivergences?: Readonly<Record<string, string>>;
 }
 
 /**
- * Registers the Captum parity tests of every method on `backend`, or, where this browser does not
- * offer it, one test that says so and checks that tfjs refuses to switch to it. Prints and saves
- * the measured errors (.reports/browser-parity-<backend>.json).
+ * Registers the Captum parity tests of every method on `runtime`, or, where this browser does not
+ * offer it, one test that says so and checks that the runtime refuses to start. Prints and saves
+ * the measured errors (.reports/browser-parity-<runtime>.json).
  */
-export async function describeCaptumParity(backend: TfjsBackend): Promise<void> {
-  const { offered, detail } = await offerOf(tf, backend);
+export async function describeCaptumParity(runtime: ParityRuntime): Promise<void> {
+  const { offered, detail } = await runtime.offer();
   if (!offered) {
-    describe(`tfjs ${backend} in Chromium`, () => {
-      it(`is NOT offered by this browser (${detail}): no parity test runs on it, and tfjs refuses to switch to it`, async () => {
-        console.log(`browser parity: tfjs ${backend} is not offered here: ${detail}`);
-        expect(await switchBackend(tf, backend)).toBe(false);
+    describe(`${runtime.name} in Chromium`, () => {
+      it(`is NOT offered by this browser (${detail}): no parity test runs on it, and it refuses to start`, async () => {
+        console.log(`browser parity: ${runtime.name} is not offered here: ${detail}`);
+        await runtime.assertRefused();
       });
     });
     return;
   }
-  const log = new PrecisionLog(`browser-parity-${backend}`);
+  const log = new PrecisionLog(`browser-parity-${runtime.short}`);
 
-  describe(`Captum parity on tfjs ${backend} in Chromium (${detail})`, () => {
+  describe(`Captum parity on ${runtime.name} in Chromium (${detail})`, () => {
     const loaded = new Map<CaptumModelName, { fixture: CaptumFixture; model: Model; input: TensorData }>();
 
     beforeAll(async () => {
-      expect(await switchBackend(tf, backend)).toBe(true);
-      for (const [name] of MODELS) {
+      await runtime.activate();
+      for (const [name] of PARITY_MODELS) {
         const fixture = await loadCaptumFixture(name);
-        loaded.set(name, { fixture, model: fromTfjs(tf, buildFixtureModel(tf, name, fixture.weights)), input: nhwc(fixture.input) });
+        loaded.set(name, { fixture, model: await runtime.load(fixture), input: inLayout(fixture.input, runtime.layout) });
       }
     });
 
@@ -117,30 +63,38 @@ export async function describeCaptumParity(backend: TfjsBackend): Promise<void> 
       for (const { model } of loaded.values()) model.dispose();
       await log.flush();
     });
-    describe.each(MODELS)('%s', (name, cases) => {
-      it.each(cases.map((c) => [c.check, c] as const))('%s', async (check, parityCase) => {
-        expect(tf.getBackend()).toBe(backend);
+
+    describe.each(PARITY_MODELS)('%s', (name, cases) => {
+      const named = cases.map((c) => {
+        const known = runtime.knownDivergences?.[`${name}: ${c.check}`];
+        return [known ? `${c.check} (KNOWN DIVERGENCE, asserted: ${known})` : c.check, c, known] as const;
+      });
+      it.each(named)('%s', async (_title, parityCase, known) => {
+        const check = parityCase.check;
         const { fixture, model, input } = loaded.get(name)!;
-        const before = tf.memory().numTensors;
-        const result = await parityCase.method.attribute(model, input, { ...parityCase.options(fixture), target: fixture.target });
-        expect(tf.memory().numTensors).toBe(before);
-        const expected = parityCase.expected(fixture);
+        const before = runtime.liveTensors?.();
+        const result = await parityCase.method.attribute(model, input, { ...parityCase.options(fixture, runtime.layout), target: fixture.target });
+        if (before !== undefined) expect(runtime.liveTensors?.()).toBe(before);
+        const expected = parityCase.expected(fixture, runtime.layout);
         expect(result.values.shape).toEqual(expected.shape);
-        const tolerance = toleranceOf(backend, name, check);
+        const tolerance = runtime.tolerance(name, check);
         const comparison = compareMaps(result.values, expected);
-        log.record(backend, name, check, comparison, tolerance);
+        log.record(runtime.short, name, known ? `${check} [known]` : check, comparison, tolerance);
         const w = comparison.worst;
+        if (known) {
+          expect(comparison.relativeError, `${name} ${check} on ${runtime.name} now meets ${tolerance}: drop it from knownDivergences`).toBeGreaterThan(tolerance);
+          return;
+        }
         expect(
           comparison.relativeError,
-          `${name} ${check} on ${backend}: map ${w.map} at [${w.at.join(', ')}] is ${w.actual}, Captum's ${w.expected} (max |expected| ${w.maxAbsExpected})`,
+          `${name} ${check} on ${runtime.name}: map ${w.map} at [${w.at.join(', ')}] is ${w.actual}, Captum's ${w.expected} (max |expected| ${w.maxAbsExpected})`,
         ).toBeLessThanOrEqual(tolerance);
       });
     });
 
-    it('Grad-CAM++ and an aborted run leave no tensors behind', async () => {
+    it('stops an aborted run with an AbortError, leaving no tensors behind', async () => {
       const { fixture, model, input } = loaded.get('colorcnn')!;
-      await gradCamPlusPlus.attribute(model, input, { target: fixture.target, layer: fixture.gradcamLayer });
-      const before = tf.memory().numTensors;
+      const before = runtime.liveTensors?.();
       const controller = new AbortController();
       const aborted = integratedGradients.attribute(model, input, {
         steps: 16,
@@ -150,7 +104,7 @@ export async function describeCaptumParity(backend: TfjsBackend): Promise<void> 
         onProgress: () => controller.abort(),
       });
       await expect(aborted).rejects.toThrow(/abort/i);
-      expect(tf.memory().numTensors).toBe(before);
+      if (before !== undefined) expect(runtime.liveTensors?.()).toBe(before);
     });
   });
 }

@@ -1,3 +1,4 @@
 import { describeCaptumParity } from './parity-suite.js';
+import { tfjsRuntime } from './tfjs-runtime.js';
 
-await describeCaptumParity('wasm');
+await describeCaptumParity(tfjsRuntime('wasm'));

@@ -1,0 +1,3 @@
+import { describeOrtConformance } from './ort-conformance-suite.js';
+
+await describeOrtConformance('wasm');
