@@ -1,4 +1,4 @@
-import type { LayerInfo, Layout, Model, ModelOutputs, ModelRequest, Objective, OutputName, TensorData } from '@salience/core';
+import type { LayerInfo, Layout, Model, ModelOutputs, ModelRequest, Objective, OutputName, RandomizeOptions, TensorData } from '@salience/core';
 import {
   GRADIENT_OUTPUTS,
   ModelError,
@@ -20,6 +20,7 @@ import { type ExtendedSession, ExtendedGraphs, type GraphSpec } from './extended
 import { type GraphSignature, readSignature } from './graph-signature.js';
 import { LayerCatalogue } from './layers.js';
 import { loadSource } from './model-source.js';
+import { checkRandomizeRequest, randomizedModel } from './randomization.js';
 import { type MaxPoolTies, type OnnxModelOptions, type OnnxModelSource, checkOptions, defaultMaxPoolTies } from './options.js';
 import type { FedType, OrtModule, Tensor } from './ort-types.js';
 import { disposeAll, idsAs, ortTensor, readFloat } from './runtime-io.js';
@@ -41,6 +42,12 @@ export interface OnnxModel extends Model {
    * still work for layers after the unsupported node.
    */
   readonly gradientError: Error | undefined;
+  /**
+   * A copy whose named layers have fresh weights, drawn as PyTorch's `reset_parameters` draws them
+   * (seeded): a module name re-initialises every weight inside the module, a tensor name those of
+   * the node that computes it. The copy is a model of its own: dispose it when done.
+   */
+  randomizedCopy(layers: readonly string[], options?: RandomizeOptions): Promise<OnnxModel>;
 }
 
 const KNOWN_OUTPUTS: readonly OutputName[] = ['logits', 'inputGradients', 'layerActivations', 'layerGradients', 'embeddings', 'embeddingGradients'];
@@ -111,6 +118,7 @@ class OnnxAdapter implements OnnxModel {
     private readonly graphs: ExtendedGraphs,
     maxPoolTies: MaxPoolTies,
     gradientError: Error | undefined,
+    private readonly randomized: (layers: readonly string[], seed: number) => Promise<OnnxModel>,
   ) {
     this.layout = signature.layout;
     this.inputShape = signature.inputShape;
@@ -136,6 +144,12 @@ class OnnxAdapter implements OnnxModel {
 
   layers(): readonly LayerInfo[] {
     return this.catalogue.list;
+  }
+
+  async randomizedCopy(layers: readonly string[], options?: RandomizeOptions): Promise<OnnxModel> {
+    if (this.disposed) throw new OptionError('This model was disposed; create a new one with fromOnnx.');
+    const request = checkRandomizeRequest(layers, options);
+    return this.randomized(request.layers, request.seed);
   }
 
   dispose(): void {
@@ -393,7 +407,9 @@ export async function fromOnnx(ort: OrtModule, source: OnnxModelSource, options:
     maxPoolTies,
     userSession: loaded.session,
   });
-  const model = new OnnxAdapter(ort, signature, catalogue, embeddingPoint, graphs, maxPoolTies, gradientError);
+  // A randomised copy is opened like the original, from its own bytes (never the caller's session).
+  const randomized = (layers: readonly string[], seed: number) => fromOnnx(ort, randomizedModel(graph, catalogue, layers, seed), options);
+  const model = new OnnxAdapter(ort, signature, catalogue, embeddingPoint, graphs, maxPoolTies, gradientError, randomized);
   try {
     await model.open();
   } catch (error) {
