@@ -7,7 +7,7 @@ import { expectMapsClose, loadCaptumFixture } from '@salience/testing';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_SESSION_OPTIONS } from '../test/runtimes.js';
-import { int32TokenModel, linearModel, twoInputTwoOutputModel } from '../test/tiny-models.js';
+import { batchOfOneModel, int32TokenModel, linearModel, twoInputTwoOutputModel } from '../test/tiny-models.js';
 import { fromOnnx } from './onnx-model.js';
 import { defaultMaxPoolTies } from './options.js';
 import type { OrtModule } from './ort-types.js';
@@ -101,6 +101,17 @@ describe('names, types and shapes come from the graph', () => {
     expect(model.maxPoolTies).toBe('split');
     const { inputGradients } = await model.run({ input: fixture.input, outputs: ['inputGradients'], target: fixture.target });
     expectMapsClose(inputGradients, fixture.cases.gradient, 1e-5);
+    model.dispose();
+  });
+});
+
+describe('failures inside ONNX Runtime', () => {
+  it('are ModelErrors that keep the runtime error as cause', async () => {
+    const model = await fromOnnx(runtime, batchOfOneModel(), options);
+    const error = await model.run({ input: { data: new Float32Array(8), shape: [2, 4] }, outputs: ['logits'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelError);
+    expect((error as ModelError).message).toMatch(/^ONNX Runtime failed to run the model: .*Reshape/s);
+    expect((error as ModelError).cause).toBeInstanceOf(Error);
     model.dispose();
   });
 });

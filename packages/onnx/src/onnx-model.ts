@@ -12,7 +12,7 @@ import {
   rowTargets,
   throwIfAborted,
 } from '@salience/core';
-import { ModelGraph, type ObjectiveKind, addGradients } from '@salience/onnx-autodiff';
+import { ModelGraph, type ObjectiveKind, buildGradients } from '@salience/onnx-autodiff';
 import { chunkRanges, firstRows, joinChunks, paddedRows } from './chunks.js';
 import { type EmbeddingPoint, embeddingInputGraph, findEmbedding } from './embedding.js';
 import { fromBuildFailure, fromRuntimeFailure } from './error-mapping.js';
@@ -352,7 +352,8 @@ function paddedWeights(weights: Float32Array, classes: number, start: number, en
 /** Differentiates the logits with respect to `wrt` without building a session: does the graph have a rule for every op on the way? */
 function gradientProblem(graph: ModelGraph, output: string, wrt: string, options: OnnxModelOptions, maxPoolTies: MaxPoolTies): Error | undefined {
   try {
-    addGradients(graph, { of: output, wrt: [wrt], customGradients: options.customGradients, maxPoolTies });
+    // Built on a fork and never serialised: only whether it can be built matters here.
+    buildGradients(graph.fork(), { of: output, wrt: [wrt], customGradients: options.customGradients, maxPoolTies });
     return undefined;
   } catch (error) {
     const mapped = fromBuildFailure(error, `'${wrt}'`);

@@ -78,3 +78,11 @@ export function twoInputTwoOutputModel(): Uint8Array {
   g.addOutput('product');
   return g.toBytes();
 }
+
+/** x [batch, 4] reshaped to [2, 2] whatever the batch: only a batch of one runs. */
+export function batchOfOneModel(): Uint8Array {
+  const g = ModelGraph.create({ inputs: [{ name: 'x', type: 'float32', shape: ['batch', 4] }] });
+  g.add('Reshape', ['x', g.constant([2, 2], 'int64', [2])], undefined, { output: 'logits' });
+  g.addOutput('logits');
+  return g.toBytes();
+}
