@@ -67,7 +67,7 @@ export function randomizationLayers(model: Model, layers: readonly string[] | un
     throw new CapabilityError('Parameter randomisation needs a model that can make randomised copies (model.randomizedCopy); this adapter cannot.', []);
   }
   const available = model.layers().map((layer) => layer.name);
-  const chosen = layers ? [...layers] : weightLayers(model);
+  const chosen = [...new Set(layers ?? weightLayers(model))];
   for (const name of chosen) if (!available.includes(name)) throw new UnknownLayerError(name, available);
   if (chosen.length === 0) throw new OptionError(`No layer with weights found among ${available.join(', ') || 'none'}; name the layers to randomise with parameterRandomization.layers.`);
   return chosen;

@@ -124,7 +124,7 @@ describe('runSanityChecks', () => {
   });
 
   it('reports measurements without a threshold as numbers, and judges them when given one', async () => {
-    const report = await runSanityChecks(createImageModel(SHAPE), [gradient], { input: INPUT }, { checks: ['infidelity'], target: 'predicted', infidelity: { samples: 2, maxInfidelity: 1e9, normalize: false } });
+    const report = await runSanityChecks(createImageModel(SHAPE), [gradient], { input: INPUT }, { checks: ['infidelity'], target: 'predicted', infidelity: { samples: 2, threshold: 1e9, normalize: false } });
     expect(report.targetSource).toBe('predicted');
     expect(report.methods[0].infidelity!.verdict).toMatchObject({ passed: true, threshold: 1e9 });
     expect(report.methods[0].infidelity!.normalize).toBe(false);

@@ -1,5 +1,17 @@
 import type { Attribution, CommonOptions, Model, TensorData } from '@salience/core';
-import { OptionError, ShapeError, TargetError, argmaxRows, checkBatchSize, checkInput, concatRows, batchRanges, rowSize, throwIfAborted } from '@salience/core';
+import {
+  OptionError,
+  ShapeError,
+  TargetError,
+  argmaxRows,
+  batchRanges,
+  checkBatchSize,
+  checkInput,
+  concatRows,
+  defaultBatchSize,
+  rowSize,
+  throwIfAborted,
+} from '@salience/core';
 import type { InfidelityOptions } from './infidelity.js';
 import { infidelity } from './infidelity.js';
 import type { LabelRandomizationOptions } from './label-randomization.js';
@@ -62,11 +74,11 @@ export interface SanityCheckOptions {
   };
   readonly infidelity?: InfidelityOptions & {
     /** Turns infidelity into a pass/fail check: passes at or below this mean. */
-    readonly maxInfidelity?: number;
+    readonly threshold?: number;
   };
   readonly maxSensitivity?: Omit<SensitivityMaxOptions, 'methodOptions' | 'attribution' | 'target'> & {
     /** Turns max-sensitivity into a pass/fail check: passes at or below this mean. */
-    readonly maxSensitivity?: number;
+    readonly threshold?: number;
   };
   readonly localization?: LocalizationOptions & {
     /** Passes at or above this pointing-game hit rate; default 0.9. */
@@ -144,7 +156,7 @@ async function resolveReportTargets(model: Model, data: SanityData, options: San
   if (target === 'predicted') {
     const size = rowSize(data.input);
     const parts: TensorData[] = [];
-    for (const [start, end] of batchRanges(rows, batchSize ?? rows)) {
+    for (const [start, end] of batchRanges(rows, batchSize ?? defaultBatchSize(size))) {
       const batch = { data: data.input.data.subarray(start * size, end * size), shape: [end - start, ...data.input.shape.slice(1)] };
       parts.push((await model.run({ input: batch, outputs: ['logits'], signal: options.signal })).logits);
     }
@@ -251,7 +263,7 @@ export async function runSanityChecks(model: Model, methods: readonly MethodSpec
       report.deletion = { ...curves, margin, insertionPassed, verdict };
     }
     if (run.includes('infidelity')) {
-      const { maxInfidelity, ...rest } = options.infidelity ?? {};
+      const { threshold, ...rest } = options.infidelity ?? {};
       const result = await infidelity(model, data.input, attributions[m], {
         normalize: true,
         ...rest,
@@ -261,10 +273,10 @@ export async function runSanityChecks(model: Model, methods: readonly MethodSpec
         onProgress: (done, total) => progress?.({ check: 'infidelity', method: entry.name, done, total }),
       });
       const what = `${result.normalize ? 'normalised ' : ''}infidelity (${result.samples} Gaussian perturbations${result.noiseStd !== null ? ` of std ${result.noiseStd}` : ''})`;
-      report.infidelity = { ...result, verdict: scoreVerdict('infidelity', entry.name, result.mean, maxInfidelity, what) };
+      report.infidelity = { ...result, verdict: scoreVerdict('infidelity', entry.name, result.mean, threshold, what) };
     }
     if (run.includes('max-sensitivity')) {
-      const { maxSensitivity, ...rest } = options.maxSensitivity ?? {};
+      const { threshold, ...rest } = options.maxSensitivity ?? {};
       const result = await sensitivityMax(model, entry.method, data.input, {
         ...rest,
         methodOptions: { ...entry.options, seed },
@@ -275,7 +287,7 @@ export async function runSanityChecks(model: Model, methods: readonly MethodSpec
         onProgress: (done, total) => progress?.({ check: 'max-sensitivity', method: entry.name, done, total }),
       });
       const what = `max-sensitivity (${result.samples} perturbations${result.radius !== null ? ` in the L-inf ball of radius ${result.radius}` : ''})`;
-      report.maxSensitivity = { ...result, verdict: scoreVerdict('max-sensitivity', entry.name, result.mean, maxSensitivity, what) };
+      report.maxSensitivity = { ...result, verdict: scoreVerdict('max-sensitivity', entry.name, result.mean, threshold, what) };
     }
     if (run.includes('localization')) {
       checkMapsFit(maps[m], grid!, rows, entry.name);
