@@ -73,7 +73,8 @@ type ModelClass = { fromConfig?: (cls: unknown, config: Record<string, unknown>)
  * which keep the fresh weights that their own initializers drew, seeded.
  */
 export function cloneWithFreshLayers(model: TfjsLayersModel, found: readonly FoundLayer[], chosen: ReadonlySet<number>, seed: number): TfjsLayersModel {
-  const config = JSON.parse(JSON.stringify(model.getConfig())) as Record<string, unknown>;
+  // A deep copy that keeps what JSON would lose (Infinity in a constraint, undefined options).
+  const config = structuredClone(model.getConfig()) as Record<string, unknown>;
   const chosenPaths = new Set<string>();
   for (const index of chosen) {
     const path = found[index].path;
