@@ -9,10 +9,11 @@
  *
  * Raw passes are plain `session.run` calls of the forward model and of the same gradient graph
  * (@salience/onnx-autodiff, one-hot seed), with the batch sizes that the method uses: the ratio
- * method / raw is the adapter's and the method's overhead. Repetitions alternate raw passes and
- * method so that a change of machine load touches both; medians are shown ('in run': the part of the
- * method's time spent inside model.run, the adapter's share). `--batch-sweep` first
- * prints the milliseconds per row of both sessions for batches of 1 to 16 rows.
+ * method / raw is the adapter's and the method's overhead. Every model call of the method is
+ * followed by its raw twin (same kind, same rows), timed apart, so that a change of machine load
+ * touches both; medians of the repetitions are shown ('in run': the part of the method's time spent
+ * inside model.run, the adapter's share). `--batch-sweep` first prints the milliseconds per row of
+ * both sessions for batches of 1 to 16 rows.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -94,12 +95,6 @@ const sessions = { forward, gradient: inputGradient, layer: layerGradient };
 async function rawPass(kind: PassKind, rows: number): Promise<void> {
   await sessions[kind].run(feeds(kind, rows));
 }
-/** `count` rows of a pass in batches of at most `per` rows, as a method sends them. */
-async function rawPasses(passes: Partial<Record<PassKind, number>>, per: number): Promise<void> {
-  for (const [kind, count] of Object.entries(passes) as [PassKind, number][]) {
-    for (let done = 0; done < count; done += per) await rawPass(kind, Math.min(per, count - done));
-  }
-}
 
 if (args.includes('--batch-sweep')) {
   console.log(`ms per row, onnxruntime-node ${threads} threads (median of ${reps})`);
@@ -123,6 +118,7 @@ interface Case {
   readonly name: string;
   readonly method: Method<object>;
   readonly options: object;
+  /** Rows of each raw pass that the method needs (checked against the calls it makes). */
   readonly passes: Partial<Record<PassKind, number>>;
   readonly workload: string;
 }
@@ -132,7 +128,8 @@ const cases: Case[] = [
   { name: 'smoothgrad', method: smoothGrad(gradient), options: { samples: 32 }, passes: { gradient: 32 }, workload: '32 samples' },
   // The path, plus the logits of the input and of the baseline for the convergence delta.
   { name: 'integrated-gradients', method: integratedGradients, options: { steps: 50 }, passes: { gradient: 50, forward: 2 }, workload: '50 steps' },
-  { name: 'grad-cam', method: gradCam, options: { layer: camTensor }, passes: { layer: 1 }, workload: '1 image' },
+  // 'blocks' (the Sequential of the eight BasicBlocks) is the module whose output camTensor is.
+  { name: 'grad-cam', method: gradCam, options: { layer: 'blocks' }, passes: { layer: 1 }, workload: '1 image' },
   // Every occluded copy, plus the unoccluded input.
   { name: 'occlusion', method: occlusion, options: { window: 16, stride: 8 }, passes: { forward: windows + 1 }, workload: `${windows} windows` },
 ];
@@ -163,36 +160,43 @@ console.log(
 );
 console.log(`fromOnnx ${loadMs.toFixed(0)} ms (decode, op check, forward session); first gradient request ${firstGradientMs.toFixed(0)} ms (graph build + session)\n`);
 console.log(`method                 workload        onnx ms  in run ms   raw ms   ratio  run/raw   ${tfjs ? `${tfjs.backend} ms   tfjs / onnx` : ''}`);
-// Time spent inside model.run, to split the overhead between the adapter and the method.
+// Each model.run of the method is followed by the raw session run of the same kind and batch
+// size, timed apart: the method's time is the total less those, and load drifts touch both alike.
 let inRunMs = 0;
+let pairedRawMs = 0;
+let pairedRows: Partial<Record<PassKind, number>> = {};
 const timedModel: Model = new Proxy(model, {
   get(target, property) {
     if (property !== 'run') return Reflect.get(target, property, target);
     return async (request: Parameters<Model['run']>[0]) => {
       const start = performance.now();
-      try {
-        return await target.run(request);
-      } finally {
-        inRunMs += performance.now() - start;
-      }
+      const answer = await target.run(request);
+      inRunMs += performance.now() - start;
+      const kind: PassKind = request.outputs.includes('layerGradients') ? 'layer' : request.outputs.includes('inputGradients') ? 'gradient' : 'forward';
+      pairedRawMs += await timed(() => rawPass(kind, request.input.shape[0]));
+      pairedRows[kind] = (pairedRows[kind] ?? 0) + request.input.shape[0];
+      return answer;
     };
   },
 });
 for (const c of cases) {
   if (only && !only.has(c.name)) continue;
   const run = () => c.method.attribute(timedModel, image, { ...c.options, target, batchSize: batch });
-  await rawPasses(c.passes, batch);
   await run();
   const rawMs: number[] = [];
   const methodMs: number[] = [];
   const runMs: number[] = [];
-  // Long workloads (occlusion: hundreds of calls) average their own noise: one repetition.
-  const repetitions = c.name === 'occlusion' ? Math.min(reps, occlusionReps) : reps;
+  // Long workloads (occlusion: hundreds of calls) average their own noise: one repetition; one-call methods get more.
+  const oneCall = Object.values(c.passes).reduce((a, b) => a + b, 0) === 1;
+  const repetitions = c.name === 'occlusion' ? Math.min(reps, occlusionReps) : oneCall ? 5 * reps : reps;
   for (let r = 0; r < repetitions; r++) {
-    rawMs.push(await timed(() => rawPasses(c.passes, batch)));
     inRunMs = 0;
-    methodMs.push(await timed(run));
+    pairedRawMs = 0;
+    pairedRows = {};
+    const total = await timed(run);
+    methodMs.push(total - pairedRawMs);
     runMs.push(inRunMs);
+    rawMs.push(pairedRawMs);
   }
   let tfjsColumn = '';
   if (tfjs && (!tfjsOnly || tfjsOnly.has(c.name))) {
@@ -205,6 +209,8 @@ for (const c of cases) {
     tfjsColumn = `${median(tfjsMs).toFixed(0).padStart(12)} ${(median(tfjsMs) / median(methodMs)).toFixed(1).padStart(12)}x`;
   }
   const [m, r, inRun] = [median(methodMs), median(rawMs), median(runMs)];
+  const expected = JSON.stringify(c.passes);
+  if (JSON.stringify(pairedRows) !== expected) console.log(`  (${c.name} ran ${JSON.stringify(pairedRows)} rows; expected ${expected})`);
   console.log(
     `${c.name.padEnd(22)} ${c.workload.padEnd(14)} ${m.toFixed(0).padStart(8)} ${inRun.toFixed(0).padStart(9)} ${r.toFixed(0).padStart(8)} ${(m / r).toFixed(3).padStart(7)} ${(inRun / r).toFixed(3).padStart(9)}   ${tfjsColumn}`,
   );
