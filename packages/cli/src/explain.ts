@@ -198,6 +198,22 @@ function prepareInput(model: Model, inputs: Inputs, flags: PreprocessingFlags): 
   return { tensor, images, preprocessing };
 }
 
+/** The model, listing `layer` too when the loader knows it by another name (see `LoadedModel.layerAlias`). */
+function withLayerAlias(loaded: LoadedModel, layer: string | undefined): Model {
+  const { model } = loaded;
+  if (layer === undefined || !loaded.layerAlias || model.layers().some((l) => l.name === layer)) return model;
+  const alias = loaded.layerAlias(layer);
+  if (!alias) return model;
+  return {
+    layout: model.layout,
+    inputShape: model.inputShape,
+    capabilities: model.capabilities,
+    layers: () => [...model.layers(), alias],
+    run: (request) => model.run(request),
+    dispose: () => model.dispose(),
+  };
+}
+
 /** Reads a --baseline .npy into the input's layout: one per example, or one shared ([1, ...] or without batch). */
 async function baselineTensor(path: string): Promise<TensorData> {
   let bytes: Uint8Array;
@@ -293,7 +309,7 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
   const modelPath = request.model ?? BUILTIN_MODEL;
   const loaded: LoadedModel = await loader(modelPath, { backend: request.backend ?? 'wasm', layout: request.layout, signal });
   try {
-    const { model } = loaded;
+    const model = withLayerAlias(loaded, request.flags?.layer);
     const { tensor, images, preprocessing } = prepareInput(model, inputs, request.preprocessing ?? {});
     checkInput(model, tensor);
     let flags: MethodFlags = request.flags ?? {};

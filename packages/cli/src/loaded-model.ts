@@ -1,4 +1,4 @@
-import type { Layout, Model } from '@salience/core';
+import type { LayerInfo, Layout, Model } from '@salience/core';
 import type { BackendName } from './tfjs-runtime.js';
 
 /** Which loader read the file. */
@@ -15,6 +15,11 @@ export interface LoadedModel {
    * rule): reported instead of a bare missing capability when a gradient method is asked for.
    */
   readonly gradientError?: Error;
+  /**
+   * A layer that the model accepts by this name but lists under another (an ONNX tensor listed
+   * under its PyTorch module): how it would be listed under this name. Undefined when unknown.
+   */
+  layerAlias?(name: string): LayerInfo | undefined;
   /** Frees the model and whatever the loader created for it. */
   dispose(): void;
 }

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import type { LayerInfo } from '@salience/core';
 import { fromOnnx, type OrtModule } from '@salience/onnx';
+import { ModelGraph } from '@salience/onnx-autodiff';
 import { CliError } from './cli-error.js';
 import type { LoadedModel, ModelLoadOptions } from './loaded-model.js';
 
@@ -19,6 +21,30 @@ async function importOnnxRuntime(): Promise<OrtModule & { readonly env?: { reado
     const how = missingModule(error) ? `${name} is not installed` : `${name} is installed but does not load (${reason})`;
     throw new CliError('missingDependency', `ONNX models need ${name}, and ${how}. Install it next to the CLI: \`npm install ${name}\`.`, { cause: error });
   }
+}
+
+/** ONNX element types that are floats: FLOAT, FLOAT16, DOUBLE, BFLOAT16. */
+const FLOAT_TYPES = new Set([1, 10, 11, 16]);
+
+/**
+ * A float tensor of the graph described as a layer under its own name. The adapter lists a
+ * tensor under its PyTorch module ('c3' for '/c3/Conv_output_0') but runs either name; Grad-CAM
+ * only accepts listed names, so the command lists the tensor name the user gave too.
+ */
+function tensorLayer(bytes: Uint8Array, name: string): LayerInfo | undefined {
+  let graph: ModelGraph;
+  try {
+    graph = ModelGraph.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  const node = graph.nodes.find((n) => (n.output ?? []).includes(name));
+  const info = node ? graph.info(name) : undefined;
+  if (!node || !info?.shape || (info.dtype !== undefined && !FLOAT_TYPES.has(info.dtype))) return undefined;
+  const outputShape = info.shape.map((d) => (typeof d === 'number' ? d : null));
+  const kind = node.opType ?? '';
+  // ONNX convolutions and pools are channels-first whatever the input's layout.
+  return outputShape.length === 4 ? { name, kind, outputShape, spatial: true, channelAxis: 1 } : { name, kind, outputShape, spatial: false };
 }
 
 /**
@@ -50,6 +76,7 @@ export async function loadOnnxModel(path: string, options: ModelLoadOptions): Pr
     format: 'onnx',
     runtime: `onnxruntime-node ${ort.env?.versions?.common ?? ''}`.trim(),
     gradientError: model.gradientError,
+    layerAlias: (name) => tensorLayer(bytes, name),
     dispose: () => model.dispose(),
   };
 }
