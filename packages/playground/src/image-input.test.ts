@@ -11,6 +11,14 @@ describe('imageToInput', () => {
     expect(Array.from(input.data)).toEqual([1, 0, 0.2, 0, 0.4, 1].map((v) => Math.fround(v)));
   });
 
+  it('lays the channels first for NCHW models', () => {
+    const image = createImage(2, 1);
+    image.data.set([255, 0, 51, 255, 0, 102, 255, 255]);
+    const input = imageToInput(image, { height: 1, width: 2, channels: 3, layout: 'NCHW' });
+    expect(input.shape).toEqual([1, 3, 1, 2]);
+    expect(Array.from(input.data)).toEqual([1, 0, 0, 0.4, 0.2, 1].map((v) => Math.fround(v)));
+  });
+
   it('mixes gray with the ITU-R 601 weights, as the CLI does', () => {
     const image = createImage(1, 1);
     image.data.set([100, 150, 200, 255]);

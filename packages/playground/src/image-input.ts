@@ -7,10 +7,12 @@ export interface ImageShape {
   readonly height: number;
   readonly width: number;
   readonly channels: 1 | 3;
+  /** Where the channels are: tfjs models are NHWC, ONNX models usually NCHW. Default 'NHWC'. */
+  readonly layout?: 'NHWC' | 'NCHW';
 }
 
 /**
- * An RGBA picture as one model input [1, H, W, C] with pixels scaled to [0, 1]: resized
+ * An RGBA picture as one model input ([1, H, W, C], or [1, C, H, W]) with pixels scaled to [0, 1]: resized
  * (bilinear) when its size differs; gray mixes R, G and B with ITU-R 601 weights, as the CLI does.
  */
 export function imageToInput(image: RgbaImage, shape: ImageShape): TensorData {
@@ -20,6 +22,9 @@ export function imageToInput(image: RgbaImage, shape: ImageShape): TensorData {
   const px = fitted.data;
   const plane = width * height;
   const out = new Float32Array(plane * channels);
+  const channelsFirst = shape.layout === 'NCHW';
+  // Element (pixel i, channel c) of either layout.
+  const at = channelsFirst ? (i: number, c: number) => c * plane + i : (i: number, c: number) => i * channels + c;
   for (let i = 0; i < plane; i++) {
     const r = px[i * 4];
     const g = px[i * 4 + 1];
@@ -27,10 +32,10 @@ export function imageToInput(image: RgbaImage, shape: ImageShape): TensorData {
     if (channels === 1) {
       out[i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
     } else {
-      out[i * 3] = r / 255;
-      out[i * 3 + 1] = g / 255;
-      out[i * 3 + 2] = b / 255;
+      out[at(i, 0)] = r / 255;
+      out[at(i, 1)] = g / 255;
+      out[at(i, 2)] = b / 255;
     }
   }
-  return { data: out, shape: [1, height, width, channels] };
+  return { data: out, shape: channelsFirst ? [1, channels, height, width] : [1, height, width, channels] };
 }

@@ -8,7 +8,7 @@ import { decodeImage } from './decode-image.js';
 import { DEFAULT_CONTROLS, type DisplayControls, picturesOf } from './display.js';
 import { imageToInput } from './image-input.js';
 import { METHOD_CHOICES, type MethodId } from './methods.js';
-import { BUILTIN_SOURCE, type BuiltinSample, type ModelSource, type PlaygroundModel, builtinSamples, droppedSource } from './models.js';
+import { BUILTIN_ONNX_SOURCE, BUILTIN_SOURCE, type BuiltinSample, type ModelSource, type PlaygroundModel, builtinSamples, droppedSource } from './models.js';
 import { drawnRun, installHook } from './page-hook.js';
 import { type MethodRun, runMethods } from './run-methods.js';
 
@@ -129,8 +129,8 @@ async function modelOn(backend: BackendName): Promise<PlaygroundModel> {
   if (loaded && loaded.backend === backend && loaded.name === source.name) return loaded;
   loaded?.dispose();
   loaded = undefined;
-  await useBackend(tf, backend);
-  loaded = await source.load(tf);
+  if (source.runtime === 'tfjs') await useBackend(tf, backend);
+  loaded = await source.load(tf, backend);
   hook.model = loaded.name;
   say($('model-status'), describeModel(loaded));
   return loaded;
@@ -141,6 +141,9 @@ async function useSource(next: ModelSource): Promise<void> {
   const previous = source;
   say(status, `loading ${next.name}…`);
   source = next;
+  // onnxruntime-web runs on WebAssembly or WebGPU only.
+  const select = $<HTMLSelectElement>('backend');
+  if (next.runtime === 'onnx' && select.value !== 'wasm' && select.value !== 'webgpu') select.value = 'wasm';
   try {
     await modelOn(selectedBackend());
     clearResults();
@@ -241,7 +244,7 @@ async function explain(): Promise<void> {
     const model = await modelOn(backend);
     hook.backend = backend;
     const input = imageToInput(picture.image, model.shape);
-    inputPicture = inputToImage(input, 'NHWC');
+    inputPicture = inputToImage(input, model.shape.layout ?? 'NHWC');
     for (const c of chosen) $('results').append(resultRow(c.id, c.title, c.describe(model.shape)));
     await showPrediction(model, input);
     runs = await runMethods(model.model, input, model.shape, chosen, {
@@ -286,7 +289,7 @@ function setUpInputs(): void {
   });
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name=model]')) {
     radio.addEventListener('change', () => {
-      if (radio.checked) void useSource(BUILTIN_SOURCE);
+      if (radio.checked) void useSource(radio.value === 'builtin-onnx' ? BUILTIN_ONNX_SOURCE : BUILTIN_SOURCE);
     });
   }
   document.addEventListener('dragover', (event) => event.preventDefault());

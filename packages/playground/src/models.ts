@@ -1,5 +1,9 @@
-import { OptionError } from '@salience/core';
-import { type TfjsModel, fromTfjs } from '@salience/tfjs';
+import { type Model, OptionError } from '@salience/core';
+import { type OrtModule, fromOnnx } from '@salience/onnx';
+import { fromTfjs } from '@salience/tfjs';
+import * as ort from 'onnxruntime-web';
+import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+import type { BackendName } from './backends.js';
 import type * as tfType from '@tensorflow/tfjs';
 import type { ImageShape } from './image-input.js';
 
@@ -8,9 +12,9 @@ type Tf = typeof tfType;
 /** A model the page can explain: the salience adapter, the image it takes, and its class names. */
 export interface PlaygroundModel {
   readonly name: string;
-  /** The tfjs backend its weights were loaded on. */
+  /** The backend its weights were loaded on (a tfjs backend, or an onnxruntime-web provider). */
   readonly backend: string;
-  readonly model: TfjsModel;
+  readonly model: Model;
   readonly shape: ImageShape;
   readonly labels: readonly string[];
   dispose(): void;
@@ -25,14 +29,14 @@ export interface BuiltinSample {
 /** Served from the page's own folder (the CLI's builtin/ is Vite's public folder). */
 const builtinUrl = (file: string) => new URL(file, new URL(import.meta.env.BASE_URL, document.baseURI)).href;
 
-function imageShapeOf(inputShape: readonly (number | null)[], name: string): ImageShape {
-  const [, height, width, channels] = inputShape;
+function imageShapeOf(inputShape: readonly (number | null)[], name: string, layout: 'NHWC' | 'NCHW' = 'NHWC'): ImageShape {
+  const [, a, b, c] = inputShape;
+  const [height, width, channels] = layout === 'NHWC' ? [a, b, c] : [b, c, a];
   if (inputShape.length !== 4 || !height || !width || (channels !== 1 && channels !== 3)) {
-    throw new OptionError(
-      `${name} takes input [${inputShape.map((d) => d ?? '?').join(', ')}]; the playground explains image models with input [batch, height, width, 1 or 3] (NHWC).`,
-    );
+    const expected = layout === 'NHWC' ? '[batch, height, width, 1 or 3] (NHWC)' : '[batch, 1 or 3, height, width] (NCHW)';
+    throw new OptionError(`${name} takes input [${inputShape.map((d) => d ?? '?').join(', ')}]; the playground explains image models with input ${expected}.`);
   }
-  return { height, width, channels };
+  return { height, width, channels, layout };
 }
 
 function wrap(tf: Tf, name: string, net: tfType.LayersModel | tfType.GraphModel, labels?: readonly string[]): PlaygroundModel {
@@ -67,12 +71,56 @@ function wrap(tf: Tf, name: string, net: tfType.LayersModel | tfType.GraphModel,
  */
 export interface ModelSource {
   readonly name: string;
-  load(tf: Tf): Promise<PlaygroundModel>;
+  /** 'tfjs' models run on any tfjs backend; 'onnx' models on onnxruntime-web's wasm or webgpu provider. */
+  readonly runtime: 'tfjs' | 'onnx';
+  load(tf: Tf, backend: BackendName): Promise<PlaygroundModel>;
 }
+
+/** onnxruntime-web's default build (wasm and WebGPU), its binary part of the page: no CDN. */
+function configuredOrt(): OrtModule {
+  ort.env.wasm.wasmPaths = { wasm: jsepWasmUrl };
+  // Threads need a cross-origin isolated page, which a plain static server does not give.
+  ort.env.wasm.numThreads = 1;
+  ort.env.logLevel = 'error';
+  return ort as unknown as OrtModule;
+}
+
+/** An ONNX model on onnxruntime-web's wasm or webgpu provider (the page's WebAssembly and WebGPU backends). */
+async function loadOnnx(name: string, bytes: Uint8Array, backend: BackendName, labels?: readonly string[]): Promise<PlaygroundModel> {
+  if (backend !== 'wasm' && backend !== 'webgpu') {
+    throw new OptionError(`ONNX models run on onnxruntime-web's WebAssembly or WebGPU backend; pick one of those instead of ${backend}.`);
+  }
+  const model = await fromOnnx(configuredOrt(), bytes, { sessionOptions: { executionProviders: [backend] } });
+  let shape: ImageShape;
+  try {
+    if (model.layout !== 'NCHW' && model.layout !== 'NHWC') throw new OptionError(`${name} is not an image model (its input layout is '${model.layout}').`);
+    shape = imageShapeOf(model.inputShape, name, model.layout);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  const { logits } = await model.run({ input: { data: new Float32Array(shape.height * shape.width * shape.channels), shape: model.layout === 'NCHW' ? [1, shape.channels, shape.height, shape.width] : [1, shape.height, shape.width, shape.channels] }, outputs: ['logits'] });
+  const classes = logits.shape[1];
+  return { name, backend, model, shape, labels: labels ?? Array.from({ length: classes }, (_, i) => `class ${i}`), dispose: () => model.dispose() };
+}
+
+/** The same Fashion-MNIST CNN as exported from PyTorch to ONNX, on onnxruntime-web. */
+export const BUILTIN_ONNX_SOURCE: ModelSource = {
+  name: 'built-in Fashion-MNIST CNN (ONNX)',
+  runtime: 'onnx',
+  async load(_tf, backend) {
+    const [bytes, labelsText] = await Promise.all([
+      fetch(builtinUrl('model.onnx')).then(async (r) => new Uint8Array(await r.arrayBuffer())),
+      fetch(builtinUrl('labels.txt')).then((r) => r.text()),
+    ]);
+    return loadOnnx(this.name, bytes, backend, parseLabels(labelsText));
+  },
+};
 
 /** The Fashion-MNIST CNN that ships with the CLI. */
 export const BUILTIN_SOURCE: ModelSource = {
   name: 'built-in Fashion-MNIST CNN',
+  runtime: 'tfjs',
   async load(tf) {
     const [net, labelsText] = await Promise.all([tf.loadLayersModel(builtinUrl('model.json')), fetch(builtinUrl('labels.txt')).then((r) => r.text())]);
     return wrap(tf, this.name, net, parseLabels(labelsText));
@@ -94,20 +142,24 @@ export async function builtinSamples(): Promise<BuiltinSample[]> {
 }
 
 /**
- * A model dropped on the page: a tfjs model.json with its weight files (a LayersModel, or a
- * GraphModel from the converter). ONNX files are refused with what to do instead.
+ * A model dropped on the page: an .onnx file, or a tfjs model.json with its weight files (a
+ * LayersModel, or a GraphModel from the converter).
  */
 export function droppedSource(files: readonly File[]): ModelSource {
-  if (files.some((f) => f.name.toLowerCase().endsWith('.onnx'))) {
-    throw new OptionError(
-      'ONNX models need @salience/onnx, which this build of the playground does not include yet; convert the model to tfjs (tensorflowjs_converter) and drop its model.json with its .bin files.',
-    );
+  const onnxFile = files.find((f) => f.name.toLowerCase().endsWith('.onnx'));
+  if (onnxFile) {
+    return {
+      name: onnxFile.name,
+      runtime: 'onnx',
+      load: async (_tf, backend) => loadOnnx(onnxFile.name, new Uint8Array(await onnxFile.arrayBuffer()), backend),
+    };
   }
   const json = files.find((f) => f.name.toLowerCase().endsWith('.json'));
   if (!json) throw new OptionError('Drop a tfjs model.json together with its .bin weight files.');
   const weights = files.filter((f) => f !== json);
   return {
     name: json.name,
+    runtime: 'tfjs',
     async load(tf) {
       const format = (JSON.parse(await json.text()) as { format?: string }).format;
       const handler = tf.io.browserFiles([json, ...weights]);

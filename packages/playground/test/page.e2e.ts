@@ -151,7 +151,43 @@ describe('the playground page in Chromium', () => {
     await page.locator('#clip').fill('2');
   });
 
+  it('explains the built-in model as ONNX on onnxruntime-web (wasm) with the same maps as Node', async () => {
+    await page.selectOption('#backend', 'webgl');
+    await page.check('input[name=model][value="builtin-onnx"]');
+    // Picking an ONNX model moves the backend to WebAssembly: onnxruntime-web has no WebGL here.
+    expect(await page.inputValue('#backend')).toBe('wasm');
+    await page.waitForFunction(() => document.querySelector('#model-status')?.textContent?.includes('(ONNX)') ?? false, undefined, { timeout: 120_000 });
+    await page.click('#samples button[data-sample="2"]');
+    // Not Grad-CAM: its automatic layer is conv3's output, which is after the ReLU in tfjs (the
+    // activation is part of the Conv2D layer) and before it in ONNX, so the two maps differ by design.
+    await chooseMethods(['smoothgrad', 'occlusion']);
+    await page.click('#run');
+    const hook = await waitForStatus(['done', 'error', 'cancelled']);
+    expect(hook.status, hook.message).toBe('done');
+    expect(hook.model).toMatch(/ONNX/);
+    expect(hook.runs.map((r) => r.id)).toEqual(['smoothgrad', 'occlusion']);
+    await page.screenshot({ path: `${outputDir}playground-onnx-wasm.png`, fullPage: true });
+    const node = await builtinInNode();
+    const input = imageToInput(await builtinSampleInNode(2), node.shape);
+    const nodeRuns = await runMethods(node.model, input, node.shape, [methodChoice('smoothgrad'), methodChoice('occlusion')]);
+    node.dispose();
+    for (const [i, nodeRun] of nodeRuns.entries()) {
+      const drawn = hook.runs[i];
+      // The same weights, exported from PyTorch to ONNX (NCHW) and to tfjs (NHWC): one channel, so the same order.
+      const nodeMap = displayMapOf(nodeRun.attribution, DEFAULT_CONTROLS);
+      const maps = compareMaps({ data: Float32Array.from(drawn.map), shape: [1, ...drawn.mapShape] }, { data: nodeMap.data, shape: [1, ...nodeMap.shape] });
+      console.log(`${drawn.id} on onnxruntime-web wasm: page vs Node tfjs, display map ${maps.relativeError.toExponential(2)} (x max)`);
+      expect(maps.relativeError, `${drawn.id} ONNX display map`).toBeLessThanOrEqual(GPU_TOLERANCE);
+    }
+    await page.check('input[name=model][value="builtin"]');
+    await page.waitForFunction(() => !(document.querySelector('#model-status')?.textContent?.includes('(ONNX)') ?? true), undefined, { timeout: 120_000 });
+    expect(blocked).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('shows progress on a long run and cancels it', async () => {
+    await page.check('input[name=model][value="builtin"]');
+    await page.selectOption('#backend', 'webgl');
     await chooseMethods(['smoothgrad', 'integrated-gradients', 'occlusion', 'gradient', 'input-x-gradient', 'grad-cam']);
     await page.click('#run');
     await page.waitForFunction(() => Number(document.querySelector<HTMLProgressElement>('#progress')!.value) > 0, undefined, { timeout: 120_000, polling: 20 });
