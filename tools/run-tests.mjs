@@ -39,6 +39,6 @@ const status = nx.status ?? 1;
 const summary = `Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
 // Kept for .ci/run, which runs more checks after the tests and ends with this line.
 mkdirSync(join(root, '.reports'), { recursive: true });
-writeFileSync(join(root, '.reports', 'test-summary.txt'), `${summary}\n`);
+writeFileSync(join(root, '.reports', `summary-${targets.join('+')}.txt`), `${JSON.stringify({ passed, failed, skipped })}\n`);
 console.log(`\n${summary}`);
 process.exit(status !== 0 ? status : failed > 0 ? 1 : 0);
