@@ -72,6 +72,8 @@ export interface LayerInfo {
   readonly spatial: boolean;
   /** Channel axis of the output when it differs from the model's layout (e.g. a transposed ONNX tensor). */
   readonly channelAxis?: number;
+  /** Other names a request may use for this layer (an ONNX tensor name, an inner module's name). */
+  readonly aliases?: readonly string[];
 }
 
 export interface RandomizeOptions {

@@ -59,6 +59,13 @@ describe('a named layer', () => {
     expect(chooseLayer(tfjsLike, 'p2').info.kind).toBe('MaxPooling2D');
   });
 
+  it('may be given by one of its aliases (an ONNX tensor name), and is then used under its name', () => {
+    const onnx: LayerInfo[] = [
+      { name: 'c3', kind: 'Conv', outputShape: [null, 16, 7, 7], spatial: true, channelAxis: 1, aliases: ['/c3/Conv_output_0'] },
+    ];
+    expect(chooseLayer(onnx, '/c3/Conv_output_0')).toEqual({ info: onnx[0], chosen: 'given' });
+  });
+
   it('must exist: UnknownLayerError names what does', () => {
     const error = captureError(() => chooseLayer(tfjsLike, 'conv9'));
     expect(error).toBeInstanceOf(UnknownLayerError);

@@ -27,7 +27,7 @@ export function chooseLayer(layers: readonly LayerInfo[], name: string | undefin
   const maps = layers.filter(isFeatureMap);
   if (name !== undefined) {
     if (typeof name !== 'string' || name === '') throw new OptionError(`layer must be a layer name from model.layers(); got ${JSON.stringify(name)}.`);
-    const info = layers.find((l) => l.name === name);
+    const info = layers.find((l) => l.name === name || l.aliases?.includes(name));
     if (!info) throw new UnknownLayerError(name, layers.map((l) => l.name));
     if (!isFeatureMap(info)) {
       const candidates = maps.length ? `Spatial layers of this model: ${maps.map((l) => l.name).join(', ')}.` : 'This model has no spatial layer.';

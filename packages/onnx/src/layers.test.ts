@@ -27,7 +27,7 @@ describe('layers()', () => {
       'c1', '/Relu_output_0', '/MaxPool_output_0', 'c2', '/Relu_1_output_0', '/MaxPool_1_output_0',
       'c3', '/Relu_2_output_0', '/ReduceMean_output_0', 'fc',
     ]);
-    expect(layers.find((l) => l.name === 'c3')).toEqual({ name: 'c3', kind: 'Conv', outputShape: [null, 16, 7, 7], spatial: true, channelAxis: 1 });
+    expect(layers.find((l) => l.name === 'c3')).toEqual({ name: 'c3', kind: 'Conv', outputShape: [null, 16, 7, 7], spatial: true, channelAxis: 1, aliases: ['/c3/Conv_output_0'] });
     expect(layers.find((l) => l.name === '/ReduceMean_output_0')).toEqual({ name: '/ReduceMean_output_0', kind: 'ReduceMean', outputShape: [null, 16], spatial: false });
 
     // A module name and its tensor name are the same layer.

@@ -72,7 +72,9 @@ export class LayerCatalogue {
       for (const tensor of node.output ?? []) {
         if (!tensor || !isLayer(tensor)) continue;
         const modules = modulesOf.get(tensor) ?? [];
-        list.push({ name: modules[0] ?? tensor, ...describeOf(graph, tensor, node.opType ?? '') });
+        const name = modules[0] ?? tensor;
+        const aliases = [tensor, ...modules].filter((alias) => alias !== name);
+        list.push({ name, ...describeOf(graph, tensor, node.opType ?? ''), ...(aliases.length > 0 ? { aliases } : {}) });
         for (const name of [tensor, ...modules]) tensors.set(name, tensor);
       }
     }
