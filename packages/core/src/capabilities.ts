@@ -14,7 +14,7 @@ export function assertCapabilities(model: Model, required: readonly OutputName[]
   if (missing.length === 0) return;
   const needsGradients = missing.some((m) => GRADIENT_OUTPUTS.includes(m));
   const hint = needsGradients
-    ? ' The model cannot be differentiated as it is: use an adapter that provides gradients (for ONNX, @salience/onnx builds a gradient graph), or a forward-only method such as occlusion.'
+    ? " The model cannot be differentiated as it is (for tfjs: gradients are not registered; for ONNX: an op has no gradient rule, and the adapter's customGradients option can supply one). Use a forward-only method such as occlusion, or make the model differentiable."
     : '';
   throw new CapabilityError(
     `${who} needs ${missing.join(', ')}, which this model does not provide (it provides: ${[...model.capabilities].join(', ') || 'nothing'}).${hint}`,
