@@ -49,6 +49,8 @@ export { colorbarImage, cssGradient } from './colorbar.js';
 
 export type { ReportInput, ReportExample, ReportMethod, ReportDisplay } from './report.js';
 export { htmlReport } from './report.js';
+/** The report's stylesheet, for other self-contained pages in the same look (the audit report). */
+export { REPORT_CSS as REPORT_STYLESHEET } from './report-style.js';
 export type { RankedClass } from './predictions.js';
 export { softmax, topK } from './predictions.js';
 export { escapeHtml } from './html-escape.js';
