@@ -22,6 +22,7 @@ import { resolveLayout } from './layout.js';
 import { withoutFilterGradients } from './filter-gradients.js';
 import { explainFailure } from './model-failure.js';
 import { objectiveSum } from './objective-tensor.js';
+import { type PausedTape, pauseTape } from './tape-pause.js';
 import { checkRandomizeRequest } from './randomize-options.js';
 import type { TfjsModelOptions } from './options.js';
 import type { ForwardHooks, Source } from './source.js';
@@ -293,10 +294,17 @@ class TfjsAdapter implements TfjsModel {
     }
 
     const anchor = plan.gradients ? own(tf.scalar(0)) : undefined;
-    const tapped = (into: 'layerGradients' | 'embeddingGradients') =>
-      gradientTap(tf, (dy) => {
+    // Without input gradients, the tape starts at the first tap: nothing before it is differentiated.
+    let paused: PausedTape | undefined;
+    const tapped = (into: 'layerGradients' | 'embeddingGradients') => {
+      const tap = gradientTap(tf, (dy) => {
         record(into, dy);
       });
+      return (value: Tensor) => {
+        paused?.resume();
+        return tap(value, anchor!);
+      };
+    };
     const hooks: { -readonly [P in keyof ForwardHooks]: ForwardHooks[P] } = {};
     if (plan.layer !== undefined) {
       const tap = plan.wanted.has('layerGradients') ? tapped('layerGradients') : undefined;
@@ -304,7 +312,7 @@ class TfjsAdapter implements TfjsModel {
         name: plan.layer,
         intercept: (value) => {
           record('layerActivations', value);
-          return tap ? tap(value, anchor!) : value;
+          return tap ? tap(value) : value;
         },
       };
     }
@@ -315,7 +323,7 @@ class TfjsAdapter implements TfjsModel {
         given: plan.embeddings ? own(tensorFrom(tf, plan.embeddings, 'float32')) : undefined,
         intercept: (value) => {
           record('embeddings', value);
-          return tap ? tap(value, anchor!) : value;
+          return tap ? tap(value) : value;
         },
       };
     }
@@ -332,7 +340,15 @@ class TfjsAdapter implements TfjsModel {
     const objective = plan.objective;
     const xs = plan.wanted.has('inputGradients') ? [x, anchor!] : [anchor!];
     const objectiveOf = () => {
-      const logits = checkLogits(this.adapted.forward(x, hooks), rows);
+      paused = plan.wanted.has('inputGradients') ? undefined : pauseTape(tf);
+      let forward: Tensor;
+      try {
+        forward = this.adapted.forward(x, hooks);
+      } finally {
+        // Also when no tap ran: the objective's sum with the anchor must be on the tape.
+        paused?.resume();
+      }
+      const logits = checkLogits(forward, rows);
       const classes = logits.shape[1]!;
       if (targets !== 'predicted') checkClasses(targets, classes);
       if (typeof objective === 'object') checkObjective(objective, rows, classes);
