@@ -1,11 +1,10 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type Attribution,
   checkInput,
   concatRows,
   defaultBatchSize,
-  GRADIENT_OUTPUTS,
   type Layout,
   type Model,
   type Objective,
@@ -15,30 +14,35 @@ import {
   throwIfAborted,
 } from '@salience/core';
 import { encodePng, htmlReport, type ReportMethod, type RgbaImage } from '@salience/render';
+import { readBaselineFile } from './baseline-file.js';
 import { BUILTIN_LABELS, BUILTIN_MODEL, builtinFacts, builtinSamples } from './builtin.js';
+import { readClassNames } from './class-names.js';
 import { CliError } from './cli-error.js';
+import { formatDuration } from './duration.js';
 import { describeFailure } from './failure.js';
-import { type PreprocessingFlags, resolvePreprocessing } from './image-input.js';
+import { fileStems } from './file-stems.js';
+import type { PreprocessingFlags } from './image-input.js';
 import { type Inputs, readInputs } from './inputs.js';
 import { jsonable } from './jsonable.js';
+import { withLayerAlias } from './layer-alias.js';
 import type { LoadedModel, ModelLoader } from './loaded-model.js';
+import { chooseMethods, methodSkipReason } from './method-choice.js';
 import {
   type BaselineFlag,
   type ConfiguredMethod,
   layoutInInputLayout,
   METHOD_NAMES,
-  METHODS,
-  type MethodFlag,
   type MethodFlags,
   type MethodName,
   type MethodSpec,
   valuesInInputLayout,
 } from './methods.js';
 import { loadModelFile } from './model-file.js';
-import { readNpy, writeNpy } from './npy.js';
+import { prepareInput } from './model-input.js';
+import { writeNpy } from './npy.js';
 import { parseTarget } from './option-values.js';
-import { enlarge, overlayGrid, overlayImages, tensorImages } from './pictures.js';
-import { fitImage, imagesToTensor, type Preprocessing } from './preprocessing.js';
+import { enlarge, overlayGrid, overlayImages } from './pictures.js';
+import type { Preprocessing } from './preprocessing.js';
 import { createProgress, type Progress } from './progress.js';
 import { SUMMARY_FILE, stageOutput } from './staged-output.js';
 import type { BackendName } from './tfjs-runtime.js';
@@ -142,89 +146,6 @@ export interface ExplainSummary {
   readonly timeMs: number;
 }
 
-async function readLabels(path: string | undefined): Promise<string[] | undefined> {
-  if (path === undefined) return undefined;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new CliError('inputFile', `Cannot read --labels ${path}: ${(error as { code?: string }).code === 'ENOENT' ? 'it does not exist' : String(error)}.`);
-  }
-  if (text.trimStart().startsWith('[')) {
-    try {
-      const list = JSON.parse(text) as unknown;
-      if (Array.isArray(list)) return list.map(String);
-    } catch {
-      // Not JSON after all: read it as lines.
-    }
-  }
-  // Blank lines inside keep their index (a class without a name); trailing ones are dropped.
-  const lines = text.split(/\r?\n/).map((l) => l.trim());
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
-
-/** The methods to run, and which flags were given that none of them reads. */
-function chooseMethods(request: ExplainRequest): MethodSpec[] {
-  const names = request.methods && request.methods.length > 0 ? [...new Set(request.methods)] : METHOD_NAMES;
-  const specs = names.map((n) => METHODS[n]);
-  const given = Object.entries(request.flags ?? {})
-    .filter(([, v]) => v !== undefined)
-    .map(([k]) => k as MethodFlag);
-  if (request.baselineFile !== undefined) given.push('baseline');
-  for (const flag of given) {
-    if (!specs.some((s) => s.flags.includes(flag))) {
-      const users = METHOD_NAMES.filter((n) => METHODS[n].flags.includes(flag));
-      throw new CliError('usage', `--${flagName(flag)} applies to ${users.join(', ')}, and no such method is chosen (--method ${names.join(',')}).`);
-    }
-  }
-  return specs;
-}
-
-function flagName(flag: MethodFlag): string {
-  return flag === 'relu' ? 'no-relu' : flag;
-}
-
-/** The input batch in the model's layout, and a picture of each example for overlays. */
-function prepareInput(model: Model, inputs: Inputs, flags: PreprocessingFlags): { tensor: TensorData; images: (RgbaImage | undefined)[]; preprocessing: Preprocessing | null } {
-  if (inputs.kind === 'tensor') {
-    const given = Object.entries(flags).filter(([, v]) => v !== undefined).map(([k]) => `--${k}`);
-    if (given.length > 0) throw new CliError('usage', `${given.join(', ')} apply to image inputs; a .npy input is fed to the model as it is.`);
-    return { tensor: inputs.tensor, images: tensorImages(inputs.tensor, model.layout), preprocessing: null };
-  }
-  const preprocessing = resolvePreprocessing(model, inputs.images, flags);
-  const tensor = imagesToTensor(inputs.images, preprocessing);
-  const images = inputs.images.map((image) => fitImage(image, preprocessing.width, preprocessing.height));
-  return { tensor, images, preprocessing };
-}
-
-/** The model, listing `layer` too when the loader knows it by another name (see `LoadedModel.layerAlias`). */
-function withLayerAlias(loaded: LoadedModel, layer: string | undefined): Model {
-  const { model } = loaded;
-  if (layer === undefined || !loaded.layerAlias || model.layers().some((l) => l.name === layer)) return model;
-  const alias = loaded.layerAlias(layer);
-  if (!alias) return model;
-  return {
-    layout: model.layout,
-    inputShape: model.inputShape,
-    capabilities: model.capabilities,
-    layers: () => [...model.layers(), alias],
-    run: (request) => model.run(request),
-    dispose: () => model.dispose(),
-  };
-}
-
-/** Reads a --baseline .npy into the input's layout: one per example, or one shared ([1, ...] or without batch). */
-async function baselineTensor(path: string): Promise<TensorData> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new CliError('inputFile', `Cannot read --baseline ${path}: ${(error as { code?: string }).code === 'ENOENT' ? 'it does not exist' : String(error)}.`);
-  }
-  return readNpy(bytes, path);
-}
-
 async function logitsOf(model: Model, input: TensorData, batchSize: number | undefined, signal?: AbortSignal): Promise<TensorData> {
   const rows = input.shape[0];
   const size = batchSize ?? defaultBatchSize(rowSize(input));
@@ -246,24 +167,9 @@ function softmaxRow(logits: TensorData, row: number): Float64Array {
   return values.map((v) => v / sum);
 }
 
-/** File-name-safe and unique stems for the examples ('x[3]' becomes 'x-3'). */
-function fileStems(names: readonly string[]): string[] {
-  const seen = new Map<string, number>();
-  return names.map((name) => {
-    const base = name.replace(/\[(\d+)\]$/, '-$1').replace(/[^A-Za-z0-9._-]+/g, '_') || 'example';
-    const count = (seen.get(base) ?? 0) + 1;
-    seen.set(base, count);
-    return count === 1 ? base : `${base}-${count}`;
-  });
-}
-
 function isSkippable(error: unknown): boolean {
   const { code } = describeFailure(error);
   return code === 'MISSING_CAPABILITY' || code === 'NO_GRADIENTS' || code === 'UNSUPPORTED_OP';
-}
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
 /** Attribution layouts that can be drawn over the input. */
@@ -288,9 +194,9 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
   const progress = dependencies.progress ?? createProgress('silent', { write: () => true });
   const builtin = request.model === undefined;
   const explicitMethods = request.methods !== undefined && request.methods.length > 0;
-  const specs = chooseMethods(request);
+  const specs = chooseMethods(request.methods, request.flags, { baselineFile: request.baselineFile, defaults: METHOD_NAMES });
 
-  const classNames = await readLabels(request.labels ?? (builtin ? BUILTIN_LABELS : undefined));
+  const classNames = await readClassNames(request.labels ?? (builtin ? BUILTIN_LABELS : undefined));
   const targetText = request.target ?? 'predicted';
   const target = parseTarget(targetText, classNames);
 
@@ -313,7 +219,7 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
     const { tensor, images, preprocessing } = prepareInput(model, inputs, request.preprocessing ?? {});
     checkInput(model, tensor);
     let flags: MethodFlags = request.flags ?? {};
-    if (request.baselineFile !== undefined) flags = { ...flags, baseline: (await baselineTensor(request.baselineFile)) as BaselineFlag };
+    if (request.baselineFile !== undefined) flags = { ...flags, baseline: (await readBaselineFile(request.baselineFile)) as BaselineFlag };
     const configured = specs.map((spec) => ({ spec, configured: spec.configure(flags) }));
 
     const logits = await logitsOf(model, tensor, request.batchSize, signal);
@@ -325,23 +231,11 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
     const runs: MethodRun[] = [];
     const skipped: { method: MethodName; reason: string }[] = [];
     for (const { spec, configured: c } of configured) {
-      const unfit = explicitMethods ? undefined : spec.unfit?.(model);
-      if (unfit) {
-        skipped.push({ method: spec.name, reason: unfit });
-        note(`Skipped ${spec.name}: ${unfit}.`);
+      const skip = methodSkipReason(spec, loaded, model, explicitMethods);
+      if (skip) {
+        skipped.push({ method: spec.name, reason: skip });
+        note(`Skipped ${spec.name}: ${skip}${skip.endsWith('.') ? '' : '.'}`);
         continue;
-      }
-      const missing = spec.requires.filter((output) => !model.capabilities.has(output));
-      if (missing.length > 0) {
-        // The loader may know why (an ONNX op without a gradient rule): that beats a bare missing capability.
-        const why = missing.some((m) => GRADIENT_OUTPUTS.includes(m)) ? loaded.gradientError : undefined;
-        if (explicitMethods && why) throw why;
-        if (!explicitMethods) {
-          const reason = why ? why.message : `the model does not provide ${missing.join(', ')}`;
-          skipped.push({ method: spec.name, reason });
-          note(`Skipped ${spec.name}: ${reason}${reason.endsWith('.') ? '' : '.'}`);
-          continue;
-        }
       }
       const bar = progress.start(spec.name);
       const t0 = performance.now();
@@ -357,7 +251,7 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
         });
         const timeMs = performance.now() - t0;
         const calls = attribution.meta.modelCalls;
-        bar.finish(`${attribution.values.shape[0]} maps in ${seconds(timeMs)}${typeof calls === 'number' ? `, ${calls} model call${calls === 1 ? '' : 's'}` : ''}`);
+        bar.finish(`${attribution.values.shape[0]} maps in ${formatDuration(timeMs)}${typeof calls === 'number' ? `, ${calls} model call${calls === 1 ? '' : 's'}` : ''}`);
         runs.push({ spec, configured: c, attribution, timeMs });
       } catch (error) {
         bar.fail();
