@@ -140,6 +140,16 @@ interface ComparisonState {
   readonly least: RankedList<ExamplePair>;
 }
 
+/** The map's entry for `key`, made on first use. */
+function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
 function refOf(dataset: string, record: AuditRecord, method: string, score: number): ExampleRef {
   return {
     dataset,
@@ -229,19 +239,13 @@ export class AuditCollector {
       }
       state.all.add(map);
       if (labelled) (correct ? state.correct : state.incorrect).add(map);
-      let perClass = state.classes.get(record.target);
-      if (!perClass) state.classes.set(record.target, (perClass = new MeanMapSum()));
-      perClass.add(map);
+      entryOf(state.classes, record.target, () => new MeanMapSum()).add(map);
       for (const [region, share] of Object.entries(map.shares)) {
-        let list = state.ranked.get(region);
-        if (!list) state.ranked.set(region, (list = new RankedList(this.top)));
-        list.offer(share, () => refOf(dataset, record, method, share));
+        entryOf(state.ranked, region, () => new RankedList<ExampleRef>(this.top)).offer(share, () => refOf(dataset, record, method, share));
       }
       if (labelled && !correct) {
         const pair = group.confusion.get(`${record.label},${record.predicted}`)!;
-        let sum = pair.means.get(method);
-        if (!sum) pair.means.set(method, (sum = new MeanMapSum()));
-        sum.add(map);
+        entryOf(pair.means, method, () => new MeanMapSum()).add(map);
       }
     }
   }
@@ -262,8 +266,7 @@ export class AuditCollector {
         state.count++;
         state.sum += similarity;
         if (a[i].predicted === b[i].predicted) state.agreements++;
-        let perClass = state.classes.get(a[i].target);
-        if (!perClass) state.classes.set(a[i].target, (perClass = { count: 0, sum: 0 }));
+        const perClass = entryOf(state.classes, a[i].target, () => ({ count: 0, sum: 0 }));
         perClass.count++;
         perClass.sum += similarity;
         // The least similar first: rank by the negated similarity.

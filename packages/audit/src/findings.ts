@@ -25,7 +25,7 @@ export interface Finding {
 }
 
 export interface FindingOptions {
-  /** Least share / area for a corner or border finding; default 3. */
+  /** Least share / area for a corner or border finding; default 3 (see `flagShare`). */
   readonly minLift?: number;
   /** Least share for a finding; default 0.15. */
   readonly minShare?: number;
@@ -33,8 +33,6 @@ export interface FindingOptions {
   readonly minContrast?: number;
   /** Least examples of a class for a class finding; default 5. */
   readonly minCount?: number;
-  /** Share of saliency outside a given object region above which it is a finding; default 0.5. */
-  readonly maxOutsideShare?: number;
 }
 
 interface Resolved {
@@ -42,7 +40,6 @@ interface Resolved {
   minShare: number;
   minContrast: number;
   minCount: number;
-  maxOutsideShare: number;
 }
 
 function resolve(options: FindingOptions): Resolved {
@@ -51,7 +48,6 @@ function resolve(options: FindingOptions): Resolved {
     minShare: options.minShare ?? 0.15,
     minContrast: options.minContrast ?? 2,
     minCount: options.minCount ?? 5,
-    maxOutsideShare: options.maxOutsideShare ?? 0.5,
   };
   for (const [name, value] of Object.entries(r)) {
     if (!(Number.isFinite(value) && value >= 0)) throw new OptionError(`${name} must be a number >= 0; got ${value}.`);
@@ -59,38 +55,53 @@ function resolve(options: FindingOptions): Resolved {
   return r;
 }
 
-/** Regions named `outside-...` are judged by their share alone: they cover most of the image. */
+/** Regions named `outside-...` are the complement of the object's box: every class may be flagged there. */
 export function isOutsideRegion(region: string): boolean {
   return region.startsWith('outside-');
 }
 
 /**
+ * The share a region must hold to be flagged: `minLift` times its area, or for a region so big
+ * that this is out of reach (the border band of a small image), halfway from its area to all of
+ * it; never less than `minShare`.
+ */
+export function flagShare(area: number, options: FindingOptions = {}): number {
+  const o = resolve(options);
+  return Math.max(o.minShare, Math.min(o.minLift * area, (1 + area) / 2));
+}
+
+/**
  * The findings of one method on one (model, dataset) group, strongest first. A class is flagged
- * for a corner or the border when its examples put at least `minShare` of their saliency there,
- * `minLift` times the region's area, and `minContrast` times what the other classes put there
- * (so an artifact of the whole dataset is reported once, for all classes, not once per class).
- * For an `outside-...` region the rule is a share above `maxOutsideShare`.
+ * for a corner or the border when its examples put at least `flagShare(area)` of their saliency
+ * there and `minContrast` times what the other classes put there. When most classes are over the
+ * share, it is an artifact of the whole dataset: one finding for all classes, none per class.
+ * Outside the object's box (`outside-...` regions) saliency is wrong for any class, so there every
+ * class over the share is flagged, without the contrast rule, besides the all-classes finding.
  */
 export function findConcentrations(where: { model: string; dataset: string; method: string }, summary: MethodSummary, areas: Readonly<Record<string, number>>, options: FindingOptions = {}): Finding[] {
   const o = resolve(options);
   const findings: Finding[] = [];
   const total = summary.all;
+  const classes = summary.classes.filter((c) => c.count >= o.minCount);
   for (const [region, area] of Object.entries(areas)) {
-    if (!(area > 0)) continue;
+    if (!(area > 0 && area < 1)) continue;
     const outside = isOutsideRegion(region);
-    const flagged = (share: number) => (outside ? share > o.maxOutsideShare : share >= o.minShare && share / area >= o.minLift);
+    const needed = flagShare(area, options);
+    const over = (share: number) => share >= needed;
     const allShare = total.shares[region] ?? 0;
-    if (total.count >= o.minCount && flagged(allShare)) {
+    const classesOver = classes.filter((c) => over(c.shares[region] ?? 0)).length;
+    const widespread = classes.length > 0 && classesOver * 2 > classes.length;
+    if (total.count >= o.minCount && (widespread || (over(allShare) && (outside || classes.length <= 1)))) {
       findings.push({ ...where, class: null, region, count: total.count, share: allShare, area, lift: allShare / area, othersShare: null });
     }
-    for (const cls of summary.classes) {
-      if (cls.count < o.minCount) continue;
+    if (widespread && !outside) continue;
+    for (const cls of classes) {
       const share = cls.shares[region] ?? 0;
+      if (!over(share)) continue;
       const others = total.count - cls.count;
-      const othersShare = others > 0 ? ((total.shares[region] ?? 0) * total.count - share * cls.count) / others : 0;
-      if (!flagged(share)) continue;
-      if (others > 0 && othersShare > 0 && share / othersShare < o.minContrast) continue;
-      findings.push({ ...where, class: cls.class, region, count: cls.count, share, area, lift: share / area, othersShare: others > 0 ? othersShare : null });
+      const othersShare = others > 0 ? ((total.shares[region] ?? 0) * total.count - share * cls.count) / others : null;
+      if (!outside && othersShare !== null && othersShare > 0 && share / othersShare < o.minContrast) continue;
+      findings.push({ ...where, class: cls.class, region, count: cls.count, share, area, lift: share / area, othersShare });
     }
   }
   return findings.sort((a, b) => b.lift - a.lift);

@@ -32,7 +32,7 @@ export type {
 export { AuditCollector } from './audit-collector.js';
 
 export type { Finding, FindingOptions } from './findings.js';
-export { findConcentrations, isOutsideRegion } from './findings.js';
+export { findConcentrations, flagShare, isOutsideRegion } from './findings.js';
 
 export { describeFinding, classLabel } from './describe-finding.js';
 export type { AuditReportOptions } from './audit-report.js';
