@@ -14,6 +14,7 @@ function pool(op: string, declared: readonly Dim[], attrs?: Attributes) {
 const maxCases: [string, number[], Attributes, Dim[]?][] = [
   ['2x2 stride 2', [2, 2, 4, 6], { kernel_shape: [2, 2], strides: [2, 2] }],
   ['3x3 stride 2 pad 1 (ResNet stem)', [1, 2, 7, 7], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }],
+  ['3x3 stride 2 pad 1 on an even input (ResNet stem at 112)', [1, 2, 8, 8], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }],
   ['3x3 stride 1 pad 1 (overlapping)', [1, 1, 5, 5], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }],
   ['ceil_mode', [1, 2, 6, 5], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }],
   ['dilation 2', [1, 1, 7, 7], { kernel_shape: [2, 2], dilations: [2, 2] }],
@@ -62,6 +63,7 @@ describe('MaxPool gradients (without the Indices output) match finite difference
 const averageCases: [string, number[], Attributes, Dim[]?][] = [
   ['2x2 stride 2', [2, 2, 4, 6], { kernel_shape: [2, 2], strides: [2, 2] }],
   ['4x4 stride 4 (colorcnn)', [1, 2, 8, 8], { kernel_shape: [4, 4], strides: [4, 4] }],
+  ['3x3 stride 1, pads on one side only', [1, 2, 5, 6], { kernel_shape: [3, 3], pads: [1, 2, 0, 0] }],
   ['3x3 stride 2 pad 1, count_include_pad=0', [1, 2, 7, 7], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }],
   ['3x3 stride 2 pad 1, count_include_pad=1', [1, 2, 7, 7], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 }],
   ['ceil_mode', [1, 1, 6, 5], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }],

@@ -76,9 +76,43 @@ export function matchedEndPads(geometry: WindowGeometry): { forward: number[]; t
 }
 
 /**
+ * How the adjoint's ConvTranspose covers one axis of the forward input: its pads and output_padding,
+ * and, where it must be cropped, where the forward input starts in its output (`keepFrom`).
+ */
+interface AxisCover {
+  readonly padBegin: number;
+  readonly padEnd: number;
+  readonly outputPadding: number;
+  readonly keepFrom: number;
+  readonly cropped: boolean;
+}
+
+/**
+ * onnxruntime-web's WebGPU ConvTranspose (the JSEP kernel, 1.30 and earlier) starts its output at
+ * floor((begin + end) / 2) instead of the begin pad, so it is right only when end is begin or
+ * begin + 1. The canvas of the transposed op is `(out-1)*stride + span`; the forward input is its
+ * extent [begin, begin + in), i.e. the matched end pad `end` (negative: trailing inputs no window
+ * reads, whose gradient is zero). Covers that extent with pads the kernel reads right:
+ * - end in {begin, begin + 1}: those pads;
+ * - end < begin: pads (begin, begin) and output_padding begin - end, where onnxruntime accepts it
+ *   (below max(stride, dilation));
+ * - otherwise: pads (c, c) with c = min(begin, max(end, 0)), output_padding -end where end < 0
+ *   (always below the stride), then the input's extent is cropped out.
+ */
+function coverAxis(begin: number, end: number, stride: number, dilation: number): AxisCover {
+  if (end === begin || end === begin + 1) return { padBegin: begin, padEnd: end, outputPadding: 0, keepFrom: 0, cropped: false };
+  if (end < begin && begin - end < Math.max(stride, dilation)) {
+    return { padBegin: begin, padEnd: begin, outputPadding: begin - end, keepFrom: 0, cropped: false };
+  }
+  const common = Math.min(begin, Math.max(end, 0));
+  return { padBegin: common, padEnd: common, outputPadding: Math.max(-end, 0), keepFrom: begin - common, cropped: true };
+}
+
+/**
  * The adjoint of a window op: ConvTranspose(dy, weight) with the forward op's geometry, sized to the
  * forward input. `sizeSource` is a tensor whose dims [2:] are the input's spatial dims (used only when
- * they are not known at build time: the result is then cropped and zero-padded at run time).
+ * they are not known at build time: the result is then cropped and zero-padded at run time). The
+ * pads always have end = begin or begin + 1 (see `coverAxis`), and any other extent is cropped.
  */
 export function windowAdjoint(
   g: ModelGraph,
@@ -89,6 +123,7 @@ export function windowAdjoint(
   sizeSource: string,
 ): string {
   const spatial = geometry.kernel.length;
+  const axes = Array.from({ length: spatial }, (_, i) => i + 2);
   const common = {
     strides: [...geometry.strides],
     dilations: [...geometry.dilations],
@@ -97,17 +132,28 @@ export function windowAdjoint(
   };
   const matched = matchedEndPads(geometry);
   if (matched) {
-    return g.add('ConvTranspose', [dy, weight], {
+    const covers = geometry.padsBegin.map((begin, i) =>
+      coverAxis(begin, matched.transposed[i] - matched.outputPadding[i], geometry.strides[i], geometry.dilations[i]),
+    );
+    const outputPadding = covers.map((c) => c.outputPadding);
+    const transposed = g.add('ConvTranspose', [dy, weight], {
       ...common,
-      pads: [...geometry.padsBegin, ...matched.transposed],
-      output_padding: matched.outputPadding.some((p) => p > 0) ? matched.outputPadding : undefined,
+      pads: [...covers.map((c) => c.padBegin), ...covers.map((c) => c.padEnd)],
+      output_padding: outputPadding.some((p) => p > 0) ? outputPadding : undefined,
     });
+    const cropAxes = axes.filter((_, i) => covers[i].cropped);
+    if (cropAxes.length === 0) return transposed;
+    const from = covers.filter((c) => c.cropped).map((c) => c.keepFrom);
+    const lengths = cropAxes.map((axis) => geometry.inSpatial[axis - 2] as number);
+    return slice(g, transposed, from, from.map((f, i) => f + lengths[i]), cropAxes);
   }
-  // Unknown sizes: transpose onto the whole canvas after the begin pad, then crop or zero-pad the end.
-  const canvas = g.add('ConvTranspose', [dy, weight], { ...common, pads: [...geometry.padsBegin, ...geometry.kernel.map(() => 0)] });
-  const axes = Array.from({ length: spatial }, (_, i) => i + 2);
+  // Unknown sizes: transpose onto the whole canvas (zero pads, which every kernel reads right), then
+  // crop the input's extent and zero-pad the trailing inputs no window reads.
+  const canvas = g.add('ConvTranspose', [dy, weight], { ...common, pads: new Array(2 * spatial).fill(0) });
   const target = dimsOf(g, sizeSource, 2);
-  const cropped = slice(g, canvas, new Array(spatial).fill(0), target, axes);
+  const begins = [...geometry.padsBegin];
+  const ends = begins.some((b) => b > 0) ? g.add('Add', [target, g.int64s(begins)]) : target;
+  const cropped = slice(g, canvas, begins, ends, axes);
   const missing = g.add('Sub', [target, dimsOf(g, cropped, 2)]);
   const pads = concatInts(g, [new Array(spatial + 4).fill(0), missing]);
   return g.add('Pad', [cropped, pads]);
