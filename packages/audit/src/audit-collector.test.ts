@@ -38,7 +38,7 @@ function dataset(shortcut: boolean): AuditRecord[] {
 }
 
 function collect(batches: AuditRecord[][], extra: Partial<ConstructorParameters<typeof AuditCollector>[0]> = {}) {
-  const collector = new AuditCollector({ classes: 3, regionAreas: AREAS, classNames: ['a', 'b', 'c'], ...extra });
+  const collector = new AuditCollector({ classes: 3, classNames: ['a', 'b', 'c'], ...extra });
   for (const batch of batches) collector.add('clean', { model: batch });
   return collector.result();
 }
@@ -51,6 +51,7 @@ describe('AuditCollector', () => {
     const corner = result.findings.find((f) => f.region === 'bottom-right');
     expect(corner).toBeDefined();
     expect(corner!.share).toBeGreaterThan(0.5);
+    expect(result.regions.gradient).toEqual(AREAS);
     expect(corner!.lift).toBeCloseTo(corner!.share / AREAS['bottom-right'], 10);
     expect(corner!.othersShare).toBeCloseTo(AREAS['bottom-right'], 1);
     expect(corner!.count).toBe(result.groups[0].methods.gradient.classes.find((c) => c.class === 2)!.count);
@@ -116,14 +117,14 @@ describe('AuditCollector', () => {
 
   it('compares two models example by example', () => {
     const a = dataset(true);
-    const same = new AuditCollector({ classes: 3, regionAreas: AREAS });
+    const same = new AuditCollector({ classes: 3 });
     same.add('clean', { first: a, second: a });
     const identical = same.result().comparisons[0];
     expect(identical.meanSimilarity).toBeCloseTo(1, 10);
     expect(identical.agreement).toBe(1);
 
     const b = dataset(false);
-    const other = new AuditCollector({ classes: 3, regionAreas: AREAS, top: 4 });
+    const other = new AuditCollector({ classes: 3, top: 4 });
     other.add('clean', { first: a, second: b });
     const c = other.result().comparisons[0];
     expect(c.count).toBe(60);
@@ -135,8 +136,16 @@ describe('AuditCollector', () => {
     expect(other.result().groups.map((g) => g.model)).toEqual(['first', 'second']);
   });
 
+  it('measures the regions of each method at its own map size', () => {
+    const records = dataset(true).map((r) => ({ ...r, maps: { ...r.maps, cam: summariseMap(Float32Array.from({ length: 16 }, (_, i) => i + 1), 4, 4, defaultRegions(4, 4)) } }));
+    const result = collect([records]);
+    expect(result.regions.cam['top-left']).toBeCloseTo(1 / 16, 12);
+    expect(result.regions.gradient['top-left']).toBeCloseTo(9 / 144, 12);
+    expect(result.groups[0].methods.cam.all.height).toBe(4);
+  });
+
   it('keeps datasets apart and refuses mismatched batches', () => {
-    const collector = new AuditCollector({ classes: 3, regionAreas: AREAS });
+    const collector = new AuditCollector({ classes: 3 });
     collector.add('clean', { m: dataset(false) });
     collector.add('shifted', { m: dataset(true) });
     const result = collector.result();
@@ -145,6 +154,7 @@ describe('AuditCollector', () => {
     expect(() => collector.add('clean', { m: dataset(false), n: dataset(false).slice(1) })).toThrow(/same examples/);
     const odd = { ...dataset(false)[0], maps: { gradient: summariseMap(new Float32Array(16).fill(1), 4, 4, []) } };
     expect(() => collector.add('clean', { m: [odd] })).toThrow(/audit one input size/);
-    expect(() => new AuditCollector({ classes: 0, regionAreas: AREAS })).toThrow(/classes/);
+    expect(result.regions.gradient['bottom-right']).toBeCloseTo(9 / 144, 12);
+    expect(() => new AuditCollector({ classes: 0 })).toThrow(/classes/);
   });
 });

@@ -6,6 +6,7 @@ import type { ExampleMap } from './example-map.js';
 import { type Finding, type FindingOptions, findConcentrations } from './findings.js';
 import { type MeanMap, MeanMapSum } from './mean-map.js';
 import { RankedList } from './ranked-list.js';
+import { defaultRegions, type Region } from './regions.js';
 
 /** An example as a report lists it: who it is, what the model said, and one method's map. */
 export interface ExampleRef {
@@ -88,8 +89,8 @@ export interface AuditResult {
   readonly models: readonly string[];
   readonly datasets: readonly string[];
   readonly methods: readonly string[];
-  /** Region names and their share of the image. */
-  readonly regions: Readonly<Record<string, number>>;
+  /** Per method: its regions' names and their share of the image (at the method's map size). */
+  readonly regions: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly groups: readonly GroupSummary[];
   readonly comparisons: readonly Comparison[];
   readonly findings: readonly Finding[];
@@ -98,8 +99,8 @@ export interface AuditResult {
 export interface AuditCollectorOptions extends FindingOptions {
   readonly classes: number;
   readonly classNames?: readonly string[];
-  /** Area (share of the image) of every region the maps were measured on, by name. */
-  readonly regionAreas: Readonly<Record<string, number>>;
+  /** The regions the maps were measured on, as given to `auditBatch`; default `defaultRegions`. */
+  readonly regions?: (height: number, width: number) => readonly Region[];
   /** Examples kept per ranked list; default 12. */
   readonly top?: number;
 }
@@ -176,6 +177,8 @@ export class AuditCollector {
   private readonly models: string[] = [];
   private readonly datasets: string[] = [];
   private readonly methods: string[] = [];
+  /** Each method's map size: regions and their areas depend on it. */
+  private readonly mapSizes = new Map<string, { height: number; width: number }>();
 
   constructor(private readonly options: AuditCollectorOptions) {
     if (!(Number.isInteger(options.classes) && options.classes > 0)) throw new OptionError(`classes must be a positive integer; got ${options.classes}.`);
@@ -232,6 +235,10 @@ export class AuditCollector {
     }
     for (const [method, map] of Object.entries(record.maps)) {
       if (!this.methods.includes(method)) this.methods.push(method);
+      const size = entryOf(this.mapSizes, method, () => ({ height: map.height, width: map.width }));
+      if (size.height !== map.height || size.width !== map.width) {
+        throw new RangeError(`The ${method} maps are ${size.height} x ${size.width} and ${map.height} x ${map.width}; audit one input size at a time.`);
+      }
       let state = group.methods.get(method);
       if (!state) {
         state = { all: new MeanMapSum(), correct: new MeanMapSum(), incorrect: new MeanMapSum(), classes: new Map(), ranked: new Map() };
@@ -318,8 +325,11 @@ export class AuditCollector {
       classes: [...c.classes.entries()].sort(([x], [y]) => x - y).map(([cls, v]) => ({ class: cls, count: v.count, meanSimilarity: v.sum / v.count })),
       leastSimilar: c.least.list(),
     }));
+    const regionsFor = this.options.regions ?? defaultRegions;
+    const regions: Record<string, Record<string, number>> = {};
+    for (const [method, size] of this.mapSizes) regions[method] = Object.fromEntries(regionsFor(size.height, size.width).map((r) => [r.name, r.area]));
     const findings = groups.flatMap((g) =>
-      Object.entries(g.methods).flatMap(([method, summary]) => findConcentrations({ model: g.model, dataset: g.dataset, method }, summary, this.options.regionAreas, this.options)),
+      Object.entries(g.methods).flatMap(([method, summary]) => findConcentrations({ model: g.model, dataset: g.dataset, method }, summary, regions[method], this.options)),
     );
     return {
       classes: this.options.classes,
@@ -327,7 +337,7 @@ export class AuditCollector {
       models: [...this.models],
       datasets: [...this.datasets],
       methods: [...this.methods],
-      regions: { ...this.options.regionAreas },
+      regions,
       groups,
       comparisons,
       findings,

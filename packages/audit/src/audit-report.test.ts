@@ -9,7 +9,6 @@ import { boxRegion, defaultRegions, outsideRegion } from './regions.js';
 
 const SIDE = 10;
 const REGIONS = [...defaultRegions(SIDE, SIDE), outsideRegion(boxRegion('object', SIDE, SIDE, { top: 2, left: 2, bottom: 8, right: 8 }))];
-const AREAS = Object.fromEntries(REGIONS.map((r) => [r.name, r.area]));
 
 function records(shortcut: boolean): AuditRecord[] {
   return Array.from({ length: 24 }, (_, i) => {
@@ -23,7 +22,7 @@ function records(shortcut: boolean): AuditRecord[] {
 }
 
 function result() {
-  const collector = new AuditCollector({ classes: 3, classNames: ['T-shirt', 'Shirt & co', 'Bag'], regionAreas: AREAS });
+  const collector = new AuditCollector({ classes: 3, classNames: ['T-shirt', 'Shirt & co', 'Bag'], regions: () => REGIONS });
   collector.add('clean', { shortcut: records(true), clean: records(false) });
   collector.add('shifted', { shortcut: records(false), clean: records(false) });
   return collector.result();
@@ -48,7 +47,7 @@ describe('auditReportHtml', () => {
   });
 
   it('says so when nothing is flagged', () => {
-    const collector = new AuditCollector({ classes: 3, regionAreas: AREAS });
+    const collector = new AuditCollector({ classes: 3, regions: () => REGIONS });
     collector.add('clean', { m: records(false) });
     const html = auditReportHtml(collector.result());
     expect(html).toContain('No class puts an outsized share');

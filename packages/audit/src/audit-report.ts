@@ -55,7 +55,7 @@ function exampleCaption(ref: ExampleRef, names: readonly string[] | undefined, s
 function findingsHtml(result: AuditResult, size: number): string {
   const names = result.classNames;
   if (result.findings.length === 0) {
-    return `<section class="card"><h2>Findings</h2><p class="ok-note">No class puts an outsized share of its saliency in a corner or on the border${Object.keys(result.regions).some(isOutsideRegion) ? ', and no group lies mostly outside the given region' : ''}.</p></section>`;
+    return `<section class="card"><h2>Findings</h2><p class="ok-note">No class puts an outsized share of its saliency in a corner or on the border${Object.values(result.regions).some((r) => Object.keys(r).some(isOutsideRegion)) ? ', and no group lies mostly outside the given region' : ''}.</p></section>`;
   }
   const rows = result.findings.map((f) => {
     const group = result.groups.find((g) => g.model === f.model && g.dataset === f.dataset);
@@ -103,13 +103,14 @@ function confusionHtml(group: GroupSummary, result: AuditResult, size: number): 
 }
 
 function rankedHtml(group: GroupSummary, result: AuditResult, size: number): string {
-  const regions = Object.keys(result.regions).filter((r) => r === 'border' || isOutsideRegion(r));
+  const regions = [...new Set(Object.values(result.regions).flatMap((r) => Object.keys(r)))].filter((r) => r === 'border' || isOutsideRegion(r));
   return regions
     .map((region) => {
       const parts = Object.entries(group.methods).map(([method, s]) => {
         const refs = s.ranked[region] ?? [];
+        if (refs.length === 0) return '';
         const figures = refs.map((ref) => figure(enlarged(exampleOverlay(ref), size), size, exampleCaption(ref, result.classNames, `${percent(ref.score)} ${region}`)));
-        return `<p class="muted">${esc(method)} (region covers ${percent(result.regions[region])} of the image):</p><div class="maps-row">${figures.join('')}</div>`;
+        return `<p class="muted">${esc(method)} (region covers ${percent(result.regions[method]?.[region] ?? Number.NaN)} of the map):</p><div class="maps-row">${figures.join('')}</div>`;
       });
       const title = region === 'border' ? 'Most saliency on the border' : `Most saliency outside the region (${esc(region.slice('outside-'.length))})`;
       return `<h3>${title}</h3>${parts.join('')}`;
@@ -125,7 +126,7 @@ function groupHtml(group: GroupSummary, result: AuditResult, size: number): stri
 function shiftHtml(result: AuditResult): string {
   if (result.datasets.length < 2) return '';
   const [clean, ...shifted] = result.datasets;
-  const regionNames = Object.keys(result.regions);
+
   const parts: string[] = [];
   for (const model of result.models) {
     const base = result.groups.find((g) => g.model === model && g.dataset === clean);
@@ -137,6 +138,7 @@ function shiftHtml(result: AuditResult): string {
       for (const [method, s] of Object.entries(base.methods)) {
         const t = other.methods[method];
         if (!t) continue;
+        const regionNames = Object.keys(result.regions[method] ?? {});
         const rows = s.classes.map((c) => {
           const d = t.classes.find((x) => x.class === c.class);
           const similarity = d && d.map.length === c.map.length ? spearman(c.map, d.map).toFixed(3) : 'n/a';

@@ -7,6 +7,9 @@ import type { Region } from './regions.js';
  * shows as mass, whatever its sign.
  */
 export interface ExampleMap {
+  /** Size of the map the summary was made from (the method's own resolution). */
+  readonly height: number;
+  readonly width: number;
   /** Sum of the absolute values over all positions (and channels). */
   readonly mass: number;
   /** Share of the mass in each region, by region name (0..1; 0 for an all-zero map). */
@@ -52,5 +55,5 @@ export function summariseMap(absolute: ArrayLike<number>, height: number, width:
       for (let x = 0; x < width; x++) thumbnail[row + Math.floor(x / size.factor)] += Math.abs(absolute[y * width + x]) / mass;
     }
   }
-  return { mass, shares, thumbnailHeight: size.height, thumbnailWidth: size.width, thumbnail };
+  return { height, width, mass, shares, thumbnailHeight: size.height, thumbnailWidth: size.width, thumbnail };
 }

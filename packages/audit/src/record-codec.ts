@@ -9,6 +9,8 @@ import type { ExampleMap } from './example-map.js';
 const MAGIC = 'SALAUDIT1\n';
 
 interface EncodedMap {
+  readonly mapHeight: number;
+  readonly mapWidth: number;
   readonly mass: number;
   readonly shares: Readonly<Record<string, number>>;
   readonly height: number;
@@ -39,7 +41,7 @@ export function encodeRecords(records: readonly AuditRecord[]): Uint8Array {
   const encoded: EncodedRecord[] = records.map((record) => {
     const maps: Record<string, EncodedMap> = {};
     for (const [name, map] of Object.entries(record.maps)) {
-      maps[name] = { mass: map.mass, shares: map.shares, height: map.thumbnailHeight, width: map.thumbnailWidth, offset: blobSize };
+      maps[name] = { mapHeight: map.height, mapWidth: map.width, mass: map.mass, shares: map.shares, height: map.thumbnailHeight, width: map.thumbnailWidth, offset: blobSize };
       blobSize += map.thumbnail.length * 4;
     }
     let image: EncodedRecord['image'];
@@ -95,7 +97,7 @@ export function decodeRecords(bytes: Uint8Array): AuditRecord[] {
   return header.records.map((r) => {
     const maps: Record<string, ExampleMap> = {};
     for (const [name, m] of Object.entries(r.maps)) {
-      maps[name] = { mass: m.mass, shares: m.shares, thumbnailHeight: m.height, thumbnailWidth: m.width, thumbnail: floatsAt(m.offset, m.height * m.width) };
+      maps[name] = { height: m.mapHeight, width: m.mapWidth, mass: m.mass, shares: m.shares, thumbnailHeight: m.height, thumbnailWidth: m.width, thumbnail: floatsAt(m.offset, m.height * m.width) };
     }
     let image: AuditRecord['image'];
     if (r.image) {
