@@ -39,3 +39,6 @@ export type { AuditReportOptions } from './audit-report.js';
 export { auditReportHtml } from './audit-report.js';
 export type { ClassMeansFigureOptions } from './audit-pictures.js';
 export { classMeansFigure } from './audit-pictures.js';
+
+export type { DatasetBatch, AuditDataset, AuditDatasetOptions } from './audit-dataset.js';
+export { auditDataset } from './audit-dataset.js';
