@@ -24,6 +24,8 @@ export const EXIT_CODES = {
   missingDependency: 9,
   /** The output folder cannot be written, or `--out` names a folder that is not a salience output. */
   output: 10,
+  /** `salience audit --fail-on-findings` found saliency where it should not be (the outputs are written). */
+  findings: 11,
   /** Interrupted (Ctrl-C), as shells report SIGINT. */
   aborted: 130,
 } as const;

@@ -3,11 +3,14 @@ import { chooseLayer } from '@salience/grad-cam';
 import { CommanderError } from 'commander';
 import { BUILTIN_MODEL } from './builtin.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { audit } from './audit.js';
+import { createAuditProgress } from './audit-progress.js';
+import { formatAuditSummary } from './audit-summary.js';
 import { type ExplainSummary, explain } from './explain.js';
 import { describeFailure } from './failure.js';
 import type { ModelLoader } from './loaded-model.js';
 import { loadModelFile } from './model-file.js';
-import { buildProgram, explainRequest, type Invocation, type LayersFlags, parseBackend, parseLayout } from './program.js';
+import { type AuditFlags, auditRequest, buildProgram, explainRequest, type Invocation, type LayersFlags, parseBackend, parseLayout } from './program.js';
 import { createProgress, type ProgressStream, progressMode } from './progress.js';
 import { packageVersion } from './version.js';
 
@@ -80,6 +83,19 @@ async function runLayers(flags: LayersFlags, context: CliContext, cwd: string): 
   }
 }
 
+async function runAudit(flags: AuditFlags, context: CliContext, cwd: string): Promise<number> {
+  const request = auditRequest(flags, context.signal);
+  const mode = progressMode(context.stderr, { json: Boolean(flags.json), quiet: Boolean(flags.quiet), noProgress: !flags.progress });
+  const note = (message: string) => {
+    if (!flags.quiet) context.stderr.write(`note: ${message}\n`);
+  };
+  if (request.model === undefined && mode !== 'silent') context.stderr.write('Auditing the built-in Fashion-MNIST model (give --model for your own).\n');
+  const summary = await audit(request, { loadModel: context.loadModel, progress: createAuditProgress(mode, context.stderr), note });
+  if (flags.json) context.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else if (!flags.quiet) context.stdout.write(formatAuditSummary(summary, shown(summary.out, cwd)));
+  return flags.failOnFindings && summary.findings.length > 0 ? EXIT_CODES.findings : EXIT_CODES.ok;
+}
+
 /**
  * Runs the `salience` command line and returns its exit status; it never throws and never calls
  * `process.exit`, so it can be embedded and tested in-process.
@@ -117,6 +133,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
 
   try {
     if (invocation.command === 'layers') return await runLayers(invocation.flags, context, cwd);
+    if (invocation.command === 'audit') return await runAudit(invocation.flags, context, cwd);
     const { flags } = invocation;
     const request = explainRequest(flags, context.signal);
     const mode = progressMode(context.stderr, { json: Boolean(flags.json), quiet: Boolean(flags.quiet), noProgress: !flags.progress });

@@ -81,42 +81,78 @@ function toCOrder(values: Float32Array, shape: readonly number[]): Float32Array 
   return out;
 }
 
+/** What a `.npy` header says: how to read the values that follow it. */
+export interface NpyHeader {
+  readonly dtype: string;
+  readonly fortran: boolean;
+  readonly shape: readonly number[];
+  /** Byte offset of the first value. */
+  readonly dataStart: number;
+  /** Bytes per value. */
+  readonly itemSize: number;
+  readonly littleEndian: boolean;
+}
+
+/** Bytes enough to know a header's length: magic, version and the length field. */
+export const NPY_PREAMBLE = 12;
+
+/** Where the data starts, from the first `NPY_PREAMBLE` bytes (or the whole file). */
+export function npyDataStart(bytes: Uint8Array, what = 'The file'): number {
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad(what, 'it does not start with \\x93NUMPY.');
+  const major = bytes[6];
+  if (major < 1 || major > 3) throw bad(what, `format version ${major}.${bytes[7]} is not one of 1.0, 2.0, 3.0.`);
+  if (major > 1 && bytes.length < 12) throw bad(what, 'the file ends inside its header.');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return major === 1 ? 10 + view.getUint16(8, true) : 12 + view.getUint32(8, true);
+}
+
+/** Parses the header at the start of `bytes` (which must hold at least the whole header). */
+export function readNpyHeader(bytes: Uint8Array, what = 'The file'): NpyHeader {
+  const dataStart = npyDataStart(bytes, what);
+  if (dataStart > bytes.length) throw bad(what, 'the file ends inside its header.');
+  const major = bytes[6];
+  const headerStart = major === 1 ? 10 : 12;
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
+  const { descr, fortran, shape } = parseHeader(header, what);
+  const match = /^([<>|=])([fiub])(\d+)$/.exec(descr);
+  if (!match || !READERS[`${match[2]}${match[3]}`]) {
+    throw bad(what, `dtype '${descr}' is not supported; save float32 (np.float32), float64 or integers.`);
+  }
+  // '=' is native order, which NumPy writes as '<' on every platform that matters.
+  return { dtype: descr, fortran, shape, dataStart, itemSize: Number(match[3]), littleEndian: match[1] !== '>' };
+}
+
+/** `count` values starting at byte `offset` of `bytes`, as float32, in file order. */
+export function decodeNpyValues(bytes: Uint8Array, offset: number, count: number, header: NpyHeader): Float32Array {
+  if (header.dtype === '<f4' && (bytes.byteOffset + offset) % 4 === 0) {
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + count * 4));
+  }
+  const reader = READERS[header.dtype.slice(1)];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const data = new Float32Array(count);
+  for (let i = 0; i < count; i++) data[i] = reader(view, offset + i * header.itemSize, header.littleEndian);
+  return data;
+}
+
+/** Thrown when the file is shorter than its shape needs. */
+export function checkNpyLength(header: NpyHeader, fileLength: number, what = 'The file'): void {
+  const count = header.shape.reduce((a, b) => a * b, 1);
+  if (header.dataStart + count * header.itemSize > fileLength) {
+    throw bad(what, `shape (${header.shape.join(', ')}) needs ${count * header.itemSize} bytes of data but the file has ${fileLength - header.dataStart}.`);
+  }
+}
+
 /**
  * Reads a NumPy `.npy` file (format versions 1 to 3): floats, integers or booleans of any byte
  * order, C or Fortran order. Values come back as float32 in C order.
  */
 export function readNpy(bytes: Uint8Array, what = 'The file'): NpyArray {
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad(what, 'it does not start with \\x93NUMPY.');
-  const major = bytes[6];
-  if (major < 1 || major > 3) throw bad(what, `format version ${major}.${bytes[7]} is not one of 1.0, 2.0, 3.0.`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  const headerStart = major === 1 ? 10 : 12;
-  const dataStart = headerStart + headerLength;
-  if (dataStart > bytes.length) throw bad(what, 'the file ends inside its header.');
-  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
-  const { descr, fortran, shape } = parseHeader(header, what);
-  const match = /^([<>|=])([fiub])(\d+)$/.exec(descr);
-  const reader = match ? READERS[`${match[2]}${match[3]}`] : undefined;
-  if (!match || !reader) {
-    throw bad(what, `dtype '${descr}' is not supported; save float32 (np.float32), float64 or integers.`);
-  }
-  const size = Number(match[3]);
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (dataStart + count * size > bytes.length) {
-    throw bad(what, `shape (${shape.join(', ')}) needs ${count * size} bytes of data but the file has ${bytes.length - dataStart}.`);
-  }
-  // '=' is native order, which NumPy writes as '<' on every platform that matters.
-  const littleEndian = match[1] !== '>';
-  let data: Float32Array;
-  if (descr === '<f4' && (bytes.byteOffset + dataStart) % 4 === 0) {
-    data = new Float32Array(bytes.buffer.slice(bytes.byteOffset + dataStart, bytes.byteOffset + dataStart + count * 4));
-  } else {
-    data = new Float32Array(count);
-    for (let i = 0; i < count; i++) data[i] = reader(view, dataStart + i * size, littleEndian);
-  }
-  if (fortran) data = toCOrder(data, shape);
-  return { data, shape, dtype: descr };
+  const header = readNpyHeader(bytes, what);
+  checkNpyLength(header, bytes.length, what);
+  const count = header.shape.reduce((a, b) => a * b, 1);
+  let data = decodeNpyValues(bytes, header.dataStart, count, header);
+  if (header.fortran) data = toCOrder(data, header.shape);
+  return { data, shape: [...header.shape], dtype: header.dtype };
 }
 
 /** A float32, little-endian, C-order `.npy` (format 1.0) of the tensor. */

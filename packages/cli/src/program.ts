@@ -3,12 +3,15 @@ import type { Layout } from '@salience/core';
 import { GRADIENT_VARIANTS, type GradientVariant } from '@salience/gradient';
 import { SMOOTHGRAD_STATISTICS, type SmoothGradStatistic } from '@salience/smoothgrad';
 import { usageError } from './cli-error.js';
+import type { Box } from '@salience/audit';
+import type { AuditRequest } from './audit.js';
 import type { ExplainRequest } from './explain.js';
 import type { PreprocessingFlags } from './image-input.js';
-import { type BaselineFlag, METHOD_NAMES, type MethodFlags, methodName, QUADRATURE_SPELLINGS } from './methods.js';
+import { type BaselineFlag, METHOD_NAMES, type MethodFlags, type MethodName, methodName, QUADRATURE_SPELLINGS } from './methods.js';
 import {
   parseChoice,
   parseInteger,
+  parseNumber,
   parseNumberList,
   parseObjective,
   parseRange,
@@ -19,15 +22,8 @@ import {
 import { CHANNEL_ORDERS } from './preprocessing.js';
 import { BACKENDS, type BackendName } from './tfjs-runtime.js';
 
-/** The raw option values commander collects for `explain` (strings; checked by `explainRequest`). */
-export interface ExplainFlags {
-  readonly model?: string;
-  readonly input?: string[];
-  readonly method?: string[];
-  readonly target?: string;
-  readonly objective?: string;
-  readonly out: string;
-  readonly labels?: string;
+/** Method options as commander collects them (strings), shared by `explain` and `audit`. */
+export interface MethodOptionFlags {
   readonly variant?: string;
   readonly signed?: boolean;
   readonly steps?: string;
@@ -43,17 +39,59 @@ export interface ExplainFlags {
   readonly stride?: string;
   readonly batchSize?: string;
   readonly seed?: string;
+}
+
+/** Image preprocessing as commander collects it, shared by `explain` and `audit`. */
+export interface PreprocessingOptionFlags {
   readonly resize?: string;
   readonly channels?: string;
   readonly range?: string;
   readonly mean?: string;
   readonly std?: string;
   readonly layout?: string;
+}
+
+/** Runtime and output options shared by `explain` and `audit`. */
+export interface RuntimeOptionFlags {
   readonly backend?: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
   readonly progress: boolean;
+}
+
+/** The raw option values commander collects for `explain` (strings; checked by `explainRequest`). */
+export interface ExplainFlags extends MethodOptionFlags, PreprocessingOptionFlags, RuntimeOptionFlags {
+  readonly model?: string;
+  readonly input?: string[];
+  readonly method?: string[];
+  readonly target?: string;
+  readonly objective?: string;
+  readonly out: string;
+  readonly labels?: string;
   readonly overlays: boolean;
+}
+
+/** The raw option values commander collects for `audit` (strings; checked by `auditRequest`). */
+export interface AuditFlags extends MethodOptionFlags, PreprocessingOptionFlags, RuntimeOptionFlags {
+  readonly model?: string;
+  readonly compareModel?: string;
+  readonly data?: string[];
+  readonly truth?: string;
+  readonly shifted?: string[];
+  readonly shiftedTruth?: string;
+  readonly labels?: string;
+  readonly out: string;
+  readonly method?: string[];
+  readonly explain?: string;
+  readonly objective?: string;
+  readonly compareLayer?: string;
+  readonly region?: string;
+  readonly border?: string;
+  readonly corner?: string;
+  readonly chunkSize?: string;
+  readonly top?: string;
+  readonly fresh?: boolean;
+  readonly failOnFindings?: boolean;
 }
 
 export interface LayersFlags {
@@ -66,9 +104,11 @@ export interface LayersFlags {
 /** What the parsed command line asks for. */
 export type Invocation =
   | { readonly command: 'explain'; readonly flags: ExplainFlags }
+  | { readonly command: 'audit'; readonly flags: AuditFlags }
   | { readonly command: 'layers'; readonly flags: LayersFlags };
 
 export const DEFAULT_OUT = 'salience-report';
+export const DEFAULT_AUDIT_OUT = 'salience-audit';
 const LAYOUTS = ['NCHW', 'NHWC', 'NC'] as const;
 
 function collectList(value: string, previous: string[] | undefined): string[] {
@@ -77,6 +117,50 @@ function collectList(value: string, previous: string[] | undefined): string[] {
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+const EXIT_STATUS_HELP = `Exit status: 0 ok, 1 unexpected failure, 2 usage, 3 input file, 4 model file, 5 unknown layer,
+6 unsupported op, 7 no gradients, 8 model failed, 9 missing optional package, 10 output folder,
+11 findings (audit --fail-on-findings), 130 interrupted.`;
+
+function addMethodOptions(command: Command): Command {
+  return command
+    .optionsGroup('Method options:')
+    .option('--variant <variant>', `gradient and smoothgrad: ${GRADIENT_VARIANTS.join(', ')} (default: absolute)`)
+    .option('--signed', 'gradient and smoothgrad: the signed gradient (= --variant signed)')
+    .option('--steps <n>', 'ig: points on the path (default: 50)')
+    .option('--quadrature <rule>', `ig: ${QUADRATURE_SPELLINGS.filter((q) => q.includes('-')).join(', ')}, or Captum's spellings (gausslegendre, riemann_trapezoid...) (default: gauss-legendre)`)
+    .option('--baseline <value>', 'ig and occlusion: zero, a number, blur, uniform (ig), mean (occlusion), or a .npy file (default: zero)')
+    .option('--samples <n>', 'smoothgrad: noisy copies per example (default: 25)')
+    .option('--stdev <s>', "smoothgrad: noise standard deviation, absolute (0.1) or relative to each example's range (15%) (default: 15%)")
+    .option('--statistic <name>', `smoothgrad: ${SMOOTHGRAD_STATISTICS.join(', ')} (default: mean)`)
+    .option('--layer <name>', 'gradcam: layer or tensor name (default: the last convolution; `salience layers` lists them)')
+    .option('--upsample <mode>', 'gradcam: bilinear, nearest, or none (maps at the layer\'s size) (default: bilinear)')
+    .option('--no-relu', 'gradcam: keep negative evidence (Captum\'s default; the paper applies a ReLU)')
+    .option('--window <size>', 'occlusion: 4, 4x4 (height x width) or one size per dimension of an example (default: 1/8 of the shorter side)')
+    .option('--stride <size>', 'occlusion: in the same forms (default: the window)')
+    .option('--batch-size <n>', 'most rows per model call (default: sized from the input)')
+    .option('--seed <n>', 'seed for smoothgrad\'s noise and random baselines (default: 0)');
+}
+
+function addPreprocessingOptions(command: Command): Command {
+  return command
+    .optionsGroup('Image preprocessing:')
+    .option('--resize <size>', 'resize images to N or WxH (default: the model\'s input size)')
+    .option('--channels <order>', `${CHANNEL_ORDERS.join(', ')} (default: from the model's channel count)`)
+    .option('--range <low,high>', 'pixel values 0..255 are mapped linearly to this range (default: 0,1)')
+    .option('--mean <values>', 'subtracted per channel after --range, e.g. 0.485,0.456,0.406 (default: 0)')
+    .option('--std <values>', 'divides per channel after --mean, e.g. 0.229,0.224,0.225 (default: 1)')
+    .option('--layout <layout>', 'the model\'s input layout when it cannot be inferred: NCHW, NHWC or NC');
+}
+
+function addRuntimeOptions(command: Command, noProgress: string): Command {
+  return command
+    .optionsGroup('Runtime and output:')
+    .addOption(new Option('--backend <name>', 'tfjs backend: wasm, cpu, or tensorflow (tfjs-node, if installed) (default: wasm)'))
+    .option('--json', 'print a machine-readable summary on stdout (no progress bars)')
+    .option('-q, --quiet', 'print nothing but errors')
+    .option('--no-progress', noProgress);
 }
 
 /**
@@ -106,35 +190,10 @@ export function buildProgram(onInvoke: (invocation: Invocation) => void, version
     .optionsGroup('What to explain:')
     .option('-m, --method <names>', `comma-separated or repeated: ${METHOD_NAMES.join(', ')} (default: all)`, collectList)
     .option('-t, --target <target>', "'predicted', 'top3', a class for all (3), one per example (3,1,4), 'classes:3,5'; names from --labels work too", 'predicted')
-    .option('--objective <name>', 'logit, probability or log-probability', 'logit')
-    .optionsGroup('Method options:')
-    .option('--variant <variant>', `gradient and smoothgrad: ${GRADIENT_VARIANTS.join(', ')} (default: absolute)`)
-    .option('--signed', 'gradient and smoothgrad: the signed gradient (= --variant signed)')
-    .option('--steps <n>', 'ig: points on the path (default: 50)')
-    .option('--quadrature <rule>', `ig: ${QUADRATURE_SPELLINGS.filter((q) => q.includes('-')).join(', ')}, or Captum's spellings (gausslegendre, riemann_trapezoid...) (default: gauss-legendre)`)
-    .option('--baseline <value>', 'ig and occlusion: zero, a number, blur, uniform (ig), mean (occlusion), or a .npy file (default: zero)')
-    .option('--samples <n>', 'smoothgrad: noisy copies per example (default: 25)')
-    .option('--stdev <s>', "smoothgrad: noise standard deviation, absolute (0.1) or relative to each example's range (15%) (default: 15%)")
-    .option('--statistic <name>', `smoothgrad: ${SMOOTHGRAD_STATISTICS.join(', ')} (default: mean)`)
-    .option('--layer <name>', 'gradcam: layer or tensor name (default: the last convolution; `salience layers` lists them)')
-    .option('--upsample <mode>', 'gradcam: bilinear, nearest, or none (maps at the layer\'s size) (default: bilinear)')
-    .option('--no-relu', 'gradcam: keep negative evidence (Captum\'s default; the paper applies a ReLU)')
-    .option('--window <size>', 'occlusion: 4, 4x4 (height x width) or one size per dimension of an example (default: 1/8 of the shorter side)')
-    .option('--stride <size>', 'occlusion: in the same forms (default: the window)')
-    .option('--batch-size <n>', 'most rows per model call (default: sized from the input)')
-    .option('--seed <n>', 'seed for smoothgrad\'s noise and random baselines (default: 0)')
-    .optionsGroup('Image preprocessing:')
-    .option('--resize <size>', 'resize images to N or WxH (default: the model\'s input size)')
-    .option('--channels <order>', `${CHANNEL_ORDERS.join(', ')} (default: from the model's channel count)`)
-    .option('--range <low,high>', 'pixel values 0..255 are mapped linearly to this range (default: 0,1)')
-    .option('--mean <values>', 'subtracted per channel after --range, e.g. 0.485,0.456,0.406 (default: 0)')
-    .option('--std <values>', 'divides per channel after --mean, e.g. 0.229,0.224,0.225 (default: 1)')
-    .option('--layout <layout>', 'the model\'s input layout when it cannot be inferred: NCHW, NHWC or NC')
-    .optionsGroup('Runtime and output:')
-    .addOption(new Option('--backend <name>', 'tfjs backend: wasm, cpu, or tensorflow (tfjs-node, if installed) (default: wasm)'))
-    .option('--json', 'print a machine-readable summary on stdout (no progress bars)')
-    .option('-q, --quiet', 'print nothing but errors')
-    .option('--no-progress', 'one line per finished method instead of progress bars')
+    .option('--objective <name>', 'logit, probability or log-probability', 'logit');
+  addMethodOptions(explain);
+  addPreprocessingOptions(explain);
+  addRuntimeOptions(explain, 'one line per finished method instead of progress bars')
     .option('--no-overlays', 'skip the overlay PNGs and grid.png (the report and .npy files are still written)')
     .addHelpText(
       'after',
@@ -149,10 +208,57 @@ Examples:
 
 Each method writes <out>/<method>.npy with the raw values in the input's layout (Grad-CAM: one
 channel, [N,1,H,W] or [N,H,W,1]), overlays/<method>/*.png, grid.png, report.html and summary.json.
-Exit status: 0 ok, 1 unexpected failure, 2 usage, 3 input file, 4 model file, 5 unknown layer,
-6 unsupported op, 7 no gradients, 8 model failed, 9 missing optional package, 10 output folder, 130 interrupted.`,
+${EXIT_STATUS_HELP}`,
     )
     .action((flags: ExplainFlags) => onInvoke({ command: 'explain', flags }));
+
+  const audit = program
+    .command('audit')
+    .description(
+      'Audit a model\'s saliency over a dataset: per-class mean maps, correct against incorrect, clean against shifted data, two models side by side, and findings where saliency concentrates in a corner, on the border or outside a region. Resumable: rerun the same command after an interruption.',
+    )
+    .exitOverride();
+  audit
+    .optionsGroup('Model and data:')
+    .option('--model <file>', 'the audited model: ONNX file or TensorFlow.js model.json (default: the built-in Fashion-MNIST model)')
+    .option('--compare-model <file>', 'a second model, run on the same examples; its maps are compared with the first\'s')
+    .option('-d, --data <paths...>', 'PNG/JPEG files, a folder of them (flat, or one subfolder per class), or .npy tensors (batch first)', collect)
+    .option('--truth <file>', 'true classes of --data: .csv with file,label columns, .txt one per line, .npy or .json array')
+    .option('--shifted <paths...>', 'a second dataset (shifted data), audited the same way and set against --data', collect)
+    .option('--shifted-truth <file>', 'true classes of --shifted, in the forms of --truth')
+    .option('--labels <file>', 'class names: one per line, or a JSON array')
+    .option('-o, --out <dir>', 'output folder, also where finished chunks are kept to resume', DEFAULT_AUDIT_OUT)
+    .optionsGroup('What to explain:')
+    .option('-m, --method <names>', `comma-separated or repeated: ${METHOD_NAMES.join(', ')} (default: gradient,gradcam)`, collectList)
+    .option('--explain <class>', 'predicted (each example\'s predicted class) or label (its true class)', 'predicted')
+    .option('--objective <name>', 'logit, probability or log-probability', 'logit');
+  addMethodOptions(audit).option('--compare-layer <name>', 'gradcam: the layer of --compare-model, when its layers are named otherwise (default: --layer)');
+  audit
+    .optionsGroup('Regions and findings:')
+    .option('--region <box>', 'the object\'s box in input pixels, top,left,bottom,right: saliency outside it is measured')
+    .option('--border <px>', 'width of the border band in input pixels (default: 5% of the shorter side)')
+    .option('--corner <fraction>', 'side of the corner regions as a fraction of each side, up to 0.5 (default: 0.25)')
+    .option('--top <n>', 'examples listed per ranking in the report (default: 12)')
+    .option('--fail-on-findings', 'exit with status 11 when there is any finding (for CI)')
+    .optionsGroup('Chunks and resuming:')
+    .option('--chunk-size <n>', 'examples loaded, computed and saved at a time (default: 64)')
+    .option('--fresh', 'discard an earlier audit in --out instead of resuming it');
+  addPreprocessingOptions(audit);
+  addRuntimeOptions(audit, 'one line per finished chunk instead of progress bars')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  salience audit --data images/ --truth images/truth.csv                 the built-in model on your Fashion-MNIST-like images
+  salience audit --model model.onnx --data train/ --labels classes.txt   ImageFolder-style: one subfolder per class
+  salience audit --model model.onnx --data clean/ --truth clean/truth.csv --shifted shifted/ --shifted-truth shifted/truth.csv
+  salience audit --model a.onnx --compare-model b.onnx --data x.npy --truth y.npy --method gradient
+
+Writes <out>/report.html, summary.json and class-means-<model>-<dataset>-<method>.png. Finished
+chunks are kept in <out>/.salience-audit/: rerunning the same command resumes; --fresh starts over.
+${EXIT_STATUS_HELP}`,
+    )
+    .action((flags: AuditFlags) => onInvoke({ command: 'audit', flags }));
 
   program
     .command('layers')
@@ -190,7 +296,7 @@ function parseBaseline(text: string): BaselineFlag | { file: string } {
   return value;
 }
 
-function parseVariant(flags: ExplainFlags): GradientVariant | undefined {
+function parseVariant(flags: MethodOptionFlags): GradientVariant | undefined {
   const variant = optional(flags.variant, (t) => parseChoice(t, '--variant', GRADIENT_VARIANTS));
   if (flags.signed && variant !== undefined && variant !== 'signed') {
     throw usageError(`--signed and --variant ${variant} contradict each other; give one.`);
@@ -198,8 +304,8 @@ function parseVariant(flags: ExplainFlags): GradientVariant | undefined {
   return flags.signed ? 'signed' : variant;
 }
 
-/** Checks and converts the strings commander collected into an `ExplainRequest`. */
-export function explainRequest(flags: ExplainFlags, signal?: AbortSignal): ExplainRequest {
+/** The method options, checked; a --baseline .npy is returned as a file to read later. */
+function methodOptions(flags: MethodOptionFlags): { flags: MethodFlags; baselineFile?: string } {
   const baseline = optional(flags.baseline, parseBaseline);
   const baselineFile = typeof baseline === 'object' && baseline !== null && 'file' in baseline ? baseline.file : undefined;
   const methodFlags: MethodFlags = {
@@ -220,35 +326,103 @@ export function explainRequest(flags: ExplainFlags, signal?: AbortSignal): Expla
     // Checked here so that a typo is a usage error even before the model loads.
     parseChoice(methodFlags.quadrature, '--quadrature', QUADRATURE_SPELLINGS);
   }
-  const preprocessing: PreprocessingFlags = {
+  return { flags: methodFlags, baselineFile };
+}
+
+function preprocessingOptions(flags: PreprocessingOptionFlags): PreprocessingFlags {
+  return {
     resize: optional(flags.resize, (t) => parseSize(t, '--resize')),
     channels: optional(flags.channels, (t) => parseChoice(t, '--channels', CHANNEL_ORDERS)),
     range: optional(flags.range, (t) => parseRange(t, '--range')),
     mean: optional(flags.mean, (t) => parseNumberList(t, '--mean')),
     std: optional(flags.std, (t) => parseNumberList(t, '--std')),
   };
-  const methods = flags.method?.map(methodName);
-  if (flags.method !== undefined && methods?.length === 0) throw usageError('--method names no method.');
-  const backend = parseBackend(flags.backend);
-  if (backend !== undefined && flags.model?.toLowerCase().endsWith('.onnx')) {
+}
+
+function methodNames(given: readonly string[] | undefined): MethodName[] | undefined {
+  const methods = given?.map(methodName);
+  if (given !== undefined && methods?.length === 0) throw usageError('--method names no method.');
+  return methods;
+}
+
+/** --backend, refused when every model is ONNX (it would do nothing). */
+function backendFor(text: string | undefined, models: readonly (string | undefined)[]): BackendName | undefined {
+  const backend = parseBackend(text);
+  if (backend !== undefined && models.every((m) => m?.toLowerCase().endsWith('.onnx'))) {
     throw usageError('--backend chooses the TensorFlow.js backend; ONNX models run on ONNX Runtime.');
   }
+  return backend;
+}
+
+/** Checks and converts the strings commander collected into an `ExplainRequest`. */
+export function explainRequest(flags: ExplainFlags, signal?: AbortSignal): ExplainRequest {
+  const method = methodOptions(flags);
   return {
     model: flags.model,
     inputs: flags.input ?? [],
-    methods,
-    flags: methodFlags,
-    baselineFile,
+    methods: methodNames(flags.method),
+    flags: method.flags,
+    baselineFile: method.baselineFile,
     target: flags.target,
     objective: optional(flags.objective, parseObjective),
     batchSize: optional(flags.batchSize, (t) => parseInteger(t, '--batch-size', 1)),
     seed: optional(flags.seed, (t) => parseInteger(t, '--seed', 0)),
-    preprocessing,
+    preprocessing: preprocessingOptions(flags),
     layout: parseLayout(flags.layout),
     labels: flags.labels,
     out: flags.out,
-    backend,
+    backend: backendFor(flags.backend, [flags.model]),
     overlays: flags.overlays,
+    signal,
+  };
+}
+
+/** 'top,left,bottom,right' in pixels, with bottom > top and right > left. */
+export function parseBox(text: string, flag: string): Box {
+  const values = text.split(',').map((p) => p.trim());
+  if (values.length !== 4) throw usageError(`${flag} must be top,left,bottom,right in pixels, e.g. 4,4,24,24; got '${text}'.`);
+  const [top, left, bottom, right] = values.map((v) => parseInteger(v, flag, 0));
+  if (!(bottom > top && right > left)) throw usageError(`${flag} must have bottom > top and right > left (top,left,bottom,right); got '${text}'.`);
+  return { top, left, bottom, right };
+}
+
+function parseFraction(text: string, flag: string): number {
+  const value = parseNumber(text, flag);
+  if (!(value > 0 && value <= 0.5)) throw usageError(`${flag} must be a fraction of each side in (0, 0.5], e.g. 0.25; got '${text}'.`);
+  return value;
+}
+
+/** Checks and converts the strings commander collected into an `AuditRequest`. */
+export function auditRequest(flags: AuditFlags, signal?: AbortSignal): AuditRequest {
+  const method = methodOptions(flags);
+  if (flags.shiftedTruth !== undefined && flags.shifted === undefined) throw usageError('--shifted-truth needs --shifted (the shifted data it labels).');
+  if (flags.compareLayer !== undefined && flags.compareModel === undefined) throw usageError('--compare-layer needs --compare-model.');
+  return {
+    model: flags.model,
+    compareModel: flags.compareModel,
+    data: flags.data ?? [],
+    truth: flags.truth,
+    shifted: flags.shifted,
+    shiftedTruth: flags.shiftedTruth,
+    methods: methodNames(flags.method),
+    flags: method.flags,
+    baselineFile: method.baselineFile,
+    compareLayer: flags.compareLayer,
+    explain: optional(flags.explain, (t) => parseChoice(t, '--explain', ['predicted', 'label'] as const)),
+    objective: optional(flags.objective, parseObjective),
+    batchSize: optional(flags.batchSize, (t) => parseInteger(t, '--batch-size', 1)),
+    seed: optional(flags.seed, (t) => parseInteger(t, '--seed', 0)),
+    preprocessing: preprocessingOptions(flags),
+    layout: parseLayout(flags.layout),
+    labels: flags.labels,
+    backend: backendFor(flags.backend, [flags.model, flags.compareModel]),
+    region: optional(flags.region, (t) => parseBox(t, '--region')),
+    border: optional(flags.border, (t) => parseInteger(t, '--border', 1)),
+    corner: optional(flags.corner, (t) => parseFraction(t, '--corner')),
+    chunkSize: optional(flags.chunkSize, (t) => parseInteger(t, '--chunk-size', 1)),
+    top: optional(flags.top, (t) => parseInteger(t, '--top', 0)),
+    out: flags.out,
+    fresh: Boolean(flags.fresh),
     signal,
   };
 }
