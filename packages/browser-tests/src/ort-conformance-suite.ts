@@ -12,15 +12,6 @@ const SUBJECTS: readonly [CaptumModelName, string][] = [
   ['tinytext', 'conv'],
 ];
 
-/**
- * Models left out on a provider, with the reason: their gradients are wrong there because of the
- * runtime (asserted as a known divergence by the parity tests), so the finite-difference checks must fail.
- */
-const LEFT_OUT: Readonly<Record<OrtProvider, Partial<Record<CaptumModelName, string>>>> = {
-  wasm: {},
-  webgpu: { colorcnn: "onnxruntime-web's webgpu provider gets its input gradients wrong (see parity-ort-webgpu)" },
-};
-
 /** Registers the adapter conformance suite through model.onnx on one onnxruntime-web provider, or says it is not offered. */
 export async function describeOrtConformance(provider: OrtProvider): Promise<void> {
   const { offered, detail } = await ortOffer(provider);
@@ -40,11 +31,6 @@ export async function describeOrtConformance(provider: OrtProvider): Promise<voi
     return;
   }
   for (const [name, layer] of SUBJECTS) {
-    const reason = LEFT_OUT[provider][name];
-    if (reason) {
-      console.log(`browser conformance: ${name} is left out on onnxruntime-web ${provider}: ${reason}`);
-      continue;
-    }
     describeModelConformance(`${name} through model.onnx on onnxruntime-web ${provider} (${detail})`, async () => {
       const { ort, live } = countingRuntime(configureOrt() as unknown as OrtModule);
       const fixture = await loadCaptumFixture(name);

@@ -42,16 +42,6 @@ export async function ortOffer(provider: OrtProvider): Promise<{ offered: boolea
   return { offered: true, detail: `onnxruntime-web ${ort.env.versions.web}, adapter ${adapter?.info.vendor ?? '?'} ${adapter?.info.architecture ?? '?'}` };
 }
 
-const COLORCNN_BUG =
-  "onnxruntime-web 1.30's webgpu provider gets colorcnn's input gradients wrong (up to 1.3x the largest value) while the Grad-CAM layer gradients at b2 are right: the backward graph of its stride-2 convolution b1 (ConvTranspose, output_padding 1) is the suspect";
-
-/** Measured in Chromium 156 on SwiftShader; the same gradient graphs meet 1e-5 on the wasm provider. */
-const ORT_WEBGPU_COLORCNN_INPUT_GRADIENTS: Readonly<Record<string, string>> = Object.fromEntries(
-  ['gradient (signed)', '|gradient|, channel max', 'input x gradient', 'IG riemann-right, 50 steps', 'IG gauss-legendre, 50 steps', 'SmoothGrad |gradient|', 'VarGrad'].map(
-    (check) => [`colorcnn: ${check}`, COLORCNN_BUG],
-  ),
-);
-
 /** An onnxruntime-web provider as a parity runtime: the fixtures' own model.onnx files (NCHW, as exported). */
 export function ortRuntime(provider: OrtProvider): ParityRuntime {
   const counted = countingRuntime(configureOrt() as unknown as OrtModule);
@@ -71,6 +61,5 @@ export function ortRuntime(provider: OrtProvider): ParityRuntime {
       return provider === 'wasm' ? CPU_TOLERANCE : GPU_TOLERANCE;
     },
     liveTensors: counted.live,
-    ...(provider === 'webgpu' ? { knownDivergences: ORT_WEBGPU_COLORCNN_INPUT_GRADIENTS } : {}),
   };
 }
