@@ -6,9 +6,11 @@
  *
  *   node --conditions=@salience/source --import tsx tools/check-onnx-webgpu.ts
  *
- * For each Captum fixture image model and each MaxPool tie rule it prints whether the session was
- * created on webgpu alone and the largest difference of the input and layer gradients from the
- * CPU's, relative to the largest gradient.
+ * Both builds that offer 'webgpu' run, since their kernels differ: the default build
+ * (`onnxruntime-web`, WebGPU through JSEP, what the browser tests use) and `onnxruntime-web/webgpu`
+ * (the native WebGPU provider). For each build, Captum fixture image model and MaxPool tie rule it
+ * prints the largest difference of the input and layer gradients from the CPU's, relative to the
+ * largest gradient, and exits with 1 when one is above 1e-3 or a session fails.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -96,15 +98,21 @@ const adapter = await page.evaluate(async () => {
 });
 console.log(`Chromium WebGPU adapter: ${adapter}`);
 
+/** The bundles that offer 'webgpu', as their package entry points resolve them in a browser. */
+const BUILDS = [
+  { name: 'default build (JSEP)', bundle: 'ort.min.mjs' },
+  { name: "'onnxruntime-web/webgpu' (native WebGPU provider)", bundle: 'ort.webgpu.min.mjs' },
+] as const;
+
 let failures = 0;
-for (const [index, c] of cases.entries()) {
+for (const build of BUILDS) for (const [index, c] of cases.entries()) {
   const session = await ort.InferenceSession.create(c.bytes, { intraOpNumThreads: 1 });
   const feeds = Object.fromEntries(Object.entries(c.feeds).map(([k, v]) => [k, new ort.Tensor('float32', Float32Array.from(v.data), v.dims)]));
   const cpu = await session.run(feeds, c.outputs);
   await session.release();
   const web = await page.evaluate(
-    async ({ index, feeds, outputs }) => {
-      const ortWeb = await import(/* @vite-ignore */ `${location.origin}/ort/ort.webgpu.min.mjs`);
+    async ({ index, feeds, outputs, bundle }) => {
+      const ortWeb = await import(/* @vite-ignore */ `${location.origin}/ort/${bundle}`);
       ortWeb.env.wasm.numThreads = 1;
       ortWeb.env.wasm.wasmPaths = `${location.origin}/ort/`;
       const bytes = new Uint8Array(await (await fetch(`/model/${index}`)).arrayBuffer());
@@ -120,11 +128,11 @@ for (const [index, c] of cases.entries()) {
         return { ok: false as const, error: String((error as Error)?.message ?? error) };
       }
     },
-    { index, feeds: c.feeds, outputs: c.outputs },
+    { index, feeds: c.feeds, outputs: c.outputs, bundle: build.bundle },
   );
   if (!web.ok) {
     failures++;
-    console.log(`${c.name}: FAILED on webgpu: ${web.error}`);
+    console.log(`${build.name}, ${c.name}: FAILED on webgpu: ${web.error}`);
     continue;
   }
   const report = c.outputs.map((name) => {
@@ -139,7 +147,7 @@ for (const [index, c] of cases.entries()) {
     if (!(worst <= 1e-3 * scale)) failures++;
     return `${name.replace(/^.*\//, '')} ${(worst / scale).toExponential(1)}`;
   });
-  console.log(`${c.name}: webgpu vs cpu, max |diff| / max |cpu|: ${report.join(', ')}`);
+  console.log(`${build.name}, ${c.name}: webgpu vs cpu, max |diff| / max |cpu|: ${report.join(', ')}`);
 }
 await browser.close();
 server.close();
