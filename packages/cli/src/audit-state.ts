@@ -137,7 +137,9 @@ export async function openAuditState(outPath: string, key: Readonly<Record<strin
         const file = join(dir, chunkFile(dataset, chunk, m));
         let bytes: Uint8Array;
         try {
-          bytes = await readFile(file);
+          const buffer = await readFile(file);
+          // A plain Uint8Array view: decodeRecords copies with .slice, which on a Node Buffer is a view of a larger pool.
+          bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
         } catch {
           return undefined;
         }

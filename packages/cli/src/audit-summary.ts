@@ -6,7 +6,6 @@ import type { Dataset, LabelSource } from './audit-dataset.js';
 import type { AuditState } from './audit-state.js';
 import { builtinFacts } from './builtin.js';
 import { safeFileName } from './file-stems.js';
-import { jsonable } from './jsonable.js';
 import type { LoadedModel } from './loaded-model.js';
 import type { MethodName } from './methods.js';
 import type { Preprocessing } from './preprocessing.js';
@@ -70,7 +69,15 @@ export interface AuditSummary {
     readonly correct: number;
     readonly accuracy: number | null;
     /** Mistakes by (true, predicted) class, most frequent first. */
-    readonly confusion: readonly { readonly label: number; readonly predicted: number; readonly count: number; readonly labelName: string; readonly predictedName: string }[];
+    readonly confusion: readonly {
+      readonly label: number;
+      readonly predicted: number;
+      readonly count: number;
+      readonly labelName: string;
+      readonly predictedName: string;
+      /** Per method: mean share of these mistakes' saliency in each region. */
+      readonly shares: Readonly<Record<string, Shares>>;
+    }[];
     /** Per method: mean share of the saliency in each region, over all, correct and incorrect examples and per explained class. */
     readonly methods: Readonly<
       Record<string, { readonly all: Shares; readonly correct?: Shares; readonly incorrect?: Shares; readonly classes: readonly { readonly class: number; readonly name: string; readonly count: number; readonly shares: Shares }[] }>
@@ -200,7 +207,14 @@ export async function writeAuditOutputs(job: AuditOutputJob): Promise<AuditSumma
       labelled: g.labelled,
       correct: g.correct,
       accuracy: g.accuracy,
-      confusion: g.confusion.map((p) => ({ label: p.label, predicted: p.predicted, count: p.count, labelName: name(p.label), predictedName: name(p.predicted) })),
+      confusion: g.confusion.map((p) => ({
+        label: p.label,
+        predicted: p.predicted,
+        count: p.count,
+        labelName: name(p.label),
+        predictedName: name(p.predicted),
+        shares: Object.fromEntries(Object.entries(p.means).map(([method, mean]) => [method, mean.shares])),
+      })),
       methods: Object.fromEntries(
         Object.entries(g.methods).map(([method, s]) => [
           method,
@@ -228,9 +242,10 @@ export async function writeAuditOutputs(job: AuditOutputJob): Promise<AuditSumma
     methodTimeMs: Object.fromEntries(Object.entries(job.methodTimeMs).map(([m, times]) => [m, Object.fromEntries(Object.entries(times).map(([k, v]) => [k, round(v)]))])),
     timeMs: Math.round(performance.now() - job.started),
   };
-  const json = jsonable(summary) as AuditSummary;
-  await state.writeOutput(SUMMARY_FILE, `${JSON.stringify(json, null, 2)}\n`);
-  return json;
+  // What is written is what is returned (JSON has no NaN: a comparison without examples says null).
+  const text = JSON.stringify(summary, null, 2);
+  await state.writeOutput(SUMMARY_FILE, `${text}\n`);
+  return JSON.parse(text) as AuditSummary;
 }
 
 const percent = (v: number | null) => (v === null || !Number.isFinite(v) ? 'n/a' : `${(v * 100).toFixed(1)}%`);

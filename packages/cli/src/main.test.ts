@@ -11,6 +11,11 @@ describe('salience', () => {
     for (const flag of ['--model', '--input', '--method', '--target', '--steps', '--quadrature', '--layer', '--upsample', '--window', '--stride', '--json', 'Exit status: 0 ok']) {
       expect(help.stdout).toContain(flag);
     }
+    const auditHelp = await salience(['audit', '--help']);
+    expect(auditHelp.code).toBe(0);
+    for (const flag of ['--data', '--truth', '--shifted', '--shifted-truth', '--compare-model', '--compare-layer', '--explain', '--region', '--border', '--corner', '--chunk-size', '--fresh', '--fail-on-findings', '--layer', '--resize', '11 findings']) {
+      expect(auditHelp.stdout).toContain(flag);
+    }
     const bare = await salience([]);
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain('Usage: salience [options] [command]');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExplainRequest } from './explain.js';
-import { buildProgram, explainRequest, type Invocation } from './program.js';
+import type { AuditRequest } from './audit.js';
+import { auditRequest, buildProgram, explainRequest, type Invocation } from './program.js';
 import { parseTarget } from './option-values.js';
 
 /** Parses a command line the way `salience` does and returns the checked request. */
@@ -15,6 +16,20 @@ async function request(...argv: string[]): Promise<ExplainRequest> {
   await program.parseAsync(['explain', ...argv], { from: 'user' });
   if (invocation?.command !== 'explain') throw new Error('not an explain invocation');
   return explainRequest(invocation.flags);
+}
+
+/** Parses an `audit` command line and returns the checked request. */
+async function audit(...argv: string[]): Promise<AuditRequest> {
+  let invocation: Invocation | undefined;
+  const program = buildProgram((i) => {
+    invocation = i;
+  }, '0.0.0');
+  const silent = { writeOut: () => {}, writeErr: () => {} };
+  program.configureOutput(silent);
+  for (const c of program.commands) c.configureOutput(silent);
+  await program.parseAsync(['audit', ...argv], { from: 'user' });
+  if (invocation?.command !== 'audit') throw new Error('not an audit invocation');
+  return auditRequest(invocation.flags);
 }
 
 describe('salience explain options', () => {
@@ -98,5 +113,66 @@ describe('parseTarget', () => {
     expect(() => parseTarget('Sock', ['Shoe'])).toThrow(/'Sock' is not a class index or a class name. Known class names: Shoe/);
     expect(() => parseTarget('Sock')).toThrow(/Class names need --labels/);
     expect(() => parseTarget('top0')).toThrow(/k must be at least 1/);
+  });
+});
+
+describe('salience audit options', () => {
+  it('has the defaults: built-in model, gradient and Grad-CAM (chosen later), predicted class, ./salience-audit', async () => {
+    const r = await audit('--data', 'd/');
+    expect(r).toMatchObject({ model: undefined, compareModel: undefined, data: ['d/'], methods: undefined, explain: 'predicted', objective: 'logit', out: 'salience-audit', fresh: false });
+    expect(r.chunkSize).toBeUndefined();
+    expect(Object.values(r.flags ?? {}).every((v) => v === undefined)).toBe(true);
+  });
+
+  it('parses datasets, regions, chunks and the method options it shares with explain', async () => {
+    const r = await audit(
+      ...['--model', 'a.onnx', '--compare-model', 'b.onnx', '-d', 'x.npy', 'y.npy', '--truth', 't.csv', '--shifted', 's/', '--shifted-truth', 's.txt'],
+      ...['--method', 'gradient,grad-cam', '--layer', 'relu_2', '--compare-layer', 'c3', '--signed', '--explain', 'label'],
+      ...['--region', '2,3,20,24', '--border', '2', '--corner', '0.2', '--chunk-size', '32', '--top', '5', '--fresh', '--batch-size', '16', '--resize', '28'],
+    );
+    expect(r).toMatchObject({
+      model: 'a.onnx',
+      compareModel: 'b.onnx',
+      data: ['x.npy', 'y.npy'],
+      truth: 't.csv',
+      shifted: ['s/'],
+      shiftedTruth: 's.txt',
+      methods: ['gradient', 'gradcam'],
+      compareLayer: 'c3',
+      explain: 'label',
+      region: { top: 2, left: 3, bottom: 20, right: 24 },
+      border: 2,
+      corner: 0.2,
+      chunkSize: 32,
+      top: 5,
+      fresh: true,
+      batchSize: 16,
+    });
+    expect(r.flags).toMatchObject({ layer: 'relu_2', variant: 'signed' });
+    expect(r.preprocessing?.resize).toEqual([28, 28]);
+  });
+
+  it.each([
+    [['--region', '1,2,3'], /--region must be top,left,bottom,right in pixels/],
+    [['--region', '5,0,5,9'], /--region must have bottom > top and right > left/],
+    [['--corner', '0'], /--corner must be a fraction of each side in \(0, 0\.5\]/],
+    [['--corner', 'big'], /--corner must be a number/],
+    [['--border', '0'], /--border must be an integer >= 1/],
+    [['--chunk-size', '0'], /--chunk-size must be an integer >= 1/],
+    [['--explain', 'target'], /--explain must be one of predicted, label/],
+    [['--shifted-truth', 's.txt'], /--shifted-truth needs --shifted/],
+    [['--compare-layer', 'c3'], /--compare-layer needs --compare-model/],
+    [['--model', 'a.onnx', '--compare-model', 'b.onnx', '--backend', 'cpu'], /--backend chooses the TensorFlow.js backend/],
+  ])('rejects %j with a usage error', async (argv, message) => {
+    const error = await audit('--data', 'd/', ...argv).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ kind: 'usage', exitCode: 2 });
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('takes --backend when one of the models is a tfjs model', async () => {
+    expect((await audit('--data', 'd/', '--model', 'a.onnx', '--compare-model', 'web/model.json', '--backend', 'cpu')).backend).toBe('cpu');
   });
 });
