@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { salience, scratch } from '../test/cli-harness.js';
 import { cornerLoader, writeCornerImages } from '../test/corner-model.js';
+import { audit } from './audit.js';
 import type { AuditSummary } from './audit-summary.js';
 
 // A model with a planted shortcut (its class 0 looks only at the top-left 2x2 pixels of 8x8
@@ -73,5 +74,36 @@ describe('salience audit findings on a model with a planted corner shortcut', ()
     const run = await salience([...base, '--explain', 'label', '--json', '--out', tmp.path('label')], { loadModel: cornerLoader() });
     expect(run.code).toBe(0);
     expect(run.json<AuditSummary>().configuration.explain).toBe('label');
+  });
+});
+
+describe('audit() from a script', () => {
+  it('reports each chunk to onChunk, and stops right after the chunk during which the signal fired', async () => {
+    const tmp = scratch();
+    try {
+      writeCornerImages(tmp.path('data'), 10, 5);
+      const controller = new AbortController();
+      const chunks: string[] = [];
+      const request = { model: 'corner.onnx', data: [tmp.path('data')], methods: ['gradient' as const], chunkSize: 3, out: tmp.path('out') };
+      const stopped = await audit(
+        { ...request, signal: controller.signal },
+        {
+          loadModel: cornerLoader(),
+          onChunk: (info) => {
+            chunks.push(`${info.dataset} ${info.chunk + 1}/${info.chunks} ${info.first}+${info.count}${info.resumed ? ' resumed' : ''}`);
+            if (info.chunk === 1) controller.abort(new Error('interrupted'));
+          },
+        },
+      ).catch((e: unknown) => e as { exitCode: number; message: string });
+      expect(stopped).toMatchObject({ exitCode: 130, message: expect.stringMatching(/^Interrupted: 2 of 4 chunks are saved in /) });
+      const notes: string[] = [];
+      const summary = await audit(request, { loadModel: cornerLoader(), note: (n) => notes.push(n), onChunk: (info) => chunks.push(`${info.dataset} ${info.chunk + 1}/${info.chunks} ${info.first}+${info.count}${info.resumed ? ' resumed' : ''}`) });
+      expect(chunks).toEqual(['data 1/4 0+3', 'data 2/4 3+3', 'data 1/4 0+3 resumed', 'data 2/4 3+3 resumed', 'data 3/4 6+3', 'data 4/4 9+1']);
+      expect(notes).toEqual([`resuming: 2 of 4 chunks done (in ${tmp.path('out', '.salience-audit')}).`]);
+      expect(summary.chunks).toEqual({ size: 3, total: 4, resumed: 2, computed: 2 });
+      expect(summary.groups[0].count).toBe(10);
+    } finally {
+      tmp.remove();
+    }
   });
 });

@@ -1,14 +1,20 @@
 /**
  * @packageDocumentation
  * The `salience` command (see the README), and its pieces for scripts that want them in-process:
- * `runCli` runs a command line, `explain` runs an explanation from a typed request, `readNpy` and
- * `writeNpy` read and write NumPy arrays.
+ * `runCli` runs a command line, `explain` runs an explanation and `audit` a dataset audit from a
+ * typed request, `readNpy` and `writeNpy` read and write NumPy arrays.
  */
 export type { CliContext } from './main.js';
 export { runCli } from './main.js';
 
 export type { ExplainRequest, ExplainDependencies, ExplainSummary, MethodSummary, ExampleSummary } from './explain.js';
 export { explain } from './explain.js';
+
+export type { AuditRequest, AuditDependencies, AuditChunkInfo } from './audit.js';
+export { audit, AUDIT_DEFAULT_METHODS } from './audit.js';
+export type { AuditSummary } from './audit-summary.js';
+export type { AuditProgress, DatasetProgress } from './audit-progress.js';
+export { createAuditProgress } from './audit-progress.js';
 
 export type { LoadedModel, ModelLoader, ModelLoadOptions, ModelFormat } from './loaded-model.js';
 export { loadModelFile } from './model-file.js';
