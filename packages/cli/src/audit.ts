@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   AuditCollector,
@@ -15,17 +14,15 @@ import {
   outsideRegion,
 } from '@salience/audit';
 import { AbortError, type Layout, type Model, type Objective, sliceRows, type TensorData, throwIfAborted } from '@salience/core';
-import type { RgbaImage } from '@salience/render';
 import { type AuditProgress, createAuditProgress } from './audit-progress.js';
 import { type Chunk, type Dataset, listDataset, loadChunk } from './audit-dataset.js';
 import { datasetDigest, fileDigest, modelFiles } from './audit-fingerprint.js';
-import { openAuditState, STATE_FOLDER } from './audit-state.js';
+import { type AuditState, openAuditState, STATE_FOLDER } from './audit-state.js';
 import { type AuditOutputJob, type AuditSummary, writeAuditOutputs } from './audit-summary.js';
 import { readBaselineFile } from './baseline-file.js';
 import { BUILTIN_LABELS, BUILTIN_MODEL } from './builtin.js';
 import { readClassNames } from './class-names.js';
 import { CliError } from './cli-error.js';
-import { decodeImage } from './image-decoding.js';
 import { type PreprocessingFlags, resolvePreprocessing } from './image-input.js';
 import { jsonable } from './jsonable.js';
 import { withLayerAlias } from './layer-alias.js';
@@ -223,7 +220,8 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
     for (const path of paths) loadedModels.push(await loader(path, { backend: request.backend ?? 'wasm', layout: request.layout, signal }));
     let flags: MethodFlags = request.flags ?? {};
     if (request.baselineFile !== undefined) flags = { ...flags, baseline: (await readBaselineFile(request.baselineFile)) as BaselineFlag };
-    const firstImage = imageData ? decodeImage(await readFile(imageData.examples[0].file), imageData.examples[0].file) : undefined;
+    const firstChunk = imageData ? await loadChunk(imageData, 0, 1) : undefined;
+    const firstImage = firstChunk?.kind === 'images' ? firstChunk.images[0] : undefined;
 
     // Methods that a model cannot run are skipped for both, so the two are compared on the same maps.
     const skipped: { method: MethodName; reason: string }[] = [];
@@ -294,8 +292,6 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
 
     const collector = new AuditCollector({ classes, classNames, regions, top: request.top });
     const methodTimeMs: Record<string, Record<string, number>> = Object.fromEntries(models.map((m) => [m.name, {}]));
-    let resumed = 0;
-    let computed = 0;
     // What is on disk already, to say how much is left before any work (files are checked when read).
     const onDiskAtStart: boolean[][] = [];
     for (const [d, dataset] of datasets.entries()) {
@@ -305,68 +301,18 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
     const found = onDiskAtStart.flat().filter(Boolean).length;
     if (found > 0) note(`resuming: ${found} of ${totalChunks} chunks done (in ${join(request.out, STATE_FOLDER)}).`);
 
+    const run: ChunkRun = { request, state, models, collector, regions, chunkSize, methodTimeMs, saved: found, onChunk: dependencies.onChunk };
+    let resumed = 0;
+    let computed = 0;
     try {
       for (const [d, dataset] of datasets.entries()) {
-        const total = dataset.examples.length;
-        const bar = progress.start(dataset.name);
-        const datasetStarted = performance.now();
-        try {
-          for (let c = 0; c < chunkCounts[d]; c++) {
-            const first = c * chunkSize;
-            const end = Math.min(total, first + chunkSize);
-            const info = { dataset: dataset.name, chunk: c, chunks: chunkCounts[d], first, count: end - first };
-            const chunkStarted = performance.now();
-            const onDisk = onDiskAtStart[d][c] ? await state.readChunk(dataset.name, c, models.length, first, end - first) : undefined;
-            if (onDisk) {
-              collector.add(dataset.name, Object.fromEntries(models.map((m, i) => [m.name, onDisk[i]])));
-              resumed++;
-              bar.update(end, total);
-              bar.chunk({ ...info, timeMs: performance.now() - chunkStarted, resumed: true });
-              dependencies.onChunk?.({ ...info, resumed: true });
-              continue;
-            }
-            throwIfAborted(signal);
-            const chunk = await loadChunk(dataset, first, end);
-            const examples = dataset.examples.slice(first, end).map((e) => ({ name: e.name, label: e.label }));
-            const byModel: AuditRecord[][] = [];
-            for (const [m, entry] of models.entries()) {
-              const input = modelInput(entry, chunk, request.preprocessing ?? {});
-              const steps = models.length * entry.methods.length;
-              const result = await auditBatch(entry.model, entry.methods, input.tensor, examples, {
-                explain: request.explain,
-                objective: request.objective,
-                batchSize: request.batchSize,
-                seed: request.seed,
-                signal,
-                regions,
-                images: input.images,
-                firstIndex: first,
-                onProgress: (method, done, all) => {
-                  const step = m * entry.methods.length + entry.methods.findIndex((x) => x.name === method);
-                  bar.update(first + ((end - first) * (step + (all > 0 ? done / all : 1))) / steps, total);
-                },
-              });
-              for (const [method, ms] of Object.entries(result.timeMs)) methodTimeMs[entry.name][method] = (methodTimeMs[entry.name][method] ?? 0) + ms;
-              byModel.push(result.records);
-            }
-            await state.writeChunk(dataset.name, c, byModel);
-            computed++;
-            collector.add(dataset.name, Object.fromEntries(models.map((m, i) => [m.name, byModel[i]])));
-            bar.update(end, total);
-            bar.chunk({ ...info, timeMs: performance.now() - chunkStarted, resumed: false });
-            dependencies.onChunk?.({ ...info, resumed: false });
-          }
-        } catch (error) {
-          bar.fail();
-          throw error;
-        }
-        const seconds = ((performance.now() - datasetStarted) / 1000).toFixed(1);
-        const from = onDiskAtStart[d].filter(Boolean).length;
-        bar.finish(`${total} examples in ${seconds} s (${chunkCounts[d]} chunk${chunkCounts[d] === 1 ? '' : 's'}${from > 0 ? `, ${from} from the earlier run` : ''})`);
+        const counts = await auditDataset(run, dataset, onDiskAtStart[d], progress);
+        resumed += counts.resumed;
+        computed += counts.computed;
       }
     } catch (error) {
       if (isAbort(error)) {
-        throw new CliError('aborted', `Interrupted: ${found + computed} of ${totalChunks} chunks are saved in ${join(request.out, STATE_FOLDER)}; run the same command again to resume.`, { cause: error });
+        throw new CliError('aborted', `Interrupted: ${run.saved} of ${totalChunks} chunks are saved in ${join(request.out, STATE_FOLDER)}; run the same command again to resume.`, { cause: error });
       }
       throw error;
     }
@@ -392,8 +338,92 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
   }
 }
 
+/** What the chunks of every dataset share while an audit runs. */
+interface ChunkRun {
+  readonly request: AuditRequest;
+  readonly state: AuditState;
+  readonly models: readonly AuditedModel[];
+  readonly collector: AuditCollector;
+  readonly regions: (height: number, width: number) => Region[];
+  readonly chunkSize: number;
+  /** Per model and method, over the chunks computed by this run. */
+  readonly methodTimeMs: Record<string, Record<string, number>>;
+  /** Chunks on disk: found at the start, then each one computed. */
+  saved: number;
+  readonly onChunk?: (info: AuditChunkInfo) => void;
+}
+
+/** One dataset, chunk by chunk: read back from disk when there, else computed and saved; all added to the collector. */
+async function auditDataset(run: ChunkRun, dataset: Dataset, onDisk: readonly boolean[], progress: AuditProgress): Promise<{ resumed: number; computed: number }> {
+  const { state, models, collector, chunkSize } = run;
+  const total = dataset.examples.length;
+  const bar = progress.start(dataset.name);
+  const started = performance.now();
+  let resumed = 0;
+  let computed = 0;
+  try {
+    for (let c = 0; c < onDisk.length; c++) {
+      const first = c * chunkSize;
+      const end = Math.min(total, first + chunkSize);
+      const info = { dataset: dataset.name, chunk: c, chunks: onDisk.length, first, count: end - first };
+      const chunkStarted = performance.now();
+      let records = onDisk[c] ? await state.readChunk(dataset.name, c, models.length, first, end - first) : undefined;
+      const fromDisk = records !== undefined;
+      if (!records) {
+        throwIfAborted(run.request.signal);
+        records = await computeChunk(run, dataset, first, end, (fraction) => bar.update(first + (end - first) * fraction, total));
+        await state.writeChunk(dataset.name, c, records);
+        if (!onDisk[c]) run.saved++;
+        computed++;
+      } else resumed++;
+      const byModel = records;
+      collector.add(dataset.name, Object.fromEntries(models.map((m, i) => [m.name, byModel[i]])));
+      bar.update(end, total);
+      bar.chunk({ ...info, timeMs: performance.now() - chunkStarted, resumed: fromDisk });
+      run.onChunk?.({ ...info, resumed: fromDisk });
+    }
+  } catch (error) {
+    bar.fail();
+    throw error;
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const chunks = `${onDisk.length} chunk${onDisk.length === 1 ? '' : 's'}${resumed > 0 ? `, ${resumed} from the earlier run` : ''}`;
+  bar.finish(`${total} examples in ${seconds} s (${chunks})`);
+  return { resumed, computed };
+}
+
+/** Runs every method of every model on the examples first..end: one list of records per model. */
+async function computeChunk(run: ChunkRun, dataset: Dataset, first: number, end: number, onFraction: (fraction: number) => void): Promise<AuditRecord[][]> {
+  const { request, models } = run;
+  const chunk = await loadChunk(dataset, first, end);
+  const examples = dataset.examples.slice(first, end).map((e) => ({ name: e.name, label: e.label }));
+  const byModel: AuditRecord[][] = [];
+  for (const [m, entry] of models.entries()) {
+    const input = modelInput(entry, chunk, request.preprocessing ?? {});
+    const steps = models.length * entry.methods.length;
+    const result = await auditBatch(entry.model, entry.methods, input.tensor, examples, {
+      explain: request.explain,
+      objective: request.objective,
+      batchSize: request.batchSize,
+      seed: request.seed,
+      signal: request.signal,
+      regions: run.regions,
+      images: input.images,
+      firstIndex: first,
+      onProgress: (method, done, all) => {
+        const step = m * entry.methods.length + entry.methods.findIndex((x) => x.name === method);
+        onFraction((step + (all > 0 ? done / all : 1)) / steps);
+      },
+    });
+    const times = run.methodTimeMs[entry.name];
+    for (const [method, ms] of Object.entries(result.timeMs)) times[method] = (times[method] ?? 0) + ms;
+    byModel.push(result.records);
+  }
+  return byModel;
+}
+
 /** A chunk as model `entry` takes it. */
-function modelInput(entry: AuditedModel, chunk: Chunk, flags: PreprocessingFlags): ModelInput & { images: (RgbaImage | undefined)[] } {
+function modelInput(entry: AuditedModel, chunk: Chunk, flags: PreprocessingFlags): ModelInput {
   if (chunk.kind === 'tensor') return tensorBatch(chunk.tensor, entry.model);
   const settled = entry.preprocessing;
   if (!settled) throw new CliError('usage', 'Images need preprocessing settled from the first image.');
