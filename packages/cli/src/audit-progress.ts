@@ -20,7 +20,7 @@ export interface AuditProgress {
  * dataset; nothing when silent.
  */
 export function createAuditProgress(mode: ProgressMode, stream: ProgressStream): AuditProgress {
-  const bars = createProgress(mode, stream);
+  const bars = createProgress(mode, stream, 12, 'examples');
   return {
     start(dataset) {
       const bar = bars.start(dataset);

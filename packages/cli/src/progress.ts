@@ -33,7 +33,7 @@ export function progressMode(stream: ProgressStream, options: { json: boolean; q
 
 const SILENT: MethodProgress = { update() {}, finish() {}, fail() {} };
 
-export function createProgress(mode: ProgressMode, stream: ProgressStream, labelWidth = 12): Progress {
+export function createProgress(mode: ProgressMode, stream: ProgressStream, labelWidth = 12, unit = 'rows'): Progress {
   return {
     start(label: string): MethodProgress {
       const padded = label.padEnd(labelWidth);
@@ -47,7 +47,7 @@ export function createProgress(mode: ProgressMode, stream: ProgressStream, label
       }
       const bar = new cliProgress.SingleBar(
         {
-          format: `${padded} {bar} {percentage}% | {value}/{total} rows | {duration_formatted} | ETA {eta_formatted}`,
+          format: `${padded} {bar} {percentage}% | {value}/{total} ${unit} | {duration_formatted} | ETA {eta_formatted}`,
           stream: stream as NodeJS.WritableStream,
           hideCursor: true,
           clearOnComplete: true,
