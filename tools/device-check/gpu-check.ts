@@ -56,7 +56,10 @@ let bench: BenchReport | undefined;
 /** Written after each stage, so a run cut short by a time limit still leaves what it measured. */
 function summaryLine(): string {
   const state = { problems, pending, adapter, backend: tf.getBackend() ?? backend, tfjs: tf.version.tfjs, parity, bench, seconds: (performance.now() - started) / 1000 };
-  const line = JSON.stringify(checkSummary(state));
+  // Four significant digits are plenty for errors and timings, and keep the line short.
+  const line = JSON.stringify(checkSummary(state), (_key, value) =>
+    typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(4)) : value,
+  );
   if (jsonFile) writeFileSync(jsonFile, `${line}\n`);
   return line;
 }
@@ -66,7 +69,8 @@ try {
   log(`Dawn adapter: ${adapter}`);
   log(`Vulkan: VK_DRIVER_FILES=${process.env.VK_DRIVER_FILES ?? 'unset'} VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES ?? 'unset'}`);
   if (expectAdapter && !adapter.toLowerCase().includes(expectAdapter.toLowerCase())) {
-    problems.push(`the adapter '${adapter}' is not the expected '${expectAdapter}'`);
+    // Timings and parity on another adapter (a CPU fallback) would only waste the GPU machine's time.
+    throw new Error(`the adapter '${adapter}' is not the expected '${expectAdapter}'`);
   }
   if (backend === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend(backend))) throw new Error(`tfjs could not start its ${backend} backend.`);

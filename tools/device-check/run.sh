@@ -9,7 +9,8 @@
 # 4. runs the check; with $OUT set, also writes $OUT/gpu-check.json and $OUT/gpu-check.log.
 # Environment: SALIENCE_DEVICE_DIR (default: this script's folder when it holds node.xz, else
 # <repo>/.device), SALIENCE_DEVICE_LIBS=root|prefix (default: root only where NVIDIA's driver is
-# found and / is writable), SALIENCE_DEVICE_KEEP=1 keeps the temporary folder.
+# found and / is writable), SALIENCE_DEVICE_KEEP=1 keeps the temporary folder,
+# SALIENCE_DEVICE_ICD=<driver json> a Vulkan driver to use as the GPU's instead of looking for NVIDIA's.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -46,8 +47,8 @@ mkdir -p "$WORK/bin" && mv "$WORK/node" "$WORK/bin/node"
 export PATH="$WORK/bin:$PATH"
 echo "run.sh: unpacked node $("$WORK/bin/node" --version) and the check into $WORK in ${SECONDS}s"
 
-NVIDIA_ICD=
-for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
+NVIDIA_ICD=${SALIENCE_DEVICE_ICD:-}
+[ -n "$NVIDIA_ICD" ] || for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
   if [ -f "$icd" ]; then NVIDIA_ICD=$icd; break; fi
 done
 SWIFTSHADER_ICD=/usr/lib/chromium/vk_swiftshader_icd.json
@@ -75,6 +76,9 @@ fi
 CHECK_FLAGS=("$@")
 if [ -n "$NVIDIA_ICD" ]; then
   export VK_DRIVER_FILES=$NVIDIA_ICD VK_ICD_FILENAMES=$NVIDIA_ICD
+  # The ICD names its library (libGLX_nvidia.so.0) without a path: make the driver's folder findable.
+  for dir in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do [ -d "$dir" ] && LIB_DIRS+=("$dir"); done
+  echo "run.sh: GPU Vulkan driver $NVIDIA_ICD: $(tr -d ' \n' < "$NVIDIA_ICD" | head -c 300)"
   # Dawn would fall back to a CPU adapter without saying so: the check must run on the NVIDIA GPU.
   [[ " $* " == *" --expect-adapter "* ]] || CHECK_FLAGS+=(--expect-adapter nvidia)
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
