@@ -12,3 +12,5 @@ export type { TfNamespace, TfjsSource, TfjsLayersModel, TfjsGraphModel, TfjsFunc
 export { BACKWARD_KERNELS, borrowCpuBackwardKernels, missingBackwardKernels } from './cpu-kernel-fallback.js';
 export { gradientsRegistered } from './gradient-registry.js';
 export { FILTER_GRADIENT_KERNELS, withoutFilterGradients } from './filter-gradients.js';
+export { FIRST_WINS_MAX_POOL_BACKENDS, firstWinsMaxPoolGrad, withFirstWinsMaxPool } from './first-wins-max-pool.js';
+export type { FirstWinsPadding } from './first-wins-max-pool.js';

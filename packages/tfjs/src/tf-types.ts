@@ -35,6 +35,16 @@ export type TfNamespace = Pick<
   | 'registerKernel'
   | 'unregisterKernel'
   | 'getGradient'
+  | 'registerGradient'
+  | 'backend_util'
+  | 'pad'
+  | 'stridedSlice'
+  | 'slice'
+  | 'equal'
+  | 'logicalAnd'
+  | 'where'
+  | 'stack'
+  | 'reshape'
 >;
 
 /** The Keras-style layer surface the adapter needs (structural, so tfjs-layers stays optional). */

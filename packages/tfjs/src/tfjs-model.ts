@@ -20,6 +20,7 @@ import { graphModelSource } from './graph-source.js';
 import { layersModelSource } from './layers-source.js';
 import { resolveLayout } from './layout.js';
 import { withoutFilterGradients } from './filter-gradients.js';
+import { withFirstWinsMaxPool } from './first-wins-max-pool.js';
 import { explainFailure } from './model-failure.js';
 import { objectiveSum } from './objective-tensor.js';
 import { type PausedTape, pauseTape } from './tape-pause.js';
@@ -361,9 +362,10 @@ class TfjsAdapter implements TfjsModel {
         const grads = tf.grads(objectiveOf)(xs);
         if (plan.wanted.has('inputGradients')) record('inputGradients', grads[0]);
       });
+    const backward = this.skipFilterGradients ? () => withoutFilterGradients(tf, differentiate) : differentiate;
     try {
-      if (this.skipFilterGradients) withoutFilterGradients(tf, differentiate);
-      else differentiate();
+      // On webgl and webgpu, max-pooling ties go to the first maximum, as on cpu and in PyTorch.
+      withFirstWinsMaxPool(tf, backward);
     } catch (error) {
       releaseAbandonedTape(tf);
       throw error;
