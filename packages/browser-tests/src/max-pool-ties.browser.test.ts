@@ -1,5 +1,5 @@
 import type { TensorData } from '@salience/core';
-import { fromTfjs } from '@salience/tfjs';
+import { type FirstWinsPadding, firstWinsMaxPoolGrad, fromTfjs } from '@salience/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { describe, expect, it } from 'vitest';
@@ -112,4 +112,69 @@ describe('max-pooling ties on the GPU backends', () => {
       await switchBackend(tf, 'cpu');
     });
   }
+
+  for (const backend of ['webgl', 'webgpu'] as TfjsBackend[]) {
+    it(`firstWinsMaxPoolGrad equals the cpu kernel on ${backend} for windows, strides and paddings of every kind`, async () => {
+      const expected = [];
+      for (const geometry of GEOMETRIES) expected.push(await poolGradient(geometry, 'cpu kernel'));
+      expect(await switchBackend(tf, backend)).toBe(true);
+      let worst = 0;
+      for (const [n, geometry] of GEOMETRIES.entries()) {
+        const actual = await poolGradient(geometry, 'first wins');
+        for (let i = 0; i < actual.length; i++) {
+          const error = Math.abs(actual[i] - expected[n][i]);
+          worst = Math.max(worst, error);
+          if (error > 1e-6) expect.fail(`${JSON.stringify(geometry)}: element ${i} is ${actual[i]}, the cpu kernel gives ${expected[n][i]}`);
+        }
+      }
+      console.log(`firstWinsMaxPoolGrad on ${backend}: ${GEOMETRIES.length} geometries, largest difference from the cpu kernel ${worst.toExponential(2)}`);
+      await switchBackend(tf, 'cpu');
+    });
+  }
 });
+
+interface Geometry {
+  readonly input: [number, number];
+  readonly filter: [number, number];
+  readonly strides: [number, number];
+  readonly pad: FirstWinsPadding;
+}
+
+/** Windows larger than, equal to and smaller than the stride, unequal strides, windows over the edge. */
+const GEOMETRIES: readonly Geometry[] = [
+  { input: [6, 6], filter: [2, 2], strides: [2, 2], pad: 'valid' },
+  { input: [7, 5], filter: [2, 2], strides: [2, 2], pad: 'same' },
+  { input: [7, 7], filter: [3, 3], strides: [2, 2], pad: 'same' },
+  { input: [6, 5], filter: [3, 3], strides: [2, 2], pad: 'valid' },
+  { input: [5, 5], filter: [3, 3], strides: [1, 1], pad: 'same' },
+  { input: [5, 6], filter: [2, 2], strides: [1, 1], pad: 'valid' },
+  { input: [7, 6], filter: [3, 2], strides: [1, 2], pad: 'same' },
+  { input: [6, 7], filter: [2, 3], strides: [3, 1], pad: 'same' },
+  { input: [7, 7], filter: [2, 2], strides: [3, 3], pad: 'valid' },
+  { input: [8, 7], filter: [3, 3], strides: [3, 2], pad: 'same' },
+  { input: [1, 1], filter: [3, 3], strides: [2, 2], pad: 'same' },
+  { input: [4, 4], filter: [1, 1], strides: [2, 2], pad: 'valid' },
+];
+
+/** Channels 0 and 1 are zeros and ReLU-like zeros with repeats; distinct upstream gradients. */
+async function poolGradient(geometry: Geometry, by: 'cpu kernel' | 'first wins'): Promise<Float32Array> {
+  const [h, w] = geometry.input;
+  const shape: [number, number, number, number] = [2, h, w, 2];
+  const dx = tf.tidy(() => {
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 2 * h * w * 2 }, (_, i) => (i % 2 === 0 ? 0 : Math.max(0, Math.round(Math.sin(i * 0.7) * 2) / 2))),
+      shape,
+    );
+    const y = tf.maxPool(x, geometry.filter, geometry.strides, geometry.pad);
+    const dy = tf.tensor4d(
+      Float32Array.from({ length: y.size }, (_, i) => 1 + ((i * 7) % 11) * 0.125),
+      y.shape,
+    );
+    if (by === 'first wins') return firstWinsMaxPoolGrad(tf, dy, x, y, geometry.filter, geometry.strides, geometry.pad);
+    const attrs = { filterSize: geometry.filter, strides: geometry.strides, pad: geometry.pad };
+    return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  });
+  const values = (await dx.data()) as Float32Array;
+  dx.dispose();
+  return values;
+}

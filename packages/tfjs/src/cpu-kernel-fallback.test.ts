@@ -134,4 +134,18 @@ describe('the cpu kernel fallback on wasm', () => {
     const onWasm = await fromTfjs(tf, model).run({ input: flat, outputs: ['inputGradients'], target: 0 });
     expect(Array.from(onWasm.inputGradients.data)).toEqual([1, 0, 0, 0]);
   });
+
+  it("gives windows whose maximum is 0 or less their gradient too (wasm's own MaxPoolGrad drops it)", async () => {
+    const model = tf.sequential();
+    model.add(tf.layers.maxPooling2d({ poolSize: 2, inputShape: [4, 4, 1] }));
+    model.add(tf.layers.flatten());
+    const negative = tensor(Float32Array.from({ length: 16 }, (_, i) => -1 - (i % 5)), [1, 4, 4, 1]);
+    const request = { input: negative, outputs: ['inputGradients'] as const, target: 3 };
+    await on('cpu');
+    const onCpu = await fromTfjs(tf, model).run(request);
+    expect(maxAbs(onCpu.inputGradients)).toBe(1);
+    await on('wasm');
+    const onWasm = await fromTfjs(tf, model).run(request);
+    expect(Array.from(onWasm.inputGradients.data)).toEqual(Array.from(onCpu.inputGradients.data));
+  });
 });

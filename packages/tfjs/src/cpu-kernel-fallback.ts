@@ -29,8 +29,10 @@ export const BACKWARD_KERNELS: readonly string[] = [
 /**
  * Backward kernels that a backend has but computes differently from every reference: tfjs-wasm's
  * MaxPoolGrad gives a tie within a window to the last maximum, where PyTorch and tfjs-cpu give it
- * to the first. Ties are everywhere on flat images (the start of an integrated-gradients path), so
- * these are bridged to cpu too.
+ * to the first, and drops the gradient of windows whose maximum is 0 or less. Ties are everywhere
+ * on flat images (the start of an integrated-gradients path), so these are bridged to cpu too.
+ * (webgl and webgpu get a first-wins gradient made of their own ops instead: see
+ * `FIRST_WINS_MAX_POOL_BACKENDS`.)
  */
 export const DIVERGENT_BACKWARD_KERNELS: Readonly<Record<string, readonly string[]>> = { wasm: ['MaxPoolGrad'] };
 
