@@ -110,24 +110,20 @@ export interface KnownDivergence {
 }
 
 /**
- * tfjs-backend-webgpu's MaxPoolGrad (like webgl's and wasm's) gives a tie within a pooling window to
- * the LAST maximum; PyTorch and tfjs-cpu give it to the first. On a flat image every window of
- * smallcnn's max pools is a tie, so the gradient at the start of an integrated-gradients path
- * (alpha = 0: the zero or 0.5 baseline) lands on other pixels: the rules that evaluate alpha = 0
- * miss by 1/steps of that gradient (measured 1.8e-2 to 3.5e-2 of the map's max on SwiftShader).
- * @salience/tfjs bridges wasm's MaxPoolGrad to cpu (DIVERGENT_BACKWARD_KERNELS), but the bridge
- * reads tensors synchronously, which tfjs-webgpu in Node cannot do (no OffscreenCanvas).
+ * Keyed '<model>: <fixture array>'. The exact max-pool ties of smallcnn (every window at the zero
+ * baseline) follow PyTorch on webgpu since @salience/tfjs swaps in a first-wins gradient there. One
+ * point of Captum's trapezoid path (alpha = k/49) meets a near-tie instead: two window values that
+ * PyTorch's float32 CPU arithmetic orders one way and the GPU's the other, so one pixel differs by
+ * 1/49 of a gradient (2.8e-3 of the map's max, the same value on webgl and webgpu in Chromium and
+ * on Dawn/SwiftShader in Node; cpu and wasm meet 1e-4).
  */
-const WEBGPU_MAX_POOL_TIE: KnownDivergence = {
-  reason: "webgpu MaxPoolGrad gives pooling-window ties to the last maximum (PyTorch: the first); ties fill smallcnn's windows at alpha = 0",
-  bound: 0.1,
+const GPU_NEAR_TIE: KnownDivergence = {
+  reason: "a near-tie in one of smallcnn's max-pool windows at one point of Captum's trapezoid path: GPU float arithmetic picks the other maximum (one pixel, 2.8e-3)",
+  bound: 1e-2,
 };
 
-/** Keyed '<model>: <fixture array>'. */
 export const KNOWN_DIVERGENCES: Readonly<Record<string, KnownDivergence>> = {
-  'smallcnn: ig_riemann_left_50': WEBGPU_MAX_POOL_TIE,
-  'smallcnn: ig_riemann_trapezoid_50': WEBGPU_MAX_POOL_TIE,
-  'smallcnn: ig_trapezoid_32_baseline_half': WEBGPU_MAX_POOL_TIE,
+  'smallcnn: ig_riemann_trapezoid_50': GPU_NEAR_TIE,
 };
 
 /** The fixture models checked, with their cases. */

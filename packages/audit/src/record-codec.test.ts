@@ -37,6 +37,16 @@ describe('record files', () => {
     }
   });
 
+  it('reads a Node Buffer at any offset (its slice() is a view)', () => {
+    const records = [record(3, true), record(4, true)];
+    const bytes = encodeRecords(records);
+    const padded = Buffer.alloc(bytes.length + 7);
+    padded.set(bytes, 7);
+    const decoded = decodeRecords(padded.subarray(7));
+    expect(Array.from(decoded[1].maps.gradient.thumbnail)).toEqual(Array.from(records[1].maps.gradient.thumbnail));
+    expect(Array.from(decoded[0].image?.data ?? [])).toEqual(Array.from(records[0].image?.data ?? []));
+  });
+
   it('round-trips an empty batch', () => {
     expect(decodeRecords(encodeRecords([]))).toEqual([]);
   });

@@ -88,8 +88,9 @@ export function decodeRecords(bytes: Uint8Array): AuditRecord[] {
   } catch (error) {
     throw new RecordFileError(`The audit record file has an unreadable header: ${(error as Error).message}`);
   }
-  // Copy the block so the records do not pin a larger buffer and floats are aligned.
-  const blob = bytes.slice(start);
+  // Copy the block so the records do not pin a larger buffer and floats are aligned. (A Node
+  // Buffer's own slice() is a view, hence Uint8Array's.)
+  const blob = Uint8Array.prototype.slice.call(bytes, start);
   const floatsAt = (offset: number, length: number): Float32Array => {
     if (offset + length * 4 > blob.length) throw new RecordFileError('The audit record file is truncated (maps).');
     return new Float32Array(blob.buffer, offset, length);
