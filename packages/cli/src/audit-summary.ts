@@ -95,6 +95,8 @@ export interface AuditSummary {
     readonly meanSimilarity: number;
     readonly agreement: number;
     readonly classes: readonly { readonly class: number; readonly count: number; readonly meanSimilarity: number }[];
+    /** The examples on which the two models' maps agree least, least first. */
+    readonly leastSimilar: readonly { readonly index: number; readonly name: string; readonly label: number | null; readonly predicted: readonly [number, number]; readonly similarity: number }[];
   }[];
   readonly chunks: { readonly size: number; readonly total: number; readonly resumed: number; readonly computed: number };
   /** Milliseconds per model and method, over the chunks computed by this run. */
@@ -237,6 +239,13 @@ export async function writeAuditOutputs(job: AuditOutputJob): Promise<AuditSumma
       meanSimilarity: c.meanSimilarity,
       agreement: c.agreement,
       classes: c.classes,
+      leastSimilar: c.leastSimilar.map((p) => ({
+        index: p.first.index,
+        name: p.first.name,
+        label: p.first.label,
+        predicted: [p.first.predicted, p.second.predicted] as const,
+        similarity: p.similarity,
+      })),
     })),
     chunks: job.chunks,
     methodTimeMs: Object.fromEntries(Object.entries(job.methodTimeMs).map(([m, times]) => [m, Object.fromEntries(Object.entries(times).map(([k, v]) => [k, round(v)]))])),

@@ -51,7 +51,9 @@ describe('salience audit on the built-in model', () => {
   const samples = JSON.parse(readFileSync(`${BUILTIN_DIR}samples.json`, 'utf8')) as { file: string; label: number }[];
   const data = tmp.path('samples');
   const shifted = tmp.path('shifted');
-  const base = ['audit', '--data', data, '--truth', `${data}/truth.csv`, '--chunk-size', '5'];
+  // Gradient and Grad-CAM (not the default gradient and IG): a row of gradients per example and method.
+  const labelled = ['audit', '--data', data, '--truth', `${data}/truth.csv`, '--chunk-size', '5'];
+  const base = [...labelled, '--method', 'gradient,gradcam'];
   let fresh: CliRun;
   let summary: AuditSummary;
 
@@ -154,10 +156,10 @@ describe('salience audit on the built-in model', () => {
   it('refuses another configuration in the same folder, naming --fresh, and starts over with --fresh', async () => {
     const out = tmp.path('changed');
     expect((await salience([...base, '--quiet', '--out', out])).code).toBe(0);
-    const refused = await salience([...base, '--method', 'gradient', '--out', out]);
+    const refused = await salience([...labelled, '--method', 'gradient', '--out', out]);
     expect(refused.code).toBe(10);
     expect(refused.stderr).toMatch(/holds an audit with another configuration \(methods changed\); give --fresh to discard it and start over/);
-    const restarted = await salience([...base, '--method', 'gradient', '--fresh', '--json', '--out', out]);
+    const restarted = await salience([...labelled, '--method', 'gradient', '--fresh', '--json', '--out', out]);
     expect(restarted.code).toBe(0);
     expect(restarted.stderr).toMatch(/^note: --fresh: discarded the earlier audit/);
     const s = restarted.json<AuditSummary>();
@@ -165,7 +167,7 @@ describe('salience audit on the built-in model', () => {
     expect(s.figures.map((f) => f.file)).toEqual(['class-means-builtin-data-gradient.png']);
     expect(readdirSync(out).filter((f) => f.endsWith('.png'))).toEqual(['class-means-builtin-data-gradient.png']);
     // --fresh with the same configuration computes everything again too.
-    const again = await salience([...base, '--method', 'gradient', '--fresh', '--json', '--out', out]);
+    const again = await salience([...labelled, '--method', 'gradient', '--fresh', '--json', '--out', out]);
     expect(again.json<AuditSummary>().chunks).toMatchObject({ resumed: 0, computed: 3 });
   });
 
@@ -252,7 +254,7 @@ describe('salience audit on the built-in model', () => {
   });
 
   it('sets clean data against shifted data, group by group', async () => {
-    const run = await salience([...base, '--shifted', shifted, '--shifted-truth', `${shifted}/truth.txt`, '--method', 'gradient', '--no-progress', '--out', tmp.path('shift')]);
+    const run = await salience([...labelled, '--shifted', shifted, '--shifted-truth', `${shifted}/truth.txt`, '--method', 'gradient', '--no-progress', '--out', tmp.path('shift')]);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/^clean {8}chunk 1\/3: examples 0\.\.4 in [\d.]+ m?s\n/m);
     expect(run.stderr).toMatch(/^shifted {6}chunk 3\/3: examples 10\.\.11 in /m);
@@ -311,9 +313,9 @@ describe('salience audit on the built-in model', () => {
     expect(label.stderr).toMatch(/--explain label explains each example's true class, and the data data has unlabelled examples/);
     const orphan = await salience(['audit', '--data', data, '--shifted-truth', tmp.path('short.txt'), '--out', tmp.path('e5')]);
     expect(orphan.code).toBe(2);
-    const flag = await salience(['audit', '--data', data, '--steps', '8', '--out', tmp.path('e6')]);
+    const flag = await salience(['audit', '--data', data, '--samples', '8', '--out', tmp.path('e6')]);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/--steps applies to ig, and no such method is chosen \(--method gradient,gradcam\)/);
+    expect(flag.stderr).toMatch(/--samples applies to smoothgrad, and no such method is chosen \(--method gradient,ig\)/);
     const region = await salience(['audit', '--data', data, '--region', '4,4,2,20', '--out', tmp.path('e7')]);
     expect(region.code).toBe(2);
     expect(region.stderr).toMatch(/--region must have bottom > top and right > left/);

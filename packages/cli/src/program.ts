@@ -4,7 +4,7 @@ import { GRADIENT_VARIANTS, type GradientVariant } from '@salience/gradient';
 import { SMOOTHGRAD_STATISTICS, type SmoothGradStatistic } from '@salience/smoothgrad';
 import { usageError } from './cli-error.js';
 import type { Box } from '@salience/audit';
-import type { AuditRequest } from './audit.js';
+import { AUDIT_DEFAULT_METHODS, type AuditRequest } from './audit.js';
 import type { ExplainRequest } from './explain.js';
 import type { PreprocessingFlags } from './image-input.js';
 import { type BaselineFlag, METHOD_NAMES, type MethodFlags, type MethodName, methodName, QUADRATURE_SPELLINGS } from './methods.js';
@@ -229,7 +229,7 @@ ${EXIT_STATUS_HELP}`,
     .option('--labels <file>', 'class names: one per line, or a JSON array')
     .option('-o, --out <dir>', 'output folder, also where finished chunks are kept to resume', DEFAULT_AUDIT_OUT)
     .optionsGroup('What to explain:')
-    .option('-m, --method <names>', `comma-separated or repeated: ${METHOD_NAMES.join(', ')} (default: gradient,gradcam)`, collectList)
+    .option('-m, --method <names>', `comma-separated or repeated: ${METHOD_NAMES.join(', ')} (default: ${AUDIT_DEFAULT_METHODS.join(',')})`, collectList)
     .option('--explain <class>', 'predicted (each example\'s predicted class) or label (its true class)', 'predicted')
     .option('--objective <name>', 'logit, probability or log-probability', 'logit');
   addMethodOptions(audit).option('--compare-layer <name>', 'gradcam: the layer of --compare-model, when its layers are named otherwise (default: --layer)');
