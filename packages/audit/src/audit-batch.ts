@@ -1,13 +1,12 @@
 import {
   type CommonOptions,
   checkInput,
-  concatRows,
   defaultBatchSize,
+  logitsInBatches,
   type Method,
   type Model,
   OptionError,
   rowSize,
-  sliceRows,
   type TensorData,
   TargetError,
   throwIfAborted,
@@ -87,17 +86,6 @@ function softmaxRows(logits: TensorData): { predicted: Int32Array; probability: 
   return { predicted, probability };
 }
 
-async function logitsOf(model: Model, input: TensorData, batchSize: number, signal?: AbortSignal): Promise<TensorData> {
-  const rows = input.shape[0];
-  const parts: TensorData[] = [];
-  for (let start = 0; start < rows; start += batchSize) {
-    throwIfAborted(signal);
-    const { logits } = await model.run({ input: sliceRows(input, start, Math.min(rows, start + batchSize)), outputs: ['logits'], signal });
-    parts.push(logits);
-  }
-  return concatRows(parts);
-}
-
 function pictureOf(input: TensorData, model: Model, row: number, given: RgbaImage | undefined, side: number): RgbaImage | undefined {
   let image = given;
   if (!image) {
@@ -132,7 +120,7 @@ export async function auditBatch(model: Model, methods: readonly AuditMethod[], 
   const regionsFor = options.regions ?? defaultRegions;
   const batchSize = options.batchSize ?? defaultBatchSize(rowSize(input));
 
-  const logits = await logitsOf(model, input, batchSize, signal);
+  const logits = await logitsInBatches(model, input, batchSize, signal);
   const classes = logits.shape[1];
   const { predicted, probability } = softmaxRows(logits);
   const labels = examples.map((e) => (e.label === undefined || e.label === null ? null : e.label));

@@ -3,13 +3,12 @@ import { join } from 'node:path';
 import {
   type Attribution,
   checkInput,
-  concatRows,
   defaultBatchSize,
   type Layout,
+  logitsInBatches,
   type Model,
   type Objective,
   rowSize,
-  sliceRows,
   type TensorData,
   throwIfAborted,
 } from '@salience/core';
@@ -146,16 +145,8 @@ export interface ExplainSummary {
   readonly timeMs: number;
 }
 
-async function logitsOf(model: Model, input: TensorData, batchSize: number | undefined, signal?: AbortSignal): Promise<TensorData> {
-  const rows = input.shape[0];
-  const size = batchSize ?? defaultBatchSize(rowSize(input));
-  const parts: TensorData[] = [];
-  for (let start = 0; start < rows; start += size) {
-    throwIfAborted(signal);
-    const { logits } = await model.run({ input: sliceRows(input, start, Math.min(rows, start + size)), outputs: ['logits'], signal });
-    parts.push(logits);
-  }
-  return concatRows(parts);
+function logitsOf(model: Model, input: TensorData, batchSize: number | undefined, signal?: AbortSignal): Promise<TensorData> {
+  return logitsInBatches(model, input, batchSize ?? defaultBatchSize(rowSize(input)), signal);
 }
 
 function softmaxRow(logits: TensorData, row: number): Float64Array {

@@ -4,8 +4,8 @@ import type { AuditRequest } from './audit.js';
 import { auditRequest, buildProgram, explainRequest, type Invocation } from './program.js';
 import { parseTarget } from './option-values.js';
 
-/** Parses a command line the way `salience` does and returns the checked request. */
-async function request(...argv: string[]): Promise<ExplainRequest> {
+/** Parses a `salience <command>` line the way the program does and returns its invocation. */
+async function invocationOf(command: Invocation['command'], argv: string[]): Promise<Invocation> {
   let invocation: Invocation | undefined;
   const program = buildProgram((i) => {
     invocation = i;
@@ -13,22 +13,22 @@ async function request(...argv: string[]): Promise<ExplainRequest> {
   const silent = { writeOut: () => {}, writeErr: () => {} };
   program.configureOutput(silent);
   for (const c of program.commands) c.configureOutput(silent);
-  await program.parseAsync(['explain', ...argv], { from: 'user' });
-  if (invocation?.command !== 'explain') throw new Error('not an explain invocation');
+  await program.parseAsync([command, ...argv], { from: 'user' });
+  if (invocation?.command !== command) throw new Error(`not a ${command} invocation`);
+  return invocation;
+}
+
+/** Parses an `explain` command line and returns the checked request. */
+async function request(...argv: string[]): Promise<ExplainRequest> {
+  const invocation = await invocationOf('explain', argv);
+  if (invocation.command !== 'explain') throw new Error('not an explain invocation');
   return explainRequest(invocation.flags);
 }
 
 /** Parses an `audit` command line and returns the checked request. */
 async function audit(...argv: string[]): Promise<AuditRequest> {
-  let invocation: Invocation | undefined;
-  const program = buildProgram((i) => {
-    invocation = i;
-  }, '0.0.0');
-  const silent = { writeOut: () => {}, writeErr: () => {} };
-  program.configureOutput(silent);
-  for (const c of program.commands) c.configureOutput(silent);
-  await program.parseAsync(['audit', ...argv], { from: 'user' });
-  if (invocation?.command !== 'audit') throw new Error('not an audit invocation');
+  const invocation = await invocationOf('audit', argv);
+  if (invocation.command !== 'audit') throw new Error('not an audit invocation');
   return auditRequest(invocation.flags);
 }
 

@@ -25,7 +25,7 @@ export { GRADIENT_OUTPUTS } from './model.js';
 export type { ValuesLayout, CommonOptions, Attribution, Method, OptionsOf } from './method.js';
 
 export type { Target, ResolvedTargets, ResolveTargetsOptions } from './targets.js';
-export { resolveTargets, rowTargets, argmaxRows } from './targets.js';
+export { resolveTargets, rowTargets, argmaxRows, logitsInBatches } from './targets.js';
 
 export { assertCapabilities } from './capabilities.js';
 

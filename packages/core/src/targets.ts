@@ -82,7 +82,8 @@ export interface ResolveTargetsOptions {
   readonly batchSize?: number;
 }
 
-async function logitsInBatches(model: Model, input: TensorData, batchSize: number | undefined, signal?: AbortSignal): Promise<TensorData> {
+/** The model's logits for every row, in calls of at most `batchSize` rows (default: one call). */
+export async function logitsInBatches(model: Model, input: TensorData, batchSize: number | undefined, signal?: AbortSignal): Promise<TensorData> {
   const rows = batchSizeOf(input);
   const size = rowSize(input);
   const parts: TensorData[] = [];

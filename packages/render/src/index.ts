@@ -54,6 +54,7 @@ export { REPORT_CSS as REPORT_STYLESHEET } from './report-style.js';
 export type { RankedClass } from './predictions.js';
 export { softmax, topK } from './predictions.js';
 export { escapeHtml } from './html-escape.js';
+export { htmlDocument } from './html-document.js';
 
 export type { TokenColourOptions } from './token-colours.js';
 export type { TokensHtmlOptions } from './token-html.js';

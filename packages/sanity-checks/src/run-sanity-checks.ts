@@ -4,11 +4,10 @@ import {
   ShapeError,
   TargetError,
   argmaxRows,
-  batchRanges,
   checkBatchSize,
   checkInput,
-  concatRows,
   defaultBatchSize,
+  logitsInBatches,
   rowSize,
   throwIfAborted,
 } from '@salience/core';
@@ -154,13 +153,8 @@ async function resolveReportTargets(model: Model, data: SanityData, options: San
     return { targets: Int32Array.from(data.labels), source: 'labels' };
   }
   if (target === 'predicted') {
-    const size = rowSize(data.input);
-    const parts: TensorData[] = [];
-    for (const [start, end] of batchRanges(rows, batchSize ?? defaultBatchSize(size))) {
-      const batch = { data: data.input.data.subarray(start * size, end * size), shape: [end - start, ...data.input.shape.slice(1)] };
-      parts.push((await model.run({ input: batch, outputs: ['logits'], signal: options.signal })).logits);
-    }
-    return { targets: argmaxRows(concatRows(parts)), source: 'predicted' };
+    const logits = await logitsInBatches(model, data.input, batchSize ?? defaultBatchSize(rowSize(data.input)), options.signal);
+    return { targets: argmaxRows(logits), source: 'predicted' };
   }
   if (typeof target === 'number') {
     checkLabels([target], 1, 'target');
