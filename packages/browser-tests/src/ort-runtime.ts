@@ -61,15 +61,5 @@ export function ortRuntime(provider: OrtProvider): ParityRuntime {
       return provider === 'wasm' ? CPU_TOLERANCE : GPU_TOLERANCE;
     },
     liveTensors: counted.live,
-    ...(provider === 'webgpu'
-      ? {
-          knownDivergences: {
-            // @salience/onnx breaks max-pool ties with 'split' on webgpu (tied maxima share the
-            // gradient; 'first' needs ArgMax's int64 output). At the zero baseline, which the left
-            // rule evaluates, every window of smallcnn ties.
-            'smallcnn: IG riemann-left, 50 steps': "maxPoolTies 'split', the default on webgpu, shares a tie's gradient where PyTorch gives it to the first maximum",
-          },
-        }
-      : {}),
   };
 }

@@ -11,8 +11,8 @@ export class RuleLimitation extends Error {}
 export interface RuleOptions {
   /**
    * Who gets a max-pool window's gradient when several elements tie for the max: 'first' (default,
-   * PyTorch's rule: the first in row-major window order; uses ArgMax, an int64 output) or 'split'
-   * (shared equally among the tied elements; float ops only, for backends weak on int64 tensors).
+   * PyTorch's rule: the first in row-major window order) or 'split' (shared equally among the tied
+   * elements). Both use float ops only (no ArgMax), so both run on WebGPU.
    */
   readonly maxPoolTies?: 'first' | 'split';
 }

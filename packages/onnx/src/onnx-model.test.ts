@@ -91,11 +91,11 @@ describe('names, types and shapes come from the graph', () => {
     model.dispose();
   });
 
-  it('picks the webgpu-safe MaxPool rule when the session options name webgpu', async () => {
+  it("picks PyTorch's MaxPool tie rule on every provider, webgpu included (it is float-only)", async () => {
     expect(defaultMaxPoolTies(undefined)).toBe('first');
     expect(defaultMaxPoolTies({ executionProviders: ['cpu'] })).toBe('first');
-    expect(defaultMaxPoolTies({ executionProviders: ['webgpu', 'wasm'] })).toBe('split');
-    expect(defaultMaxPoolTies({ executionProviders: [{ name: 'webgpu' }] })).toBe('split');
+    expect(defaultMaxPoolTies({ executionProviders: ['webgpu', 'wasm'] })).toBe('first');
+    expect(defaultMaxPoolTies({ executionProviders: [{ name: 'webgpu' }] })).toBe('first');
     const fixture = await loadCaptumFixture('smallcnn');
     const model = await fromOnnx(runtime, fixture.modelBytes, { ...options, maxPoolTies: 'split' });
     expect(model.maxPoolTies).toBe('split');

@@ -26,8 +26,8 @@ export interface OnnxModelOptions {
   /** Gradient graphs for ops without a built-in rule (or to replace one), as in @salience/onnx-autodiff. */
   readonly customGradients?: readonly CustomGradient[];
   /**
-   * MaxPool tie rule of the gradient graphs. Default 'first' (PyTorch's: the first maximum of a
-   * window takes its gradient), or 'split' (float ops only) when the session options name the webgpu provider.
+   * MaxPool tie rule of the gradient graphs: 'first' (default, PyTorch's: the first maximum of a
+   * window takes its gradient) or 'split' (tied maxima share it). Both are float-only, so both run on webgpu.
    */
   readonly maxPoolTies?: MaxPoolTies;
 }
@@ -44,16 +44,12 @@ export type OnnxModelSource = Uint8Array | ArrayBuffer | string | URL | SessionA
 
 const LAYOUTS: readonly Layout[] = ['NCHW', 'NHWC', 'NC', 'tokens'];
 
-function providerName(provider: unknown): string | undefined {
-  if (typeof provider === 'string') return provider;
-  if (provider && typeof provider === 'object' && typeof (provider as { name?: unknown }).name === 'string') return (provider as { name: string }).name;
-  return undefined;
-}
-
-/** 'split' where a provider rejects or poorly supports int64 ArgMax (webgpu), else PyTorch's 'first'. */
-export function defaultMaxPoolTies(sessionOptions: SessionOptions | undefined): MaxPoolTies {
-  const providers = sessionOptions?.executionProviders ?? [];
-  return providers.some((p) => providerName(p) === 'webgpu') ? 'split' : 'first';
+/**
+ * PyTorch's 'first' on every provider: its gradient graph is float-only (no int64 ArgMax), so the
+ * webgpu provider runs it too. Kept as a function of the session options for callers that ask.
+ */
+export function defaultMaxPoolTies(_sessionOptions: SessionOptions | undefined): MaxPoolTies {
+  return 'first';
 }
 
 /** Option checks that need no graph; the graph-dependent ones are made where the graph is read. */

@@ -1,4 +1,4 @@
-import { concatInts, dimsOf, filled, reduceSum, squeeze } from '../emit.js';
+import { concatInts, dimsOf, filled, reduce, reduceSum, squeeze } from '../emit.js';
 import type { ModelGraph } from '../model-graph.js';
 import { DataType } from '../proto.js';
 import { type GradientContext, type GradientRule, RuleLimitation } from '../rule.js';
@@ -34,9 +34,10 @@ function onesImage(g: ModelGraph, x: string, dtype: number): string {
 
 /**
  * MaxPool without its Indices output (which onnxruntime-web's WebGPU provider rejects): the window
- * is unfolded into K channels by a convolution with one-hot taps, ArgMax over the taps picks the
- * winner, and the gradient goes back through the transposed convolution. Ties go to the first tap
- * in row-major window order, as in PyTorch; padding taps never win.
+ * is unfolded into K channels by a convolution with one-hot taps, the winning tap is picked, and the
+ * gradient goes back through the transposed convolution. Ties go to the first tap in row-major window
+ * order, as in PyTorch (or are shared, with maxPoolTies 'split'); padding taps never win. Float ops
+ * only: no ArgMax, whose int64 output the WebGPU provider does not offer.
  */
 const maxPool: GradientRule = {
   check(ctx) {
@@ -61,20 +62,19 @@ const maxPool: GradientRule = {
       const penalty = g.add('Where', [valid, ctx.scalar(0, x), ctx.scalar(Number.NEGATIVE_INFINITY, x)]);
       unfolded = g.add('Add', [unfolded, penalty]);
     }
+    const hits = g.add('Equal', [unfolded, asSingleChannel(g, y)]);
     let routed: string;
     if (ctx.options.maxPoolTies === 'split') {
-      // Every tap equal to the window's max shares the window's gradient (float ops only).
-      const hits = g.add('Cast', [g.add('Equal', [unfolded, asSingleChannel(g, y)])], { to: dtype });
-      routed = g.add('Mul', [asSingleChannel(g, dy), shareOf(ctx, hits, [1])]);
+      // Every tap equal to the window's max shares the window's gradient.
+      routed = g.add('Mul', [asSingleChannel(g, dy), shareOf(ctx, g.add('Cast', [hits], { to: dtype }), [1])]);
     } else {
-      const winner = g.add('ArgMax', [unfolded], { axis: 1, keepdims: 1 });
       const tapIds = g.constant(
         Array.from({ length: taps }, (_, k) => k),
-        DataType.INT64,
+        DataType.FLOAT,
         [1, taps, ...kernel.map(() => 1)],
         'ad/pool_tap_ids',
       );
-      routed = ctx.masked(asSingleChannel(g, dy), g.add('Equal', [winner, tapIds]));
+      routed = ctx.masked(asSingleChannel(g, dy), firstHit(ctx, hits, tapIds, 1));
     }
     const dx = windowAdjoint(g, routed, pickers, geometry, 1, x);
     return [g.add('Reshape', [dx, g.shapeOf(x)])];
@@ -149,6 +149,30 @@ function shareOf(ctx: GradientContext, hits: string, axes: number[]): string {
   return g.add('Div', [hits, g.add('Max', [count, ctx.scalar(1, hits)])]);
 }
 
+/**
+ * Where `hits` holds first along `axis`: the lowest position among the hits, found with float ops
+ * only (a ReduceMin of the hits' positions, non-hits standing beyond every position), so WebGPU can
+ * run it. Positions are float32 whole numbers below 2^24 (exact, whatever the model's float type).
+ */
+function firstHit(ctx: GradientContext, hits: string, positions: string, axis: number): string {
+  const g = ctx.graph;
+  const candidates = g.add('Where', [hits, positions, g.scalar(2 ** 24, DataType.FLOAT)]);
+  return g.add('Equal', [candidates, reduce(g, 'ReduceMin', candidates, [axis], true)]);
+}
+
+/** 0, 1, ... along the flattened spatial axis of x, as float32: a constant when the size is known. */
+function flatPositions(ctx: GradientContext, x: string, flat: string): string {
+  const g = ctx.graph;
+  const dtype = DataType.FLOAT;
+  const shape = ctx.staticShape(x);
+  if (shape) {
+    const count = shape.slice(2).reduce((a, b) => a * b, 1);
+    return g.constant(Array.from({ length: count }, (_, k) => k), dtype, [count], 'ad/pool_positions');
+  }
+  const count = g.add('Cast', [squeeze(g, dimsOf(g, flat, 2, 3), [0])], { to: dtype });
+  return g.add('Range', [g.scalar(0, dtype), count, g.scalar(1, dtype)]);
+}
+
 /** GlobalMaxPool: the gradient goes to the first maximum of each channel (row-major), as in PyTorch. */
 const globalMaxPool: GradientRule = {
   backward(ctx, [dy]) {
@@ -161,11 +185,9 @@ const globalMaxPool: GradientRule = {
       return [g.add('Mul', [dy, shareOf(ctx, hits, Array.from({ length: rank - 2 }, (_, i) => i + 2))])];
     }
     const flat = g.add('Reshape', [x, concatInts(g, [dimsOf(g, x, 0, 2), [-1]])]);
-    const winner = g.add('ArgMax', [flat], { axis: 2, keepdims: 1 });
-    const count = squeeze(g, dimsOf(g, flat, 2, 3), [0]);
-    const positions = g.add('Range', [g.constant([0], DataType.INT64, []), count, g.constant([1], DataType.INT64, [])]);
     const dyFlat = g.add('Reshape', [dy, concatInts(g, [dimsOf(g, x, 0, 2), [1]])]);
-    const routed = ctx.masked(dyFlat, g.add('Equal', [positions, winner]));
+    const hits = g.add('Equal', [flat, g.add('Reshape', [ctx.output(0), g.shapeOf(dyFlat)])]);
+    const routed = ctx.masked(dyFlat, firstHit(ctx, hits, flatPositions(ctx, x, flat), 2));
     return [g.add('Reshape', [routed, g.shapeOf(x)])];
   },
 };
