@@ -8,4 +8,11 @@ process.on('SIGINT', () => {
   controller.abort(new Error('interrupted'));
 });
 
+// A reader that closes the pipe early (`salience explain --help | head`) has what it wants: stop
+// quietly rather than die on an unhandled EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+});
+
 process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
