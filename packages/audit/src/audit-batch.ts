@@ -23,8 +23,8 @@ export interface AuditMethod {
   readonly options?: object;
 }
 
-/** What an audit keeps of one example for one model. */
-export interface AuditRecord {
+/** Who an example is and what one model said of it. */
+export interface ExampleFacts {
   /** Position of the example in its dataset. */
   readonly index: number;
   readonly name: string;
@@ -37,6 +37,10 @@ export interface AuditRecord {
   readonly target: number;
   /** A small picture of the input, the size of the thumbnails (absent for inputs that are not images). */
   readonly image?: RgbaImage;
+}
+
+/** What an audit keeps of one example for one model. */
+export interface AuditRecord extends ExampleFacts {
   /** One summary per method, by method name. */
   readonly maps: Readonly<Record<string, ExampleMap>>;
 }

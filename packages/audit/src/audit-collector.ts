@@ -1,7 +1,6 @@
 import { OptionError } from '@salience/core';
-import type { RgbaImage } from '@salience/render';
 import { spearman } from '@salience/sanity-checks';
-import type { AuditRecord } from './audit-batch.js';
+import type { AuditRecord, ExampleFacts } from './audit-batch.js';
 import type { ExampleMap } from './example-map.js';
 import { type Finding, type FindingOptions, findConcentrations } from './findings.js';
 import { type MeanMap, MeanMapSum } from './mean-map.js';
@@ -9,15 +8,8 @@ import { RankedList } from './ranked-list.js';
 import { defaultRegions, type Region } from './regions.js';
 
 /** An example as a report lists it: who it is, what the model said, and one method's map. */
-export interface ExampleRef {
+export interface ExampleRef extends ExampleFacts {
   readonly dataset: string;
-  readonly index: number;
-  readonly name: string;
-  readonly label: number | null;
-  readonly predicted: number;
-  readonly probability: number;
-  readonly target: number;
-  readonly image?: RgbaImage;
   readonly map: ExampleMap;
   /** What the list is ranked by (a region's share, a similarity...). */
   readonly score: number;
@@ -152,18 +144,8 @@ function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 }
 
 function refOf(dataset: string, record: AuditRecord, method: string, score: number): ExampleRef {
-  return {
-    dataset,
-    index: record.index,
-    name: record.name,
-    label: record.label,
-    predicted: record.predicted,
-    probability: record.probability,
-    target: record.target,
-    ...(record.image ? { image: record.image } : {}),
-    map: record.maps[method],
-    score,
-  };
+  const { maps, ...facts } = record;
+  return { ...facts, dataset, map: maps[method], score };
 }
 
 /**

@@ -13,7 +13,7 @@ export { CORNER_NAMES, boxRegion, outsideRegion, cornerRegions, borderRegion, de
 export type { ExampleMap } from './example-map.js';
 export { DEFAULT_THUMBNAIL_SIDE, summariseMap, thumbnailSize } from './example-map.js';
 
-export type { AuditMethod, AuditRecord, AuditExample, AuditBatchOptions, AuditBatchResult } from './audit-batch.js';
+export type { AuditMethod, ExampleFacts, AuditRecord, AuditExample, AuditBatchOptions, AuditBatchResult } from './audit-batch.js';
 export { auditBatch } from './audit-batch.js';
 
 export { encodeRecords, decodeRecords, RecordFileError } from './record-codec.js';

@@ -1,4 +1,4 @@
-import type { AuditRecord } from './audit-batch.js';
+import type { AuditRecord, ExampleFacts } from './audit-batch.js';
 import type { ExampleMap } from './example-map.js';
 
 /**
@@ -18,13 +18,8 @@ interface EncodedMap {
   readonly offset: number;
 }
 
-interface EncodedRecord {
-  readonly index: number;
-  readonly name: string;
-  readonly label: number | null;
-  readonly predicted: number;
-  readonly probability: number;
-  readonly target: number;
+/** The facts as they are, the picture as a place in the binary block. */
+interface EncodedRecord extends Omit<ExampleFacts, 'image'> {
   readonly image?: { readonly width: number; readonly height: number; readonly offset: number };
   readonly maps: Readonly<Record<string, EncodedMap>>;
 }
@@ -38,27 +33,18 @@ const align4 = (n: number) => (n + 3) & ~3;
 
 export function encodeRecords(records: readonly AuditRecord[]): Uint8Array {
   let blobSize = 0;
-  const encoded: EncodedRecord[] = records.map((record) => {
+  const encoded: EncodedRecord[] = records.map(({ maps: recordMaps, image: picture, ...facts }) => {
     const maps: Record<string, EncodedMap> = {};
-    for (const [name, map] of Object.entries(record.maps)) {
+    for (const [name, map] of Object.entries(recordMaps)) {
       maps[name] = { mapHeight: map.height, mapWidth: map.width, mass: map.mass, shares: map.shares, height: map.thumbnailHeight, width: map.thumbnailWidth, offset: blobSize };
       blobSize += map.thumbnail.length * 4;
     }
     let image: EncodedRecord['image'];
-    if (record.image) {
-      image = { width: record.image.width, height: record.image.height, offset: blobSize };
-      blobSize = align4(blobSize + record.image.data.length);
+    if (picture) {
+      image = { width: picture.width, height: picture.height, offset: blobSize };
+      blobSize = align4(blobSize + picture.data.length);
     }
-    return {
-      index: record.index,
-      name: record.name,
-      label: record.label,
-      predicted: record.predicted,
-      probability: record.probability,
-      target: record.target,
-      ...(image ? { image } : {}),
-      maps,
-    };
+    return { ...facts, ...(image ? { image } : {}), maps };
   });
   const header = new TextEncoder().encode(JSON.stringify({ records: encoded }));
   const start = align4(MAGIC.length + 4 + header.length);
@@ -95,17 +81,17 @@ export function decodeRecords(bytes: Uint8Array): AuditRecord[] {
     if (offset + length * 4 > blob.length) throw new RecordFileError('The audit record file is truncated (maps).');
     return new Float32Array(blob.buffer, offset, length);
   };
-  return header.records.map((r) => {
+  return header.records.map(({ maps: encodedMaps, image: picture, ...facts }) => {
     const maps: Record<string, ExampleMap> = {};
-    for (const [name, m] of Object.entries(r.maps)) {
+    for (const [name, m] of Object.entries(encodedMaps)) {
       maps[name] = { height: m.mapHeight, width: m.mapWidth, mass: m.mass, shares: m.shares, thumbnailHeight: m.height, thumbnailWidth: m.width, thumbnail: floatsAt(m.offset, m.height * m.width) };
     }
     let image: AuditRecord['image'];
-    if (r.image) {
-      const length = r.image.width * r.image.height * 4;
-      if (r.image.offset + length > blob.length) throw new RecordFileError('The audit record file is truncated (pictures).');
-      image = { width: r.image.width, height: r.image.height, data: new Uint8ClampedArray(blob.buffer, r.image.offset, length) };
+    if (picture) {
+      const length = picture.width * picture.height * 4;
+      if (picture.offset + length > blob.length) throw new RecordFileError('The audit record file is truncated (pictures).');
+      image = { width: picture.width, height: picture.height, data: new Uint8ClampedArray(blob.buffer, picture.offset, length) };
     }
-    return { index: r.index, name: r.name, label: r.label, predicted: r.predicted, probability: r.probability, target: r.target, ...(image ? { image } : {}), maps };
+    return { ...facts, ...(image ? { image } : {}), maps };
   });
 }
