@@ -82,7 +82,37 @@ function configuredOrt(): OrtModule {
   // Threads need a cross-origin isolated page, which a plain static server does not give.
   ort.env.wasm.numThreads = 1;
   ort.env.logLevel = 'error';
-  return ort as unknown as OrtModule;
+  const module = ort as unknown as OrtModule;
+  return {
+    Tensor: module.Tensor,
+    InferenceSession: { create: async (bytes, options) => oneRunAtATime(await module.InferenceSession.create(bytes, options)) },
+  };
+}
+
+/** The last run of any onnxruntime-web session on the page; the next one waits for it. */
+let lastRun: Promise<unknown> = Promise.resolve();
+
+/**
+ * onnxruntime-web's default build runs one session at a time ("Session already started"), and the
+ * page may hold two models at once while it switches (the old one finishing, the new one's first
+ * run): every run on the page is queued behind the previous one.
+ */
+type OrtSession = Awaited<ReturnType<OrtModule['InferenceSession']['create']>>;
+
+function oneRunAtATime(session: OrtSession): OrtSession {
+  const run = session.run.bind(session) as (...args: unknown[]) => Promise<unknown>;
+  const queued = (...args: unknown[]) => {
+    const next = lastRun.then(() => run(...args));
+    lastRun = next.catch(() => undefined);
+    return next;
+  };
+  return new Proxy(session, {
+    get: (target, key) => {
+      if (key === 'run') return queued;
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** An ONNX model on onnxruntime-web's wasm or webgpu provider (the page's WebAssembly and WebGPU backends). */
