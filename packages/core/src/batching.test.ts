@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchRanges, defaultBatchSize, forEachBatch } from './batching.js';
+import { batchRanges, defaultBatchSize, forEachBatch, yieldToEventLoop } from './batching.js';
 import { AbortError } from './errors.js';
 
 describe('batching', () => {
@@ -36,5 +36,36 @@ describe('batching', () => {
     );
     await expect(run).rejects.toBeInstanceOf(AbortError);
     expect(work).toEqual([0, 2]);
+  });
+
+  it('yields to the event loop between batches, so a timer can abort synchronous work', async () => {
+    // Each batch blocks the thread for a while, as a tfjs cpu or wasm model call does.
+    const busy = (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {}
+    };
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 0);
+    let batches = 0;
+    const run = forEachBatch(1000, 1, () => {
+      batches++;
+      busy(2);
+    }, { signal: controller.signal });
+    await expect(run).rejects.toBeInstanceOf(AbortError);
+    clearTimeout(timer);
+    // The timer was due before the first batch ended; the loop stops at the next turn.
+    expect(batches).toBe(1);
+  });
+
+  it('yieldToEventLoop lets due timers run', async () => {
+    let fired = false;
+    setTimeout(() => {
+      fired = true;
+    }, 0);
+    const until = Date.now() + 5;
+    while (Date.now() < until) {}
+    await yieldToEventLoop();
+    await yieldToEventLoop();
+    expect(fired).toBe(true);
   });
 });

@@ -29,8 +29,32 @@ export interface BatchLoopOptions {
 }
 
 /**
+ * Resolves on a later turn of the event loop (a macrotask), so that timers, signal handlers and a
+ * page's events run. Runtimes whose model calls are synchronous under their promises (tfjs cpu
+ * and wasm) would otherwise never let an abort fire until the whole run ends. Node's setImmediate,
+ * else a MessageChannel (browsers; unclamped, unlike setTimeout), else setTimeout.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (callback: () => void) => unknown; MessageChannel?: typeof MessageChannel };
+  if (typeof g.setImmediate === 'function') return new Promise((resolve) => g.setImmediate!(resolve));
+  if (typeof g.MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const channel = new g.MessageChannel!();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(undefined);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
  * Runs `work` on consecutive ranges of at most `batchSize` rows, one after another (a model call
- * at a time bounds memory), checking the signal between batches and reporting progress.
+ * at a time bounds memory), reporting progress. Before each batch it yields a macrotask and then
+ * checks the signal, so an abort fired from a timer or a Ctrl-C handler stops the work within one
+ * batch even on runtimes that compute synchronously.
  */
 export async function forEachBatch(
   total: number,
@@ -39,6 +63,7 @@ export async function forEachBatch(
   options: BatchLoopOptions = {},
 ): Promise<void> {
   for (const [start, end] of batchRanges(total, batchSize)) {
+    await yieldToEventLoop();
     throwIfAborted(options.signal);
     await work(start, end);
     options.onProgress?.(end, total);

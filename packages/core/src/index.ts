@@ -35,7 +35,15 @@ export { checkInput } from './input.js';
 export { objectiveName, checkObjective, objectiveAndLogitGradient, objectiveForRows } from './objective.js';
 
 export type { BatchLoopOptions } from './batching.js';
-export { DEFAULT_BATCH_ELEMENTS, defaultBatchSize, checkBatchSize, batchRanges, forEachBatch } from './batching.js';
+export { DEFAULT_BATCH_ELEMENTS, defaultBatchSize, checkBatchSize, batchRanges, forEachBatch, yieldToEventLoop } from './batching.js';
+
+export type { MethodSpec, MethodCall, RowsRequest } from './prologue.js';
+export { beginMethod, checkMethodFit } from './prologue.js';
+export type { Context } from './context.js';
+export { resolveContext, contextRows } from './context.js';
+export type { WorkLimit } from './limits.js';
+export { WORK_LIMITS, checkLimit } from './limits.js';
+export { COMMON_OPTION_KEYS, checkOptionKeys, closestName } from './option-keys.js';
 
 export type { Rng } from './rng.js';
 export { createRng, portableLog } from './rng.js';

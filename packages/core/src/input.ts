@@ -3,7 +3,14 @@ import type { Model } from './model.js';
 import type { TensorData } from './tensor.js';
 
 /** Checks an input against the model's declared shape before any work, with a message that shows both. */
-export function checkInput(model: Model, input: TensorData): void {
+export function checkInput(model: Pick<Model, 'layout' | 'inputShape'>, input: TensorData): void {
+  if (typeof input !== 'object' || input === null || !Array.isArray(input.shape)) {
+    throw new ShapeError('The input must be a TensorData { data: Float32Array, shape: number[] }; build one with tensor(values, shape).');
+  }
+  if (!(input.data instanceof Float32Array)) {
+    const kind = (input.data as unknown as object | undefined)?.constructor?.name ?? typeof input.data;
+    throw new ShapeError(`Input data is a ${kind}; salience takes a Float32Array. Convert with tensor(data, shape) or Float32Array.from(data).`);
+  }
   const want = model.inputShape;
   const got = input.shape;
   const fits = got.length === want.length && want.every((d, i) => d === null || d === got[i]);

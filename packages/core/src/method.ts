@@ -2,6 +2,7 @@ import type { Model, Objective, OutputName } from './model.js';
 import type { PluginStamp } from './plugin.js';
 import type { Target } from './targets.js';
 import type { TensorData } from './tensor.js';
+import type { WorkLimit } from './limits.js';
 
 /** How the values of an attribution are laid out: the input's layout, or a reduced map. */
 export type ValuesLayout = 'NCHW' | 'NHWC' | 'NC' | 'NHW' | 'NT' | 'NTD';
@@ -16,6 +17,14 @@ export interface CommonOptions {
   /** Seed for any randomness; the same seed gives the same numbers on every platform. */
   readonly seed?: number;
   readonly signal?: AbortSignal;
+  /**
+   * The model's other inputs for each example (attention_mask, token_type_ids...), batch first, one
+   * row per example of the input. They override what `model.contextOf` derives, and every model
+   * call carries the rows of its examples.
+   */
+  readonly context?: Readonly<Record<string, TensorData>>;
+  /** Raise the documented limits on work (steps, samples, windows...); see `WORK_LIMITS`. */
+  readonly limits?: Readonly<Partial<Record<WorkLimit, number>>>;
   /** Called after each model call with the work done so far, in the method's own units. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -44,6 +53,11 @@ export interface Method<Options extends object = object> {
   readonly requires: readonly OutputName[];
   /** Set by methods published as plugins: their package and the core they were built against. */
   readonly plugin?: PluginStamp;
+  /**
+   * The names of the method's own options, when it declares them: a call with any other key
+   * (beyond `CommonOptions`) is rejected, and wrappers such as SmoothGrad check keys before any work.
+   */
+  readonly optionKeys?: readonly string[];
   attribute(model: Model, input: TensorData, options?: Options & CommonOptions): Promise<Attribution>;
 }
 

@@ -59,6 +59,12 @@ export interface ModelRequest<K extends OutputName = OutputName> {
   readonly layer?: string;
   /** Run from these embeddings [B, T, D] instead of looking up `input` (token models). */
   readonly embeddings?: TensorData;
+  /**
+   * The model's other inputs (attention_mask, token_type_ids, a second image...), batch first,
+   * one row per row of `input`. They travel with each row and are never perturbed; methods fill
+   * them from the real example of each row (see `Model.contextOf`).
+   */
+  readonly context?: Readonly<Record<string, TensorData>>;
   readonly signal?: AbortSignal;
 }
 
@@ -95,6 +101,13 @@ export interface Model {
    * promise settles: methods reuse their buffers between calls.
    */
   run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>>;
+  /**
+   * Optional: the companion inputs that the model can derive from real examples (attention_mask
+   * from the pad id, token_type_ids zeros, position_ids 0..T-1...), one row per row of `input`.
+   * Returns only the inputs it can derive. Methods call it once, on the caller's real input, so
+   * that baselines, noise and occluded copies keep their example's companions.
+   */
+  contextOf?(input: TensorData): Readonly<Record<string, TensorData>>;
   /**
    * Optional: an independent copy of the model whose named layers (names from `layers()`) have
    * freshly initialised weights, for parameter-randomisation sanity checks. The copy is disposed

@@ -1,8 +1,8 @@
-import { TargetError, throwIfAborted } from './errors.js';
+import { TargetError } from './errors.js';
 import type { Model, RowTarget } from './model.js';
 import type { TensorData } from './tensor.js';
-import { batchSizeOf, concatRows, rowSize } from './tensor.js';
-import { batchRanges } from './batching.js';
+import { batchSizeOf, concatRows, sliceRows } from './tensor.js';
+import { forEachBatch } from './batching.js';
 
 /**
  * Which classes to explain:
@@ -42,10 +42,12 @@ function topKOfRow(logits: TensorData, r: number, k: number): number[] {
   return order.slice(0, k);
 }
 
+/** `where` names the position ('[3]', 'classes[0]'), or is empty for a single target. */
 function checkClass(c: number, classes: number | undefined, where: string): void {
-  if (!Number.isInteger(c) || c < 0) throw new TargetError(`Target ${where} is ${c}; class indices are non-negative integers.`);
+  const name = where ? `Target ${where}` : 'The target';
+  if (!Number.isInteger(c) || c < 0) throw new TargetError(`${name} is ${c}; class indices are non-negative integers.`);
   if (classes !== undefined && c >= classes) {
-    throw new TargetError(`Target ${where} is class ${c}, but the model has ${classes} classes (0..${classes - 1}).`);
+    throw new TargetError(`${name} is class ${c}, but the model has ${classes} classes (0..${classes - 1}).`);
   }
 }
 
@@ -82,16 +84,29 @@ export interface ResolveTargetsOptions {
   readonly batchSize?: number;
 }
 
-/** The model's logits for every row, in calls of at most `batchSize` rows (default: one call). */
-export async function logitsInBatches(model: Model, input: TensorData, batchSize: number | undefined, signal?: AbortSignal): Promise<TensorData> {
+/**
+ * The model's logits for every row, in calls of at most `batchSize` rows (default: one call).
+ * `context` holds the companion inputs of the rows (one row per row of `input`).
+ */
+export async function logitsInBatches(
+  model: Model,
+  input: TensorData,
+  batchSize: number | undefined,
+  signal?: AbortSignal,
+  context?: Readonly<Record<string, TensorData>>,
+): Promise<TensorData> {
   const rows = batchSizeOf(input);
-  const size = rowSize(input);
   const parts: TensorData[] = [];
-  for (const [start, end] of batchRanges(rows, batchSize ?? rows)) {
-    throwIfAborted(signal);
-    const batch = { data: input.data.subarray(start * size, end * size), shape: [end - start, ...input.shape.slice(1)] };
-    parts.push((await model.run({ input: batch, outputs: ['logits'], signal })).logits);
-  }
+  await forEachBatch(
+    rows,
+    batchSize ?? rows,
+    async (start, end) => {
+      const batchContext = context ? Object.fromEntries(Object.entries(context).map(([k, t]) => [k, sliceRows(t, start, end)])) : undefined;
+      const request = { input: sliceRows(input, start, end), outputs: ['logits' as const], signal, ...(batchContext ? { context: batchContext } : {}) };
+      parts.push((await model.run(request)).logits);
+    },
+    { signal },
+  );
   return concatRows(parts);
 }
 
