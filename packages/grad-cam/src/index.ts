@@ -17,3 +17,11 @@ export type { MapResizer, Upsample } from './resize.js';
 export { mapResizer, UPSAMPLE_MODES } from './resize.js';
 
 export { minMaxInPlace, MIN_MAX_EPSILON } from './min-max.js';
+
+export type { CamOptions, CamSpec, LayerMapRequest, LayerMaps } from './cam-method.js';
+export { camMethod, gradientLayerMaps } from './cam-method.js';
+export { hiResCam } from './hires-cam.js';
+export { layerCam } from './layer-cam.js';
+export { xGradCam, xGradCamWeights, XGRAD_CAM_EPSILON } from './xgrad-cam.js';
+export { scoreCam, SCORE_CAM_EPSILON } from './score-cam.js';
+export { eigenCam, eigenCamMap } from './eigen-cam.js';

@@ -1,0 +1,236 @@
+import {
+  type Attribution,
+  type CommonOptions,
+  type Method,
+  type Model,
+  type Objective,
+  type OutputName,
+  type TensorData,
+  assertCapabilities,
+  checkBatchSize,
+  checkInput,
+  defaultBatchSize,
+  forEachBatch,
+  gatherRows,
+  OptionError,
+  objectiveForRows,
+  objectiveName,
+  resolveTargets,
+  rowSize,
+  ShapeError,
+  TargetError,
+} from '@salience/core';
+import { type FeatureMapGeometry, featureMapGeometry } from './class-activation-map.js';
+import { chooseLayer } from './layer-choice.js';
+import { minMaxInPlace } from './min-max.js';
+import { checkUpsample, mapResizer, type Upsample } from './resize.js';
+
+/** The options of every CAM-family method, with Grad-CAM's meanings and defaults. */
+export interface CamOptions {
+  /** A name from `model.layers()` whose output is a spatial feature map; default: the last convolution. */
+  readonly layer?: string;
+  /** Keep only the positive part of the map; default true (pytorch-grad-cam always does). */
+  readonly relu?: boolean;
+  /** 'layer': the layer's own h x w; 'input' (default): upsampled to the input's height and width. */
+  readonly resolution?: 'layer' | 'input';
+  /** Interpolation for resolution 'input'; default 'bilinear' (align_corners=False, as OpenCV's resize). */
+  readonly upsample?: Upsample;
+  /** 'none' (default): raw scores; 'min-max': each map to (v - min) / (max - min + 1e-8). */
+  readonly normalize?: 'none' | 'min-max';
+}
+
+/** What a CAM method's own step receives: the resolved (example, class) pairs and the layer. */
+export interface LayerMapRequest {
+  readonly model: Model;
+  readonly input: TensorData;
+  /** Input row of each map. */
+  readonly examples: Int32Array;
+  /** Class of each map. */
+  readonly targets: Int32Array;
+  readonly layer: string;
+  readonly batchSize: number;
+  readonly channelsFirst: boolean;
+  readonly objective: Objective | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly onProgress: ((done: number, total: number) => void) | undefined;
+}
+
+/** One map per pair at the layer's resolution, before any ReLU, and the model calls it took. */
+export interface LayerMaps {
+  readonly maps: Float32Array;
+  readonly geometry: FeatureMapGeometry;
+  readonly modelCalls: number;
+  /** Method facts for `meta` (e.g. masked passes). */
+  readonly meta?: Readonly<Record<string, unknown>>;
+}
+
+/** A CAM variant: what it needs from the model and how it makes the maps at the layer. */
+export interface CamSpec {
+  readonly id: string;
+  readonly requires: readonly OutputName[];
+  layerMaps(request: LayerMapRequest): Promise<LayerMaps>;
+}
+
+const RESOLUTIONS = ['layer', 'input'];
+const NORMALIZATIONS = ['none', 'min-max'];
+
+function checkSettings(options: CamOptions, defaults: CamOptions) {
+  const relu = options.relu ?? defaults.relu ?? true;
+  if (typeof relu !== 'boolean') throw new OptionError(`relu must be true or false; got ${JSON.stringify(relu)}.`);
+  const resolution = options.resolution ?? defaults.resolution ?? 'input';
+  if (!RESOLUTIONS.includes(resolution)) {
+    throw new OptionError(`Unknown resolution '${resolution}'; use 'layer' (the layer's own size) or 'input' (upsampled to the input).`);
+  }
+  if (resolution === 'layer' && options.upsample !== undefined) {
+    throw new OptionError(`upsample ('${options.upsample}') only applies with resolution 'input'; drop it or set resolution: 'input'.`);
+  }
+  const upsample = checkUpsample(options.upsample ?? defaults.upsample ?? 'bilinear');
+  const normalize = options.normalize ?? defaults.normalize ?? 'none';
+  if (!NORMALIZATIONS.includes(normalize)) throw new OptionError(`Unknown normalize '${normalize}'; use one of ${NORMALIZATIONS.join(', ')}.`);
+  return { relu, resolution, upsample, normalize };
+}
+
+/** Checks that a layer's output is a 4-D map with `rows` rows, and reads its geometry. */
+export function layerGeometry(t: TensorData, rows: number, layer: string, channelsFirst: boolean): FeatureMapGeometry {
+  if (t.shape.length !== 4 || t.shape[0] !== rows) {
+    throw new ShapeError(`The model returned [${t.shape.join(', ')}] for layer '${layer}' and a batch of ${rows}; a CAM needs a 4-D feature map with the batch first.`);
+  }
+  return featureMapGeometry(t.shape, channelsFirst);
+}
+
+/** Forward-only CAMs never pass a target to the model, so they check the classes against the logits themselves. */
+export function checkTargetClasses(targets: Int32Array, logits: TensorData): void {
+  const classes = logits.shape[1];
+  targets.forEach((t, p) => {
+    if (t >= classes) throw new TargetError(`Target ${t} (map ${p}) does not exist: the model has ${classes} classes (0..${classes - 1}).`);
+  });
+}
+
+/** The rows of `input` that pairs start..end explain, without a copy when they are consecutive. */
+export function pairRows(input: TensorData, examples: Int32Array, start: number, end: number): TensorData {
+  const size = rowSize(input);
+  const e0 = examples[start];
+  let consecutive = true;
+  for (let i = start; i < end; i++) if (examples[i] !== e0 + i - start) consecutive = false;
+  return consecutive
+    ? { data: input.data.subarray(e0 * size, (e0 + end - start) * size), shape: [end - start, ...input.shape.slice(1)] }
+    : gatherRows(input, examples.subarray(start, end));
+}
+
+/**
+ * For gradient CAMs: one activations-and-gradients call per batch of pairs, and `combine` turns
+ * each batch's layer activations and gradients into maps at the layer (written into `out`).
+ */
+export async function gradientLayerMaps(
+  request: LayerMapRequest,
+  combine: (activations: TensorData, gradients: TensorData, geometry: FeatureMapGeometry, out: Float32Array) => void,
+): Promise<LayerMaps> {
+  const { model, input, examples, targets, layer, batchSize, channelsFirst, signal } = request;
+  const rows = examples.length;
+  let geometry: FeatureMapGeometry | undefined;
+  let maps = new Float32Array(0);
+  let modelCalls = 0;
+  await forEachBatch(
+    rows,
+    batchSize,
+    async (start, end) => {
+      const { layerActivations, layerGradients } = await model.run({
+        input: pairRows(input, examples, start, end),
+        outputs: ['layerActivations', 'layerGradients'],
+        target: targets.subarray(start, end),
+        objective: objectiveForRows(request.objective, examples.subarray(start, end)),
+        layer,
+        signal,
+      });
+      modelCalls++;
+      const found = layerGeometry(layerActivations, end - start, layer, channelsFirst);
+      if (layerGradients.shape.length !== 4 || layerGradients.shape.some((d, i) => d !== layerActivations.shape[i])) {
+        throw new ShapeError(`Layer '${layer}' gave activations [${layerActivations.shape.join(', ')}] but gradients [${layerGradients.shape.join(', ')}]; they must match.`);
+      }
+      if (!geometry) {
+        geometry = found;
+        maps = new Float32Array(rows * found.height * found.width);
+      } else if (found.height !== geometry.height || found.width !== geometry.width || found.channels !== geometry.channels) {
+        throw new ShapeError(`Layer '${layer}' changed shape between batches ([${layerActivations.shape.join(', ')}]).`);
+      }
+      const positions = found.height * found.width;
+      combine(layerActivations, layerGradients, found, maps.subarray(start * positions, end * positions));
+    },
+    { signal, onProgress: request.onProgress },
+  );
+  return { maps, geometry: geometry!, modelCalls };
+}
+
+/**
+ * Makes a method of a CAM variant: checks options, chooses the layer, resolves targets, lets the
+ * variant make its maps at the layer, then applies ReLU, upsampling and normalisation as Grad-CAM does.
+ */
+export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamOptions> {
+  const { id } = spec;
+  return {
+    id,
+    requires: spec.requires,
+    async attribute(model: Model, input: TensorData, options: CamOptions & CommonOptions = {}): Promise<Attribution> {
+      const settings = checkSettings(options, defaults);
+      assertCapabilities(model, spec.requires, `The '${id}' method`);
+      if (model.layout !== 'NCHW' && model.layout !== 'NHWC') {
+        throw new OptionError(`${id} explains image models (layout NCHW or NHWC); this model's layout is '${model.layout}'.`);
+      }
+      checkInput(model, input);
+      const layer = chooseLayer(model.layers(), options.layer ?? defaults.layer);
+      const { signal } = options;
+      const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(rowSize(input)));
+      const { examples, targets, logits } = await resolveTargets(model, input, options.target, signal, { batchSize });
+      const channelsFirst = model.layout === 'NCHW';
+      const made = await spec.layerMaps({
+        model,
+        input,
+        examples,
+        targets,
+        layer: layer.info.name,
+        batchSize,
+        channelsFirst,
+        objective: options.objective,
+        signal,
+        onProgress: options.onProgress,
+      });
+      const { geometry } = made;
+      const rows = examples.length;
+      const layerSize = geometry.height * geometry.width;
+      if (settings.relu) for (let i = 0; i < made.maps.length; i++) if (made.maps[i] < 0) made.maps[i] = 0;
+      const atInput = settings.resolution === 'input';
+      const [outHeight, outWidth] = atInput ? (channelsFirst ? [input.shape[2], input.shape[3]] : [input.shape[1], input.shape[2]]) : [geometry.height, geometry.width];
+      const outSize = outHeight * outWidth;
+      let values = made.maps;
+      if (atInput) {
+        values = new Float32Array(rows * outSize);
+        const resize = mapResizer(geometry.height, geometry.width, outHeight, outWidth, settings.upsample);
+        for (let r = 0; r < rows; r++) resize(made.maps.subarray(r * layerSize, (r + 1) * layerSize), values.subarray(r * outSize, (r + 1) * outSize));
+      }
+      if (settings.normalize === 'min-max') for (let r = 0; r < rows; r++) minMaxInPlace(values.subarray(r * outSize, (r + 1) * outSize));
+      return {
+        method: id,
+        values: { data: values, shape: [rows, outHeight, outWidth] },
+        layout: 'NHW',
+        examples,
+        targets,
+        meta: {
+          layer: layer.info.name,
+          layerKind: layer.info.kind,
+          layerChosen: layer.chosen,
+          layerSize: [geometry.height, geometry.width],
+          channels: geometry.channels,
+          relu: settings.relu,
+          resolution: settings.resolution,
+          upsample: atInput ? settings.upsample : null,
+          normalize: settings.normalize,
+          objective: objectiveName(options.objective),
+          batchSize,
+          ...made.meta,
+          // Resolving 'predicted' or topK took the input's logits in batches.
+          modelCalls: made.modelCalls + (logits ? Math.ceil(input.shape[0] / batchSize) : 0),
+        },
+      };
+    },
+  };
+}

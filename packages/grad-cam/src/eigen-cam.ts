@@ -1,0 +1,158 @@
+import { type Method, forEachBatch } from '@salience/core';
+import { type CamOptions, camMethod, checkTargetClasses, layerGeometry, pairRows } from './cam-method.js';
+import type { FeatureMapGeometry } from './class-activation-map.js';
+
+/**
+ * Eigenvector of the largest eigenvalue of a symmetric n x n matrix (row-major, overwritten), by
+ * cyclic Jacobi rotations: exact to rounding whatever the eigenvalue gap, unlike power iteration.
+ */
+export function topEigenvector(matrix: Float64Array, n: number): { vector: Float64Array; value: number } {
+  const a = matrix;
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  let scale = 0;
+  for (let i = 0; i < n * n; i++) scale += a[i] * a[i];
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] * a[p * n + q];
+    if (off <= 1e-30 * scale || off === 0) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q];
+        if (apq === 0) continue;
+        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p];
+          const akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k];
+          const aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p];
+          const vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  let best = 0;
+  for (let i = 1; i < n; i++) if (a[i * n + i] > a[best * n + best]) best = i;
+  const vector = new Float64Array(n);
+  for (let k = 0; k < n; k++) vector[k] = v[k * n + best];
+  return { vector, value: a[best * n + best] };
+}
+
+/**
+ * EigenCAM's map of one row: the activations as a [positions, channels] matrix, each channel
+ * centred over the positions, projected on their first principal direction (the top right singular
+ * vector). The sign of a singular vector is arbitrary (pytorch-grad-cam keeps whatever LAPACK
+ * returns); here the value of largest magnitude is made positive, as in pytorch-grad-cam's
+ * `get_2d_projection_with_sign_correction`. Works on the smaller of the two Gram matrices.
+ */
+export function eigenCamMap(activations: Float32Array, geometry: FeatureMapGeometry, out: Float32Array): void {
+  const { channels, channelStride, positionStride } = geometry;
+  const positions = geometry.height * geometry.width;
+  const x = new Float64Array(positions * channels);
+  for (let k = 0; k < channels; k++) {
+    let mean = 0;
+    for (let p = 0; p < positions; p++) mean += activations[k * channelStride + p * positionStride];
+    mean /= positions;
+    for (let p = 0; p < positions; p++) {
+      const value = activations[k * channelStride + p * positionStride];
+      // NaN activations count as 0, as in pytorch-grad-cam.
+      x[p * channels + k] = (Number.isNaN(value) ? 0 : value) - mean;
+    }
+  }
+  const projection = new Float64Array(positions);
+  if (channels <= positions) {
+    const gram = new Float64Array(channels * channels);
+    for (let p = 0; p < positions; p++) {
+      const row = p * channels;
+      for (let i = 0; i < channels; i++) {
+        const xi = x[row + i];
+        if (xi === 0) continue;
+        for (let j = i; j < channels; j++) gram[i * channels + j] += xi * x[row + j];
+      }
+    }
+    for (let i = 0; i < channels; i++) for (let j = 0; j < i; j++) gram[i * channels + j] = gram[j * channels + i];
+    const { vector } = topEigenvector(gram, channels);
+    for (let p = 0; p < positions; p++) {
+      let sum = 0;
+      for (let k = 0; k < channels; k++) sum += x[p * channels + k] * vector[k];
+      projection[p] = sum;
+    }
+  } else {
+    const gram = new Float64Array(positions * positions);
+    for (let p = 0; p < positions; p++) {
+      for (let q = p; q < positions; q++) {
+        let sum = 0;
+        for (let k = 0; k < channels; k++) sum += x[p * channels + k] * x[q * channels + k];
+        gram[p * positions + q] = sum;
+        gram[q * positions + p] = sum;
+      }
+    }
+    // X v = sigma u, with u the top eigenvector of X X^T and sigma^2 its eigenvalue.
+    const { vector, value } = topEigenvector(gram, positions);
+    const sigma = Math.sqrt(Math.max(0, value));
+    for (let p = 0; p < positions; p++) projection[p] = sigma * vector[p];
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of projection) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const sign = Math.abs(lo) > Math.abs(hi) ? -1 : 1;
+  for (let p = 0; p < positions; p++) out[p] = sign * projection[p];
+}
+
+/**
+ * EigenCAM (Muhammad & Yeasin 2020): the first principal component of the layer's activations.
+ * Forward-only and class-agnostic: every target of an example gets the same map. It needs only
+ * the layer's activations, so it runs on models whose gradients cannot be built.
+ * pytorch-grad-cam's `EigenCAM`, with the sign made deterministic (see `eigenCamMap`).
+ */
+export const eigenCam: Method<CamOptions> = camMethod({
+  id: 'eigencam',
+  requires: ['logits', 'layerActivations'],
+  async layerMaps(request) {
+    const { model, input, examples, layer, batchSize, channelsFirst, signal } = request;
+    const rows = examples.length;
+    let geometry: FeatureMapGeometry | undefined;
+    let maps = new Float32Array(0);
+    let modelCalls = 0;
+    await forEachBatch(
+      rows,
+      batchSize,
+      async (start, end) => {
+        const batch = pairRows(input, examples, start, end);
+        const { layerActivations, logits } = await model.run({ input: batch, outputs: ['layerActivations', 'logits'], layer, signal });
+        modelCalls++;
+        if (start === 0) checkTargetClasses(request.targets, logits);
+        const found = layerGeometry(layerActivations, end - start, layer, channelsFirst);
+        if (!geometry) {
+          geometry = found;
+          maps = new Float32Array(rows * found.height * found.width);
+        }
+        const size = found.channels * found.height * found.width;
+        const positions = found.height * found.width;
+        for (let r = 0; r < end - start; r++) {
+          const a = layerActivations.data.subarray(r * size, (r + 1) * size);
+          eigenCamMap(a, found, maps.subarray((start + r) * positions, (start + r + 1) * positions));
+        }
+      },
+      { signal, onProgress: request.onProgress },
+    );
+    return { maps, geometry: geometry!, modelCalls };
+  },
+});

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Reference maps of pytorch-grad-cam's CAM family on the Captum fixture models (smallcnn at c3,
+colorcnn at b2), for the parity tests of @salience/grad-cam's HiResCAM, XGradCAM, LayerCAM,
+Grad-CAM++, ScoreCAM and EigenCAM.
+
+The models are rebuilt in PyTorch from packages/testing/fixtures/captum/<model>/weights.{json,bin}
+(the same weights as the model.onnx that the tests load); inputs and targets are the Captum
+fixture's. pytorch-grad-cam is used from its source, never installed:
+
+    fetch github:jacobgil/pytorch-grad-cam   (the agent tool), then
+    git --git-dir=<mirror> archive HEAD pytorch_grad_cam | tar -x -C /tmp/pgc-src
+    PGC_SRC=/tmp/pgc-src /tmp/venv/bin/python tools/make-cam-fixtures.py
+
+(needs torch, numpy, scipy, opencv-python-headless, scikit-learn, matplotlib, tqdm; pytorch-grad-cam
+imports `ttach` for test-time augmentation, which is not used here and is replaced by an empty module
+when it is not installed, as is torchvision.transforms where the installed torchvision does
+not load: only its preprocessing helpers use them.)
+
+`softsign` is smallcnn with Softsign after c3 (no gradient rule in onnx-autodiff), exported to
+softsign.onnx, with the forward-only CAMs only.
+
+Writes packages/grad-cam/fixtures/cam/<model>.{json,bin} in the Captum fixture format (little-endian
+float32 arrays named in the manifest). Per method `m`:
+  m_raw    the map pytorch-grad-cam computes at the layer (`get_cam_image`), before its ReLU [B,h,w]
+  m_final  what `cam(input, targets)` returns: ReLU, min-max scaled, resized to the input by
+           OpenCV, scaled again [B,H,W]
+EigenCAM's projection has the arbitrary sign of LAPACK's SVD; `eigencam_raw` is pytorch-grad-cam's
+`get_2d_projection` and `eigencam_signed_raw` its `get_2d_projection_with_sign_correction` (largest
+magnitude positive), whose pipeline output is `eigencam_signed_final`.
+"""
+import json
+import os
+import sys
+import types
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.environ.get("PGC_SRC", "/tmp/pgc-src"))
+try:
+    import ttach  # noqa: F401
+except ImportError:  # only test-time augmentation needs it
+    ttach = types.ModuleType("ttach")
+    ttach.Compose = lambda transforms: transforms
+    ttach.HorizontalFlip = lambda: None
+    ttach.Multiply = lambda factors: None
+    sys.modules["ttach"] = ttach
+try:
+    import torchvision.transforms  # noqa: F401
+except Exception:  # a torchvision built for another torch: only preprocess_image uses it
+    tv = types.ModuleType("torchvision")
+    tv.transforms = types.ModuleType("torchvision.transforms")
+    tv.transforms.Compose = tv.transforms.Normalize = tv.transforms.ToTensor = None
+    sys.modules["torchvision"], sys.modules["torchvision.transforms"] = tv, tv.transforms
+
+from pytorch_grad_cam import (EigenCAM, GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM,  # noqa: E402
+                              ScoreCAM, XGradCAM)
+from pytorch_grad_cam.utils.image import scale_cam_image  # noqa: E402
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget  # noqa: E402
+from pytorch_grad_cam.utils.svd_on_activations import (  # noqa: E402
+    get_2d_projection, get_2d_projection_with_sign_correction)
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+CAPTUM = os.path.join(ROOT, "packages", "testing", "fixtures", "captum")
+OUT = os.path.join(ROOT, "packages", "grad-cam", "fixtures", "cam")
+torch.set_num_threads(2)
+
+
+class SmallCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.c2 = nn.Conv2d(8, 16, 3, padding=1)
+        self.c3 = nn.Conv2d(16, 16, 3, padding=1)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.c1(x)), 2)
+        x = F.max_pool2d(F.relu(self.c2(x)), 2)
+        x = F.relu(self.c3(x))
+        return self.fc(x.mean(dim=(2, 3)))
+
+
+class ColorCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.b1 = nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.b2 = nn.Conv2d(8, 16, 3, padding=1)
+        self.fc = nn.Linear(16 * 4 * 4, 5)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.b1(x)))
+        x = F.avg_pool2d(F.relu(self.b2(x)), 4)
+        return self.fc(torch.flatten(x, 1))
+
+
+class SoftsignCNN(SmallCNN):
+    """smallcnn with Softsign after c3: onnx-autodiff has no gradient rule for Softsign, so no
+    gradient reaches c3 and only the forward-only CAMs can explain the ONNX model."""
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.c1(x)), 2)
+        x = F.max_pool2d(F.relu(self.c2(x)), 2)
+        x = F.softsign(self.c3(x))
+        return self.fc(x.mean(dim=(2, 3)))
+
+
+def as_softsign_op(path):
+    """The exporter writes softsign as x / (1 + |x|); put the single Softsign op back."""
+    import onnx
+    from onnx import helper
+    m = onnx.load(path)
+    nodes = list(m.graph.node)
+    div = next(n for n in nodes if n.op_type == "Div")
+    add = next(n for n in nodes if n.op_type == "Add" and n.output[0] == div.input[1])
+    absolute = next(n for n in nodes if n.op_type == "Abs" and n.output[0] in add.input)
+    constant = next(n for n in nodes if n.op_type == "Constant" and n.output[0] in add.input)
+    dropped = {id(div), id(add), id(absolute), id(constant)}
+    softsign = helper.make_node("Softsign", [div.input[0]], [div.output[0]], name="/softsign/Softsign")
+    kept = [n for n in nodes if id(n) not in dropped]
+    kept.insert(next(i for i, n in enumerate(kept) if div.output[0] in n.input), softsign)
+    del m.graph.node[:]
+    m.graph.node.extend(kept)
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
+def read_arrays(folder, stem):
+    manifest = json.load(open(os.path.join(folder, stem + ".json")))
+    blob = open(os.path.join(folder, stem + ".bin"), "rb").read()
+    out = {}
+    for name, spec in manifest["arrays"].items():
+        count = int(np.prod(spec["shape"]))
+        out[name] = np.frombuffer(blob, dtype="<f4", count=count, offset=spec["offset"]).reshape(spec["shape"]).copy()
+    return out, manifest
+
+
+class Writer:
+    def __init__(self):
+        self.buf, self.index = bytearray(), {}
+
+    def add(self, name, arr, **meta):
+        a = np.ascontiguousarray(np.asarray(arr, dtype="<f4"))
+        self.index[name] = {"offset": len(self.buf), "shape": list(a.shape), **meta}
+        self.buf += a.tobytes()
+
+    def save(self, stem, extra):
+        os.makedirs(OUT, exist_ok=True)
+        with open(os.path.join(OUT, stem + ".bin"), "wb") as f:
+            f.write(self.buf)
+        with open(os.path.join(OUT, stem + ".json"), "w") as f:
+            json.dump({"dtype": "float32", "byteOrder": "little", "arrays": self.index, **extra}, f, indent=1)
+
+
+def raw_cam(cam, x, targets, layer):
+    """BaseCAM.forward up to get_cam_image: the layer's map before ReLU and scaling."""
+    outputs = cam.activations_and_grads(x)
+    if cam.uses_gradients:
+        cam.model.zero_grad()
+        sum(t(o) for t, o in zip(targets, outputs)).backward(retain_graph=True)
+    acts = cam.activations_and_grads.activations[0].numpy()
+    grads = cam.activations_and_grads.gradients[0].numpy() if cam.uses_gradients else None
+    return cam.get_cam_image(x, layer, targets, acts, grads, False), acts
+
+
+METHODS = {"gradcam": GradCAM, "gradcam++": GradCAMPlusPlus, "hirescam": HiResCAM, "xgradcam": XGradCAM,
+           "layercam": LayerCAM, "scorecam": ScoreCAM, "eigencam": EigenCAM}
+
+
+def main():
+    for name, cls, layer_name in (("smallcnn", SmallCNN, "c3"), ("colorcnn", ColorCNN, "b2"), ("softsign", SoftsignCNN, "c3")):
+        folder = os.path.join(CAPTUM, "smallcnn" if name == "softsign" else name)
+        weights, _ = read_arrays(folder, "weights")
+        cases, _ = read_arrays(folder, "cases")
+        model = cls()
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+        model.eval()
+        x = torch.from_numpy(cases["input"])
+        target = cases["target"].astype(np.int64)
+        logits = model(x).detach().numpy()
+        if name == "softsign":
+            torch.onnx.export(model, (x[:1],), os.path.join(OUT, "softsign.onnx"), input_names=["input"],
+                              output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+                              opset_version=17, dynamo=False, do_constant_folding=False)
+            as_softsign_op(os.path.join(OUT, "softsign.onnx"))
+        else:
+            assert np.abs(logits - cases["logits"]).max() < 1e-4, "rebuilt model differs from the fixture's"
+        layer = getattr(model, layer_name)
+        targets = [ClassifierOutputTarget(int(t)) for t in target]
+        os.makedirs(OUT, exist_ok=True)
+        w = Writer()
+        w.add("input", cases["input"])
+        w.add("target", target)
+        w.add("logits", logits)
+        methods = {k: METHODS[k] for k in ("scorecam", "eigencam")} if name == "softsign" else METHODS
+        for key, method in methods.items():
+            cam = method(model=model, target_layers=[layer])
+            raw, acts = raw_cam(cam, x, targets, layer)
+            final = cam(input_tensor=x, targets=targets)
+            w.add(f"{key}_raw", raw, method=f"pytorch-grad-cam {method.__name__}.get_cam_image at {layer_name}, before ReLU")
+            w.add(f"{key}_final", final, method=f"pytorch-grad-cam {method.__name__}(input, targets): ReLU, scaled, resized, scaled")
+            if key == "eigencam":
+                signed = get_2d_projection_with_sign_correction(acts)
+                assert np.allclose(np.abs(signed), np.abs(get_2d_projection(acts)), atol=1e-5)
+                w.add("eigencam_signed_raw", signed, method="get_2d_projection_with_sign_correction (largest magnitude positive)")
+                size = (x.shape[-1], x.shape[-2])
+                w.add("eigencam_signed_final", scale_cam_image(scale_cam_image(np.maximum(signed, 0), size)),
+                      method="BaseCAM's pipeline on the sign-corrected projection")
+            cam.activations_and_grads.release()
+        w.save(name, {"model": name, "layer": layer_name, "layout": "NCHW",
+                      "reference": "pytorch-grad-cam (jacobgil/pytorch-grad-cam, from source)"})
+        print(name, "written")
+
+
+if __name__ == "__main__":
+    main()
