@@ -85,8 +85,9 @@ export class ShapeInferenceError extends AutodiffError {
   constructor(tensor: string, what: string) {
     super(
       'SHAPE_UNKNOWN',
-      `Cannot infer ${what} of tensor '${tensor}'. Export the model with static shapes, or run ONNX shape ` +
-        'inference on it (onnx.shape_inference.infer_shapes) so that its value_info carries the shapes.',
+      `Cannot infer ${what} of tensor '${tensor}' from the input shapes: the op computing it has no shape ` +
+        'rule here, or the graph was not specialised to concrete input shapes (ModelGraph.specialize). ' +
+        'Give a gradient graph for the op that reads it (customGradients), or differentiate with respect to a tensor after it.',
     );
     this.name = 'ShapeInferenceError';
     this.tensor = tensor;

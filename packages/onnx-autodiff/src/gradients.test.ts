@@ -138,7 +138,7 @@ describe('addGradients: spec and results', () => {
 describe('addGradients: errors at build time', () => {
   it('names every op without a gradient rule, with its node name', () => {
     const g = ModelGraph.create({ inputs: [{ name: 'x', type: 'float32', shape: [2, 3] }] });
-    const a = g.add('ReduceMax', ['x'], { axes: [1] }, { name: 'max_node' });
+    const a = g.add('ReduceProd', ['x'], { axes: [1] }, { name: 'prod_node' });
     const b = g.add('Mod', [a, g.scalar(1)], { fmod: 1 }, { name: 'mod_node' });
     g.add('Tanh', [b], undefined, { output: 'y' });
     let error: unknown;
@@ -150,10 +150,10 @@ describe('addGradients: errors at build time', () => {
     expect(error).toBeInstanceOf(UnsupportedOpError);
     const e = error as UnsupportedOpError;
     expect(e.code).toBe('UNSUPPORTED_OP');
-    expect(e.op).toBe('ReduceMax');
-    expect(e.node).toBe('max_node');
-    expect(e.nodes.map((n) => n.op).sort()).toEqual(['Mod', 'ReduceMax']);
-    expect(e.message).toContain("'ReduceMax' (node 'max_node')");
+    expect(e.op).toBe('ReduceProd');
+    expect(e.node).toBe('prod_node');
+    expect(e.nodes.map((n) => n.op).sort()).toEqual(['Mod', 'ReduceProd']);
+    expect(e.message).toContain("'ReduceProd' (node 'prod_node')");
     expect(e.message).toContain("'Mod' (node 'mod_node')");
   });
 

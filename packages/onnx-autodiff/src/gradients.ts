@@ -25,6 +25,8 @@ export interface GradientSpec {
   readonly customGradients?: readonly CustomGradient[];
   /** MaxPool / GlobalMaxPool tie rule: 'first' (default, as PyTorch) or 'split' (float ops only). See the README. */
   readonly maxPoolTies?: RuleOptions['maxPoolTies'];
+  /** Clip's gradient at its bounds: 'exclusive' (default: 0 there, as relu6 / hardtanh) or 'inclusive' (1, as torch.clamp). */
+  readonly clipBounds?: RuleOptions['clipBounds'];
 }
 
 /** Names of what `buildGradients` added to a graph. */
@@ -300,6 +302,9 @@ function validateSpec(graph: ModelGraph, spec: GradientSpec): void {
   }
   if (spec.maxPoolTies !== undefined && spec.maxPoolTies !== 'first' && spec.maxPoolTies !== 'split') {
     problems.push(`\`maxPoolTies\` must be 'first' or 'split', got ${JSON.stringify(spec.maxPoolTies)}.`);
+  }
+  if (spec.clipBounds !== undefined && spec.clipBounds !== 'exclusive' && spec.clipBounds !== 'inclusive') {
+    problems.push(`\`clipBounds\` must be 'exclusive' or 'inclusive', got ${JSON.stringify(spec.clipBounds)}.`);
   }
   if (spec.seed !== undefined && (typeof spec.seed !== 'string' || spec.seed === '' || graph.has(spec.seed))) {
     problems.push(`\`seed\` must be a new input name; '${String(spec.seed)}' is empty or already used in the model.`);

@@ -15,7 +15,7 @@ import {
   type ValueInfoProto,
 } from './proto.js';
 import { inferNode, infoOfTensor } from './shape-inference.js';
-import { type Dim, isKnownNumbers, type TensorInfo } from './tensor-info.js';
+import { type Dim, formatShape, isKnownNumbers, type TensorInfo } from './tensor-info.js';
 
 /** The opsets of the default domain that the builder emits correct nodes for. */
 export const MIN_OPSET = 11;
@@ -92,12 +92,16 @@ export class ModelGraph {
   private readonly memo: Map<string, string>;
   private readonly suffixes: Map<string, number>;
 
-  private constructor(base: Uint8Array, proto: ModelProto, from?: ModelGraph) {
+  /** Concrete dims of the graph inputs this graph is specialised to (empty: as declared). */
+  readonly inputShapes: Readonly<Record<string, readonly number[]>>;
+
+  private constructor(base: Uint8Array, proto: ModelProto, from?: ModelGraph, shapes?: Readonly<Record<string, readonly number[]>>) {
     this.base = base;
     this.proto = proto;
     const opset = (proto.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
     this.opset = opset ? toNumber(opset.version) : 1;
-    if (from) {
+    this.inputShapes = shapes ?? from?.inputShapes ?? {};
+    if (from && !shapes) {
       this.appended = {
         node: [...from.appended.node],
         initializer: [...from.appended.initializer],
@@ -128,6 +132,7 @@ export class ModelGraph {
     this.memo = new Map();
     this.suffixes = new Map();
     this.index();
+    if (from) this.replay(from);
   }
 
   /** Opens serialized ONNX model bytes. */
@@ -172,6 +177,76 @@ export class ModelGraph {
     return new ModelGraph(this.base, this.proto, this);
   }
 
+  /**
+   * A copy specialised to concrete input dims (a request's shapes): every tensor's shape is
+   * inferred again from them, and shape arithmetic (Shape, Gather, Concat, Range, Where, ...) is
+   * evaluated, so gradient rules see static dims and constant pads, starts and target shapes.
+   * The model bytes are shared, not copied; the graph's declared inputs stay as exported, so the
+   * result is valid only for inputs of exactly these shapes (cache one per shape signature).
+   * Inputs not named keep their declared dims.
+   */
+  specialize(inputShapes: Readonly<Record<string, readonly number[]>>): ModelGraph {
+    const shapes: Record<string, readonly number[]> = { ...this.inputShapes };
+    for (const [name, dims] of Object.entries(inputShapes)) {
+      if (!this.graphInputs.includes(name)) throw new UnknownTensorError(name, 'a graph input to specialise', this.graphInputs);
+      const declared = this.infos.get(name)?.shape;
+      const valid = Array.isArray(dims) && dims.every((d) => Number.isInteger(d) && d >= 0);
+      const compatible = valid && (!declared || (declared.length === dims.length && declared.every((d, i) => typeof d !== 'number' || d === dims[i])));
+      if (!compatible) {
+        throw new ModelFormatError(
+          `Input '${name}' is declared ${formatShape(declared)}; it cannot be specialised to [${Array.isArray(dims) ? dims.join(', ') : String(dims)}].`,
+        );
+      }
+      shapes[name] = [...dims];
+    }
+    return new ModelGraph(this.base, this.proto, this, shapes);
+  }
+
+  /** Re-registers what `from` appended, on this freshly indexed (specialised) graph. */
+  private replay(from: ModelGraph): void {
+    for (const tensor of from.appended.initializer) this.pushInitializer(tensor);
+    for (const input of from.appended.input) {
+      const name = input.name ?? '';
+      this.names.add(name);
+      this.graphInputs.push(name);
+      this.appended.input.push(input);
+      this.infos.set(name, this.concrete(name, infoOfValue(input)));
+    }
+    for (const node of from.appended.node) {
+      for (const n of node.output ?? []) if (n) this.names.add(n);
+      this.appended.node.push(node);
+      this.register(node);
+    }
+    for (const output of from.appended.output) {
+      this.appended.output.push(output);
+      this.graphOutputs.push(output.name ?? '');
+    }
+    for (const name of from.nodeNames) this.nodeNames.add(name);
+    for (const name of from.names) this.names.add(name);
+    for (const [k, v] of from.memo) this.memo.set(k, v);
+    for (const [k, v] of from.suffixes) this.suffixes.set(k, v);
+  }
+
+  /** A graph input's info with its specialised dims, when it has some. */
+  private concrete(name: string, info: TensorInfo): TensorInfo {
+    const dims = this.inputShapes[name];
+    return dims ? { dtype: info.dtype, shape: [...dims] } : info;
+  }
+
+  /** dim_param symbols fixed by the specialised inputs ('batch' -> 2), to read declared value_info with. */
+  private symbolValues(): Map<string, number> {
+    const symbols = new Map<string, number>();
+    for (const input of this.proto.graph?.input ?? []) {
+      const dims = this.inputShapes[input.name ?? ''];
+      const declared = infoOfValue(input).shape;
+      if (!dims || !declared) continue;
+      declared.forEach((d, i) => {
+        if (typeof d === 'string') symbols.set(d, dims[i]);
+      });
+    }
+    return symbols;
+  }
+
   private index(): void {
     const graph = this.proto.graph!;
     for (const init of graph.initializer ?? []) {
@@ -185,11 +260,17 @@ export class ModelGraph {
       this.names.add(name);
       if (!this.initializerMap.has(name)) {
         this.graphInputs.push(name);
-        this.infos.set(name, infoOfValue(input));
+        this.infos.set(name, this.concrete(name, infoOfValue(input)));
       }
     }
+    const symbols = this.symbolValues();
     const declared = new Map<string, TensorInfo>();
-    for (const v of [...(graph.valueInfo ?? []), ...(graph.output ?? [])]) declared.set(v.name ?? '', infoOfValue(v));
+    for (const v of [...(graph.valueInfo ?? []), ...(graph.output ?? [])]) {
+      const info = infoOfValue(v);
+      // Only symbols the specialised inputs fix are read; other declared symbols may differ per input.
+      const shape = symbols.size && info.shape ? info.shape.map((d) => (typeof d === 'string' && symbols.has(d) ? symbols.get(d)! : d)) : info.shape;
+      declared.set(v.name ?? '', { dtype: info.dtype, shape });
+    }
     for (const node of graph.node ?? []) this.register(node, declared);
     for (const output of graph.output ?? []) {
       this.graphOutputs.push(output.name ?? '');

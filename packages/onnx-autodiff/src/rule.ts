@@ -15,6 +15,12 @@ export interface RuleOptions {
    * elements). Both use float ops only (no ArgMax), so both run on WebGPU.
    */
   readonly maxPoolTies?: 'first' | 'split';
+  /**
+   * Where Clip passes the gradient: 'exclusive' (default) strictly inside (min, max), as PyTorch's
+   * relu6 and hardtanh (the usual source of an exported Clip); 'inclusive' on [min, max], as
+   * torch.clamp. Both export to the same Clip, so the graph cannot tell them apart.
+   */
+  readonly clipBounds?: 'exclusive' | 'inclusive';
 }
 
 /** What a gradient rule sees of the node it differentiates. */

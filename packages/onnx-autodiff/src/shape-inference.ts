@@ -1,5 +1,14 @@
 import { NodeAttributes } from './attributes.js';
-import { DataType, isIntegerType, type NodeProto, readTensorValues, toNumber } from './proto.js';
+import { DataType, isFloatType, isIntegerType, type NodeProto, readTensorValues, toNumber } from './proto.js';
+import {
+  broadcastValues,
+  concatValues,
+  countOf,
+  gatherValues,
+  numbersOf,
+  pickValues,
+  transposeValues,
+} from './small-values.js';
 import {
   broadcastShapes,
   type Dim,
@@ -26,8 +35,28 @@ type Infer = (input: InferenceInput) => TensorInfo[];
 const same: Infer = ({ inputs }) => [{ dtype: inputs[0]?.dtype, shape: inputs[0]?.shape }];
 
 function withValue(dtype: number | undefined, shape: readonly Dim[] | undefined, value: Dim[] | undefined): TensorInfo {
-  if (value && value.length <= VALUE_LIMIT && isIntegerType(dtype)) return { dtype, shape, value };
+  // Integer and boolean contents fold shape arithmetic; small float ones (e.g. TF-style
+  // `ceil(size / stride)` pads computed in float) are tracked for the same reason.
+  const tracked = isIntegerType(dtype) || dtype === DataType.BOOL || isFloatType(dtype);
+  if (value && value.length <= VALUE_LIMIT && tracked) return { dtype, shape, value };
   return { dtype, shape };
+}
+
+/** Elementwise contents: broadcast over any rank when every value is known, else the symbol-aware 1-D form. */
+function evaluated(
+  inputs: readonly (TensorInfo | undefined)[],
+  shape: readonly Dim[] | undefined,
+  fn: (...xs: number[]) => number,
+): Dim[] | undefined {
+  if (inputs.some((i) => !i)) return undefined;
+  return broadcastValues(inputs as TensorInfo[], shape, VALUE_LIMIT, fn) ?? elementwiseValue(inputs, shape, fn);
+}
+
+function unary(fn: (x: number) => number): Infer {
+  return ({ inputs }) => {
+    const x = inputs[0];
+    return [withValue(x?.dtype, x?.shape, evaluated([x], x?.shape, fn))];
+  };
 }
 
 function elementwiseValue(
@@ -53,6 +82,11 @@ function elementwiseValue(
 }
 
 const add = (a: number, b: number) => a + b;
+
+function roundHalfToEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
 const mul = (a: number, b: number) => a * b;
 
 function broadcastAll(inputs: readonly (TensorInfo | undefined)[]): Dim[] | undefined {
@@ -64,16 +98,23 @@ function broadcastAll(inputs: readonly (TensorInfo | undefined)[]): Dim[] | unde
   return shape;
 }
 
-function binary(fn?: (a: number, b: number) => number, outType?: number): Infer {
+function binary(fn?: (a: number, b: number, dtype: number | undefined) => number, outType?: number): Infer {
   return ({ inputs }) => {
     const shape = broadcastAll(inputs.slice(0, 2));
     const dtype = outType ?? inputs[0]?.dtype;
-    return [withValue(dtype, shape, fn ? elementwiseValue(inputs.slice(0, 2), shape, fn) : undefined)];
+    const inType = inputs[0]?.dtype;
+    // Two-argument functions go as they are: elementwiseValue knows add and mul by identity (for symbols).
+    const f = fn && (fn.length <= 2 ? (fn as (a: number, b: number) => number) : (a: number, b: number) => fn(a, b, inType));
+    return [withValue(dtype, shape, f ? evaluated(inputs.slice(0, 2), shape, f) : undefined)];
   };
 }
 
-function variadic(): Infer {
-  return ({ inputs }) => [{ dtype: inputs[0]?.dtype, shape: broadcastAll(inputs) }];
+function variadic(fn?: (a: number, b: number) => number): Infer {
+  return ({ inputs }) => {
+    const shape = broadcastAll(inputs);
+    const value = fn && inputs.length > 0 ? evaluated(inputs, shape, (...xs) => xs.reduce(fn)) : undefined;
+    return [withValue(inputs[0]?.dtype, shape, value)];
+  };
 }
 
 function axesOf(input: InferenceInput, inputIndex: number | undefined): number[] | undefined {
@@ -220,6 +261,7 @@ function sliceInfo(input: InferenceInput): TensorInfo[] {
   if (!starts || !ends || !axes || !steps) return [{ dtype: x.dtype, shape: x.shape.map(() => null) }];
   const inShape = x.shape;
   const shape: Dim[] = [...inShape];
+  const picks: (number[] | undefined)[] = inShape.map((d) => (typeof d === 'number' ? Array.from({ length: d }, (_, k) => k) : undefined));
   let value = x.value ? [...x.value] : undefined;
   axes.forEach((a, i) => {
     const axis = normalizeAxis(a, rank);
@@ -231,8 +273,12 @@ function sliceInfo(input: InferenceInput): TensorInfo[] {
     }
     const range = sliceRange(starts[i], ends[i], steps[i], d);
     shape[axis] = range.count;
-    if (value && rank === 1) value = range.indices.map((k) => value![k]);
+    picks[axis] = range.indices;
   });
+  const contents = numbersOf(value);
+  if (contents && isKnownNumbers(inShape) && picks.every((p) => p)) value = pickValues(contents, inShape, picks as number[][]);
+  else if (value && rank !== 1) value = undefined;
+  else if (value && rank === 1 && picks[0]) value = picks[0].map((k) => value![k]);
   return [withValue(x.dtype, shape, value)];
 }
 
@@ -260,7 +306,11 @@ function gatherInfo(input: InferenceInput): TensorInfo[] {
   const axis = normalizeAxis(input.attrs.int('axis', 0), data.shape.length);
   const shape = [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)];
   let value: Dim[] | undefined;
-  if (data.value && indices.value && data.shape.length === 1) {
+  const known = numbersOf(data.value);
+  const at = numbersOf(indices.value);
+  if (known && at && isKnownNumbers(data.shape) && countOf(shape) !== undefined && countOf(shape)! <= VALUE_LIMIT) {
+    value = gatherValues(known, data.shape, at, axis);
+  } else if (data.value && indices.value && data.shape.length === 1) {
     const n = data.value.length;
     value = indices.value.map((k) => (typeof k === 'number' ? (data.value![k < 0 ? k + n : k] ?? null) : null));
   }
@@ -279,7 +329,10 @@ function concatInfo(input: InferenceInput): TensorInfo[] {
     if (k === axis) continue;
     for (const i of infos) if (typeof i!.shape![k] === 'number') shape[k] = i!.shape![k];
   }
-  const value = rank === 1 && infos.every((i) => i!.value) ? infos.flatMap((i) => [...i!.value!]) : undefined;
+  let value = rank === 1 && infos.every((i) => i!.value) ? infos.flatMap((i) => [...i!.value!]) : undefined;
+  if (!value && rank > 1 && infos.every((i) => numbersOf(i!.value) && isKnownNumbers(i!.shape))) {
+    value = concatValues(infos.map((i) => ({ value: i!.value as number[], shape: i!.shape as number[] })), axis);
+  }
   return [withValue(infos[0]?.dtype, shape, value)];
 }
 
@@ -315,7 +368,9 @@ function transposeInfo(input: InferenceInput): TensorInfo[] {
   const x = input.inputs[0];
   if (!x?.shape) return [{ dtype: x?.dtype }];
   const perm = input.attrs.ints('perm') ?? x.shape.map((_, i) => x.shape!.length - 1 - i);
-  return [{ dtype: x.dtype, shape: perm.map((p) => x.shape![p]) }];
+  const known = numbersOf(x.value);
+  const value = known && isKnownNumbers(x.shape) ? transposeValues(known, x.shape, perm) : undefined;
+  return [withValue(x.dtype, perm.map((p) => x.shape![p]), value)];
 }
 
 function matmulInfo(input: InferenceInput): TensorInfo[] {
@@ -406,7 +461,7 @@ function constantOfShapeInfo(input: InferenceInput): TensorInfo[] {
   const dtype = tensor?.dataType ?? DataType.FLOAT;
   const shape = input.inputs[0]?.value ? [...input.inputs[0].value] : undefined;
   let value: Dim[] | undefined;
-  if (shape && isKnownNumbers(shape) && shape.length <= 1) {
+  if (shape && isKnownNumbers(shape) && (productOf(shape) as number) <= VALUE_LIMIT) {
     const fill = tensor ? (readTensorValues(tensor)?.[0] ?? 0) : 0;
     value = new Array(productOf(shape) as number).fill(fill);
   }
@@ -438,7 +493,8 @@ export function infoOfTensor(tensor: import('./proto.js').TensorProto): TensorIn
 function castInfo(input: InferenceInput): TensorInfo[] {
   const x = input.inputs[0];
   const to = input.attrs.int('to', DataType.FLOAT);
-  const value = x?.value && isIntegerType(to) ? x.value.map((v) => (typeof v === 'number' ? Math.trunc(v) : v)) : undefined;
+  const convert = (v: number) => (to === DataType.BOOL ? (v !== 0 ? 1 : 0) : isIntegerType(to) ? Math.trunc(v) : v);
+  const value = x?.value?.map((v) => (typeof v === 'number' ? convert(v) : isIntegerType(to) ? v : null));
   return [withValue(to, x?.shape, value)];
 }
 
@@ -461,8 +517,13 @@ function padInfo(input: InferenceInput): TensorInfo[] {
 function expandInfo(input: InferenceInput): TensorInfo[] {
   const x = input.inputs[0];
   const target = input.inputs[1]?.value;
-  if (!x?.shape || !target) return [{ dtype: x?.dtype }];
-  return [{ dtype: x.dtype, shape: broadcastShapes(x.shape, target) }];
+  if (!x?.shape || !target) {
+    // The rank is known from the target's length even when its contents are not.
+    const rank = input.inputs[1]?.shape?.[0];
+    return [{ dtype: x?.dtype, shape: typeof rank === 'number' && x?.shape && rank >= x.shape.length ? new Array(rank).fill(null) : undefined }];
+  }
+  const shape = broadcastShapes(x.shape, target);
+  return [withValue(x.dtype, shape, evaluated([x], shape, (v) => v))];
 }
 
 function flattenInfo(input: InferenceInput): TensorInfo[] {
@@ -504,8 +565,8 @@ function rangeInfo(input: InferenceInput): TensorInfo[] {
 function whereInfo(input: InferenceInput): TensorInfo[] {
   const shape = broadcastAll(input.inputs);
   const [c, x, y] = input.inputs;
-  let value: Dim[] | undefined;
-  if (shape && isKnownNumbers(shape) && shape.length <= 1 && c?.value && x?.value && y?.value) {
+  let value: Dim[] | undefined = c && x && y ? broadcastValues([c, x, y], shape, VALUE_LIMIT, (k, a, b) => (k ? a : b)) : undefined;
+  if (!value && shape && isKnownNumbers(shape) && shape.length <= 1 && c?.value && x?.value && y?.value) {
     const n = shape.length === 0 ? 1 : shape[0];
     const at = (v: readonly Dim[], k: number) => (v.length === 1 ? v[0] : v[k]);
     value = Array.from({ length: n }, (_, k) => {
@@ -530,10 +591,11 @@ const RULES: Record<string, Infer> = {
   Sqrt: same,
   Exp: same,
   Log: same,
-  Abs: same,
-  Neg: (input) => [
-    withValue(input.inputs[0]?.dtype, input.inputs[0]?.shape, elementwiseValue(input.inputs, input.inputs[0]?.shape, (a) => -a)),
-  ],
+  Abs: unary(Math.abs),
+  Neg: unary((a) => -a),
+  Trilu: same,
+  IsNaN: ({ inputs }) => [{ dtype: DataType.BOOL, shape: inputs[0]?.shape }],
+  IsInf: ({ inputs }) => [{ dtype: DataType.BOOL, shape: inputs[0]?.shape }],
   Reciprocal: same,
   Softplus: same,
   Softsign: same,
@@ -546,11 +608,11 @@ const RULES: Record<string, Infer> = {
   Mish: same,
   Sin: same,
   Cos: same,
-  Floor: same,
-  Ceil: same,
-  Round: same,
-  Sign: same,
-  Not: same,
+  Floor: unary(Math.floor),
+  Ceil: unary(Math.ceil),
+  Round: unary(roundHalfToEven),
+  Sign: unary(Math.sign),
+  Not: unary((a) => (a ? 0 : 1)),
   Softmax: same,
   LogSoftmax: same,
   Clip: same,
@@ -566,21 +628,25 @@ const RULES: Record<string, Infer> = {
   Add: binary(add),
   Sub: binary((a, b) => a - b),
   Mul: binary(mul),
-  Div: binary((a, b) => (b === 0 ? 0 : Math.trunc(a / b))),
-  Pow: binary(),
-  Mod: binary(),
-  Max: variadic(),
-  Min: variadic(),
-  Sum: variadic(),
+  Div: binary((a, b, dtype) => (isIntegerType(dtype) ? (b === 0 ? 0 : Math.trunc(a / b)) : a / b)),
+  Pow: binary((a, b) => a ** b),
+  Mod: (input) => {
+    const fmod = input.attrs.int('fmod', 0) === 1;
+    // fmod=1 takes the dividend's sign (C fmod), fmod=0 the divisor's (Python's %).
+    return binary((a, b) => (b === 0 ? 0 : fmod ? a % b : a - b * Math.floor(a / b)))(input);
+  },
+  Max: variadic(Math.max),
+  Min: variadic(Math.min),
+  Sum: variadic(add),
   Mean: variadic(),
   Equal: compare((a, b) => a === b),
   Less: compare((a, b) => a < b),
   LessOrEqual: compare((a, b) => a <= b),
   Greater: compare((a, b) => a > b),
   GreaterOrEqual: compare((a, b) => a >= b),
-  And: binary(undefined, DataType.BOOL),
-  Or: binary(undefined, DataType.BOOL),
-  Xor: binary(undefined, DataType.BOOL),
+  And: binary((a, b) => (a && b ? 1 : 0), DataType.BOOL),
+  Or: binary((a, b) => (a || b ? 1 : 0), DataType.BOOL),
+  Xor: binary((a, b) => ((a ? 1 : 0) ^ (b ? 1 : 0)), DataType.BOOL),
   Where: whereInfo,
   MatMul: matmulInfo,
   Gemm: gemmInfo,

@@ -11,6 +11,12 @@ export interface GraphSpec {
   readonly keep: readonly string[];
   /** d objective / d each tensor of `wrt`; the objective's class weights are a runtime input. */
   readonly gradients?: { readonly objective: ObjectiveKind; readonly wrt: readonly string[] };
+  /**
+   * The concrete dims of every graph input fed (a request's shapes). Gradient graphs are specialised
+   * to them (shape arithmetic folded, every dim static for the rules) and cached per shape signature;
+   * graphs without gradients ignore them and serve every shape.
+   */
+  readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** A session over an extended graph, with the names to feed and read. */
@@ -36,6 +42,8 @@ export interface GraphSources {
   readonly sessionOptions: SessionOptions | undefined;
   readonly customGradients: readonly CustomGradient[] | undefined;
   readonly maxPoolTies: MaxPoolTies;
+  /** Clip's gradient at its bounds: 'exclusive' (relu6, hardtanh; the default) or 'inclusive' (torch.clamp). */
+  readonly clipBounds?: 'exclusive' | 'inclusive';
   /** The caller's session over the unchanged model, reused for plain inference. */
   readonly userSession: InferenceSession | undefined;
 }
@@ -50,12 +58,27 @@ interface Built {
 
 function keyOf(spec: GraphSpec): string {
   const sorted = (names: readonly string[]) => [...new Set(names)].sort();
-  return JSON.stringify([spec.fromEmbeddings, sorted(spec.keep), spec.gradients ? [spec.gradients.objective, sorted(spec.gradients.wrt)] : null]);
+  const shapes = spec.gradients && spec.inputShapes ? Object.entries(spec.inputShapes).sort(([a], [b]) => (a < b ? -1 : 1)) : null;
+  return JSON.stringify([spec.fromEmbeddings, sorted(spec.keep), spec.gradients ? [spec.gradients.objective, sorted(spec.gradients.wrt)] : null, shapes]);
 }
 
 /**
- * Extended graphs, built once per (inputs, kept tensors, objective, gradients) and kept with their
- * sessions for the model's lifetime: the target is data, so one graph serves every target.
+ * Dims to check a gradient graph with before any request: a symbolic batch becomes 1 and every other
+ * symbolic dim 8 (a sequence, or a spatial size). Only whether each op has a rule is decided with them.
+ */
+export function probeShapes(graph: ModelGraph, inputs: readonly string[] = graph.inputs): Record<string, number[]> {
+  const shapes: Record<string, number[]> = {};
+  for (const name of inputs) {
+    const declared = graph.info(name).shape;
+    if (declared) shapes[name] = declared.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? 1 : 8));
+  }
+  return shapes;
+}
+
+/**
+ * Extended graphs, built once per (inputs, kept tensors, objective, gradients, and for gradient
+ * graphs the input shapes) and kept with their sessions for the model's lifetime: the target is
+ * data, so one graph serves every target.
  */
 export class ExtendedGraphs {
   private readonly sessions = new Map<string, Promise<ExtendedSession>>();
@@ -110,7 +133,9 @@ export class ExtendedGraphs {
     }
     const what = `${spec.gradients.wrt.map((t) => `'${t}'`).join(', ')} (objective '${spec.gradients.objective}')`;
     try {
-      const extended = base.fork();
+      // Only the shapes of this graph's own inputs (the embeddings graph has no ids input, say).
+      const shapes = Object.fromEntries(Object.entries(spec.inputShapes ?? {}).filter(([name]) => base.inputs.includes(name)));
+      const extended = Object.keys(shapes).length > 0 ? base.specialize(shapes) : base.fork();
       const { objective, targetInput } = appendTargetObjective(extended, {
         logits: output,
         kind: spec.gradients.objective,
@@ -122,6 +147,7 @@ export class ExtendedGraphs {
         keepOutputs: spec.keep,
         customGradients: this.sources.customGradients,
         maxPoolTies: this.sources.maxPoolTies,
+        clipBounds: this.sources.clipBounds,
       });
       return { bytes: built.model, inputs: originalInputs, targetInput, kept: { ...built.kept }, gradients: { ...built.gradients } };
     } catch (error) {

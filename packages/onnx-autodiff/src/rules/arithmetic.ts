@@ -10,6 +10,24 @@ function toOperand(ctx: GradientContext, term: string, operand: number, operands
   return reduceToShapeOf(g, term, ctx.input(operand), peers);
 }
 
+/** Max / Min of several inputs: dy goes to the inputs equal to the result, split evenly among them. */
+function tiedExtremum(): GradientRule {
+  return {
+    differentiable: 'all',
+    backward(ctx, [dy]) {
+      if (dy === undefined) return [];
+      const g = ctx.graph;
+      const y = ctx.output(0);
+      const inputs = Array.from({ length: ctx.inputCount }, (_, i) => ctx.input(i));
+      if (inputs.length === 1) return [dy];
+      const hits = inputs.map((x) => g.add('Cast', [g.add('Equal', [x, y])], { to: ctx.dtype(y) }));
+      const count = g.add('Sum', hits);
+      const share = g.add('Div', [dy, count]);
+      return inputs.map((_, i) => (ctx.needs(i) ? toOperand(ctx, g.add('Mul', [share, hits[i]]), i) : undefined));
+    },
+  };
+}
+
 export const arithmeticRules: Record<string, GradientRule> = {
   Add: {
     differentiable: [0, 1],
@@ -102,6 +120,9 @@ export const arithmeticRules: Record<string, GradientRule> = {
       ];
     },
   },
+  // Ties share the gradient equally (torch.maximum / torch.minimum give each of two equal inputs half).
+  Max: tiedExtremum(),
+  Min: tiedExtremum(),
   Expand: {
     constant: [1],
     backward(ctx, [dy]) {

@@ -73,8 +73,8 @@ const convTranspose: GradientRule = {
   differentiable: [0, 2],
   check(ctx) {
     const autoPad = ctx.attrs.string('auto_pad', 'NOTSET');
-    if (autoPad !== 'NOTSET' && autoPad !== 'VALID') throw new RuleLimitation(`auto_pad=${autoPad} is not supported; export with explicit pads`);
-    if (ctx.attrs.has('output_shape')) throw new RuleLimitation('the output_shape attribute is not supported; export with explicit pads');
+    if (autoPad !== 'NOTSET' && autoPad !== 'VALID') throw new RuleLimitation(`auto_pad=${autoPad} is not supported for ConvTranspose (explicit pads or VALID are)`);
+    if (ctx.attrs.has('output_shape')) throw new RuleLimitation('its output_shape attribute is not supported (explicit pads are)');
   },
   backward(ctx, [dy]) {
     if (dy === undefined) return [];

@@ -101,7 +101,7 @@ export const elementwiseRules: Record<string, GradientRule> = {
   }),
   // Only float-to-float casts carry a gradient; the others never lie on a differentiated path.
   Cast: unary((ctx, dy, x) => ctx.graph.add('Cast', [dy], { to: ctx.dtype(x) })),
-  // PyTorch's convention: the gradient passes where min <= x <= max (bounds included).
+  // At the bounds: 0 by default, as relu6 and hardtanh (PyTorch); 1 with clipBounds 'inclusive', as torch.clamp.
   Clip: {
     differentiable: [0],
     backward(ctx, [dy]) {
@@ -109,9 +109,14 @@ export const elementwiseRules: Record<string, GradientRule> = {
       const g = ctx.graph;
       const x = ctx.input(0);
       const conditions: string[] = [];
-      // GreaterOrEqual / LessOrEqual exist from opset 12 on; Not(Less) / Not(Greater) everywhere.
-      if (ctx.input(1)) conditions.push(g.add('Not', [g.add('Less', [x, ctx.input(1)])]));
-      if (ctx.input(2)) conditions.push(g.add('Not', [g.add('Greater', [x, ctx.input(2)])]));
+      if (ctx.options.clipBounds === 'inclusive') {
+        // GreaterOrEqual / LessOrEqual exist from opset 12 on; Not(Less) / Not(Greater) everywhere.
+        if (ctx.input(1)) conditions.push(g.add('Not', [g.add('Less', [x, ctx.input(1)])]));
+        if (ctx.input(2)) conditions.push(g.add('Not', [g.add('Greater', [x, ctx.input(2)])]));
+      } else {
+        if (ctx.input(1)) conditions.push(g.add('Greater', [x, ctx.input(1)]));
+        if (ctx.input(2)) conditions.push(g.add('Less', [x, ctx.input(2)]));
+      }
       if (conditions.length === 0) return [dy];
       const inside = conditions.length === 2 ? g.add('And', conditions) : conditions[0];
       return [ctx.masked(dy, inside)];

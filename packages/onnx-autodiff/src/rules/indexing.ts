@@ -61,7 +61,7 @@ const sliceRule: GradientRule = {
       const step = steps[i];
       const d = ctx.info(x).shape?.[axis];
       if (typeof d !== 'number') {
-        if (step !== 1 || starts[i] < 0) throw new RuleLimitation(`a negative start or a step needs a static dim ${axis} of '${x}'`);
+        if (step !== 1 || starts[i] < 0) throw new RuleLimitation(`a negative start or a step needs dim ${axis} of '${x}', unknown here: specialise the graph to the input shapes`);
         begins[axis] = starts[i];
         return;
       }

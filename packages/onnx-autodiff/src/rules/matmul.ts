@@ -54,6 +54,14 @@ function matmulOperand(ctx: GradientContext, dy: string, which: 0 | 1): string {
   const b2 = rankB === 1 ? unsqueeze(g, b, [1]) : b;
   const rA = Math.max(rankA, 2);
   const rB = Math.max(rankB, 2);
+  const n = ctx.staticShape(b)?.[1];
+  if (which === 0 && rankB === 2 && rankA >= 2 && n !== undefined) {
+    // dA = dY B^T as one Gemm with transB on dY flattened to 2-D: the weight is read as it is, where a
+    // Transpose of it would be constant-folded by the runtime into a second copy of every weight
+    // (seconds of session creation and twice the memory for a transformer).
+    const flat = g.add('Reshape', [dy, g.int64s([-1, n])]);
+    return g.add('Reshape', [g.add('Gemm', [flat, b], { transB: 1 }), g.shapeOf(a)]);
+  }
   let full: string;
   if (which === 0) {
     const bT = g.add('Transpose', [b2], { perm: swapLastTwo(rB) });

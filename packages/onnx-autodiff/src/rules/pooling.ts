@@ -23,6 +23,19 @@ function tapPickers(g: ModelGraph, kernel: readonly number[], dtype: number): st
   return g.constant(values, dtype, [taps, 1, ...kernel], 'ad/pool_taps');
 }
 
+/**
+ * Whether the op has one window per channel that covers the whole input (e.g. EfficientNet's
+ * AvgPool2d(kernel = 1280, ceil_mode) over a 3x3 map): its gradient is a broadcast, while the
+ * transposed convolution would run over a kernel-sized canvas per channel (tens of GB at batch 50).
+ */
+function coversInput(geometry: WindowGeometry): boolean {
+  return geometry.kernel.every((k, i) => {
+    const d = geometry.inSpatial[i];
+    const span = (k - 1) * geometry.dilations[i] + 1;
+    return geometry.outSpatial[i] === 1 && typeof d === 'number' && span - geometry.padsBegin[i] >= d;
+  });
+}
+
 function hasPadding(geometry: WindowGeometry, pads: readonly number[]): boolean {
   return geometry.padsBegin.some((p) => p > 0) || pads.some((p) => p > 0);
 }
@@ -51,6 +64,8 @@ const maxPool: GradientRule = {
     const kernel = poolKernel(ctx);
     const taps = kernel.reduce((a, b) => a * b, 1);
     const geometry = windowGeometry(ctx, kernel, x, y);
+    // Padding taps never win, so one window over everything is GlobalMaxPool.
+    if (coversInput(geometry)) return globalMaxPool.backward(ctx, [dy]);
     const pads = forwardPads(geometry, ctx.attrs.int('ceil_mode', 0) === 1);
     const windowAttrs = { kernel_shape: kernel, strides: [...geometry.strides], dilations: [...geometry.dilations], pads };
     const pickers = tapPickers(g, kernel, dtype);
@@ -96,6 +111,20 @@ const averagePool: GradientRule = {
     const taps = kernel.reduce((a, b) => a * b, 1);
     const geometry = windowGeometry(ctx, kernel, x, y);
     const ceil = ctx.attrs.int('ceil_mode', 0) === 1;
+    const poolAttrs = {
+      kernel_shape: kernel,
+      strides: [...geometry.strides],
+      pads: [...geometry.padsBegin, ...geometry.padsEnd],
+      ceil_mode: ceil ? 1 : 0,
+      count_include_pad: ctx.attrs.int('count_include_pad', 0),
+      dilations: ctx.attrs.has('dilations') ? [...geometry.dilations] : undefined,
+    };
+    if (coversInput(geometry)) {
+      // dx = dy * (the runtime's AveragePool of ones, i.e. unpadded taps / divisor) / unpadded taps, broadcast.
+      const inside = (geometry.inSpatial as number[]).reduce((a, b) => a * b, 1);
+      const weight = g.add('Div', [g.add('AveragePool', [onesImage(g, x, dtype)], poolAttrs), ctx.scalar(inside, x)]);
+      return [g.add('Expand', [g.add('Mul', [dy, weight]), g.shapeOf(x)])];
+    }
     const pads = forwardPads(geometry, ceil);
     const ones = g.constant(new Array(taps).fill(1), dtype, [1, 1, ...kernel], 'ad/pool_ones');
     let scaled: string;
@@ -103,14 +132,7 @@ const averagePool: GradientRule = {
       scaled = g.add('Mul', [asSingleChannel(g, dy), ctx.scalar(1 / taps, x)]);
     } else {
       const image = onesImage(g, x, dtype);
-      const pooledOnes = g.add('AveragePool', [image], {
-        kernel_shape: kernel,
-        strides: [...geometry.strides],
-        pads: [...geometry.padsBegin, ...geometry.padsEnd],
-        ceil_mode: ceil ? 1 : 0,
-        count_include_pad: ctx.attrs.int('count_include_pad', 0),
-        dilations: ctx.attrs.has('dilations') ? [...geometry.dilations] : undefined,
-      });
+      const pooledOnes = g.add('AveragePool', [image], poolAttrs);
       const unpadded = g.add('Conv', [image, ones], {
         kernel_shape: kernel,
         strides: [...geometry.strides],

@@ -1,4 +1,4 @@
-import { unsqueeze } from '../emit.js';
+import { reduceSum, unsqueeze } from '../emit.js';
 import { type GradientContext, type GradientRule, RuleLimitation } from '../rule.js';
 import { normalizeAxis } from '../tensor-info.js';
 
@@ -78,8 +78,30 @@ export const reduceRules: Record<string, GradientRule> = {
   ReduceSumSquare: reduceRule(18, (ctx, expanded) =>
     ctx.graph.add('Mul', [expanded, ctx.graph.add('Mul', [ctx.input(0), ctx.scalar(2, ctx.input(0))])]),
   ),
-  // d/dx ||x|| = x / ||x||
-  ReduceL2: reduceRule(18, (ctx, expanded) =>
-    ctx.graph.add('Mul', [expanded, ctx.graph.add('Div', [ctx.input(0), expandY(ctx)])]),
-  ),
+  // d/dx ||x|| = x / ||x||, and 0 where ||x|| = 0 (PyTorch's subgradient there).
+  ReduceL2: reduceRule(18, (ctx, expanded) => {
+    const g = ctx.graph;
+    const x = ctx.input(0);
+    const norm = expandY(ctx);
+    const safe = g.add('Where', [g.add('Equal', [norm, ctx.scalar(0, x)]), ctx.scalar(1, x), norm]);
+    return g.add('Mul', [expanded, g.add('Div', [x, safe])]);
+  }),
+  ReduceMax: tiedReduction(),
+  ReduceMin: tiedReduction(),
 };
+
+/** ReduceMax / ReduceMin: the gradient of each reduced slice split evenly among its tied extrema (torch.amax / amin). */
+function tiedReduction(): GradientRule {
+  return reduceRule(18, (ctx, expanded) => {
+    const g = ctx.graph;
+    const x = ctx.input(0);
+    const axes = reducedAxes(ctx, 18);
+    // A no-op reduction (no axes, noop_with_empty_axes=1) is the identity.
+    if (!axes?.length && ctx.attrs.int('noop_with_empty_axes', 0) === 1) return expanded;
+    const hits = g.add('Cast', [g.add('Equal', [x, expandY(ctx)])], { to: ctx.dtype(x) });
+    const rank = ctx.rank(x);
+    const all = axes?.length ? axes.map((a) => normalizeAxis(a, rank)) : Array.from({ length: rank }, (_, i) => i);
+    const count = reduceSum(g, hits, all, true);
+    return g.add('Mul', [expanded, g.add('Div', [hits, count])]);
+  });
+}

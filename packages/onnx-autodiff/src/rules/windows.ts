@@ -33,7 +33,7 @@ export function windowGeometry(ctx: GradientContext, kernel: readonly number[], 
     padsEnd = [];
     for (let i = 0; i < spatial; i++) {
       const d = inSpatial[i];
-      if (typeof d !== 'number') throw new RuleLimitation(`auto_pad=${autoPad} needs static spatial dims of '${x}'`);
+      if (typeof d !== 'number') throw new RuleLimitation(`auto_pad=${autoPad} needs the spatial dims of '${x}', unknown here: specialise the graph to the input shapes`);
       const out = Math.ceil(d / strides[i]);
       const total = Math.max(0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - d);
       const small = Math.floor(total / 2);
@@ -163,6 +163,6 @@ export function windowAdjoint(
 export function forwardPads(geometry: WindowGeometry, ceilMode: boolean): number[] {
   const matched = matchedEndPads(geometry);
   if (matched) return [...geometry.padsBegin, ...matched.forward];
-  if (ceilMode) throw new RuleLimitation('ceil_mode=1 needs static spatial dims');
+  if (ceilMode) throw new RuleLimitation('ceil_mode=1 needs the spatial dims of its input, unknown here: specialise the graph to the input shapes');
   return [...geometry.padsBegin, ...geometry.padsEnd];
 }
