@@ -1,6 +1,6 @@
 import { type Attribution, OptionError, ShapeError, tensor } from '@salience/core';
 import { describe, expect, it } from 'vitest';
-import { toDisplayMap } from './display-map.js';
+import { displayScales, toDisplayMap } from './display-map.js';
 
 // Two examples, 2 channels, 1 x 3 pixels (NCHW).
 const nchw = tensor([1, -2, 3, 2, -1, -5, /* example 2 */ 0, 4, -4, 0, 1, 1], [2, 2, 1, 3]);
@@ -86,5 +86,41 @@ describe('toDisplayMap', () => {
     expect(() => toDisplayMap(nchw, { layout: 'NCHW', outlierPercent: 100 })).toThrow(OptionError);
     expect(() => toDisplayMap(nchw, { layout: 'NCHW', normalization: 'z-score' as never })).toThrow(OptionError);
     expect(() => toDisplayMap(nchw, { layout: 'NCHW', channelReduction: 'median' as never })).toThrow(OptionError);
+  });
+});
+
+describe('displayScales', () => {
+  // Summed over channels: example 1 is [3, -3, -2], example 2 is [0, 5, -3].
+  it('gives the raw value behind full colour, so that display x raw-high = raw value', () => {
+    for (const normalization of ['percentile', 'abs-max'] as const) {
+      const options = { layout: 'NCHW' as const, sign: 'all' as const, normalization, outlierPercent: 0 };
+      const maps = toDisplayMap(nchw, options);
+      const scales = displayScales(nchw, options);
+      expect(scales.map((s) => s.high)).toEqual([3, 5]);
+      expect(scales[0]).toMatchObject({ low: -3, signed: true, sign: 'all', clippedShare: 0 });
+      const raw = [3, -3, -2, 0, 5, -3];
+      maps.forEach((m, r) => {
+        m.data.forEach((v, i) => {
+          expect(v * scales[r].high).toBeCloseTo(raw[r * 3 + i], 5);
+        });
+      });
+    }
+  });
+
+  it("reports the share of pixels capped by Captum's outlier clipping", () => {
+    // |v| of example 1: [3, 3, 2]; the 60% cumulative mass is reached at 3 only after 2, so 2 caps 2 of 3 pixels.
+    const [scale] = displayScales(nchw, { layout: 'NCHW', outlierPercent: 60 });
+    expect(scale.high).toBe(3);
+    const strict = displayScales(nchw, { layout: 'NCHW', outlierPercent: 90 })[0];
+    expect(strict.high).toBe(2);
+    expect(strict.clippedShare).toBeCloseTo(2 / 3, 6);
+  });
+
+  it('uses one scale for the batch with perExample false, and min-max ends as they are', () => {
+    const batch = displayScales(nchw, { layout: 'NCHW', sign: 'all', normalization: 'abs-max', perExample: false });
+    expect(batch.map((s) => s.high)).toEqual([5, 5]);
+    const minMax = displayScales(nchw, { layout: 'NCHW', sign: 'all', normalization: 'min-max' });
+    expect(minMax[1]).toMatchObject({ low: -3, high: 5, signed: false });
+    expect(displayScales(nchw, { layout: 'NCHW', normalization: 'none' })[0]).toMatchObject({ low: 0, high: 1 });
   });
 });

@@ -1,6 +1,7 @@
 import {
   type Attribution,
   type ChannelReduction,
+  cumulativeThreshold,
   type Normalization,
   normalize,
   OptionError,
@@ -55,15 +56,7 @@ export function toDisplayMap(source: Source, options: DisplayMapOptions = {}): T
     outlierPercent = 2,
     perExample = true,
   } = options;
-  if (!DISPLAY_SIGNS.includes(sign)) {
-    throw new OptionError(`Unknown sign '${sign as string}'; use one of ${DISPLAY_SIGNS.join(', ')}.`);
-  }
-  if (!(outlierPercent >= 0 && outlierPercent < 100)) {
-    throw new OptionError(`outlierPercent must be in [0, 100); got ${outlierPercent}.`);
-  }
-  if (!values?.data || !values.shape) throw new ShapeError('toDisplayMap needs attribution values {data, shape}.');
-  const maps = spatialMaps(values, layout, channelReduction);
-  applySign(maps.data, sign);
+  const maps = signedMaps(values, layout, channelReduction, sign, outlierPercent);
   const scaled =
     normalization === 'none' ? maps : normalize(maps, { method: normalization, outlierPercent, perExample });
   const [rows, height, width] = scaled.shape;
@@ -72,6 +65,83 @@ export function toDisplayMap(source: Source, options: DisplayMapOptions = {}): T
     out.push({ data: scaled.data.slice(r * height * width, (r + 1) * height * width), shape: [height, width] });
   }
   return out;
+}
+
+/**
+ * What the display range of `toDisplayMap` stands for in the map's own units (the attribution
+ * after channel reduction and sign), one per row: the raw value at full colour, and at the low end.
+ * Use it to label a colorbar with raw values (`colorbarWithUnits`, `scaleLabel`).
+ */
+export interface DisplayScale {
+  /** Raw value at the low end of the display range: display 0, or -1 for sign 'all'. */
+  readonly low: number;
+  /** Raw value at full colour: display 1. */
+  readonly high: number;
+  /** Sign 'all': the range is [-high, high] around 0 (draw it with a diverging colormap). */
+  readonly signed: boolean;
+  readonly sign: DisplaySign;
+  readonly normalization: Normalization | 'none';
+  readonly outlierPercent: number;
+  /** Share of the map's pixels beyond the range, drawn at full colour (0 when nothing is capped). */
+  readonly clippedShare: number;
+}
+
+/** The raw values behind `toDisplayMap(source, options)`'s display range, one `DisplayScale` per row. */
+export function displayScales(source: Source, options: DisplayMapOptions = {}): DisplayScale[] {
+  const values = 'values' in source ? source.values : source;
+  const layout = options.layout ?? ('layout' in source ? source.layout : undefined);
+  const { channelReduction = 'sum', sign = 'absolute', normalization = 'percentile', outlierPercent = 2, perExample = true } = options;
+  const maps = signedMaps(values, layout, channelReduction, sign, outlierPercent);
+  const [rows, height, width] = maps.shape;
+  const size = height * width;
+  const spans = perExample ? Array.from({ length: rows }, (_, r) => maps.data.subarray(r * size, (r + 1) * size)) : [maps.data];
+  const ranges = spans.map((span) => rangeOf(span, normalization, outlierPercent));
+  const signed = sign === 'all' && normalization !== 'min-max';
+  return Array.from({ length: rows }, (_, r) => {
+    const [low, high] = ranges[perExample ? r : 0];
+    const map = maps.data.subarray(r * size, (r + 1) * size);
+    let clipped = 0;
+    if (normalization !== 'min-max') for (const v of map) if ((signed ? Math.abs(v) : v) > high * (1 + 1e-6)) clipped++;
+    return { low: signed ? -high : low, high, signed, sign, normalization, outlierPercent, clippedShare: map.length ? clipped / map.length : 0 };
+  });
+}
+
+/** [low, high] raw values of the display range of one map (or the whole batch). */
+function rangeOf(map: Float32Array, normalization: Normalization | 'none', outlierPercent: number): [number, number] {
+  switch (normalization) {
+    case 'percentile':
+      return [0, cumulativeThreshold(map, 100 - outlierPercent)];
+    case 'abs-max': {
+      let hi = 0;
+      for (const v of map) hi = Math.max(hi, Math.abs(v));
+      return [0, hi];
+    }
+    case 'min-max': {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const v of map) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+      return map.length ? [lo, hi] : [0, 0];
+    }
+    default:
+      return [0, 1];
+  }
+}
+
+/** Checked options, then [N, H, W] maps after channel reduction and sign. */
+function signedMaps(values: TensorData, layout: string | undefined, reduction: ChannelReduction, sign: DisplaySign, outlierPercent: number): TensorData {
+  if (!DISPLAY_SIGNS.includes(sign)) {
+    throw new OptionError(`Unknown sign '${sign as string}'; use one of ${DISPLAY_SIGNS.join(', ')}.`);
+  }
+  if (!(outlierPercent >= 0 && outlierPercent < 100)) {
+    throw new OptionError(`outlierPercent must be in [0, 100); got ${outlierPercent}.`);
+  }
+  if (!values?.data || !values.shape) throw new ShapeError('toDisplayMap needs attribution values {data, shape}.');
+  const maps = spatialMaps(values, layout, reduction);
+  applySign(maps.data, sign);
+  return maps;
 }
 
 /** [N, H, W], always a fresh array (the sign is applied in place next). */

@@ -2,6 +2,7 @@ import { OptionError, ShapeError } from '@salience/core';
 import { describe, expect, it } from 'vitest';
 import { grid } from './grid.js';
 import { createImage, pixelAt } from './image.js';
+import { measureLabel } from './typeface.js';
 
 const red = createImage(2, 2, [255, 0, 0, 255]);
 const blue = createImage(2, 2, [0, 0, 255, 255]);
@@ -41,11 +42,19 @@ describe('grid', () => {
   it('adds room for labels and draws them', () => {
     const plain = grid([[red, blue]], { gap: 2 });
     const labelled = grid([[red, blue]], { gap: 2, labels: { rows: ['ab'], columns: ['x', 'y'] } });
-    expect(labelled.width).toBe(plain.width + 11 + 2);
-    expect(labelled.height).toBe(plain.height + 8 + 2);
+    expect(labelled.width).toBe(plain.width + measureLabel('ab').width + 2);
+    expect(labelled.height).toBe(plain.height + measureLabel('x').height + 2);
+    // Antialiased ink: fully dark pixels and partly covered ones in between.
     let ink = 0;
-    for (let i = 0; i < labelled.data.length; i += 4) if (labelled.data[i] === 30 && labelled.data[i + 1] === 30) ink++;
-    expect(ink).toBeGreaterThan(10);
+    let partial = 0;
+    for (let i = 0; i < labelled.data.length; i += 4) {
+      const v = labelled.data[i];
+      if (labelled.data[i + 1] !== v || labelled.data[i + 2] !== v) continue;
+      if (v < 90) ink++;
+      else if (v < 230) partial++;
+    }
+    expect(ink).toBeGreaterThan(4);
+    expect(partial).toBeGreaterThan(4);
   });
 
   it('cuts column labels that are wider than their column', () => {
@@ -53,13 +62,17 @@ describe('grid', () => {
     const out = grid([[wide]], { gap: 0, labels: { columns: ['a very long method name'] } });
     expect(out.width).toBe(30);
     // Every label pixel lies inside the image width.
-    expect(out.height).toBe(10);
+    expect(out.height).toBe(2 + measureLabel('a').height);
+    // Nothing is drawn right of the column (the label was cut with an ellipsis).
+    const big = grid([[wide]], { gap: 0, textSize: 'large', labels: { columns: ['a very long method name'] } });
+    expect(big.height).toBe(2 + measureLabel('a', 'large').height);
   });
 
   it('rejects empty grids, bad gaps and label counts', () => {
     expect(() => grid([])).toThrow(ShapeError);
     expect(() => grid([[]])).toThrow(ShapeError);
     expect(() => grid([[red]], { gap: -1 })).toThrow(OptionError);
+    expect(() => grid([[red]], { fontScale: 0 })).toThrow(OptionError);
     expect(() => grid([[red]], { labels: { rows: ['a', 'b'] } })).toThrow(OptionError);
     expect(() => grid([[red]], { labels: { columns: [] } })).toThrow(OptionError);
     expect(() => grid([[{ width: 2, height: 2, data: new Uint8ClampedArray(4) }]])).toThrow(/Grid cell \[0\]\[0\]/);

@@ -1,8 +1,9 @@
 /**
  * @packageDocumentation
  * Pictures of attributions, in Node and in browsers: colormaps, display maps (Captum's
- * visualisation rules), heatmaps and overlays, grids, PNG, a self-contained HTML report, and
- * token scores as HTML or ANSI. Writing files lives in `@salience/render/node`.
+ * visualisation rules) with their scale in raw units, heatmaps and overlays, Captum-style figures
+ * (`original | heat map | blended` with a colorbar and a title), grids, PNG, a self-contained HTML
+ * report, and token scores as HTML or ANSI. Writing files lives in `@salience/render/node`.
  */
 export type { Rgb, ColormapKind, ColormapName, SequentialColormapName, DivergingColormapName, Colormap } from './colormap.js';
 export {
@@ -19,8 +20,9 @@ export {
   readableTextColour,
 } from './colormap.js';
 
-export type { DisplayLayout, DisplaySign, DisplayMapOptions } from './display-map.js';
-export { DISPLAY_SIGNS, toDisplayMap } from './display-map.js';
+export type { DisplayLayout, DisplaySign, DisplayMapOptions, DisplayScale } from './display-map.js';
+export { DISPLAY_SIGNS, toDisplayMap, displayScales } from './display-map.js';
+export { scaleLabel, unitsLabel, formatTick } from './scale-label.js';
 
 export type { RgbaImage, Rgba } from './image.js';
 export { createImage, assertImage, pixelAt } from './image.js';
@@ -40,15 +42,25 @@ export { inputToImage } from './input-image.js';
 export type { GridLabels, GridOptions } from './grid.js';
 export { grid } from './grid.js';
 export { GLYPH_WIDTH, GLYPH_HEIGHT, GLYPH_ADVANCE, measureText, drawText } from './font.js';
+export type { TextSize } from './typeface.js';
+export { TEXT_SIZES, measureLabel, fitLabel, drawLabel } from './typeface.js';
+export { drawImage } from './draw-image.js';
+
+export type { FigureInput, AttributionFigureOptions } from './figure.js';
+export { figure, figureTitle, attributionFigure } from './figure.js';
 
 export { encodePng, decodePng, pngDataUri } from './png.js';
 export { toBase64 } from './base64.js';
 
 export type { ColorbarOptions } from './colorbar.js';
 export { colorbarImage, cssGradient } from './colorbar.js';
+export type { UnitsColorbarOptions } from './colorbar-units.js';
+export { colorbarWithUnits, colorbarTicks } from './colorbar-units.js';
 
 export type { ReportInput, ReportExample, ReportMethod, ReportDisplay } from './report.js';
 export { htmlReport } from './report.js';
+export type { ConvergenceSummary } from './report-pieces.js';
+export { parameterChips, convergenceSummary } from './report-pieces.js';
 /** The report's stylesheet, for other self-contained pages in the same look (the audit report). */
 export { REPORT_CSS as REPORT_STYLESHEET } from './report-style.js';
 export type { RankedClass } from './predictions.js';

@@ -47,8 +47,17 @@ describe('overlay', () => {
     expect(Array.from(out.data)).toEqual([255, 255, 255, 0, 255, 255, 255, 0, 255, 255, 255, 0, 255, 255, 255, 0]);
   });
 
+  it('raises opacity by |v|^gamma with opacityByValue', () => {
+    const black: RgbaImage = { width: 1, height: 1, data: new Uint8ClampedArray([0, 0, 0, 255]) };
+    const at = (gamma: number) => overlay(black, tensor([0.25], [1, 1]), { colormap: 'gray', opacity: 1, opacityByValue: true, gamma }).data[0];
+    // gray(0.25) = 64; a = 0.25 (linear) or 0.5 (gamma 0.5).
+    expect(at(1)).toBe(Math.round(64 * 0.25));
+    expect(at(0.5)).toBe(Math.round(64 * 0.5));
+  });
+
   it('rejects bad options and malformed images', () => {
     const map = tensor([0, 0], [1, 2]);
+    expect(() => overlay(base, map, { gamma: 0 })).toThrow(OptionError);
     expect(() => overlay(base, map, { opacity: 1.5 })).toThrow(OptionError);
     expect(() => overlay(base, map, { threshold: -1 })).toThrow(OptionError);
     expect(() => overlay({ width: 2, height: 2, data: new Uint8ClampedArray(3) }, map)).toThrow(ShapeError);

@@ -12,6 +12,12 @@ export interface OverlayOptions {
   readonly threshold?: number;
   /** Scale the opacity by each pixel's magnitude, so weak scores let the image show through. */
   readonly opacityByValue?: boolean;
+  /**
+   * With `opacityByValue`: a = opacity * magnitude^gamma. Default 1; below 1 lets middling scores
+   * show clearly while 0 stays transparent (0.5 suits signed maps, whose diverging colours are
+   * pale near 0 and look faint at linear opacity).
+   */
+  readonly gamma?: number;
   /** Draw the base in grayscale (the mean of R, G, B, as Captum's blended heat map does). */
   readonly grayscale?: boolean;
   /** How the map is resized to the image; default 'bilinear'. */
@@ -20,11 +26,12 @@ export interface OverlayOptions {
 
 /**
  * Alpha-blends a colour-mapped 2D map over `base`: out = base * (1 - a) + colour * a, rounded,
- * with a = opacity (times |v| with `opacityByValue`). The base's alpha channel is kept.
+ * with a = opacity (times |v|^gamma with `opacityByValue`). The base's alpha channel is kept.
  */
 export function overlay(base: RgbaImage, map: TensorData, options: OverlayOptions = {}): RgbaImage {
   assertImage(base, 'Overlay base');
-  const { opacity = 0.5, threshold = 0, opacityByValue = false, grayscale = false } = options;
+  const { opacity = 0.5, threshold = 0, opacityByValue = false, grayscale = false, gamma = 1 } = options;
+  if (!(gamma > 0)) throw new OptionError(`gamma must be positive; got ${gamma}.`);
   if (!(opacity >= 0 && opacity <= 1)) throw new OptionError(`opacity must be in [0, 1]; got ${opacity}.`);
   if (!(threshold >= 0)) throw new OptionError(`threshold must be a magnitude >= 0; got ${threshold}.`);
   const cmap = colormap(options.colormap ?? DEFAULT_SEQUENTIAL_COLORMAP);
@@ -35,7 +42,7 @@ export function overlay(base: RgbaImage, map: TensorData, options: OverlayOption
   for (let p = 0; p < values.length; p++) {
     const v = values[p];
     const magnitude = Number.isNaN(v) ? 0 : Math.min(1, cmap.kind === 'diverging' ? Math.abs(v) : Math.max(0, v));
-    const alpha = magnitude < threshold ? 0 : opacityByValue ? opacity * magnitude : opacity;
+    const alpha = magnitude < threshold ? 0 : opacityByValue ? opacity * (gamma === 1 ? magnitude : magnitude ** gamma) : opacity;
     const o = p * 4;
     let r = src[o];
     let g = src[o + 1];

@@ -54,9 +54,20 @@ img.pixelated { image-rendering: pixelated; }
 .pred .track { height: 8px; background: var(--chip); border-radius: 4px; overflow: hidden; }
 .pred .fill { height: 100%; background: var(--accent); border-radius: 4px; }
 .pred .p { text-align: right; }
-.method { border-top: 1px solid var(--line); padding: 12px 0 4px; display: grid; grid-template-columns: minmax(220px, 300px) 1fr; gap: 16px; }
-.method-info { display: grid; gap: 6px; align-content: start; }
-.method-info .target { color: var(--muted); }
+.method-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 14px; }
+.method { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; display: grid; gap: 8px; align-content: start; min-width: 0; }
+.method-head { display: grid; gap: 2px; }
+.method-head .target { color: var(--muted); font-size: 12.5px; }
+.overview-wrap { overflow-x: auto; margin-top: 8px; }
+table.overview { width: auto; }
+table.overview th, table.overview td { text-align: center; vertical-align: middle; padding: 6px 8px; }
+table.overview tbody th { text-align: left; font-weight: 500; text-transform: none; letter-spacing: 0; color: var(--ink); font-size: 13px; }
+table.overview tbody th a { display: flex; align-items: center; gap: 8px; }
+table.overview a { color: inherit; text-decoration: none; }
+table.overview a:hover img { outline: 2px solid var(--accent); }
+table.overview img { display: block; margin: 0 auto; border-radius: 4px; border: 1px solid var(--line); }
+table.overview .more { display: block; font-size: 11px; color: var(--muted); }
+table.overview td.none { color: var(--muted); }
 .facts { display: grid; grid-template-columns: auto 1fr; gap: 2px 10px; margin: 0; }
 .facts dt { color: var(--muted); }
 .facts dd { margin: 0; }
@@ -69,5 +80,5 @@ details summary { cursor: pointer; color: var(--muted); font-size: 12px; }
 .fbar span { position: absolute; top: 0; bottom: 0; border-radius: 3px; }
 .empty { color: var(--muted); font-style: italic; }
 footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 24px; }
-@media (max-width: 720px) { .method { grid-template-columns: 1fr; } }
+@media (max-width: 720px) { .method-grid { grid-template-columns: 1fr; } }
 `;

@@ -4,6 +4,7 @@ import { colormap } from './colormap.js';
 import { createImage } from './image.js';
 import { decodePng } from './png.js';
 import { htmlReport, type ReportInput } from './report.js';
+import { formatNumber } from './report-values.js';
 
 const image = createImage(4, 4, [200, 100, 50, 255]);
 
@@ -57,9 +58,10 @@ describe('htmlReport', () => {
     expect(html).not.toMatch(/https?:\/\//);
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/<link|@import|url\(/i);
-    // Every src is a data: URI: 2 inputs, 2 rows x (heatmap + overlay), 1 row x (heatmap + overlay).
+    // Every src is a data: URI: 2 inputs, 2 rows x (heatmap + overlay), 1 row x (heatmap + overlay),
+    // and the overview's thumbnails: 2 inputs and 3 (example, method) cells.
     const sources = [...html.matchAll(/src="([^"]*)"/g)].map((m) => m[1]);
-    expect(sources).toHaveLength(2 + 4 + 2);
+    expect(sources).toHaveLength(2 + 4 + 2 + 5);
     expect(sources.every((s) => s.startsWith('data:image/png;base64,'))).toBe(true);
   });
 
@@ -97,15 +99,52 @@ describe('htmlReport', () => {
   it('shows per method its time, parameters, convergence delta per row and target', () => {
     const html = htmlReport(baseReport());
     expect(html).toContain('12.5 ms');
-    expect(html).toContain('<dt>convergence Δ</dt><dd>0.00123</dd>');
-    expect(html).toContain('<dt>convergence Δ</dt><dd>-0.5</dd>');
+    // Completeness: f(x) - f(baseline) = sum - delta; the delta also as a share of it.
+    const rowSum = (r: number) => Array.from({ length: 48 }, (_, i) => Math.sin(r * 48 + i)).reduce((a, b) => a + b, 0);
+    const gap0 = rowSum(0) - 0.00123;
+    expect(html).toContain(`<dt>f(x) − f(baseline)</dt><dd>${formatNumber(gap0)}</dd><dt>convergence Δ</dt><dd>0.00123 (${formatNumber(Number(((0.00123 / gap0) * 100).toPrecision(2)))}%)</dd>`);
+    const gap1 = rowSum(1) + 0.5;
+    expect(html).toContain(`<dt>f(x) − f(baseline)</dt><dd>${formatNumber(gap1)}</dd><dt>convergence Δ</dt><dd>-0.5 (${formatNumber(Number(((0.5 / Math.abs(gap1)) * 100).toPrecision(2)))}%)</dd>`);
     expect(html).toContain('<span class="k">steps</span> <code>50</code>');
-    expect(html).toContain('<span class="k">window</span> <code>[3, 6, 6]</code>');
+    // Lists are folded under "other settings".
+    expect(html).toMatch(/<details><summary>other settings \(1\)<\/summary><div class="chips"><span class="chip"><span class="k">window<\/span> <code>\[3, 6, 6\]<\/code>/);
     expect(html).not.toContain('<span class="k">timeMs</span>');
     expect(html).toContain('target 2 · &lt;script&gt;alert(1)&lt;/script&gt; · p = 0.8438');
     expect(html).toContain('target 1 · dog · p = 0.2');
     // Example 1 has one row of integrated gradients; example 2 one of each method.
     expect(html.match(/class="method"/g)).toHaveLength(3);
+  });
+
+  it('starts with an overview grid: examples x methods, each cell linking to the example', () => {
+    const html = htmlReport(baseReport());
+    const overview = html.slice(html.indexOf('<h2>Overview</h2>'), html.indexOf('</table>', html.indexOf('<h2>Overview</h2>')));
+    expect(html.indexOf('<h2>Overview</h2>')).toBeLessThan(html.indexOf('<h2>Methods</h2>'));
+    expect(overview).toContain('<th>Integrated gradients</th><th>grad-cam</th>');
+    // Example 1 has no Grad-CAM row: an empty cell; example 2 links both methods to its section.
+    expect(overview.match(/href="#example-1"/g)).toHaveLength(2);
+    expect(overview.match(/href="#example-2"/g)).toHaveLength(3);
+    expect(overview).toContain('<td class="none">—</td>');
+    expect(overview).toContain('title="grad-cam, dog"');
+    expect(html).toContain('<section class="card" id="example-1">');
+    expect(html).toContain('<section class="card" id="example-2">');
+  });
+
+  it('puts methods side by side, and labels colorbars in raw units in plain words', () => {
+    const html = htmlReport(baseReport());
+    expect(html.match(/<div class="method-grid"/g)).toHaveLength(2);
+    expect(html).not.toContain('cumulative mass');
+    // Grad-CAM's values [0, 1, 2, 3]: the 98% mass is reached at 3, so full colour is at 3.
+    expect(html).toContain('<div class="ticks"><span>0</span><span>1.5</span><span>3</span></div>');
+    expect(html).toContain('|attribution| per pixel; full colour at 3');
+    expect(html).toMatch(/attribution per pixel, summed over channels; full colour at ±0\.\d+, white at 0/);
+  });
+
+  it('shows the parameters the user chose and folds the rest', () => {
+    const report = baseReport();
+    const chosen = { ...report, methods: [{ ...report.methods[0], chosen: ['window'] }] };
+    const html = htmlReport(chosen);
+    const summary = html.slice(html.indexOf('<h2>Methods</h2>'), html.indexOf('</table>', html.indexOf('<h2>Methods</h2>')));
+    expect(summary).toMatch(/<td><div class="chips"><span class="chip"><span class="k">window<\/span> <code>\[3, 6, 6\]<\/code><\/span><\/div><details><summary>other settings \(2\)<\/summary>/);
   });
 
   it('draws a legend per colormap used, as CSS gradients', () => {
@@ -147,7 +186,7 @@ describe('htmlReport', () => {
     });
     expect(html).toContain('&lt;good&gt;</span>');
     expect(html).toContain('#67001f');
-    expect(html).toContain('<dd>0.01</dd>');
+    expect(html).toContain('<dt>convergence Δ</dt><dd>0.01 (1%)</dd>');
     expect(html).toMatch(/<td>income<\/td><td class="num">-2<\/td>.*<td>age<\/td>/);
   });
 

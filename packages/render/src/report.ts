@@ -9,7 +9,7 @@ import {
 } from '@salience/core';
 import { cssGradient } from './colorbar.js';
 import { type Colormap, type ColormapName, colormap, rgbToHex } from './colormap.js';
-import { type DisplaySign, toDisplayMap } from './display-map.js';
+import { type DisplayScale, type DisplaySign, displayScales, toDisplayMap } from './display-map.js';
 import { DEFAULT_DIVERGING_COLORMAP, DEFAULT_SEQUENTIAL_COLORMAP, fitMap, heatmapImage } from './heatmap.js';
 import { escapeHtml as esc } from './html-escape.js';
 import type { RgbaImage } from './image.js';
@@ -18,7 +18,10 @@ import { pngDataUri } from './png.js';
 import { softmax, topK } from './predictions.js';
 import { REPORT_CSS } from './report-style.js';
 import { htmlDocument } from './html-document.js';
+import { convergenceSummary, parameterChips } from './report-pieces.js';
 import { asNumberList, formatNumber, formatValue } from './report-values.js';
+import { resizeImage } from './resize.js';
+import { formatTick, scaleLabel, unitsLabel } from './scale-label.js';
 import { formatScore } from './token-colours.js';
 import { tokensToHtml } from './token-html.js';
 
@@ -71,6 +74,11 @@ export interface ReportMethod {
   /** One line shown under the name. */
   readonly description?: string;
   readonly display?: ReportDisplay;
+  /**
+   * The meta keys the user set (e.g. ['steps', 'baseline']): shown as chips, every other entry
+   * folded under "other settings". Without it, plain numbers and strings are shown.
+   */
+  readonly chosen?: readonly string[];
 }
 
 export interface ReportInput {
@@ -95,8 +103,9 @@ const DELTA_KEYS = ['convergenceDelta', 'delta', 'deltas'];
 
 /**
  * One self-contained HTML page (images as data: URIs, inline CSS, no scripts, nothing fetched):
- * a summary of the methods, the colormaps' legends, then per example the input, its top
- * predictions and, per method and target, the heatmap, the overlay and the method's facts.
+ * an overview grid (examples x methods, each cell a link to the example), a summary of the
+ * methods, the colormaps' legends, then per example the input, its top predictions and, side by
+ * side per method and target, the heatmap with a colorbar in raw units, the overlay and the facts.
  */
 export function htmlReport(report: ReportInput): string {
   if (!report || !Array.isArray(report.examples) || !Array.isArray(report.methods)) {
@@ -114,6 +123,7 @@ export function htmlReport(report: ReportInput): string {
     `<h1>${esc(title)}</h1>`,
     report.subtitle ? `<p class="subtitle">${esc(report.subtitle)}</p>` : '',
     infoHtml(report.info),
+    overviewHtml(report, methods),
     summaryHtml(methods),
     usedColormaps.size > 0
       ? `<section class="card"><h2>Colour scales</h2><div class="legends" style="margin-top:10px">${[...usedColormaps.values()].map(legendHtml).join('')}</div></section>`
@@ -138,6 +148,10 @@ interface PreparedMethod {
   readonly rows: number;
   /** Per row: [H, W] maps, token scores or feature scores, after sign (and normalisation for images). */
   readonly views: readonly TensorData[];
+  /** Images: per row, what the display range stands for in raw units. */
+  readonly scales: readonly DisplayScale[] | undefined;
+  /** Images: how the channels were combined (absent for one channel), for the units label. */
+  readonly reduction: ChannelReduction | undefined;
 }
 
 function prepareMethod(method: ReportMethod, position: number, report: ReportInput): PreparedMethod {
@@ -194,7 +208,15 @@ function prepareMethod(method: ReportMethod, position: number, report: ReportInp
     perRow,
     rows,
     views: views(attribution, kind, display),
+    scales: kind === 'image' ? displayScales(attribution, display) : undefined,
+    reduction: kind === 'image' && channelCount(attribution) > 1 ? display.channelReduction : undefined,
   };
+}
+
+function channelCount(a: Attribution): number {
+  if (a.layout === 'NCHW') return a.values.shape[1] ?? 1;
+  if (a.layout === 'NHWC') return a.values.shape[3] ?? 1;
+  return 1;
 }
 
 function views(attribution: Attribution, kind: PreparedMethod['kind'], display: PreparedMethod['display']): TensorData[] {
@@ -227,20 +249,24 @@ function signWords(sign: DisplaySign): string {
   return sign === 'all' ? 'signed' : sign === 'absolute' ? '|attribution|' : sign === 'positive' ? 'positive part' : 'negative part';
 }
 
-function normalisationWords(d: PreparedMethod['display']): string {
-  if (d.normalization === 'percentile') return `scaled to the ${formatNumber(100 - d.outlierPercent)}% cumulative mass`;
-  if (d.normalization === 'none') return 'raw values';
-  return d.normalization;
-}
-
-/** The colorbar as a CSS gradient over the part of the domain the values use. */
-function colorbarHtml(m: PreparedMethod): string {
+/**
+ * The colorbar as a CSS gradient over the part of the domain the values use; ticks in the map's
+ * raw units when its scale is given, else in words.
+ */
+function colorbarHtml(m: PreparedMethod, scale?: DisplayScale): string {
   const cmap = m.display.colormap;
   const signed = m.display.sign === 'all';
   // Unsigned values on a diverging map use its upper half only.
   const halfOfDiverging = !signed && cmap.kind === 'diverging';
   const gradient = halfOfDiverging ? halfGradient(cmap) : cssGradient(cmap);
-  const ticks = signed ? ['−1', '0', '+1'] : ['0', '0.5', '1'];
+  const capped = scale !== undefined && scale.clippedShare > 0 ? '≥ ' : '';
+  const ticks = scale
+    ? signed
+      ? [`${capped ? '≤ ' : ''}${formatTick(-scale.high)}`, '0', `${capped}${formatTick(scale.high)}`]
+      : [formatTick(scale.low), formatTick((scale.low + scale.high) / 2), `${capped}${formatTick(scale.high)}`]
+    : signed
+      ? ['negative', '0', 'positive']
+      : ['0', '', 'strongest'];
   return `<div class="colorbar" style="background:${gradient}"></div><div class="ticks">${ticks.map((t) => `<span>${t}</span>`).join('')}</div>`;
 }
 
@@ -261,12 +287,6 @@ function infoHtml(info: ReportInput['info']): string {
   return items.length ? `<div class="info">${items.join('')}</div>` : '';
 }
 
-function chipsHtml(entries: readonly [string, unknown][]): string {
-  if (entries.length === 0) return '<span class="empty">none</span>';
-  return `<div class="chips">${entries
-    .map(([key, value]) => `<span class="chip"><span class="k">${esc(key)}</span> <code>${esc(formatValue(value))}</code></span>`)
-    .join('')}</div>`;
-}
 
 function timeText(ms: number | undefined): string {
   return ms === undefined ? '—' : `${formatNumber(Number(ms.toFixed(ms < 10 ? 2 : 1)))} ms`;
@@ -277,7 +297,7 @@ function summaryHtml(methods: readonly PreparedMethod[]): string {
   const rows = methods.map((m) => {
     const a = m.source.attribution;
     const description = m.source.description ? `<div class="ticks" style="justify-content:flex-start">${esc(m.source.description)}</div>` : '';
-    return `<tr><td><b>${esc(m.name)}</b>${description}</td><td class="num">${esc(a.layout)} [${esc(a.values.shape.join(', '))}]</td><td class="num">${esc(timeText(m.timeMs))}</td><td>${chipsHtml(m.parameters)}</td></tr>`;
+    return `<tr><td><b>${esc(m.name)}</b>${description}</td><td class="num">${esc(a.layout)} [${esc(a.values.shape.join(', '))}]</td><td class="num">${esc(timeText(m.timeMs))}</td><td>${parameterChips(m.parameters, m.source.chosen)}</td></tr>`;
   });
   return `<section class="card"><h2>Methods</h2><table style="margin-top:8px"><thead><tr><th>Method</th><th>Values</th><th>Time</th><th>Parameters</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
@@ -338,8 +358,8 @@ function exampleHtml(
     const rowsOfExample = exampleRows(m, index);
     for (const r of rowsOfExample) blocks.push(methodRowHtml(m, r, example, index, report, probabilities, size));
   }
-  const methodsHtml = blocks.length > 0 ? blocks.join('') : '<p class="empty">No attribution explains this example.</p>';
-  return `<section class="card">${head}${top}${methodsHtml}</section>`;
+  const methodsHtml = blocks.length > 0 ? `<div class="method-grid" style="grid-template-columns:repeat(auto-fill,minmax(min(100%,${2 * size + 46}px),1fr))">${blocks.join('')}</div>` : '<p class="empty">No attribution explains this example.</p>';
+  return `<section class="card" id="${exampleAnchor(index)}">${head}${top}${methodsHtml}</section>`;
 }
 
 /** Attribution rows that explain example `index` (row i explains example i when `examples` is absent). */
@@ -368,16 +388,26 @@ function methodRowHtml(
   const raw = rowStats(a.values, r);
   const facts: [string, string][] = [['time', timeText(m.timeMs)]];
   for (const [key, values] of m.perRow) {
-    facts.push([DELTA_KEYS.includes(key) ? 'convergence Δ' : key, formatNumber(Number(values[r]))]);
+    if (DELTA_KEYS.includes(key)) {
+      // Completeness: the attribution sums to f(x) - f(baseline); the delta is measured against that.
+      const summary = convergenceSummary(Number(values[r]), raw.sum);
+      facts.push(['f(x) − f(baseline)', formatNumber(summary.outputDifference)]);
+      facts.push(['convergence Δ', `${formatNumber(summary.delta)}${summary.percent === undefined ? '' : ` (${summary.percent < 0.01 ? '<0.01' : formatNumber(Number(summary.percent.toPrecision(2)))}%)`}`]);
+    } else {
+      facts.push([key, formatNumber(Number(values[r]))]);
+    }
   }
   facts.push(['sum', formatNumber(raw.sum)], ['range', `[${formatNumber(raw.min)}, ${formatNumber(raw.max)}]`]);
   const info = [
-    `<h3>${esc(m.name)}</h3>`,
+    `<div class="method-head"><h3>${esc(m.name)}</h3>`,
     targetText ? `<span class="target">${esc(targetText)}</span>` : '',
-    `<dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`,
-    `<details><summary>parameters (${m.parameters.length})</summary>${chipsHtml(m.parameters)}</details>`,
+    '</div>',
   ].join('');
-  return `<div class="method"><div class="method-info">${info}</div><div class="maps">${mapsHtml(m, r, example, exampleIndex, report, size)}</div></div>`;
+  const details = [
+    `<dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`,
+    parameterChips(m.parameters, m.source.chosen),
+  ].join('');
+  return `<div class="method">${info}<div class="maps">${mapsHtml(m, r, example, exampleIndex, report, size)}</div>${details}</div>`;
 }
 
 function rowStats(values: TensorData, r: number) {
@@ -397,7 +427,8 @@ function rowStats(values: TensorData, r: number) {
 function mapsHtml(m: PreparedMethod, r: number, example: ReportExample, exampleIndex: number, report: ReportInput, size: number): string {
   const view = m.views[r];
   const d = m.display;
-  const caption = `${signWords(d.sign)}, ${normalisationWords(d)}`;
+  const scale = m.scales?.[r];
+  const caption = scale ? `${unitsLabel(d.sign, m.reduction)}; ${scaleLabel(scale)}` : signWords(d.sign);
   if (m.kind === 'tokens') {
     if (!example.tokens) {
       throw new OptionError(`Method '${m.name}' has token scores for example ${exampleIndex + 1}, but that example has no tokens: add examples[${exampleIndex}].tokens.`);
@@ -411,18 +442,71 @@ function mapsHtml(m: PreparedMethod, r: number, example: ReportExample, exampleI
   const height = base?.height;
   const sized = fitMap(view, width, height);
   const heat = heatmapImage(sized, d.colormap);
-  const parts = [figureHtml(heat, `${m.name} heatmap`, caption, size, colorbarHtml(m))];
+  const parts = [figureHtml(heat, `${m.name} heatmap`, caption, size, colorbarHtml(m, scale))];
   if (base) {
-    const blended = overlay(base, sized, {
-      opacity: d.opacity,
-      colormap: d.colormap,
-      threshold: d.threshold,
-      opacityByValue: d.opacityByValue,
-      grayscale: d.grayscale,
-    });
-    parts.push(figureHtml(blended, `${m.name} overlay`, `overlay, opacity ${formatNumber(d.opacity)}${d.opacityByValue ? ' × value' : ''}`, size));
+    const blended = overlayOf(m, base, sized);
+    parts.push(figureHtml(blended, `${m.name} overlay`, `overlay, opacity ${formatNumber(d.opacity)}${d.opacityByValue ? ` × ${m.display.sign === 'all' ? '√|value|' : 'value'}` : ''}`, size));
   }
   return parts.join('');
+}
+
+/** The overlay of one map: signed maps get opacity by √|v|, so that middling scores are not faint. */
+function overlayOf(m: PreparedMethod, base: RgbaImage, map: TensorData): RgbaImage {
+  const d = m.display;
+  return overlay(base, map, {
+    opacity: d.opacity,
+    colormap: d.colormap,
+    threshold: d.threshold,
+    opacityByValue: d.opacityByValue,
+    gamma: d.sign === 'all' ? 0.5 : 1,
+    grayscale: d.grayscale,
+  });
+}
+
+function exampleAnchor(index: number): string {
+  return `example-${index + 1}`;
+}
+
+/** Longest side of the overview's thumbnails, in image pixels (bigger inputs are scaled down). */
+const THUMBNAIL = 96;
+
+function thumbnail(image: RgbaImage): RgbaImage {
+  const scale = THUMBNAIL / Math.max(image.width, image.height);
+  if (scale >= 1) return image;
+  return resizeImage(image, Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale)), 'bilinear');
+}
+
+/** The first page: examples x methods, one thumbnail per cell, each linking to the example's details. */
+function overviewHtml(report: ReportInput, methods: readonly PreparedMethod[]): string {
+  if (report.examples.length === 0 || methods.length === 0) return '';
+  const cellSize = 72;
+  const head = `<tr><th>Example</th>${methods.map((m) => `<th>${esc(m.name)}</th>`).join('')}</tr>`;
+  const rows = report.examples.map((example, i) => {
+    const href = `#${exampleAnchor(i)}`;
+    const probabilities = probabilitiesOf(example);
+    const top = probabilities && probabilities.length > 0 ? topK(probabilities, 1)[0] : undefined;
+    const label = `${i + 1}${example.name ? ` · ${example.name}` : ''}${top ? ` · ${className(report, top.index)}` : ''}`;
+    const input = example.image ? thumbImg(thumbnail(example.image), `example ${i + 1}`, cellSize) : '';
+    const cells = methods.map((m) => {
+      const rows = exampleRows(m, i);
+      if (rows.length === 0) return '<td class="none">—</td>';
+      const r = rows[0];
+      const more = rows.length > 1 ? `<span class="more">+${rows.length - 1} target${rows.length > 2 ? 's' : ''}</span>` : '';
+      const target = m.source.attribution.targets?.[r];
+      const title = `${m.name}${target === undefined ? '' : `, ${className(report, target)}`}`;
+      if (m.kind !== 'image') return `<td><a href="${href}" title="${esc(title)}">${m.kind === 'tokens' ? 'tokens' : 'features'} →</a>${more}</td>`;
+      const sized = fitMap(m.views[r], example.image?.width, example.image?.height);
+      const picture = example.image ? overlayOf(m, example.image, sized) : heatmapImage(sized, m.display.colormap);
+      return `<td><a href="${href}" title="${esc(title)}">${thumbImg(thumbnail(picture), title, cellSize)}</a>${more}</td>`;
+    });
+    return `<tr><th><a href="${href}">${input}<span>${esc(label)}</span></a></th>${cells.join('')}</tr>`;
+  });
+  return `<section class="card"><h2>Overview</h2><div class="overview-wrap"><table class="overview"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div></section>`;
+}
+
+function thumbImg(image: RgbaImage, alt: string, size: number): string {
+  const { width, height, pixelated } = displaySize(image, size);
+  return `<img${pixelated ? ' class="pixelated"' : ''} src="${pngDataUri(image)}" width="${width}" height="${height}" alt="${esc(alt)}">`;
 }
 
 function featuresHtml(scores: Float32Array, names: readonly string[] | undefined, d: PreparedMethod['display']): string {
