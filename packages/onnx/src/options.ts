@@ -6,7 +6,12 @@ import type { InferenceSession, SessionOptions } from './ort-types.js';
 export type MaxPoolTies = 'first' | 'split';
 
 export interface OnnxModelOptions {
-  /** The graph input to explain. Default: the graph's only input (an error lists them when there are several). */
+  /**
+   * The graph input to explain. Default: the only input; with several, leaving aside inputs named
+   * as companions (attention_mask, token_type_ids, position_ids), the one rank-4 float input (an
+   * image), else the one named like token ids (input_ids). Every other input is fed with each row:
+   * derived from the ids, or given per example as `context` (see `padId`).
+   */
   readonly input?: string;
   /** The graph output holding the logits [B, classes]. Default: the graph's only output. */
   readonly output?: string;
@@ -17,10 +22,19 @@ export interface OnnxModelOptions {
   readonly layout?: Layout;
   /**
    * Token models: the tensor holding the token embeddings [B, T, D], the output of the embedding
-   * Gather, by tensor name ('/emb/Gather_output_0') or PyTorch module name ('emb'). Default: the
-   * output of the Gather that reads the ids input, when there is exactly one.
+   * Gather, by tensor name ('/emb/Gather_output_0'), PyTorch module name ('transformer.wte', or
+   * just 'wte') or a fragment of the node or weight name. Default: the output of the Gather that
+   * reads the ids (directly or through Reshape, Flatten, Unsqueeze, Squeeze, Cast) from a weight
+   * table, when there is exactly one.
    */
   readonly embedding?: string;
+  /**
+   * Token models: the id of the padding token. The attention_mask derived for a model that takes
+   * one is 1 where the id differs from it and 0 where it is padding. Default 0 (BERT, DistilBERT);
+   * RoBERTa pads with 1; `null` marks every token real (GPT-2 has no pad token). A mask given in
+   * `context` is used as given.
+   */
+  readonly padId?: number | null;
   /** Passed to every `InferenceSession.create`: executionProviders, graphOptimizationLevel, intraOpNumThreads... */
   readonly sessionOptions?: SessionOptions;
   /** Gradient graphs for ops without a built-in rule (or to replace one), as in @salience/onnx-autodiff. */
@@ -30,6 +44,11 @@ export interface OnnxModelOptions {
    * window takes its gradient) or 'split' (tied maxima share it). Both are float-only, so both run on webgpu.
    */
   readonly maxPoolTies?: MaxPoolTies;
+  /**
+   * Clip's gradient at exactly min or max: 'exclusive' (default: 0 there, as PyTorch's relu6 and
+   * hardtanh, which is what an exported Clip usually is) or 'inclusive' (1 there, as torch.clamp).
+   */
+  readonly clipBounds?: 'exclusive' | 'inclusive';
 }
 
 /** An existing session for plain inference, and the bytes of the model it was created from. */
@@ -60,11 +79,17 @@ export function checkOptions(options: OnnxModelOptions): string[] {
     const value = options[key];
     if (value !== undefined && (typeof value !== 'string' || value === '')) problems.push(`${key} must be a tensor name; got ${JSON.stringify(value)}.`);
   }
+  if (options.padId !== undefined && options.padId !== null && !(Number.isInteger(options.padId) && options.padId >= 0)) {
+    problems.push(`padId must be a token id (a non-negative integer) or null; got ${JSON.stringify(options.padId)}.`);
+  }
   if (options.layout !== undefined && !LAYOUTS.includes(options.layout)) {
     problems.push(`layout must be one of ${LAYOUTS.join(', ')}; got ${JSON.stringify(options.layout)}.`);
   }
   if (options.maxPoolTies !== undefined && options.maxPoolTies !== 'first' && options.maxPoolTies !== 'split') {
     problems.push(`maxPoolTies must be 'first' or 'split'; got ${JSON.stringify(options.maxPoolTies)}.`);
+  }
+  if (options.clipBounds !== undefined && options.clipBounds !== 'exclusive' && options.clipBounds !== 'inclusive') {
+    problems.push(`clipBounds must be 'exclusive' or 'inclusive'; got ${JSON.stringify(options.clipBounds)}.`);
   }
   if (options.customGradients !== undefined && !Array.isArray(options.customGradients)) {
     problems.push('customGradients must be an array of { opType | node, model, inputs, outputs }.');

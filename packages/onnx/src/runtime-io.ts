@@ -1,5 +1,5 @@
 import { ShapeError, type TensorData } from '@salience/core';
-import type { FedData, FedType, OrtModule, Tensor } from './ort-types.js';
+import type { ContextType, FedData, OrtModule, Tensor } from './ort-types.js';
 
 /** Token ids arrive as floats (the core contract); the graph takes int64 or int32. */
 export function idsAs(type: 'int64' | 'int32', ids: Float32Array): BigInt64Array | Int32Array {
@@ -9,8 +9,15 @@ export function idsAs(type: 'int64' | 'int32', ids: Float32Array): BigInt64Array
   return out;
 }
 
-export function ortTensor<T extends FedType>(ort: OrtModule, type: T, data: FedData[T], dims: readonly number[]): Tensor {
+export function ortTensor<T extends ContextType>(ort: OrtModule, type: T, data: FedData[T], dims: readonly number[]): Tensor {
   return new ort.Tensor(type, data, [...dims]);
+}
+
+/** Plain float values (already checked to fit the type) as a runtime tensor of any fed element type. */
+export function fedTensor(ort: OrtModule, type: ContextType, values: Float32Array, dims: readonly number[]): Tensor {
+  if (type === 'float32') return ortTensor(ort, 'float32', values, dims);
+  if (type === 'bool') return ortTensor(ort, 'bool', Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0)), dims);
+  return ortTensor(ort, type, idsAs(type, values) as never, dims);
 }
 
 export function disposeAll(tensors: Iterable<Tensor | undefined>): void {
