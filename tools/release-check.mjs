@@ -5,39 +5,32 @@
 //    workspace's manifests and changesets; every public @salience/* package must come out at one
 //    version (the fixed group), with CORE_VERSION equal to core's.
 // 2. Publishing: every package is built, each public one packed with `pnpm pack` (as `changeset
-//    publish` would), and each tarball checked by publint (--strict) and by are-the-types-wrong
-//    (ESM-only profile), and for leftovers: `workspace:` ranges, test files, missing entry points.
-import { spawnSync } from 'node:child_process';
+//    publish` would: prepack builds, publishConfig applies), and each tarball checked by publint
+//    (--strict) and by are-the-types-wrong (ESM-only profile), and for leftovers: `workspace:`
+//    ranges, test files, missing entry points, the `@salience/source` condition, no LICENSE, no
+//    repository/engines (tools/package-metadata.mjs --check first says which manifests are stale).
+// 3. Installing: every tarball is installed with npm into an empty folder outside the workspace
+//    (@salience/* from the tarballs only, third-party packages from the npm registry or npm's cache,
+//    ONNXRUNTIME_NODE_INSTALL=skip), and each package's entry points are imported in plain Node
+//    (no source condition, no tsx) and checked for a few named exports.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packPackagesInParallel, run } from './pack-packages.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '..', '..');
 const ATTW = '@arethetypeswrong/core@0.18.5';
 const started = Date.now();
 const problems = [];
 
-function run(command, args, cwd, { allowFailure = false } = {}) {
-  const result = spawnSync(command, args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', FORCE_COLOR: '0', NO_COLOR: '1' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
-  if (result.status !== 0 && !allowFailure) {
-    console.error(output);
-    throw new Error(`\`${command} ${args.join(' ')}\` failed in ${cwd} (exit ${result.status}).`);
-  }
-  return { status: result.status, output };
-}
-
 function step(name, work) {
   const t0 = Date.now();
   console.log(`- ${name}`);
   const value = work();
-  console.log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const done = () => console.log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  if (value instanceof Promise) return value.finally(done);
+  done();
   return value;
 }
 
@@ -64,6 +57,45 @@ const out = {};
 for (const tarball of JSON.parse(process.argv[1])) {
   const analysis = await checkPackage(createPackageFromTarballData(new Uint8Array(readFileSync(tarball))));
   out[tarball] = analysis.types ? analysis.problems.filter((p) => !('resolutionKind' in p) || !ignored.includes(p.resolutionKind)) : [{ kind: 'NoTypes' }];
+}
+console.log(JSON.stringify(out));
+`;
+
+/** Per package and entry point, named exports that must be there after `npm install <tarball>`. */
+const INSTALL_EXPORTS = {
+  '@salience/audit': { '.': ['boxRegion', 'cornerRegions'] },
+  '@salience/cli': { '.': ['runCli', 'explain', 'audit'] },
+  '@salience/core': { '.': ['tensor', 'CORE_VERSION', 'resolveTargets', 'normalize'] },
+  '@salience/grad-cam': { '.': ['gradCam', 'gradCamPlusPlus'] },
+  '@salience/gradient': { '.': ['gradient', 'inputXGradient'] },
+  '@salience/integrated-gradients': { '.': ['integratedGradients', 'QUADRATURES'] },
+  '@salience/occlusion': { '.': ['occlusion', 'featureAblation'] },
+  '@salience/onnx': { '.': ['fromOnnx', 'supportedOps'] },
+  '@salience/onnx-autodiff': { '.': ['addGradients', 'buildGradients'] },
+  '@salience/render': { '.': ['toDisplayMap', 'htmlReport', 'encodePng', 'colormap'], './node': ['writePng', 'writeHtmlReport'] },
+  '@salience/sanity-checks': { '.': ['runSanityChecks', 'reportTable'], './tfjs': [] },
+  '@salience/smoothgrad': { '.': ['smoothGrad', 'varGrad'] },
+  '@salience/testing': { '.': ['compareMaps', 'loadCaptumFixture'], './tfjs': [] },
+  '@salience/tfjs': { '.': ['fromTfjs'] },
+  '@salience/token-saliency': { '.': ['tokenSaliency', 'tokenIntegratedGradients'] },
+};
+
+/** Imports each package entry in plain Node and lists what is wrong: { [name]: string[] }. */
+const IMPORT_RUNNER = `
+const expected = JSON.parse(process.argv[1]);
+const out = {};
+for (const [name, entries] of Object.entries(expected)) {
+  out[name] = [];
+  for (const [entry, names] of Object.entries(entries)) {
+    const specifier = entry === '.' ? name : name + entry.slice(1);
+    try {
+      const module = await import(specifier);
+      const absent = names.filter((n) => !(n in module));
+      if (absent.length > 0) out[name].push(specifier + ' has no export ' + absent.join(', '));
+    } catch (error) {
+      out[name].push('import(' + JSON.stringify(specifier) + ') failed: ' + String(error.message).split('\\n')[0]);
+    }
+  }
 }
 console.log(JSON.stringify(out));
 `;
@@ -113,15 +145,17 @@ try {
 
   step('build every package (nx)', () => run('pnpm', ['exec', 'nx', 'run-many', '-t', 'build', '--outputStyle=stream'], root));
 
-  const tarballs = join(work, 'tarballs');
-  mkdirSync(tarballs);
-  const packed = step(`pack the ${published.length} public packages (pnpm pack)`, () =>
-    published.map((p) => {
-      const before = new Set(readdirSync(tarballs));
-      run('pnpm', ['pack', '--pack-destination', tarballs], p.dir);
-      const file = readdirSync(tarballs).find((f) => !before.has(f));
-      return { name: p.manifest.name, tarball: join(tarballs, file) };
-    }),
+  step('publishing fields (tools/package-metadata.mjs --check)', () => {
+    const r = run('node', [join(root, 'tools', 'package-metadata.mjs'), '--check'], root, { allowFailure: true });
+    if (r.status !== 0) problems.push(r.output.trim());
+  });
+
+  const packed = await step(`pack the ${published.length} public packages (pnpm pack, 3 at a time)`, () =>
+    packPackagesInParallel(
+      root,
+      published.map((p) => p.folder),
+      join(work, 'tarballs'),
+    ),
   );
 
   const typeProblems = step('are-the-types-wrong on every tarball (ESM-only profile)', () => {
@@ -142,6 +176,10 @@ try {
       if (ranges.length > 0) found.push(`workspace ranges left in: ${ranges.map(([d, r]) => `${d}@${r}`).join(', ')}`);
       const tests = listing.filter((f) => /\.test\.[cm]?[jt]s$/.test(f));
       if (tests.length > 0) found.push(`test files packed: ${tests.slice(0, 3).join(', ')}`);
+      if (JSON.stringify(manifest.exports ?? {}).includes('@salience/source')) found.push("the '@salience/source' export condition is packed (publishConfig.exports missing?)");
+      if (!listing.includes('package/LICENSE')) found.push('no LICENSE in the tarball');
+      const missingFields = ['repository', 'homepage', 'bugs', 'engines'].filter((f) => !manifest[f]);
+      if (missingFields.length > 0) found.push(`no ${missingFields.join(', ')} in the packed package.json`);
       const entry = manifest.exports?.['.']?.default ?? manifest.main;
       if (!entry || !listing.includes(join('package', entry))) found.push(`entry point ${entry} is not in the tarball (was it built?)`);
       const publint = run(join(root, 'node_modules', '.bin', 'publint'), ['run', tarball, '--strict'], work, { allowFailure: true });
@@ -150,6 +188,24 @@ try {
       if (types.length > 0) found.push(`are-the-types-wrong: ${types.map((p) => `${p.kind}${p.entrypoint ? ` at ${p.entrypoint}` : ''}${p.resolutionKind ? ` (${p.resolutionKind})` : ''}`).join(', ')}`);
       console.log(`  ${found.length === 0 ? 'ok  ' : 'FAIL'} ${name} (${listing.length} files)`);
       for (const f of found) problems.push(`${name}: ${f}`);
+    }
+  });
+
+  step('install the tarballs with npm in a clean folder, import every entry in Node', () => {
+    const app = join(work, 'app');
+    mkdirSync(app);
+    const deps = Object.fromEntries(packed.map((p) => [p.name, `file:${p.tarball}`]));
+    // overrides: a dependency between our packages must resolve to its tarball, never the registry.
+    writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'release-check-app', private: true, type: 'module', dependencies: deps, overrides: deps }, null, 2)}\n`);
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], app, { env: { ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+    const expected = Object.fromEntries(packed.map((p) => [p.name, INSTALL_EXPORTS[p.name] ?? {}]));
+    const missing = packed.filter((p) => !INSTALL_EXPORTS[p.name]).map((p) => p.name);
+    if (missing.length > 0) problems.push(`tools/release-check.mjs names no exports to check for ${missing.join(', ')}: add them to INSTALL_EXPORTS`);
+    const result = run('node', ['--input-type=module', '-e', IMPORT_RUNNER, JSON.stringify(expected)], app, { allowFailure: true });
+    const report = JSON.parse(result.output.trim().split('\n').pop());
+    for (const [name, errors] of Object.entries(report)) {
+      console.log(`  ${errors.length === 0 ? 'ok  ' : 'FAIL'} import ${name}`);
+      for (const e of errors) problems.push(`${name} installed from its tarball: ${e}`);
     }
   });
 } catch (error) {
