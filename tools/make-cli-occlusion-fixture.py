@@ -4,7 +4,7 @@
 stride 2 only; this script recomputes Captum's Occlusion rule in plain PyTorch (a C x w x w window
 of zeros slides with the given stride; each pixel gets the mean drop of the target logit over the
 windows that covered it), first checks that it reproduces the stored stride-2 values, then writes
-the stride-4 maps as .npy into packages/cli/src/fixtures/.
+the stride-4 maps as .npy into packages/cli/test/fixtures/.
 
 Run from the repository root: python3 tools/make-cli-occlusion-fixture.py (needs torch and numpy).
 """
@@ -19,7 +19,7 @@ from torch import nn
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 FIXTURE = os.path.join(ROOT, "packages", "testing", "fixtures", "captum", "smallcnn")
-OUT = os.path.join(ROOT, "packages", "cli", "src", "fixtures")
+OUT = os.path.join(ROOT, "packages", "cli", "test", "fixtures")
 
 
 def arrays(name):

@@ -1,5 +1,11 @@
 import { OptionError } from '@salience/core';
-import type { MethodSummary } from './audit-collector.js';
+import type { MeanMap } from './mean-map.js';
+
+/** What the findings read of a method's summary (`MethodSummary` in audit-collector): the overall and per-class mean maps. */
+export interface ConcentrationInput {
+  readonly all: MeanMap;
+  readonly classes: readonly (MeanMap & { readonly class: number })[];
+}
 
 /**
  * A place where a class's saliency concentrates more than it should: the signature of a
@@ -78,7 +84,7 @@ export function flagShare(area: number, options: FindingOptions = {}): number {
  * Outside the object's box (`outside-...` regions) saliency is wrong for any class, so there every
  * class over the share is flagged, without the contrast rule, besides the all-classes finding.
  */
-export function findConcentrations(where: { model: string; dataset: string; method: string }, summary: MethodSummary, areas: Readonly<Record<string, number>>, options: FindingOptions = {}): Finding[] {
+export function findConcentrations(where: { model: string; dataset: string; method: string }, summary: ConcentrationInput, areas: Readonly<Record<string, number>>, options: FindingOptions = {}): Finding[] {
   const o = resolve(options);
   const findings: Finding[] = [];
   const total = summary.all;

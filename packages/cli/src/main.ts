@@ -1,39 +1,20 @@
-import { relative } from 'node:path';
-import { chooseLayer } from '@salience/grad-cam';
+
 import { CommanderError } from 'commander';
-import { BUILTIN_MODEL } from './builtin.js';
 import { EXIT_CODES } from './exit-codes.js';
-import { audit } from './audit.js';
-import { createAuditProgress } from './audit-progress.js';
-import { formatAuditSummary } from './audit-summary.js';
-import { type ExplainSummary, explain } from './explain.js';
+import { audit } from './commands/audit.js';
+import { createAuditProgress } from './audit/progress.js';
+import { formatAuditSummary } from './audit/summary.js';
+import { explain } from './commands/explain.js';
+import type { ExplainSummary } from './commands/explain-outputs.js';
 import { describeFailure } from './failure.js';
-import type { ModelLoader } from './loaded-model.js';
-import { loadModelFile } from './model-file.js';
-import { type AuditFlags, auditRequest, buildProgram, explainRequest, type Invocation, type LayersFlags, parseBackend, parseLayout } from './program.js';
-import { createProgress, type ProgressStream, progressMode } from './progress.js';
+import { runLayers } from './commands/layers.js';
+import type { CliContext } from './cli-context.js';
+import { formatShape, shown } from './outputs/display.js';
+import { type AuditFlags, auditRequest, buildProgram, explainRequest, type Invocation } from './program.js';
+import { createProgress, type ProgressStream, progressMode } from './outputs/progress.js';
 import { packageVersion } from './version.js';
 
-/** Where the command writes, and seams for tests and embedders. */
-export interface CliContext {
-  readonly stdout: ProgressStream;
-  readonly stderr: ProgressStream;
-  /** Aborts the run (Ctrl-C); the output folder is then left as it was. */
-  readonly signal?: AbortSignal;
-  /** Replaces the loading of model files (tests use fakes). */
-  readonly loadModel?: ModelLoader;
-  /** Paths in messages are shown relative to this folder; default the process's. */
-  readonly cwd?: string;
-}
-
-function shown(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
-  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
-}
-
-function formatShape(shape: readonly (number | null)[]): string {
-  return `[${shape.map((d) => d ?? '?').join(', ')}]`;
-}
+export type { CliContext } from './cli-context.js';
 
 function printExplainSummary(summary: ExplainSummary, out: ProgressStream, cwd: string): void {
   const folder = shown(summary.out, cwd);
@@ -49,38 +30,6 @@ function printExplainSummary(summary: ExplainSummary, out: ProgressStream, cwd: 
   lines.push(`  ${summary.report.padEnd(width)}  the report: open ${folder}/${summary.report} in a browser`);
   if (summary.skipped.length > 0) lines.push(`  skipped: ${summary.skipped.map((s) => s.method).join(', ')} (this model cannot run them)`);
   out.write(`${lines.join('\n')}\n`);
-}
-
-async function runLayers(flags: LayersFlags, context: CliContext, cwd: string): Promise<number> {
-  const loader = context.loadModel ?? loadModelFile;
-  const loaded = await loader(flags.model ?? BUILTIN_MODEL, { backend: parseBackend(flags.backend) ?? 'wasm', layout: parseLayout(flags.layout), signal: context.signal });
-  try {
-    const layers = loaded.model.layers();
-    let gradCamDefault: string | undefined;
-    try {
-      gradCamDefault = chooseLayer(layers, undefined).info.name;
-    } catch {
-      gradCamDefault = undefined;
-    }
-    if (flags.json) {
-      context.stdout.write(
-        `${JSON.stringify({ model: flags.model ?? 'built-in', format: loaded.format, layout: loaded.model.layout, inputShape: loaded.model.inputShape, gradCamDefault: gradCamDefault ?? null, layers }, null, 2)}\n`,
-      );
-      return EXIT_CODES.ok;
-    }
-    const nameWidth = Math.max(4, ...layers.map((l) => l.name.length));
-    const kindWidth = Math.max(4, ...layers.map((l) => l.kind.length));
-    const lines = [`${shown(flags.model ?? 'built-in model', cwd)}: ${loaded.format}, input ${formatShape(loaded.model.inputShape)} ${loaded.model.layout}`, ''];
-    lines.push(`${'name'.padEnd(nameWidth)}  ${'kind'.padEnd(kindWidth)}  output`);
-    for (const l of layers) {
-      const mark = l.name === gradCamDefault ? '  <- Grad-CAM default' : l.spatial ? '  (spatial)' : '';
-      lines.push(`${l.name.padEnd(nameWidth)}  ${l.kind.padEnd(kindWidth)}  ${formatShape(l.outputShape)}${mark}`);
-    }
-    context.stdout.write(`${lines.join('\n')}\n`);
-    return EXIT_CODES.ok;
-  } finally {
-    loaded.dispose();
-  }
 }
 
 async function runAudit(flags: AuditFlags, context: CliContext, cwd: string): Promise<number> {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ExplainRequest } from './explain.js';
-import type { AuditRequest } from './audit.js';
+import type { AuditRequest, ExplainRequest } from './commands/settings.js';
 import { auditRequest, buildProgram, explainRequest, type Invocation } from './program.js';
-import { parseTarget } from './option-values.js';
+import { parseTarget } from './methods/option-values.js';
 
 /** Parses a `salience <command>` line the way the program does and returns its invocation. */
 async function invocationOf(command: Invocation['command'], argv: string[]): Promise<Invocation> {

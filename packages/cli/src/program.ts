@@ -4,10 +4,10 @@ import { GRADIENT_VARIANTS, type GradientVariant } from '@salience/gradient';
 import { SMOOTHGRAD_STATISTICS, type SmoothGradStatistic } from '@salience/smoothgrad';
 import { usageError } from './cli-error.js';
 import type { Box } from '@salience/audit';
-import { AUDIT_DEFAULT_METHODS, type AuditRequest } from './audit.js';
-import type { ExplainRequest } from './explain.js';
-import type { PreprocessingFlags } from './image-input.js';
-import { type BaselineFlag, METHOD_NAMES, type MethodFlags, type MethodName, methodName, QUADRATURE_SPELLINGS } from './methods.js';
+import { AUDIT_DEFAULT_METHODS } from './commands/audit.js';
+import type { AuditRequest, ExplainRequest, RunSettings } from './commands/settings.js';
+import type { PreprocessingFlags } from './inputs/image-input.js';
+import { type BaselineFlag, METHOD_NAMES, type MethodFlags, type MethodName, methodName, QUADRATURE_SPELLINGS } from './methods/methods.js';
 import {
   parseChoice,
   parseInteger,
@@ -18,9 +18,9 @@ import {
   parseSize,
   parseStdev,
   parseWindow,
-} from './option-values.js';
-import { CHANNEL_ORDERS } from './preprocessing.js';
-import { BACKENDS, type BackendName } from './tfjs-runtime.js';
+} from './methods/option-values.js';
+import { CHANNEL_ORDERS } from './inputs/preprocessing.js';
+import { BACKENDS, type BackendName } from './models/tfjs-runtime.js';
 
 /** Method options as commander collects them (strings), shared by `explain` and `audit`. */
 export interface MethodOptionFlags {
@@ -354,26 +354,36 @@ function backendFor(text: string | undefined, models: readonly (string | undefin
   return backend;
 }
 
-/** Checks and converts the strings commander collected into an `ExplainRequest`. */
-export function explainRequest(flags: ExplainFlags, signal?: AbortSignal): ExplainRequest {
+/** The flags `explain` and `audit` share, as commander collects them. */
+type SharedFlags = MethodOptionFlags & PreprocessingOptionFlags & RuntimeOptionFlags & { readonly model?: string; readonly method?: string[]; readonly objective?: string; readonly labels?: string; readonly out: string };
+
+/** The settings `explain` and `audit` share, checked once for both. */
+function runSettings(flags: SharedFlags, models: readonly (string | undefined)[], signal: AbortSignal | undefined): RunSettings {
   const method = methodOptions(flags);
   return {
     model: flags.model,
-    inputs: flags.input ?? [],
     methods: methodNames(flags.method),
     flags: method.flags,
     baselineFile: method.baselineFile,
-    target: flags.target,
     objective: optional(flags.objective, parseObjective),
     batchSize: optional(flags.batchSize, (t) => parseInteger(t, '--batch-size', 1)),
     seed: optional(flags.seed, (t) => parseInteger(t, '--seed', 0)),
     preprocessing: preprocessingOptions(flags),
     layout: parseLayout(flags.layout),
     labels: flags.labels,
+    backend: backendFor(flags.backend, models),
     out: flags.out,
-    backend: backendFor(flags.backend, [flags.model]),
-    overlays: flags.overlays,
     signal,
+  };
+}
+
+/** Checks and converts the strings commander collected into an `ExplainRequest`. */
+export function explainRequest(flags: ExplainFlags, signal?: AbortSignal): ExplainRequest {
+  return {
+    ...runSettings(flags, [flags.model], signal),
+    inputs: flags.input ?? [],
+    target: flags.target,
+    overlays: flags.overlays,
   };
 }
 
@@ -394,35 +404,22 @@ function parseFraction(text: string, flag: string): number {
 
 /** Checks and converts the strings commander collected into an `AuditRequest`. */
 export function auditRequest(flags: AuditFlags, signal?: AbortSignal): AuditRequest {
-  const method = methodOptions(flags);
   if (flags.shiftedTruth !== undefined && flags.shifted === undefined) throw usageError('--shifted-truth needs --shifted (the shifted data it labels).');
   if (flags.compareLayer !== undefined && flags.compareModel === undefined) throw usageError('--compare-layer needs --compare-model.');
   return {
-    model: flags.model,
+    ...runSettings(flags, [flags.model, flags.compareModel], signal),
     compareModel: flags.compareModel,
     data: flags.data ?? [],
     truth: flags.truth,
     shifted: flags.shifted,
     shiftedTruth: flags.shiftedTruth,
-    methods: methodNames(flags.method),
-    flags: method.flags,
-    baselineFile: method.baselineFile,
     compareLayer: flags.compareLayer,
     explain: optional(flags.explain, (t) => parseChoice(t, '--explain', ['predicted', 'label'] as const)),
-    objective: optional(flags.objective, parseObjective),
-    batchSize: optional(flags.batchSize, (t) => parseInteger(t, '--batch-size', 1)),
-    seed: optional(flags.seed, (t) => parseInteger(t, '--seed', 0)),
-    preprocessing: preprocessingOptions(flags),
-    layout: parseLayout(flags.layout),
-    labels: flags.labels,
-    backend: backendFor(flags.backend, [flags.model, flags.compareModel]),
     region: optional(flags.region, (t) => parseBox(t, '--region')),
     border: optional(flags.border, (t) => parseInteger(t, '--border', 1)),
     corner: optional(flags.corner, (t) => parseFraction(t, '--corner')),
     chunkSize: optional(flags.chunkSize, (t) => parseInteger(t, '--chunk-size', 1)),
     top: optional(flags.top, (t) => parseInteger(t, '--top', 0)),
-    out: flags.out,
     fresh: Boolean(flags.fresh),
-    signal,
   };
 }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePng } from '@salience/render';
 import { type AnalyticNet, FakeModel } from '@salience/testing';
-import type { LoadedModel, ModelLoader } from '../src/loaded-model.js';
+import type { LoadedModel, ModelLoader } from '../src/models/loaded-model.js';
 
 /** Side of the corner model's gray input. */
 export const CORNER_SIDE = 8;

@@ -1,0 +1,56 @@
+import type { Model } from '@salience/core';
+import type { RgbaImage } from '@salience/render';
+import { CliError } from '../cli-error.js';
+import { CHANNEL_ORDERS, type ChannelOrder, channelCount, type ImageLayout, type Preprocessing } from './preprocessing.js';
+
+/** What the command line says about preprocessing; the rest comes from the model. */
+export interface PreprocessingFlags {
+  readonly resize?: readonly [width: number, height: number];
+  readonly channels?: ChannelOrder;
+  readonly range?: readonly [number, number];
+  readonly mean?: readonly number[];
+  readonly std?: readonly number[];
+}
+
+/**
+ * Fills in preprocessing from the model: its layout, its channel count (1: gray, 3: RGB) and its
+ * input size, unless the flags say otherwise or the model leaves a dimension free.
+ */
+export function resolvePreprocessing(model: Model, images: readonly RgbaImage[], flags: PreprocessingFlags): Preprocessing {
+  const { layout, inputShape } = model;
+  if (layout !== 'NCHW' && layout !== 'NHWC') {
+    throw new CliError('usage', `The model's input layout is '${layout}', not an image; give its input as a .npy tensor instead of images.`);
+  }
+  if (inputShape.length !== 4) {
+    throw new CliError('usage', `The model takes inputs of rank ${inputShape.length}; images need a rank-4 input (${layout}).`);
+  }
+  const [c, h, w] = layout === 'NCHW' ? inputShape.slice(1) : [inputShape[3], inputShape[1], inputShape[2]];
+  let channels = flags.channels;
+  if (channels === undefined) {
+    if (c === 1) channels = 'gray';
+    else if (c === 3 || c === null) channels = 'rgb';
+    else throw new CliError('usage', `The model takes ${c} channels; images give 1 (gray) or 3 (RGB). Give the input as a .npy tensor.`);
+  } else if (c !== null && channelCount(channels) !== c) {
+    throw new CliError('usage', `--channels ${channels} gives ${channelCount(channels)} channel(s) but the model takes ${c}; use ${c === 1 ? 'gray' : CHANNEL_ORDERS.filter((o) => o !== 'gray').join(' or ')}.`);
+  }
+  let size = flags.resize;
+  if (size && ((w !== null && size[0] !== w) || (h !== null && size[1] !== h))) {
+    throw new CliError('usage', `--resize ${size[0]}x${size[1]} does not fit the model's input size ${w ?? '?'}x${h ?? '?'} (width x height).`);
+  }
+  if (!size && w !== null && h !== null) size = [w, h];
+  if (!size) {
+    const first = images[0];
+    const same = images.every((i) => i.width === first.width && i.height === first.height);
+    if (!same) throw new CliError('usage', 'The model takes any image size but the images differ in size; give --resize WxH to bring them to one.');
+    size = [w ?? first.width, h ?? first.height];
+  }
+  return {
+    width: size[0],
+    height: size[1],
+    channels,
+    layout: layout as ImageLayout,
+    range: flags.range ?? [0, 1],
+    mean: flags.mean ?? [0],
+    std: flags.std ?? [1],
+  };
+}

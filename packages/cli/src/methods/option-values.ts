@@ -1,0 +1,93 @@
+import type { Objective, Target } from '@salience/core';
+import { usageError } from '../cli-error.js';
+
+/** Parsers for option values: each names the flag and shows the value it rejects. */
+
+export function parseNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw usageError(`${flag} must be a number; got '${text}'.`);
+  return value;
+}
+
+export function parseInteger(text: string, flag: string, least: number): number {
+  const value = Number(text);
+  if (!/^[+]?\d+$/.test(text.trim()) || value < least) throw usageError(`${flag} must be an integer >= ${least}; got '${text}'.`);
+  return value;
+}
+
+export function parseNumberList(text: string, flag: string): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.some((p) => p === '')) throw usageError(`${flag} must be numbers separated by commas; got '${text}'.`);
+  return parts.map((p) => parseNumber(p, flag));
+}
+
+/** '224' (square), '224x160' or '224,160': width then height. */
+export function parseSize(text: string, flag: string): [width: number, height: number] {
+  const parts = text.split(/[x,]/i).map((p) => p.trim());
+  if (parts.length < 1 || parts.length > 2) throw usageError(`${flag} must be N or WxH, e.g. 224 or 224x160; got '${text}'.`);
+  const [width, height] = parts.map((p) => parseInteger(p, flag, 1));
+  return [width, height ?? width];
+}
+
+/** '4' (square), '4x4' (height x width) or '1,4,4' (one size per dimension of an example). */
+export function parseWindow(text: string, flag: string): number | number[] {
+  const parts = text.split(/[x,]/i).map((p) => p.trim());
+  const sizes = parts.map((p) => parseInteger(p, flag, 1));
+  return sizes.length === 1 ? sizes[0] : sizes;
+}
+
+/** '0.1' is an absolute standard deviation; '15%' a fraction of each example's value range. */
+export function parseStdev(text: string, flag: string): number | { relative: number } {
+  const relative = /^(.*)%$/.exec(text.trim());
+  const value = parseNumber(relative ? relative[1] : text, flag);
+  if (value < 0) throw usageError(`${flag} must be >= 0; got '${text}'.`);
+  return relative ? { relative: value / 100 } : value;
+}
+
+export function parseRange(text: string, flag: string): [number, number] {
+  const values = parseNumberList(text.replace(/\.\.|:/, ','), flag);
+  if (values.length !== 2 || !(values[1] > values[0])) throw usageError(`${flag} must be LOW,HIGH with LOW < HIGH, e.g. 0,1 or -1,1; got '${text}'.`);
+  return [values[0], values[1]];
+}
+
+export function parseChoice<T extends string>(text: string, flag: string, choices: readonly T[]): T {
+  if (!choices.includes(text as T)) throw usageError(`${flag} must be one of ${choices.join(', ')}; got '${text}'.`);
+  return text as T;
+}
+
+const OBJECTIVES = ['logit', 'probability', 'log-probability'] as const;
+
+export function parseObjective(text: string): Objective {
+  return parseChoice(text, '--objective', OBJECTIVES);
+}
+
+/** A class given as an index, or as a name from --labels (case-insensitive). */
+function parseClass(text: string, classNames: readonly string[] | undefined): number {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const index = classNames?.findIndex((name) => name.toLowerCase() === trimmed.toLowerCase()) ?? -1;
+  if (index >= 0) return index;
+  const known = classNames ? ` Known class names: ${classNames.join(', ')}.` : ' Class names need --labels.';
+  throw usageError(`--target: '${trimmed}' is not a class index or a class name.${known}`);
+}
+
+/**
+ * --target forms: 'predicted'; 'top3' (each example's 3 best classes); '3' (class 3 for every
+ * example); '3,1,4' (one class per example); 'classes:3,5' (every example for each of these).
+ * Classes may be names from --labels.
+ */
+export function parseTarget(text: string, classNames?: readonly string[]): Target {
+  const trimmed = text.trim();
+  if (trimmed === 'predicted') return 'predicted';
+  const top = /^top-?(\d+)$/i.exec(trimmed);
+  if (top) {
+    const k = Number(top[1]);
+    if (k < 1) throw usageError(`--target top${top[1]}: k must be at least 1.`);
+    return { topK: k };
+  }
+  const each = /^classes:(.*)$/i.exec(trimmed);
+  if (each) return { classes: each[1].split(',').map((c) => parseClass(c, classNames)) };
+  if (trimmed === '') throw usageError("--target is empty; give 'predicted', 'top3', a class, or one class per example.");
+  const classes = trimmed.split(',').map((c) => parseClass(c, classNames));
+  return classes.length === 1 ? classes[0] : classes;
+}
