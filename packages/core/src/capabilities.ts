@@ -8,13 +8,13 @@ import { checkPluginCompatibility } from './plugin.js';
  * Every method calls it first, so it is also where an adapter built for another major of core is
  * reported (a warning, once per adapter version).
  */
-export function assertCapabilities(model: Model, required: readonly OutputName[], who = 'This method'): void {
+export function assertCapabilities(model: Pick<Model, 'capabilities' | 'plugin'>, required: readonly OutputName[], who = 'This method'): void {
   checkPluginCompatibility(model);
   const missing = required.filter((r) => !model.capabilities.has(r));
   if (missing.length === 0) return;
   const needsGradients = missing.some((m) => GRADIENT_OUTPUTS.includes(m));
   const hint = needsGradients
-    ? " The model cannot be differentiated as it is (for tfjs: gradients are not registered; for ONNX: an op has no gradient rule, and the adapter's customGradients option can supply one). Use a forward-only method such as occlusion, or make the model differentiable."
+    ? " The model cannot be differentiated as it is (an op without a gradient rule, or a runtime without gradients; the adapter's README says how to supply them). Use a forward-only method such as occlusion, or make the model differentiable."
     : '';
   throw new CapabilityError(
     `${who} needs ${missing.join(', ')}, which this model does not provide (it provides: ${[...model.capabilities].join(', ') || 'nothing'}).${hint}`,

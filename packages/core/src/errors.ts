@@ -73,27 +73,27 @@ export class CapabilityError extends SalienceError {
   }
 }
 
-/** The runtime cannot differentiate the model (no gradients registered, a forward-only model...). */
+/**
+ * The runtime cannot differentiate the model: no gradients registered, a forward-only model, or an
+ * op without a gradient rule (then `op` and `node` name it, and the code is `UNSUPPORTED_OP`).
+ */
 export class GradientsUnavailableError extends SalienceError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('NO_GRADIENTS', message, options);
+  /** The op without a gradient rule, when one op is the reason. */
+  readonly op: string | undefined;
+  /** Where that op is: the node, kernel or layer that runs it. */
+  readonly node: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; op?: string; node?: string }) {
+    super(options?.op === undefined ? 'NO_GRADIENTS' : 'UNSUPPORTED_OP', message, options && 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'GradientsUnavailableError';
+    this.op = options?.op;
+    this.node = options?.node;
   }
-}
 
-/** A graph operation that the gradient builder has no rule for. */
-export class UnsupportedOpError extends SalienceError {
-  readonly op: string;
-  readonly node: string;
-
-  constructor(op: string, node: string, hint = '') {
-    super(
-      'UNSUPPORTED_OP',
-      `No gradient rule for op '${op}' (node '${node}').${hint ? ` ${hint}` : ''} Supply your own gradient graph, or use a forward-only method such as occlusion.`,
-    );
-    this.name = 'UnsupportedOpError';
-    this.op = op;
-    this.node = node;
+  /** An op without a gradient rule; `remedy` says how the user's runtime can be given one. */
+  static forOp(op: string, node: string, remedy: string, options?: { cause?: unknown }): GradientsUnavailableError {
+    const message = `No gradient rule for op '${op}' (node '${node}').${remedy ? ` ${remedy}` : ''} Otherwise use a forward-only method such as occlusion.`;
+    return new GradientsUnavailableError(message, { ...options, op, node });
   }
 }
 

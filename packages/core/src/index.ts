@@ -32,6 +32,8 @@ export { assertCapabilities } from './capabilities.js';
 export type { PluginStamp, Compatibility, CompatibilityOptions } from './plugin.js';
 export { CORE_VERSION, checkPluginCompatibility } from './plugin.js';
 export { checkInput } from './input.js';
+export type { ModelFacts, RequestPlan, ForwardPlan, GradientPlan } from './request-plan.js';
+export { KNOWN_OUTPUTS, planRequest, checkPlanClasses, checkContextRows, checkRandomizeRequest } from './request-plan.js';
 export { objectiveName, checkObjective, objectiveAndLogitGradient, objectiveForRows } from './objective.js';
 
 export type { BatchLoopOptions } from './batching.js';
@@ -65,7 +67,6 @@ export {
   UnknownLayerError,
   CapabilityError,
   GradientsUnavailableError,
-  UnsupportedOpError,
   AbortError,
   ModelError,
   throwIfAborted,

@@ -1,11 +1,5 @@
-import {
-  GradientsUnavailableError,
-  ModelError,
-  OptionError,
-  SalienceError,
-  UnsupportedOpError,
-} from '@salience/core';
-import { AutodiffError, GradientSpecError, UnsupportedOpError as UnsupportedNodesError } from '@salience/onnx-autodiff';
+import { GradientsUnavailableError, ModelError, OptionError, SalienceError } from '@salience/core';
+import { AutodiffError, GradientSpecError, UnsupportedOpError } from '@salience/onnx-autodiff';
 
 function withCause<E extends Error>(error: E, cause: unknown): E {
   Object.defineProperty(error, 'cause', { value: cause, enumerable: false, configurable: true, writable: true });
@@ -18,14 +12,14 @@ function withCause<E extends Error>(error: E, cause: unknown): E {
  */
 export function fromBuildFailure(error: unknown, what: string): Error {
   if (error instanceof SalienceError) return error;
-  if (error instanceof UnsupportedNodesError) {
+  if (error instanceof UnsupportedOpError) {
     const others = error.nodes.slice(1, 6).map((n) => `'${n.op}' (node '${n.node}')`);
     const more = error.nodes.length > 6 ? `, ... (${error.nodes.length - 6} more)` : '';
     const reason = error.nodes[0]?.reason ? `${error.nodes[0].reason}.` : '';
-    const hint = [reason, others.length ? `Also without a rule: ${others.join(', ')}${more}.` : '', "Give a gradient graph for it with the 'customGradients' option,"]
+    const hint = [reason, others.length ? `Also without a rule: ${others.join(', ')}${more}.` : '', "Give a gradient graph for it with the 'customGradients' option."]
       .filter(Boolean)
       .join(' ');
-    return withCause(new UnsupportedOpError(error.op, error.node, hint), error);
+    return withCause(GradientsUnavailableError.forOp(error.op, error.node, hint), error);
   }
   if (error instanceof GradientSpecError && error.code === 'INVALID_GRADIENT_GRAPH') {
     return withCause(new OptionError(`customGradients: ${error.message}`), error);

@@ -42,7 +42,7 @@ export type { LocalizationOptions, LocalizationResult } from './localization.js'
 export { localization } from './localization.js';
 
 export type { Similarity, SimilarityDetail, SimilarityOptions } from './map-similarity.js';
-export { compareMaps, SIMILARITY_MEASURES } from './map-similarity.js';
+export { mapSimilarity, SIMILARITY_MEASURES } from './map-similarity.js';
 export { spearman, pearson, ranks } from './spearman.js';
 export { ssim, SSIM_K1, SSIM_K2, SSIM_WINDOW, SSIM_SIGMA } from './ssim.js';
 export { topKIntersection, topKIndices } from './top-k.js';

@@ -3,7 +3,7 @@ import { OptionError, ShapeError, argmaxRows, batchRanges, createRng, defaultBat
 import type { Maps2d } from './maps.js';
 import { toMaps2d } from './maps.js';
 import type { Similarity, SimilarityOptions } from './map-similarity.js';
-import { compareMaps } from './map-similarity.js';
+import { mapSimilarity } from './map-similarity.js';
 import type { ResolvedEntry } from './method-entry.js';
 import { mapsOf } from './method-entry.js';
 import type { Trainer } from './trainer.js';
@@ -91,7 +91,7 @@ export async function runLabelRandomization(
     const runs: LabelRandomizationRun[] = [];
     for (const [m, entry] of entries.entries()) {
       const maps = toMaps2d(await mapsOf(entry, randomized, input, targets, options.common));
-      runs.push({ similarity: compareMaps(referenceMaps[m], maps, options.similarity).mean, accuracy: accuracies });
+      runs.push({ similarity: mapSimilarity(referenceMaps[m], maps, options.similarity).mean, accuracy: accuracies });
     }
     return runs;
   } finally {

@@ -47,7 +47,7 @@ function minMax(map: Float32Array): Float64Array {
 }
 
 /** Compares maps `a[i]` with `b[i]` for every i. */
-export function compareMaps(a: Maps2d, b: Maps2d, options: SimilarityOptions = {}): SimilarityDetail {
+export function mapSimilarity(a: Maps2d, b: Maps2d, options: SimilarityOptions = {}): SimilarityDetail {
   if (a.count !== b.count || a.height !== b.height || a.width !== b.width) {
     throw new RangeError(`Cannot compare ${a.count} maps of ${a.height} x ${a.width} with ${b.count} of ${b.height} x ${b.width}.`);
   }

@@ -3,7 +3,7 @@ import { CapabilityError, OptionError, UnknownLayerError, throwIfAborted } from 
 import type { Maps2d } from './maps.js';
 import { toMaps2d } from './maps.js';
 import type { Similarity, SimilarityOptions } from './map-similarity.js';
-import { compareMaps } from './map-similarity.js';
+import { mapSimilarity } from './map-similarity.js';
 import type { ResolvedEntry } from './method-entry.js';
 import { mapsOf } from './method-entry.js';
 import type { RandomizationStep } from './report.js';
@@ -114,7 +114,7 @@ export async function runParameterRandomization(
     try {
       for (const [m, entry] of entries.entries()) {
         const maps = toMaps2d(await mapsOf(entry, copy, input, targets, options.common));
-        const similarity = compareMaps(trainedMaps[m], maps, options.similarity).mean;
+        const similarity = mapSimilarity(trainedMaps[m], maps, options.similarity).mean;
         const record: RandomizationStep = { randomized: step.randomized, layer: step.layer, similarity };
         if (step.mode === 'independent') runs[m].independent.push(record);
         else if (step.mode === 'cascading') runs[m].cascading.push(record);

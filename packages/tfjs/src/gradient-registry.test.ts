@@ -61,12 +61,12 @@ describe('without registered gradients', () => {
       await expect(adapter.run({ input: X, outputs: ['layerActivations'], layer: 'dense' })).rejects.toMatchObject({ name: 'CapabilityError' });
     });
 
-    it('a kernel without a gradient fails with an UnsupportedOpError naming it', async () => {
+    it('a kernel without a gradient fails with a GradientsUnavailableError naming it (UNSUPPORTED_OP)', async () => {
       saved.push(tf.getGradient('Tanh')!);
       tf.unregisterGradient('Tanh');
       const adapter = fromTfjs(tf, (x) => tf.tanh(x), { inputShape: [null, 4] });
       const error = await expectNoLeak(() => adapter.run({ input: X, outputs: ['inputGradients'], target: 0 }));
-      expect(error).toMatchObject({ name: 'UnsupportedOpError', op: 'Tanh', message: expect.stringMatching(/tf\.registerGradient/) });
+      expect(error).toMatchObject({ name: 'GradientsUnavailableError', code: 'UNSUPPORTED_OP', op: 'Tanh', message: expect.stringMatching(/tf\.registerGradient/) });
     });
   });
 

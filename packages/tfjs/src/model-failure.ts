@@ -1,4 +1,4 @@
-import { ModelError, SalienceError, UnsupportedOpError } from '@salience/core';
+import { GradientsUnavailableError, ModelError, SalienceError } from '@salience/core';
 import { BACKWARD_KERNELS } from './cpu-kernel-fallback.js';
 
 /** Turns whatever TensorFlow.js threw into a typed error that says what to do; typed errors pass through. */
@@ -7,7 +7,7 @@ export function explainFailure(error: unknown, cpuKernelFallback: boolean): Sali
   const message = error instanceof Error ? error.message : String(error);
   const noGradient = /gradient function not found for (\w+)/.exec(message);
   if (noGradient) {
-    return new UnsupportedOpError(
+    return GradientsUnavailableError.forOp(
       noGradient[1],
       `tfjs kernel ${noGradient[1]}`,
       'TensorFlow.js registers no gradient for this kernel; register one with tf.registerGradient.',

@@ -1,14 +1,12 @@
-import type { LayerInfo, Layout, Model, ModelOutputs, ModelRequest, Objective, OutputName, RandomizeOptions, TensorData } from '@salience/core';
+import type { LayerInfo, Layout, Model, ModelFacts, ModelOutputs, ModelRequest, OutputName, RandomizeOptions, RequestPlan, TensorData } from '@salience/core';
 import {
   GRADIENT_OUTPUTS,
   GradientsUnavailableError,
   OptionError,
   ShapeError,
-  TargetError,
-  assertCapabilities,
-  checkInput,
-  checkObjective,
-  rowTargets,
+  checkPlanClasses,
+  checkRandomizeRequest,
+  planRequest,
   throwIfAborted,
 } from '@salience/core';
 import { releaseAbandonedTape } from './abandoned-tape.js';
@@ -24,7 +22,6 @@ import { withFirstWinsMaxPool } from './first-wins-max-pool.js';
 import { explainFailure } from './model-failure.js';
 import { objectiveSum } from './objective-tensor.js';
 import { type PausedTape, pauseTape } from './tape-pause.js';
-import { checkRandomizeRequest } from './randomize-options.js';
 import type { TfjsModelOptions } from './options.js';
 import type { ForwardHooks, Source } from './source.js';
 import { readTensor, tensorFrom } from './tensor-data.js';
@@ -47,26 +44,6 @@ export interface TfjsModel extends Model {
    */
   randomizedCopy?(layers: readonly string[], options?: RandomizeOptions): Promise<TfjsModel>;
 }
-
-interface Plan {
-  readonly outputs: readonly OutputName[];
-  readonly wanted: ReadonlySet<OutputName>;
-  readonly input: TensorData;
-  readonly gradients: boolean;
-  readonly layer: string | undefined;
-  readonly embeddings: TensorData | undefined;
-  readonly targets: Int32Array | 'predicted' | undefined;
-  readonly objective: Objective;
-}
-
-const KNOWN_OUTPUTS: readonly OutputName[] = [
-  'logits',
-  'inputGradients',
-  'layerActivations',
-  'layerGradients',
-  'embeddings',
-  'embeddingGradients',
-];
 
 function resolveInputShape(option: readonly (number | null)[] | undefined, declared: readonly (number | null)[] | undefined, kind: string) {
   const show = (shape: readonly (number | null)[]) => `[${shape.map(String).join(', ')}]`;
@@ -159,8 +136,7 @@ class TfjsAdapter implements TfjsModel {
   }
 
   private copyWithFreshLayers(layers: readonly string[], randomize: RandomizeOptions | undefined): TfjsModel {
-    if (this.disposed) throw new OptionError('This model was disposed; create a new one with fromTfjs.');
-    const { layers: names, seed } = checkRandomizeRequest(layers, randomize);
+    const { layers: names, seed } = checkRandomizeRequest(this.facts(), layers, randomize);
     const copy = this.adapted.randomized!(names, seed);
     try {
       return new TfjsAdapter(this.tf, copy.source, { ...this.options, inputShape: this.inputShape, layout: this.layout }, copy.release);
@@ -183,8 +159,7 @@ class TfjsAdapter implements TfjsModel {
   }
 
   async run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
-    const plan = this.plan(request);
-    throwIfAborted(request.signal);
+    const plan = planRequest(this.facts(), request);
     const owned: Tensor[] = [];
     try {
       const produced = await this.compute(plan, owned);
@@ -202,76 +177,31 @@ class TfjsAdapter implements TfjsModel {
     }
   }
 
-  /** Every check that can fail before a tensor exists. */
-  private plan(request: ModelRequest): Plan {
-    if (this.disposed) throw new OptionError('This model was disposed; create a new one with fromTfjs.');
-    if (!request || typeof request !== 'object') throw new OptionError('run() takes a request: { input, outputs, target?, ... }.');
-    if (!Array.isArray(request.outputs) || request.outputs.length === 0) {
-      throw new OptionError(`Ask for at least one output: ${KNOWN_OUTPUTS.join(', ')}.`);
-    }
-    const outputs = [...new Set(request.outputs)];
-    const gradients = outputs.some((name) => GRADIENT_OUTPUTS.includes(name));
-    if (gradients && this.noGradients) throw this.noGradients;
-    assertCapabilities(this, outputs, 'This request');
-    checkInput(this, request.input);
-    if (this.inputDtype === 'int32') this.checkIds(request.input);
-    const rows = request.input.shape[0];
-
-    const wantsLayer = outputs.includes('layerActivations') || outputs.includes('layerGradients');
-    if (wantsLayer) {
-      if (typeof request.layer !== 'string') throw new OptionError('layerActivations and layerGradients need request.layer, a name from model.layers().');
-      this.adapted.checkLayer(request.layer);
-    }
-    if (request.embeddings !== undefined) this.checkEmbeddings(request.embeddings, request.input);
-
-    let targets: Int32Array | 'predicted' | undefined;
-    const objective = request.objective ?? 'logit';
-    if (gradients) {
-      const classes = this.adapted.classes;
-      targets = request.target === 'predicted' ? 'predicted' : rowTargets(request.target, rows);
-      if (targets !== 'predicted' && classes !== undefined) checkClasses(targets, classes);
-      checkObjective(objective, rows, classes);
-    }
+  /** What the request rules of core need to know about this model. */
+  private facts(): ModelFacts {
+    const embedding = this.adapted.embedding;
     return {
-      outputs,
-      wanted: new Set(outputs),
-      input: request.input,
-      gradients,
-      layer: wantsLayer ? request.layer : undefined,
-      embeddings: request.embeddings,
-      targets,
-      objective,
+      layout: this.layout,
+      inputShape: this.inputShape,
+      capabilities: this.capabilities,
+      disposed: this.disposed,
+      createdBy: 'fromTfjs',
+      classes: this.adapted.classes,
+      tokenIds: this.inputDtype === 'int32',
+      vocabulary: embedding?.vocabulary,
+      embeddingWidth: embedding?.dimension,
+      // A tfjs model takes one input.
+      contextInputs: [],
+      resolveLayer: (name) => {
+        this.adapted.checkLayer(name);
+        return name;
+      },
+      whyUnavailable: (output) => (GRADIENT_OUTPUTS.includes(output) ? this.noGradients : undefined),
     };
   }
 
-  private checkIds(input: TensorData): void {
-    const vocabulary = this.adapted.embedding?.vocabulary;
-    for (let i = 0; i < input.data.length; i++) {
-      const id = input.data[i];
-      if (!Number.isInteger(id) || id < 0 || (vocabulary !== undefined && id >= vocabulary)) {
-        const range = vocabulary !== undefined ? `0..${vocabulary - 1}` : 'non-negative integers';
-        throw new ShapeError(`Token id ${id} at position ${i} is not a valid id (${range}).`);
-      }
-    }
-  }
-
-  private checkEmbeddings(embeddings: TensorData, input: TensorData): void {
-    if (!this.capabilities.has('embeddings')) {
-      throw new OptionError('request.embeddings is for models with an embedding point (embeddingLayer, or embed/fromEmbeddings for functions).');
-    }
-    const [rows, tokens] = input.shape;
-    const width = this.adapted.embedding?.dimension;
-    const shape = embeddings.shape;
-    if (shape.length !== 3 || shape[0] !== rows || shape[1] !== tokens || (width !== undefined && shape[2] !== width)) {
-      throw new ShapeError(`request.embeddings has shape [${shape.join(', ')}]; expected [${rows}, ${tokens}, ${width ?? 'D'}] for ids of shape [${input.shape.join(', ')}].`);
-    }
-    let size = 1;
-    for (const d of shape) size *= d;
-    if (embeddings.data.length !== size) throw new ShapeError(`request.embeddings has ${embeddings.data.length} values but its shape [${shape.join(', ')}] needs ${size}.`);
-  }
-
   /** Runs the model once (forward, and backward when gradients are wanted); every tensor it returns is in `owned`. */
-  private async compute(plan: Plan, owned: Tensor[]): Promise<Map<OutputName, Tensor>> {
+  private async compute(plan: RequestPlan, owned: Tensor[]): Promise<Map<OutputName, Tensor>> {
     const tf = this.tf;
     const produced = new Map<OutputName, Tensor>();
     const record = (name: OutputName, value: Tensor) => {
@@ -337,8 +267,7 @@ class TfjsAdapter implements TfjsModel {
     }
 
     if (this.cpuKernelFallback) borrowCpuBackwardKernels(tf);
-    const targets = plan.targets!;
-    const objective = plan.objective;
+    const { targets, objective } = plan;
     const xs = plan.wanted.has('inputGradients') ? [x, anchor!] : [anchor!];
     const objectiveOf = () => {
       paused = plan.wanted.has('inputGradients') ? undefined : pauseTape(tf);
@@ -350,9 +279,7 @@ class TfjsAdapter implements TfjsModel {
         paused?.resume();
       }
       const logits = checkLogits(forward, rows);
-      const classes = logits.shape[1]!;
-      if (targets !== 'predicted') checkClasses(targets, classes);
-      if (typeof objective === 'object') checkObjective(objective, rows, classes);
+      checkPlanClasses(plan, logits.shape[1]!);
       record('logits', logits);
       // The anchor keeps the gradient defined when the tapped layer does not reach the output.
       return tf.add(objectiveSum(tf, logits, targets, objective), anchor!);
@@ -378,14 +305,6 @@ class TfjsAdapter implements TfjsModel {
       produced.set('embeddingGradients', own(tf.zerosLike(produced.get('embeddings')!)));
     }
     return produced;
-  }
-}
-
-function checkClasses(targets: Int32Array, classes: number): void {
-  for (let i = 0; i < targets.length; i++) {
-    if (targets[i] >= classes) {
-      throw new TargetError(`Target [${i}] is class ${targets[i]}, but the model has ${classes} classes (0..${classes - 1}).`);
-    }
   }
 }
 

@@ -33,14 +33,7 @@ export function fail(message: string): never {
 }
 
 /** Every output of the core contract, in the order the suite tests them. */
-export const KNOWN_OUTPUTS: readonly OutputName[] = [
-  'logits',
-  'inputGradients',
-  'layerActivations',
-  'layerGradients',
-  'embeddings',
-  'embeddingGradients',
-];
+export { KNOWN_OUTPUTS } from '@salience/core';
 
 export const DEFAULT_GRADIENT_TOLERANCE = 1e-2;
 /** Relative difference allowed between the same rows computed in batches of different sizes. */

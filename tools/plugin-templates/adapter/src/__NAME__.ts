@@ -1,16 +1,5 @@
-import type { Layout, LayerInfo, Model, ModelOutputs, ModelRequest, OutputName, TensorData } from '@salience/core';
-import {
-  GRADIENT_OUTPUTS,
-  ModelError,
-  OptionError,
-  SalienceError,
-  assertCapabilities,
-  checkInput,
-  checkObjective,
-  objectiveAndLogitGradient,
-  rowTargets,
-  throwIfAborted,
-} from '@salience/core';
+import type { Layout, Model, ModelOutputs, ModelRequest, OutputName, RequestPlan } from '@salience/core';
+import { ModelError, OptionError, SalienceError, argmaxRows, objectiveAndLogitGradient, planRequest, throwIfAborted } from '@salience/core';
 import { PLUGIN } from './plugin.js'; // plugin-stamp
 
 /** A model written as plain JavaScript functions of one example. */
@@ -42,71 +31,54 @@ function checked(values: ArrayLike<number>, length: number, what: string): Array
 
 /**
  * Wraps plain JavaScript functions as a salience `Model`: logits always, input gradients (for every
- * objective, chained through `objectiveAndLogitGradient`) when `backward` is given.
+ * objective, chained through `objectiveAndLogitGradient`) when `backward` is given. `planRequest`
+ * from core checks each request; what is left here is the runtime's work.
  */
 export function __camel__(spec: __Pascal__Spec): __Pascal__Model {
-  const layout = spec.layout ?? 'NC';
-  if (!Number.isInteger(spec.classes) || spec.classes < 1) throw new OptionError(`classes must be a positive integer; got ${spec.classes}.`);
+  const { classes, forward, backward } = spec;
+  if (!Number.isInteger(classes) || classes < 1) throw new OptionError(`classes must be a positive integer; got ${classes}.`);
   if (spec.inputShape[0] !== null) throw new OptionError('inputShape must start with null, the batch.');
-  const capabilities = new Set<OutputName>(spec.backward ? ['logits', 'inputGradients'] : ['logits']);
+  const layout = spec.layout ?? 'NC';
+  const inputShape = [...spec.inputShape];
+  const capabilities = new Set<OutputName>(backward ? ['logits', 'inputGradients'] : ['logits']);
   let disposed = false;
   let liveBuffers = 0;
 
-  async function compute<K extends OutputName>(model: Model, request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
-    throwIfAborted(request.signal);
-    if (disposed) throw new SalienceError('MODEL_FAILED', 'This model was disposed; create a new one to run it again.');
-    const outputs = request.outputs as readonly OutputName[];
-    if (!Array.isArray(outputs) || outputs.length === 0) throw new OptionError("A request needs at least one output, e.g. outputs: ['logits'].");
-    assertCapabilities(model, outputs, 'This request');
-    if (request.embeddings !== undefined) throw new OptionError('This model takes no embeddings.');
-    checkInput(model, request.input);
-    const rows = request.input.shape[0];
-    const size = request.input.data.length / rows;
-    const wantsGradients = outputs.some((o) => GRADIENT_OUTPUTS.includes(o));
-    checkObjective(request.objective, rows, spec.classes);
-    // Bad targets fail before any work; 'predicted' needs the logits first.
-    if (wantsGradients && request.target !== 'predicted') {
-      rowTargets(request.target, rows, { data: new Float32Array(0), shape: [rows, spec.classes] });
-    }
-
-    const logits = new Float32Array(rows * spec.classes);
-    for (let r = 0; r < rows; r++) {
-      const x = request.input.data.slice(r * size, (r + 1) * size);
-      logits.set(checked(spec.forward(x), spec.classes, 'forward()'), r * spec.classes);
-    }
-    const result: Partial<ModelOutputs> = {};
-    if (outputs.includes('logits')) result.logits = { data: logits, shape: [rows, spec.classes] };
-    if (outputs.includes('inputGradients')) {
-      const logitsData: TensorData = { data: logits, shape: [rows, spec.classes] };
-      const targets = rowTargets(request.target, rows, logitsData);
-      const { gradient } = objectiveAndLogitGradient(logitsData, targets, request.objective);
+  function compute(plan: RequestPlan): Partial<ModelOutputs> {
+    const { input, rows } = plan;
+    const size = input.data.length / rows;
+    const example = (r: number) => input.data.slice(r * size, (r + 1) * size);
+    const logits = { data: new Float32Array(rows * classes), shape: [rows, classes] };
+    for (let r = 0; r < rows; r++) logits.data.set(checked(forward(example(r)), classes, 'forward()'), r * classes);
+    const result: Partial<ModelOutputs> = plan.wanted.has('logits') ? { logits } : {};
+    if (plan.gradients) {
+      // d objective / d logits, then through backward(): the only gradient output is inputGradients.
+      const { gradient } = objectiveAndLogitGradient(logits, plan.targets === 'predicted' ? argmaxRows(logits) : plan.targets, plan.objective);
       const grads = new Float32Array(rows * size);
-      for (let r = 0; r < rows; r++) {
-        const x = request.input.data.slice(r * size, (r + 1) * size);
-        const g = gradient.subarray(r * spec.classes, (r + 1) * spec.classes);
-        grads.set(checked(spec.backward!(x, g), size, 'backward()'), r * size);
-      }
-      result.inputGradients = { data: grads, shape: [...request.input.shape] };
+      for (let r = 0; r < rows; r++) grads.set(checked(backward!(example(r), gradient.subarray(r * classes, (r + 1) * classes)), size, 'backward()'), r * size);
+      result.inputGradients = { data: grads, shape: [...input.shape] };
     }
-    // A runtime would await its work here: the signal may have fired meanwhile.
-    await Promise.resolve();
-    throwIfAborted(request.signal);
-    return result as Pick<ModelOutputs, K>;
+    return result;
   }
 
   const model: __Pascal__Model = {
     layout,
-    inputShape: [...spec.inputShape],
+    inputShape,
     capabilities,
     plugin: PLUGIN, // plugin-stamp
     get liveBuffers() {
       return liveBuffers;
     },
-    layers: (): readonly LayerInfo[] => [],
+    layers: () => [],
     async run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
+      const plan = planRequest({ layout, inputShape, capabilities, classes, disposed }, request);
       liveBuffers++;
       try {
-        return await compute(model, request);
+        const result = compute(plan);
+        // A runtime would await its work here: the signal may have fired meanwhile.
+        await Promise.resolve();
+        throwIfAborted(request.signal);
+        return result as Pick<ModelOutputs, K>;
       } catch (error) {
         if (error instanceof SalienceError) throw error;
         throw new ModelError('The model function threw', error);
