@@ -27,6 +27,10 @@ export interface MethodSpec {
   readonly logits?: boolean;
   /** Resolve the targets (default true); a wrapper that delegates them (SmoothGrad) may skip the logits. */
   readonly targets?: boolean;
+  /** The method's own input checks (token ids...), run before core's shape check for a sharper message. */
+  readonly validateInput?: () => void;
+  /** The method's own checks against the model and input, run after core's and before any model call. */
+  readonly check?: () => void;
 }
 
 /** Model rows of one call: their input, the example each comes from, and its target. */
@@ -118,12 +122,14 @@ export async function beginMethod(model: Model, input: TensorData, options: Comm
   const opts: CommonOptions = options ?? {};
   checkOptionKeys(opts, spec.optionKeys, `The '${spec.id}' method`);
   checkMethodFit(model, spec);
+  spec.validateInput?.();
   checkInput(model, input);
   const batchSize = checkBatchSize(opts.batchSize ?? defaultBatchSize(spec.rowElements ?? rowSize(input)));
   const { signal, objective } = opts;
   const exampleCount = batchSizeOf(input);
   checkObjective(objective, exampleCount);
   const context = resolveContext(model, input, opts.context);
+  spec.check?.();
 
   let modelCalls = 0;
   let logits: TensorData | undefined;

@@ -4,21 +4,13 @@ import {
   type Method,
   type Model,
   type TensorData,
-  assertCapabilities,
-  checkBatchSize,
-  checkInput,
-  defaultBatchSize,
-  forEachBatch,
-  gatherRows,
+  beginMethod,
   OptionError,
-  objectiveForRows,
   objectiveName,
-  resolveTargets,
-  rowSize,
   ShapeError,
 } from '@salience/core';
 import { type ChannelWeighting, classActivationMaps, type FeatureMapGeometry, featureMapGeometry } from './class-activation-map.js';
-import { chooseLayer } from './layer-choice.js';
+import { type ChosenLayer, chooseLayer } from './layer-choice.js';
 import { minMaxInPlace } from './min-max.js';
 import { checkUpsample, type MapResizer, mapResizer, type Upsample } from './resize.js';
 
@@ -47,6 +39,9 @@ export interface GradCamOptions {
   /** Default 'none' (raw scores). */
   readonly normalize?: MapNormalization;
 }
+
+/** The options a CAM method takes besides `CommonOptions`. */
+export const GRAD_CAM_OPTION_KEYS: readonly (keyof GradCamOptions)[] = ['layer', 'relu', 'resolution', 'upsample', 'normalize'];
 
 interface Settings {
   readonly relu: boolean;
@@ -93,21 +88,23 @@ export function gradCamMethod(weighting: ChannelWeighting, defaults: GradCamOpti
   return {
     id,
     requires: ['layerActivations', 'layerGradients'],
+    optionKeys: GRAD_CAM_OPTION_KEYS,
     async attribute(model: Model, input: TensorData, options: GradCamOptions & CommonOptions = {}): Promise<Attribution> {
       const settings = checkSettings(options, defaults);
-      assertCapabilities(model, this.requires, `The '${id}' method`);
-      if (model.layout !== 'NCHW' && model.layout !== 'NHWC') {
-        throw new OptionError(`${id} explains image models (layout NCHW or NHWC); this model's layout is '${model.layout}'.`);
-      }
-      checkInput(model, input);
-      const layer = chooseLayer(model.layers(), options.layer ?? defaults.layer);
+      let layer!: ChosenLayer;
+      const call = await beginMethod(model, input, options, {
+        id,
+        requires: this.requires,
+        optionKeys: GRAD_CAM_OPTION_KEYS,
+        layouts: ['NCHW', 'NHWC'],
+        layoutHint: `${id} explains image models (layout NCHW or NHWC); this model's layout is '${model.layout}'.`,
+        check: () => {
+          layer = chooseLayer(model.layers(), options.layer ?? defaults.layer);
+        },
+      });
+      const { examples, targets, batchSize } = call;
       const layerName = layer.info.name;
-      const { signal } = options;
-      const size = rowSize(input);
-      const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(size));
-      const { examples, targets, logits } = await resolveTargets(model, input, options.target, signal, { batchSize });
       const rows = examples.length;
-      const sameRows = rows === input.shape[0] && examples.every((e, i) => e === i);
       const channelsFirst = model.layout === 'NCHW';
       const [inputHeight, inputWidth] = inputSize(model, input);
 
@@ -117,25 +114,17 @@ export function gradCamMethod(weighting: ChannelWeighting, defaults: GradCamOpti
       let values = new Float32Array(0);
       let layerMaps = new Float32Array(0);
       let resize: MapResizer | undefined;
-      // Resolving 'predicted' or topK took the input's logits in batches.
-      let modelCalls = logits ? Math.ceil(input.shape[0] / batchSize) : 0;
 
-      await forEachBatch(
+      await call.forEachBatch(
         rows,
-        batchSize,
         async (start, end) => {
-          const batch = sameRows
-            ? { data: input.data.subarray(start * size, end * size), shape: [end - start, ...input.shape.slice(1)] }
-            : gatherRows(input, examples.subarray(start, end));
-          const { layerActivations, layerGradients } = await model.run({
-            input: batch,
+          const { layerActivations, layerGradients } = await call.run({
+            input: call.mapInput(start, end),
+            examples: examples.subarray(start, end),
+            targets: targets.subarray(start, end),
             outputs: ['layerActivations', 'layerGradients'],
-            target: targets.subarray(start, end),
-            objective: objectiveForRows(options.objective, examples.subarray(start, end)),
             layer: layerName,
-            signal,
           });
-          modelCalls++;
           checkLayerOutputs(layerActivations, layerGradients, end - start, layerName);
           const found = featureMapGeometry(layerActivations.shape, channelsFirst);
           if (!geometry) {
@@ -166,7 +155,7 @@ export function gradCamMethod(weighting: ChannelWeighting, defaults: GradCamOpti
             for (let r = 0; r < end - start; r++) minMaxInPlace(batchValues.subarray(r * outSize, (r + 1) * outSize));
           }
         },
-        { signal, onProgress: options.onProgress },
+        options.onProgress,
       );
 
       return {
@@ -187,7 +176,7 @@ export function gradCamMethod(weighting: ChannelWeighting, defaults: GradCamOpti
           normalize: settings.normalize,
           objective: objectiveName(options.objective),
           batchSize,
-          modelCalls,
+          modelCalls: call.modelCalls,
         },
       };
     },

@@ -5,17 +5,10 @@ import {
   type Method,
   type Model,
   type TensorData,
-  assertCapabilities,
-  checkBatchSize,
-  checkInput,
-  defaultBatchSize,
-  forEachBatch,
-  gatherRows,
+  beginMethod,
   OptionError,
-  objectiveForRows,
   objectiveName,
   reduceChannels,
-  resolveTargets,
   rowSize,
 } from '@salience/core';
 
@@ -41,46 +34,43 @@ function checkVariant(variant: string): GradientVariant {
   return variant as GradientVariant;
 }
 
+/** The options a gradient method takes besides `CommonOptions`. */
+export const GRADIENT_OPTION_KEYS: readonly (keyof GradientOptions)[] = ['variant', 'channelReduction'];
+
 /** A gradient method whose options default to `defaults`. */
 export function gradientMethod(defaults: GradientOptions = {}, id = 'gradient'): Method<GradientOptions> {
   return {
     id,
     requires: ['inputGradients'],
+    optionKeys: GRADIENT_OPTION_KEYS,
     async attribute(model: Model, input: TensorData, options: GradientOptions & CommonOptions = {}): Promise<Attribution> {
       const variant = checkVariant(options.variant ?? defaults.variant ?? 'absolute');
       const channelReduction = options.channelReduction ?? defaults.channelReduction;
-      if (model.layout === 'tokens') {
-        throw new OptionError('Token ids have no gradient; use @salience/token-saliency, which differentiates the embeddings.');
-      }
-      assertCapabilities(model, this.requires, `The '${id}' method`);
-      checkInput(model, input);
-      const { signal } = options;
+      const call = await beginMethod(model, input, options, {
+        id,
+        requires: this.requires,
+        optionKeys: GRADIENT_OPTION_KEYS,
+        layouts: ['NCHW', 'NHWC', 'NC'],
+        layoutHint: 'Token ids have no gradient; use @salience/token-saliency, which differentiates the embeddings.',
+      });
+      const { examples, targets } = call;
       const size = rowSize(input);
-      const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(size));
-      const { examples, targets } = await resolveTargets(model, input, options.target, signal, { batchSize });
       const rows = examples.length;
-      const sameRows = rows === input.shape[0] && examples.every((e, i) => e === i);
       const values = new Float32Array(rows * size);
-      let modelCalls = 0;
 
-      await forEachBatch(
+      await call.forEachBatch(
         rows,
-        batchSize,
         async (start, end) => {
-          const batch = sameRows
-            ? { data: input.data.subarray(start * size, end * size), shape: [end - start, ...input.shape.slice(1)] }
-            : gatherRows(input, examples.subarray(start, end));
-          const { inputGradients } = await model.run({
+          const batch = call.mapInput(start, end);
+          const { inputGradients } = await call.run({
             input: batch,
+            examples: examples.subarray(start, end),
+            targets: targets.subarray(start, end),
             outputs: ['inputGradients'],
-            target: targets.subarray(start, end),
-            objective: objectiveForRows(options.objective, examples.subarray(start, end)),
-            signal,
           });
-          modelCalls++;
           writeVariant(variant, inputGradients.data, batch.data, values.subarray(start * size, end * size));
         },
-        { signal, onProgress: options.onProgress },
+        options.onProgress,
       );
 
       let result: TensorData = { data: values, shape: [rows, ...input.shape.slice(1)] };
@@ -91,7 +81,13 @@ export function gradientMethod(defaults: GradientOptions = {}, id = 'gradient'):
         layout: channelReduction ? 'NHW' : model.layout,
         examples,
         targets,
-        meta: { variant, channelReduction: channelReduction ?? null, objective: objectiveName(options.objective), batchSize, modelCalls },
+        meta: {
+          variant,
+          channelReduction: channelReduction ?? null,
+          objective: objectiveName(options.objective),
+          batchSize: call.batchSize,
+          modelCalls: call.modelCalls,
+        },
       };
     },
   };

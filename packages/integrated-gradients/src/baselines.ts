@@ -25,7 +25,7 @@ export interface UniformBaseline {
  * - 'blur' / { kind: 'blur', sigma }: a Gaussian-blurred copy of the input (images only);
  * - 'uniform' / { kind: 'uniform', range }: seeded uniform noise.
  */
-export type Baseline = 'zero' | number | TensorData | 'blur' | BlurBaseline | 'uniform' | UniformBaseline;
+export type IntegrationBaseline = 'zero' | number | TensorData | 'blur' | BlurBaseline | 'uniform' | UniformBaseline;
 
 /** k baselines per example drawn from uniform noise, or from the rows of a reference set [N, ...]. */
 export interface BaselineSamples {
@@ -34,7 +34,7 @@ export interface BaselineSamples {
 }
 
 /** One baseline, or several whose attributions are averaged (expected-gradients style). */
-export type Baselines = Baseline | readonly Baseline[] | BaselineSamples;
+export type Baselines = IntegrationBaseline | readonly IntegrationBaseline[] | BaselineSamples;
 
 /** Resolved baselines: `count` per example, written into a row on demand so none are stored per step. */
 export interface BaselineSet {
@@ -66,7 +66,7 @@ export function resolveBaselines(baselines: Baselines, input: TensorData, layout
   const context = { input, layout, seed, rowSize: sizeOf(input.shape.slice(1)) };
   if (isSamples(baselines)) return sampledBaselines(baselines, context);
   if (Array.isArray(baselines)) {
-    const list = baselines as readonly Baseline[];
+    const list = baselines as readonly IntegrationBaseline[];
     if (list.length === 0) throw new OptionError('baselines is an empty list; give at least one baseline, or leave it out for zeros.');
     const sources = list.map((b, i) => singleSource(b, context, i, `baselines[${i}]`));
     return {
@@ -76,7 +76,7 @@ export function resolveBaselines(baselines: Baselines, input: TensorData, layout
       description: sources.map((s) => s.description),
     };
   }
-  const source = singleSource(baselines as Baseline, context, 0, 'baselines');
+  const source = singleSource(baselines as IntegrationBaseline, context, 0, 'baselines');
   return { count: 1, perExample: source.perExample, fill: (example, _index, out) => source.fill(example, out), description: source.description };
 }
 
@@ -87,7 +87,7 @@ interface Context {
   readonly rowSize: number;
 }
 
-function singleSource(baseline: Baseline, context: Context, stream: number, where: string): Source {
+function singleSource(baseline: IntegrationBaseline, context: Context, stream: number, where: string): Source {
   if (baseline === 'zero') return { perExample: false, fill: (_e, out) => out.fill(0), description: 'zero' };
   if (typeof baseline === 'number') {
     if (!Number.isFinite(baseline)) throw new OptionError(`${where} is ${baseline}; a constant baseline must be a finite number.`);

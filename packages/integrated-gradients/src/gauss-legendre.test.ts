@@ -58,4 +58,19 @@ describe('gaussLegendre', () => {
   it('rejects a count that is not a positive integer', () => {
     for (const n of [0, -1, 2.5, Number.NaN]) expect(() => gaussLegendre(n)).toThrow(OptionError);
   });
+
+  it('gives the largest rule the steps limit allows, and caches copies', () => {
+    const { nodes, weights } = gaussLegendre(10_000);
+    let sum = 0;
+    for (const w of weights) sum += w;
+    expect(Math.abs(sum - 2)).toBeLessThan(1e-10);
+    let ascending = true;
+    for (let i = 1; i < nodes.length; i++) ascending &&= nodes[i] > nodes[i - 1];
+    expect(ascending).toBe(true);
+    nodes[0] = 42;
+    const again = gaussLegendre(10_000);
+    expect(again.nodes[0]).toBeCloseTo(-1, 6);
+    expect(again.weights).toEqual(weights);
+    // About 0.2 s on an idle core: 5,000 roots of an O(n) recurrence.
+  }, 20_000);
 });

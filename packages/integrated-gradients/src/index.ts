@@ -1,12 +1,17 @@
+/**
+ * @packageDocumentation
+ * Integrated gradients (Sundararajan et al. 2017) for salience: quadratures of the straight path
+ * from baselines to the input, the convergence delta, and step doubling to a tolerance. The path
+ * integrator is exported for methods that integrate along other spaces (token embeddings).
+ */
 export type { IntegratedGradientsOptions, IntegrationRound } from './integrated-gradients.js';
-export { integratedGradients, DEFAULT_STEPS, DEFAULT_MAX_STEPS } from './integrated-gradients.js';
+export { integratedGradients, checkSteps, DEFAULT_STEPS, DEFAULT_MAX_STEPS, INTEGRATED_GRADIENTS_OPTION_KEYS } from './integrated-gradients.js';
 
-export type { Quadrature, QuadratureRule, QuadratureRound } from './quadrature.js';
-export { QUADRATURES, quadratureRule, firstRound, refineRound, refinedSteps, reusesPoints } from './quadrature.js';
+export type { Quadrature, QuadratureRound } from './quadrature.js';
+export { QUADRATURES, firstRound, refineRound } from './quadrature.js';
 
-export type { GaussLegendreRule } from './gauss-legendre.js';
-export { gaussLegendre } from './gauss-legendre.js';
+export type { PathIntegration, StraightPaths } from './path-integral.js';
+export { integrateRound } from './path-integral.js';
 
-export type { Baseline, Baselines, BaselineSamples, BlurBaseline, UniformBaseline, BaselineSet } from './baselines.js';
-export { DEFAULT_BLUR_SIGMA, resolveBaselines } from './baselines.js';
-
+export type { IntegrationBaseline, Baselines, BaselineSamples, BlurBaseline, UniformBaseline } from './baselines.js';
+export { DEFAULT_BLUR_SIGMA } from './baselines.js';

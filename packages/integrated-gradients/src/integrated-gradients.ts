@@ -2,28 +2,25 @@ import {
   type Attribution,
   type CommonOptions,
   type Method,
+  type MethodCall,
   type Model,
-  type Objective,
   type TensorData,
-  assertCapabilities,
-  checkBatchSize,
-  checkInput,
-  checkObjective,
-  defaultBatchSize,
-  forEachBatch,
+  type ValuesLayout,
+  beginMethod,
+  checkLimit,
   OptionError,
   objectiveName,
-  resolveTargets,
   rowSize,
-  ShapeError, objectiveForRows } from '@salience/core';
+  ShapeError,
+} from '@salience/core';
 import { type BaselineSet, type Baselines, resolveBaselines } from './baselines.js';
 import { endpointGaps } from './convergence-delta.js';
+import { integrateRound, type PathIntegration } from './path-integral.js';
 import {
   checkQuadrature,
   firstRound,
   minimumSteps,
   type Quadrature,
-  type QuadratureRound,
   refinedSteps,
   refineRound,
   reusesPoints,
@@ -49,8 +46,21 @@ export interface IntegratedGradientsOptions {
   readonly maxSteps?: number;
 }
 
+/** Points on the path when `steps` is not given (Captum's `n_steps`), here and in token integrated gradients. */
 export const DEFAULT_STEPS = 50;
+/** Most steps the doubling of `tolerance` reaches when `maxSteps` is not given. */
 export const DEFAULT_MAX_STEPS = 1024;
+
+/** The options integrated gradients takes besides `CommonOptions`. */
+export const INTEGRATED_GRADIENTS_OPTION_KEYS: readonly (keyof IntegratedGradientsOptions)[] = [
+  'quadrature',
+  'steps',
+  'captumTrapezoid',
+  'baselines',
+  'multiplyByInputs',
+  'tolerance',
+  'maxSteps',
+];
 
 /** One pass of the quadrature, as recorded in `meta.rounds`. */
 export interface IntegrationRound {
@@ -72,11 +82,17 @@ interface Settings {
   readonly maxSteps: number;
 }
 
-function readSettings(options: IntegratedGradientsOptions): Settings {
-  const quadrature = checkQuadrature(options.quadrature ?? 'gauss-legendre');
-  const steps = options.steps ?? DEFAULT_STEPS;
+/** Checks `steps` of a path integral: an integer from the rule's minimum up to the steps limit. */
+export function checkSteps(steps: number, quadrature: Quadrature, limits: CommonOptions['limits']): number {
   const least = minimumSteps(quadrature);
   if (!Number.isInteger(steps) || steps < least) throw new OptionError(`steps must be an integer >= ${least} for '${quadrature}'; got ${steps}.`);
+  checkLimit('steps', steps, limits);
+  return steps;
+}
+
+function readSettings(options: IntegratedGradientsOptions & CommonOptions): Settings {
+  const quadrature = checkQuadrature(options.quadrature ?? 'gauss-legendre');
+  const steps = checkSteps(options.steps ?? DEFAULT_STEPS, quadrature, options.limits);
   const captumTrapezoid = options.captumTrapezoid ?? false;
   if (typeof captumTrapezoid !== 'boolean') throw new OptionError(`captumTrapezoid must be true or false; got ${captumTrapezoid}.`);
   if (captumTrapezoid && quadrature !== 'riemann-trapezoid') {
@@ -93,127 +109,49 @@ function readSettings(options: IntegratedGradientsOptions): Settings {
   }
   const maxSteps = options.maxSteps ?? Math.max(DEFAULT_MAX_STEPS, steps);
   if (!Number.isInteger(maxSteps) || maxSteps < steps) throw new OptionError(`maxSteps must be an integer >= steps (${steps}); got ${maxSteps}.`);
+  if (tolerance !== undefined) checkLimit('steps', maxSteps, options.limits, 'maxSteps');
+  const samples = (options.baselines as { samples?: unknown } | undefined)?.samples;
+  if (typeof samples === 'number') checkLimit('samples', samples, options.limits, 'baselines.samples');
   return { quadrature, steps, captumTrapezoid, multiplyByInputs, tolerance, maxSteps };
 }
 
-/** What one round's rows need: the input, the pairs and their baselines, and the sums they feed. */
-interface Integration {
-  readonly model: Model;
-  readonly input: TensorData;
-  readonly examples: Int32Array;
-  readonly targets: Int32Array;
-  readonly baselines: BaselineSet;
-  readonly objective?: Objective;
-  readonly multiplyByInputs: boolean;
-  readonly batchSize: number;
-  readonly signal?: AbortSignal;
-  /** Per pair and element: sum of coefficient x term over the evaluated nodes, averaged over baselines. */
-  readonly sums: Float64Array;
-  /** Per pair: the same sum of (x - baseline) . gradient, for the convergence delta. */
-  readonly completeness: Float64Array;
-}
-
-/** The endpoints of one path, kept while its rows are built and accumulated. */
-interface Path {
-  readonly baseline: Float32Array;
-  readonly difference: Float32Array;
-}
-
-/**
- * Evaluates a round's nodes for every (pair, baseline) path. Rows are (path, node) pairs, path
- * major, built batch by batch so that memory does not grow with the steps.
- */
-async function integrateRound(
-  job: Integration,
-  round: QuadratureRound,
-  onRows: (done: number) => void,
-): Promise<number> {
-  const { model, input, examples, targets, baselines, batchSize, signal, sums, completeness } = job;
+/** The integration of one call: a path from each baseline of each pair to its example. */
+function pathIntegration(call: MethodCall, baselines: BaselineSet, multiplyByInputs: boolean): PathIntegration {
+  const { input, examples, targets } = call;
   const size = rowSize(input);
-  const nodes = round.alphas.length;
+  const pairs = examples.length;
   const count = baselines.count;
-  const total = examples.length * count * nodes;
-  let modelCalls = 0;
-  let carried: { index: number; path: Path } | undefined;
-
-  const pathOf = (index: number, cache: Map<number, Path>): Path => {
-    const known = cache.get(index) ?? (carried?.index === index ? carried.path : undefined);
-    if (known) {
-      cache.set(index, known);
-      return known;
-    }
-    const example = examples[Math.floor(index / count)];
-    const baseline = new Float32Array(size);
-    baselines.fill(example, index % count, baseline);
-    const x = input.data.subarray(example * size, (example + 1) * size);
-    const difference = new Float32Array(size);
-    for (let i = 0; i < size; i++) difference[i] = x[i] - baseline[i];
-    const path = { baseline, difference };
-    cache.set(index, path);
-    return path;
-  };
-
-  await forEachBatch(
-    total,
-    batchSize,
-    async (start, end) => {
-      const rows = end - start;
-      const data = new Float32Array(rows * size);
-      const rowTarget = new Int32Array(rows);
-      const rowExample = new Int32Array(rows);
-      const cache = new Map<number, Path>();
-      for (let r = 0; r < rows; r++) {
-        const index = Math.floor((start + r) / nodes);
-        const pair = Math.floor(index / count);
-        const { baseline, difference } = pathOf(index, cache);
-        // Rounded to float32 at each operation as PyTorch does: near-ties (max pooling over an
-        // interpolated flat background) then break the same way as in Captum.
-        const alpha = Math.fround(round.alphas[(start + r) % nodes]);
-        const out = data.subarray(r * size, (r + 1) * size);
-        for (let i = 0; i < size; i++) out[i] = baseline[i] + Math.fround(alpha * difference[i]);
-        rowTarget[r] = targets[pair];
-        rowExample[r] = examples[pair];
-      }
-      const { inputGradients } = await model.run({
-        input: { data, shape: [rows, ...input.shape.slice(1)] },
+  return {
+    paths: {
+      count: pairs * count,
+      size,
+      averaged: count,
+      group: (path) => Math.floor(path / count),
+      fill(path, start, difference) {
+        const example = examples[Math.floor(path / count)];
+        baselines.fill(example, path % count, start);
+        const x = input.data.subarray(example * size, (example + 1) * size);
+        for (let i = 0; i < size; i++) difference[i] = x[i] - start[i];
+      },
+    },
+    multiplyByInputs,
+    async gradients(points, pathOfRow, rows) {
+      const pairOfRow = pathOfRow.map((path) => Math.floor(path / count));
+      const { inputGradients } = await call.run({
+        input: { data: points, shape: [rows, ...input.shape.slice(1)] },
+        examples: pairOfRow.map((pair) => examples[pair]),
+        targets: pairOfRow.map((pair) => targets[pair]),
         outputs: ['inputGradients'],
-        target: rowTarget,
-        objective: objectiveForRows(job.objective, rowExample),
-        signal,
       });
-      modelCalls++;
-      if (inputGradients.data.length !== data.length) {
+      if (inputGradients.data.length !== points.length) {
         throw new ShapeError(`The model returned input gradients of shape [${inputGradients.shape}] for an input of shape [${rows}, ${input.shape.slice(1)}].`);
       }
-      const gradients = inputGradients.data;
-      for (let r = 0; r < rows; r++) {
-        const index = Math.floor((start + r) / nodes);
-        const pair = Math.floor(index / count);
-        const { difference } = pathOf(index, cache);
-        const weight = round.coefficients[(start + r) % nodes] / count;
-        const g = gradients.subarray(r * size, (r + 1) * size);
-        const sum = sums.subarray(pair * size, (pair + 1) * size);
-        let dot = 0;
-        if (job.multiplyByInputs) {
-          for (let i = 0; i < size; i++) {
-            const term = difference[i] * g[i];
-            dot += term;
-            sum[i] += weight * term;
-          }
-        } else {
-          for (let i = 0; i < size; i++) {
-            dot += difference[i] * g[i];
-            sum[i] += weight * g[i];
-          }
-        }
-        completeness[pair] += weight * dot;
-      }
-      const last = Math.floor((end - 1) / nodes);
-      carried = { index: last, path: pathOf(last, cache) };
+      return inputGradients.data;
     },
-    { signal, onProgress: (done) => onRows(done) },
-  );
-  return modelCalls;
+    forEachBatch: (total, work, onProgress) => call.forEachBatch(total, work, onProgress),
+    sums: new Float64Array(pairs * size),
+    completeness: new Float64Array(pairs),
+  };
 }
 
 /**
@@ -224,38 +162,26 @@ async function integrateRound(
 export const integratedGradients: Method<IntegratedGradientsOptions> = {
   id: 'integrated-gradients',
   requires: ['inputGradients', 'logits'],
+  optionKeys: INTEGRATED_GRADIENTS_OPTION_KEYS,
   async attribute(model: Model, input: TensorData, options: IntegratedGradientsOptions & CommonOptions = {}): Promise<Attribution> {
     const settings = readSettings(options);
-    assertCapabilities(model, this.requires, "The 'integrated-gradients' method");
-    if (model.layout === 'tokens') {
-      throw new OptionError('Token ids cannot be interpolated; integrate along the embeddings with a layer or token method instead.');
-    }
-    checkInput(model, input);
-    checkObjective(options.objective, input.shape[0]);
-    const { signal, objective } = options;
+    let baselines!: BaselineSet;
+    const call = await beginMethod(model, input, options, {
+      id: 'integrated-gradients',
+      requires: this.requires,
+      optionKeys: INTEGRATED_GRADIENTS_OPTION_KEYS,
+      layouts: ['NCHW', 'NHWC', 'NC'],
+      layoutHint: 'Token ids cannot be interpolated; integrate along the embeddings with a layer or token method instead.',
+      check: () => {
+        baselines = resolveBaselines(options.baselines ?? 'zero', input, model.layout, options.seed ?? 0);
+      },
+    });
+    const { examples, targets, objective, batchSize } = call;
     const size = rowSize(input);
-    const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(size));
-    const baselines = resolveBaselines(options.baselines ?? 'zero', input, model.layout, options.seed ?? 0);
-
-    const { examples, targets, logits } = await resolveTargets(model, input, options.target, signal, { batchSize });
-    let modelCalls = logits ? Math.ceil(input.shape[0] / batchSize) : 0;
-    const endpoints = await endpointGaps({ model, input, examples, targets, baselines, inputLogits: logits, objective, batchSize, signal });
-    modelCalls += endpoints.modelCalls;
+    const endpoints = await endpointGaps(call, baselines);
 
     const pairs = examples.length;
-    const job: Integration = {
-      model,
-      input,
-      examples,
-      targets,
-      baselines,
-      objective,
-      multiplyByInputs: settings.multiplyByInputs,
-      batchSize,
-      signal,
-      sums: new Float64Array(pairs * size),
-      completeness: new Float64Array(pairs),
-    };
+    const job = pathIntegration(call, baselines, settings.multiplyByInputs);
     const { quadrature, captumTrapezoid, tolerance, maxSteps } = settings;
     const rounds: IntegrationRound[] = [];
     const delta = new Float32Array(pairs);
@@ -270,7 +196,7 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
       const rowsThisRound = pairs * baselines.count * round.alphas.length;
       rowsPlanned += rowsThisRound;
       const before = rowsDone;
-      modelCalls += await integrateRound(job, round, (done) => options.onProgress?.(before + done, rowsPlanned));
+      await integrateRound(job, round, (done) => options.onProgress?.(before + done, rowsPlanned));
       rowsDone += rowsThisRound;
       let maxAbsDelta = 0;
       for (let p = 0; p < pairs; p++) {
@@ -290,7 +216,7 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
     return {
       method: 'integrated-gradients',
       values: { data: values, shape: [pairs, ...input.shape.slice(1)] },
-      layout: model.layout,
+      layout: model.layout as ValuesLayout,
       examples,
       targets,
       meta: {
@@ -312,7 +238,7 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
         gradientRows: rowsDone,
         endpointRows: endpoints.rows,
         batchSize,
-        modelCalls,
+        modelCalls: call.modelCalls,
       },
     };
   },

@@ -1,4 +1,4 @@
-import { forEachBatch, gatherRows, ShapeError, objectiveForRows } from '@salience/core';
+import { ShapeError } from '@salience/core';
 import { dotOverDimension, l2OverDimension } from './embedding-reduction.js';
 import { embeddingWidthOf } from './embedding-shape.js';
 import { outputsFor } from './options.js';
@@ -10,25 +10,20 @@ import type { TokenJob, TokenScores } from './token-job.js';
  * [maps, T] scores are kept, unless the caller wants the per-coordinate values.
  */
 export async function gradientScores(job: TokenJob): Promise<TokenScores> {
-  const { model, ids, examples, targets, objective, settings, batchSize, signal } = job;
+  const { call, settings } = job;
+  const { examples, targets } = call;
   const maps = examples.length;
-  const length = ids.shape[1];
-  const sameRows = maps === ids.shape[0] && examples.every((e, i) => e === i);
+  const length = call.input.shape[1];
   const scores = new Float32Array(maps * length);
   const outputs = outputsFor(settings.score);
   let perDimension: Float32Array | undefined;
   let width = 0;
-  let modelCalls = 0;
 
-  await forEachBatch(
+  await call.forEachBatch(
     maps,
-    batchSize,
     async (start, end) => {
       const rows = end - start;
-      const rowExamples = examples.subarray(start, end);
-      const input = sameRows ? { data: ids.data.subarray(start * length, end * length), shape: [rows, length] } : gatherRows(ids, rowExamples);
-      const out = await model.run({ input, outputs, target: targets.subarray(start, end), objective: objectiveForRows(objective, rowExamples), signal });
-      modelCalls++;
+      const out = await call.run({ input: call.mapInput(start, end), examples: examples.subarray(start, end), targets: targets.subarray(start, end), outputs });
       const gradients = out.embeddingGradients;
       const w = embeddingWidthOf(gradients, rows, length, 'embedding gradients');
       if (width !== 0 && w !== width) throw new ShapeError(`The model returned embeddings of width ${w} after ${width}; the width must not change between calls.`);
@@ -54,7 +49,7 @@ export async function gradientScores(job: TokenJob): Promise<TokenScores> {
         }
       }
     },
-    { signal, onProgress: job.onProgress },
+    job.onProgress,
   );
-  return { scores, perDimension, width, modelCalls, meta: {} };
+  return { scores, perDimension, width, meta: {} };
 }

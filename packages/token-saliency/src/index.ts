@@ -8,7 +8,7 @@
 export type { TokenSaliencyMethod } from './token-saliency.js';
 export { tokenSaliency, tokenGradL2, tokenGradXEmbedding, tokenIntegratedGradients, tokenSaliencyMethod } from './token-saliency.js';
 export type { TokenSaliencyOptions, TokenScore } from './options.js';
-export { TOKEN_SCORES, DEFAULT_STEPS } from './options.js';
+export { TOKEN_SCORES } from './options.js';
 export type { TokenAttribution } from './token-attribution.js';
 export type { ScoredToken, TopTokensOptions } from './token-scores.js';
 export { tokenScores, topTokens } from './token-scores.js';

@@ -1,5 +1,5 @@
-import { OptionError, type OutputName } from '@salience/core';
-import { QUADRATURES, type Quadrature } from '@salience/integrated-gradients';
+import { type CommonOptions, OptionError, type OutputName } from '@salience/core';
+import { checkSteps, DEFAULT_STEPS, QUADRATURES, type Quadrature } from '@salience/integrated-gradients';
 
 /**
  * How a token's embedding gradient becomes one score:
@@ -35,7 +35,7 @@ export interface TokenSaliencyOptions {
    * `baselineTokenId`, e.g. [CLS] and [SEP]; default none (the pad id is always kept).
    */
   readonly keepInBaseline?: readonly number[];
-  /** Integrated gradients: points on the path; default 50 (Captum's `n_steps`). */
+  /** Integrated gradients: points on the path; default 50 (Captum's `n_steps`), at most 10,000 unless `limits` raises it. */
   readonly steps?: number;
   /** Integrated gradients: default 'gauss-legendre' (Captum's default). */
   readonly quadrature?: Quadrature;
@@ -43,7 +43,18 @@ export interface TokenSaliencyOptions {
   readonly captumTrapezoid?: boolean;
 }
 
-export const DEFAULT_STEPS = 50;
+/** The options a token method takes besides `CommonOptions`. */
+export const TOKEN_SALIENCY_OPTION_KEYS: readonly (keyof TokenSaliencyOptions)[] = [
+  'score',
+  'padTokenId',
+  'tokens',
+  'perDimension',
+  'baselineTokenId',
+  'keepInBaseline',
+  'steps',
+  'quadrature',
+  'captumTrapezoid',
+];
 
 /** The options of one call, checked, with their defaults. */
 export interface TokenSettings {
@@ -71,7 +82,7 @@ function checkFlag(value: unknown, name: string): boolean {
   return value;
 }
 
-export function readSettings(options: TokenSaliencyOptions, defaultScore: TokenScore): TokenSettings {
+export function readSettings(options: TokenSaliencyOptions & CommonOptions, defaultScore: TokenScore): TokenSettings {
   const score = options.score ?? defaultScore;
   if (!TOKEN_SCORES.includes(score)) throw new OptionError(`Unknown token score '${score}'; use one of ${TOKEN_SCORES.join(', ')}.`);
   const padTokenId = checkTokenId(options.padTokenId, 'padTokenId');
@@ -90,9 +101,7 @@ export function readSettings(options: TokenSaliencyOptions, defaultScore: TokenS
   for (const [i, id] of keepInBaseline.entries()) checkTokenId(id, `keepInBaseline[${i}]`);
   const quadrature = options.quadrature ?? 'gauss-legendre';
   if (!QUADRATURES.includes(quadrature)) throw new OptionError(`Unknown quadrature '${quadrature}'; use one of ${QUADRATURES.join(', ')}.`);
-  const steps = options.steps ?? DEFAULT_STEPS;
-  const least = quadrature === 'riemann-trapezoid' ? 2 : 1;
-  if (!Number.isInteger(steps) || steps < least) throw new OptionError(`steps must be an integer >= ${least} for '${quadrature}'; got ${steps}.`);
+  const steps = checkSteps(options.steps ?? DEFAULT_STEPS, quadrature, options.limits);
   const captumTrapezoid = checkFlag(options.captumTrapezoid, 'captumTrapezoid');
   if (captumTrapezoid && quadrature !== 'riemann-trapezoid') {
     throw new OptionError(`captumTrapezoid only applies to quadrature 'riemann-trapezoid'; this call uses '${quadrature}'.`);

@@ -1,23 +1,10 @@
-import {
-  type CommonOptions,
-  type Method,
-  type Model,
-  type TensorData,
-  assertCapabilities,
-  checkBatchSize,
-  checkInput,
-  checkObjective,
-  defaultBatchSize,
-  objectiveName,
-  resolveTargets,
-} from '@salience/core';
+import { type CommonOptions, type Method, type Model, type TensorData, beginMethod, objectiveName } from '@salience/core';
 import { embeddingIntegratedGradients } from './embedding-integrated-gradients.js';
 import { ASSUMED_EMBEDDING_WIDTH, embeddingWidth } from './embedding-width.js';
 import { gradientScores } from './gradient-scores.js';
-import { outputsFor, readSettings, type TokenSaliencyOptions, type TokenScore } from './options.js';
+import { outputsFor, readSettings, TOKEN_SALIENCY_OPTION_KEYS, type TokenSaliencyOptions, type TokenScore } from './options.js';
 import type { TokenAttribution } from './token-attribution.js';
 import { checkTokenIds, checkTokenStrings, paddingMask } from './token-input.js';
-import type { TokenJob } from './token-job.js';
 
 /** A token method: its `attribute` gives a `TokenAttribution`. */
 export interface TokenSaliencyMethod extends Method<TokenSaliencyOptions> {
@@ -29,30 +16,26 @@ export function tokenSaliencyMethod(defaultScore: TokenScore = 'grad-x-embedding
   return {
     id,
     requires: outputsFor(defaultScore),
+    optionKeys: TOKEN_SALIENCY_OPTION_KEYS,
     async attribute(model: Model, input: TensorData, options: TokenSaliencyOptions & CommonOptions = {}): Promise<TokenAttribution> {
       const settings = readSettings(options, defaultScore);
-      checkTokenIds(model, input);
-      assertCapabilities(model, outputsFor(settings.score), `The '${id}' method with score '${settings.score}'`);
-      checkInput(model, input);
-      const tokens = checkTokenStrings(options.tokens, input);
-      checkObjective(options.objective, input.shape[0]);
-      const { signal } = options;
+      let tokens: readonly (readonly string[])[] | undefined;
+      const call = await beginMethod(model, input, options, {
+        id,
+        requires: outputsFor(settings.score),
+        optionKeys: TOKEN_SALIENCY_OPTION_KEYS,
+        layouts: ['tokens'],
+        layoutHint: `Token saliency explains text models (layout 'tokens'); this model's layout is '${model.layout}'. Use @salience/gradient or @salience/integrated-gradients for it.`,
+        rowElements: input.shape[1] * (embeddingWidth(model) ?? ASSUMED_EMBEDDING_WIDTH),
+        validateInput: () => checkTokenIds(model, input),
+        check: () => {
+          tokens = checkTokenStrings(options.tokens, input);
+        },
+      });
+      const { examples, targets } = call;
+      const strings = tokens;
       const length = input.shape[1];
-      const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(length * (embeddingWidth(model) ?? ASSUMED_EMBEDDING_WIDTH)));
-      const { examples, targets, logits } = await resolveTargets(model, input, options.target, signal, { batchSize });
-
-      const job: TokenJob = {
-        model,
-        ids: input,
-        examples,
-        targets,
-        logits,
-        objective: options.objective,
-        settings,
-        batchSize,
-        signal,
-        onProgress: options.onProgress,
-      };
+      const job = { call, settings, onProgress: options.onProgress };
       const result = settings.score === 'integrated-gradients' ? await embeddingIntegratedGradients(job) : await gradientScores(job);
 
       const maps = examples.length;
@@ -81,7 +64,7 @@ export function tokenSaliencyMethod(defaultScore: TokenScore = 'grad-x-embedding
         examples,
         targets,
         ids,
-        ...(tokens ? { tokens: Array.from(examples, (e) => tokens[e]) } : {}),
+        ...(strings ? { tokens: Array.from(examples, (e) => strings[e]) } : {}),
         mask,
         meta: {
           score: settings.score,
@@ -91,8 +74,8 @@ export function tokenSaliencyMethod(defaultScore: TokenScore = 'grad-x-embedding
           embeddingWidth: width,
           objective: objectiveName(options.objective),
           ...result.meta,
-          batchSize,
-          modelCalls: result.modelCalls + (logits ? Math.ceil(input.shape[0] / batchSize) : 0),
+          batchSize: call.batchSize,
+          modelCalls: call.modelCalls,
         },
       };
     },
