@@ -9,7 +9,7 @@ import { channelMeans } from './image-baselines.js';
  * - 'blur': a Gaussian-blurred copy of the example (`blurSigma`);
  * - 'mean': each channel's mean over the example.
  */
-export type Baseline = number | TensorData | 'blur' | 'mean';
+export type OcclusionBaseline = number | TensorData | 'blur' | 'mean';
 
 export interface ResolvedBaseline {
   /** The value, or the example-shaped row, that fills example `e`'s occluded elements. */
@@ -28,7 +28,7 @@ function perRow(t: TensorData, kind: ResolvedBaseline['kind'], size: number): Re
   return { kind, of: (e) => t.data.subarray(e * size, (e + 1) * size) };
 }
 
-export function resolveBaseline(baseline: Baseline | undefined, input: TensorData, layout: Layout, blurSigma: number): ResolvedBaseline {
+export function resolveBaseline(baseline: OcclusionBaseline | undefined, input: TensorData, layout: Layout, blurSigma: number): ResolvedBaseline {
   const rowShape = input.shape.slice(1);
   const size = rowShape.reduce((a, b) => a * b, 1);
   if (baseline === undefined || typeof baseline === 'number') {

@@ -6,11 +6,11 @@ import {
   type Model,
   ShapeError,
   type TensorData,
-  assertCapabilities,
-  checkInput,
+  beginMethod,
+  checkLimit,
   sameShape,
 } from '@salience/core';
-import { type Baseline, resolveBaseline } from './baseline.js';
+import { type OcclusionBaseline, type ResolvedBaseline, resolveBaseline } from './baseline.js';
 import { imageAxes } from './image-baselines.js';
 import { attributeByPerturbation } from './perturbation.js';
 import { FeatureGroups } from './regions.js';
@@ -24,10 +24,13 @@ export interface FeatureAblationOptions {
    */
   readonly featureMask?: TensorData;
   /** What replaces a group: a number (default 0), a tensor, 'blur' or 'mean'. */
-  readonly baseline?: Baseline;
+  readonly baseline?: OcclusionBaseline;
   /** Gaussian sigma, in pixels, of the 'blur' baseline. Default: 1/16 of the larger image side. */
   readonly blurSigma?: number;
 }
+
+/** The options feature ablation takes besides `CommonOptions`. */
+export const FEATURE_ABLATION_OPTION_KEYS: readonly (keyof FeatureAblationOptions)[] = ['featureMask', 'baseline', 'blurSigma'];
 
 /** Group id of every element of one example. */
 function groupIds(mask: TensorData | undefined, rowShape: readonly number[], layout: Layout): ArrayLike<number> {
@@ -66,17 +69,27 @@ function groupIds(mask: TensorData | undefined, rowShape: readonly number[], lay
 export const featureAblation: Method<FeatureAblationOptions> = {
   id: 'feature-ablation',
   requires: ['logits'],
+  optionKeys: FEATURE_ABLATION_OPTION_KEYS,
   async attribute(model: Model, input: TensorData, options: FeatureAblationOptions & CommonOptions = {}): Promise<Attribution> {
-    assertCapabilities(model, this.requires, "The 'feature-ablation' method");
-    checkInput(model, input);
-    const rowShape = input.shape.slice(1);
-    const regions = new FeatureGroups(groupIds(options.featureMask, rowShape, model.layout));
-    const blurSigma = options.blurSigma ?? Math.max(...rowShape) / 16;
-    const baseline = resolveBaseline(options.baseline, input, model.layout, blurSigma);
+    let regions!: FeatureGroups;
+    let blurSigma = 0;
+    let baseline!: ResolvedBaseline;
+    const call = await beginMethod(model, input, options, {
+      id: 'feature-ablation',
+      requires: this.requires,
+      optionKeys: FEATURE_ABLATION_OPTION_KEYS,
+      logits: true,
+      check: () => {
+        const rowShape = input.shape.slice(1);
+        regions = new FeatureGroups(groupIds(options.featureMask, rowShape, model.layout));
+        checkLimit('windows', regions.count, options.limits, 'The number of feature groups');
+        blurSigma = options.blurSigma ?? Math.max(...rowShape) / 16;
+        baseline = resolveBaseline(options.baseline, input, model.layout, blurSigma);
+      },
+    });
     return attributeByPerturbation({
       id: 'feature-ablation',
-      model,
-      input,
+      call,
       regions,
       baseline,
       options,

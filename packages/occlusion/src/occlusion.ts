@@ -1,8 +1,8 @@
-import { type Attribution, type CommonOptions, type Method, type Model, type TensorData, assertCapabilities, checkInput } from '@salience/core';
-import { type Baseline, resolveBaseline } from './baseline.js';
+import { type Attribution, type CommonOptions, type Method, type Model, type TensorData, beginMethod, checkLimit } from '@salience/core';
+import { type OcclusionBaseline, type ResolvedBaseline, resolveBaseline } from './baseline.js';
 import { attributeByPerturbation } from './perturbation.js';
 import { SlidingWindows } from './regions.js';
-import { type WindowSize, windowGrid } from './window.js';
+import { type WindowGrid, type WindowSize, windowGrid } from './window.js';
 
 export interface OcclusionOptions {
   /**
@@ -20,10 +20,13 @@ export interface OcclusionOptions {
    */
   readonly stride?: WindowSize;
   /** What fills the window: a number (default 0), a tensor, 'blur' or 'mean'. */
-  readonly baseline?: Baseline;
+  readonly baseline?: OcclusionBaseline;
   /** Gaussian sigma, in pixels, of the 'blur' baseline. Default: half the larger spatial window side. */
   readonly blurSigma?: number;
 }
+
+/** The options occlusion takes besides `CommonOptions`. */
+export const OCCLUSION_OPTION_KEYS: readonly (keyof OcclusionOptions)[] = ['window', 'stride', 'baseline', 'blurSigma'];
 
 function spatialWindowSide(window: readonly number[], layout: Model['layout']): number {
   const spatial = layout === 'NCHW' ? window.slice(1) : layout === 'NHWC' ? window.slice(0, 2) : window;
@@ -39,16 +42,26 @@ function spatialWindowSide(window: readonly number[], layout: Model['layout']): 
 export const occlusion: Method<OcclusionOptions> = {
   id: 'occlusion',
   requires: ['logits'],
+  optionKeys: OCCLUSION_OPTION_KEYS,
   async attribute(model: Model, input: TensorData, options: OcclusionOptions & CommonOptions = {}): Promise<Attribution> {
-    assertCapabilities(model, this.requires, "The 'occlusion' method");
-    checkInput(model, input);
-    const grid = windowGrid(input.shape.slice(1), model.layout, options.window, options.stride);
-    const blurSigma = options.blurSigma ?? spatialWindowSide(grid.window, model.layout) / 2;
-    const baseline = resolveBaseline(options.baseline, input, model.layout, blurSigma);
+    let grid!: WindowGrid;
+    let blurSigma = 0;
+    let baseline!: ResolvedBaseline;
+    const call = await beginMethod(model, input, options, {
+      id: 'occlusion',
+      requires: this.requires,
+      optionKeys: OCCLUSION_OPTION_KEYS,
+      logits: true,
+      check: () => {
+        grid = windowGrid(input.shape.slice(1), model.layout, options.window, options.stride);
+        checkLimit('windows', grid.positions.reduce((a, b) => a * b, 1), options.limits, 'The number of windows per example');
+        blurSigma = options.blurSigma ?? spatialWindowSide(grid.window, model.layout) / 2;
+        baseline = resolveBaseline(options.baseline, input, model.layout, blurSigma);
+      },
+    });
     return attributeByPerturbation({
       id: 'occlusion',
-      model,
-      input,
+      call,
       regions: new SlidingWindows(grid),
       baseline,
       options,

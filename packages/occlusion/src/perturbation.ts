@@ -1,19 +1,14 @@
 import {
   type Attribution,
   type CommonOptions,
+  type MethodCall,
   type Model,
   ShapeError,
   type TensorData,
   TargetError,
   type ValuesLayout,
-  checkBatchSize,
   checkObjective,
-  concatRows,
-  defaultBatchSize,
-  forEachBatch,
   objectiveName,
-  resolveTargets,
-  sliceRows,
 } from '@salience/core';
 import type { ResolvedBaseline } from './baseline.js';
 import type { RegionSet } from './regions.js';
@@ -21,9 +16,7 @@ import { objectiveScores } from './scores.js';
 
 const VALUES_LAYOUT: Record<Model['layout'], ValuesLayout> = { NCHW: 'NCHW', NHWC: 'NHWC', NC: 'NC', tokens: 'NT' };
 
-async function logitsOf(model: Model, input: TensorData, signal: AbortSignal | undefined): Promise<TensorData> {
-  const { logits } = await model.run({ input, outputs: ['logits'], signal });
-  const rows = input.shape[0];
+function checkLogits(logits: TensorData, rows: number): TensorData {
   if (logits.shape.length !== 2 || logits.shape[0] !== rows || logits.data.length !== rows * logits.shape[1]) {
     throw new ShapeError(`The model returned logits of shape [${logits.shape.join(', ')}] for ${rows} rows; a model must return [${rows}, classes].`);
   }
@@ -45,8 +38,8 @@ function pairsByExample(examples: Int32Array, count: number): { start: Int32Arra
 
 export interface PerturbationRequest {
   readonly id: string;
-  readonly model: Model;
-  readonly input: TensorData;
+  /** The method call after core's prologue, with the input's logits (`logits: true` in its spec). */
+  readonly call: MethodCall;
   readonly regions: RegionSet;
   readonly baseline: ResolvedBaseline;
   readonly options: CommonOptions;
@@ -61,30 +54,14 @@ export interface PerturbationRequest {
  * does not grow with the number of regions, and targets of one example share its copies.
  */
 export async function attributeByPerturbation(request: PerturbationRequest): Promise<Attribution> {
-  const { id, model, input, regions, baseline, options } = request;
-  const { signal, objective } = options;
+  const { id, call, regions, baseline, options } = request;
+  const { model, input, examples, targets, objective, batchSize } = call;
   const size = regions.size;
   const rowShape = input.shape.slice(1);
   const exampleCount = input.shape[0];
-  const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(size));
-  checkObjective(objective, exampleCount);
-
-  // The unperturbed logits, batched like everything else; they also resolve 'predicted' and topK.
-  let modelCalls = 0;
-  let modelRows = 0;
-  const parts: TensorData[] = [];
-  await forEachBatch(
-    exampleCount,
-    batchSize,
-    async (start, end) => {
-      parts.push(await logitsOf(model, sliceRows(input, start, end), signal));
-      modelCalls++;
-      modelRows += end - start;
-    },
-    { signal },
-  );
-  const baseLogits = concatRows(parts);
-  const { examples, targets } = await resolveTargets(model, input, options.target, signal, { logits: baseLogits });
+  // The unperturbed logits, from the prologue; they also resolved 'predicted' and topK.
+  const baseLogits = checkLogits(call.logits!, exampleCount);
+  let modelRows = exampleCount;
   const classes = baseLogits.shape[1];
   checkObjective(objective, exampleCount, classes);
   targets.forEach((t, p) => {
@@ -104,15 +81,16 @@ export async function attributeByPerturbation(request: PerturbationRequest): Pro
   // a model must not keep the array after its run resolves.
   const buffer = new Float32Array(Math.min(batchSize, total) * size);
 
-  await forEachBatch(
+  await call.forEachBatch(
     total,
-    batchSize,
     async (start, end) => {
       const rows = end - start;
       const copies = buffer.subarray(0, rows * size);
+      const rowExamples = new Int32Array(rows);
       let scored = 0;
       for (let r = 0; r < rows; r++) {
         const e = Math.floor((start + r) / regionCount);
+        rowExamples[r] = e;
         const copy = copies.subarray(r * size, (r + 1) * size);
         copy.set(input.data.subarray(e * size, (e + 1) * size));
         const fill = baseline.of(e);
@@ -125,8 +103,9 @@ export async function attributeByPerturbation(request: PerturbationRequest): Pro
         }
         scored += pairStart[e + 1] - pairStart[e];
       }
-      const logits = await logitsOf(model, { data: copies, shape: [rows, ...rowShape] }, signal);
-      modelCalls++;
+      // Each copy carries its example's context: only the attributed input is perturbed.
+      const out = await call.run({ input: { data: copies, shape: [rows, ...rowShape] }, examples: rowExamples, outputs: ['logits'] });
+      const logits = checkLogits(out.logits, rows);
       modelRows += rows;
 
       // Every target of an example is scored on the same copy: no duplicate model rows.
@@ -160,7 +139,7 @@ export async function attributeByPerturbation(request: PerturbationRequest): Pro
         }
       }
     },
-    { signal, onProgress: options.onProgress },
+    options.onProgress,
   );
 
   const coverage = regions.coverage();
@@ -181,7 +160,7 @@ export async function attributeByPerturbation(request: PerturbationRequest): Pro
       objective: objectiveName(objective),
       batchSize,
       perturbations: total,
-      modelCalls,
+      modelCalls: call.modelCalls,
       modelRows,
     },
   };
