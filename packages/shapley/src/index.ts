@@ -1,0 +1,20 @@
+/**
+ * @packageDocumentation
+ * Shapley values and surrogates for salience: KernelSHAP, LIME and Shapley value sampling over
+ * feature masks (a grid of cells for images, tokens for text, or your own groups). Forward-only:
+ * they need only logits, so they explain any model, batched, with memory flat in the number of
+ * samples. Feature ablation lives in `@salience/occlusion`.
+ */
+export type { Baseline, FeatureOptions } from './prologue.js';
+export type { Features } from './feature-mask.js';
+export { gridMask, resolveFeatures } from './feature-mask.js';
+export type { SurrogateOptions } from './surrogate.js';
+export type { KernelShapOptions } from './kernel-shap.js';
+export { kernelShap, KERNEL_SHAP_INFINITE_WEIGHT } from './kernel-shap.js';
+export type { LimeOptions } from './lime.js';
+export { lime } from './lime.js';
+export type { ShapleySamplingOptions } from './shapley-sampling.js';
+export { shapleySampling } from './shapley-sampling.js';
+export type { LassoOptions } from './linear-fit.js';
+export { WeightedMoments, weightedLasso, weightedLeastSquares, symmetricEigen } from './linear-fit.js';
+export { kernelShapSampler, limeSampler, randomPermutation } from './sampling.js';
