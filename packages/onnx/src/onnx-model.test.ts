@@ -67,7 +67,12 @@ describe('names, types and shapes come from the graph', () => {
     await expect(fromOnnx(runtime, two)).rejects.toThrow(/2 inputs \('a', 'b'\).*'input' option/);
     await expect(fromOnnx(runtime, two, { input: 'a' })).rejects.toThrow(/2 outputs \('sum', 'product'\)/);
     await expect(fromOnnx(runtime, two, { input: 'c', output: 'sum' })).rejects.toThrow(/no graph input 'c'; its inputs are 'a', 'b'/);
-    await expect(fromOnnx(runtime, two, { input: 'a', output: 'sum' })).rejects.toThrow(/other inputs besides 'a' \('b'\)/);
+    // The other input is fed with each row: given in context, or the run fails naming it.
+    const model = await fromOnnx(runtime, two, { input: 'a', output: 'sum', sessionOptions: TEST_SESSION_OPTIONS });
+    const row = { data: Float32Array.from([1, 2]), shape: [1, 2] };
+    await expect(model.run({ input: row, outputs: ['logits'] })).rejects.toThrow(/input 'b' \(float32, \[batch, 2\]\) cannot be derived/);
+    expect(Array.from((await model.run({ input: row, outputs: ['logits'], context: { b: row } })).logits.data)).toEqual([2, 4]);
+    model.dispose();
     await expect(fromOnnx(runtime, linearModel('batch'), { output: 'h' })).rejects.toThrow(/no graph output 'h'; its outputs are 'logits'/);
   });
 

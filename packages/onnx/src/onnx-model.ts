@@ -1,44 +1,39 @@
-import type { LayerInfo, Layout, Model, ModelOutputs, ModelRequest, Objective, OutputName, RandomizeOptions, TensorData } from '@salience/core';
-import {
-  GRADIENT_OUTPUTS,
-  ModelError,
-  OptionError,
-  ShapeError,
-  TargetError,
-  argmaxRows,
-  assertCapabilities,
-  checkInput,
-  checkObjective,
-  rowTargets,
-  throwIfAborted,
-} from '@salience/core';
-import { ModelGraph, type ObjectiveKind, buildGradients } from '@salience/onnx-autodiff';
+import type { LayerInfo, Layout, Model, ModelFacts, ModelOutputs, ModelRequest, Objective, OutputName, RandomizeOptions, RequestPlan, TensorData } from '@salience/core';
+import { ModelError, OptionError, ShapeError, argmaxRows, checkPlanClasses, checkRandomizeRequest, planRequest, throwIfAborted } from '@salience/core';
+import { ModelGraph, type ObjectiveKind, ShapeInferenceError, buildGradients } from '@salience/onnx-autodiff';
 import { chunkRanges, firstRows, joinChunks, paddedRows } from './chunks.js';
+import { CompanionInputs } from './context.js';
 import { type EmbeddingPoint, embeddingInputGraph, findEmbedding } from './embedding.js';
 import { fromBuildFailure, fromRuntimeFailure } from './error-mapping.js';
-import { type ExtendedSession, ExtendedGraphs, type GraphSpec } from './extended-graphs.js';
+import { type ExtendedSession, ExtendedGraphs, type GraphSpec, probeShapes } from './extended-graphs.js';
+import { attributedInput, companionsOf } from './graph-inputs.js';
 import { type GraphSignature, readSignature } from './graph-signature.js';
 import { LayerCatalogue } from './layers.js';
 import { loadSource } from './model-source.js';
-import { checkRandomizeRequest, randomizedModel } from './randomization.js';
+import { randomizedModel } from './randomization.js';
 import { type MaxPoolTies, type OnnxModelOptions, type OnnxModelSource, checkOptions, defaultMaxPoolTies } from './options.js';
 import type { FedType, OrtModule, Tensor } from './ort-types.js';
-import { disposeAll, idsAs, ortTensor, readFloat } from './runtime-io.js';
+import { disposeAll, fedTensor, ortTensor, readFloat } from './runtime-io.js';
 
 /** An ONNX model seen as a salience `Model`. */
 export interface OnnxModel extends Model {
-  /** The graph input that is fed, and the output read as logits. */
+  /** The graph input that is explained, and the output read as logits. */
   readonly inputName: string;
   readonly outputName: string;
   /** Element type of the input: float32 images or features, int64/int32 token ids. */
   readonly inputType: FedType;
+  /**
+   * The other graph inputs, fed with every row and never perturbed: derived from the ids
+   * (attention_mask, token_type_ids, position_ids) or given in `request.context`.
+   */
+  readonly contextNames: readonly string[];
   /** The tensor holding a token model's embeddings (a Gather's output), when there is one. */
   readonly embedding: string | undefined;
   /** The MaxPool tie rule of the gradient graphs. */
   readonly maxPoolTies: MaxPoolTies;
   /**
-   * Why gradients with respect to the input (or the embeddings) cannot be built, e.g. an
-   * UnsupportedOpError naming the op and the node; undefined when they can. Layer gradients may
+   * Why gradients with respect to the input (or the embeddings) cannot be built, e.g. a
+   * GradientsUnavailableError naming the op and the node; undefined when they can. Layer gradients may
    * still work for layers after the unsupported node.
    */
   readonly gradientError: Error | undefined;
@@ -48,9 +43,9 @@ export interface OnnxModel extends Model {
    * the node that computes it. The copy is a model of its own: dispose it when done.
    */
   randomizedCopy(layers: readonly string[], options?: RandomizeOptions): Promise<OnnxModel>;
+  /** The other inputs this model derives from real token ids: attention_mask, token_type_ids, position_ids. */
+  contextOf(input: TensorData): Readonly<Record<string, TensorData>>;
 }
-
-const KNOWN_OUTPUTS: readonly OutputName[] = ['logits', 'inputGradients', 'layerActivations', 'layerGradients', 'embeddings', 'embeddingGradients'];
 
 interface Produced {
   readonly logits: TensorData;
@@ -59,17 +54,7 @@ interface Produced {
   readonly gradients: ReadonlyMap<string, TensorData>;
 }
 
-interface Plan {
-  readonly outputs: readonly OutputName[];
-  readonly input: TensorData;
-  readonly rows: number;
-  readonly layer: string | undefined;
-  readonly embeddings: TensorData | undefined;
-  readonly gradients: boolean;
-  readonly targets: Int32Array | 'predicted' | undefined;
-  readonly objective: Objective;
-  readonly signal: AbortSignal | undefined;
-}
+type Plan = RequestPlan;
 
 /** The objective graph that computes an objective: cross-entropy is the log-probability weighted by -labels. */
 function objectiveKind(objective: Objective): ObjectiveKind {
@@ -91,12 +76,6 @@ function targetWeights(targets: Int32Array, classes: number, objective: Objectiv
   return weights;
 }
 
-function checkClasses(targets: Int32Array, classes: number): void {
-  for (let i = 0; i < targets.length; i++) {
-    if (targets[i] >= classes) throw new TargetError(`Target [${i}] is class ${targets[i]}, but the model has ${classes} classes (0..${classes - 1}).`);
-  }
-}
-
 class OnnxAdapter implements OnnxModel {
   readonly layout: Layout;
   readonly inputShape: readonly (number | null)[];
@@ -104,6 +83,7 @@ class OnnxAdapter implements OnnxModel {
   readonly inputName: string;
   readonly outputName: string;
   readonly inputType: FedType;
+  readonly contextNames: readonly string[];
   readonly embedding: string | undefined;
   readonly maxPoolTies: MaxPoolTies;
   readonly gradientError: Error | undefined;
@@ -116,6 +96,9 @@ class OnnxAdapter implements OnnxModel {
     private readonly catalogue: LayerCatalogue,
     private readonly embeddingPoint: EmbeddingPoint | undefined,
     private readonly graphs: ExtendedGraphs,
+    private readonly companions: CompanionInputs,
+    /** The inputs of the graph that a spec runs: the model's, or those of its embeddings-input graph. */
+    private readonly inputsOf: (fromEmbeddings: boolean) => readonly string[],
     maxPoolTies: MaxPoolTies,
     gradientError: Error | undefined,
     private readonly randomized: (layers: readonly string[], seed: number) => Promise<OnnxModel>,
@@ -125,6 +108,7 @@ class OnnxAdapter implements OnnxModel {
     this.inputName = signature.input;
     this.outputName = signature.output;
     this.inputType = signature.inputType;
+    this.contextNames = companions.names;
     this.embedding = embeddingPoint?.tensor;
     this.maxPoolTies = maxPoolTies;
     this.gradientError = gradientError;
@@ -146,9 +130,12 @@ class OnnxAdapter implements OnnxModel {
     return this.catalogue.list;
   }
 
+  contextOf(input: TensorData): Readonly<Record<string, TensorData>> {
+    return this.companions.derive(input);
+  }
+
   async randomizedCopy(layers: readonly string[], options?: RandomizeOptions): Promise<OnnxModel> {
-    if (this.disposed) throw new OptionError('This model was disposed; create a new one with fromOnnx.');
-    const request = checkRandomizeRequest(layers, options);
+    const request = checkRandomizeRequest(this.facts(), layers, options);
     return this.randomized(request.layers, request.seed);
   }
 
@@ -164,95 +151,78 @@ class OnnxAdapter implements OnnxModel {
   }
 
   async run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
-    const plan = this.plan(request);
+    const plan = planRequest(this.facts(), request);
+    // Every other input, given or derived from the (real) ids, checked before anything runs.
+    const context = this.companions.resolve(plan.input, request.context);
     throwIfAborted(plan.signal);
     let targets = plan.targets;
     if (plan.gradients && (targets === 'predicted' || this.classes === undefined)) {
       // The targets need the logits (or the number of classes) before the gradient graph can be fed.
-      const { logits } = await this.execute({ fromEmbeddings: plan.embeddings !== undefined, keep: [] }, plan, undefined);
+      const fromEmbeddings = plan.embeddings !== undefined;
+      const prior: GraphSpec = { fromEmbeddings, keep: [], inputShapes: this.inputShapesOf(fromEmbeddings, plan, context) };
+      const { logits } = await this.execute(prior, plan, context, undefined);
       const classes = this.classes!;
+      checkPlanClasses(plan, classes);
       if (targets === 'predicted') targets = argmaxRows(logits);
-      else checkClasses(targets!, classes);
-      checkObjective(plan.objective, plan.rows, classes);
     }
-    const spec = this.specOf(plan);
+    const spec = this.specOf(plan, context);
     const weights = plan.gradients ? targetWeights(targets as Int32Array, this.classes!, plan.objective) : undefined;
-    const produced = await this.execute(spec, plan, weights);
+    const produced = await this.execute(spec, plan, context, weights);
     throwIfAborted(plan.signal);
     return this.answer(plan, produced);
   }
 
-  /** Every check that can fail before the runtime is called. */
-  private plan(request: ModelRequest): Plan {
-    if (this.disposed) throw new OptionError('This model was disposed; create a new one with fromOnnx.');
-    if (!request || typeof request !== 'object') throw new OptionError('run() takes a request: { input, outputs, target?, ... }.');
-    if (!Array.isArray(request.outputs) || request.outputs.length === 0) throw new OptionError(`Ask for at least one output: ${KNOWN_OUTPUTS.join(', ')}.`);
-    const outputs = [...new Set(request.outputs)];
-    const gradients = outputs.some((o) => GRADIENT_OUTPUTS.includes(o));
-    if (this.gradientError && (outputs.includes('inputGradients') || outputs.includes('embeddingGradients'))) throw this.gradientError;
-    assertCapabilities(this, outputs, 'This request');
-    checkInput(this, request.input);
-    if (this.layout === 'tokens') this.checkIds(request.input);
-    const rows = request.input.shape[0];
-
-    const wantsLayer = outputs.includes('layerActivations') || outputs.includes('layerGradients');
-    let layer: string | undefined;
-    if (wantsLayer) {
-      if (typeof request.layer !== 'string') throw new OptionError('layerActivations and layerGradients need request.layer, a name from model.layers().');
-      layer = this.catalogue.tensorOf(request.layer);
-    }
-    if (request.embeddings !== undefined) this.checkEmbeddings(request.embeddings, request.input);
-
-    let targets: Int32Array | 'predicted' | undefined;
-    const objective = request.objective ?? 'logit';
-    if (gradients) {
-      targets = request.target === 'predicted' ? 'predicted' : rowTargets(request.target, rows);
-      if (targets !== 'predicted' && this.classes !== undefined) checkClasses(targets, this.classes);
-      checkObjective(objective, rows, this.classes);
-    }
-    return { outputs, input: request.input, rows, layer, embeddings: request.embeddings, gradients, targets, objective, signal: request.signal };
+  /** What the request rules of core need to know about this model. */
+  private facts(): ModelFacts {
+    return {
+      layout: this.layout,
+      inputShape: this.inputShape,
+      capabilities: this.capabilities,
+      disposed: this.disposed,
+      createdBy: 'fromOnnx',
+      classes: this.classes,
+      vocabulary: this.embeddingPoint?.vocabulary,
+      embeddingWidth: this.embeddingPoint?.dimension,
+      contextInputs: this.contextNames,
+      inputName: this.inputName,
+      resolveLayer: (name) => this.catalogue.tensorOf(name),
+      // Input (or embedding) gradients cross the op without a rule; layer gradients may not.
+      whyUnavailable: (output) => (output === 'inputGradients' || output === 'embeddingGradients' ? this.gradientError : undefined),
+    };
   }
 
-  private checkIds(input: TensorData): void {
-    const vocabulary = this.embeddingPoint?.vocabulary;
-    for (let i = 0; i < input.data.length; i++) {
-      const id = input.data[i];
-      if (!Number.isInteger(id) || id < 0 || (vocabulary !== undefined && id >= vocabulary)) {
-        throw new ShapeError(`Token id ${id} at position ${i} is not a valid id (${vocabulary !== undefined ? `0..${vocabulary - 1}` : 'non-negative integers'}).`);
-      }
+  /**
+   * The concrete dims of every graph input a spec's graph is fed with, as each chunk feeds them
+   * (a fixed batch pads to its size), so that gradient graphs can be specialised to them.
+   */
+  private inputShapesOf(fromEmbeddings: boolean, plan: Plan, context: ReadonlyMap<string, TensorData>): Record<string, readonly number[]> {
+    const batch = this.signature.fixedBatch ?? plan.rows;
+    const shapes: Record<string, readonly number[]> = {};
+    for (const name of this.inputsOf(fromEmbeddings)) {
+      const fed = name === this.inputName ? plan.input : name === this.embeddingPoint?.tensor && plan.embeddings ? plan.embeddings : context.get(name);
+      if (fed) shapes[name] = [batch, ...fed.shape.slice(1)];
     }
+    return shapes;
   }
 
-  private checkEmbeddings(embeddings: TensorData, input: TensorData): void {
-    if (!this.embeddingPoint) throw new OptionError('request.embeddings is for token models with an embedding lookup (see the embedding option).');
-    const [rows, tokens] = input.shape;
-    const width = this.embeddingPoint.dimension;
-    const shape = embeddings?.shape;
-    if (!Array.isArray(shape) || shape.length !== 3 || shape[0] !== rows || shape[1] !== tokens || (width !== undefined && shape[2] !== width)) {
-      throw new ShapeError(`request.embeddings has shape [${shape?.join(', ')}]; expected [${rows}, ${tokens}, ${width ?? 'D'}] for ids of shape [${input.shape.join(', ')}].`);
-    }
-    if (embeddings.data.length !== rows * tokens * shape[2]) {
-      throw new ShapeError(`request.embeddings has ${embeddings.data.length} values but its shape [${shape.join(', ')}] needs ${rows * tokens * shape[2]}.`);
-    }
-  }
-
-  private specOf(plan: Plan): GraphSpec {
+  private specOf(plan: Plan, context: ReadonlyMap<string, TensorData>): GraphSpec {
     const wanted = new Set(plan.outputs);
     const fromEmbeddings = plan.embeddings !== undefined;
+    const inputShapes = this.inputShapesOf(fromEmbeddings, plan, context);
     const keep: string[] = [];
     if (wanted.has('layerActivations')) keep.push(plan.layer!);
     const embedding = this.embeddingPoint?.tensor;
     if (wanted.has('embeddings') && !fromEmbeddings) keep.push(embedding!);
-    if (!plan.gradients) return { fromEmbeddings, keep };
+    if (!plan.gradients) return { fromEmbeddings, keep, inputShapes };
     const wrt: string[] = [];
     if (wanted.has('inputGradients')) wrt.push(this.inputName);
     if (wanted.has('layerGradients')) wrt.push(plan.layer!);
     if (wanted.has('embeddingGradients')) wrt.push(embedding!);
-    return { fromEmbeddings, keep, gradients: { objective: objectiveKind(plan.objective), wrt } };
+    return { fromEmbeddings, keep, inputShapes, gradients: { objective: objectiveKind(plan.objective), wrt } };
   }
 
   /** Runs one extended graph over the request's rows (in chunks when the graph fixes the batch). */
-  private async execute(spec: GraphSpec, plan: Plan, weights: Float32Array | undefined): Promise<Produced> {
+  private async execute(spec: GraphSpec, plan: Plan, context: ReadonlyMap<string, TensorData>, weights: Float32Array | undefined): Promise<Produced> {
     const extended = await this.graphs.get(spec);
     const kept = spec.keep.map((t) => [t, extended.kept[t]] as const);
     const gradients = (spec.gradients?.wrt ?? []).map((t) => [t, extended.gradients[t]] as const);
@@ -261,7 +231,7 @@ class OnnxAdapter implements OnnxModel {
     for (const [start, end] of chunkRanges(plan.rows, this.signature.fixedBatch)) {
       throwIfAborted(plan.signal);
       const size = this.signature.fixedBatch ?? end - start;
-      const outputs = await this.runChunk(extended, names, plan, weights, start, end, size);
+      const outputs = await this.runChunk(extended, names, plan, context, weights, start, end, size);
       for (const name of names) parts.get(name)!.push(firstRows(outputs.get(name)!, end - start));
     }
     const joined = (name: string) => joinChunks(parts.get(name)!);
@@ -278,6 +248,7 @@ class OnnxAdapter implements OnnxModel {
     extended: ExtendedSession,
     names: readonly string[],
     plan: Plan,
+    context: ReadonlyMap<string, TensorData>,
     weights: Float32Array | undefined,
     start: number,
     end: number,
@@ -289,12 +260,12 @@ class OnnxAdapter implements OnnxModel {
     const dims = (t: TensorData) => [size, ...t.shape.slice(1)];
     let results: Record<string, Tensor> | undefined;
     try {
-      if (extended.inputs.includes(this.inputName)) {
-        const input = rowsOf(plan.input);
-        feeds[this.inputName] =
-          this.inputType === 'float32' ? ortTensor(ort, 'float32', input, dims(plan.input)) : ortTensor(ort, this.inputType, idsAs(this.inputType, input) as never, dims(plan.input));
-      }
+      if (extended.inputs.includes(this.inputName)) feeds[this.inputName] = fedTensor(ort, this.inputType, rowsOf(plan.input), dims(plan.input));
       if (plan.embeddings && this.embeddingPoint) feeds[this.embeddingPoint.tensor] = ortTensor(ort, 'float32', rowsOf(plan.embeddings), dims(plan.embeddings));
+      for (const companion of this.companions.companions) {
+        const rows = context.get(companion.name)!;
+        if (extended.inputs.includes(companion.name)) feeds[companion.name] = fedTensor(ort, companion.type, rowsOf(rows), dims(rows));
+      }
       if (extended.targetInput) {
         const classes = this.classes!;
         feeds[extended.targetInput] = ortTensor(ort, 'float32', paddedWeights(weights!, classes, start, end, size), [size, classes]);
@@ -330,14 +301,24 @@ class OnnxAdapter implements OnnxModel {
       else if (output === 'layerActivations') result.layerActivations = produced.kept.get(plan.layer!);
       else if (output === 'layerGradients') result.layerGradients = produced.gradients.get(plan.layer!);
       else if (output === 'inputGradients') result.inputGradients = produced.gradients.get(this.inputName);
-      else if (output === 'embeddingGradients') result.embeddingGradients = produced.gradients.get(this.embedding!);
+      else if (output === 'embeddingGradients') result.embeddingGradients = idsShaped(produced.gradients.get(this.embedding!)!, plan.input);
       else if (output === 'embeddings') {
         // Embeddings run from are answered as given; looked-up ones are read off the graph.
-        result.embeddings = plan.embeddings ? { data: Float32Array.from(plan.embeddings.data), shape: [...plan.embeddings.shape] } : produced.kept.get(this.embedding!);
+        result.embeddings = plan.embeddings ? { data: Float32Array.from(plan.embeddings.data), shape: [...plan.embeddings.shape] } : idsShaped(produced.kept.get(this.embedding!)!, plan.input);
       }
     }
     return result as Pick<ModelOutputs, K>;
   }
+}
+
+/**
+ * Embeddings (or their gradients) as [B, T, D]: a lookup of the ids reshaped on the way (GPT-2's
+ * Reshape, an Unsqueeze) gives the same values in the same order, in another shape.
+ */
+function idsShaped(t: TensorData, ids: TensorData): TensorData {
+  const positions = ids.shape.reduce((a, b) => a * b, 1);
+  const shape = [...ids.shape, t.data.length / positions];
+  return t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : { data: t.data, shape };
 }
 
 /** Class weights of rows [start, end), padded with zero rows (padding rows differentiate nothing). */
@@ -352,10 +333,13 @@ function paddedWeights(weights: Float32Array, classes: number, start: number, en
 /** Differentiates the logits with respect to `wrt` without building a session: does the graph have a rule for every op on the way? */
 function gradientProblem(graph: ModelGraph, output: string, wrt: string, options: OnnxModelOptions, maxPoolTies: MaxPoolTies): Error | undefined {
   try {
-    // Built on a fork and never serialised: only whether it can be built matters here.
-    buildGradients(graph.fork(), { of: output, wrt: [wrt], customGradients: options.customGradients, maxPoolTies });
+    // Built on a copy specialised to probe shapes (dynamic dims are only known per request) and never
+    // serialised: only whether every op on the way has a rule matters here.
+    buildGradients(graph.specialize(probeShapes(graph)), { of: output, wrt: [wrt], customGradients: options.customGradients, maxPoolTies, clipBounds: options.clipBounds });
     return undefined;
   } catch (error) {
+    // A shape the probe could not settle is decided with the request's own shapes.
+    if (error instanceof ShapeInferenceError) return undefined;
     const mapped = fromBuildFailure(error, `'${wrt}'`);
     // Broken custom gradient graphs are the caller's to fix now, not a property of the model.
     if (mapped instanceof OptionError) throw mapped;
@@ -383,34 +367,35 @@ export async function fromOnnx(ort: OrtModule, source: OnnxModelSource, options:
   } catch (error) {
     throw new ModelError('Cannot read the ONNX model', error);
   }
-  const signature = readSignature(graph, options);
-  const others = graph.inputs.filter((name) => name !== signature.input);
-  if (others.length > 0) {
-    throw new OptionError(
-      `The model takes other inputs besides '${signature.input}' (${others.map((n) => `'${n}'`).join(', ')}); salience feeds one input. Export a model whose other inputs are computed inside the graph or fixed as initializers.`,
-    );
-  }
+  const signature = readSignature(graph, { ...options, input: attributedInput(graph, options.input) });
+  const tokens = signature.layout === 'tokens';
   const catalogue = new LayerCatalogue(graph, signature.input);
-  if (signature.layout !== 'tokens' && options.embedding !== undefined) throw new OptionError('The embedding option is for token models (integer id inputs).');
+  if (!tokens && options.embedding !== undefined) throw new OptionError('The embedding option is for token models (integer id inputs).');
+  if (!tokens && options.padId !== undefined) throw new OptionError('The padId option is for token models (integer id inputs): it derives their attention_mask.');
+  const explained = { name: signature.input, dims: signature.inputDims, tokens };
+  const companions = new CompanionInputs(companionsOf(graph, signature.input, tokens, signature.fixedBatch), explained, options.padId === undefined ? 0 : options.padId);
   const embeddingPoint = signature.layout === 'tokens' ? findEmbedding(graph, signature.input, options.embedding, catalogue) : undefined;
   const maxPoolTies = options.maxPoolTies ?? defaultMaxPoolTies(options.sessionOptions);
   const wrt = signature.layout === 'tokens' ? embeddingPoint?.tensor : signature.input;
   const gradientError = wrt === undefined ? undefined : gradientProblem(graph, signature.output, wrt, options, maxPoolTies);
   let embeddingGraph: ModelGraph | undefined;
+  const embeddingGraphOf = embeddingPoint ? () => (embeddingGraph ??= embeddingInputGraph(graph, embeddingPoint, signature.input)) : undefined;
   const graphs = new ExtendedGraphs({
     ort,
     bytes: loaded.bytes,
     graph,
-    embeddingGraph: embeddingPoint ? () => (embeddingGraph ??= embeddingInputGraph(graph, embeddingPoint, signature.input)) : undefined,
+    embeddingGraph: embeddingGraphOf,
     output: signature.output,
     sessionOptions: options.sessionOptions,
     customGradients: options.customGradients,
     maxPoolTies,
+    clipBounds: options.clipBounds,
     userSession: loaded.session,
   });
   // A randomised copy is opened like the original, from its own bytes (never the caller's session).
   const randomized = (layers: readonly string[], seed: number) => fromOnnx(ort, randomizedModel(graph, catalogue, layers, seed), options);
-  const model = new OnnxAdapter(ort, signature, catalogue, embeddingPoint, graphs, maxPoolTies, gradientError, randomized);
+  const inputsOf = (fromEmbeddings: boolean) => (fromEmbeddings && embeddingGraphOf ? embeddingGraphOf() : graph).inputs;
+  const model = new OnnxAdapter(ort, signature, catalogue, embeddingPoint, graphs, companions, inputsOf, maxPoolTies, gradientError, randomized);
   try {
     await model.open();
   } catch (error) {

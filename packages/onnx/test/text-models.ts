@@ -17,6 +17,8 @@ export interface TextModelOptions {
   readonly tokenTypes?: boolean;
   /** The sequence dim of every input: a symbol (dynamic) or a fixed length. */
   readonly sequence?: string | number;
+  /** The batch dim of every input: a symbol (dynamic) or a fixed batch. */
+  readonly batch?: string | number;
 }
 
 /** Masked mean over tokens of tanh(embeddings), then a linear head: the mask really changes the logits. */
@@ -35,11 +37,12 @@ function maskedMeanHead(g: ModelGraph, embedded: string, mask: string): void {
  */
 export function maskedTextModel(options: TextModelOptions = {}): Uint8Array {
   const sequence = options.sequence ?? 'sequence';
+  const batch = options.batch ?? 'batch';
   const mask = options.mask ?? 'int64';
   const inputs = [
-    { name: 'input_ids', type: 'int64' as const, shape: ['batch', sequence] },
-    { name: 'attention_mask', type: mask, shape: ['batch', sequence] },
-    ...(options.tokenTypes ? [{ name: 'token_type_ids', type: 'int64' as const, shape: ['batch', sequence] }] : []),
+    { name: 'input_ids', type: 'int64' as const, shape: [batch, sequence] },
+    { name: 'attention_mask', type: mask, shape: [batch, sequence] },
+    ...(options.tokenTypes ? [{ name: 'token_type_ids', type: 'int64' as const, shape: [batch, sequence] }] : []),
   ];
   const g = ModelGraph.create({ inputs });
   let embedded = g.add('Gather', [g.constant(TABLE, 'float32', [VOCAB, WIDTH], 'embeddings.word_embeddings.weight'), 'input_ids'], { axis: 0 }, {
