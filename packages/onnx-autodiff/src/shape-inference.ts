@@ -112,7 +112,7 @@ function binary(fn?: (a: number, b: number, dtype: number | undefined) => number
 function variadic(fn?: (a: number, b: number) => number): Infer {
   return ({ inputs }) => {
     const shape = broadcastAll(inputs);
-    const value = fn && inputs.length > 0 ? evaluated(inputs, shape, (...xs) => xs.reduce(fn)) : undefined;
+    const value = fn && inputs.length > 0 ? evaluated(inputs, shape, (...xs) => xs.reduce((x, y) => fn(x, y))) : undefined;
     return [withValue(inputs[0]?.dtype, shape, value)];
   };
 }

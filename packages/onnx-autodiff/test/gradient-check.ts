@@ -84,6 +84,7 @@ export interface CheckOptions {
   readonly seed?: number;
   readonly customGradients?: readonly CustomGradient[];
   readonly maxPoolTies?: 'first' | 'split';
+  readonly clipBounds?: 'exclusive' | 'inclusive';
 }
 
 /** Runs the gradient graph and central differences, and expects them to agree. Returns the gradients. */
@@ -103,6 +104,7 @@ export async function expectGradientsMatch(graph: ModelGraph, options: CheckOpti
     seed: 'ad_seed',
     customGradients: options.customGradients,
     maxPoolTies: options.maxPoolTies,
+    clipBounds: options.clipBounds,
   });
   const session = await createSession(built.model);
   const results = await session.run({ ...base, ad_seed: new ort.Tensor('float32', seedData, y.dims) });

@@ -73,12 +73,12 @@ export const elementwiseRules: Record<string, GradientRule> = {
     const inside = g.add('And', [g.add('Greater', [t, ctx.scalar(0, x)]), g.add('Less', [t, ctx.scalar(1, x)])]);
     return ctx.masked(g.add('Mul', [dy, ctx.scalar(alpha, x)]), inside);
   }),
-  // y = x * clip(x/6 + 1/2, 0, 1): 0 below -3, 1 above 3, x/3 + 1/2 between (PyTorch's convention at the ends).
+  // y = x * clip(x/6 + 1/2, 0, 1): 0 up to -3, 1 from 3 on, x/3 + 1/2 strictly between (PyTorch 2.x at -3 and 3).
   HardSwish: unary((ctx, dy, x) => {
     const g = ctx.graph;
     const middle = g.add('Mul', [dy, g.add('Add', [g.add('Mul', [x, ctx.scalar(1 / 3, x)]), ctx.scalar(0.5, x)])]);
-    const upper = g.add('Where', [g.add('Greater', [x, ctx.scalar(3, x)]), dy, middle]);
-    return g.add('Where', [g.add('Less', [x, ctx.scalar(-3, x)]), ctx.scalar(0, x), upper]);
+    const upper = g.add('Where', [g.add('Less', [x, ctx.scalar(3, x)]), middle, dy]);
+    return g.add('Where', [g.add('Greater', [x, ctx.scalar(-3, x)]), upper, ctx.scalar(0, x)]);
   }),
   Gelu: unary((ctx, dy, x) => {
     const g = ctx.graph;
