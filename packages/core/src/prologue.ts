@@ -16,8 +16,11 @@ export interface MethodSpec {
   /** The method's id, used in messages. */
   readonly id: string;
   readonly requires: readonly OutputName[];
-  /** The names of the method's own options; any other key (beyond `CommonOptions`) is rejected. */
-  readonly optionKeys: readonly string[];
+  /**
+   * The names of the method's own options; any other key (beyond `CommonOptions`) is rejected.
+   * Only a wrapper of a method that does not declare its own (see `Method.optionKeys`) leaves it out.
+   */
+  readonly optionKeys: readonly string[] | undefined;
   /** Layouts the method explains (default: all), and what to say to a model of another layout. */
   readonly layouts?: readonly Layout[];
   readonly layoutHint?: string;
@@ -120,7 +123,7 @@ async function inputLogits(model: Model, input: TensorData, batchSize: number, c
  */
 export async function beginMethod(model: Model, input: TensorData, options: CommonOptions | undefined, spec: MethodSpec): Promise<MethodCall> {
   const opts: CommonOptions = options ?? {};
-  checkOptionKeys(opts, spec.optionKeys, `The '${spec.id}' method`);
+  if (spec.optionKeys) checkOptionKeys(opts, spec.optionKeys, `The '${spec.id}' method`);
   checkMethodFit(model, spec);
   spec.validateInput?.();
   checkInput(model, input);

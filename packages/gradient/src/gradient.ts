@@ -5,6 +5,7 @@ import {
   type Method,
   type Model,
   type TensorData,
+  type ValuesLayout,
   beginMethod,
   OptionError,
   objectiveName,
@@ -78,7 +79,7 @@ export function gradientMethod(defaults: GradientOptions = {}, id = 'gradient'):
       return {
         method: id,
         values: result,
-        layout: channelReduction ? 'NHW' : model.layout,
+        layout: channelReduction ? 'NHW' : (model.layout as ValuesLayout),
         examples,
         targets,
         meta: {

@@ -12,6 +12,7 @@ export function countingModel(model: Model): CountingModel {
     inputShape: model.inputShape,
     capabilities: model.capabilities,
     layers: () => model.layers(),
+    ...(model.contextOf ? { contextOf: (input) => model.contextOf!(input) } : {}),
     run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
       calls++;
       return model.run(request);

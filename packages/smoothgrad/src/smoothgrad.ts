@@ -3,25 +3,20 @@ import {
   type CommonOptions,
   type Method,
   type Model,
-  type Objective,
   type TensorData,
   type ValuesLayout,
-  assertCapabilities,
-  checkBatchSize,
-  checkInput,
-  defaultBatchSize,
-  forEachBatch,
-  gatherRows,
-  OptionError,
+  beginMethod,
+  checkLimit,
+  contextRows,
+  objectiveForRows,
   ShapeError,
-  resolveTargets,
   rowSize,
   sizeOf,
 } from '@salience/core';
 import { countingModel } from './counting-model.js';
 import { type Moments, createMoments } from './moments.js';
 import { noisyRows } from './noise.js';
-import { type SmoothGradOptions, type SmoothGradStatistic, SMOOTHGRAD_OPTION_KEYS, checkStatistic, planNoise } from './options.js';
+import { type NoisePlan, type SmoothGradOptions, type SmoothGradStatistic, SMOOTHGRAD_OPTION_KEYS, checkStatistic, planNoise } from './options.js';
 
 const IDS: Record<SmoothGradStatistic, string> = { mean: 'smoothgrad', 'mean-of-squares': 'smoothgrad-squared', variance: 'vargrad' };
 
@@ -37,25 +32,30 @@ export function smoothGrad<O extends object>(inner: Method<O>, defaults: SmoothG
   const id = IDS[checkStatistic(defaults.statistic ?? 'mean')];
   // Bad defaults fail here rather than at the first call; noise can only be checked against an input.
   planNoise({ ...defaults, noise: undefined }, {}, []);
+  // The wrapper's options and the inner method's, when it declares them; else the inner checks its own.
+  const optionKeys = inner.optionKeys ? [...SMOOTHGRAD_OPTION_KEYS, ...inner.optionKeys] : undefined;
   return {
     id,
     requires: inner.requires,
+    ...(optionKeys ? { optionKeys } : {}),
     async attribute(model: Model, input: TensorData, options = {} as O & SmoothGradOptions & CommonOptions): Promise<Attribution> {
-      assertCapabilities(model, inner.requires, `'${id}' around '${inner.id}'`);
-      if (model.layout === 'tokens') {
-        throw new OptionError(
-          'Noise on token ids means nothing; wrap a method that differentiates the embeddings and add the noise there instead.',
-        );
-      }
-      checkInput(model, input);
-      const plan = planNoise(defaults, options, input.shape);
-      const { signal, onProgress } = options;
-      const size = rowSize(input);
-      const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(size));
-      const labels = checkLabels(options.objective, input.shape[0]);
-
       const counted = countingModel(model);
-      const { examples, targets } = await resolveTargets(counted, input, options.target, signal, { batchSize });
+      let plan!: NoisePlan;
+      // Targets are resolved once, on the clean input; every noisy row then has an explicit one.
+      const call = await beginMethod(counted, input, options, {
+        id,
+        requires: inner.requires,
+        optionKeys,
+        layouts: ['NCHW', 'NHWC', 'NC'],
+        layoutHint: 'Noise on token ids means nothing; wrap a method that differentiates the embeddings and add the noise there instead.',
+        check: () => {
+          plan = planNoise(defaults, options, input.shape);
+          checkLimit('samples', plan.samples, options.limits);
+        },
+      });
+      const { examples, targets, batchSize, signal } = call;
+      const { onProgress } = options;
+      const size = rowSize(input);
       const pairs = examples.length;
       const totalRows = plan.samples * pairs;
       const noise = noisyRows(input, plan);
@@ -68,9 +68,8 @@ export function smoothGrad<O extends object>(inner: Method<O>, defaults: SmoothG
       let layout: ValuesLayout = model.layout as ValuesLayout;
       let innerMeta: Readonly<Record<string, unknown>> = {};
 
-      await forEachBatch(
+      await call.forEachBatch(
         totalRows,
-        batchSize,
         async (start, end) => {
           const rows = end - start;
           const rowTargets = new Int32Array(rows);
@@ -85,7 +84,8 @@ export function smoothGrad<O extends object>(inner: Method<O>, defaults: SmoothG
           const result = await inner.attribute(counted, { data: chunk.subarray(0, rows * size), shape: [rows, ...rowShape] }, {
             ...passThrough,
             target: rowTargets,
-            objective: labels ? { kind: 'cross-entropy', labels: gatherRows(labels, rowExamples) } : options.objective,
+            objective: objectiveForRows(options.objective, rowExamples),
+            ...(call.context ? { context: contextRows(call.context, rowExamples) } : {}),
             batchSize,
             signal,
           } as O & CommonOptions);
@@ -105,7 +105,7 @@ export function smoothGrad<O extends object>(inner: Method<O>, defaults: SmoothG
             moments.add((start + i) % pairs, result.values.data.subarray(i * mapSize, (i + 1) * mapSize));
           }
         },
-        { signal, onProgress },
+        onProgress,
       );
 
       const stdev = plan.stdev;
@@ -149,16 +149,6 @@ function innerOptions(options: object): Record<string, unknown> {
   // Progress is reported by the wrapper, in noisy rows; the inner method's is per chunk.
   delete out.onProgress;
   return out;
-}
-
-/** Cross-entropy labels are per example; each noisy row takes the labels of its example. */
-function checkLabels(objective: Objective | undefined, examples: number): TensorData | undefined {
-  if (typeof objective !== 'object' || objective === null || objective.kind !== 'cross-entropy' || !objective.labels) return undefined;
-  const labels = objective.labels;
-  if (labels.shape.length !== 2 || labels.shape[0] !== examples) {
-    throw new ShapeError(`Cross-entropy labels have shape [${labels.shape}]; expected [${examples}, classes], one row per example.`);
-  }
-  return labels;
 }
 
 function checkInnerResult(innerId: string, result: Attribution, rowTargets: Int32Array): void {
