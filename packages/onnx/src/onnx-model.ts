@@ -9,10 +9,11 @@ import { type ExtendedSession, ExtendedGraphs, type GraphSpec, probeShapes } fro
 import { attributedInput, companionsOf } from './graph-inputs.js';
 import { type GraphSignature, readSignature } from './graph-signature.js';
 import { LayerCatalogue } from './layers.js';
+import { externalLocations, readExternalData } from './external-data.js';
 import { loadSource } from './model-source.js';
 import { randomizedModel } from './randomization.js';
 import { type MaxPoolTies, type OnnxModelOptions, type OnnxModelSource, checkOptions, defaultMaxPoolTies } from './options.js';
-import type { FedType, OrtModule, Tensor } from './ort-types.js';
+import type { FedType, OrtModule, SessionOptions, Tensor } from './ort-types.js';
 import { disposeAll, fedTensor, ortTensor, readFloat } from './runtime-io.js';
 
 /** An ONNX model seen as a salience `Model`. */
@@ -330,6 +331,22 @@ function paddedWeights(weights: Float32Array, classes: number, start: number, en
   return out;
 }
 
+/**
+ * Session options that carry the model's external data files (weights kept beside the model, as
+ * models over 2 GB must be), read from beside a model opened from a path or URL. Every session is
+ * created from bytes, which carry no folder.
+ */
+async function withExternalData(graph: ModelGraph, source: OnnxModelSource, sessionOptions: SessionOptions | undefined): Promise<SessionOptions | undefined> {
+  const locations = externalLocations(graph);
+  if (locations.length === 0 || sessionOptions?.externalData) return sessionOptions;
+  if (typeof source !== 'string' && !(source instanceof URL)) {
+    throw new OptionError(
+      `The model keeps its weights in ${locations.map((l) => `'${l}'`).join(', ')}; open it from its path (fromOnnx(ort, 'model.onnx') reads them from beside it) or pass them as sessionOptions.externalData: [{ path: '${locations[0]}', data: bytes }].`,
+    );
+  }
+  return { ...sessionOptions, externalData: await readExternalData(locations, source) };
+}
+
 /** Differentiates the logits with respect to `wrt` without building a session: does the graph have a rule for every op on the way? */
 function gradientProblem(graph: ModelGraph, output: string, wrt: string, options: OnnxModelOptions, maxPoolTies: MaxPoolTies): Error | undefined {
   try {
@@ -367,6 +384,7 @@ export async function fromOnnx(ort: OrtModule, source: OnnxModelSource, options:
   } catch (error) {
     throw new ModelError('Cannot read the ONNX model', error);
   }
+  const sessionOptions = await withExternalData(graph, source, options.sessionOptions);
   const signature = readSignature(graph, { ...options, input: attributedInput(graph, options.input) });
   const tokens = signature.layout === 'tokens';
   const catalogue = new LayerCatalogue(graph, signature.input);
@@ -386,7 +404,7 @@ export async function fromOnnx(ort: OrtModule, source: OnnxModelSource, options:
     graph,
     embeddingGraph: embeddingGraphOf,
     output: signature.output,
-    sessionOptions: options.sessionOptions,
+    sessionOptions,
     customGradients: options.customGradients,
     maxPoolTies,
     clipBounds: options.clipBounds,

@@ -1,0 +1,60 @@
+import { ModelError } from '@salience/core';
+import type { ModelGraph } from '@salience/onnx-autodiff';
+
+/** One external data file of a model, as onnxruntime's `SessionOptions.externalData` takes it. */
+export interface ExternalDataFile {
+  readonly path: string;
+  readonly data: Uint8Array;
+}
+
+/**
+ * The files a model keeps its weights in (`model.onnx_data`, ...): the `location` of every
+ * initializer stored outside the model (models over 2 GB must be saved so).
+ */
+export function externalLocations(graph: ModelGraph): string[] {
+  const locations = new Set<string>();
+  for (const tensor of graph.original.graph?.initializer ?? []) {
+    if (tensor.dataLocation !== 1) continue;
+    const location = tensor.externalData?.find((entry) => entry.key === 'location')?.value;
+    if (location) locations.add(location);
+  }
+  return [...locations];
+}
+
+function isNode(): boolean {
+  const runtime = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof runtime?.versions?.node === 'string';
+}
+
+/**
+ * Reads the external data files of a model opened from a path or URL, from beside it. The extended
+ * graphs are given to onnxruntime as bytes, which carry no folder, so the files are handed over as
+ * `externalData` (onnxruntime-node and -web both take them as bytes). The weights are read once and
+ * shared by every session.
+ */
+export async function readExternalData(locations: readonly string[], model: string | URL): Promise<ExternalDataFile[]> {
+  const url = model instanceof URL ? model : /^[a-z][a-z0-9+.-]*:\/\//i.test(model) ? new URL(model) : undefined;
+  const files: ExternalDataFile[] = [];
+  for (const location of locations) {
+    try {
+      if (!isNode() || (url && url.protocol !== 'file:')) {
+        const response = await fetch(new URL(location, url ?? new URL(String(model), globalThis.location?.href)));
+        if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+        files.push({ path: location, data: new Uint8Array(await response.arrayBuffer()) });
+        continue;
+      }
+      const fs = 'node:fs/promises';
+      const pathModule = 'node:path';
+      const { readFile } = (await import(/* @vite-ignore */ fs)) as typeof import('node:fs/promises');
+      const { dirname, join } = (await import(/* @vite-ignore */ pathModule)) as typeof import('node:path');
+      const folder = dirname(url ? decodeURIComponent(url.pathname) : String(model));
+      files.push({ path: location, data: new Uint8Array(await readFile(join(folder, location))) });
+    } catch (cause) {
+      throw new ModelError(
+        `The model keeps weights in '${location}', which could not be read from beside ${String(model)}; keep the file next to the model, or pass it as sessionOptions.externalData: [{ path: '${location}', data: bytes }]`,
+        cause,
+      );
+    }
+  }
+  return files;
+}
