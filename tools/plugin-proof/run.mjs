@@ -11,11 +11,11 @@
 // 3. builds, typechecks and tests every package there: the conformance suites must be green;
 // 4. adds deliberately broken adapters (gradients of the wrong shape, a leaked tensor per call)
 //    and checks that the kit fails them with messages that say what is wrong.
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packPackages, run as runCommand } from '../pack-packages.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -24,19 +24,9 @@ const started = Date.now();
 const timings = [];
 
 function run(command, args, cwd, { allowFailure = false, quiet = false } = {}) {
-  const result = spawnSync(command, args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
-  if (result.status !== 0 && !allowFailure) {
-    console.error(output);
-    throw new Error(`\`${command} ${args.join(' ')}\` failed in ${cwd} (exit ${result.status}).`);
-  }
-  if (!quiet && process.env.PLUGIN_PROOF_VERBOSE) console.log(output);
-  return { status: result.status, output };
+  const result = runCommand(command, args, cwd, { allowFailure });
+  if (!quiet && process.env.PLUGIN_PROOF_VERBOSE) console.log(result.output);
+  return result;
 }
 
 function step(name, work) {
@@ -65,13 +55,9 @@ try {
     run('pnpm', ['exec', 'nx', 'run-many', '-t', 'build', '-p', '@salience/core', '@salience/testing', '--outputStyle=stream'], root, { quiet: true }),
   );
 
-  const tarballs = join(work, 'tarballs');
   const packed = step('pack them (pnpm pack)', () => {
-    mkdirSync(tarballs);
-    for (const p of ['core', 'testing']) run('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', p), { quiet: true });
-    const files = readdirSync(tarballs);
-    const find = (prefix) => files.find((f) => f.startsWith(prefix) && f.endsWith('.tgz'));
-    return { core: join(tarballs, find('salience-core-')), testing: join(tarballs, find('salience-testing-')) };
+    const [core, testing] = packPackages(root, ['core', 'testing'], join(work, 'tarballs'));
+    return { core: core.tarball, testing: testing.tarball };
   });
 
   step('generate the plugins (pnpm create-plugin)', () => {
