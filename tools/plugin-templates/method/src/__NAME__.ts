@@ -1,21 +1,4 @@
-import {
-  type Attribution,
-  type CommonOptions,
-  type Method,
-  type Model,
-  type TensorData,
-  type ValuesLayout,
-  assertCapabilities,
-  checkBatchSize,
-  checkInput,
-  defaultBatchSize,
-  forEachBatch,
-  gatherRows,
-  OptionError,
-  objectiveName,
-  resolveTargets,
-  rowSize,
-} from '@salience/core';
+import { type Attribution, type CommonOptions, type Method, type Model, type TensorData, type ValuesLayout, beginMethod, OptionError, objectiveName, rowSize } from '@salience/core';
 import { PLUGIN } from './plugin.js'; // plugin-stamp
 
 export interface __Pascal__Options {
@@ -23,47 +6,51 @@ export interface __Pascal__Options {
   readonly scale?: number;
 }
 
+/** The option names this method takes besides core's: any other key is rejected with the closest name. */
+const OPTION_KEYS: readonly (keyof __Pascal__Options)[] = ['scale'];
+
 /**
  * __ID__: gradient x input, scaled. It is the skeleton of a salience method: replace the work in
- * the batch loop with yours and keep the steps around it (capabilities and input checked first,
- * targets resolved in batches, every model call bounded by batchSize, the signal and progress
- * handled by forEachBatch, raw scores plus meta returned).
+ * the batch loop with yours. `beginMethod` from @salience/core does the opening steps (option names,
+ * capabilities and layout, the input, the batch size, the objective, the model's other inputs,
+ * the targets); `call.run` gives each model call its rows' targets, per-row cross-entropy labels,
+ * context and the signal; `call.forEachBatch` bounds every call by batchSize, yields to the event
+ * loop, checks the signal and reports progress.
  */
 export const __camel__: Method<__Pascal__Options> = {
   id: '__ID__',
   requires: ['inputGradients'],
+  optionKeys: OPTION_KEYS,
   plugin: PLUGIN, // plugin-stamp
   async attribute(model: Model, input: TensorData, options: __Pascal__Options & CommonOptions = {}): Promise<Attribution> {
-    assertCapabilities(model, this.requires, "The '__ID__' method");
-    if (model.layout === 'tokens') throw new OptionError("'__ID__' explains numeric inputs; token ids have no gradient.");
-    checkInput(model, input);
     const scale = options.scale ?? 1;
     if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new OptionError(`scale must be a finite number; got ${String(scale)}.`);
-    const size = rowSize(input);
-    const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(size));
-    const { signal } = options;
+    const call = await beginMethod(model, input, options, {
+      id: '__ID__',
+      requires: this.requires,
+      optionKeys: OPTION_KEYS,
+      layouts: ['NCHW', 'NHWC', 'NC'],
+      layoutHint: "'__ID__' explains numeric inputs; token ids have no gradient.",
+    });
     // One (example, class) pair per map: { classes } and { topK } become several pairs per example.
-    const { examples, targets } = await resolveTargets(model, input, options.target, signal, { batchSize });
+    const { examples, targets } = call;
+    const size = rowSize(input);
     const values = new Float32Array(examples.length * size);
-    let modelCalls = 0;
 
-    await forEachBatch(
+    await call.forEachBatch(
       examples.length,
-      batchSize,
       async (start, end) => {
-        const batch = gatherRows(input, examples.subarray(start, end));
-        const { inputGradients } = await model.run({
+        const batch = call.mapInput(start, end);
+        const { inputGradients } = await call.run({
           input: batch,
+          examples: examples.subarray(start, end),
+          targets: targets.subarray(start, end),
           outputs: ['inputGradients'],
-          target: targets.subarray(start, end),
-          objective: options.objective,
-          signal,
         });
-        modelCalls++;
         const out = values.subarray(start * size, end * size);
         for (let i = 0; i < out.length; i++) out[i] = scale * batch.data[i] * inputGradients.data[i];
       },
-      { signal, onProgress: options.onProgress },
+      options.onProgress,
     );
 
     return {
@@ -72,7 +59,7 @@ export const __camel__: Method<__Pascal__Options> = {
       layout: model.layout as ValuesLayout,
       examples,
       targets,
-      meta: { scale, objective: objectiveName(options.objective), batchSize, modelCalls },
+      meta: { scale, objective: objectiveName(options.objective), batchSize: call.batchSize, modelCalls: call.modelCalls },
     };
   },
 };

@@ -14,7 +14,7 @@ describeMethodConformance('__ID__ on a tabular model', () => ({
   method: __camel__,
   model: createTabularModel(),
   input: randomInput([3, 6], 1),
-  badOptions: [{ scale: Number.NaN }, { scale: 'big' }],
+  badOptions: [{ scale: Number.NaN }, { scale: 'big' }, { scael: 2 }],
 }));
 
 describeMethodConformance('__ID__ on an NHWC image model', () => ({
