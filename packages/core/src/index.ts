@@ -33,7 +33,7 @@ export type { PluginStamp, Compatibility, CompatibilityOptions } from './plugin.
 export { CORE_VERSION, checkPluginCompatibility } from './plugin.js';
 export { checkInput } from './input.js';
 export type { ModelFacts, RequestPlan, ForwardPlan, GradientPlan } from './request-plan.js';
-export { KNOWN_OUTPUTS, planRequest, checkPlanClasses, checkContextRows, checkRandomizeRequest } from './request-plan.js';
+export { KNOWN_OUTPUTS, planRequest, checkPlanClasses, logitGradient, checkContextRows, checkRandomizeRequest } from './request-plan.js';
 export { objectiveName, checkObjective, objectiveAndLogitGradient, objectiveForRows } from './objective.js';
 
 export type { BatchLoopOptions } from './batching.js';

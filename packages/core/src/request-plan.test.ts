@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AbortError, CapabilityError, GradientsUnavailableError, OptionError, ShapeError, TargetError, UnknownLayerError } from './errors.js';
 import type { ModelRequest, OutputName } from './model.js';
-import { type ModelFacts, checkPlanClasses, checkRandomizeRequest, planRequest } from './request-plan.js';
+import { type GradientPlan, type ModelFacts, checkPlanClasses, checkRandomizeRequest, logitGradient, planRequest } from './request-plan.js';
 import { tensor } from './tensor.js';
 
 const image: ModelFacts = {
@@ -130,6 +130,25 @@ describe('planRequest', () => {
     controller.abort(new Error('stop'));
     expect(() => plan(image, { signal: controller.signal })).toThrow(AbortError);
     expect(() => plan(image, { outputs: [], signal: controller.signal })).toThrow(OptionError);
+  });
+});
+
+describe('logitGradient', () => {
+  const logits = tensor([1, 3, 0, 2, 0, 0, 5, 1], [2, 4]);
+  it("is one-hot on each row's target for the logit objective, the argmax for 'predicted'", () => {
+    const given = plan(image, { outputs: ['inputGradients'], target: [2, 0] }) as GradientPlan;
+    expect(Array.from(logitGradient(given, logits))).toEqual([0, 0, 1, 0, 1, 0, 0, 0]);
+    const predicted = plan(image, { outputs: ['inputGradients'], target: 'predicted' }) as GradientPlan;
+    expect(Array.from(logitGradient(predicted, logits))).toEqual([0, 1, 0, 0, 0, 0, 1, 0]);
+  });
+
+  it('follows the objective (log-probability: one-hot minus softmax), and checks the classes of the logits', () => {
+    const p = plan({ ...image, classes: undefined }, { outputs: ['inputGradients'], target: 1, objective: 'log-probability' }) as GradientPlan;
+    const g = logitGradient(p, logits);
+    const z = [1, 3, 0, 2];
+    const sum = z.reduce((s, v) => s + Math.exp(v), 0);
+    for (const [c, v] of z.entries()) expect(g[c]).toBeCloseTo((c === 1 ? 1 : 0) - Math.exp(v) / sum, 6);
+    expect(() => logitGradient(p, tensor([1, 2], [2, 1]))).toThrow(/Target \[0\] is class 1, but the model has 1 classes/);
   });
 });
 

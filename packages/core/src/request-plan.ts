@@ -3,9 +3,9 @@ import { OptionError, ShapeError, TargetError, UnknownLayerError, throwIfAborted
 import { checkInput } from './input.js';
 import type { Layout, ModelRequest, Objective, OutputName, RandomizeOptions } from './model.js';
 import { GRADIENT_OUTPUTS } from './model.js';
-import { checkObjective } from './objective.js';
+import { checkObjective, objectiveAndLogitGradient } from './objective.js';
 import type { PluginStamp } from './plugin.js';
-import { rowTargets } from './targets.js';
+import { argmaxRows, rowTargets } from './targets.js';
 import type { TensorData } from './tensor.js';
 import { sizeOf } from './tensor.js';
 
@@ -207,6 +207,16 @@ export function checkPlanClasses(plan: RequestPlan, classes: number): void {
   if (!plan.gradients) return;
   if (plan.targets !== 'predicted') checkTargetClasses(plan.targets, classes);
   checkObjective(plan.objective, plan.rows, classes);
+}
+
+/**
+ * d objective / d logits of every row, for the plan's targets ('predicted' resolved from these
+ * logits) and objective: what an adapter that only knows d logits / d input chains through.
+ */
+export function logitGradient(plan: GradientPlan, logits: TensorData): Float32Array {
+  checkPlanClasses(plan, logits.shape[1]);
+  const targets = plan.targets === 'predicted' ? argmaxRows(logits) : plan.targets;
+  return objectiveAndLogitGradient(logits, targets, plan.objective).gradient;
 }
 
 /** The checked layer names (each once) and seed (default 0) of a `randomizedCopy` call. */

@@ -1,22 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { type Model, type ModelRequest, type OutputName, argmaxRows, objectiveAndLogitGradient, planRequest, tensor } from '@salience/core';
+import { type Model, type ModelRequest, type OutputName, logitGradient, planRequest, tensor } from '@salience/core';
 import { expect, it } from 'vitest';
 import { describeModelConformance } from './conformance.js';
 
 // The root README's custom adapter, as written there (the test below keeps the two the same).
 // readme:start
-// f(x) = W x: a 3-feature, 2-class linear model; d logit c / d x is row c of W.
-const W = [[1, -2, 0.5], [0, 3, -1]];
-const facts = { layout: 'NC' as const, inputShape: [null, 3], capabilities: new Set<OutputName>(['logits', 'inputGradients']), classes: 2, disposed: false };
+// f(x) = W x: d logit c / d x is row c of W.
+const W = [[1, -2, 0.5], [0, 3, -1], [-1, 1, 2]];
+const facts = { layout: 'NC' as const, inputShape: [null, 3], capabilities: new Set<OutputName>(['logits', 'inputGradients']), classes: 3, disposed: false };
 const linear: Model = {
   ...facts,
   layers: () => [],
   async run<K extends OutputName>(request: ModelRequest<K>) {
-    const { input, rows, gradients, targets, objective } = planRequest(facts, request);
-    const logits = tensor(Array.from({ length: rows * 2 }, (_, i) => W[i % 2].reduce((s, w, j) => s + w * input.data[Math.floor(i / 2) * 3 + j], 0)), [rows, 2]);
-    if (!gradients) return { logits } as never;
-    const g = objectiveAndLogitGradient(logits, targets === 'predicted' ? argmaxRows(logits) : targets, objective).gradient;
-    return { logits, inputGradients: tensor(Array.from({ length: rows * 3 }, (_, i) => W.reduce((s, w, c) => s + g[Math.floor(i / 3) * 2 + c] * w[i % 3], 0)), [rows, 3]) } as never;
+    const plan = planRequest(facts, request);
+    const { data: x, shape } = plan.input;
+    const logits = tensor(x.map((_, i) => W[i % 3].reduce((s, w, j) => s + w * x[i - (i % 3) + j], 0)), shape);
+    if (!plan.gradients) return { logits } as never;
+    const g = logitGradient(plan, logits);
+    return { logits, inputGradients: tensor(g.map((_, i) => W.reduce((s, w, c) => s + g[i - (i % 3) + c] * w[i % 3], 0)), shape) } as never;
   },
   dispose() { facts.disposed = true; },
 };

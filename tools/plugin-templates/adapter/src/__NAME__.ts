@@ -1,5 +1,5 @@
 import type { Layout, Model, ModelOutputs, ModelRequest, OutputName, RequestPlan } from '@salience/core';
-import { ModelError, OptionError, SalienceError, argmaxRows, objectiveAndLogitGradient, planRequest, throwIfAborted } from '@salience/core';
+import { ModelError, OptionError, SalienceError, logitGradient, planRequest, throwIfAborted } from '@salience/core';
 import { PLUGIN } from './plugin.js'; // plugin-stamp
 
 /** A model written as plain JavaScript functions of one example. */
@@ -31,7 +31,7 @@ function checked(values: ArrayLike<number>, length: number, what: string): Array
 
 /**
  * Wraps plain JavaScript functions as a salience `Model`: logits always, input gradients (for every
- * objective, chained through `objectiveAndLogitGradient`) when `backward` is given. `planRequest`
+ * objective, chained through `logitGradient`) when `backward` is given. `planRequest`
  * from core checks each request; what is left here is the runtime's work.
  */
 export function __camel__(spec: __Pascal__Spec): __Pascal__Model {
@@ -53,7 +53,7 @@ export function __camel__(spec: __Pascal__Spec): __Pascal__Model {
     const result: Partial<ModelOutputs> = plan.wanted.has('logits') ? { logits } : {};
     if (plan.gradients) {
       // d objective / d logits, then through backward(): the only gradient output is inputGradients.
-      const { gradient } = objectiveAndLogitGradient(logits, plan.targets === 'predicted' ? argmaxRows(logits) : plan.targets, plan.objective);
+      const gradient = logitGradient(plan, logits);
       const grads = new Float32Array(rows * size);
       for (let r = 0; r < rows; r++) grads.set(checked(backward!(example(r), gradient.subarray(r * classes, (r + 1) * classes)), size, 'backward()'), r * size);
       result.inputGradients = { data: grads, shape: [...input.shape] };
