@@ -5,18 +5,15 @@
  * interpolation, as `[maps, h, w]` ('NHW').
  */
 export type { GradCamOptions, MapNormalization, Resolution } from './grad-cam.js';
-export { gradCam, gradCamPlusPlus, gradCamMethod, MAP_NORMALIZATIONS, RESOLUTIONS } from './grad-cam.js';
+export { gradCam, gradCamPlusPlus, gradCamMethod, GRAD_CAM_OPTION_KEYS, MAP_NORMALIZATIONS, RESOLUTIONS } from './grad-cam.js';
 
 export type { ChannelWeighting, FeatureMapGeometry } from './class-activation-map.js';
-export { classActivationMaps, featureMapGeometry, GRAD_CAM_PLUS_PLUS_EPSILON } from './class-activation-map.js';
 
 export type { ChosenLayer } from './layer-choice.js';
 export { chooseLayer } from './layer-choice.js';
 
-export type { MapResizer, Upsample } from './resize.js';
-export { mapResizer, UPSAMPLE_MODES } from './resize.js';
-
-export { minMaxInPlace, MIN_MAX_EPSILON } from './min-max.js';
+export type { Upsample } from './resize.js';
+export { UPSAMPLE_MODES } from './resize.js';
 
 export type { CamOptions, CamSpec, LayerMapRequest, LayerMaps } from './cam-method.js';
 export { camMethod, gradientLayerMaps } from './cam-method.js';
