@@ -49,7 +49,7 @@ export async function planMethodConformance<O extends object>(subject: MethodCon
   groups.push({
     name: 'errors',
     checks: [
-      check(`rejects bad options with an OptionError (batchSize${s.badOptions?.length ? ` and ${s.badOptions.length} method option set(s)` : ''})`, () => checkMethodOptionErrors(s)),
+      check(`rejects bad options with an OptionError (batchSize${s.badOptions?.length ? `, ${s.badOptions.length} method option set(s)` : ''}${s.method.optionKeys ? ', an unknown option name' : ''})`, () => checkMethodOptionErrors(s)),
       check('rejects misshapen and non-finite inputs with a ShapeError', () => checkMethodInputErrors(s)),
       check('rejects bad targets with a TargetError', () => checkMethodTargetErrors(s)),
       check('rejects a model without a required output with a CapabilityError, before calling it', () => checkMethodCapabilities(s)),

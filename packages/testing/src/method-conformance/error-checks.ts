@@ -2,10 +2,16 @@ import type { TensorData } from '@salience/core';
 import type { MethodConformanceSubject } from './subject.js';
 import { attributeChecked, describeOptions, expectMethodRejection, fail, methodBaseline, spyModel } from './subject.js';
 
-/** batchSize that is not a positive integer, and every option in `subject.badOptions`, are an OptionError. */
+/**
+ * batchSize that is not a positive integer, every option in `subject.badOptions`, and (for a method
+ * that declares `optionKeys`) an option name it does not know, are an OptionError.
+ */
 export async function checkMethodOptionErrors(subject: MethodConformanceSubject): Promise<void> {
   for (const batchSize of [0, -1, 2.5, Number.NaN]) {
     await expectMethodRejection(subject, { batchSize }, 'INVALID_OPTION', `batchSize ${batchSize}`);
+  }
+  if (subject.method.optionKeys) {
+    await expectMethodRejection(subject, { notAnOptionOfThisMethod: 1 }, 'INVALID_OPTION', 'An unknown option name (the method declares optionKeys)');
   }
   for (const bad of subject.badOptions ?? []) await expectMethodRejection(subject, bad, 'INVALID_OPTION', `The bad options ${describeOptions(bad)}`);
 }
@@ -24,6 +30,7 @@ export async function checkMethodInputErrors(subject: MethodConformanceSubject):
     ['no examples', { data: new Float32Array(0), shape: [0, ...input.shape.slice(1)] }],
     ['a NaN', withValue(Number.NaN)],
     ['an infinite value', withValue(Number.POSITIVE_INFINITY)],
+    ['Float64Array data', { data: Float64Array.from(input.data) as unknown as Float32Array, shape: [...input.shape] }],
   ];
   for (const [what, x] of bad) await expectMethodRejection(subject, {}, 'INVALID_SHAPE', `An input with ${what}`, subject.model, x);
 }
