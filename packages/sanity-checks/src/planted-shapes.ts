@@ -27,9 +27,9 @@ export interface PlantedShapesData {
   readonly input: TensorData;
   /** The class of each image: the index of its shape in `shapes`. */
   readonly labels: Int32Array;
-  /** [count, size, size]: 1 inside each shape's bounding box, 0 elsewhere (the ground truth). */
+  /** `[count, size, size]`: 1 inside each shape's bounding box, 0 elsewhere (the ground truth). */
   readonly masks: TensorData;
-  /** [count, 2]: the top-left corner (row, column) of each shape's box of `shapeSize` pixels. */
+  /** `[count, 2]`: the top-left corner (row, column) of each shape's box of `shapeSize` pixels. */
   readonly corners: Int32Array;
   readonly shapes: readonly PlantedShape[];
   readonly shapeSize: number;
