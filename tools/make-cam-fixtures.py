@@ -16,6 +16,9 @@ imports `ttach` for test-time augmentation, which is not used here and is replac
 when it is not installed, as is torchvision.transforms where the installed torchvision does
 not load: only its preprocessing helpers use them.)
 
+`vit` is a tiny ViT built from transformers' ViTConfig with seeded random weights (exported to
+vit.onnx, dynamic batch), at `vit.layers.1.layernorm_before` with pytorch-grad-cam's ViT
+`reshape_transform` (class token dropped, 4x4 grid).
 `softsign` is smallcnn with Softsign after c3 (no gradient rule in onnx-autodiff), exported to
 softsign.onnx, with the forward-only CAMs only.
 
@@ -170,6 +173,61 @@ METHODS = {"gradcam": GradCAM, "gradcam++": GradCAMPlusPlus, "hirescam": HiResCA
            "layercam": LayerCAM, "scorecam": ScoreCAM, "eigencam": EigenCAM}
 
 
+def vit_reshape(tensor, height=4, width=4):
+    """pytorch-grad-cam's reshape_transform for ViT: drop the class token, tokens to a grid, channels first."""
+    result = tensor[:, 1:, :].reshape(tensor.size(0), height, width, tensor.size(2))
+    return result.transpose(2, 3).transpose(1, 2)
+
+
+def vit_model():
+    """A tiny ViT from transformers' config with seeded random weights: 32x32 images, 8x8 patches
+    (16 tokens and a class token), width 32, 2 layers, 4 classes."""
+    if "torchvision" in sys.modules and not hasattr(sys.modules["torchvision"], "__version__"):
+        # the stand-in above: transformers must see no torchvision rather than import it
+        sys.modules["torchvision"] = sys.modules["torchvision.transforms"] = None
+    from transformers import ViTConfig, ViTForImageClassification
+
+    class ViTLogits(ViTForImageClassification):
+        def forward(self, x):
+            return super().forward(pixel_values=x).logits
+
+    torch.manual_seed(0)
+    config = ViTConfig(image_size=32, patch_size=8, num_channels=3, hidden_size=32, num_hidden_layers=2,
+                       num_attention_heads=2, intermediate_size=64, num_labels=4, attn_implementation="eager")
+    return ViTLogits(config).eval()
+
+
+def vit_fixture():
+    model = vit_model()
+    torch.manual_seed(1)
+    x = torch.rand(3, 3, 32, 32)
+    target = np.array([0, 2, 3])
+    path = os.path.join(OUT, "vit.onnx")
+    torch.onnx.export(model, (x[:1],), path, input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+                      opset_version=17, dynamo=False, do_constant_folding=False)
+    layer = model.vit.layers[-1].layernorm_before
+    targets = [ClassifierOutputTarget(int(t)) for t in target]
+    w = Writer()
+    w.add("input", x)
+    w.add("target", target)
+    w.add("logits", model(x).detach())
+    for key, method in METHODS.items():
+        cam = method(model=model, target_layers=[layer], reshape_transform=vit_reshape)
+        raw, acts = raw_cam(cam, x, targets, layer)
+        w.add(f"{key}_raw", raw, method=f"pytorch-grad-cam {method.__name__} with the ViT reshape_transform, before ReLU")
+        w.add(f"{key}_final", cam(input_tensor=x, targets=targets), method=f"pytorch-grad-cam {method.__name__}(input, targets)")
+        if key == "eigencam":
+            signed = get_2d_projection_with_sign_correction(acts)
+            w.add("eigencam_signed_raw", signed, method="get_2d_projection_with_sign_correction")
+            w.add("eigencam_signed_final", scale_cam_image(scale_cam_image(np.maximum(signed, 0), (32, 32))),
+                  method="BaseCAM's pipeline on the sign-corrected projection")
+        cam.activations_and_grads.release()
+    w.save("vit", {"model": "vit", "layer": "vit.layers.1.layernorm_before", "layout": "NCHW",
+                   "reference": "pytorch-grad-cam (jacobgil/pytorch-grad-cam, from source)"})
+    print("vit written")
+
+
 def main():
     for name, cls, layer_name in (("smallcnn", SmallCNN, "c3"), ("colorcnn", ColorCNN, "b2"), ("softsign", SoftsignCNN, "c3")):
         folder = os.path.join(CAPTUM, "smallcnn" if name == "softsign" else name)
@@ -217,3 +275,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+    vit_fixture()

@@ -24,6 +24,7 @@ import { type FeatureMapGeometry, featureMapGeometry } from './class-activation-
 import { chooseLayer } from './layer-choice.js';
 import { minMaxInPlace } from './min-max.js';
 import { checkUpsample, mapResizer, type Upsample } from './resize.js';
+import { type TokenGrid, type TokenGridOption, tokenGrid, tokensToFeatureMap } from './token-grid.js';
 
 /** The options of every CAM-family method, with Grad-CAM's meanings and defaults. */
 export interface CamOptions {
@@ -37,6 +38,11 @@ export interface CamOptions {
   readonly upsample?: Upsample;
   /** 'none' (default): raw scores; 'min-max': each map to (v - min) / (max - min + 1e-8). */
   readonly normalize?: 'none' | 'min-max';
+  /**
+   * For a token layer [batch, tokens, channels] (ViT, DeiT, Swin): how the tokens lie on the image.
+   * Default: a square grid after 1, 0 or 2 prefix tokens, where only one of them fits.
+   */
+  readonly tokenGrid?: TokenGridOption;
 }
 
 /** What a CAM method's own step receives: the resolved (example, class) pairs and the layer. */
@@ -53,6 +59,11 @@ export interface LayerMapRequest {
   readonly objective: Objective | undefined;
   readonly signal: AbortSignal | undefined;
   readonly onProgress: ((done: number, total: number) => void) | undefined;
+  /**
+   * The layer's output as a 4-D feature map: itself for a spatial layer; for a token layer, the
+   * tokens on their grid, channels last. Apply it to activations and gradients before anything else.
+   */
+  featureMap(t: TensorData): TensorData;
 }
 
 /** One map per pair at the layer's resolution, before any ReLU, and the model calls it took. */
@@ -134,7 +145,7 @@ export async function gradientLayerMaps(
     rows,
     batchSize,
     async (start, end) => {
-      const { layerActivations, layerGradients } = await model.run({
+      const outputs = await model.run({
         input: pairRows(input, examples, start, end),
         outputs: ['layerActivations', 'layerGradients'],
         target: targets.subarray(start, end),
@@ -143,6 +154,8 @@ export async function gradientLayerMaps(
         signal,
       });
       modelCalls++;
+      const layerActivations = request.featureMap(outputs.layerActivations);
+      const layerGradients = request.featureMap(outputs.layerGradients);
       const found = layerGeometry(layerActivations, end - start, layer, channelsFirst);
       if (layerGradients.shape.length !== 4 || layerGradients.shape.some((d, i) => d !== layerActivations.shape[i])) {
         throw new ShapeError(`Layer '${layer}' gave activations [${layerActivations.shape.join(', ')}] but gradients [${layerGradients.shape.join(', ')}]; they must match.`);
@@ -177,12 +190,26 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
         throw new OptionError(`${id} explains image models (layout NCHW or NHWC); this model's layout is '${model.layout}'.`);
       }
       checkInput(model, input);
-      const layer = chooseLayer(model.layers(), options.layer ?? defaults.layer);
+      const named = options.layer ?? defaults.layer;
+      const tokenLayer = model.layers().find((l) => (l.name === named || l.aliases?.includes(named as string)) && l.outputShape.length === 3);
+      const layer = tokenLayer ? { info: tokenLayer, chosen: 'given' as const } : chooseLayer(model.layers(), named);
+      if (!tokenLayer && options.tokenGrid !== undefined) {
+        throw new OptionError(`tokenGrid only applies to a token layer [batch, tokens, channels]; layer '${layer.info.name}' is a feature map.`);
+      }
+      let grid: TokenGrid | undefined;
+      const featureMap = (t: TensorData): TensorData => {
+        if (!tokenLayer) return t;
+        if (t.shape.length !== 3) throw new ShapeError(`Layer '${tokenLayer.name}' gave [${t.shape.join(', ')}]; a token layer's output is [batch, tokens, channels].`);
+        grid ??= tokenGrid(t.shape[1], options.tokenGrid);
+        return tokensToFeatureMap(t, grid);
+      };
+      if (tokenLayer && typeof tokenLayer.outputShape[1] === 'number') grid = tokenGrid(tokenLayer.outputShape[1], options.tokenGrid);
       const { signal } = options;
       const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(rowSize(input)));
       const { examples, targets, logits } = await resolveTargets(model, input, options.target, signal, { batchSize });
-      const channelsFirst = model.layout === 'NCHW';
+      const channelsFirst = model.layout === 'NCHW' && !tokenLayer;
       const made = await spec.layerMaps({
+        featureMap,
         model,
         input,
         examples,
@@ -199,7 +226,11 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
       const layerSize = geometry.height * geometry.width;
       if (settings.relu) for (let i = 0; i < made.maps.length; i++) if (made.maps[i] < 0) made.maps[i] = 0;
       const atInput = settings.resolution === 'input';
-      const [outHeight, outWidth] = atInput ? (channelsFirst ? [input.shape[2], input.shape[3]] : [input.shape[1], input.shape[2]]) : [geometry.height, geometry.width];
+      const [outHeight, outWidth] = atInput
+        ? model.layout === 'NCHW'
+          ? [input.shape[2], input.shape[3]]
+          : [input.shape[1], input.shape[2]]
+        : [geometry.height, geometry.width];
       const outSize = outHeight * outWidth;
       let values = made.maps;
       if (atInput) {
@@ -219,6 +250,7 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
           layerKind: layer.info.kind,
           layerChosen: layer.chosen,
           layerSize: [geometry.height, geometry.width],
+          tokenGrid: grid ?? null,
           channels: geometry.channels,
           relu: settings.relu,
           resolution: settings.resolution,

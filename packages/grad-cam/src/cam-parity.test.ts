@@ -7,6 +7,7 @@ import { fromTfjs } from '@salience/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import * as ortNode from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectFinalMapsClose } from '../test/final-maps.js';
 import type { CamOptions } from './cam-method.js';
 import { eigenCam } from './eigen-cam.js';
 import { gradCamPlusPlus } from './grad-cam.js';
@@ -80,21 +81,7 @@ describe.each(Object.keys(RUNTIMES) as (keyof typeof RUNTIMES)[])('pytorch-grad-
     it.each(METHODS)("%s: pytorch-grad-cam's scaled map at the input's size", async (_, method, key) => {
       const { cam, layer, target, model, input } = loaded.get(name)!;
       const result = await method.attribute(model, input, { target, layer, normalize: 'min-max' });
-      const expected = cam.arrays[`${key}_final`];
-      const raw = cam.arrays[`${key}_raw`];
-      const size = expected.data.length / expected.shape[0];
-      const rawSize = raw.data.length / raw.shape[0];
-      for (let m = 0; m < expected.shape[0]; m++) {
-        // Scaling divides by the largest positive value; where that is far below the map's range
-        // (smallcnn's XGradCAM map 3: one positive pixel 250x smaller), pytorch-grad-cam's float32
-        // rounding is magnified as much, so the error is measured against the map before scaling.
-        const row = raw.data.subarray(m * rawSize, (m + 1) * rawSize);
-        const peak = Math.max(...row);
-        const range = Math.max(...row.map(Math.abs));
-        const tolerance = TOLERANCE * (peak > 0 ? Math.max(1, range / peak) : 1);
-        const one = (t: TensorData) => ({ data: t.data.subarray(m * size, (m + 1) * size), shape: [1, ...t.shape.slice(1)] });
-        expectMapsClose(one(result.values), one(expected), tolerance, `${name} ${key}_final map ${m} (${runtime})`);
-      }
+      expectFinalMapsClose(result.values, cam.arrays[`${key}_final`], cam.arrays[`${key}_raw`], TOLERANCE, `${name} ${key}_final (${runtime})`);
     });
   });
 

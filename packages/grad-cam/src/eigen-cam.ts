@@ -136,7 +136,9 @@ export const eigenCam: Method<CamOptions> = camMethod({
       batchSize,
       async (start, end) => {
         const batch = pairRows(input, examples, start, end);
-        const { layerActivations, logits } = await model.run({ input: batch, outputs: ['layerActivations', 'logits'], layer, signal });
+        const outputs = await model.run({ input: batch, outputs: ['layerActivations', 'logits'], layer, signal });
+        const { logits } = outputs;
+        const layerActivations = request.featureMap(outputs.layerActivations);
         modelCalls++;
         if (start === 0) checkTargetClasses(request.targets, logits);
         const found = layerGeometry(layerActivations, end - start, layer, channelsFirst);

@@ -22,3 +22,5 @@ export { layerCam } from './layer-cam.js';
 export { xGradCam, xGradCamWeights, XGRAD_CAM_EPSILON } from './xgrad-cam.js';
 export { scoreCam, SCORE_CAM_EPSILON } from './score-cam.js';
 export { eigenCam, eigenCamMap } from './eigen-cam.js';
+export type { TokenGrid, TokenGridOption } from './token-grid.js';
+export { tokenGrid, tokensToFeatureMap } from './token-grid.js';

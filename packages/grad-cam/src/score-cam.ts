@@ -102,7 +102,9 @@ export const scoreCam: Method<CamOptions> = camMethod({
       batchSize,
       async (start, end) => {
         const batch = pairRows(input, usedRows, start, end);
-        const { layerActivations, logits } = await model.run({ input: batch, outputs: ['layerActivations', 'logits'], layer, signal });
+        const outputs = await model.run({ input: batch, outputs: ['layerActivations', 'logits'], layer, signal });
+        const { logits } = outputs;
+        const layerActivations = request.featureMap(outputs.layerActivations);
         modelCalls++;
         if (start === 0) checkTargetClasses(targets, logits);
         const found = layerGeometry(layerActivations, end - start, layer, channelsFirst);
@@ -119,7 +121,9 @@ export const scoreCam: Method<CamOptions> = camMethod({
     const g = geometry!;
     const { channels, channelStride, positionStride } = g;
     const layerRow = channels * g.height * g.width;
-    const [inHeight, inWidth, inChannels] = channelsFirst ? [input.shape[2], input.shape[3], input.shape[1]] : [input.shape[1], input.shape[2], input.shape[3]];
+    // The input's layout is the model's; the layer's may differ (a token layer is channels last).
+    const inputChannelsFirst = model.layout === 'NCHW';
+    const [inHeight, inWidth, inChannels] = inputChannelsFirst ? [input.shape[2], input.shape[3], input.shape[1]] : [input.shape[1], input.shape[2], input.shape[3]];
     const plane = inHeight * inWidth;
     const size = rowSize(input);
     const masker = scoreCamMasker(g.height, g.width, inHeight, inWidth);
@@ -143,7 +147,7 @@ export const scoreCam: Method<CamOptions> = camMethod({
           masker((y, x) => a[k * channelStride + (y * g.width + x) * positionStride], mask);
           const source = input.data.subarray(used[u] * size, (used[u] + 1) * size);
           const copy = copies.subarray(r * size, (r + 1) * size);
-          if (channelsFirst) {
+          if (inputChannelsFirst) {
             for (let c = 0; c < inChannels; c++) for (let i = 0; i < plane; i++) copy[c * plane + i] = source[c * plane + i] * mask[i];
           } else {
             for (let i = 0; i < plane; i++) for (let c = 0; c < inChannels; c++) copy[i * inChannels + c] = source[i * inChannels + c] * mask[i];

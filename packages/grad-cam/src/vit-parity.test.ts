@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import { type Method, OptionError, type TensorData } from '@salience/core';
+import { fromOnnx, type OnnxModel, type OrtModule } from '@salience/onnx';
+import { expectMapsClose, type ParsedFixture, parseFixtureArrays } from '@salience/testing';
+import * as ortNode from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectFinalMapsClose } from '../test/final-maps.js';
+import { type CamOptions, camMethod, gradientLayerMaps } from './cam-method.js';
+import { classActivationMaps } from './class-activation-map.js';
+import { eigenCam } from './eigen-cam.js';
+import { hiResCam } from './hires-cam.js';
+import { layerCam } from './layer-cam.js';
+import { scoreCam } from './score-cam.js';
+import { xGradCam } from './xgrad-cam.js';
+
+// A tiny ViT (transformers' ViTConfig, seeded random weights, tools/make-cam-fixtures.py) at
+// vit.layers.1.layernorm_before: 17 tokens [B, 17, 32], the class token dropped and 16 on a 4x4
+// grid, against pytorch-grad-cam with its ViT reshape_transform.
+const TOLERANCE = 1e-4;
+const LAYER = 'vit.layers.1.layernorm_before';
+
+// Grad-CAM's own channel weighting (classActivationMaps), driven through the CAM family's token path.
+const gradCamOnTokens: Method<CamOptions> = camMethod({
+  id: 'grad-cam',
+  requires: ['layerActivations', 'layerGradients'],
+  layerMaps: (request) => gradientLayerMaps(request, (a, g, geometry, out) => classActivationMaps(a, g, geometry, 'grad-cam', false, out)),
+});
+
+const METHODS: [string, Method<CamOptions>][] = [
+  ['gradcam', gradCamOnTokens],
+  ['hirescam', hiResCam],
+  ['xgradcam', xGradCam],
+  ['layercam', layerCam],
+  ['scorecam', scoreCam],
+  ['eigencam_signed', eigenCam],
+];
+
+describe('pytorch-grad-cam parity on a ViT token layer (onnxruntime-node)', () => {
+  let fixture: ParsedFixture;
+  let model: OnnxModel;
+  let target: Int32Array;
+
+  beforeAll(async () => {
+    const at = (file: string) => new URL(`../fixtures/cam/${file}`, import.meta.url);
+    fixture = parseFixtureArrays(await readFile(at('vit.json'), 'utf8'), await readFile(at('vit.bin')));
+    model = await fromOnnx(ortNode as unknown as OrtModule, new Uint8Array(await readFile(at('vit.onnx'))), { sessionOptions: { intraOpNumThreads: 1 } });
+    target = Int32Array.from(fixture.arrays.target.data);
+  });
+
+  afterAll(() => model.dispose());
+
+  it.each(METHODS)('%s: the map on the token grid before ReLU, and the scaled map at the input', async (key, method) => {
+    const input: TensorData = fixture.arrays.input;
+    const raw = await method.attribute(model, input, { target, layer: LAYER, resolution: 'layer', relu: false, batchSize: 2 });
+    expect(raw.meta).toMatchObject({ tokenGrid: { height: 4, width: 4, prefixTokens: 1 }, layerSize: [4, 4] });
+    expectMapsClose(raw.values, fixture.arrays[`${key}_raw`], TOLERANCE, `vit ${key}_raw`);
+    const final = await method.attribute(model, input, { target, layer: LAYER, normalize: 'min-max' });
+    expectFinalMapsClose(final.values, fixture.arrays[`${key}_final`], fixture.arrays[`${key}_raw`], TOLERANCE, `vit ${key}_final`);
+  });
+
+  it('takes an explicit grid, and rejects one that does not fit the tokens', async () => {
+    const input: TensorData = fixture.arrays.input;
+    const explicit = await hiResCam.attribute(model, input, { target, layer: LAYER, resolution: 'layer', relu: false, tokenGrid: { height: 4, width: 4, prefixTokens: 1 } });
+    expectMapsClose(explicit.values, fixture.arrays.hirescam_raw, TOLERANCE);
+    await expect(hiResCam.attribute(model, input, { target, layer: LAYER, tokenGrid: { height: 4, width: 4 } })).rejects.toThrow(OptionError);
+  });
+});
