@@ -26,6 +26,8 @@ export const EXIT_CODES = {
   output: 10,
   /** `salience audit --fail-on-findings` found saliency where it should not be (the outputs are written). */
   findings: 11,
+  /** The model gave NaN or infinite logits, or a method NaN or infinite maps (`--allow-nonfinite` writes them anyway). */
+  nonFinite: 12,
   /** Interrupted (Ctrl-C), as shells report SIGINT. */
   aborted: 130,
 } as const;

@@ -27,7 +27,7 @@ function printExplainSummary(summary: ExplainSummary, out: ProgressStream, cwd: 
     lines.push(`  ${m.file.padEnd(width)}  ${formatShape(m.shape).padEnd(18)} ${m.layout.padEnd(5)} ${(m.timeMs / 1000).toFixed(2)} s`);
   }
   if (summary.grid) lines.push(`  ${summary.grid.padEnd(width)}  every overlay on one sheet (overlays/<method>/ has each one)`);
-  lines.push(`  ${summary.report.padEnd(width)}  the report: open ${folder}/${summary.report} in a browser`);
+  if (summary.report) lines.push(`  ${summary.report.padEnd(width)}  the report: open ${folder}/${summary.report} in a browser`);
   if (summary.skipped.length > 0) lines.push(`  skipped: ${summary.skipped.map((s) => s.method).join(', ')} (this model cannot run them)`);
   out.write(`${lines.join('\n')}\n`);
 }

@@ -20,6 +20,7 @@ import {
   parseWindow,
 } from './methods/option-values.js';
 import { CHANNEL_ORDERS } from './inputs/preprocessing.js';
+import { DEFAULT_MAX_PIXELS } from './inputs/image-decoding.js';
 import { BACKENDS, type BackendName } from './models/tfjs-runtime.js';
 
 /** Method options as commander collects them (strings), shared by `explain` and `audit`. */
@@ -57,6 +58,10 @@ export interface RuntimeOptionFlags {
   readonly json?: boolean;
   readonly quiet?: boolean;
   readonly progress: boolean;
+  readonly overwrite?: boolean;
+  readonly allowNonfinite?: boolean;
+  readonly maxPixels?: string;
+  readonly inputName?: string;
 }
 
 /** The raw option values commander collects for `explain` (strings; checked by `explainRequest`). */
@@ -69,6 +74,7 @@ export interface ExplainFlags extends MethodOptionFlags, PreprocessingOptionFlag
   readonly out: string;
   readonly labels?: string;
   readonly overlays: boolean;
+  readonly context?: string[];
 }
 
 /** The raw option values commander collects for `audit` (strings; checked by `auditRequest`). */
@@ -121,7 +127,8 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 const EXIT_STATUS_HELP = `Exit status: 0 ok, 1 unexpected failure, 2 usage, 3 input file, 4 model file, 5 unknown layer,
 6 unsupported op, 7 no gradients, 8 model failed, 9 missing optional package, 10 output folder,
-11 findings (audit --fail-on-findings), 130 interrupted.`;
+11 findings (audit --fail-on-findings), 12 non-finite results (NaN or infinity; see --allow-nonfinite),
+130 interrupted.`;
 
 function addMethodOptions(command: Command): Command {
   return command
@@ -160,7 +167,11 @@ function addRuntimeOptions(command: Command, noProgress: string): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend: wasm, cpu, or tensorflow (tfjs-node, if installed) (default: wasm)'))
     .option('--json', 'print a machine-readable summary on stdout (no progress bars)')
     .option('-q, --quiet', 'print nothing but errors')
-    .option('--no-progress', noProgress);
+    .option('--no-progress', noProgress)
+    .option('--overwrite', 'write into an --out that holds other files: they are kept, and only files an earlier salience run listed in its manifest are replaced')
+    .option('--allow-nonfinite', 'write results that hold NaN or infinite values instead of failing (exit 12)')
+    .option('--max-pixels <n>', `largest image accepted, width x height, checked before decoding (default: ${DEFAULT_MAX_PIXELS})`)
+    .option('--input-name <name>', 'ONNX: the graph input to explain when the model has several (the others come from --context or are derived)');
 }
 
 /**
@@ -186,7 +197,8 @@ export function buildProgram(onInvoke: (invocation: Invocation) => void, version
     .option('--model <file>', 'ONNX file (.onnx) or TensorFlow.js model.json (default: the built-in Fashion-MNIST model)')
     .option('-i, --input <paths...>', 'PNG/JPEG files, folders of them, or .npy tensors (batch first, in the model\'s layout) (default: the built-in samples)', collect)
     .option('--labels <file>', 'class names: one per line, or a JSON array')
-    .option('-o, --out <dir>', 'output folder; replaced only if empty or an earlier salience output', DEFAULT_OUT)
+    .option('-o, --out <dir>', 'output folder: new, empty, or an earlier salience output (see --overwrite)', DEFAULT_OUT)
+    .option('--context <name=file>', 'ONNX: another graph input, one row per example (.npy), e.g. attention_mask=mask.npy; repeatable', collect)
     .optionsGroup('What to explain:')
     .option('-m, --method <names>', `comma-separated or repeated: ${METHOD_NAMES.join(', ')} (default: all)`, collectList)
     .option('-t, --target <target>', "'predicted', 'top3', a class for all (3), one per example (3,1,4), 'classes:3,5'; names from --labels work too", 'predicted')
@@ -372,9 +384,27 @@ function runSettings(flags: SharedFlags, models: readonly (string | undefined)[]
     layout: parseLayout(flags.layout),
     labels: flags.labels,
     backend: backendFor(flags.backend, models),
+    maxPixels: optional(flags.maxPixels, (t) => parseInteger(t, '--max-pixels', 1)),
+    allowNonfinite: Boolean(flags.allowNonfinite),
+    overwrite: Boolean(flags.overwrite),
+    inputName: flags.inputName,
     out: flags.out,
     signal,
   };
+}
+
+/** --context name=file.npy, each input named once. */
+export function parseContext(values: readonly string[] | undefined): Record<string, string> | undefined {
+  if (values === undefined) return undefined;
+  const context: Record<string, string> = {};
+  for (const value of values) {
+    const match = /^([^=]+)=(.+)$/.exec(value);
+    if (!match || match[1].trim() === '' || match[2].trim() === '') throw usageError(`--context must be NAME=FILE.npy, e.g. attention_mask=mask.npy; got '${value}'.`);
+    const name = match[1].trim();
+    if (Object.hasOwn(context, name)) throw usageError(`--context names '${name}' twice; give each input once.`);
+    context[name] = match[2].trim();
+  }
+  return context;
 }
 
 /** Checks and converts the strings commander collected into an `ExplainRequest`. */
@@ -384,6 +414,7 @@ export function explainRequest(flags: ExplainFlags, signal?: AbortSignal): Expla
     inputs: flags.input ?? [],
     target: flags.target,
     overlays: flags.overlays,
+    context: parseContext(flags.context),
   };
 }
 

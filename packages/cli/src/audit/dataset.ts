@@ -3,6 +3,7 @@ import { basename, extname, join, relative, sep } from 'node:path';
 import { concatRows, sameShape, type TensorData } from '@salience/core';
 import type { RgbaImage } from '@salience/render';
 import { CliError } from '../cli-error.js';
+import { firstNonFinite, positionOf } from '../inputs/finite.js';
 import { decodeImage, sniffImageFormat } from '../inputs/image-decoding.js';
 import { type NpyRows, openNpyRows } from '../inputs/npy-rows.js';
 import { classIndexOf, readTruth } from '../inputs/truth-file.js';
@@ -218,7 +219,8 @@ export async function listDataset(name: string, paths: readonly string[], option
 /** The examples start..end of a dataset: decoded images, or the rows of its .npy files. */
 export type Chunk = { readonly kind: 'images'; readonly images: RgbaImage[] } | { readonly kind: 'tensor'; readonly tensor: TensorData };
 
-export async function loadChunk(dataset: Dataset, start: number, end: number): Promise<Chunk> {
+/** `maxPixels` caps each image's size, checked from its header before decoding. */
+export async function loadChunk(dataset: Dataset, start: number, end: number, maxPixels?: number): Promise<Chunk> {
   const { source } = dataset;
   if (source.kind === 'images') {
     const images: RgbaImage[] = [];
@@ -229,7 +231,7 @@ export async function loadChunk(dataset: Dataset, start: number, end: number): P
       } catch (error) {
         throw new CliError('inputFile', `Cannot read the input ${example.file}: ${(error as { code?: string }).code === 'ENOENT' ? 'it does not exist (was it moved during the audit?)' : String(error)}.`);
       }
-      images.push(decodeImage(bytes, example.file));
+      images.push(decodeImage(bytes, example.file, maxPixels));
     }
     return { kind: 'images', images };
   }
@@ -237,7 +239,15 @@ export async function loadChunk(dataset: Dataset, start: number, end: number): P
   for (const { rows, first } of source.parts) {
     const from = Math.max(start, first);
     const to = Math.min(end, first + rows.shape[0]);
-    if (from < to) pieces.push(await rows.readRows(from - first, to - first));
+    if (from >= to) continue;
+    const piece = await rows.readRows(from - first, to - first);
+    // Positions are given in the file's rows.
+    const bad = firstNonFinite(piece.data);
+    if (bad >= 0) {
+      const [row, ...rest] = positionOf(bad, piece.shape);
+      throw new CliError('inputFile', `${rows.path} holds ${piece.data[bad]} at [${[row + from - first, ...rest].join(', ')}]; inputs must be finite numbers. Fix or drop that example.`);
+    }
+    pieces.push(piece);
   }
   return { kind: 'tensor', tensor: pieces.length === 1 ? pieces[0] : concatRows(pieces) };
 }

@@ -80,7 +80,7 @@ describe('salience audit on the built-in model', () => {
     expect(fresh.stderr).toBe('');
     expect(fresh.code).toBe(0);
     const out = tmp.path('fresh');
-    expect(readdirSync(out).sort()).toEqual(['.salience-audit', 'class-means-builtin-data-gradcam.png', 'class-means-builtin-data-gradient.png', 'report.html', 'summary.json']);
+    expect(readdirSync(out).sort()).toEqual(['.salience-audit', '.salience-manifest.json', 'class-means-builtin-data-gradcam.png', 'class-means-builtin-data-gradient.png', 'report.html', 'summary.json']);
     expect(readdirSync(`${out}/.salience-audit`).sort()).toEqual(['data-0000.m0.rec', 'data-0001.m0.rec', 'data-0002.m0.rec', 'run.json']);
     expect(JSON.parse(readFileSync(`${out}/summary.json`, 'utf8'))).toEqual(summary);
     for (const f of summary.figures) expect(readFileSync(`${out}/${f.file}`).subarray(1, 4).toString()).toBe('PNG');

@@ -16,7 +16,8 @@ import { AbortError, type Model, sliceRows, type TensorData, throwIfAborted } fr
 import { type AuditProgress, createAuditProgress } from '../audit/progress.js';
 import { type Chunk, type Dataset, listDataset, loadChunk } from '../audit/dataset.js';
 import { datasetDigest, fileDigest, modelFiles } from '../audit/fingerprint.js';
-import { type AuditState, openAuditState, STATE_FOLDER } from '../audit/state.js';
+import { type AuditState, checkAuditFolder, openAuditState, STATE_FOLDER } from '../audit/state.js';
+import { checkReadPaths } from '../inputs/preflight.js';
 import type { AuditRequest } from './settings.js';
 import { type AuditOutputJob, type AuditSummary, writeAuditOutputs } from '../audit/summary.js';
 import { readBaselineFile } from '../inputs/baseline-file.js';
@@ -30,9 +31,11 @@ import { chooseMethods, methodSkipReason } from '../methods/method-choice.js';
 import type { BaselineFlag, MethodFlags, MethodName, MethodSpec } from '../methods/methods.js';
 import { loadModelFile } from '../models/model-file.js';
 import { imageBatch, type ModelInput, rejectTensorPreprocessing, tensorBatch } from '../inputs/model-input.js';
-import type { Preprocessing } from '../inputs/preprocessing.js';
+import { channelCount, type Preprocessing } from '../inputs/preprocessing.js';
 import { safeFileName } from '../outputs/file-stems.js';
 import { checkLabelRange } from '../inputs/truth-file.js';
+import { checkDeclaredLayout } from '../models/layout-check.js';
+import { clampWindow } from '../methods/window-clamp.js';
 
 /**
  * The methods `salience audit` runs when none is named: the plain gradient (cheap, but its mass is
@@ -151,6 +154,15 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
   if (request.compareLayer !== undefined && !specs.some((s) => s.name === 'gradcam')) throw new CliError('usage', '--compare-layer applies to gradcam, and no such method is chosen.');
   if (request.compareLayer !== undefined && request.compareModel === undefined) throw new CliError('usage', '--compare-layer needs --compare-model.');
 
+  // Every path, before any work: the files read, then the output folder.
+  const inputFile = 'inputFile' as const;
+  await checkReadPaths([
+    ...[...request.data, ...(request.shifted ?? [])].map((path) => ({ path, what: 'the input', kind: inputFile, folder: true })),
+    ...[request.truth, request.shiftedTruth, request.labels, request.baselineFile].flatMap((path) => (path === undefined ? [] : [{ path, what: 'the file', kind: inputFile }])),
+    ...(dependencies.loadModel ? [] : [request.model, request.compareModel].flatMap((path) => (path === undefined ? [] : [{ path, what: 'the model', kind: 'modelFile' as const, folder: true }]))),
+  ]);
+  await checkAuditFolder(request.out, request.overwrite);
+
   const builtin = request.model === undefined;
   let classNames = await readClassNames(request.labels ?? (builtin ? BUILTIN_LABELS : undefined));
   const datasetNames = request.shifted ? ['clean', 'shifted'] : ['data'];
@@ -174,11 +186,28 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
   const loader = dependencies.loadModel ?? loadModelFile;
   const paths = [request.model ?? BUILTIN_MODEL, ...(request.compareModel !== undefined ? [request.compareModel] : [])];
   const loadedModels: LoadedModel[] = [];
+  let state: AuditState | undefined;
   try {
-    for (const path of paths) loadedModels.push(await loader(path, { backend: request.backend ?? 'wasm', layout: request.layout, signal }));
+    for (const path of paths) {
+      const loaded = await loader(path, { backend: request.backend ?? 'wasm', layout: request.layout, signal, inputName: request.inputName });
+      loadedModels.push(loaded);
+      checkDeclaredLayout(request.layout, loaded.model.inputShape);
+    }
     let flags: MethodFlags = request.flags ?? {};
     if (request.baselineFile !== undefined) flags = { ...flags, baseline: (await readBaselineFile(request.baselineFile)) as BaselineFlag };
-    const firstChunk = imageData ? await loadChunk(imageData, 0, 1) : undefined;
+    if (specs.some((spec) => spec.name === 'occlusion')) {
+      const first = await loadChunk(datasets[0], 0, 1, request.maxPixels);
+      const shape = first.kind === 'tensor' ? first.tensor.shape.slice(1) : undefined;
+      const preprocessing = first.kind === 'images' ? resolvePreprocessing(loadedModels[0].model, first.images, request.preprocessing ?? {}) : undefined;
+      const layout = loadedModels[0].model.layout;
+      const example = shape ?? (preprocessing ? (layout === 'NCHW' ? [channelCount(preprocessing.channels), preprocessing.height, preprocessing.width] : [preprocessing.height, preprocessing.width, channelCount(preprocessing.channels)]) : undefined);
+      if (example) {
+        const clamped = clampWindow(flags, example, layout);
+        flags = clamped.flags;
+        for (const message of clamped.notes) note(message);
+      }
+    }
+    const firstChunk = imageData ? await loadChunk(imageData, 0, 1, request.maxPixels) : undefined;
     const firstImage = firstChunk?.kind === 'images' ? firstChunk.images[0] : undefined;
 
     // Methods that a model cannot run are skipped for both, so the two are compared on the same maps.
@@ -211,7 +240,7 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
     }
 
     // One example through each model: the class count, and that the data fits.
-    const probe = await loadChunk(datasets[0], 0, 1);
+    const probe = await loadChunk(datasets[0], 0, 1, request.maxPixels);
     const probeInputs = models.map((m) => modelInput(m, probe, request.preprocessing ?? {}));
     const classes = await classCount(models[0].model, probeInputs[0].tensor, signal);
     if (models.length > 1) {
@@ -228,6 +257,13 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
       );
     }
     const [inputHeight, inputWidth] = inputSize(models[0].model, models[0].preprocessing, probeInputs[0].tensor);
+    if (request.region && (request.region.bottom > inputHeight || request.region.right > inputWidth)) {
+      const { top, left, bottom, right } = request.region;
+      throw new CliError('usage', `--region ${top},${left},${bottom},${right} reaches past the ${inputHeight}x${inputWidth} input (height x width); give a box inside it (bottom <= ${inputHeight}, right <= ${inputWidth}).`);
+    }
+    if (request.border !== undefined && request.border * 2 >= Math.min(inputHeight, inputWidth)) {
+      throw new CliError('usage', `--border ${request.border} covers the whole ${inputHeight}x${inputWidth} input; give fewer than ${Math.ceil(Math.min(inputHeight, inputWidth) / 2)} pixels.`);
+    }
     const regions = regionMaker(inputHeight, inputWidth, request);
 
     const key = {
@@ -244,7 +280,7 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
       chunkSize,
       regions: { corner: request.corner ?? DEFAULT_CORNER, border: request.border ?? null, region: request.region ?? null },
     };
-    const state = await openAuditState(request.out, key, { fresh: request.fresh, note });
+    state = await openAuditState(request.out, key, { fresh: request.fresh, overwrite: request.overwrite, note });
     const chunkCounts = datasets.map((d) => Math.ceil(d.examples.length / chunkSize));
     const totalChunks = chunkCounts.reduce((a, b) => a + b, 0);
 
@@ -292,6 +328,7 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
     };
     return await writeAuditOutputs(job);
   } finally {
+    await state?.release();
     for (const loaded of loadedModels) loaded.dispose();
   }
 }
@@ -353,7 +390,7 @@ async function auditDataset(run: ChunkRun, dataset: Dataset, onDisk: readonly bo
 /** Runs every method of every model on the examples first..end: one list of records per model. */
 async function computeChunk(run: ChunkRun, dataset: Dataset, first: number, end: number, onFraction: (fraction: number) => void): Promise<AuditRecord[][]> {
   const { request, models } = run;
-  const chunk = await loadChunk(dataset, first, end);
+  const chunk = await loadChunk(dataset, first, end, request.maxPixels);
   const examples = dataset.examples.slice(first, end).map((e) => ({ name: e.name, label: e.label }));
   const byModel: AuditRecord[][] = [];
   for (const [m, entry] of models.entries()) {

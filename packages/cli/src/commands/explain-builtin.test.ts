@@ -70,7 +70,7 @@ describe('salience explain on the built-in model', () => {
   it('writes the raw maps, overlays, grid, report and summary, and nothing else', () => {
     const out = tmp.path('report');
     expect(readdirSync(out).sort()).toEqual(
-      ['gradcam.npy', 'gradient.npy', 'grid.png', 'ig.npy', 'input.npy', 'occlusion.npy', 'overlays', 'report.html', 'smoothgrad.npy', 'summary.json'].sort(),
+      ['.salience-manifest.json', 'gradcam.npy', 'gradient.npy', 'grid.png', 'ig.npy', 'input.npy', 'occlusion.npy', 'overlays', 'report.html', 'smoothgrad.npy', 'summary.json'].sort(),
     );
     for (const m of summary.methods) {
       expect(readNpyFile(`${out}/${m.file}`).shape).toEqual([12, 28, 28, 1]);
@@ -128,7 +128,7 @@ describe('salience explain, human output', () => {
       expect(new Set(s.methods[0].targets).size).toBe(3);
       expect(s.methods[0].shape).toEqual([3, 28, 28, 1]);
       expect(s.grid).toBeNull();
-      expect(readdirSync(tmp.path('a')).sort()).toEqual(['gradient.npy', 'input.npy', 'report.html', 'summary.json']);
+      expect(readdirSync(tmp.path('a')).sort()).toEqual(['.salience-manifest.json', 'gradient.npy', 'input.npy', 'report.html', 'summary.json']);
       const named = await salience(['explain', '--input', sample, '--method', 'gradient', '--target', 'classes:Shirt,Coat', '--json', '--out', tmp.path('b')]);
       expect(named.code).toBe(0);
       expect(named.json<ExplainSummary>().methods[0].targets).toEqual([6, 4]);

@@ -105,7 +105,7 @@ describe('salience explain failures', () => {
     const summary = all.json<{ methods: { name: string; shape: number[] }[]; skipped: { method: string }[] }>();
     expect(summary.methods.map((m) => [m.name, m.shape])).toEqual([['occlusion', [2, 6]]]);
     expect(summary.skipped.map((s) => s.method)).toEqual(['gradient', 'smoothgrad', 'ig', 'gradcam']);
-    expect(readdirSync(tmp.path('out')).sort()).toEqual(['occlusion.npy', 'report.html', 'summary.json']);
+    expect(readdirSync(tmp.path('out')).sort()).toEqual(['.salience-manifest.json', 'occlusion.npy', 'report.html', 'summary.json']);
     expect(loader.disposed).toBe(2);
   });
 

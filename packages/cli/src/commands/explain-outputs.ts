@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Attribution, Layout, TensorData } from '@salience/core';
+import { type Attribution, type Layout, type TensorData, throwIfAborted } from '@salience/core';
 import { encodePng, htmlReport, type ReportMethod, type RgbaImage } from '@salience/render';
 import type { Inputs } from '../inputs/inputs.js';
 import type { Preprocessing } from '../inputs/preprocessing.js';
@@ -49,10 +49,13 @@ export interface ExplainSummary {
   readonly tool: 'salience';
   readonly version: string;
   readonly ok: true;
+  /** Present when the run was interrupted: only the finished methods' raw values were written. */
+  readonly interrupted?: true;
   /** The output folder, absolute. */
   readonly out: string;
   /** Files relative to `out`. */
-  readonly report: string;
+  /** Null when an interrupt kept only the raw values. */
+  readonly report: string | null;
   readonly grid: string | null;
   readonly model: {
     readonly path: string;
@@ -120,6 +123,10 @@ export interface OutputJob {
   readonly runs: readonly MethodRun[];
   readonly skipped: readonly { readonly method: MethodName; readonly reason: string }[];
   readonly started: number;
+  /** Checked between files: writing stops when it fires. */
+  readonly signal?: AbortSignal;
+  /** After an interrupt: only the raw values and the summary (fast), and no signal checks. */
+  readonly partial?: boolean;
 }
 
 /**
@@ -131,7 +138,8 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
   const examples = job.inputs.examples;
   const stems = fileStems(examples.map((e) => e.name));
   const className = (c: number) => job.classNames?.[c] ?? `class ${c}`;
-  const drawOverlays = job.request.overlays ?? true;
+  const drawOverlays = !job.partial && (job.request.overlays ?? true);
+  const check = () => throwIfAborted(job.partial ? undefined : job.signal);
   const bases = job.images.map((image) => (image ? enlarge(image) : undefined));
 
   const exampleSummaries: ExampleSummary[] = examples.map((example, i) => {
@@ -146,6 +154,7 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
   for (const run of job.runs) {
     const { attribution, spec, configured } = run;
     const file = `${spec.name}.npy`;
+    check();
     await writeFile(join(dir, file), writeNpy(valuesInInputLayout(attribution, model.layout)));
     const overlayFiles: string[] = [];
     let overlays: (RgbaImage | undefined)[] = [];
@@ -159,6 +168,7 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
         if (!image) continue;
         const e = attribution.examples[r];
         const name = perExample.get(e)! > 1 ? `${stems[e]}.class-${attribution.targets[r]}.png` : `${stems[e]}.png`;
+        check();
         await mkdir(join(dir, folder), { recursive: true });
         await writeFile(join(dir, folder, name), encodePng(image));
         overlayFiles.push(join(folder, name));
@@ -204,52 +214,58 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
   }
 
   let inputFile: string | null = null;
-  if (job.inputs.kind === 'images') {
+  check();
+  if (job.inputs.kind === 'images' && !job.partial) {
     inputFile = 'input.npy';
     await writeFile(join(dir, inputFile), writeNpy(job.tensor));
   }
 
-  const facts = job.builtin ? await builtinFacts() : undefined;
-  const modelText = facts
-    ? `built-in Fashion-MNIST CNN (${facts.parameters} parameters, test accuracy ${(facts.testAccuracy * 100).toFixed(1)}%)`
-    : job.modelPath;
-  const methods: ReportMethod[] = job.runs.map((run) => ({
-    attribution: forReport(run.attribution),
-    name: run.spec.title,
-    description: run.configured.description,
-    timeMs: run.timeMs,
-    display: run.configured.display,
-  }));
-  const html = htmlReport({
-    title: 'salience explain',
-    subtitle: modelText,
-    info: {
-      model: job.builtin ? 'built-in (Fashion-MNIST)' : job.modelPath,
-      format: job.loaded.format,
-      runtime: job.loaded.runtime,
-      input: `${job.inputs.kind === 'images' ? 'images' : '.npy'} [${job.tensor.shape.join(', ')}] ${model.layout}`,
-      target: job.targetText,
-      objective: typeof job.request.objective === 'string' ? job.request.objective : 'logit',
-      ...(job.skipped.length > 0 ? { skipped: job.skipped.map((s) => s.method).join(', ') } : {}),
-    },
-    classNames: job.classNames,
-    examples: examples.map((example, i) => ({
-      image: job.images[i],
-      name: example.name,
-      label: example.label,
-      logits: job.logits.data.subarray(i * job.logits.shape[1], (i + 1) * job.logits.shape[1]),
-    })),
-    methods,
-    imageSize: 168,
-  });
-  await writeFile(join(dir, 'report.html'), html, 'utf8');
+  let report: string | null = null;
+  if (!job.partial) {
+    check();
+    const facts = job.builtin ? await builtinFacts() : undefined;
+    const modelText = facts
+      ? `built-in Fashion-MNIST CNN (${facts.parameters} parameters, test accuracy ${(facts.testAccuracy * 100).toFixed(1)}%)`
+      : job.modelPath;
+    const methods: ReportMethod[] = job.runs.map((run) => ({
+      attribution: forReport(run.attribution),
+      name: run.spec.title,
+      description: run.configured.description,
+      timeMs: run.timeMs,
+      display: run.configured.display,
+    }));
+    const html = htmlReport({
+      title: 'salience explain',
+      subtitle: modelText,
+      info: {
+        model: job.builtin ? 'built-in (Fashion-MNIST)' : job.modelPath,
+        format: job.loaded.format,
+        runtime: job.loaded.runtime,
+        input: `${job.inputs.kind === 'images' ? 'images' : '.npy'} [${job.tensor.shape.join(', ')}] ${model.layout}`,
+        target: job.targetText,
+        objective: typeof job.request.objective === 'string' ? job.request.objective : 'logit',
+        ...(job.skipped.length > 0 ? { skipped: job.skipped.map((s) => s.method).join(', ') } : {}),
+      },
+      classNames: job.classNames,
+      examples: examples.map((example, i) => ({
+        image: job.images[i],
+        name: example.name,
+        label: example.label,
+        logits: job.logits.data.subarray(i * job.logits.shape[1], (i + 1) * job.logits.shape[1]),
+      })),
+      methods,
+      imageSize: 168,
+    });
+    await writeFile(join(dir, 'report.html'), html, 'utf8');
+    report = 'report.html';
+  }
 
   const summary: ExplainSummary = {
     tool: 'salience',
     version: await packageVersion(),
     ok: true,
     out: target,
-    report: 'report.html',
+    report,
     grid: gridFile,
     model: {
       path: job.modelPath,
@@ -266,6 +282,7 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
     methods: methodSummaries,
     skipped: job.skipped,
     timeMs: Math.round(performance.now() - job.started),
+    ...(job.partial ? { interrupted: true as const } : {}),
   };
   await writeFile(join(dir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`, 'utf8');
   return summary;

@@ -29,6 +29,10 @@ export interface RunSettings {
   readonly maxPixels?: number;
   /** Write results with NaN or infinite values instead of failing (exit 12). */
   readonly allowNonfinite?: boolean;
+  /** Write into an `out` that holds other files (kept); only files a salience manifest lists are replaced. */
+  readonly overwrite?: boolean;
+  /** ONNX: the graph input to explain when the model has several. */
+  readonly inputName?: string;
   readonly out: string;
   readonly signal?: AbortSignal;
 }
@@ -41,8 +45,6 @@ export interface ExplainRequest extends RunSettings {
   readonly target?: string;
   /** Write overlay PNGs and the grid (default true). */
   readonly overlays?: boolean;
-  /** Replace the files an earlier salience run listed in its manifest (never any other file). */
-  readonly overwrite?: boolean;
   /** Companion model inputs, one row per example: graph input name -> .npy file. */
   readonly context?: Readonly<Record<string, string>>;
 }

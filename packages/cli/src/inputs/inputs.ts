@@ -4,6 +4,7 @@ import { concatRows, sameShape, type TensorData } from '@salience/core';
 import type { RgbaImage } from '@salience/render';
 import { CliError } from '../cli-error.js';
 import { decodeImage, sniffImageFormat } from './image-decoding.js';
+import { checkFiniteInput } from './finite.js';
 import { readNpy } from './npy.js';
 
 /** One example of the input batch. */
@@ -79,7 +80,7 @@ function isNpy(bytes: Uint8Array): boolean {
  * Reads --input: PNG/JPEG files and folders of them, or .npy tensors (batch first, several
  * files concatenated on the batch axis). Images and tensors cannot be mixed.
  */
-export async function readInputs(paths: readonly string[], labels?: readonly (number | undefined)[]): Promise<Inputs> {
+export async function readInputs(paths: readonly string[], labels?: readonly (number | undefined)[], options: { readonly maxPixels?: number } = {}): Promise<Inputs> {
   const files = await expandPaths(paths);
   const tensors: TensorData[] = [];
   const images: RgbaImage[] = [];
@@ -92,10 +93,11 @@ export async function readInputs(paths: readonly string[], labels?: readonly (nu
         throw new CliError('inputFile', `${file} holds an array of shape (${array.shape.join(', ')}); inputs are batch first, e.g. [N, 1, 28, 28].`);
       }
       if (array.shape[0] === 0) throw new CliError('inputFile', `${file} holds no examples (its batch dimension is 0).`);
+      checkFiniteInput(array, file);
       tensors.push(array);
       for (let i = 0; i < array.shape[0]; i++) examples.push({ name: `${stem(file)}[${i}]`, file });
     } else if (sniffImageFormat(bytes)) {
-      images.push(decodeImage(bytes, file));
+      images.push(decodeImage(bytes, file, options.maxPixels));
       examples.push({ name: stem(file), file, label: labels?.[examples.length] });
     } else {
       throw new CliError('inputFile', `${file} is not a PNG, JPEG or .npy file.`);

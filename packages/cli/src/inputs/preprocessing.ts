@@ -34,7 +34,7 @@ export function fitImage(image: RgbaImage, width: number, height: number): RgbaI
 function perChannel(values: readonly number[], channels: number, what: string): readonly number[] {
   if (values.length === 1) return new Array<number>(channels).fill(values[0]);
   if (values.length !== channels) {
-    throw new CliError('usage', `--${what} has ${values.length} values but the model takes ${channels} channel(s); give 1 or ${channels}.`);
+    throw new CliError('usage', `--${what} has ${values.length} values but the model takes ${channels} channel(s); give ${channels === 1 ? '1' : `1 or ${channels}`}.`);
   }
   return values;
 }

@@ -26,6 +26,8 @@ export interface ModelLoadOptions {
   /** Declares the model's input layout when it cannot be inferred (a channels-first tfjs model). */
   readonly layout?: Layout;
   readonly signal?: AbortSignal;
+  /** ONNX: the graph input to explain when the model has several. */
+  readonly inputName?: string;
 }
 
 /**

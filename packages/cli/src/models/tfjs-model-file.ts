@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fromTfjs } from '@salience/tfjs';
 import type { io } from '@tensorflow/tfjs';
 import { CliError } from '../cli-error.js';
@@ -46,7 +46,15 @@ export async function readTfjsArtifacts(path: string): Promise<{ artifacts: io.M
     if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) {
       throw new CliError('modelFile', `${path} has a weightsManifest group without paths or weights.`);
     }
-    for (const shard of group.paths) shards.push(await readBytes(resolve(folder, shard), 'the weight file'));
+    for (const shard of group.paths) {
+      // Weight files live beside model.json: a path that leaves its folder is refused, never read.
+      const file = typeof shard === 'string' ? resolve(folder, shard) : undefined;
+      const inside = file !== undefined ? relative(resolve(folder), file) : '..';
+      if (file === undefined || inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+        throw new CliError('modelFile', `${path} lists the weight file '${String(shard)}', which is not inside the model's folder; weight files must sit beside model.json (or below it).`);
+      }
+      shards.push(await readBytes(file, 'the weight file'));
+    }
     weightSpecs.push(...group.weights);
   }
   const total = shards.reduce((n, s) => n + s.byteLength, 0);

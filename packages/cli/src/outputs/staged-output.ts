@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CliError } from '../cli-error.js';
+import { folderOwnership, listFiles, MANIFEST_FILE, manifestText, someFiles } from './manifest.js';
 
-/** The file that marks a folder as a salience output (and holds the run's summary). */
+/** The file that holds the run's summary. */
 export const SUMMARY_FILE = 'summary.json';
 
 /**
@@ -16,9 +17,19 @@ export interface StagedOutput {
   readonly target: string;
   /** Where files are written until `commit`. */
   readonly dir: string;
+  /** Lists the files in the manifest and moves them into place. */
   commit(): Promise<void>;
   /** Removes everything written; safe to call after a commit (does nothing then). */
   discard(): Promise<void>;
+}
+
+export interface OutputFolderOptions {
+  /** Write beside files that salience did not write (they are kept; only listed files are replaced). */
+  readonly overwrite?: boolean;
+  /** The command, recorded in the manifest. */
+  readonly command?: string;
+  /** Files and folders the run will write: with `overwrite`, refused up front when one is not salience's. */
+  readonly reserved?: readonly string[];
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -30,25 +41,27 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Only an empty folder or an earlier salience output may be replaced: never a user's folder. */
-async function checkReplaceable(target: string): Promise<void> {
-  let info: Awaited<ReturnType<typeof stat>>;
-  try {
-    info = await stat(target);
-  } catch {
-    return;
+const clashes = (files: readonly string[], names: readonly string[]) => files.filter((f) => names.some((n) => f === n || f.startsWith(`${n}/`)));
+
+/**
+ * Checks, before any work, that `out` may be written: absent, empty, or holding only files an
+ * earlier salience run listed in its manifest. Other files are never removed: the folder is
+ * refused, or with `overwrite` written beside them (refused still when a name the run writes is
+ * taken by one of them).
+ */
+export async function checkOutputFolder(out: string, options: OutputFolderOptions = {}): Promise<void> {
+  const target = resolve(out);
+  const { foreign } = await folderOwnership(target, '--out');
+  if (foreign.length === 0) return;
+  if (!options.overwrite) {
+    throw new CliError(
+      'output',
+      `--out ${out} holds files that salience did not write (${someFiles(foreign)}); choose a new or empty folder, or give --overwrite to write beside them (only files an earlier salience run listed in ${MANIFEST_FILE} are replaced).`,
+    );
   }
-  if (!info.isDirectory()) throw new CliError('output', `--out ${target} is a file; give a folder path.`);
-  const entries = await readdir(target);
-  if (entries.length === 0) return;
-  let ours = false;
-  try {
-    ours = (JSON.parse(await readFile(join(target, SUMMARY_FILE), 'utf8')) as { tool?: unknown }).tool === 'salience';
-  } catch {
-    ours = false;
-  }
-  if (!ours) {
-    throw new CliError('output', `--out ${target} exists and is not a salience output (no ${SUMMARY_FILE}); choose a new folder, or empty this one.`);
+  const taken = clashes(foreign, options.reserved ?? []);
+  if (taken.length > 0) {
+    throw new CliError('output', `--out ${out} holds ${someFiles(taken)}, which salience did not write and would replace; move it away or choose another folder.`);
   }
 }
 
@@ -66,9 +79,21 @@ async function makeParents(path: string): Promise<string[]> {
   return missing;
 }
 
-export async function stageOutput(out: string): Promise<StagedOutput> {
+/** Removes folders under (and including) `dir` that are empty once their empty subfolders are gone. */
+async function removeEmptyFolders(dir: string): Promise<void> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) if (entry.isDirectory()) await removeEmptyFolders(join(dir, entry.name));
+  await rmdir(dir).catch(() => {});
+}
+
+export async function stageOutput(out: string, options: OutputFolderOptions = {}): Promise<StagedOutput> {
   const target = resolve(out);
-  await checkReplaceable(target);
+  await checkOutputFolder(out, options);
   const parent = dirname(target);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const dir = join(parent, `.${basename(target)}.salience-${tag}`);
@@ -87,26 +112,59 @@ export async function stageOutput(out: string): Promise<StagedOutput> {
     done = true;
     process.off('exit', onExit);
   };
+  const fail = (error: unknown) => new CliError('output', `Cannot move the output into ${target}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
   return {
     target,
     dir,
     async commit() {
       if (done) return;
-      const old = join(parent, `.${basename(target)}.salience-old-${tag}`);
-      const hadTarget = await exists(target);
-      try {
-        if (hadTarget) await rename(target, old);
+      const written = await listFiles(dir);
+      await writeFile(join(dir, MANIFEST_FILE), manifestText(options.command ?? 'explain', written));
+      // Checked again: the folder may have changed while the methods ran.
+      const now = await folderOwnership(target, '--out');
+      if (now.foreign.length > 0 && !options.overwrite) await checkOutputFolder(out, options);
+      if (!now.exists || now.foreign.length === 0) {
+        // Only salience's files (or none): swap the folders, then remove the listed files of the old one.
+        const old = join(parent, `.${basename(target)}.salience-old-${tag}`);
         try {
-          await rename(dir, target);
+          if (now.exists) await rename(target, old);
+          try {
+            await rename(dir, target);
+          } catch (error) {
+            if (now.exists) await rename(old, target);
+            throw error;
+          }
         } catch (error) {
-          if (hadTarget) await rename(old, target);
-          throw error;
+          throw fail(error);
+        }
+        finish();
+        if (now.exists) {
+          for (const file of [...now.ours, MANIFEST_FILE]) await unlink(join(old, file)).catch(() => {});
+          await removeEmptyFolders(old);
+        }
+        return;
+      }
+      // --overwrite beside the user's files: replace only listed files, never another.
+      const taken = written.filter((f) => now.foreign.includes(f) || now.foreign.some((g) => f.startsWith(`${g}/`) || g.startsWith(`${f}/`)));
+      if (taken.length > 0) throw new CliError('output', `--out ${out} holds ${someFiles(taken)}, which salience did not write and would replace; move it away or choose another folder.`);
+      try {
+        for (const file of now.ours) {
+          if (written.includes(file)) continue;
+          await unlink(join(target, file)).catch(() => {});
+          // Its folders go too when nothing else is left in them.
+          for (let folder = dirname(join(target, file)); folder !== target && folder.startsWith(target); folder = dirname(folder)) {
+            if (!(await rmdir(folder).then(() => true, () => false))) break;
+          }
+        }
+        for (const file of [...written, MANIFEST_FILE]) {
+          await mkdir(dirname(join(target, file)), { recursive: true });
+          await rename(join(dir, file), join(target, file));
         }
       } catch (error) {
-        throw new CliError('output', `Cannot move the output into ${target}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+        throw fail(error);
       }
       finish();
-      if (hadTarget) await rm(old, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
     },
     async discard() {
       if (done) return;
