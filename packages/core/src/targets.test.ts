@@ -27,6 +27,9 @@ describe('rowTargets', () => {
     expect(() => rowTargets(-1, 2)).toThrow(/non-negative integers/);
     expect(() => rowTargets(1.5, 2)).toThrow(/non-negative integers/);
     expect(() => rowTargets(undefined, 2)).toThrow(/needs a target/);
+    // A single target has no index to name; a per-example one names its position.
+    expect(() => rowTargets(Number.NaN, 2)).toThrow(/^The target is NaN; class indices/);
+    expect(() => rowTargets([0, Number.NaN], 2)).toThrow(/^Target \[1\] is NaN/);
   });
 });
 
