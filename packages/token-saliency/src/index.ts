@@ -8,8 +8,7 @@
 export type { TokenSaliencyMethod } from './token-saliency.js';
 export { tokenSaliency, tokenGradL2, tokenGradXEmbedding, tokenIntegratedGradients, tokenSaliencyMethod } from './token-saliency.js';
 export type { TokenSaliencyOptions, TokenScore } from './options.js';
-export { TOKEN_SCORES } from './options.js';
+export { TOKEN_SCORES, TOKEN_SALIENCY_OPTION_KEYS } from './options.js';
 export type { TokenAttribution } from './token-attribution.js';
 export type { ScoredToken, TopTokensOptions } from './token-scores.js';
 export { tokenScores, topTokens } from './token-scores.js';
-export { ASSUMED_EMBEDDING_WIDTH } from './embedding-width.js';
