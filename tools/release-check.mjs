@@ -74,6 +74,7 @@ const INSTALL_EXPORTS = {
   '@salience/onnx-autodiff': { '.': ['addGradients', 'buildGradients'] },
   '@salience/render': { '.': ['toDisplayMap', 'htmlReport', 'encodePng', 'colormap'], './node': ['writePng', 'writeHtmlReport'] },
   '@salience/sanity-checks': { '.': ['runSanityChecks', 'reportTable'], './tfjs': [] },
+  '@salience/shapley': { '.': ['kernelShap', 'lime', 'shapleySampling'] },
   '@salience/smoothgrad': { '.': ['smoothGrad', 'varGrad'] },
   '@salience/testing': { '.': ['compareMaps', 'loadCaptumFixture'], './tfjs': [] },
   '@salience/tfjs': { '.': ['fromTfjs'] },
