@@ -1,27 +1,21 @@
 import {
   type Attribution,
+  beginMethod,
   type CommonOptions,
   type Method,
+  type MethodCall,
   type Model,
-  type Objective,
   type OutputName,
   type TensorData,
-  assertCapabilities,
-  checkBatchSize,
-  checkInput,
-  defaultBatchSize,
-  forEachBatch,
   gatherRows,
   OptionError,
-  objectiveForRows,
-  objectiveName,
-  resolveTargets,
   rowSize,
+  objectiveName,
   ShapeError,
   TargetError,
 } from '@salience/core';
 import { type FeatureMapGeometry, featureMapGeometry } from './class-activation-map.js';
-import { chooseLayer } from './layer-choice.js';
+import { type ChosenLayer, chooseLayer } from './layer-choice.js';
 import { minMaxInPlace } from './min-max.js';
 import { checkUpsample, mapResizer, type Upsample } from './resize.js';
 import { type TokenGrid, type TokenGridOption, tokenGrid, tokensToFeatureMap } from './token-grid.js';
@@ -45,8 +39,10 @@ export interface CamOptions {
   readonly tokenGrid?: TokenGridOption;
 }
 
-/** What a CAM method's own step receives: the resolved (example, class) pairs and the layer. */
+/** What a CAM method's own step receives: the opened call, its (example, class) pairs and the layer. */
 export interface LayerMapRequest {
+  /** The call after core's opening checks: `call.run` counts model calls and carries context rows and the signal. */
+  readonly call: MethodCall;
   readonly model: Model;
   readonly input: TensorData;
   /** Input row of each map. */
@@ -55,9 +51,8 @@ export interface LayerMapRequest {
   readonly targets: Int32Array;
   readonly layer: string;
   readonly batchSize: number;
+  /** Whether the layer's feature map (after `featureMap`) has its channels at axis 1. */
   readonly channelsFirst: boolean;
-  readonly objective: Objective | undefined;
-  readonly signal: AbortSignal | undefined;
   readonly onProgress: ((done: number, total: number) => void) | undefined;
   /**
    * The layer's output as a 4-D feature map: itself for a spatial layer; for a token layer, the
@@ -66,11 +61,10 @@ export interface LayerMapRequest {
   featureMap(t: TensorData): TensorData;
 }
 
-/** One map per pair at the layer's resolution, before any ReLU, and the model calls it took. */
+/** One map per pair at the layer's resolution, before any ReLU. */
 export interface LayerMaps {
   readonly maps: Float32Array;
   readonly geometry: FeatureMapGeometry;
-  readonly modelCalls: number;
   /** Method facts for `meta` (e.g. masked passes). */
   readonly meta?: Readonly<Record<string, unknown>>;
 }
@@ -81,6 +75,9 @@ export interface CamSpec {
   readonly requires: readonly OutputName[];
   layerMaps(request: LayerMapRequest): Promise<LayerMaps>;
 }
+
+/** The options every CAM-family method accepts besides the common ones; any other name is an OptionError. */
+export const CAM_OPTION_KEYS: readonly (keyof CamOptions)[] = ['layer', 'relu', 'resolution', 'upsample', 'normalize', 'tokenGrid'];
 
 const RESOLUTIONS = ['layer', 'input'];
 const NORMALIZATIONS = ['none', 'min-max'];
@@ -136,24 +133,20 @@ export async function gradientLayerMaps(
   request: LayerMapRequest,
   combine: (activations: TensorData, gradients: TensorData, geometry: FeatureMapGeometry, out: Float32Array) => void,
 ): Promise<LayerMaps> {
-  const { model, input, examples, targets, layer, batchSize, channelsFirst, signal } = request;
+  const { call, examples, targets, layer, channelsFirst } = request;
   const rows = examples.length;
   let geometry: FeatureMapGeometry | undefined;
   let maps = new Float32Array(0);
-  let modelCalls = 0;
-  await forEachBatch(
+  await call.forEachBatch(
     rows,
-    batchSize,
     async (start, end) => {
-      const outputs = await model.run({
-        input: pairRows(input, examples, start, end),
+      const outputs = await call.run({
+        input: call.mapInput(start, end),
+        examples: examples.subarray(start, end),
+        targets: targets.subarray(start, end),
         outputs: ['layerActivations', 'layerGradients'],
-        target: targets.subarray(start, end),
-        objective: objectiveForRows(request.objective, examples.subarray(start, end)),
         layer,
-        signal,
       });
-      modelCalls++;
       const layerActivations = request.featureMap(outputs.layerActivations);
       const layerGradients = request.featureMap(outputs.layerGradients);
       const found = layerGeometry(layerActivations, end - start, layer, channelsFirst);
@@ -169,9 +162,9 @@ export async function gradientLayerMaps(
       const positions = found.height * found.width;
       combine(layerActivations, layerGradients, found, maps.subarray(start * positions, end * positions));
     },
-    { signal, onProgress: request.onProgress },
+    request.onProgress,
   );
-  return { maps, geometry: geometry!, modelCalls };
+  return { maps, geometry: geometry! };
 }
 
 /**
@@ -183,32 +176,39 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
   return {
     id,
     requires: spec.requires,
+    optionKeys: CAM_OPTION_KEYS,
     async attribute(model: Model, input: TensorData, options: CamOptions & CommonOptions = {}): Promise<Attribution> {
       const settings = checkSettings(options, defaults);
-      assertCapabilities(model, spec.requires, `The '${id}' method`);
-      if (model.layout !== 'NCHW' && model.layout !== 'NHWC') {
-        throw new OptionError(`${id} explains image models (layout NCHW or NHWC); this model's layout is '${model.layout}'.`);
-      }
-      checkInput(model, input);
-      const named = options.layer ?? defaults.layer;
-      const tokenLayer = model.layers().find((l) => (l.name === named || l.aliases?.includes(named as string)) && l.outputShape.length === 3);
-      const layer = tokenLayer ? { info: tokenLayer, chosen: 'given' as const } : chooseLayer(model.layers(), named);
-      if (!tokenLayer && options.tokenGrid !== undefined) {
-        throw new OptionError(`tokenGrid only applies to a token layer [batch, tokens, channels]; layer '${layer.info.name}' is a feature map.`);
-      }
+      let layer!: ChosenLayer;
+      let tokenLayer = false;
       let grid: TokenGrid | undefined;
+      const call = await beginMethod(model, input, options, {
+        id,
+        requires: spec.requires,
+        optionKeys: CAM_OPTION_KEYS,
+        layouts: ['NCHW', 'NHWC'],
+        layoutHint: `${id} explains image models (layout NCHW or NHWC); this model's layout is '${model.layout}'.`,
+        check: () => {
+          const named = options.layer ?? defaults.layer;
+          const tokens = named === undefined ? undefined : model.layers().find((l) => (l.name === named || l.aliases?.includes(named)) && l.outputShape.length === 3);
+          tokenLayer = tokens !== undefined;
+          layer = tokens ? { info: tokens, chosen: 'given' } : chooseLayer(model.layers(), named);
+          if (!tokens && options.tokenGrid !== undefined) {
+            throw new OptionError(`tokenGrid only applies to a token layer [batch, tokens, channels]; layer '${layer.info.name}' is a feature map.`);
+          }
+          if (tokens && typeof tokens.outputShape[1] === 'number') grid = tokenGrid(tokens.outputShape[1], options.tokenGrid);
+        },
+      });
       const featureMap = (t: TensorData): TensorData => {
         if (!tokenLayer) return t;
-        if (t.shape.length !== 3) throw new ShapeError(`Layer '${tokenLayer.name}' gave [${t.shape.join(', ')}]; a token layer's output is [batch, tokens, channels].`);
+        if (t.shape.length !== 3) throw new ShapeError(`Layer '${layer.info.name}' gave [${t.shape.join(', ')}]; a token layer's output is [batch, tokens, channels].`);
         grid ??= tokenGrid(t.shape[1], options.tokenGrid);
         return tokensToFeatureMap(t, grid);
       };
-      if (tokenLayer && typeof tokenLayer.outputShape[1] === 'number') grid = tokenGrid(tokenLayer.outputShape[1], options.tokenGrid);
-      const { signal } = options;
-      const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(rowSize(input)));
-      const { examples, targets, logits } = await resolveTargets(model, input, options.target, signal, { batchSize });
+      const { examples, targets, batchSize } = call;
       const channelsFirst = model.layout === 'NCHW' && !tokenLayer;
       const made = await spec.layerMaps({
+        call,
         featureMap,
         model,
         input,
@@ -217,8 +217,6 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
         layer: layer.info.name,
         batchSize,
         channelsFirst,
-        objective: options.objective,
-        signal,
         onProgress: options.onProgress,
       });
       const { geometry } = made;
@@ -259,8 +257,7 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
           objective: objectiveName(options.objective),
           batchSize,
           ...made.meta,
-          // Resolving 'predicted' or topK took the input's logits in batches.
-          modelCalls: made.modelCalls + (logits ? Math.ceil(input.shape[0] / batchSize) : 0),
+          modelCalls: call.modelCalls,
         },
       };
     },

@@ -1,5 +1,5 @@
-import { type Method, forEachBatch } from '@salience/core';
-import { type CamOptions, camMethod, checkTargetClasses, layerGeometry, pairRows } from './cam-method.js';
+import type { Method } from '@salience/core';
+import { type CamOptions, camMethod, checkTargetClasses, layerGeometry } from './cam-method.js';
 import type { FeatureMapGeometry } from './class-activation-map.js';
 
 /**
@@ -126,20 +126,17 @@ export const eigenCam: Method<CamOptions> = camMethod({
   id: 'eigencam',
   requires: ['logits', 'layerActivations'],
   async layerMaps(request) {
-    const { model, input, examples, layer, batchSize, channelsFirst, signal } = request;
+    const { call, examples, layer, channelsFirst } = request;
     const rows = examples.length;
     let geometry: FeatureMapGeometry | undefined;
     let maps = new Float32Array(0);
-    let modelCalls = 0;
-    await forEachBatch(
+    await call.forEachBatch(
       rows,
-      batchSize,
       async (start, end) => {
-        const batch = pairRows(input, examples, start, end);
-        const outputs = await model.run({ input: batch, outputs: ['layerActivations', 'logits'], layer, signal });
+        // Forward only: no target goes to the model, so the logits check the classes.
+        const outputs = await call.run({ input: call.mapInput(start, end), examples: examples.subarray(start, end), outputs: ['layerActivations', 'logits'], layer });
         const { logits } = outputs;
         const layerActivations = request.featureMap(outputs.layerActivations);
-        modelCalls++;
         if (start === 0) checkTargetClasses(request.targets, logits);
         const found = layerGeometry(layerActivations, end - start, layer, channelsFirst);
         if (!geometry) {
@@ -153,8 +150,8 @@ export const eigenCam: Method<CamOptions> = camMethod({
           eigenCamMap(a, found, maps.subarray((start + r) * positions, (start + r + 1) * positions));
         }
       },
-      { signal, onProgress: request.onProgress },
+      request.onProgress,
     );
-    return { maps, geometry: geometry!, modelCalls };
+    return { maps, geometry: geometry! };
   },
 });

@@ -2,7 +2,6 @@ import {
   type Method,
   type Objective,
   type TensorData,
-  forEachBatch,
   gatherRows,
   objectiveAndLogitGradient,
   rowSize,
@@ -82,7 +81,7 @@ export const scoreCam: Method<CamOptions> = camMethod({
   id: 'scorecam',
   requires: ['logits', 'layerActivations'],
   async layerMaps(request) {
-    const { model, input, examples, targets, layer, batchSize, channelsFirst, signal } = request;
+    const { call, model, input, examples, targets, layer, batchSize, channelsFirst } = request;
     const pairs = examples.length;
     // The examples that have maps, each once; pairs of the k-th are pairsOf[k].
     const used = [...new Set(examples)].sort((a, b) => a - b);
@@ -96,16 +95,11 @@ export const scoreCam: Method<CamOptions> = camMethod({
     // 1. The layer's activations of every used example.
     let geometry: FeatureMapGeometry | undefined;
     let activations = new Float32Array(0);
-    let modelCalls = 0;
-    await forEachBatch(
-      used.length,
-      batchSize,
-      async (start, end) => {
+    await call.forEachBatch(used.length, async (start, end) => {
         const batch = pairRows(input, usedRows, start, end);
-        const outputs = await model.run({ input: batch, outputs: ['layerActivations', 'logits'], layer, signal });
+        const outputs = await call.run({ input: batch, examples: usedRows.subarray(start, end), outputs: ['layerActivations', 'logits'], layer });
         const { logits } = outputs;
         const layerActivations = request.featureMap(outputs.layerActivations);
-        modelCalls++;
         if (start === 0) checkTargetClasses(targets, logits);
         const found = layerGeometry(layerActivations, end - start, layer, channelsFirst);
         if (!geometry) {
@@ -115,9 +109,7 @@ export const scoreCam: Method<CamOptions> = camMethod({
           throw new ShapeError(`Layer '${layer}' changed shape between batches ([${layerActivations.shape.join(', ')}]).`);
         }
         activations.set(layerActivations.data, start * rowSize(layerActivations));
-      },
-      { signal },
-    );
+    });
     const g = geometry!;
     const { channels, channelStride, positionStride } = g;
     const layerRow = channels * g.height * g.width;
@@ -133,9 +125,9 @@ export const scoreCam: Method<CamOptions> = camMethod({
     const total = used.length * channels;
     const scores = new Float64Array(pairs * channels);
     const buffer = new Float32Array(Math.min(batchSize, total) * size);
-    await forEachBatch(
+    const rowExamples = new Int32Array(Math.min(batchSize, total));
+    await call.forEachBatch(
       total,
-      batchSize,
       async (start, end) => {
         const rows = end - start;
         const copies = buffer.subarray(0, rows * size);
@@ -153,9 +145,9 @@ export const scoreCam: Method<CamOptions> = camMethod({
             for (let i = 0; i < plane; i++) for (let c = 0; c < inChannels; c++) copy[i * inChannels + c] = source[i * inChannels + c] * mask[i];
           }
           scored += pairsOf[u].length;
+          rowExamples[r] = used[u];
         }
-        const { logits } = await model.run({ input: { data: copies, shape: [rows, ...input.shape.slice(1)] }, outputs: ['logits'], signal });
-        modelCalls++;
+        const { logits } = await call.run({ input: { data: copies, shape: [rows, ...input.shape.slice(1)] }, examples: rowExamples.subarray(0, rows), outputs: ['logits'] });
         if (logits.shape.length !== 2 || logits.shape[0] !== rows) {
           throw new ShapeError(`The model returned logits of shape [${logits.shape.join(', ')}] for ${rows} rows; a model must return [${rows}, classes].`);
         }
@@ -173,11 +165,11 @@ export const scoreCam: Method<CamOptions> = camMethod({
           scoreRows,
           scorePairs.map((p) => targets[p]),
           scorePairs.map((p) => examples[p]),
-          request.objective,
+          call.objective,
         );
         for (let i = 0; i < scored; i++) scores[scorePairs[i] * channels + ((start + scoreRows[i]) % channels)] = values[i];
       },
-      { signal, onProgress: request.onProgress },
+      request.onProgress,
     );
 
     // 3. Softmax over channels of each pair's scores, then the weighted sum of the activations.
@@ -196,6 +188,6 @@ export const scoreCam: Method<CamOptions> = camMethod({
     });
     const maps = new Float32Array(pairs * g.height * g.width);
     weightedChannelSum({ data: pairActivations, shape: [pairs, ...(channelsFirst ? [channels, g.height, g.width] : [g.height, g.width, channels])] }, scores, g, maps);
-    return { maps, geometry: g, modelCalls, meta: { maskedPasses: total } };
+    return { maps, geometry: g, meta: { maskedPasses: total } };
   },
 });
