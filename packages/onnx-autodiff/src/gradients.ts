@@ -88,8 +88,27 @@ function isDefaultDomain(node: NodeProto): boolean {
   return !node.domain || node.domain === 'ai.onnx';
 }
 
-/** Appends the gradient nodes to `graph` (in place) and returns the names of what it added. */
-export function buildGradients(graph: ModelGraph, spec: GradientSpec): GradientNames {
+interface Plan {
+  readonly custom: ReadonlyMap<NodeProto, ResolvedCustomGradient>;
+  readonly wrt: readonly string[];
+  readonly active: ReadonlySet<string>;
+  readonly activeNodes: readonly NodeProto[];
+  readonly ruleOf: (node: NodeProto) => GradientRule | undefined;
+  readonly carries: (node: NodeProto, name: string, index: number) => boolean;
+}
+
+/**
+ * Checks, without appending anything, what can be known before the input shapes are: the spec,
+ * the custom gradients, and that every node between `wrt` and `of` has a rule (or a custom
+ * gradient) that accepts its attributes and differentiates the inputs on the path. Throws what
+ * `buildGradients` would throw for those; problems that depend on shapes (a Pad whose pads are
+ * computed from them, say) show only when the graph is built, best after `specialize`.
+ */
+export function checkGradients(graph: ModelGraph, spec: GradientSpec): void {
+  planGradients(graph, spec);
+}
+
+function planGradients(graph: ModelGraph, spec: GradientSpec): Plan {
   if (graph.opset < MIN_OPSET) {
     throw new ModelFormatError(
       `The model uses opset ${graph.opset}; gradients need opset ${MIN_OPSET} or newer. Convert it first ` +
@@ -138,6 +157,12 @@ export function buildGradients(graph: ModelGraph, spec: GradientSpec): GradientN
   }
 
   checkSupport(graph, activeNodes, custom, active, ruleOf);
+  return { custom, wrt, active, activeNodes, ruleOf, carries };
+}
+
+/** Appends the gradient nodes to `graph` (in place) and returns the names of what it added. */
+export function buildGradients(graph: ModelGraph, spec: GradientSpec): GradientNames {
+  const { custom, wrt, active, activeNodes, ruleOf, carries } = planGradients(graph, spec);
 
   // Reverse sweep: each node's output gradients are complete when it is reached.
   const contributions = new Map<string, string[]>();

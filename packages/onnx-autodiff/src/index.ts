@@ -1,4 +1,4 @@
-export { addGradients, buildGradients } from './gradients.js';
+export { addGradients, buildGradients, checkGradients } from './gradients.js';
 export type { GradientModel, GradientNames, GradientSpec } from './gradients.js';
 
 export { ModelGraph, MIN_OPSET, MAX_OPSET } from './model-graph.js';

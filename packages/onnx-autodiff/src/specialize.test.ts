@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { distinctFeed, expectGradientsMatch, randomFeed, rng } from '../test/gradient-check.js';
-import { ModelFormatError, UnknownTensorError } from './errors.js';
-import { addGradients } from './gradients.js';
+import { ModelFormatError, UnknownTensorError, UnsupportedOpError } from './errors.js';
+import { addGradients, checkGradients } from './gradients.js';
 import { ModelGraph } from './model-graph.js';
 import { DataType, makeTensor } from './proto.js';
 import { isKnownNumbers } from './tensor-info.js';
@@ -124,6 +124,18 @@ describe('ModelGraph.specialize', () => {
     expect(() => addGradients(g, { of: 'y', wrt: ['x'] })).toThrow(/ceil_mode/);
     const special = g.specialize({ x: [2, 3, 3, 3] });
     await expectGradientsMatch(special, { of: 'y', wrt: ['x'], feeds: { x: randomFeed(random, [2, 3, 3, 3]) } });
+  });
+
+  it('checkGradients decides before the shapes are known what it can: rules exist, shapes wait for specialize', () => {
+    const g = ModelGraph.create({ inputs: [{ name: 'x', type: 'float32', shape: ['batch', 'h'] }] });
+    const pad = g.add('Concat', [g.int64s([0, 0, 0]), dim(g, 'x', 1)], { axis: 0 });
+    g.add('Pad', ['x', pad], undefined, { output: 'p' });
+    g.add('Relu', ['p'], undefined, { output: 'y' });
+    expect(() => checkGradients(g, { of: 'y', wrt: ['x'] })).not.toThrow();
+    expect(() => addGradients(g, { of: 'y', wrt: ['x'] })).toThrow(UnsupportedOpError);
+    expect(() => addGradients(g.specialize({ x: [2, 3] }), { of: 'y', wrt: ['x'] })).not.toThrow();
+    g.add('Softsign', ['y'], undefined, { output: 'z' });
+    expect(() => checkGradients(g, { of: 'z', wrt: ['x'] })).toThrow(UnsupportedOpError);
   });
 
   it('refuses shapes that contradict the declared ones, and unknown inputs', () => {

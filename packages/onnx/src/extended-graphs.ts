@@ -63,19 +63,6 @@ function keyOf(spec: GraphSpec): string {
 }
 
 /**
- * Dims to check a gradient graph with before any request: a symbolic batch becomes 1 and every other
- * symbolic dim 8 (a sequence, or a spatial size). Only whether each op has a rule is decided with them.
- */
-export function probeShapes(graph: ModelGraph, inputs: readonly string[] = graph.inputs): Record<string, number[]> {
-  const shapes: Record<string, number[]> = {};
-  for (const name of inputs) {
-    const declared = graph.info(name).shape;
-    if (declared) shapes[name] = declared.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? 1 : 8));
-  }
-  return shapes;
-}
-
-/**
  * Extended graphs, built once per (inputs, kept tensors, objective, gradients, and for gradient
  * graphs the input shapes) and kept with their sessions for the model's lifetime: the target is
  * data, so one graph serves every target.

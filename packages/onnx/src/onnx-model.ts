@@ -1,11 +1,11 @@
 import type { LayerInfo, Layout, Model, ModelFacts, ModelOutputs, ModelRequest, Objective, OutputName, RandomizeOptions, RequestPlan, TensorData } from '@salience/core';
 import { ModelError, OptionError, ShapeError, argmaxRows, checkPlanClasses, checkRandomizeRequest, planRequest, throwIfAborted } from '@salience/core';
-import { ModelGraph, type ObjectiveKind, ShapeInferenceError, buildGradients } from '@salience/onnx-autodiff';
+import { ModelGraph, type ObjectiveKind, checkGradients } from '@salience/onnx-autodiff';
 import { chunkRanges, firstRows, joinChunks, paddedRows } from './chunks.js';
 import { CompanionInputs } from './context.js';
 import { type EmbeddingPoint, embeddingInputGraph, findEmbedding } from './embedding.js';
 import { fromBuildFailure, fromRuntimeFailure } from './error-mapping.js';
-import { type ExtendedSession, ExtendedGraphs, type GraphSpec, probeShapes } from './extended-graphs.js';
+import { type ExtendedSession, ExtendedGraphs, type GraphSpec } from './extended-graphs.js';
 import { attributedInput, companionsOf } from './graph-inputs.js';
 import { type GraphSignature, readSignature } from './graph-signature.js';
 import { LayerCatalogue } from './layers.js';
@@ -350,13 +350,11 @@ async function withExternalData(graph: ModelGraph, source: OnnxModelSource, sess
 /** Differentiates the logits with respect to `wrt` without building a session: does the graph have a rule for every op on the way? */
 function gradientProblem(graph: ModelGraph, output: string, wrt: string, options: OnnxModelOptions, maxPoolTies: MaxPoolTies): Error | undefined {
   try {
-    // Built on a copy specialised to probe shapes (dynamic dims are only known per request) and never
-    // serialised: only whether every op on the way has a rule matters here.
-    buildGradients(graph.specialize(probeShapes(graph)), { of: output, wrt: [wrt], customGradients: options.customGradients, maxPoolTies, clipBounds: options.clipBounds });
+    // Whether every op on the way has a rule; what depends on shapes is settled per request, when the
+    // graph is specialised to the request's shapes (dynamic-axis exports know them only then).
+    checkGradients(graph, { of: output, wrt: [wrt], customGradients: options.customGradients, maxPoolTies, clipBounds: options.clipBounds });
     return undefined;
   } catch (error) {
-    // A shape the probe could not settle is decided with the request's own shapes.
-    if (error instanceof ShapeInferenceError) return undefined;
     const mapped = fromBuildFailure(error, `'${wrt}'`);
     // Broken custom gradient graphs are the caller's to fix now, not a property of the model.
     if (mapped instanceof OptionError) throw mapped;
