@@ -1,0 +1,62 @@
+import { ModelGraph } from '@salience/onnx-autodiff';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { TEST_SESSION_OPTIONS } from '../test/runtimes.js';
+import { fromOnnx } from './onnx-model.js';
+import type { OrtModule } from './ort-types.js';
+
+const W = [0.5, -2];
+
+/**
+ * An image model exported with dynamic spatial dims whose pads are computed from them (Swin's
+ * padding to a multiple of the window): x [B, 1, h, w] -> Pad to multiples of 4 -> 4x4 AveragePool
+ * -> mean -> x W [1, 2]. d logit[c] / d x = W[c] / (padded h * padded w) for every pixel.
+ */
+function paddedPoolModel(): Uint8Array {
+  const g = ModelGraph.create({ inputs: [{ name: 'x', type: 'float32', shape: ['batch', 1, 'h', 'w'] }] });
+  const four = g.int64s([4]);
+  const dim = (axis: number) => g.add('Unsqueeze', [g.add('Gather', [g.add('Shape', ['x']), g.constant([axis], 'int64', [])], { axis: 0 }), g.int64s([0])]);
+  const padTo = (axis: number) => g.add('Mod', [g.add('Sub', [four, g.add('Mod', [dim(axis), four])]), four]);
+  const pads = g.add('Concat', [g.int64s([0, 0, 0, 0, 0, 0]), padTo(2), padTo(3)], { axis: 0 });
+  const pooled = g.add('AveragePool', [g.add('Pad', ['x', pads])], { kernel_shape: [4, 4], strides: [4, 4] });
+  const mean = g.add('ReduceMean', [pooled], { axes: [2, 3], keepdims: 0 });
+  g.add('MatMul', [mean, g.constant(W, 'float32', [1, 2])], undefined, { output: 'logits' });
+  g.addOutput('logits');
+  return g.toBytes();
+}
+
+describe('extended graphs per input shape', () => {
+  it('specialises gradient graphs to each request shape and builds one session per shape', async () => {
+    let created = 0;
+    const counting = {
+      Tensor: ort.Tensor,
+      InferenceSession: {
+        create: (...args: Parameters<typeof ort.InferenceSession.create>) => {
+          created++;
+          return ort.InferenceSession.create(...args);
+        },
+      },
+    } as unknown as OrtModule;
+    const model = await fromOnnx(counting, paddedPoolModel(), { sessionOptions: TEST_SESSION_OPTIONS });
+    expect(model.capabilities.has('inputGradients')).toBe(true);
+    expect(created).toBe(1);
+
+    const ask = async (shape: number[], target: number) => {
+      const count = shape.reduce((a, b) => a * b, 1);
+      const input = { data: Float32Array.from({ length: count }, (_, i) => Math.sin(i)), shape };
+      return (await model.run({ input, outputs: ['inputGradients'], target })).inputGradients;
+    };
+    // 6 x 5 pads to 8 x 8; 4 x 4 is left as it is.
+    const first = await ask([1, 1, 6, 5], 1);
+    expect(first.shape).toEqual([1, 1, 6, 5]);
+    for (const v of first.data) expect(v).toBeCloseTo(W[1] / 64, 6);
+    const second = await ask([2, 1, 4, 4], 0);
+    for (const v of second.data) expect(v).toBeCloseTo(W[0] / 16, 6);
+    expect(created).toBe(3);
+    // The same shape again (another target: the target is data) reuses its graph.
+    const again = await ask([1, 1, 6, 5], 0);
+    for (const v of again.data) expect(v).toBeCloseTo(W[0] / 64, 6);
+    expect(created).toBe(3);
+    model.dispose();
+  });
+});
