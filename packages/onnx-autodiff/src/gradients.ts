@@ -27,6 +27,12 @@ export interface GradientSpec {
   readonly maxPoolTies?: RuleOptions['maxPoolTies'];
   /** Clip's gradient at its bounds: 'exclusive' (default: 0 there, as relu6 / hardtanh) or 'inclusive' (1, as torch.clamp). */
   readonly clipBounds?: RuleOptions['clipBounds'];
+  /**
+   * Concrete dims of the graph inputs the model will be fed (`addGradients` only): the graph is
+   * specialised to them first (ModelGraph.specialize), as dynamic-axis exports need. The result is
+   * valid for inputs of exactly these shapes.
+   */
+  readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** Names of what `buildGradients` added to a graph. */
@@ -57,7 +63,8 @@ export interface GradientModel extends GradientNames {
  * before anything runs.
  */
 export function addGradients(model: Uint8Array | ModelProto | ModelGraph, spec: GradientSpec): GradientModel {
-  const graph = ModelGraph.from(model);
+  const opened = model instanceof ModelGraph ? model : ModelGraph.from(model);
+  const graph = spec?.inputShapes ? opened.specialize(spec.inputShapes) : opened === model ? opened.fork() : opened;
   const names = buildGradients(graph, spec);
   return { ...names, model: graph.toBytes(), inputs: [...graph.inputs], outputs: [...graph.outputs] };
 }

@@ -134,6 +134,11 @@ describe('ModelGraph.specialize', () => {
     expect(() => checkGradients(g, { of: 'y', wrt: ['x'] })).not.toThrow();
     expect(() => addGradients(g, { of: 'y', wrt: ['x'] })).toThrow(UnsupportedOpError);
     expect(() => addGradients(g.specialize({ x: [2, 3] }), { of: 'y', wrt: ['x'] })).not.toThrow();
+    // addGradients specialises the model itself when given the shapes, and leaves `g` as it was.
+    const built = addGradients(g.toBytes(), { of: 'y', wrt: ['x'], inputShapes: { x: [2, 3] } });
+    expect(ModelGraph.decode(built.model).nodes.some((n) => n.opType === 'Pad')).toBe(true);
+    expect(g.inputShapes).toEqual({});
+    expect(g.info('x').shape).toEqual(['batch', 'h']);
     g.add('Softsign', ['y'], undefined, { output: 'z' });
     expect(() => checkGradients(g, { of: 'z', wrt: ['x'] })).toThrow(UnsupportedOpError);
   });
