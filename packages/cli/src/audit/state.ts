@@ -202,7 +202,7 @@ export async function openAuditState(outPath: string, key: Readonly<Record<strin
       for (const file of listed) await unlink(join(out, file)).catch(() => {});
       listed.clear();
       await unlink(join(out, MANIFEST_FILE)).catch(() => {});
-      for (const entry of await readdir(dir)) if (entry !== LOCK_FILE && isStateFile(entry)) await unlink(join(dir, entry)).catch(() => {});
+      for (const entry of await readdir(dir)) if (entry !== LOCK_FILE && !entry.endsWith('.tmp') && isStateFile(entry)) await unlink(join(dir, entry)).catch(() => {});
       if (hasState) note(`--fresh: discarded the earlier audit in ${outPath}.`);
     }
     // A crash between writing and renaming leaves a temporary file; one of a process that still runs is not ours to remove.

@@ -51,7 +51,9 @@ export function tensorImages(tensor: TensorData, layout: string): (RgbaImage | u
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    const range: [number, number] = lo >= 0 && hi <= 1 ? [0, 1] : lo >= 0 && hi <= 255 ? [0, 255] : hi > lo ? [lo, hi] : [lo - 1, lo + 1];
+    // A constant example gets a window around its value, wide enough to exist at its magnitude (1e38 + 1 is 1e38).
+    const half = Math.max(1, Math.abs(lo) * 1e-6);
+    const range: [number, number] = lo >= 0 && hi <= 1 ? [0, 1] : lo >= 0 && hi <= 255 ? [0, 255] : hi > lo ? [lo, hi] : [lo - half, lo + half];
     return inputToImage(tensor, layout, { example, range });
   });
 }
