@@ -16,7 +16,7 @@ export type { Upsample } from './resize.js';
 export { UPSAMPLE_MODES } from './resize.js';
 
 export type { CamOptions, CamSpec, LayerMapRequest, LayerMaps } from './cam-method.js';
-export { camMethod, gradientLayerMaps } from './cam-method.js';
+export { camMethod, gradientLayerMaps, CAM_OPTION_KEYS } from './cam-method.js';
 export { hiResCam } from './hires-cam.js';
 export { layerCam } from './layer-cam.js';
 export { xGradCam, xGradCamWeights, XGRAD_CAM_EPSILON } from './xgrad-cam.js';

@@ -18,3 +18,7 @@ export { shapleySampling } from './shapley-sampling.js';
 export type { LassoOptions } from './linear-fit.js';
 export { WeightedMoments, weightedLasso, weightedLeastSquares, symmetricEigen } from './linear-fit.js';
 export { kernelShapSampler, limeSampler, randomPermutation } from './sampling.js';
+export { FEATURE_OPTION_KEYS } from './prologue.js';
+export { SURROGATE_OPTION_KEYS } from './surrogate.js';
+export { LIME_OPTION_KEYS } from './lime.js';
+export { SHAPLEY_SAMPLING_OPTION_KEYS } from './shapley-sampling.js';

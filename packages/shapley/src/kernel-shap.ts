@@ -1,7 +1,7 @@
 import type { Method } from '@salience/core';
 import { weightedLeastSquares } from './linear-fit.js';
 import { kernelShapSampler } from './sampling.js';
-import { type SurrogateOptions, surrogateAttribution } from './surrogate.js';
+import { SURROGATE_OPTION_KEYS, type SurrogateOptions, surrogateAttribution } from './surrogate.js';
 
 /** Captum's weight for the empty and the full coalition, standing in for the kernel's infinite one. */
 export const KERNEL_SHAP_INFINITE_WEIGHT = 1e6;
@@ -17,6 +17,7 @@ export type KernelShapOptions = SurrogateOptions;
 export const kernelShap: Method<KernelShapOptions> = {
   id: 'kernel-shap',
   requires: ['logits'],
+  optionKeys: SURROGATE_OPTION_KEYS,
   attribute: (model, input, options = {}) =>
     surrogateAttribution(
       {
@@ -29,6 +30,7 @@ export const kernelShap: Method<KernelShapOptions> = {
         },
         fit: weightedLeastSquares,
         meta: {},
+        optionKeys: SURROGATE_OPTION_KEYS,
       },
       model,
       input,

@@ -1,7 +1,7 @@
 import { type Method, OptionError } from '@salience/core';
 import { weightedLasso, weightedLeastSquares } from './linear-fit.js';
 import { limeSampler } from './sampling.js';
-import { type SurrogateOptions, surrogateAttribution } from './surrogate.js';
+import { SURROGATE_OPTION_KEYS, type SurrogateOptions, surrogateAttribution } from './surrogate.js';
 
 export interface LimeOptions extends SurrogateOptions {
   /** Distance between the example and a perturbed copy: 'cosine' (default, Captum's) or 'euclidean'. */
@@ -40,9 +40,12 @@ function similarity(distance: 'cosine' | 'euclidean', width: number) {
  * weighted by an exponential kernel of their cosine distance to the example, and a Lasso
  * (alpha 0.01, with an intercept) fitted to the target's scores; its coefficients are the result.
  */
+export const LIME_OPTION_KEYS: readonly (keyof LimeOptions)[] = [...SURROGATE_OPTION_KEYS, 'distance', 'kernelWidth', 'alpha'];
+
 export const lime: Method<LimeOptions> = {
   id: 'lime',
   requires: ['logits'],
+  optionKeys: LIME_OPTION_KEYS,
   attribute(model, input, options = {}) {
     const distance = options.distance ?? 'cosine';
     if (distance !== 'cosine' && distance !== 'euclidean') throw new OptionError(`Unknown distance '${distance}'; use 'cosine' or 'euclidean'.`);
@@ -57,6 +60,7 @@ export const lime: Method<LimeOptions> = {
         weight: similarity(distance, width),
         fit: alpha === 0 ? weightedLeastSquares : (moments, output) => weightedLasso(moments, output, { alpha }),
         meta: { distance, kernelWidth: width, alpha },
+        optionKeys: LIME_OPTION_KEYS,
       },
       model,
       input,

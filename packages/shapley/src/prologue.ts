@@ -7,17 +7,16 @@ import {
   type TensorData,
   TargetError,
   type ValuesLayout,
-  assertCapabilities,
-  checkBatchSize,
-  checkInput,
-  checkObjective,
-  defaultBatchSize,
+  beginMethod,
+  type MethodCall,
   gatherRows,
   objectiveAndLogitGradient,
-  resolveTargets,
   sameShape,
 } from '@salience/core';
 import { type Features, resolveFeatures } from './feature-mask.js';
+
+/** Option names every method of this package accepts. */
+export const FEATURE_OPTION_KEYS: readonly (keyof FeatureOptions)[] = ['featureMask', 'baseline'];
 
 /** What replaces the features left out of a coalition: a number (default 0) or a tensor. */
 export type Baseline = number | TensorData;
@@ -33,6 +32,8 @@ export const VALUES_LAYOUT: Record<Model['layout'], ValuesLayout> = { NCHW: 'NCH
 
 /** A method call after its checks: features, baseline, resolved (example, class) pairs. */
 export interface PreparedCall {
+  /** The call after core's opening checks: `call.run` counts model calls and carries context rows. */
+  readonly call: MethodCall;
   readonly features: Features;
   readonly baselineOf: (e: number) => number | Float32Array;
   readonly baselineKind: 'scalar' | 'tensor';
@@ -41,8 +42,6 @@ export interface PreparedCall {
   readonly targets: Int32Array;
   /** Pairs of example e: `pairsOf[e]`. */
   readonly pairsOf: readonly number[][];
-  /** Model calls made so far (logits to resolve 'predicted' or topK). */
-  readonly modelCalls: number;
 }
 
 function resolveBaseline(baseline: Baseline | undefined, input: TensorData): Pick<PreparedCall, 'baselineOf' | 'baselineKind'> {
@@ -65,21 +64,30 @@ function resolveBaseline(baseline: Baseline | undefined, input: TensorData): Pic
   throw new ShapeError(`baseline has shape [${baseline.shape.join(', ')}]; give one per example [${input.shape.join(', ')}] or one for all [${rowShape.join(', ')}].`);
 }
 
-/** The checks every method of this package opens with, before any model call but target resolution. */
-export async function prepareCall(id: string, model: Model, input: TensorData, options: FeatureOptions & CommonOptions): Promise<PreparedCall> {
-  assertCapabilities(model, ['logits'], `The '${id}' method`);
-  checkInput(model, input);
-  const rowShape = input.shape.slice(1);
-  const features = resolveFeatures(options.featureMask, rowShape, model.layout);
-  const baseline = resolveBaseline(options.baseline, input);
-  const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(features.size));
-  checkObjective(options.objective, input.shape[0]);
-  const { examples, targets, logits } = await resolveTargets(model, input, options.target, options.signal, { batchSize });
+/** Core's opening checks (option names, capabilities, input, batch size, objective, targets) and this package's: features and baseline. */
+export async function prepareCall(
+  id: string,
+  model: Model,
+  input: TensorData,
+  options: FeatureOptions & CommonOptions,
+  optionKeys: readonly string[],
+): Promise<PreparedCall> {
+  let features!: Features;
+  let baseline!: Pick<PreparedCall, 'baselineOf' | 'baselineKind'>;
+  const call = await beginMethod(model, input, options, {
+    id,
+    requires: ['logits'],
+    optionKeys,
+    check: () => {
+      features = resolveFeatures(options.featureMask, input.shape.slice(1), model.layout);
+      baseline = resolveBaseline(options.baseline, input);
+    },
+  });
   const pairsOf: number[][] = Array.from({ length: input.shape[0] }, () => []);
-  examples.forEach((e, p) => {
+  call.examples.forEach((e, p) => {
     pairsOf[e].push(p);
   });
-  return { features, ...baseline, batchSize, examples, targets, pairsOf, modelCalls: logits ? Math.ceil(input.shape[0] / batchSize) : 0 };
+  return { call, features, ...baseline, batchSize: call.batchSize, examples: call.examples, targets: call.targets, pairsOf };
 }
 
 /** Checks the model's logits for a batch and the targets against its classes. */

@@ -11,7 +11,7 @@ import {
   objectiveName,
 } from '@salience/core';
 import { fillCoalition, spreadFeatures } from './feature-mask.js';
-import { type FeatureOptions, VALUES_LAYOUT, checkLogits, prepareCall, scoreRows } from './prologue.js';
+import { FEATURE_OPTION_KEYS, type FeatureOptions, VALUES_LAYOUT, checkLogits, prepareCall, scoreRows } from './prologue.js';
 import { randomPermutation } from './sampling.js';
 
 export interface ShapleySamplingOptions extends FeatureOptions {
@@ -41,9 +41,12 @@ function checkPermutations(t: TensorData, features: number): void {
  * by all examples (as in Captum) and costs one model row per (example, feature), batched; memory
  * does not grow with the number of orders.
  */
+export const SHAPLEY_SAMPLING_OPTION_KEYS: readonly (keyof ShapleySamplingOptions)[] = [...FEATURE_OPTION_KEYS, 'permutations'];
+
 export const shapleySampling: Method<ShapleySamplingOptions> = {
   id: 'shapley-sampling',
   requires: ['logits'],
+  optionKeys: SHAPLEY_SAMPLING_OPTION_KEYS,
   async attribute(model: Model, input: TensorData, options: ShapleySamplingOptions & CommonOptions = {}): Promise<Attribution> {
     const id = 'shapley-sampling';
     const given = typeof options.permutations === 'object' ? options.permutations : undefined;
@@ -51,7 +54,7 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
     if (!given && (typeof count !== 'number' || !Number.isInteger(count) || count < 1)) {
       throw new OptionError(`permutations must be a positive integer or an [n, features] tensor; got ${JSON.stringify(options.permutations)}.`);
     }
-    const call = await prepareCall(id, model, input, options);
+    const call = await prepareCall(id, model, input, options, SHAPLEY_SAMPLING_OPTION_KEYS);
     const { features, batchSize, examples, targets, pairsOf } = call;
     const m = features.count;
     if (given) checkPermutations(given, m);
@@ -60,7 +63,6 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
     const exampleCount = input.shape[0];
     const rowShape = input.shape.slice(1);
     const buffer = new Float32Array(Math.min(batchSize, Math.max(exampleCount, count * exampleCount * m)) * size);
-    let modelCalls = call.modelCalls;
 
     // The baseline's scores: where every order starts.
     const previous = new Float64Array(examples.length);
@@ -69,8 +71,11 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
       for (let e = start; e < end; e++) {
         fillCoalition(buffer.subarray((e - start) * size, (e - start + 1) * size), input.data.subarray(e * size, (e + 1) * size), call.baselineOf(e), features, () => false);
       }
-      const { logits } = await model.run({ input: { data: buffer.subarray(0, (end - start) * size), shape: [end - start, ...rowShape] }, outputs: ['logits'], signal });
-      modelCalls++;
+      const { logits } = await call.call.run({
+        input: { data: buffer.subarray(0, (end - start) * size), shape: [end - start, ...rowShape] },
+        examples: Int32Array.from({ length: end - start }, (_, r) => start + r),
+        outputs: ['logits'],
+      });
       checkLogits(logits, end - start, targets);
       const scores = scoreRows(logits, Int32Array.from({ length: end - start }, (_, r) => start + r), call, options.objective);
       for (let e = start; e < end; e++) {
@@ -109,8 +114,7 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
           rowExamples[r] = e;
           rowFeatures[r] = order[k];
         }
-        const { logits } = await model.run({ input: { data: buffer.subarray(0, rows * size), shape: [rows, ...rowShape] }, outputs: ['logits'], signal });
-        modelCalls++;
+        const { logits } = await call.call.run({ input: { data: buffer.subarray(0, rows * size), shape: [rows, ...rowShape] }, examples: rowExamples.subarray(0, rows), outputs: ['logits'] });
         checkLogits(logits, rows, targets);
         const scores = scoreRows(logits, rowExamples.subarray(0, rows), call, options.objective);
         for (let r = 0; r < rows; r++) {
@@ -144,7 +148,7 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
         baseline: call.baselineKind,
         objective: objectiveName(options.objective),
         batchSize,
-        modelCalls,
+        modelCalls: call.call.modelCalls,
         modelRows: exampleCount + total,
       },
     };

@@ -12,7 +12,7 @@ import {
 } from '@salience/core';
 import { type Features, fillCoalition, spreadFeatures } from './feature-mask.js';
 import { WeightedMoments } from './linear-fit.js';
-import { type FeatureOptions, VALUES_LAYOUT, checkLogits, prepareCall, scoreRows } from './prologue.js';
+import { FEATURE_OPTION_KEYS, type FeatureOptions, VALUES_LAYOUT, checkLogits, prepareCall, scoreRows } from './prologue.js';
 
 export interface SurrogateOptions extends FeatureOptions {
   /** Coalitions per example (model rows per example); default 25, Captum's. Ignored when `coalitions` is given. */
@@ -35,7 +35,12 @@ export interface SurrogateSpec {
   /** Coefficients of the linear surrogate for one output of an example's samples. */
   fit(moments: WeightedMoments, output: number): Float64Array;
   readonly meta: Readonly<Record<string, unknown>>;
+  /** The method's option names (with the feature and sampling ones). */
+  readonly optionKeys: readonly string[];
 }
+
+/** Option names of every surrogate method. */
+export const SURROGATE_OPTION_KEYS: readonly (keyof SurrogateOptions)[] = [...FEATURE_OPTION_KEYS, 'samples', 'coalitions'];
 
 /** Reads `coalitions` into a function of (example, sample) that fills z. */
 function givenCoalitions(coalitions: TensorData, examples: number, features: Features): { samples: number; fill: (e: number, s: number, z: Uint8Array) => void } {
@@ -68,7 +73,7 @@ export async function surrogateAttribution(spec: SurrogateSpec, model: Model, in
   if (options.samples !== undefined && (!Number.isInteger(options.samples) || options.samples < 1)) {
     throw new OptionError(`samples must be a positive integer; got ${options.samples}.`);
   }
-  const call = await prepareCall(id, model, input, options);
+  const call = await prepareCall(id, model, input, options, spec.optionKeys);
   const { features, batchSize, examples, targets, pairsOf } = call;
   const exampleCount = input.shape[0];
   const size = features.size;
@@ -85,7 +90,6 @@ export async function surrogateAttribution(spec: SurrogateSpec, model: Model, in
   const values = new Float32Array(examples.length * size);
   let moments: WeightedMoments | undefined;
   let sampler: ((z: Uint8Array) => void) | undefined;
-  let modelCalls = call.modelCalls;
 
   await forEachBatch(
     total,
@@ -105,8 +109,11 @@ export async function surrogateAttribution(spec: SurrogateSpec, model: Model, in
         weights[r] = spec.weight(z, example, copy);
         rowExamples[r] = e;
       }
-      const { logits } = await model.run({ input: { data: buffer.subarray(0, rows * size), shape: [rows, ...input.shape.slice(1)] }, outputs: ['logits'], signal });
-      modelCalls++;
+      const { logits } = await call.call.run({
+        input: { data: buffer.subarray(0, rows * size), shape: [rows, ...input.shape.slice(1)] },
+        examples: rowExamples.subarray(0, rows),
+        outputs: ['logits'],
+      });
       checkLogits(logits, rows, targets);
       const scores = scoreRows(logits, rowExamples.subarray(0, rows), call, options.objective);
       for (let r = 0; r < rows; r++) {
@@ -139,7 +146,7 @@ export async function surrogateAttribution(spec: SurrogateSpec, model: Model, in
       baseline: call.baselineKind,
       objective: objectiveName(options.objective),
       batchSize,
-      modelCalls,
+      modelCalls: call.call.modelCalls,
       modelRows: total,
     },
   };
