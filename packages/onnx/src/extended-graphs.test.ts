@@ -2,6 +2,7 @@ import { ModelGraph } from '@salience/onnx-autodiff';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { TEST_SESSION_OPTIONS } from '../test/runtimes.js';
+import { MAX_SHAPED_GRAPHS } from './extended-graphs.js';
 import { fromOnnx } from './onnx-model.js';
 import type { OrtModule } from './ort-types.js';
 
@@ -57,6 +58,44 @@ describe('extended graphs per input shape', () => {
     const again = await ask([1, 1, 6, 5], 0);
     for (const v of again.data) expect(v).toBeCloseTo(W[0] / 64, 6);
     expect(created).toBe(3);
+    model.dispose();
+  });
+
+  it(`keeps the gradient graphs of the last ${MAX_SHAPED_GRAPHS} shapes, releasing older sessions`, async () => {
+    let created = 0;
+    let released = 0;
+    const counting = {
+      Tensor: ort.Tensor,
+      InferenceSession: {
+        create: async (...args: Parameters<typeof ort.InferenceSession.create>) => {
+          created++;
+          const session = await ort.InferenceSession.create(...args);
+          const release = session.release.bind(session);
+          session.release = () => {
+            released++;
+            return release();
+          };
+          return session;
+        },
+      },
+    } as unknown as OrtModule;
+    const model = await fromOnnx(counting, paddedPoolModel(), { sessionOptions: TEST_SESSION_OPTIONS });
+    const ask = async (h: number) => {
+      const input = { data: new Float32Array(h * 4), shape: [1, 1, h, 4] };
+      const { inputGradients } = await model.run({ input, outputs: ['inputGradients'], target: 0 });
+      const padded = Math.ceil(h / 4) * 4 * 4;
+      for (const v of inputGradients.data) expect(v).toBeCloseTo(W[0] / padded, 6);
+    };
+    for (let h = 1; h <= MAX_SHAPED_GRAPHS; h++) await ask(h);
+    expect([created, released]).toEqual([1 + MAX_SHAPED_GRAPHS, 0]);
+    await ask(1);
+    expect(created).toBe(1 + MAX_SHAPED_GRAPHS);
+    // A new shape past the limit lets the least recently used one (h = 2) go.
+    await ask(MAX_SHAPED_GRAPHS + 1);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect([created, released]).toEqual([2 + MAX_SHAPED_GRAPHS, 1]);
+    await ask(2);
+    expect(created).toBe(3 + MAX_SHAPED_GRAPHS);
     model.dispose();
   });
 });

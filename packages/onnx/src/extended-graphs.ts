@@ -63,13 +63,25 @@ function keyOf(spec: GraphSpec): string {
 }
 
 /**
+ * How many gradient graphs specialised to input shapes a model keeps (the most recently used):
+ * each session holds its own copy of the weights, and text of every length would otherwise add one.
+ */
+export const MAX_SHAPED_GRAPHS = 6;
+
+/**
  * Extended graphs, built once per (inputs, kept tensors, objective, gradients, and for gradient
- * graphs the input shapes) and kept with their sessions for the model's lifetime: the target is
- * data, so one graph serves every target.
+ * graphs the input shapes) and kept with their sessions: the target is data, so one graph serves
+ * every target. Graphs without gradients live as long as the model; gradient graphs are kept for
+ * the last MAX_SHAPED_GRAPHS shape signatures used, an older one's session being released once no
+ * run uses it.
  */
 export class ExtendedGraphs {
   private readonly sessions = new Map<string, Promise<ExtendedSession>>();
-  private readonly owned: Promise<ExtendedSession>[] = [];
+  private readonly owned = new Set<Promise<ExtendedSession>>();
+  /** Keys of shape-specialised graphs, least recently used first. */
+  private readonly shaped: string[] = [];
+  private readonly running = new Map<InferenceSession, number>();
+  private readonly retired = new Set<InferenceSession>();
 
   constructor(private readonly sources: GraphSources) {}
 
@@ -80,11 +92,64 @@ export class ExtendedGraphs {
     if (!found) {
       found = this.open(spec);
       this.sessions.set(key, found);
-      this.owned.push(found);
+      this.owned.add(found);
+      const pending = found;
       // A failed build is reported to the request that hit it and retried by the next.
-      found.catch(() => this.sessions.delete(key));
+      found.catch(() => {
+        if (this.sessions.get(key) === pending) this.sessions.delete(key);
+        this.owned.delete(pending);
+      });
     }
+    if (spec.gradients && spec.inputShapes) this.touch(key);
     return found;
+  }
+
+  /** Marks a shaped graph as just used, and lets the least recently used go past the limit. */
+  private touch(key: string): void {
+    const at = this.shaped.indexOf(key);
+    if (at >= 0) this.shaped.splice(at, 1);
+    this.shaped.push(key);
+    while (this.shaped.length > MAX_SHAPED_GRAPHS) {
+      const old = this.shaped.shift()!;
+      const pending = this.sessions.get(old);
+      this.sessions.delete(old);
+      if (!pending) continue;
+      this.owned.delete(pending);
+      pending.then((s) => this.retire(s.session)).catch(() => undefined);
+    }
+  }
+
+  /** Releases a session now, or when its last run ends. */
+  private retire(session: InferenceSession): void {
+    if ((this.running.get(session) ?? 0) > 0) this.retired.add(session);
+    else session.release().catch(() => undefined);
+  }
+
+  /** The session, counting its runs in flight so that a retired one is released only when idle. */
+  private tracked(session: InferenceSession): InferenceSession {
+    const running = this.running;
+    const retired = this.retired;
+    return new Proxy(session, {
+      get(target, property) {
+        if (property === 'run') {
+          return async (...args: Parameters<InferenceSession['run']>) => {
+            running.set(target, (running.get(target) ?? 0) + 1);
+            try {
+              return await target.run(...args);
+            } finally {
+              const left = (running.get(target) ?? 1) - 1;
+              if (left > 0) running.set(target, left);
+              else {
+                running.delete(target);
+                if (retired.delete(target)) target.release().catch(() => undefined);
+              }
+            }
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
   }
 
   private async open(spec: GraphSpec): Promise<ExtendedSession> {
@@ -100,7 +165,7 @@ export class ExtendedGraphs {
     } catch (error) {
       throw fromRuntimeFailure(error, plain ? 'create a session for the model' : 'create a session for the extended graph');
     }
-    return { session, targetInput: built.targetInput, inputs: built.inputs, kept: built.kept, gradients: built.gradients };
+    return { session: this.tracked(session), targetInput: built.targetInput, inputs: built.inputs, kept: built.kept, gradients: built.gradients };
   }
 
   private build(spec: GraphSpec): Built {
@@ -145,9 +210,11 @@ export class ExtendedGraphs {
   /** Releases every session this object created (never the caller's). */
   release(): void {
     const { userSession } = this.sources;
-    for (const pending of this.owned.splice(0)) {
+    for (const pending of this.owned) {
       pending.then((s) => (s.session === userSession ? undefined : s.session.release())).catch(() => undefined);
     }
+    this.owned.clear();
     this.sessions.clear();
+    this.shaped.length = 0;
   }
 }
