@@ -220,4 +220,4 @@ if (problems.length > 0) {
   console.error(`\nRelease check failed (${seconds} s):\n${problems.map((p) => `- ${p}`).join('\n')}`);
   process.exit(1);
 }
-console.log(`\nRelease check passed in ${seconds} s: versions move together, every tarball is publishable.`);
+console.log(`\nRelease check passed in ${seconds} s: versions move together, every tarball is publishable, installs with npm and imports in Node.`);
