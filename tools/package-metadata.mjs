@@ -16,7 +16,8 @@
 //
 // The files are edited as text: only these fields change, nothing is reordered or reformatted.
 // With --check nothing is written; it exits 1 and names the packages that are out of date
-// (`pnpm release:check` runs it).
+// (`pnpm release:check` runs it). Either way it checks that typedoc.json excludes exactly the
+// private packages (typedoc documents packages/*).
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,6 +156,15 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     if (next === text) continue;
     stale.push(`packages/${folder}/package.json`);
     if (!check) writeFileSync(path, next);
+  }
+  // typedoc documents packages/* except the private ones: its exclude list must name exactly those.
+  const typedoc = JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8'));
+  const privateFolders = readdirSync(join(root, 'packages'))
+    .filter((f) => existsSync(join(root, 'packages', f, 'package.json')) && JSON.parse(readFileSync(join(root, 'packages', f, 'package.json'), 'utf8')).private)
+    .map((f) => `packages/${f}`);
+  if (!isDeepStrictEqual([...(typedoc.exclude ?? [])].sort(), privateFolders.sort())) {
+    console.error(`typedoc.json's exclude is ${JSON.stringify(typedoc.exclude)}; it must list the private packages, ${JSON.stringify(privateFolders)}.`);
+    process.exitCode = 1;
   }
   if (check && stale.length > 0) {
     console.error(`Publishing fields out of date in ${stale.join(', ')}: run \`node tools/package-metadata.mjs\`.`);
