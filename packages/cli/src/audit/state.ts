@@ -40,7 +40,8 @@ export interface AuditState {
   release(): Promise<void>;
 }
 
-function chunkFile(dataset: string, chunk: number, model: number): string {
+/** The record file of one model for one chunk, in the state folder. */
+export function chunkFile(dataset: string, chunk: number, model: number): string {
   return `${dataset}-${String(chunk).padStart(4, '0')}.m${model}.rec`;
 }
 

@@ -16,6 +16,7 @@ import { AbortError, type Model, sliceRows, type TensorData, throwIfAborted } fr
 import { type AuditProgress, createAuditProgress } from '../audit/progress.js';
 import { type Chunk, type Dataset, listDataset, loadChunk } from '../audit/dataset.js';
 import { datasetDigest, fileDigest, modelFiles } from '../audit/fingerprint.js';
+import type { ChunkDistributor } from '../audit/distribute.js';
 import { type AuditState, checkAuditFolder, openAuditState, STATE_FOLDER } from '../audit/state.js';
 import { checkReadPaths } from '../inputs/preflight.js';
 import type { AuditRequest } from './settings.js';
@@ -66,6 +67,8 @@ export interface AuditDependencies {
   readonly note?: (message: string) => void;
   /** Called when a chunk's records are on disk (or were found there). */
   readonly onChunk?: (info: AuditChunkInfo) => void;
+  /** Shards, a work queue or a merge: gets the chunks before they are read (../audit/distribute.ts). */
+  readonly distribute?: ChunkDistributor;
 }
 
 /** A model of the audit, loaded, with its methods and preprocessing settled. */
@@ -286,6 +289,12 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
 
     const collector = new AuditCollector({ classes, classNames, regions, top: request.top });
     const methodTimeMs: Record<string, Record<string, number>> = Object.fromEntries(models.map((m) => [m.name, {}]));
+    if (dependencies.distribute) {
+      const chunkRun: ChunkRun = { request, state, models, collector, regions, chunkSize, methodTimeMs, saved: 0 };
+      const span = (d: number, c: number) => [c * chunkSize, Math.min(datasets[d].examples.length, (c + 1) * chunkSize)] as const;
+      const counted = datasets.map((d, i) => ({ name: d.name, count: d.examples.length, chunks: chunkCounts[i] }));
+      await dependencies.distribute({ key, state, datasets: counted, chunkSize, models: models.length, compute: (d, c) => computeChunk(chunkRun, datasets[d], ...span(d, c), () => {}) });
+    }
     // What is on disk already, to say how much is left before any work (files are checked when read).
     const onDiskAtStart: boolean[][] = [];
     for (const [d, dataset] of datasets.entries()) {
