@@ -8,6 +8,8 @@ import { explain } from './commands/explain.js';
 import type { ExplainSummary } from './commands/explain-outputs.js';
 import { describeFailure } from './failure.js';
 import { runLayers } from './commands/layers.js';
+import { isDistributed, runDistributedAudit } from './commands/audit-distributed.js';
+import { runWorker } from './commands/worker.js';
 import type { CliContext } from './cli-context.js';
 import { formatShape, shown } from './outputs/display.js';
 import { type AuditFlags, auditRequest, buildProgram, explainRequest, type Invocation } from './program.js';
@@ -82,6 +84,8 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
 
   try {
     if (invocation.command === 'layers') return await runLayers(invocation.flags, context, cwd);
+    if (invocation.command === 'worker') return await runWorker(invocation.flags, context);
+    if (invocation.command === 'audit' && isDistributed(invocation.flags)) return await runDistributedAudit(invocation.flags, context, cwd);
     if (invocation.command === 'audit') return await runAudit(invocation.flags, context, cwd);
     const { flags } = invocation;
     const request = explainRequest(flags, context.signal);

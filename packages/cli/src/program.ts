@@ -6,6 +6,8 @@ import { usageError } from './cli-error.js';
 import type { Box } from '@salience/audit';
 import { AUDIT_DEFAULT_METHODS } from './commands/audit.js';
 import type { AuditRequest, ExplainRequest, RunSettings } from './commands/settings.js';
+import type { DistributedAuditFlags } from './commands/audit-distributed.js';
+import type { WorkerFlags } from './commands/worker.js';
 import type { PreprocessingFlags } from './inputs/image-input.js';
 import { type BaselineFlag, METHOD_NAMES, type MethodFlags, type MethodName, methodName, QUADRATURE_SPELLINGS } from './methods/methods.js';
 import {
@@ -78,7 +80,7 @@ export interface ExplainFlags extends MethodOptionFlags, PreprocessingOptionFlag
 }
 
 /** The raw option values commander collects for `audit` (strings; checked by `auditRequest`). */
-export interface AuditFlags extends MethodOptionFlags, PreprocessingOptionFlags, RuntimeOptionFlags {
+export interface AuditFlags extends MethodOptionFlags, PreprocessingOptionFlags, RuntimeOptionFlags, DistributedAuditFlags {
   readonly model?: string;
   readonly compareModel?: string;
   readonly data?: string[];
@@ -111,7 +113,8 @@ export interface LayersFlags {
 export type Invocation =
   | { readonly command: 'explain'; readonly flags: ExplainFlags }
   | { readonly command: 'audit'; readonly flags: AuditFlags }
-  | { readonly command: 'layers'; readonly flags: LayersFlags };
+  | { readonly command: 'layers'; readonly flags: LayersFlags }
+  | { readonly command: 'worker'; readonly flags: WorkerFlags };
 
 export const DEFAULT_OUT = 'salience-report';
 export const DEFAULT_AUDIT_OUT = 'salience-audit';
@@ -254,7 +257,13 @@ ${EXIT_STATUS_HELP}`,
     .option('--fail-on-findings', 'exit with status 11 when there is any finding (for CI)')
     .optionsGroup('Chunks and resuming:')
     .option('--chunk-size <n>', 'examples loaded, computed and saved at a time (default: 64)')
-    .option('--fresh', 'discard an earlier audit in --out instead of resuming it');
+    .option('--fresh', 'discard an earlier audit in --out instead of resuming it')
+    .optionsGroup('Many machines (see the README):')
+    .argument('[merge...]', "'merge DIR...': the report from the records of shards (their --out folders), computing nothing")
+    .option('--shard <K/N>', 'compute only shard K (0..N-1) of N: its chunks\' records, no report (then: salience audit merge)')
+    .option('--queue <url>', 'put the chunks on a BullMQ queue in this Redis (redis://host:port) for salience worker, then write the report')
+    .option('--queue-name <name>', 'the BullMQ queue (default: salience-audit)')
+    .option('--attempts <n>', 'tries per chunk on the queue before the audit fails (default: 3)');
   addPreprocessingOptions(audit);
   addRuntimeOptions(audit, 'one line per finished chunk instead of progress bars')
     .addHelpText(
@@ -270,7 +279,22 @@ Writes <out>/report.html, summary.json and class-means-<model>-<dataset>-<method
 chunks are kept in <out>/.salience-audit/: rerunning the same command resumes; --fresh starts over.
 ${EXIT_STATUS_HELP}`,
     )
-    .action((flags: AuditFlags) => onInvoke({ command: 'audit', flags }));
+    .action((merge: string[], flags: AuditFlags) => {
+      if (merge.length > 0 && merge[0] !== 'merge') throw usageError(`salience audit takes no argument '${merge[0]}' (did you mean --data ${merge[0]}, or salience audit merge DIR...?).`);
+      onInvoke({ command: 'audit', flags: merge.length > 0 ? { ...flags, merge: merge.slice(1) } : flags });
+    });
+
+  program
+    .command('worker')
+    .description('Compute audit chunks from a BullMQ queue on Redis (salience audit --queue), one at a time, until stopped; records go to the folder each audit names.')
+    .option('--queue <url>', 'the Redis of the audit, redis://host:port')
+    .option('--queue-name <name>', 'the BullMQ queue (default: salience-audit)')
+    .option('--lock-seconds <s>', 'a chunk whose worker stops answering goes to another worker after this long (default: 30)')
+    .option('--idle-exit <s>', 'stop after this many seconds without a chunk (default: never)')
+    .option('--max-jobs <n>', 'stop after this many chunks (default: never)')
+    .option('-q, --quiet', 'print nothing but errors')
+    .exitOverride()
+    .action((flags: WorkerFlags) => onInvoke({ command: 'worker', flags }));
 
   program
     .command('layers')

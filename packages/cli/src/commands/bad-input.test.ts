@@ -185,6 +185,7 @@ const CASES: Record<string, Case> = {
   'a model.json that is not JSON': { argv: (i) => ['explain', '--model', p('notjson.json'), '--input', ...i, '--out', p(OUT)], model: 'real', code: 4 },
   'an .onnx file that is not a model': { argv: (i) => ['explain', '--model', p('garbage.onnx'), '--input', ...i, '--out', p(OUT)], model: 'real', code: 4 },
   // Output folders (10): checked before any work; a user's files are never removed.
+  '--out below a file': { argv: (i) => [...explain()(i).slice(0, -2), '--out', p('a-file', 'sub', 'out')], code: 10, stderr: /cannot be created: .*a-file is a file, not a folder/, beforeLoad: true },
   '--out is a file': { argv: (i) => [...explain()(i).slice(0, -2), '--out', p('a-file')], code: 10, beforeLoad: true },
   '--out holds a user\'s files beside a summary.json saying salience (issue 16 repro)': { argv: (i) => [...explain()(i).slice(0, -2), '--out', p('thesis')], code: 10, stderr: /thesis\.tex\); choose a new or empty folder, or give --overwrite/, beforeLoad: true },
   '--overwrite where a user\'s file bears an output\'s name': { argv: (i) => [...explain()(i).slice(0, -2), '--out', p('mine'), '--overwrite'], code: 10, stderr: /holds report\.html, which salience did not write/, beforeLoad: true },

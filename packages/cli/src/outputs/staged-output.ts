@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants, rmSync } from 'node:fs';
+import { access, mkdir, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CliError } from '../cli-error.js';
 import { folderOwnership, listFiles, MANIFEST_FILE, manifestText, someFiles } from './manifest.js';
@@ -51,7 +51,8 @@ const clashes = (files: readonly string[], names: readonly string[]) => files.fi
  */
 export async function checkOutputFolder(out: string, options: OutputFolderOptions = {}): Promise<void> {
   const target = resolve(out);
-  const { foreign } = await folderOwnership(target, '--out');
+  const { exists: present, foreign } = await folderOwnership(target, '--out');
+  if (!present) await checkCreatable(target, out);
   if (foreign.length === 0) return;
   if (!options.overwrite) {
     throw new CliError(
@@ -62,6 +63,19 @@ export async function checkOutputFolder(out: string, options: OutputFolderOption
   const taken = clashes(foreign, options.reserved ?? []);
   if (taken.length > 0) {
     throw new CliError('output', `--out ${out} holds ${someFiles(taken)}, which salience did not write and would replace; move it away or choose another folder.`);
+  }
+}
+
+/** A folder that does not exist yet must be creatable: its nearest existing ancestor a writable folder. */
+async function checkCreatable(target: string, out: string): Promise<void> {
+  let ancestor = dirname(target);
+  while (!(await exists(ancestor)) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
+  const info = await stat(ancestor).catch(() => undefined);
+  if (!info?.isDirectory()) throw new CliError('output', `--out ${out} cannot be created: ${ancestor} is a file, not a folder.`);
+  try {
+    await access(ancestor, constants.W_OK);
+  } catch {
+    throw new CliError('output', `--out ${out} cannot be created: ${ancestor} is not writable; choose a folder you can write to.`);
   }
 }
 
