@@ -18,7 +18,8 @@ not load: only its preprocessing helpers use them.)
 
 `vit` is a tiny ViT built from transformers' ViTConfig with seeded random weights (exported to
 vit.onnx, dynamic batch), at `vit.layers.1.layernorm_before` with pytorch-grad-cam's ViT
-`reshape_transform` (class token dropped, 4x4 grid).
+`reshape_transform` (class token dropped, 4x4 grid), and attention rollout (`rollout_mean`,
+`rollout_max`) computed from transformers' attention probabilities by the paper's formula.
 `softsign` is smallcnn with Softsign after c3 (no gradient rule in onnx-autodiff), exported to
 softsign.onnx, with the forward-only CAMs only.
 
@@ -197,6 +198,12 @@ def vit_model():
     return ViTLogits(config).eval()
 
 
+def ViTForImageClassification_forward(model, x):
+    """The attention probabilities of every block, first block first, as transformers returns them."""
+    from transformers import ViTForImageClassification
+    return ViTForImageClassification.forward(model, pixel_values=x, output_attentions=True).attentions
+
+
 def vit_fixture():
     model = vit_model()
     torch.manual_seed(1)
@@ -223,6 +230,22 @@ def vit_fixture():
             w.add("eigencam_signed_final", scale_cam_image(scale_cam_image(np.maximum(signed, 0), (32, 32))),
                   method="BaseCAM's pipeline on the sign-corrected projection")
         cam.activations_and_grads.release()
+    # Attention rollout (Abnar & Zuidema 2020) from transformers' own attention probabilities, by
+    # the paper's formula (neither pytorch-grad-cam nor Captum has it): heads fused, averaged with
+    # the identity for the residual path, rows renormalised, multiplied from the first block on;
+    # the class token's row over the image tokens.
+    with torch.no_grad():
+        attentions = [a.numpy().astype(np.float64) for a in ViTForImageClassification_forward(model, x)]
+    tokens = attentions[0].shape[-1]
+    for fusion in ("mean", "max"):
+        rollout = np.tile(np.eye(tokens), (x.shape[0], 1, 1))
+        for a in attentions:
+            fused = a.mean(axis=1) if fusion == "mean" else a.max(axis=1)
+            fused = fused + np.eye(tokens)
+            fused = fused / fused.sum(axis=-1, keepdims=True)
+            rollout = fused @ rollout
+        w.add(f"rollout_{fusion}", rollout[:, 0, 1:].reshape(x.shape[0], 4, 4),
+              method=f"attention rollout, heads fused by {fusion}, class token row, 4x4 grid")
     w.save("vit", {"model": "vit", "layer": "vit.layers.1.layernorm_before", "layout": "NCHW",
                    "reference": "pytorch-grad-cam (jacobgil/pytorch-grad-cam, from source)"})
     print("vit written")

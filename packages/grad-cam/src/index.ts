@@ -24,3 +24,5 @@ export { scoreCam, SCORE_CAM_EPSILON } from './score-cam.js';
 export { eigenCam, eigenCamMap } from './eigen-cam.js';
 export type { TokenGrid, TokenGridOption } from './token-grid.js';
 export { tokenGrid, tokensToFeatureMap } from './token-grid.js';
+export type { AttentionRolloutOptions, HeadFusion } from './attention-rollout.js';
+export { attentionRollout, rolloutStep, ATTENTION_ROLLOUT_OPTION_KEYS } from './attention-rollout.js';
