@@ -32,7 +32,8 @@ function codeOf(error: unknown): string | undefined {
 /** Maps any thrown value to its exit status; unknown errors are failures (1) with their message. */
 export function describeFailure(error: unknown): Failure {
   if (error instanceof CliError) return { exitCode: error.exitCode, code: error.kind, message: error.message };
-  const message = error instanceof Error ? error.message : String(error);
+  // The library names its options; on the command line they are flags.
+  const message = (error instanceof Error ? error.message : String(error)).replace(/the option limits: \{ (\w+): (\d+) \}/g, '--limit $1=$2');
   const code = codeOf(error);
   if (code !== undefined && code in BY_CODE) return { exitCode: BY_CODE[code], code, message };
   return { exitCode: EXIT_CODES.failure, code: code ?? 'FAILURE', message };

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { Layout } from '@salience/core';
+import { type Layout, WORK_LIMITS, type WorkLimit } from '@salience/core';
 import { GRADIENT_VARIANTS, type GradientVariant } from '@salience/gradient';
 import { SMOOTHGRAD_STATISTICS, type SmoothGradStatistic } from '@salience/smoothgrad';
 import { usageError } from './cli-error.js';
@@ -42,6 +42,7 @@ export interface MethodOptionFlags {
   readonly stride?: string;
   readonly batchSize?: string;
   readonly seed?: string;
+  readonly limit?: string[];
 }
 
 /** Image preprocessing as commander collects it, shared by `explain` and `audit`. */
@@ -150,7 +151,8 @@ function addMethodOptions(command: Command): Command {
     .option('--window <size>', 'occlusion: 4, 4x4 (height x width) or one size per dimension of an example (default: 1/8 of the shorter side)')
     .option('--stride <size>', 'occlusion: in the same forms (default: the window)')
     .option('--batch-size <n>', 'most rows per model call (default: sized from the input)')
-    .option('--seed <n>', 'seed for smoothgrad\'s noise and random baselines (default: 0)');
+    .option('--seed <n>', 'seed for smoothgrad\'s noise and random baselines (default: 0)')
+    .option('--limit <kind=n>', `raise a work limit: ${LIMIT_KINDS.map((k) => `${k}=N`).join(', ')} (defaults: ${LIMIT_KINDS.map((k) => `${k} ${WORK_LIMITS[k]}`).join(', ')}); repeatable`, collect);
 }
 
 function addPreprocessingOptions(command: Command): Command {
@@ -404,6 +406,7 @@ function runSettings(flags: SharedFlags, models: readonly (string | undefined)[]
     objective: optional(flags.objective, parseObjective),
     batchSize: optional(flags.batchSize, (t) => parseInteger(t, '--batch-size', 1)),
     seed: optional(flags.seed, (t) => parseInteger(t, '--seed', 0)),
+    limits: parseLimits(flags.limit),
     preprocessing: preprocessingOptions(flags),
     layout: parseLayout(flags.layout),
     labels: flags.labels,
@@ -415,6 +418,20 @@ function runSettings(flags: SharedFlags, models: readonly (string | undefined)[]
     out: flags.out,
     signal,
   };
+}
+
+const LIMIT_KINDS = Object.keys(WORK_LIMITS) as WorkLimit[];
+
+/** --limit steps=50000: the library's work limits, raised. */
+export function parseLimits(values: readonly string[] | undefined): Partial<Record<WorkLimit, number>> | undefined {
+  if (values === undefined) return undefined;
+  const limits: Partial<Record<WorkLimit, number>> = {};
+  for (const value of values) {
+    const match = /^([a-z]+)=(.+)$/.exec(value.trim());
+    if (!match || !(LIMIT_KINDS as string[]).includes(match[1])) throw usageError(`--limit must be KIND=N with KIND one of ${LIMIT_KINDS.join(', ')}, e.g. steps=50000; got '${value}'.`);
+    limits[match[1] as WorkLimit] = parseInteger(match[2], `--limit ${match[1]}`, 1);
+  }
+  return limits;
 }
 
 /** --context name=file.npy, each input named once. */

@@ -184,8 +184,8 @@ export function queueDistributor(request: AuditRequest, options: QueueOptions): 
         if (performance.now() - lastCheck >= 4 * pollMs) {
           lastCheck = performance.now();
           try {
-            const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'paused', 'failed');
-            const ours = (await queue.getFailed()).filter((j) => j.id !== undefined && j.id.startsWith(`audit-${key.slice(0, 24)}-`));
+            const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
+            const ours = (await queue.getFailed()).filter((j) => j.id?.startsWith(`audit-${key.slice(0, 24)}-`));
             if (ours.length > 0) {
               const failed = ours[0];
               const data = failed.data as ChunkJob;
@@ -194,7 +194,7 @@ export function queueDistributor(request: AuditRequest, options: QueueOptions): 
                 `${ours.length} chunk(s) failed on the workers after ${attempts} tries, e.g. ${data.datasetName} chunk ${data.chunk}: ${failed.failedReason}. The ${finished} finished chunks are kept in ${work.state.dir}; fix the cause and run the same command again.`,
               );
             }
-            const pending = counts.active + counts.waiting + counts.delayed + counts.prioritized + counts.paused;
+            const pending = counts.active + counts.waiting + counts.delayed + counts.prioritized;
             // Fewer jobs than missing chunks: Redis lost some (restarted without persistence). Adding them again is harmless.
             if (pending < chunks.length - finished) await enqueue();
             if (counts.active > 0) waitingSince = performance.now();

@@ -237,7 +237,7 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
     for (const [m, entry] of models.entries()) {
       for (const spec of running) {
         const configured = spec.configure({ ...flags, layer: layerOf(m) });
-        entry.methods.push({ name: spec.name, method: configured.method, options: configured.options });
+        entry.methods.push({ name: spec.name, method: configured.method, options: request.limits ? { ...configured.options, limits: request.limits } : configured.options });
         entry.options.push(configured.options);
       }
     }

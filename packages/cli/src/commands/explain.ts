@@ -165,6 +165,7 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
           objective: request.objective,
           batchSize: request.batchSize,
           seed: request.seed,
+          ...(request.limits ? { limits: request.limits } : {}),
           signal,
           ...(context ? { context } : {}),
           onProgress: (done: number, total: number) => bar.update(done, total),

@@ -1,5 +1,5 @@
 import type { Box } from '@salience/audit';
-import type { Layout, Objective } from '@salience/core';
+import type { Layout, Objective, WorkLimit } from '@salience/core';
 import type { PreprocessingFlags } from '../inputs/image-input.js';
 import type { MethodFlags, MethodName } from '../methods/methods.js';
 import type { BackendName } from '../models/tfjs-runtime.js';
@@ -19,6 +19,8 @@ export interface RunSettings {
   readonly objective?: Objective;
   readonly batchSize?: number;
   readonly seed?: number;
+  /** The library's work limits, raised (`--limit steps=50000`). */
+  readonly limits?: Readonly<Partial<Record<WorkLimit, number>>>;
   readonly preprocessing?: PreprocessingFlags;
   /** The model's input layout, when it cannot be inferred. */
   readonly layout?: Layout;
