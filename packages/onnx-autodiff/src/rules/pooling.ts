@@ -2,7 +2,11 @@ import { concatInts, dimsOf, filled, reduce, reduceSum, squeeze } from '../emit.
 import type { ModelGraph } from '../model-graph.js';
 import { DataType } from '../proto.js';
 import { type GradientContext, type GradientRule, RuleLimitation } from '../rule.js';
+import { maxPoolByTaps } from './max-pool-taps.js';
 import { forwardPads, type WindowGeometry, windowAdjoint, windowGeometry } from './windows.js';
+
+/** Kernels with more taps than this are differentiated tap by tap (see max-pool-taps.ts). */
+export const LARGE_KERNEL_TAPS = 16;
 
 function poolKernel(ctx: GradientContext): number[] {
   const kernel = ctx.attrs.ints('kernel_shape');
@@ -67,6 +71,11 @@ const maxPool: GradientRule = {
     // Padding taps never win, so one window over everything is GlobalMaxPool.
     if (coversInput(geometry)) return globalMaxPool.backward(ctx, [dy]);
     const pads = forwardPads(geometry, ctx.attrs.int('ceil_mode', 0) === 1);
+    // Past 4x4 the K-channel unfold below outgrows the pooling itself: go tap by tap instead.
+    if (taps > LARGE_KERNEL_TAPS) {
+      const byTaps = maxPoolByTaps(ctx, dy, geometry, pads);
+      if (byTaps) return [byTaps];
+    }
     const windowAttrs = { kernel_shape: kernel, strides: [...geometry.strides], dilations: [...geometry.dilations], pads };
     const pickers = tapPickers(g, kernel, dtype);
     let unfolded = g.add('Conv', [asSingleChannel(g, x), pickers], windowAttrs);
