@@ -22,3 +22,5 @@ export { FEATURE_OPTION_KEYS } from './prologue.js';
 export { SURROGATE_OPTION_KEYS } from './surrogate.js';
 export { LIME_OPTION_KEYS } from './lime.js';
 export { SHAPLEY_SAMPLING_OPTION_KEYS } from './shapley-sampling.js';
+export type { SuperpixelOptions } from './superpixels.js';
+export { slicMask } from './superpixels.js';
