@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { batchRanges, defaultBatchSize, forEachBatch, yieldToEventLoop } from './batching.js';
 import { AbortError } from './errors.js';
 
@@ -45,15 +45,19 @@ describe('batching', () => {
       while (Date.now() < until) {}
     };
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), 0);
     let batches = 0;
-    const run = forEachBatch(1000, 1, () => {
-      batches++;
-      busy(2);
-    }, { signal: controller.signal });
+    const run = forEachBatch(
+      1000,
+      1,
+      () => {
+        batches++;
+        // A timer set during the first batch is due when it ends: the loop must let it run.
+        if (batches === 1) setTimeout(() => controller.abort(), 0);
+        busy(3);
+      },
+      { signal: controller.signal },
+    );
     await expect(run).rejects.toBeInstanceOf(AbortError);
-    clearTimeout(timer);
-    // The timer was due before the first batch ended; the loop stops at the next turn.
     expect(batches).toBe(1);
   });
 
@@ -67,5 +71,22 @@ describe('batching', () => {
     await yieldToEventLoop();
     await yieldToEventLoop();
     expect(fired).toBe(true);
+  });
+
+  it('yields through a MessageChannel where there is no setImmediate (browsers)', async () => {
+    vi.stubGlobal('setImmediate', undefined);
+    try {
+      let fired = false;
+      setTimeout(() => {
+        fired = true;
+      }, 0);
+      const until = Date.now() + 5;
+      while (Date.now() < until) {}
+      await yieldToEventLoop();
+      await yieldToEventLoop();
+      expect(fired).toBe(true);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
