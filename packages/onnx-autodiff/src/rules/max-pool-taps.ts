@@ -75,16 +75,17 @@ export function maxPoolByTaps(ctx: GradientContext, dy: string, geometry: Window
     share = g.add('Div', [dy, count!]);
   }
   let canvas: string | undefined;
+  // 1 where an earlier tap already took the window (float ops only, as the rest of MaxPool's rule, for WebGPU).
   let taken: string | undefined;
   for (let t = 0; t < taps; t++) {
     const offsets = offsetsOf(t);
-    const hit = hitsAt(offsets);
+    const hit = g.add('Cast', [hitsAt(offsets)], { to: dtype });
     let routed: string;
-    if (ctx.options.maxPoolTies === 'split') routed = g.add('Mul', [share, g.add('Cast', [hit], { to: dtype })]);
+    if (ctx.options.maxPoolTies === 'split') routed = g.add('Mul', [share, hit]);
     else {
-      const wins = taken ? g.add('And', [hit, g.add('Not', [taken])]) : hit;
-      if (t < taps - 1) taken = taken ? g.add('Or', [taken, hit]) : hit;
-      routed = ctx.masked(dy, wins);
+      const wins = taken ? g.add('Mul', [hit, g.add('Sub', [ctx.scalar(1, x), taken])]) : hit;
+      if (t < taps - 1) taken = taken ? g.add('Max', [taken, hit]) : hit;
+      routed = g.add('Mul', [dy, wins]);
     }
     const placed = place(routed, offsets);
     // A chain of Adds, so each tap's tensor is freed as soon as it is added.
