@@ -19,15 +19,18 @@ import { xGradCam } from './xgrad-cam.js';
 const TOLERANCE = 1e-4;
 const LAYER = 'vit.layers.1.layernorm_before';
 
-// Grad-CAM's own channel weighting (classActivationMaps), driven through the CAM family's token path.
-const gradCamOnTokens: Method<CamOptions> = camMethod({
-  id: 'grad-cam',
-  requires: ['layerActivations', 'layerGradients'],
-  layerMaps: (request) => gradientLayerMaps(request, (a, g, geometry, out) => classActivationMaps(a, g, geometry, 'grad-cam', false, out)),
-});
+// Grad-CAM's and Grad-CAM++'s own channel weightings (classActivationMaps), driven through the CAM
+// family's token path.
+const onTokens = (weighting: 'grad-cam' | 'grad-cam++'): Method<CamOptions> =>
+  camMethod({
+    id: weighting,
+    requires: ['layerActivations', 'layerGradients'],
+    layerMaps: (request) => gradientLayerMaps(request, (a, g, geometry, out) => classActivationMaps(a, g, geometry, weighting, false, out)),
+  });
 
 const METHODS: [string, Method<CamOptions>][] = [
-  ['gradcam', gradCamOnTokens],
+  ['gradcam', onTokens('grad-cam')],
+  ['gradcam++', onTokens('grad-cam++')],
   ['hirescam', hiResCam],
   ['xgradcam', xGradCam],
   ['layercam', layerCam],
