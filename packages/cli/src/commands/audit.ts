@@ -290,7 +290,7 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
     const collector = new AuditCollector({ classes, classNames, regions, top: request.top });
     const methodTimeMs: Record<string, Record<string, number>> = Object.fromEntries(models.map((m) => [m.name, {}]));
     if (dependencies.distribute) {
-      const chunkRun: ChunkRun = { request, state, models, collector, regions, chunkSize, methodTimeMs, saved: 0 };
+      const chunkRun: ChunkRun = { request, state, models, collector, regions, chunkSize, methodTimeMs, saved: 0, note };
       const span = (d: number, c: number) => [c * chunkSize, Math.min(datasets[d].examples.length, (c + 1) * chunkSize)] as const;
       const counted = datasets.map((d, i) => ({ name: d.name, count: d.examples.length, chunks: chunkCounts[i] }));
       await dependencies.distribute({ key, state, datasets: counted, chunkSize, models: models.length, compute: (d, c) => computeChunk(chunkRun, datasets[d], ...span(d, c), () => {}) });
@@ -304,7 +304,7 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
     const found = onDiskAtStart.flat().filter(Boolean).length;
     if (found > 0) note(`resuming: ${found} of ${totalChunks} chunks done (in ${join(request.out, STATE_FOLDER)}).`);
 
-    const run: ChunkRun = { request, state, models, collector, regions, chunkSize, methodTimeMs, saved: found, onChunk: dependencies.onChunk };
+    const run: ChunkRun = { request, state, models, collector, regions, chunkSize, methodTimeMs, saved: found, onChunk: dependencies.onChunk, note };
     let resumed = 0;
     let computed = 0;
     try {
@@ -355,6 +355,7 @@ interface ChunkRun {
   /** Chunks on disk: found at the start, then each one computed. */
   saved: number;
   readonly onChunk?: (info: AuditChunkInfo) => void;
+  readonly note: (message: string) => void;
 }
 
 /** One dataset, chunk by chunk: read back from disk when there, else computed and saved; all added to the collector. */
@@ -419,11 +420,27 @@ async function computeChunk(run: ChunkRun, dataset: Dataset, first: number, end:
         onFraction((step + (all > 0 ? done / all : 1)) / steps);
       },
     });
+    checkFiniteRecords(result.records, entry.name, dataset.name, request.allowNonfinite, run.note);
     const times = run.methodTimeMs[entry.name];
     for (const [method, ms] of Object.entries(result.timeMs)) times[method] = (times[method] ?? 0) + ms;
     byModel.push(result.records);
   }
   return byModel;
+}
+
+/** NaN or infinite logits (the probability) or maps (their mass) fail the audit unless allowed; then a note. */
+function checkFiniteRecords(records: readonly AuditRecord[], model: string, dataset: string, allowed: boolean | undefined, note: (message: string) => void): void {
+  const problems: string[] = [];
+  const logits = records.filter((r) => !Number.isFinite(r.probability));
+  if (logits.length > 0) problems.push(`NaN or infinite logits for ${logits.map((r) => r.name).slice(0, 5).join(', ')}${logits.length > 5 ? ` and ${logits.length - 5} more` : ''}`);
+  for (const method of Object.keys(records[0]?.maps ?? {})) {
+    const maps = records.filter((r) => !Number.isFinite(r.maps[method]?.mass));
+    if (maps.length > 0) problems.push(`${method} gave NaN or infinite values for ${maps.map((r) => r.name).slice(0, 5).join(', ')}${maps.length > 5 ? ` and ${maps.length - 5} more` : ''}`);
+  }
+  if (problems.length === 0) return;
+  const message = `Model ${model} on the ${dataset} data: ${problems.join('; ')}.`;
+  if (!allowed) throw new CliError('nonFinite', `${message} Check the input's scale and preprocessing, or give --allow-nonfinite to go on anyway.`);
+  note(message);
 }
 
 /** A chunk as model `entry` takes it. */

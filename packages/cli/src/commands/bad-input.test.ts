@@ -213,6 +213,8 @@ const CASES: Record<string, Case> = {
   'audit: a bomb in the dataset': { argv: () => ['audit', '--model', 'corner.onnx', '--data', p('bomb.png'), '--out', p('audit-out')], code: 3, stderr: /megapixels/ },
   'audit: --out holds a user\'s files': { argv: () => [...audit()().slice(0, -2), '--out', p('thesis')], code: 10, stderr: /exists and is not a salience audit output/, beforeLoad: true },
   'audit: another audit holds the folder\'s lock': { argv: () => [...audit()().slice(0, -2), '--out', p('locked')], code: 10, stderr: new RegExp(`Another audit \\(process ${process.ppid}, started earlier\\) is working in --out`) },
+  'audit: a model that gives NaN logits': { argv: audit(), model: 'nan-logits', code: 12, stderr: /Model corner on the data data: NaN or infinite logits for img-00, img-01\. .*--allow-nonfinite/, writes: ['audit-out'] },
+  'audit: infinite gradients, allowed': { argv: audit('--allow-nonfinite'), model: 'inf-gradients', code: 0, stderr: /note: Model corner on the data data: gradient gave NaN or infinite values for img-00, img-01\./, writes: ['audit-out'] },
   'layers: a missing model': { argv: () => ['layers', '--model', p('nope.onnx')], model: 'real', code: 4 },
 };
 
