@@ -53,13 +53,7 @@ export const DEFAULT_MAX_STEPS = 1024;
 
 /** The options integrated gradients takes besides `CommonOptions`. */
 export const INTEGRATED_GRADIENTS_OPTION_KEYS: readonly (keyof IntegratedGradientsOptions)[] = [
-  'quadrature',
-  'steps',
-  'captumTrapezoid',
-  'baselines',
-  'multiplyByInputs',
-  'tolerance',
-  'maxSteps',
+  'quadrature', 'steps', 'captumTrapezoid', 'baselines', 'multiplyByInputs', 'tolerance', 'maxSteps',
 ];
 
 /** One pass of the quadrature, as recorded in `meta.rounds`. */

@@ -2,7 +2,7 @@
 import type { Attribution, Model, OptionsOf, TensorData } from '@salience/core';
 import { type GradientOptions, gradient } from '@salience/gradient';
 import { expectTypeOf } from 'vitest';
-import type { SmoothGradOptions } from './options.js';
+import { SMOOTHGRAD_OPTION_KEYS, type SmoothGradOptions } from './options.js';
 import { smoothGrad, varGrad } from './smoothgrad.js';
 
 declare const model: Model;
@@ -18,3 +18,6 @@ void wrapped.attribute(model, input, { variant: 'squared' });
 void varGrad(gradient).attribute(model, input, { stdev: 'high' });
 // @ts-expect-error a wrapper default that is not a wrapper option.
 smoothGrad(gradient, { variant: 'signed' });
+
+// The names the wrapper keeps are exactly its option type's keys.
+expectTypeOf<(typeof SMOOTHGRAD_OPTION_KEYS)[number]>().toEqualTypeOf<keyof SmoothGradOptions>();

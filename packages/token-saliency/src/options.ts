@@ -45,15 +45,7 @@ export interface TokenSaliencyOptions {
 
 /** The options a token method takes besides `CommonOptions`. */
 export const TOKEN_SALIENCY_OPTION_KEYS: readonly (keyof TokenSaliencyOptions)[] = [
-  'score',
-  'padTokenId',
-  'tokens',
-  'perDimension',
-  'baselineTokenId',
-  'keepInBaseline',
-  'steps',
-  'quadrature',
-  'captumTrapezoid',
+  'score', 'padTokenId', 'tokens', 'perDimension', 'baselineTokenId', 'keepInBaseline', 'steps', 'quadrature', 'captumTrapezoid',
 ];
 
 /** The options of one call, checked, with their defaults. */

@@ -1,6 +1,7 @@
 // Type tests of the token methods' public types, checked by `tsc` (the package's typecheck, part of `pnpm test`).
 import type { Model, TensorData } from '@salience/core';
 import { expectTypeOf } from 'vitest';
+import { TOKEN_SALIENCY_OPTION_KEYS, type TokenSaliencyOptions } from './options.js';
 import type { TokenAttribution } from './token-attribution.js';
 import { tokenIntegratedGradients, tokenSaliency } from './token-saliency.js';
 
@@ -15,3 +16,6 @@ void tokenIntegratedGradients.attribute(model, input, { padTokenId: 0, steps: 20
 void tokenSaliency.attribute(model, input, { score: 'gradient' });
 // @ts-expect-error steps is a number.
 void tokenIntegratedGradients.attribute(model, input, { steps: '50' });
+
+// The names checked at run time are exactly the option type's keys: none rejected by mistake.
+expectTypeOf<(typeof TOKEN_SALIENCY_OPTION_KEYS)[number]>().toEqualTypeOf<keyof TokenSaliencyOptions>();
