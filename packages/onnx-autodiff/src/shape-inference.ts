@@ -125,7 +125,7 @@ function axesOf(input: InferenceInput, inputIndex: number | undefined): number[]
   return v?.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
 }
 
-function reduce(axesInputFrom: number): Infer {
+function reduce(axesInputFrom: number, combine?: (a: number, b: number) => number): Infer {
   return (input) => {
     const x = input.inputs[0];
     const keepdims = input.attrs.int('keepdims', 1) === 1;
@@ -147,7 +147,10 @@ function reduce(axesInputFrom: number): Infer {
       if (!set.has(i)) shape.push(d);
       else if (keepdims) shape.push(1);
     });
-    return [{ dtype: x.dtype, shape }];
+    // Shape arithmetic reduces whole shape vectors (the product of some dims, say): evaluated then.
+    const known = numbersOf(x.value);
+    const value = combine && known && known.length > 0 && set.size === rank ? [known.reduce((a, b) => combine(a, b))] : undefined;
+    return [withValue(x.dtype, shape, value)];
   };
 }
 
@@ -657,11 +660,11 @@ const RULES: Record<string, Infer> = {
   LpPool: poolInfo,
   GlobalAveragePool: globalPoolInfo,
   GlobalMaxPool: globalPoolInfo,
-  ReduceSum: reduce(13),
+  ReduceSum: reduce(13, add),
   ReduceMean: reduce(18),
-  ReduceMax: reduce(18),
-  ReduceMin: reduce(18),
-  ReduceProd: reduce(18),
+  ReduceMax: reduce(18, Math.max),
+  ReduceMin: reduce(18, Math.min),
+  ReduceProd: reduce(18, mul),
   ReduceL1: reduce(18),
   ReduceL2: reduce(18),
   ReduceSumSquare: reduce(18),

@@ -34,6 +34,8 @@ const cases: [string, Build][] = [
   ['Expand of a column to [2, 3]', (g) => n(g, 'Expand', [g.constant([1, 2], 'int64', [2, 1]), g.int64s([2, 3])])],
   ['ConstantOfShape of [2, 3] filled with 5', (g) => n(g, 'ConstantOfShape', [g.int64s([2, 3])], { value: makeTensor('value', DataType.INT64, [1], [5]) })],
   ['Cast to bool and Not', (g) => n(g, 'Cast', [n(g, 'Not', [n(g, 'Cast', [g.constant([0, 3, -1], 'int64', [3])], { to: DataType.BOOL })])], { to: DataType.INT64 })],
+  ['ReduceProd of a shape vector (keepdims 0)', (g) => n(g, 'ReduceProd', [g.constant([2, 3, 4], 'int64', [3])], { keepdims: 0 })],
+  ['ReduceMax over every axis of a 2-D tensor', (g) => n(g, 'ReduceMax', [g.constant([2, 9, 4, 1], 'int64', [2, 2])], { keepdims: 1 })],
   ['Range', (g) => n(g, 'Range', [g.constant([1], 'int64', []), g.constant([10], 'int64', []), g.constant([3], 'int64', [])])],
 ];
 
