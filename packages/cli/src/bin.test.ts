@@ -43,6 +43,7 @@ describe('the salience executable', () => {
       expect(code).toBe(130);
       // Measured about 0.6 s on the 2-core machine at load 14; a second, with room for a busy machine.
       expect(afterSignalMs).toBeLessThan(2500);
+      expect(stderr).toMatch(/\nig +interrupted\n/);
       expect(stderr).toMatch(/salience: Interrupted: kept the finished methods' raw values in .* \(gradient\.npy and summary\.json; no overlays or report\)/);
       expect(readdirSync(out).sort()).toEqual(['.salience-manifest.json', 'gradient.npy', 'summary.json']);
       expect(readNpyFile(`${out}/gradient.npy`).shape).toEqual([12, 28, 28, 1]);

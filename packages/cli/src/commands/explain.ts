@@ -171,7 +171,7 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
           onProgress: (done: number, total: number) => bar.update(done, total),
         });
       } catch (error) {
-        bar.fail();
+        bar.fail(isAbort(error) ? 'interrupted' : 'failed');
         if (isAbort(error)) {
           interrupted = { error, method: spec.name };
           break;

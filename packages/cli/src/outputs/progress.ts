@@ -4,7 +4,8 @@ import cliProgress from 'cli-progress';
 export interface MethodProgress {
   update(done: number, total: number): void;
   finish(summary: string): void;
-  fail(): void;
+  /** Ends the bar without a result: `word` says why (default 'failed'). */
+  fail(word?: string): void;
 }
 
 /** Where the command reports progress; one `start` per method. */
@@ -42,7 +43,7 @@ export function createProgress(mode: ProgressMode, stream: ProgressStream, label
         return {
           update() {},
           finish: (summary) => void stream.write(`${padded} ${summary}\n`),
-          fail: () => void stream.write(`${padded} failed\n`),
+          fail: (word = 'failed') => void stream.write(`${padded} ${word}\n`),
         };
       }
       const bar = new cliProgress.SingleBar(
@@ -74,9 +75,9 @@ export function createProgress(mode: ProgressMode, stream: ProgressStream, label
           stop();
           stream.write(`${padded} ${summary}\n`);
         },
-        fail() {
+        fail(word = 'failed') {
           stop();
-          stream.write(`${padded} failed\n`);
+          stream.write(`${padded} ${word}\n`);
         },
       };
     },
