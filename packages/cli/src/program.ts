@@ -107,6 +107,7 @@ export interface LayersFlags {
   readonly model?: string;
   readonly backend?: string;
   readonly layout?: string;
+  readonly inputName?: string;
   readonly json?: boolean;
 }
 
@@ -304,6 +305,7 @@ ${EXIT_STATUS_HELP}`,
     .option('--model <file>', 'ONNX file or TensorFlow.js model.json (default: the built-in model)')
     .option('--backend <name>', 'tfjs backend: wasm, cpu or tensorflow (default: wasm)')
     .option('--layout <layout>', 'the model\'s input layout when it cannot be inferred: NCHW, NHWC or NC')
+    .option('--input-name <name>', 'ONNX: the graph input to explain when the model has several')
     .option('--json', 'print the list as JSON')
     .exitOverride()
     .action((flags: LayersFlags) => onInvoke({ command: 'layers', flags }));

@@ -215,6 +215,7 @@ const CASES: Record<string, Case> = {
   'audit: another audit holds the folder\'s lock': { argv: () => [...audit()().slice(0, -2), '--out', p('locked')], code: 10, stderr: new RegExp(`Another audit \\(process ${process.ppid}, started earlier\\) is working in --out`) },
   'audit: a model that gives NaN logits': { argv: audit(), model: 'nan-logits', code: 12, stderr: /Model corner on the data data: NaN or infinite logits for img-00, img-01\. .*--allow-nonfinite/, writes: ['audit-out'] },
   'audit: infinite gradients, allowed': { argv: audit('--allow-nonfinite'), model: 'inf-gradients', code: 0, stderr: /note: Model corner on the data data: gradient gave NaN or infinite values for img-00, img-01\./, writes: ['audit-out'] },
+  'layers: --layout NCHW on an NHWC model': { argv: () => ['layers', '--model', 'corner.onnx', '--layout', 'NCHW'], code: 2, stderr: /--layout NCHW contradicts/ },
   'layers: a missing model': { argv: () => ['layers', '--model', p('nope.onnx')], model: 'real', code: 4 },
 };
 
