@@ -1,7 +1,7 @@
 // Type tests, checked by `tsc` (the package's typecheck, part of `pnpm test`).
 import type { Model, OptionsOf, TensorData } from '@salience/core';
 import { expectTypeOf } from 'vitest';
-import { INTEGRATED_GRADIENTS_OPTION_KEYS, type IntegratedGradientsOptions, integratedGradients } from './integrated-gradients.js';
+import { type INTEGRATED_GRADIENTS_OPTION_KEYS, type IntegratedGradientsOptions, integratedGradients } from './integrated-gradients.js';
 
 declare const model: Model;
 declare const input: TensorData;

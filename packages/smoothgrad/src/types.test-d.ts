@@ -2,7 +2,7 @@
 import type { Attribution, Model, OptionsOf, TensorData } from '@salience/core';
 import { type GradientOptions, gradient } from '@salience/gradient';
 import { expectTypeOf } from 'vitest';
-import { SMOOTHGRAD_OPTION_KEYS, type SmoothGradOptions } from './options.js';
+import type { SMOOTHGRAD_OPTION_KEYS, SmoothGradOptions } from './options.js';
 import { smoothGrad, varGrad } from './smoothgrad.js';
 
 declare const model: Model;

@@ -1,7 +1,7 @@
 // Type tests of the token methods' public types, checked by `tsc` (the package's typecheck, part of `pnpm test`).
 import type { Model, TensorData } from '@salience/core';
 import { expectTypeOf } from 'vitest';
-import { TOKEN_SALIENCY_OPTION_KEYS, type TokenSaliencyOptions } from './options.js';
+import type { TOKEN_SALIENCY_OPTION_KEYS, TokenSaliencyOptions } from './options.js';
 import type { TokenAttribution } from './token-attribution.js';
 import { tokenIntegratedGradients, tokenSaliency } from './token-saliency.js';
 
