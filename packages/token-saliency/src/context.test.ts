@@ -47,4 +47,12 @@ describe('token integrated gradients with an attention mask', () => {
     expect(baselineRows).toBe(2);
     expect(result.meta.endpointRows).toBe(4);
   });
+
+  it('refuses more steps than the limit, and misspelt options, before any model call', async () => {
+    const model = withMask();
+    const ids = tensor([1, 2, 0], [1, 3]);
+    await expect(tokenIntegratedGradients.attribute(model, ids, { padTokenId: 0, steps: 50_000 })).rejects.toThrow(/steps is 50000, above the limit of 10000/);
+    await expect(tokenIntegratedGradients.attribute(model, ids, { padTokenID: 0 } as object)).rejects.toThrow(/did you mean 'padTokenId'/);
+    expect(model.requests).toHaveLength(0);
+  });
 });
