@@ -5,6 +5,7 @@ import { audit } from './commands/audit.js';
 import { createAuditProgress } from './audit/progress.js';
 import { formatAuditSummary } from './audit/summary.js';
 import { explain } from './commands/explain.js';
+import { isTextInvocation, runExplainText } from './commands/explain-text.js';
 import type { ExplainSummary } from './commands/explain-outputs.js';
 import { describeFailure } from './failure.js';
 import { runLayers } from './commands/layers.js';
@@ -87,6 +88,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     if (invocation.command === 'worker') return await runWorker(invocation.flags, context);
     if (invocation.command === 'audit' && isDistributed(invocation.flags)) return await runDistributedAudit(invocation.flags, context, cwd);
     if (invocation.command === 'audit') return await runAudit(invocation.flags, context, cwd);
+    if (invocation.command === 'explain' && isTextInvocation(invocation.flags)) return await runExplainText(invocation.flags, context, cwd);
     const { flags } = invocation;
     const request = explainRequest(flags, context.signal);
     const mode = progressMode(context.stderr, { json: Boolean(flags.json), quiet: Boolean(flags.quiet), noProgress: !flags.progress });

@@ -78,6 +78,10 @@ export interface ExplainFlags extends MethodOptionFlags, PreprocessingOptionFlag
   readonly labels?: string;
   readonly overlays: boolean;
   readonly context?: string[];
+  /** Text classifiers (`commands/explain-text.ts`): texts to explain, a file of them, the tokenizer of a bare .onnx. */
+  readonly text?: string[];
+  readonly texts?: string;
+  readonly tokenizer?: string;
 }
 
 /** The raw option values commander collects for `audit` (strings; checked by `auditRequest`). */
@@ -205,6 +209,9 @@ export function buildProgram(onInvoke: (invocation: Invocation) => void, version
     .option('--labels <file>', 'class names: one per line, or a JSON array')
     .option('-o, --out <dir>', 'output folder: new, empty, or an earlier salience output (see --overwrite)', DEFAULT_OUT)
     .option('--context <name=file>', 'ONNX: another graph input, one row per example (.npy), e.g. attention_mask=mask.npy; repeatable', collect)
+    .option('--text <text>', 'a text to explain with a text classifier (--model: a transformers.js / Optimum folder); repeatable', collect)
+    .option('--texts <file>', 'texts to explain: .txt (one per line), .jsonl ("text" and optional "label" fields) or .csv (a "text" column)')
+    .option('--tokenizer <file>', 'tokenizer.json for --model model.onnx (a model folder holds its own)')
     .optionsGroup('What to explain:')
     .option('-m, --method <names>', `comma-separated or repeated: ${METHOD_NAMES.join(', ')} (default: all)`, collectList)
     .option('-t, --target <target>', "'predicted', 'top3', a class for all (3), one per example (3,1,4), 'classes:3,5'; names from --labels work too", 'predicted')
@@ -223,6 +230,7 @@ Examples:
   salience explain --model model.onnx --input x.npy --method ig --steps 50 --quadrature gausslegendre
   salience explain --model model.onnx --input x.npy --method gradcam --layer /conv3/Conv_output_0 --upsample bilinear
   salience explain --model model.onnx --input x.npy --method occlusion --window 4 --stride 4
+  salience explain --model distilbert-sst2/ --text "a gripping film" --method ig,occlusion   (a transformers.js folder)
 
 Each method writes <out>/<method>.npy with the raw values in the input's layout (Grad-CAM: one
 channel, [N,1,H,W] or [N,H,W,1]), overlays/<method>/*.png, grid.png, report.html and summary.json.
