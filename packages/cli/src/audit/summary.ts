@@ -1,5 +1,5 @@
 import { type AuditResult, auditReportHtml, classLabel, classMeansFigure, describeFinding, type Finding } from '@salience/audit';
-import type { Layout } from '@salience/core';
+import { type Layout, throwIfAborted } from '@salience/core';
 import { encodePng } from '@salience/render';
 import type { AuditRequest } from '../commands/settings.js';
 import type { Dataset, LabelSource } from './dataset.js';
@@ -136,6 +136,8 @@ export async function writeAuditOutputs(job: AuditOutputJob): Promise<AuditSumma
   for (const group of result.groups) {
     for (const method of Object.keys(group.methods)) {
       const file = `class-means-${safeFileName(group.model)}-${safeFileName(group.dataset)}-${safeFileName(method)}.png`;
+      // Writing stops when asked: the chunks are saved, so a rerun only renders again.
+      throwIfAborted(job.request.signal);
       await state.writeOutput(file, encodePng(classMeansFigure(result, { model: group.model, dataset: group.dataset, method })));
       figures.push({ file, model: group.model, dataset: group.dataset, method });
     }
@@ -157,6 +159,7 @@ export async function writeAuditOutputs(job: AuditOutputJob): Promise<AuditSumma
       ...(job.skipped.length > 0 ? { skipped: job.skipped.map((s) => s.method).join(', ') } : {}),
     },
   });
+  throwIfAborted(job.request.signal);
   await state.writeOutput('report.html', html);
 
   const summary: AuditSummary = {

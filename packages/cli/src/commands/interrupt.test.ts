@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratch } from '../../test/cli-harness.js';
 import { cornerLoader, writeCornerImages } from '../../test/corner-model.js';
 import type { Progress } from '../outputs/progress.js';
+import { audit } from './audit.js';
 import { explain } from './explain.js';
 
 /** Progress that fires the abort when `method` finishes (as a Ctrl-C at that moment would). */
@@ -49,5 +50,27 @@ describe('explain, interrupted', () => {
     expect(readdirSync(out).sort()).toEqual(['.salience-manifest.json', 'gradient.npy', 'summary.json']);
     expect(existsSync(`${out}/report.html`)).toBe(false);
     expect(tmp.entries().filter((e) => e.startsWith('.'))).toEqual([]);
+  });
+});
+
+describe('audit, interrupted while writing its outputs', () => {
+  const tmp = scratch();
+  afterAll(() => tmp.remove());
+
+  it('stops between files with exit status 130; the chunks stay for a rerun', async () => {
+    writeCornerImages(tmp.path('data'), 4, 2);
+    const controller = new AbortController();
+    const out = tmp.path('out');
+    // The last chunk is on disk; the abort lands once the audit is at its files.
+    const run = audit(
+      { model: 'corner.onnx', data: [tmp.path('data')], methods: ['gradient'], chunkSize: 2, out, signal: controller.signal },
+      { loadModel: cornerLoader(), onChunk: (info) => info.chunk === info.chunks - 1 && setImmediate(() => controller.abort(new Error('interrupted'))) },
+    );
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(existsSync(`${out}/report.html`)).toBe(false);
+    expect(existsSync(`${out}/summary.json`)).toBe(false);
+    expect(readdirSync(`${out}/.salience-audit`).sort()).toEqual(['data-0000.m0.rec', 'data-0001.m0.rec', 'run.json']);
+    const again = await audit({ model: 'corner.onnx', data: [tmp.path('data')], methods: ['gradient'], chunkSize: 2, out }, { loadModel: cornerLoader() });
+    expect(again.chunks).toMatchObject({ resumed: 2, computed: 0 });
   });
 });
