@@ -1,28 +1,84 @@
-import type { Method } from '@salience/core';
-import { gradCam } from '@salience/grad-cam';
+import type { Method, Model } from '@salience/core';
+import { eigenCam, gradCam, gradCamPlusPlus, hiResCam, layerCam, scoreCam, xGradCam } from '@salience/grad-cam';
 import { gradient, inputXGradient } from '@salience/gradient';
 import { integratedGradients } from '@salience/integrated-gradients';
 import { occlusion } from '@salience/occlusion';
+import { gridMask, kernelShap, lime, shapleySampling } from '@salience/shapley';
 import { smoothGrad } from '@salience/smoothgrad';
 import type { ImageShape } from './image-input.js';
 
-export type MethodId = 'gradient' | 'input-x-gradient' | 'smoothgrad' | 'integrated-gradients' | 'grad-cam' | 'occlusion';
+export type MethodId =
+  | 'gradient'
+  | 'input-x-gradient'
+  | 'smoothgrad'
+  | 'integrated-gradients'
+  | 'grad-cam'
+  | 'grad-cam-pp'
+  | 'hirescam'
+  | 'xgradcam'
+  | 'layercam'
+  | 'scorecam'
+  | 'eigencam'
+  | 'occlusion'
+  | 'kernel-shap'
+  | 'lime'
+  | 'shapley-sampling';
 
-/** A method as the page offers it: the library method and the options the page runs it with. */
+/** A number the user may set for a method: an integer input on the page. */
+export interface MethodParam {
+  readonly key: string;
+  readonly label: string;
+  readonly min: number;
+  readonly max: number;
+  /** The default for an input of this shape. */
+  initial(shape: ImageShape): number;
+}
+
+/** What the user chose for one method: its parameters, and for CAMs the layer (undefined: automatic). */
+export interface MethodSettings {
+  readonly values: Readonly<Record<string, number>>;
+  readonly layer?: string;
+}
+
+/** A method as the page offers it: the library method, its parameters and the options it runs with. */
 export interface MethodChoice {
   readonly id: MethodId;
   readonly title: string;
   readonly method: Method<object>;
+  /** Scores with a meaningful sign (shown signed by default); the others are magnitudes or ReLU'd maps. */
+  readonly signed: boolean;
+  /** Works at a layer chosen from `model.layers()` (the CAM family). */
+  readonly usesLayer: boolean;
+  readonly params: readonly MethodParam[];
   /** Options for an input of this shape; the page adds target, signal and onProgress. */
-  options(shape: ImageShape): Record<string, unknown>;
-  /** One line saying what runs, shown under the map. */
-  describe(shape: ImageShape): string;
+  options(shape: ImageShape, settings: MethodSettings): Record<string, unknown>;
+  /** One line saying what runs, shown beside the map. */
+  describe(shape: ImageShape, settings: MethodSettings): string;
 }
 
-/** Occlusion's window: about a seventh of the shorter side, stepped by half a window. */
-function occlusionWindow(shape: ImageShape): { window: number; stride: number } {
-  const window = Math.max(1, Math.round(Math.min(shape.height, shape.width) / 7));
-  return { window, stride: Math.max(1, Math.ceil(window / 2)) };
+const side = (shape: ImageShape) => Math.min(shape.height, shape.width);
+/** About a seventh of the shorter side: 4 px on 28x28, 32 px on 224x224. */
+const seventh = (shape: ImageShape) => Math.max(1, Math.round(side(shape) / 7));
+
+const cellParam: MethodParam = { key: 'cell', label: 'cell', min: 1, max: 4096, initial: seventh };
+
+function features(shape: ImageShape, cell: number): number {
+  return Math.ceil(shape.height / cell) * Math.ceil(shape.width / cell);
+}
+
+const camDescription = (what: string) => (_shape: ImageShape, s: MethodSettings) => `${what}, at ${s.layer ?? 'the last convolution'}, upsampled to the input`;
+
+function cam(id: MethodId, title: string, method: Method<object>, what: string): MethodChoice {
+  return {
+    id,
+    title,
+    method,
+    signed: false,
+    usesLayer: true,
+    params: [],
+    options: (_shape, s) => (s.layer ? { layer: s.layer } : {}),
+    describe: camDescription(what),
+  };
 }
 
 const smoothGradient = smoothGrad(gradient);
@@ -32,6 +88,9 @@ export const METHOD_CHOICES: readonly MethodChoice[] = [
     id: 'gradient',
     title: '|gradient|',
     method: gradient,
+    signed: false,
+    usesLayer: false,
+    params: [],
     options: () => ({ variant: 'absolute' }),
     describe: () => 'absolute input gradient (Simonyan et al.)',
   },
@@ -39,6 +98,9 @@ export const METHOD_CHOICES: readonly MethodChoice[] = [
     id: 'input-x-gradient',
     title: 'gradient × input',
     method: inputXGradient,
+    signed: true,
+    usesLayer: false,
+    params: [],
     options: () => ({}),
     describe: () => 'gradient times input',
   },
@@ -46,32 +108,74 @@ export const METHOD_CHOICES: readonly MethodChoice[] = [
     id: 'smoothgrad',
     title: 'SmoothGrad',
     method: smoothGradient,
-    options: () => ({ variant: 'absolute', samples: 16, stdev: { relative: 0.15 }, seed: 0 }),
-    describe: () => '16 noisy |gradient|s, noise 15% of the value range, seed 0',
+    signed: false,
+    usesLayer: false,
+    params: [
+      { key: 'samples', label: 'samples', min: 1, max: 1024, initial: () => 16 },
+      { key: 'noise', label: 'noise %', min: 1, max: 100, initial: () => 15 },
+    ],
+    options: (_shape, s) => ({ variant: 'absolute', samples: s.values.samples, stdev: { relative: s.values.noise / 100 }, seed: 0 }),
+    describe: (_shape, s) => `${s.values.samples} noisy |gradient|s, noise ${s.values.noise}% of the value range, seed 0`,
   },
   {
     id: 'integrated-gradients',
     title: 'integrated gradients',
     method: integratedGradients,
-    options: () => ({ steps: 32 }),
-    describe: () => '32 Gauss-Legendre steps from a black image',
+    signed: true,
+    usesLayer: false,
+    params: [{ key: 'steps', label: 'steps', min: 2, max: 1024, initial: () => 32 }],
+    options: (_shape, s) => ({ steps: s.values.steps }),
+    describe: (_shape, s) => `${s.values.steps} Gauss-Legendre steps from a zero input`,
   },
-  {
-    id: 'grad-cam',
-    title: 'Grad-CAM',
-    method: gradCam,
-    options: () => ({}),
-    describe: () => 'at the last convolution, upsampled to the input',
-  },
+  cam('grad-cam', 'Grad-CAM', gradCam, 'channels weighted by their mean gradient'),
+  cam('grad-cam-pp', 'Grad-CAM++', gradCamPlusPlus, 'Grad-CAM++ channel weights'),
+  cam('hirescam', 'HiResCAM', hiResCam, 'gradient × activation summed over channels'),
+  cam('xgradcam', 'XGrad-CAM', xGradCam, 'activation-normalised gradient weights'),
+  cam('layercam', 'LayerCAM', layerCam, 'activations weighted by their positive gradients'),
+  cam('scorecam', 'Score-CAM', scoreCam, 'channels weighted by the score of the masked input (forward only)'),
+  cam('eigencam', 'EigenCAM', eigenCam, "the activations' first principal component (class-agnostic)"),
   {
     id: 'occlusion',
     title: 'occlusion',
     method: occlusion,
-    options: (shape) => occlusionWindow(shape),
-    describe: (shape) => {
-      const { window, stride } = occlusionWindow(shape);
-      return `${window}×${window} black window, stride ${stride}`;
-    },
+    signed: true,
+    usesLayer: false,
+    params: [
+      { key: 'window', label: 'window', min: 1, max: 4096, initial: seventh },
+      { key: 'stride', label: 'stride', min: 1, max: 4096, initial: (shape) => Math.max(1, Math.ceil(seventh(shape) / 2)) },
+    ],
+    options: (_shape, s) => ({ window: s.values.window, stride: s.values.stride }),
+    describe: (_shape, s) => `${s.values.window}×${s.values.window} window of zeros, stride ${s.values.stride}`,
+  },
+  {
+    id: 'kernel-shap',
+    title: 'KernelSHAP',
+    method: kernelShap,
+    signed: true,
+    usesLayer: false,
+    params: [cellParam, { key: 'samples', label: 'samples', min: 2, max: 10_000, initial: () => 200 }],
+    options: (shape, s) => ({ featureMask: gridMask(shape.height, shape.width, s.values.cell), samples: s.values.samples, seed: 0 }),
+    describe: (shape, s) => `${features(shape, s.values.cell)} cells of ${s.values.cell} px set to 0 in ${s.values.samples} coalitions, seed 0`,
+  },
+  {
+    id: 'lime',
+    title: 'LIME',
+    method: lime,
+    signed: true,
+    usesLayer: false,
+    params: [cellParam, { key: 'samples', label: 'samples', min: 2, max: 10_000, initial: () => 200 }],
+    options: (shape, s) => ({ featureMask: gridMask(shape.height, shape.width, s.values.cell), samples: s.values.samples, seed: 0 }),
+    describe: (shape, s) => `Lasso surrogate on ${features(shape, s.values.cell)} cells of ${s.values.cell} px, ${s.values.samples} samples, seed 0`,
+  },
+  {
+    id: 'shapley-sampling',
+    title: 'Shapley sampling',
+    method: shapleySampling,
+    signed: true,
+    usesLayer: false,
+    params: [cellParam, { key: 'permutations', label: 'orders', min: 1, max: 1000, initial: () => 10 }],
+    options: (shape, s) => ({ featureMask: gridMask(shape.height, shape.width, s.values.cell), permutations: s.values.permutations, seed: 0 }),
+    describe: (shape, s) => `${s.values.permutations} random orders of ${features(shape, s.values.cell)} cells of ${s.values.cell} px, seed 0`,
   },
 ];
 
@@ -79,4 +183,24 @@ export function methodChoice(id: string): MethodChoice {
   const choice = METHOD_CHOICES.find((c) => c.id === id);
   if (!choice) throw new RangeError(`Unknown method '${id}'; the playground offers ${METHOD_CHOICES.map((c) => c.id).join(', ')}.`);
   return choice;
+}
+
+/** The default settings of a method for an input of this shape. */
+export function defaultSettings(choice: MethodChoice, shape: ImageShape): MethodSettings {
+  return { values: Object.fromEntries(choice.params.map((p) => [p.key, p.initial(shape)])) };
+}
+
+/** Checks the numbers the user typed against the parameter's range; returns a message, or null when all are fine. */
+export function settingsProblem(choice: MethodChoice, settings: MethodSettings): string | null {
+  for (const p of choice.params) {
+    const v = settings.values[p.key];
+    if (!Number.isInteger(v) || v < p.min || v > p.max) return `${choice.title}: ${p.label} must be a whole number from ${p.min} to ${p.max}; got ${v}.`;
+  }
+  return null;
+}
+
+/** Why a model cannot run a method (the outputs it lacks), or null when it can. */
+export function unavailableReason(choice: MethodChoice, model: Pick<Model, 'capabilities'>): string | null {
+  const missing = choice.method.requires.filter((r) => !model.capabilities.has(r));
+  return missing.length === 0 ? null : `this model gives no ${missing.join(', ')}`;
 }

@@ -6,12 +6,15 @@ import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import type { BackendName } from './backends.js';
 import type * as tfType from '@tensorflow/tfjs';
 import type { ImageShape } from './image-input.js';
+import { parseLabels } from './labels.js';
 
 type Tf = typeof tfType;
 
 /** A model the page can explain: the salience adapter, the image it takes, and its class names. */
 export interface PlaygroundModel {
   readonly name: string;
+  /** Who runs it: TensorFlow.js, or onnxruntime-web. */
+  readonly runtime: 'tfjs' | 'onnx';
   /** The backend its weights were loaded on (a tfjs backend, or an onnxruntime-web provider). */
   readonly backend: string;
   readonly model: Model;
@@ -53,6 +56,7 @@ function wrap(tf: Tf, name: string, net: tfType.LayersModel | tfType.GraphModel,
   const classes = (net.outputs[0].shape as (number | null)[]).at(-1) ?? 0;
   return {
     name,
+    runtime: 'tfjs',
     backend,
     model,
     shape,
@@ -131,7 +135,7 @@ async function loadOnnx(name: string, bytes: Uint8Array, backend: BackendName, l
   }
   const { logits } = await model.run({ input: { data: new Float32Array(shape.height * shape.width * shape.channels), shape: model.layout === 'NCHW' ? [1, shape.channels, shape.height, shape.width] : [1, shape.height, shape.width, shape.channels] }, outputs: ['logits'] });
   const classes = logits.shape[1];
-  return { name, backend, model, shape, labels: labels ?? Array.from({ length: classes }, (_, i) => `class ${i}`), dispose: () => model.dispose() };
+  return { name, runtime: 'onnx', backend, model, shape, labels: labels ?? Array.from({ length: classes }, (_, i) => `class ${i}`), dispose: () => model.dispose() };
 }
 
 /** The same Fashion-MNIST CNN as exported from PyTorch to ONNX, on onnxruntime-web. */
@@ -156,10 +160,6 @@ export const BUILTIN_SOURCE: ModelSource = {
     return wrap(tf, this.name, net, parseLabels(labelsText));
   },
 };
-
-function parseLabels(text: string): string[] {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
-}
 
 /** The built-in model's sample images (Fashion-MNIST test images), with their true classes. */
 export async function builtinSamples(): Promise<BuiltinSample[]> {

@@ -49,7 +49,7 @@ describe('the methods the page offers', () => {
   });
 
   it('refuses an unknown method id with the ones it knows', () => {
-    expect(() => methodChoice('lime')).toThrow(/gradient, input-x-gradient/);
+    expect(() => methodChoice('deeplift')).toThrow(/gradient, input-x-gradient/);
   });
 });
 
@@ -68,5 +68,18 @@ describe('pictures of a map', () => {
     expect(clipped.data.filter((v) => v >= 1).length).toBeGreaterThan(unclipped.data.filter((v) => v >= 1).length);
     const gray = picturesOf(run.attribution, picture, { ...DEFAULT_CONTROLS, colormap: 'gray', opacity: 1 });
     expect(Array.from(gray.heatmap.data)).not.toEqual(Array.from(opaque.heatmap.data));
+  });
+
+  it('draw a signed method with its sign, a colorbar in its raw units, ', async () => {
+    const [run] = await runMethods(model(), input, shape, [methodChoice('input-x-gradient')]);
+    const picture = { width: 7, height: 7, data: new Uint8ClampedArray(7 * 7 * 4).fill(255) };
+    const signed = picturesOf(run.attribution, picture, DEFAULT_CONTROLS, true, 40);
+    expect([signed.sign, signed.colormap, signed.scale.signed]).toEqual(['all', 'blue-white-red', true]);
+    expect(Math.min(...signed.map.data)).toBeLessThan(0);
+    expect(signed.scale.low).toBe(-signed.scale.high);
+    expect(signed.colorbar.height).toBeGreaterThan(40);
+    const unsigned = picturesOf(run.attribution, picture, DEFAULT_CONTROLS, false, 40);
+    expect([unsigned.sign, unsigned.colormap, unsigned.scale.signed]).toEqual(['absolute', 'inferno', false]);
+    expect(Math.min(...unsigned.map.data)).toBeGreaterThanOrEqual(0);
   });
 });

@@ -1,9 +1,10 @@
 import { AbortError, type Attribution, type Model, type TensorData, type Target } from '@salience/core';
 import type { ImageShape } from './image-input.js';
-import type { MethodChoice } from './methods.js';
+import { defaultSettings, type MethodChoice, type MethodSettings } from './methods.js';
 
 export interface MethodRun {
   readonly choice: MethodChoice;
+  readonly settings: MethodSettings;
   readonly attribution: Attribution;
   /** Wall-clock time of `attribute`, in milliseconds. */
   readonly ms: number;
@@ -11,6 +12,8 @@ export interface MethodRun {
 
 export interface RunOptions {
   readonly target?: Target;
+  /** The user's settings of each method; default the method's defaults for the shape. */
+  readonly settings?: (choice: MethodChoice) => MethodSettings;
   readonly signal?: AbortSignal;
   /** Called as the work advances: which method (index into the choices), and its share done in [0, 1]. */
   readonly onProgress?: (methodIndex: number, fraction: number) => void;
@@ -30,16 +33,17 @@ export async function runMethods(model: Model, input: TensorData, shape: ImageSh
   const runs: MethodRun[] = [];
   for (const [index, choice] of choices.entries()) {
     if (signal?.aborted) throw new AbortError(signal.reason);
+    const settings = options.settings?.(choice) ?? defaultSettings(choice, shape);
     onProgress?.(index, 0);
     await nextFrame();
     const start = performance.now();
     const attribution = await choice.method.attribute(model, input, {
-      ...choice.options(shape),
+      ...choice.options(shape, settings),
       target,
       signal,
       onProgress: (done: number, total: number) => onProgress?.(index, total > 0 ? done / total : 1),
     });
-    const run = { choice, attribution, ms: performance.now() - start };
+    const run = { choice, settings, attribution, ms: performance.now() - start };
     runs.push(run);
     onProgress?.(index, 1);
     onResult?.(run, index);

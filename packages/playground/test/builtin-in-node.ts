@@ -20,7 +20,7 @@ export async function builtinInNode(): Promise<PlaygroundModel> {
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const net = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: artifacts.modelTopology, weightSpecs: specs, weightData }));
   const model = fromTfjs(tf, net);
-  return { name: 'built-in (Node)', backend: 'cpu', model, shape: { height: 28, width: 28, channels: 1 }, labels: [], dispose: () => { model.dispose(); net.dispose(); } };
+  return { name: 'built-in (Node)', runtime: 'tfjs', backend: 'cpu', model, shape: { height: 28, width: 28, channels: 1 }, labels: [], dispose: () => { model.dispose(); net.dispose(); } };
 }
 
 /** A sample image of the built-in model, decoded in Node. */

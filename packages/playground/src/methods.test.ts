@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONTROLS, resolveDisplay } from './display.js';
+import { METHOD_CHOICES, defaultSettings, methodChoice, settingsProblem, unavailableReason } from './methods.js';
+
+const mnist = { height: 28, width: 28, channels: 1 as const };
+const imagenet = { height: 224, width: 224, channels: 3 as const, layout: 'NCHW' as const };
+
+describe('method settings', () => {
+  it('default to sizes that follow the input', () => {
+    expect(defaultSettings(methodChoice('occlusion'), mnist).values).toEqual({ window: 4, stride: 2 });
+    expect(defaultSettings(methodChoice('kernel-shap'), imagenet).values).toEqual({ cell: 32, samples: 200 });
+    expect(defaultSettings(methodChoice('grad-cam'), mnist)).toEqual({ values: {} });
+  });
+
+  it('reach the options each method runs with', () => {
+    expect(methodChoice('integrated-gradients').options(mnist, { values: { steps: 8 } })).toEqual({ steps: 8 });
+    expect(methodChoice('smoothgrad').options(mnist, { values: { samples: 4, noise: 20 } })).toMatchObject({ samples: 4, stdev: { relative: 0.2 } });
+    expect(methodChoice('occlusion').options(mnist, { values: { window: 6, stride: 3 } })).toEqual({ window: 6, stride: 3 });
+    const shap = methodChoice('lime').options(mnist, { values: { cell: 14, samples: 50 } });
+    expect(shap.samples).toBe(50);
+    expect(Array.from((shap.featureMask as { data: Float32Array }).data.slice(0, 28))).toEqual([...new Array(14).fill(0), ...new Array(14).fill(1)]);
+    expect(methodChoice('shapley-sampling').describe(mnist, { values: { cell: 7, permutations: 3 } })).toBe('3 random orders of 16 cells of 7 px, seed 0');
+  });
+
+  it('give CAMs the chosen layer, or none so that the method picks the last convolution', () => {
+    for (const id of ['grad-cam', 'grad-cam-pp', 'hirescam', 'xgradcam', 'layercam', 'scorecam', 'eigencam']) {
+      const choice = methodChoice(id);
+      expect(choice.usesLayer, id).toBe(true);
+      expect(choice.options(mnist, { values: {}, layer: 'conv2' }), id).toEqual({ layer: 'conv2' });
+      expect(choice.options(mnist, { values: {} }), id).toEqual({});
+      expect(choice.describe(mnist, { values: {}, layer: 'conv2' }), id).toContain('at conv2');
+    }
+  });
+
+  it('are checked against their ranges before a run', () => {
+    const ig = methodChoice('integrated-gradients');
+    expect(settingsProblem(ig, { values: { steps: 32 } })).toBeNull();
+    expect(settingsProblem(ig, { values: { steps: 1 } })).toBe('integrated gradients: steps must be a whole number from 2 to 1024; got 1.');
+    expect(settingsProblem(ig, { values: { steps: 2.5 } })).toMatch(/whole number/);
+    expect(settingsProblem(ig, { values: { steps: Number.NaN } })).toMatch(/got NaN/);
+  });
+});
+
+describe('which methods a model can run', () => {
+  it('offers forward-only methods to a model without gradients, and says what the others lack', () => {
+    const forwardOnly = { capabilities: new Set(['logits', 'layerActivations'] as const) };
+    const available = METHOD_CHOICES.filter((c) => unavailableReason(c, forwardOnly) === null).map((c) => c.id);
+    expect(available).toEqual(['scorecam', 'eigencam', 'occlusion', 'kernel-shap', 'lime', 'shapley-sampling']);
+    expect(unavailableReason(methodChoice('grad-cam'), forwardOnly)).toBe('this model gives no layerGradients');
+    expect(unavailableReason(methodChoice('gradient'), forwardOnly)).toBe('this model gives no inputGradients');
+  });
+});
+
+describe('display defaults', () => {
+  it('show signed methods with their sign on a diverging colormap, the others as magnitudes', () => {
+    const signed = METHOD_CHOICES.filter((c) => c.signed).map((c) => c.id);
+    expect(signed).toEqual(['input-x-gradient', 'integrated-gradients', 'occlusion', 'kernel-shap', 'lime', 'shapley-sampling']);
+    expect(resolveDisplay(DEFAULT_CONTROLS, true)).toEqual({ sign: 'all', colormap: 'blue-white-red' });
+    expect(resolveDisplay(DEFAULT_CONTROLS, false)).toEqual({ sign: 'absolute', colormap: 'inferno' });
+    expect(resolveDisplay({ ...DEFAULT_CONTROLS, sign: 'positive', colormap: 'viridis' }, true)).toEqual({ sign: 'positive', colormap: 'viridis' });
+  });
+});
