@@ -8,6 +8,7 @@ import {
   type ValuesLayout,
   beginMethod,
   checkLimit,
+  checkOptionKeys,
   OptionError,
   objectiveName,
   rowSize,
@@ -158,6 +159,8 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
   requires: ['inputGradients', 'logits'],
   optionKeys: INTEGRATED_GRADIENTS_OPTION_KEYS,
   async attribute(model: Model, input: TensorData, options: IntegratedGradientsOptions & CommonOptions = {}): Promise<Attribution> {
+    // Names first: a misspelt option would otherwise surface as a rule about the others.
+    checkOptionKeys(options, INTEGRATED_GRADIENTS_OPTION_KEYS, "The 'integrated-gradients' method");
     const settings = readSettings(options);
     let baselines!: BaselineSet;
     const call = await beginMethod(model, input, options, {

@@ -1,4 +1,4 @@
-import { type CommonOptions, type Method, type Model, type TensorData, beginMethod, objectiveName } from '@salience/core';
+import { type CommonOptions, type Method, type Model, type TensorData, beginMethod, checkOptionKeys, objectiveName } from '@salience/core';
 import { embeddingIntegratedGradients } from './embedding-integrated-gradients.js';
 import { ASSUMED_EMBEDDING_WIDTH, embeddingWidth } from './embedding-width.js';
 import { gradientScores } from './gradient-scores.js';
@@ -18,6 +18,8 @@ export function tokenSaliencyMethod(defaultScore: TokenScore = 'grad-x-embedding
     requires: outputsFor(defaultScore),
     optionKeys: TOKEN_SALIENCY_OPTION_KEYS,
     async attribute(model: Model, input: TensorData, options: TokenSaliencyOptions & CommonOptions = {}): Promise<TokenAttribution> {
+      // Names first: a misspelt padTokenId would otherwise surface as a missing baseline token.
+      checkOptionKeys(options, TOKEN_SALIENCY_OPTION_KEYS, `The '${id}' method`);
       const settings = readSettings(options, defaultScore);
       let tokens: readonly (readonly string[])[] | undefined;
       const call = await beginMethod(model, input, options, {
