@@ -16,9 +16,10 @@ imports `ttach` for test-time augmentation, which is not used here and is replac
 when it is not installed, as is torchvision.transforms where the installed torchvision does
 not load: only its preprocessing helpers use them.)
 
-`vit` is a tiny ViT built from transformers' ViTConfig with seeded random weights (exported to
-vit.onnx, dynamic batch), at `vit.layers.1.layernorm_before` with pytorch-grad-cam's ViT
-`reshape_transform` (class token dropped, 4x4 grid), and attention rollout (`rollout_mean`,
+`vit`, `deit` and `swin` are tiny vision transformers built from transformers' configs with seeded
+random weights (exported to <name>.onnx, dynamic batch), at the last block's `layernorm_before`
+with pytorch-grad-cam's `reshape_transform` (prefix tokens dropped: 1, 2 and 0; a 4x4 grid); `vit`
+also has attention rollout (`rollout_mean`,
 `rollout_max`) computed from transformers' attention probabilities by the paper's formula.
 `softsign` is smallcnn with Softsign after c3 (no gradient rule in onnx-autodiff), exported to
 softsign.onnx, with the forward-only CAMs only.
@@ -174,55 +175,70 @@ METHODS = {"gradcam": GradCAM, "gradcam++": GradCAMPlusPlus, "hirescam": HiResCA
            "layercam": LayerCAM, "scorecam": ScoreCAM, "eigencam": EigenCAM}
 
 
-def vit_reshape(tensor, height=4, width=4):
-    """pytorch-grad-cam's reshape_transform for ViT: drop the class token, tokens to a grid, channels first."""
-    result = tensor[:, 1:, :].reshape(tensor.size(0), height, width, tensor.size(2))
-    return result.transpose(2, 3).transpose(1, 2)
+def token_reshape(prefix, height=4, width=4):
+    """pytorch-grad-cam's reshape_transform for vision transformers: drop the prefix tokens (ViT's
+    class token, DeiT's class and distillation tokens, none for Swin), tokens to a grid, channels first."""
+    def reshape(tensor):
+        result = tensor[:, prefix:, :].reshape(tensor.size(0), height, width, tensor.size(2))
+        return result.transpose(2, 3).transpose(1, 2)
+    return reshape
 
 
-def vit_model():
-    """A tiny ViT from transformers' config with seeded random weights: 32x32 images, 8x8 patches
-    (16 tokens and a class token), width 32, 2 layers, 4 classes."""
+def transformers_models():
+    """Tiny vision transformers from transformers' configs with seeded random weights, 32x32 images
+    and 4 classes: ViT (8x8 patches: a class token and 16), DeiT with a distillation token (18
+    tokens), Swin (4x4 patches, 4x4 windows, two stages: 16 tokens at the second). Returns, per
+    name: the model (returning logits), its CAM layer's name and module, and the prefix tokens."""
     if "torchvision" in sys.modules and not hasattr(sys.modules["torchvision"], "__version__"):
         # the stand-in above: transformers must see no torchvision rather than import it
         sys.modules["torchvision"] = sys.modules["torchvision.transforms"] = None
-    from transformers import ViTConfig, ViTForImageClassification
+    from transformers import (DeiTConfig, DeiTForImageClassificationWithTeacher, SwinConfig,
+                              SwinForImageClassification, ViTConfig, ViTForImageClassification)
 
-    class ViTLogits(ViTForImageClassification):
-        def forward(self, x):
-            return super().forward(pixel_values=x).logits
+    def logits_of(cls):
+        class Logits(cls):
+            def forward(self, x):
+                return super().forward(pixel_values=x).logits
+        return Logits
 
+    small = dict(image_size=32, patch_size=8, num_channels=3, hidden_size=32, num_hidden_layers=2,
+                 num_attention_heads=2, intermediate_size=64, num_labels=4, attn_implementation="eager")
     torch.manual_seed(0)
-    config = ViTConfig(image_size=32, patch_size=8, num_channels=3, hidden_size=32, num_hidden_layers=2,
-                       num_attention_heads=2, intermediate_size=64, num_labels=4, attn_implementation="eager")
-    return ViTLogits(config).eval()
+    vit = logits_of(ViTForImageClassification)(ViTConfig(**small)).eval()
+    torch.manual_seed(0)
+    deit = logits_of(DeiTForImageClassificationWithTeacher)(DeiTConfig(**small)).eval()
+    torch.manual_seed(0)
+    swin = logits_of(SwinForImageClassification)(SwinConfig(image_size=32, patch_size=4, num_channels=3, embed_dim=16,
+                                                             depths=[1, 1], num_heads=[2, 2], window_size=4, num_labels=4)).eval()
+    return {
+        "vit": (vit, "vit.layers.1.layernorm_before", vit.vit.layers[-1].layernorm_before, 1),
+        "deit": (deit, "deit.layers.1.layernorm_before", deit.deit.layers[-1].layernorm_before, 2),
+        "swin": (swin, "swin.encoder.layers.1.blocks.0.layernorm_before", swin.swin.encoder.layers[-1].blocks[-1].layernorm_before, 0),
+    }
 
 
-def ViTForImageClassification_forward(model, x):
+def attentions_of(model, x):
     """The attention probabilities of every block, first block first, as transformers returns them."""
     from transformers import ViTForImageClassification
     return ViTForImageClassification.forward(model, pixel_values=x, output_attentions=True).attentions
 
 
-def vit_fixture():
-    model = vit_model()
+def transformer_fixture(name, model, layer_name, layer, prefix):
     torch.manual_seed(1)
     x = torch.rand(3, 3, 32, 32)
     target = np.array([0, 2, 3])
-    path = os.path.join(OUT, "vit.onnx")
-    torch.onnx.export(model, (x[:1],), path, input_names=["input"], output_names=["logits"],
+    torch.onnx.export(model, (x[:1],), os.path.join(OUT, f"{name}.onnx"), input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
                       opset_version=17, dynamo=False, do_constant_folding=False)
-    layer = model.vit.layers[-1].layernorm_before
     targets = [ClassifierOutputTarget(int(t)) for t in target]
     w = Writer()
     w.add("input", x)
     w.add("target", target)
     w.add("logits", model(x).detach())
     for key, method in METHODS.items():
-        cam = method(model=model, target_layers=[layer], reshape_transform=vit_reshape)
+        cam = method(model=model, target_layers=[layer], reshape_transform=token_reshape(prefix))
         raw, acts = raw_cam(cam, x, targets, layer)
-        w.add(f"{key}_raw", raw, method=f"pytorch-grad-cam {method.__name__} with the ViT reshape_transform, before ReLU")
+        w.add(f"{key}_raw", raw, method=f"pytorch-grad-cam {method.__name__} with reshape_transform, before ReLU")
         w.add(f"{key}_final", cam(input_tensor=x, targets=targets), method=f"pytorch-grad-cam {method.__name__}(input, targets)")
         if key == "eigencam":
             signed = get_2d_projection_with_sign_correction(acts)
@@ -230,25 +246,26 @@ def vit_fixture():
             w.add("eigencam_signed_final", scale_cam_image(scale_cam_image(np.maximum(signed, 0), (32, 32))),
                   method="BaseCAM's pipeline on the sign-corrected projection")
         cam.activations_and_grads.release()
-    # Attention rollout (Abnar & Zuidema 2020) from transformers' own attention probabilities, by
-    # the paper's formula (neither pytorch-grad-cam nor Captum has it): heads fused, averaged with
-    # the identity for the residual path, rows renormalised, multiplied from the first block on;
-    # the class token's row over the image tokens.
-    with torch.no_grad():
-        attentions = [a.numpy().astype(np.float64) for a in ViTForImageClassification_forward(model, x)]
-    tokens = attentions[0].shape[-1]
-    for fusion in ("mean", "max"):
-        rollout = np.tile(np.eye(tokens), (x.shape[0], 1, 1))
-        for a in attentions:
-            fused = a.mean(axis=1) if fusion == "mean" else a.max(axis=1)
-            fused = fused + np.eye(tokens)
-            fused = fused / fused.sum(axis=-1, keepdims=True)
-            rollout = fused @ rollout
-        w.add(f"rollout_{fusion}", rollout[:, 0, 1:].reshape(x.shape[0], 4, 4),
-              method=f"attention rollout, heads fused by {fusion}, class token row, 4x4 grid")
-    w.save("vit", {"model": "vit", "layer": "vit.layers.1.layernorm_before", "layout": "NCHW",
-                   "reference": "pytorch-grad-cam (jacobgil/pytorch-grad-cam, from source)"})
-    print("vit written")
+    if name == "vit":
+        # Attention rollout (Abnar & Zuidema 2020) from transformers' own attention probabilities, by
+        # the paper's formula (neither pytorch-grad-cam nor Captum has it): heads fused, averaged with
+        # the identity for the residual path, rows renormalised, multiplied from the first block on;
+        # the class token's row over the image tokens.
+        with torch.no_grad():
+            attentions = [a.numpy().astype(np.float64) for a in attentions_of(model, x)]
+        tokens = attentions[0].shape[-1]
+        for fusion in ("mean", "max"):
+            rollout = np.tile(np.eye(tokens), (x.shape[0], 1, 1))
+            for a in attentions:
+                fused = a.mean(axis=1) if fusion == "mean" else a.max(axis=1)
+                fused = fused + np.eye(tokens)
+                fused = fused / fused.sum(axis=-1, keepdims=True)
+                rollout = fused @ rollout
+            w.add(f"rollout_{fusion}", rollout[:, 0, 1:].reshape(x.shape[0], 4, 4),
+                  method=f"attention rollout, heads fused by {fusion}, class token row, 4x4 grid")
+    w.save(name, {"model": name, "layer": layer_name, "prefixTokens": prefix, "layout": "NCHW",
+                  "reference": "pytorch-grad-cam (jacobgil/pytorch-grad-cam, from source)"})
+    print(name, "written")
 
 
 def main():
@@ -298,4 +315,5 @@ def main():
 
 if __name__ == "__main__":
     main()
-    vit_fixture()
+    for name, spec in transformers_models().items():
+        transformer_fixture(name, *spec)

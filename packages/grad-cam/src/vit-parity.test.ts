@@ -13,11 +13,12 @@ import { layerCam } from './layer-cam.js';
 import { scoreCam } from './score-cam.js';
 import { xGradCam } from './xgrad-cam.js';
 
-// A tiny ViT (transformers' ViTConfig, seeded random weights, tools/make-cam-fixtures.py) at
-// vit.layers.1.layernorm_before: 17 tokens [B, 17, 32], the class token dropped and 16 on a 4x4
-// grid, against pytorch-grad-cam with its ViT reshape_transform.
+// Tiny vision transformers (transformers' configs, seeded random weights, tools/make-cam-fixtures.py)
+// at their last block's layernorm_before, against pytorch-grad-cam with its reshape_transform:
+// ViT [B, 17, 32] (a class token, then a 4x4 grid), DeiT [B, 18, 32] (class and distillation
+// tokens), Swin's second stage [B, 16, 32] (no prefix). The grid is found from the token count.
 const TOLERANCE = 1e-4;
-const LAYER = 'vit.layers.1.layernorm_before';
+const MODELS = ['vit', 'deit', 'swin'] as const;
 
 // Grad-CAM's and Grad-CAM++'s own channel weightings (classActivationMaps), driven through the CAM
 // family's token path.
@@ -38,16 +39,18 @@ const METHODS: [string, Method<CamOptions>][] = [
   ['eigencam_signed', eigenCam],
 ];
 
-describe('pytorch-grad-cam parity on a ViT token layer (onnxruntime-node)', () => {
+describe.each(MODELS)('pytorch-grad-cam parity on a %s token layer (onnxruntime-node)', (name) => {
   let fixture: ParsedFixture;
   let model: OnnxModel;
   let target: Int32Array;
+  let LAYER: string;
 
   beforeAll(async () => {
     const at = (file: string) => new URL(`../fixtures/cam/${file}`, import.meta.url);
-    fixture = parseFixtureArrays(await readFile(at('vit.json'), 'utf8'), await readFile(at('vit.bin')));
-    model = await fromOnnx(ortNode as unknown as OrtModule, new Uint8Array(await readFile(at('vit.onnx'))), { sessionOptions: { intraOpNumThreads: 1 } });
+    fixture = parseFixtureArrays(await readFile(at(`${name}.json`), 'utf8'), await readFile(at(`${name}.bin`)));
+    model = await fromOnnx(ortNode as unknown as OrtModule, new Uint8Array(await readFile(at(`${name}.onnx`))), { sessionOptions: { intraOpNumThreads: 1 } });
     target = Int32Array.from(fixture.arrays.target.data);
+    LAYER = fixture.meta.layer as string;
   });
 
   afterAll(() => model.dispose());
@@ -55,16 +58,17 @@ describe('pytorch-grad-cam parity on a ViT token layer (onnxruntime-node)', () =
   it.each(METHODS)('%s: the map on the token grid before ReLU, and the scaled map at the input', async (key, method) => {
     const input: TensorData = fixture.arrays.input;
     const raw = await method.attribute(model, input, { target, layer: LAYER, resolution: 'layer', relu: false, batchSize: 2 });
-    expect(raw.meta).toMatchObject({ tokenGrid: { height: 4, width: 4, prefixTokens: 1 }, layerSize: [4, 4] });
-    expectMapsClose(raw.values, fixture.arrays[`${key}_raw`], TOLERANCE, `vit ${key}_raw`);
+    expect(raw.meta).toMatchObject({ tokenGrid: { height: 4, width: 4, prefixTokens: fixture.meta.prefixTokens }, layerSize: [4, 4] });
+    expectMapsClose(raw.values, fixture.arrays[`${key}_raw`], TOLERANCE, `${name} ${key}_raw`);
     const final = await method.attribute(model, input, { target, layer: LAYER, normalize: 'min-max' });
-    expectFinalMapsClose(final.values, fixture.arrays[`${key}_final`], fixture.arrays[`${key}_raw`], TOLERANCE, `vit ${key}_final`);
+    expectFinalMapsClose(final.values, fixture.arrays[`${key}_final`], fixture.arrays[`${key}_raw`], TOLERANCE, `${name} ${key}_final`);
   });
 
   it('takes an explicit grid, and rejects one that does not fit the tokens', async () => {
     const input: TensorData = fixture.arrays.input;
-    const explicit = await hiResCam.attribute(model, input, { target, layer: LAYER, resolution: 'layer', relu: false, tokenGrid: { height: 4, width: 4, prefixTokens: 1 } });
+    const prefixTokens = fixture.meta.prefixTokens as number;
+    const explicit = await hiResCam.attribute(model, input, { target, layer: LAYER, resolution: 'layer', relu: false, tokenGrid: { height: 4, width: 4, prefixTokens } });
     expectMapsClose(explicit.values, fixture.arrays.hirescam_raw, TOLERANCE);
-    await expect(hiResCam.attribute(model, input, { target, layer: LAYER, tokenGrid: { height: 4, width: 4 } })).rejects.toThrow(OptionError);
+    await expect(hiResCam.attribute(model, input, { target, layer: LAYER, tokenGrid: { height: 4, width: 4, prefixTokens: prefixTokens + 1 } })).rejects.toThrow(OptionError);
   });
 });
