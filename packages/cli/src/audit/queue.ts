@@ -101,15 +101,13 @@ export interface QueueOptions {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((done) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        done();
-      },
-      { once: true },
-    );
+    const wake = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', wake);
+      done();
+    };
+    const timer = setTimeout(wake, ms);
+    signal?.addEventListener('abort', wake, { once: true });
   });
 
 /**
@@ -196,7 +194,7 @@ export function queueDistributor(request: AuditRequest, options: QueueOptions): 
             }
             const pending = counts.active + counts.waiting + counts.delayed + counts.prioritized;
             // Fewer jobs than missing chunks: Redis lost some (restarted without persistence). Adding them again is harmless.
-            if (pending < chunks.length - finished) await enqueue();
+            if (pending < chunks.length - finished) report(`queue ${name}: ${await enqueue()} chunk(s) put back on the queue (Redis had lost them)`);
             if (counts.active > 0) waitingSince = performance.now();
             else if (!hinted && performance.now() - waitingSince > 30_000) {
               hinted = true;

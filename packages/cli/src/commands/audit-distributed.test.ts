@@ -1,24 +1,11 @@
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditFiles, auditResults, differingFiles } from '../../test/audit-outputs.js';
 import { salience, scratch } from '../../test/cli-harness.js';
+import { writeSampleFolder } from '../../test/sample-folder.js';
 import { parseShard, type ShardSummary, shardOf } from '../audit/shards.js';
 import { listChunks } from '../audit/distribute.js';
 import type { AuditSummary } from '../audit/summary.js';
-import { BUILTIN_DIR } from '../models/builtin.js';
-
-/** The parts of a summary that describe the result, not the run (its time, folder, and what was computed where). */
-function results(summary: AuditSummary) {
-  const { out: _out, timeMs: _time, methodTimeMs: _methodTime, chunks, ...rest } = summary;
-  return { ...rest, chunks: { size: chunks.size, total: chunks.total } };
-}
-
-/** Every file an audit wrote, by name, with its bytes (summary.json apart: it holds times and the folder). */
-function outputs(folder: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (const name of readdirSync(folder).sort()) if (name.endsWith('.png') || name === 'report.html') files.set(name, readFileSync(`${folder}/${name}`));
-  for (const name of readdirSync(`${folder}/.salience-audit`).sort()) if (name.endsWith('.rec')) files.set(name, readFileSync(`${folder}/.salience-audit/${name}`));
-  return files;
-}
 
 describe('shard assignment', () => {
   it('reads K/N from 0, and refuses what is not a share', () => {
@@ -56,15 +43,7 @@ describe('salience audit --shard K/N and salience audit merge', () => {
   let reference: AuditSummary;
 
   beforeAll(async () => {
-    mkdirSync(data);
-    const samples = JSON.parse(readFileSync(`${BUILTIN_DIR}samples.json`, 'utf8')) as { file: string; label: number }[];
-    const rows = ['file,label'];
-    for (const s of samples) {
-      const name = s.file.replace('samples/', '');
-      copyFileSync(`${BUILTIN_DIR}${s.file}`, `${data}/${name}`);
-      rows.push(`${name},${s.label}`);
-    }
-    writeFileSync(`${data}/truth.csv`, `${rows.join('\n')}\n`);
+    writeSampleFolder(data);
     const run = await salience(['audit', ...args(), '--out', tmp.path('one'), '--json']);
     expect(run.code, run.stderr).toBe(0);
     reference = run.json<AuditSummary>();
@@ -89,12 +68,9 @@ describe('salience audit --shard K/N and salience audit merge', () => {
     expect(merged.stderr).toContain('merged 4 chunk(s) from 3 folder(s)');
     const summary = merged.json<AuditSummary>();
     expect(summary.chunks).toEqual({ size: 3, total: 4, resumed: 4, computed: 0 });
-    expect(results(summary)).toEqual(results(reference));
-    const one = outputs(tmp.path('one'));
-    const many = outputs(tmp.path('merged'));
-    expect([...many.keys()]).toEqual([...one.keys()]);
-    expect([...one.keys()]).toContain('report.html');
-    for (const [name, bytes] of one) expect(many.get(name)?.equals(bytes), name).toBe(true);
+    expect(auditResults(summary)).toEqual(auditResults(reference));
+    expect([...auditFiles(tmp.path('merged')).keys()]).toEqual(['class-means-builtin-data-gradient.png', 'class-means-builtin-data-ig.png', 'report.html', 'data-0000.m0.rec', 'data-0001.m0.rec', 'data-0002.m0.rec', 'data-0003.m0.rec']);
+    expect(differingFiles(tmp.path('one'), tmp.path('merged'))).toEqual([]);
   });
 
   it('resumes a shard that ran before, computing nothing again', { timeout: 60_000 }, async () => {

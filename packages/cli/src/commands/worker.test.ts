@@ -1,0 +1,194 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditResults, differingFiles } from '../../test/audit-outputs.js';
+import { salience, scratch } from '../../test/cli-harness.js';
+import { type RedisServer, startRedis } from '../../test/redis-server.js';
+import { writeSampleFolder } from '../../test/sample-folder.js';
+import { type ChunkJob, keyDigest, portableRequest, redisOptions } from '../audit/queue.js';
+import { type AuditFlags, auditRequest, buildProgram } from '../program.js';
+import { runKey } from '../audit/record-files.js';
+import type { AuditSummary } from '../audit/summary.js';
+
+const BIN = fileURLToPath(new URL('../bin.ts', import.meta.url));
+/** Short locks, so that a killed worker's chunk goes to another one within seconds. */
+const LOCK_SECONDS = '3';
+
+/** A `salience worker` child process and what it has printed. */
+interface WorkerProcess {
+  readonly child: ChildProcess;
+  output(): string;
+  /** Resolves with the first match of `pattern` in what it prints from character `from` on (now or later). */
+  waitFor(pattern: RegExp, timeoutMs: number, from?: number): Promise<RegExpMatchArray>;
+  /** SIGTERM: it finishes its chunk, if any, and exits; resolves with its exit status. */
+  stop(): Promise<number | null>;
+  /** Resolves with its exit status when it exits. */
+  readonly exited: Promise<number | null>;
+}
+
+function startWorker(url: string, queue: string): WorkerProcess {
+  const child = spawn(process.execPath, ['--conditions=@salience/source', '--import', 'tsx', BIN, 'worker', '--queue', url, '--queue-name', queue, '--lock-seconds', LOCK_SECONDS], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const listeners = new Set<() => void>();
+  const onData = (data: Buffer) => {
+    text += data.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return {
+    child,
+    output: () => text,
+    waitFor: (pattern, timeoutMs, from = 0) =>
+      new Promise((found, fail) => {
+        const check = () => {
+          const match = text.slice(from).match(pattern);
+          if (match) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            found(match);
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          fail(new Error(`worker ${child.pid} printed no ${pattern} within ${timeoutMs / 1000} s:\n${text}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    exited,
+  };
+}
+
+// The twelve built-in samples in six chunks of two, gradient and integrated gradients (20 steps).
+// Every queued audit must give the report of the one-process audit, byte for byte. The tests run
+// in order on one queue: three workers start, one is killed, the two others serve the rest.
+describe('salience audit --queue and salience worker, on a real Redis', () => {
+  const tmp = scratch();
+  const data = tmp.path('samples');
+  const args = ['audit', '--data', data, '--truth', `${data}/truth.csv`, '--chunk-size', '2', '--method', 'gradient,ig', '--steps', '20'];
+  let redis: RedisServer;
+  let reference: AuditSummary;
+  const workers: WorkerProcess[] = [];
+  /** The two workers left after the first test kills one: the later tests run on them. */
+  let survivors: WorkerProcess[] = [];
+  const everything = () => survivors.map((w) => w.output()).join('');
+  const spawnWorker = () => {
+    const worker = startWorker(redis.url, 'tests');
+    workers.push(worker);
+    return worker;
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    writeSampleFolder(data);
+    const run = await salience([...args, '--out', tmp.path('one'), '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    reference = run.json<AuditSummary>();
+  }, 120_000);
+  afterAll(async () => {
+    for (const w of workers) w.child.kill('SIGKILL');
+    await redis?.stop();
+    tmp.remove();
+  }, 30_000);
+
+  it('three workers started before the audit, one killed mid-chunk: nothing is lost, the report is the one-process report', { timeout: 240_000 }, async () => {
+    const team = [spawnWorker(), spawnWorker(), spawnWorker()];
+    await Promise.all(team.map((w) => w.waitFor(/waiting for chunks/, 90_000)));
+    const out = tmp.path('three');
+    const audit = salience([...args, '--queue', redis.url, '--queue-name', 'tests', '--out', out, '--json']);
+
+    // The first worker to take a chunk dies while it computes it (before its records exist).
+    const taken = await Promise.race(team.map(async (w, i) => ({ i, match: await w.waitFor(/took data chunk (\d+)/, 120_000) })));
+    const victim = team[taken.i];
+    const chunk = Number(taken.match[1]);
+    victim.child.kill('SIGKILL');
+    expect(existsSync(`${out}/.salience-audit/data-000${chunk}.m0.rec`)).toBe(false);
+    survivors = team.filter((w) => w !== victim);
+
+    const run = await audit;
+    expect(run.code, run.stderr).toBe(0);
+    // Progress from the coordinator.
+    expect(run.stderr).toMatch(/queue tests: 6 of 6 chunks enqueued/);
+    expect(run.stderr).toMatch(/queue tests: [1-5]\/6 chunks done, \d running, \d waiting/);
+    expect(run.stderr).toMatch(/queue tests: 6\/6 chunks done/);
+    expect(auditResults(run.json<AuditSummary>())).toEqual(auditResults(reference));
+    expect(differingFiles(tmp.path('one'), out)).toEqual([]);
+
+    // The killed worker's chunk was taken again by another one, after its lock expired.
+    expect(victim.output()).not.toMatch(new RegExp(`wrote data chunk ${chunk} `));
+    expect(survivors.some((w) => new RegExp(`(wrote|kept) data chunk ${chunk} `).test(w.output()))).toBe(true);
+  });
+
+  it('survives a restart of Redis mid-run: the workers reconnect and the lost jobs are put back', { timeout: 240_000 }, async () => {
+    const out = tmp.path('restart');
+    const from = survivors.map((w) => w.output().length);
+    const audit = salience([...args, '--queue', redis.url, '--queue-name', 'tests', '--out', out, '--json']);
+    await Promise.race(survivors.map((w, i) => w.waitFor(/wrote data chunk \d+ /, 120_000, from[i])));
+    // Redis without persistence: every job and lock is gone when it comes back.
+    await redis.restart();
+    const run = await audit;
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/queue tests: [1-5] chunk\(s\) put back on the queue \(Redis had lost them\)/);
+    expect(auditResults(run.json<AuditSummary>())).toEqual(auditResults(reference));
+    expect(differingFiles(tmp.path('one'), out)).toEqual([]);
+  });
+
+  it('computes a chunk twice without harm: the records already there stay, byte for byte, and the report is unchanged', { timeout: 180_000 }, async () => {
+    const out = tmp.path('three');
+    const dir = `${out}/.salience-audit`;
+    const { version: _version, ...key } = (await runKey(dir)) ?? {};
+    const before = [0, 1].map((c) => ({ bytes: readFileSync(`${dir}/data-000${c}.m0.rec`), inode: statSync(`${dir}/data-000${c}.m0.rec`).ino }));
+    // The coordinator's jobs for chunks 0 and 1, chunk 0 delivered twice (a retried job, a worker thought dead).
+    let flags: AuditFlags | undefined;
+    buildProgram((invocation) => {
+      if (invocation.command === 'audit') flags = invocation.flags;
+    }, '0').parse([...args, '--out', out], { from: 'user' });
+    const request = portableRequest(auditRequest(flags as AuditFlags));
+    const job = (chunk: number): ChunkJob => ({ version: 1, request, key: keyDigest(key), records: dir, dataset: 0, datasetName: 'data', chunk, first: chunk * 2, count: 2, models: 1 });
+    const kept = () => everything().match(/found it already written with the same bytes, kept data chunk/g)?.length ?? 0;
+    const keptBefore = kept();
+    const queue = new Queue('tests', { connection: redisOptions(redis.url, false) });
+    await queue.addBulk([0, 0, 1].map((c, i) => ({ name: 'chunk', data: job(c), opts: { jobId: `twice-${i}` } })));
+    await queue.close();
+    const deadline = Date.now() + 120_000;
+    while (kept() < keptBefore + 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(kept()).toBe(keptBefore + 3);
+    for (const [c, b] of before.entries()) {
+      const path = `${dir}/data-000${c}.m0.rec`;
+      expect(readFileSync(path).equals(b.bytes)).toBe(true);
+      expect(statSync(path).ino).toBe(b.inode);
+    }
+    const rerun = await salience([...args, '--out', out, '--json']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.json<AuditSummary>().chunks).toMatchObject({ resumed: 6, computed: 0 });
+    expect(differingFiles(tmp.path('one'), out)).toEqual([]);
+  });
+
+  it('gives a chunk a limited number of tries, then fails naming the chunk and the cause, keeping the finished chunks', { timeout: 180_000 }, async () => {
+    // The last image is cut short: its header lists it, its decoding fails on every worker.
+    const damaged = tmp.path('damaged');
+    writeSampleFolder(damaged);
+    const last = `${damaged}/11-pullover.png`;
+    writeFileSync(last, readFileSync(last).subarray(0, 120));
+    const from = survivors.map((w) => w.output().length);
+    const run = await salience(['audit', '--data', damaged, '--truth', `${damaged}/truth.csv`, ...args.slice(5), '--queue', redis.url, '--queue-name', 'tests', '--attempts', '2', '--out', tmp.path('failing')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/1 chunk\(s\) failed on the workers after 2 tries, e\.g\. data chunk 5: .*11-pullover\.png/);
+    expect(run.stderr).toMatch(/The 5 finished chunks are kept/);
+    const tries = survivors.map((w, i) => w.output().slice(from[i])).join('\n');
+    expect(tries).toMatch(/took data chunk 5 \(examples 10\.\.11\), try 2/);
+    expect(tries).not.toMatch(/try 3/);
+    // SIGTERM: a worker stops cleanly.
+    expect(await Promise.all(survivors.map((w) => w.stop()))).toEqual([0, 0]);
+  });
+});
