@@ -43,14 +43,16 @@ export interface GradCamOptions {
 /** The options a CAM method takes besides `CommonOptions`. */
 export const GRAD_CAM_OPTION_KEYS: readonly (keyof GradCamOptions)[] = ['layer', 'relu', 'resolution', 'upsample', 'normalize'];
 
-interface Settings {
+/** The map options of a CAM call, checked, with their defaults. */
+export interface CamSettings {
   readonly relu: boolean;
   readonly resolution: Resolution;
   readonly upsample: Upsample;
   readonly normalize: MapNormalization;
 }
 
-function checkSettings(options: GradCamOptions, defaults: GradCamOptions): Settings {
+/** Checks the map options shared by every CAM method (relu, resolution, upsample, normalize) over `defaults`. */
+export function checkCamSettings(options: GradCamOptions, defaults: GradCamOptions): CamSettings {
   const relu = options.relu ?? defaults.relu ?? true;
   if (typeof relu !== 'boolean') throw new OptionError(`relu must be true or false; got ${JSON.stringify(relu)}.`);
   const resolution = options.resolution ?? defaults.resolution ?? 'input';
@@ -90,7 +92,7 @@ export function gradCamMethod(weighting: ChannelWeighting, defaults: GradCamOpti
     requires: ['layerActivations', 'layerGradients'],
     optionKeys: GRAD_CAM_OPTION_KEYS,
     async attribute(model: Model, input: TensorData, options: GradCamOptions & CommonOptions = {}): Promise<Attribution> {
-      const settings = checkSettings(options, defaults);
+      const settings = checkCamSettings(options, defaults);
       let layer!: ChosenLayer;
       const call = await beginMethod(model, input, options, {
         id,
