@@ -1,6 +1,6 @@
 import { createRng } from '@salience/core';
 import { describe, expect, it } from 'vitest';
-import { WeightedMoments, symmetricEigen, weightedLasso, weightedLeastSquares } from './linear-fit.js';
+import { WeightedMoments, choleskySolve, symmetricEigen, weightedLasso, weightedLeastSquares } from './linear-fit.js';
 
 /** Random 0/1 samples, weights and a linear target y = b + z·beta (+ noise). */
 function data(features: number, samples: number, beta: number[], intercept: number, noise = 0) {
@@ -60,6 +60,15 @@ describe('weightedLeastSquares', () => {
     const fit = weightedLeastSquares(m, 0);
     expect(fit[0]).toBeCloseTo(1.5, 10);
     expect(fit[1]).toBe(0);
+  });
+});
+
+describe('choleskySolve', () => {
+  it('solves a positive definite system and refuses a singular one', () => {
+    const g = Float64Array.from([4, 2, 0.5, 2, 3, 0.25, 0.5, 0.25, 2]);
+    const x = choleskySolve(g, Float64Array.from([1, 2, 3]), 3)!;
+    for (let i = 0; i < 3; i++) expect(g[i * 3] * x[0] + g[i * 3 + 1] * x[1] + g[i * 3 + 2] * x[2]).toBeCloseTo([1, 2, 3][i], 12);
+    expect(choleskySolve(Float64Array.from([1, 1, 1, 1]), Float64Array.from([1, 1]), 2)).toBeNull();
   });
 });
 

@@ -106,13 +106,53 @@ export function symmetricEigen(matrix: Float64Array, n: number): { values: Float
 /** Singular directions below this fraction of the largest are dropped (the minimum-norm solution). */
 const RELATIVE_EIGEN_CUTOFF = 1e-12;
 
+/** Pivots below this fraction of the largest diagonal entry mean a (numerically) singular Gram matrix. */
+const CHOLESKY_PIVOT_CUTOFF = 1e-10;
+
+/** Solves G x = c for a symmetric positive definite G by Cholesky; null when G is (nearly) singular. */
+export function choleskySolve(gram: Float64Array, cross: Float64Array, m: number): Float64Array | null {
+  const l = new Float64Array(m * m);
+  let largest = 0;
+  for (let i = 0; i < m; i++) largest = Math.max(largest, gram[i * m + i]);
+  if (!(largest > 0)) return null;
+  for (let j = 0; j < m; j++) {
+    let d = gram[j * m + j];
+    for (let k = 0; k < j; k++) d -= l[j * m + k] * l[j * m + k];
+    if (!(d > CHOLESKY_PIVOT_CUTOFF * largest)) return null;
+    const ljj = Math.sqrt(d);
+    l[j * m + j] = ljj;
+    for (let i = j + 1; i < m; i++) {
+      let v = gram[i * m + j];
+      for (let k = 0; k < j; k++) v -= l[i * m + k] * l[j * m + k];
+      l[i * m + j] = v / ljj;
+    }
+  }
+  const y = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    let v = cross[i];
+    for (let k = 0; k < i; k++) v -= l[i * m + k] * y[k];
+    y[i] = v / l[i * m + i];
+  }
+  const x = new Float64Array(m);
+  for (let i = m - 1; i >= 0; i--) {
+    let v = y[i];
+    for (let k = i + 1; k < m; k++) v -= l[k * m + i] * x[k];
+    x[i] = v / l[i * m + i];
+  }
+  return x;
+}
+
 /**
  * Weighted least squares with an intercept: the coefficients of the minimum-norm solution (what
- * sklearn's `LinearRegression` with `sample_weight` returns, through LAPACK's least squares).
+ * sklearn's `LinearRegression` with `sample_weight` returns, through LAPACK's least squares). A
+ * Cholesky solve when the samples determine every coefficient (the usual case, O(M³/6)); an
+ * eigendecomposition that drops the null directions otherwise.
  */
 export function weightedLeastSquares(moments: WeightedMoments, output: number): Float64Array {
   const m = moments.features;
   const { gram, cross } = moments.centred(output);
+  const solved = choleskySolve(gram, cross, m);
+  if (solved) return solved;
   const { values, vectors } = symmetricEigen(gram, m);
   let top = 0;
   for (const v of values) top = Math.max(top, Math.abs(v));
