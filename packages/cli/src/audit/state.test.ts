@@ -32,6 +32,14 @@ describe('audit state shared by several processes', () => {
     expect(existsSync(join(state.dir, 'lock'))).toBe(false);
   });
 
+  it('refuses a second audit in the same process too', async () => {
+    const first = await openAuditState(tmp.path('twice'), { k: 1 });
+    await expect(openAuditState(tmp.path('twice'), { k: 1 })).rejects.toThrow(new RegExp(`Another audit \\(process ${process.pid},`));
+    await first.release();
+    const second = await openAuditState(tmp.path('twice'), { k: 1 });
+    await second.release();
+  });
+
   it('takes over a lock left by a process that is gone, with a note', async () => {
     const dir = tmp.path('stale', STATE_FOLDER);
     mkdirSync(dir, { recursive: true });

@@ -158,7 +158,8 @@ async function lock(dir: string, outPath: string, note: (message: string) => voi
     }
     const holder = (await readJson(path)) as { pid?: unknown; started?: unknown } | undefined;
     const pid = typeof holder?.pid === 'number' ? holder.pid : Number.NaN;
-    if (pid !== process.pid && alive(pid)) {
+    // This process's own pid counts too: two audits in one process (an embedder) must not share a folder either.
+    if (alive(pid)) {
       throw new CliError('output', `Another audit (process ${pid}, started ${String(holder?.started ?? '?')}) is working in --out ${outPath}; wait for it to finish, or choose another folder.`);
     }
     note(`${join(outPath, STATE_FOLDER, LOCK_FILE)} was left by a process that is gone${Number.isNaN(pid) ? '' : ` (${pid})`}; taking it over.`);
