@@ -35,6 +35,7 @@ let prepared: Prepared | undefined;
 let preparedFor: PlaygroundModel | undefined;
 /** The model whose parameter defaults and layers the method list shows. */
 let choicesFor = '';
+let refreshes = 0;
 let probabilities: Float64Array | undefined;
 let runs: MethodRun[] = [];
 let offered = new Map<BackendName, string | null>();
@@ -204,12 +205,14 @@ function showSamples(): void {
 
 async function pickSample(index: number): Promise<void> {
   const sample = samples[index];
+  hook.targets = [];
   picture = { image: await decodeImage(sample.url), name: `${sample.name} (sample ${index})` };
   for (const b of $('samples').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.sample === String(index)));
   await refreshInput();
 }
 
 async function pickImageFile(file: File): Promise<void> {
+  hook.targets = [];
   try {
     picture = { image: await decodeImage(file), name: file.name };
     for (const b of $('samples').querySelectorAll('button')) b.setAttribute('aria-pressed', 'false');
@@ -224,6 +227,8 @@ async function pickImageFile(file: File): Promise<void> {
  * offered as targets with their probabilities. Runs again when any of those change.
  */
 async function refreshInput(): Promise<void> {
+  // Only the latest refresh shows its classes: an earlier one may finish after it.
+  const generation = ++refreshes;
   clearResults();
   prepared = undefined;
   preparedFor = undefined;
@@ -237,12 +242,13 @@ async function refreshInput(): Promise<void> {
     hook.note = prepared.note;
     say(note, `${picture.name}: ${prepared.note}`);
     const { logits } = await model.model.run({ input: prepared.input, outputs: ['logits'] });
-    if (loaded !== model) return;
+    if (loaded !== model || generation !== refreshes) return;
     const ranked = topTargets(logits.data, labelsOf(model), Math.min(TARGET_CHOICES, logits.data.length));
     probabilities = softmax(logits.data);
     preparedFor = model;
     showTargets(ranked);
   } catch (error) {
+    if (generation !== refreshes) return;
     prepared = undefined;
     say(note, (error as Error).message, true);
   }
