@@ -119,5 +119,8 @@ describe('salience explain --text (a transformers.js folder)', () => {
     expect(noTokenizer.stderr).toMatch(/--tokenizer/);
     const both = await salience(['explain', '--model', distilbert, '--text', 'x', '--input', 'a.npy', '--out', tmp.path('u3')]);
     expect(both.code).toBe(2);
+    const noText = await salience(['explain', '--model', distilbert, '--out', tmp.path('u4')]);
+    expect(noText.code).toBe(2);
+    expect(noText.stderr).toMatch(/--text "\.\.\."/);
   });
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Attribution, AbortError, type TensorData } from '@salience/core';
@@ -36,9 +37,10 @@ export interface TextFlags {
   readonly tokenizer?: string;
 }
 
-/** Whether `salience explain` was asked to explain texts. */
+/** Whether `salience explain` was asked to explain texts: text options, or a model folder with a tokenizer.json. */
 export function isTextInvocation(flags: ExplainFlags & TextFlags): boolean {
-  return (flags.text?.length ?? 0) > 0 || flags.texts !== undefined || flags.tokenizer !== undefined;
+  if ((flags.text?.length ?? 0) > 0 || flags.texts !== undefined || flags.tokenizer !== undefined) return true;
+  return flags.model !== undefined && existsSync(join(flags.model, 'tokenizer.json'));
 }
 
 async function importOnnxRuntime(): Promise<OrtModule> {
