@@ -278,7 +278,8 @@ describe('the playground page in Chromium', () => {
     // The figure as PNG: original | heat map | blended and the colorbar, 224 px panels.
     const [png] = await Promise.all([page.waitForEvent('download'), page.click('[data-method="integrated-gradients"] button[data-download=png]')]);
     expect(png.suggestedFilename()).toMatch(/integrated-gradients-class\d\.png$/);
-    const figure = decodePng(readFileSync((await png.path())!));
+    await png.saveAs(`${outputDir}playground-figure.png`);
+    const figure = decodePng(readFileSync(`${outputDir}playground-figure.png`));
     expect(figure.width).toBeGreaterThan(3 * 224);
     expect(figure.height).toBeGreaterThan(224);
 
