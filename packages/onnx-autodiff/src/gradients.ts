@@ -2,6 +2,7 @@ import { type CustomGradient, inlineCustomGradient, type ResolvedCustomGradient,
 import { filled, zerosLike } from './emit.js';
 import { GradientSpecError, ModelFormatError, UnsupportedOpError, type UnsupportedNode } from './errors.js';
 import { MIN_OPSET, ModelGraph } from './model-graph.js';
+import { type ModifiedRules, modifiedRuleSet } from './modified-rules.js';
 import { isFloatType, isIntegerType, type ModelProto, type NodeProto, onnx, typeName } from './proto.js';
 import { GradientContext, type GradientRule, RuleLimitation, type RuleOptions } from './rule.js';
 import { gradientRules } from './rules/index.js';
@@ -27,6 +28,8 @@ export interface GradientSpec {
   readonly maxPoolTies?: RuleOptions['maxPoolTies'];
   /** Clip's gradient at its bounds: 'exclusive' (default: 0 there, as relu6 / hardtanh) or 'inclusive' (1, as torch.clamp). */
   readonly clipBounds?: RuleOptions['clipBounds'];
+  /** Backward rules that replace the gradient of chosen ops (Guided Backprop, Deconvnet, DeepLIFT): see the README. */
+  readonly modifiedRules?: ModifiedRules;
   /**
    * Concrete dims of the graph inputs the model will be fed (`addGradients` only): the graph is
    * specialised to them first (ModelGraph.specialize), as dynamic-axis exports need. The result is
@@ -125,8 +128,9 @@ function planGradients(graph: ModelGraph, spec: GradientSpec): Plan {
   validateSpec(graph, spec);
   const custom = resolveCustomGradients(graph, spec.customGradients ?? []);
   const wrt = [...new Set(spec.wrt)];
+  const modified = modifiedRuleSet(spec.modifiedRules);
   const ruleOf = (node: NodeProto): GradientRule | undefined =>
-    isDefaultDomain(node) ? gradientRules[node.opType ?? ''] : undefined;
+    isDefaultDomain(node) ? (modified[node.opType ?? ''] ?? gradientRules[node.opType ?? '']) : undefined;
   const carries = (node: NodeProto, name: string, index: number) => {
     if (custom.has(node)) return true;
     const rule = ruleOf(node);
