@@ -32,7 +32,8 @@ export { readNpy, writeNpy } from './inputs/npy.js';
 
 export type { ChannelOrder, Preprocessing } from './inputs/preprocessing.js';
 export { CHANNEL_ORDERS, imagesToTensor } from './inputs/preprocessing.js';
-export { decodeImage } from './inputs/image-decoding.js';
+export { DEFAULT_MAX_PIXELS, decodeImage } from './inputs/image-decoding.js';
+export { MANIFEST_FILE } from './outputs/manifest.js';
 export type { PreprocessingFlags } from './inputs/image-input.js';
 
 export type { Progress, MethodProgress, ProgressMode } from './outputs/progress.js';
