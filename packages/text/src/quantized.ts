@@ -53,7 +53,7 @@ export class QuantizedModelError extends GradientsUnavailableError {
     const list = ops.map((o) => `${o.op} (${o.count}x)`).join(', ');
     super(
       `${file ? `'${file}'` : 'This model'} is quantized (${list}): integer ops such as ${first.op} (node '${first.node}') have no gradient, so gradient methods cannot run on it. ` +
-        'Use the float model for gradient, gradient x embedding and integrated gradients (onnx/model.onnx in a transformers.js folder: `quantized: false`, CLI `--dtype fp32`), ' +
+        'Use the float model for gradient, gradient x embedding and integrated gradients (onnx/model.onnx of a transformers.js folder: loadTextClassifier without `quantized`, or `salience explain --model` on that file or its folder), ' +
         'or a forward-only method (token occlusion), which runs on the quantized model.',
       { op: first.op, node: first.node },
     );
