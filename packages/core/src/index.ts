@@ -19,7 +19,7 @@ export {
   assertShape,
 } from './tensor.js';
 
-export type { Layout, ModelOutputs, OutputName, RowTarget, Objective, ModelRequest, LayerInfo, Model, RandomizeOptions } from './model.js';
+export type { Layout, ModelOutputs, OutputName, RowTarget, Objective, ModelRequest, LayerInfo, Model, RandomizeOptions, BackwardRules, BackwardRuleKind } from './model.js';
 export { GRADIENT_OUTPUTS } from './model.js';
 
 export type { ValuesLayout, CommonOptions, Attribution, Method, OptionsOf } from './method.js';

@@ -48,6 +48,23 @@ export type Objective =
   | 'log-probability'
   | { readonly kind: 'cross-entropy'; readonly labels?: TensorData };
 
+/**
+ * Modified backpropagation: backward rules that replace the gradient of some layers, described by
+ * kind (adapters map them onto their ops). Gradient outputs then carry the modified signal.
+ */
+export interface BackwardRules {
+  /** ReLU's backward: 'guided' (Guided Backprop: positive gradients through active units) or 'deconvnet' (positive gradients, whatever the input). */
+  readonly relu?: 'guided' | 'deconvnet';
+  /**
+   * DeepLIFT's rescale rule on the nonlinearities: the request's rows are [inputs; baselines], half
+   * each, and each nonlinearity passes back dy * Δout / Δin against the baseline rows.
+   */
+  readonly rescale?: boolean;
+}
+
+/** The kinds of backward rule an adapter may declare in `Model.backwardRules`. */
+export type BackwardRuleKind = 'guided' | 'deconvnet' | 'rescale';
+
 export interface ModelRequest<K extends OutputName = OutputName> {
   /** Batch on dimension 0, always. For `tokens` models: token ids as floats, [B, T]. */
   readonly input: TensorData;
@@ -65,6 +82,8 @@ export interface ModelRequest<K extends OutputName = OutputName> {
    * them from the real example of each row (see `Model.contextOf`).
    */
   readonly context?: Readonly<Record<string, TensorData>>;
+  /** Modified backward rules for the gradient outputs; the model must declare them in `backwardRules`. */
+  readonly backward?: BackwardRules;
   readonly signal?: AbortSignal;
 }
 
@@ -93,6 +112,8 @@ export interface Model {
   /** The input shape with `null` for the batch (and any other free dimension). */
   readonly inputShape: readonly (number | null)[];
   readonly capabilities: ReadonlySet<OutputName>;
+  /** The modified backward rules that `request.backward` may ask for (none when absent). */
+  readonly backwardRules?: ReadonlySet<BackwardRuleKind>;
   /** Set by adapters published as plugins: their package and the core they were built against. */
   readonly plugin?: PluginStamp;
   layers(): readonly LayerInfo[];

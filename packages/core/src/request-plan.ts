@@ -1,7 +1,7 @@
 import { assertCapabilities } from './capabilities.js';
-import { OptionError, ShapeError, TargetError, UnknownLayerError, throwIfAborted } from './errors.js';
+import { CapabilityError, OptionError, ShapeError, TargetError, UnknownLayerError, throwIfAborted } from './errors.js';
 import { checkInput } from './input.js';
-import type { Layout, ModelRequest, Objective, OutputName, RandomizeOptions } from './model.js';
+import type { BackwardRuleKind, BackwardRules, Layout, ModelRequest, Objective, OutputName, RandomizeOptions } from './model.js';
 import { GRADIENT_OUTPUTS } from './model.js';
 import { checkObjective, objectiveAndLogitGradient } from './objective.js';
 import type { PluginStamp } from './plugin.js';
@@ -22,6 +22,8 @@ export interface ModelFacts {
   readonly layout: Layout;
   readonly inputShape: readonly (number | null)[];
   readonly capabilities: ReadonlySet<OutputName>;
+  /** The modified backward rules the model can apply (`Model.backwardRules`). */
+  readonly backwardRules?: ReadonlySet<BackwardRuleKind>;
   readonly plugin?: PluginStamp;
   /** Set once the model is disposed: every request is refused from then on. */
   readonly disposed?: boolean;
@@ -143,6 +145,39 @@ export function checkContextRows(context: Readonly<Record<string, TensorData>>, 
   }
 }
 
+/** The kinds of rule a `request.backward` asks for, after checking its shape. */
+function backwardKinds(backward: BackwardRules): BackwardRuleKind[] {
+  if (typeof backward !== 'object' || backward === null || Array.isArray(backward)) {
+    throw new OptionError("request.backward must be an object: { relu?: 'guided' | 'deconvnet', rescale?: true }.");
+  }
+  const { relu, rescale, ...rest } = backward;
+  const unknown = Object.keys(rest);
+  if (unknown.length) throw new OptionError(`request.backward.${unknown[0]} is not a backward rule; the rules are relu ('guided' | 'deconvnet') and rescale (true).`);
+  if (relu !== undefined && relu !== 'guided' && relu !== 'deconvnet') throw new OptionError(`request.backward.relu must be 'guided' or 'deconvnet'; got ${JSON.stringify(relu)}.`);
+  if (rescale !== undefined && typeof rescale !== 'boolean') throw new OptionError(`request.backward.rescale must be true or false; got ${JSON.stringify(rescale)}.`);
+  if (relu !== undefined && rescale) throw new OptionError('request.backward.relu and request.backward.rescale both replace ReLU\'s backward rule: choose one.');
+  const kinds: BackwardRuleKind[] = [];
+  if (relu) kinds.push(relu);
+  if (rescale) kinds.push('rescale');
+  return kinds;
+}
+
+/** Modified backward rules: well formed, declared by the model, for gradient outputs; rescale's rows pair up. */
+function checkBackward(facts: ModelFacts, backward: BackwardRules, outputs: readonly OutputName[], rows: number): void {
+  const kinds = backwardKinds(backward);
+  const missing = kinds.filter((k) => !facts.backwardRules?.has(k));
+  if (missing.length) {
+    const has = [...(facts.backwardRules ?? [])].join(', ') || 'none';
+    throw new CapabilityError(`This model cannot apply the backward rule ${missing.join(', ')} (it applies: ${has}). Use an ONNX model through @salience/onnx, whose gradient graph salience builds itself.`, missing.map((k) => `backward:${k}`));
+  }
+  if (kinds.length && !outputs.some((o) => GRADIENT_OUTPUTS.includes(o))) {
+    throw new OptionError('request.backward changes gradients; ask for a gradient output (inputGradients, layerGradients) with it.');
+  }
+  if (backward.rescale && rows % 2 !== 0) {
+    throw new ShapeError(`request.backward.rescale needs the rows as [inputs; baselines], half each: an even number of rows, got ${rows}.`);
+  }
+}
+
 function checkTargetClasses(targets: Int32Array, classes: number): void {
   for (let i = 0; i < targets.length; i++) {
     if (targets[i] >= classes) throw new TargetError(`Target [${i}] is class ${targets[i]}, but the model has ${classes} classes (0..${classes - 1}).`);
@@ -182,6 +217,7 @@ export function planRequest<K extends OutputName>(facts: ModelFacts, request: Mo
   }
   if (request.embeddings !== undefined) checkEmbeddings(facts, request.embeddings, input);
   if (request.context !== undefined) checkContextRows(request.context, rows, facts.contextInputs, facts.inputName);
+  if (request.backward !== undefined) checkBackward(facts, request.backward, outputs, rows);
 
   const common = { outputs, wanted: new Set<OutputName>(outputs), input, rows, layer, embeddings: request.embeddings, context: request.context, signal: request.signal };
   let plan: RequestPlan<K>;

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { CapabilityError, OptionError, ShapeError } from './errors.js';
+import type { BackwardRuleKind, ModelRequest, OutputName } from './model.js';
+import { type ModelFacts, planRequest } from './request-plan.js';
+import { tensor } from './tensor.js';
+
+const facts = (rules?: BackwardRuleKind[]): ModelFacts => ({
+  layout: 'NC',
+  inputShape: [null, 3],
+  capabilities: new Set<OutputName>(['logits', 'inputGradients']),
+  classes: 4,
+  backwardRules: rules ? new Set(rules) : undefined,
+});
+const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+const ask = (f: ModelFacts, backward: unknown, more: Partial<ModelRequest> = {}) =>
+  planRequest(f, { input: x, outputs: ['inputGradients'], target: 1, backward, ...more } as ModelRequest);
+
+describe('request.backward (modified backward rules)', () => {
+  it('passes when the model declares the rules asked for', () => {
+    expect(ask(facts(['guided', 'rescale']), { relu: 'guided' }).gradients).toBe(true);
+    expect(ask(facts(['rescale']), { rescale: true }).rows).toBe(2);
+  });
+
+  it('refuses rules the model does not declare, with a CapabilityError naming them', () => {
+    expect(() => ask(facts(), { relu: 'deconvnet' })).toThrowError(CapabilityError);
+    expect(() => ask(facts(['guided']), { relu: 'deconvnet' })).toThrowError(/backward rule deconvnet \(it applies: guided\)/);
+  });
+
+  it('refuses malformed rules, rules without a gradient output, and an odd batch for rescale', () => {
+    const all = facts(['guided', 'deconvnet', 'rescale']);
+    expect(() => ask(all, { relu: 'zero' })).toThrowError(OptionError);
+    expect(() => ask(all, { lrp: 'epsilon' })).toThrowError(/not a backward rule/);
+    expect(() => ask(all, { relu: 'guided', rescale: true })).toThrowError(/choose one/);
+    expect(() => ask(all, { relu: 'guided' }, { outputs: ['logits'] })).toThrowError(/gradient output/);
+    expect(() => ask(all, { rescale: true }, { input: tensor([1, 2, 3], [1, 3]) })).toThrowError(ShapeError);
+  });
+});
