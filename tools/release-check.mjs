@@ -77,6 +77,7 @@ const INSTALL_EXPORTS = {
   '@salience/shapley': { '.': ['kernelShap', 'lime', 'shapleySampling'] },
   '@salience/smoothgrad': { '.': ['smoothGrad', 'varGrad'] },
   '@salience/testing': { '.': ['compareMaps', 'loadCaptumFixture'], './tfjs': [] },
+  '@salience/text': { '.': ['loadTextClassifier', 'fromTransformersJs', 'TextTokenizer', 'QuantizedModelError'] },
   '@salience/tfjs': { '.': ['fromTfjs'] },
   '@salience/token-saliency': { '.': ['tokenSaliency', 'tokenIntegratedGradients'] },
 };
