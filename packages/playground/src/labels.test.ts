@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLabels, targetText, topTargets } from './labels.js';
+import { chooseTarget, parseLabels, targetText, topTargets } from './labels.js';
 
 describe('parseLabels', () => {
   it('reads one name per line, skipping blank lines and CRLF', () => {
@@ -27,5 +27,15 @@ describe('topTargets', () => {
     expect(ranked[0].name).toBe('b');
     expect(topTargets([0, 0, 1], ['a'], 1)[0].name).toBe('class 2');
     expect(targetText(ranked[0])).toBe('b (class 1) · 60.0%');
+  });
+});
+
+describe('chooseTarget', () => {
+  it('takes a typed class number over the list, and the list otherwise', () => {
+    expect(chooseTarget('predicted', '', 10)).toBe('predicted');
+    expect(chooseTarget('4', ' ', 10)).toBe(4);
+    expect(chooseTarget('4', '9', 10)).toBe(9);
+    expect(() => chooseTarget('predicted', '10', 10)).toThrow('Class 10 does not exist: this model has 10 classes, 0 to 9.');
+    expect(() => chooseTarget('predicted', '2.5', 10)).toThrow(/does not exist/);
   });
 });

@@ -52,3 +52,19 @@ export function topTargets(logits: ArrayLike<number>, labels: readonly string[],
 export function targetText(t: RankedTarget): string {
   return `${t.name} (class ${t.index}) · ${(100 * t.probability).toFixed(1)}%`;
 }
+
+/**
+ * The target of a run: a class number typed by the user wins over the list's choice ('predicted'
+ * or a class index), so classes outside the top of the list can be explained too.
+ */
+export function chooseTarget(listed: string, typed: string, classes: number): 'predicted' | number {
+  const text = typed.trim();
+  if (text !== '') {
+    const index = Number(text);
+    if (!Number.isInteger(index) || index < 0 || index >= classes) {
+      throw new OptionError(`Class ${text} does not exist: this model has ${classes} classes, 0 to ${classes - 1}.`);
+    }
+    return index;
+  }
+  return listed === 'predicted' || listed === '' ? 'predicted' : Number(listed);
+}

@@ -7,7 +7,7 @@ import { BACKENDS, type BackendName, backendsOffered, useBackend } from './backe
 import { decodeImage } from './decode-image.js';
 import { type ColormapChoice, DEFAULT_CONTROLS, type DisplayControls, type SignChoice, picturesOf, resolveDisplay } from './display.js';
 import { download, fileStem } from './downloads.js';
-import { type RankedTarget, parseLabels, targetText, topTargets } from './labels.js';
+import { type RankedTarget, chooseTarget, parseLabels, targetText, topTargets } from './labels.js';
 import { METHOD_CHOICES, type MethodChoice, type MethodId, type MethodSettings, settingsProblem, unavailableReason } from './methods.js';
 import { BUILTIN_ONNX_SOURCE, BUILTIN_SOURCE, type BuiltinSample, type ModelSource, type PlaygroundModel, builtinSamples, droppedSource } from './models.js';
 import { encodeNpy } from './npy.js';
@@ -431,9 +431,8 @@ function redraw(): void {
   for (const run of runs) drawRun(run);
 }
 
-function chosenTarget(): Target {
-  const value = $<HTMLSelectElement>('target').value;
-  return value === 'predicted' || value === '' ? 'predicted' : Number(value);
+function chosenTarget(classes: number): Target {
+  return chooseTarget($<HTMLSelectElement>('target').value, $<HTMLInputElement>('target-index').value, classes);
 }
 
 async function explain(): Promise<void> {
@@ -468,7 +467,7 @@ async function explain(): Promise<void> {
     clearResults();
     for (const c of chosen) $('results').append(resultRow(c.id, c.title, c.describe(model.shape, settingsOf(c))));
     runs = await runMethods(model.model, input.input, model.shape, chosen, {
-      target: chosenTarget(),
+      target: chosenTarget(probabilities?.length ?? labelsOf(model).length),
       settings: settingsOf,
       signal: controller.signal,
       onProgress: (index, fraction) => {
