@@ -28,8 +28,6 @@ export interface MethodSpec {
   readonly rowElements?: number;
   /** Compute the input's logits even when the target does not need them (occlusion, the IG delta). */
   readonly logits?: boolean;
-  /** Resolve the targets (default true); a wrapper that delegates them (SmoothGrad) may skip the logits. */
-  readonly targets?: boolean;
   /** The method's own input checks (token ids...), run before core's shape check for a sharper message. */
   readonly validateInput?: () => void;
   /** The method's own checks against the model and input, run after core's and before any model call. */
@@ -137,17 +135,14 @@ export async function beginMethod(model: Model, input: TensorData, options: Comm
   let modelCalls = 0;
   let logits: TensorData | undefined;
   const target = opts.target ?? 'predicted';
-  const needsLogits = spec.targets !== false && (target === 'predicted' || (typeof target === 'object' && target !== null && 'topK' in target));
+  const needsLogits = target === 'predicted' || (typeof target === 'object' && target !== null && 'topK' in target);
   if (spec.logits || needsLogits) {
     const found = await inputLogits(model, input, batchSize, context, signal);
     logits = found.logits;
     modelCalls += found.calls;
     checkObjective(objective, exampleCount, logits.shape[1]);
   }
-  const { examples, targets } =
-    spec.targets === false
-      ? { examples: Int32Array.from({ length: exampleCount }, (_, i) => i), targets: new Int32Array(0) }
-      : await resolveTargets(model, input, target, signal, { logits });
+  const { examples, targets } = await resolveTargets(model, input, target, signal, { logits });
   const sameRows = examples.length === exampleCount && examples.every((e, i) => e === i);
 
   const request = <K extends OutputName>(rows: RowsRequest<K>): ModelRequest<K> => ({
