@@ -83,7 +83,13 @@ for (const name of TEXT_FOLDERS) {
       const ids = quantized.encode(fx.meta.texts[0]).ids;
       let calls = 0;
       const run = quantized.model.run.bind(quantized.model);
-      const counted = { ...quantized.model, run: (r: never) => (calls++, run(r)) } as typeof quantized.model;
+      const counted = {
+        ...quantized.model,
+        run: (r: never) => {
+          calls++;
+          return run(r);
+        },
+      } as typeof quantized.model;
       await expect(tokenGradL2.attribute(counted, ids, { target: 0 })).rejects.toThrow(/embeddingGradients/);
       expect(calls).toBe(0);
       await expect(quantized.model.run({ input: ids, outputs: ['embeddingGradients'], target: [0] } as never)).rejects.toBeInstanceOf(QuantizedModelError);
