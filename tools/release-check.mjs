@@ -73,7 +73,7 @@ const INSTALL_EXPORTS = {
   '@salience/onnx': { '.': ['fromOnnx', 'supportedOps'] },
   '@salience/onnx-autodiff': { '.': ['addGradients', 'buildGradients'] },
   '@salience/render': { '.': ['toDisplayMap', 'htmlReport', 'encodePng', 'colormap'], './node': ['writePng', 'writeHtmlReport'] },
-  '@salience/sanity-checks': { '.': ['runSanityChecks', 'reportTable'], './tfjs': [] },
+  '@salience/sanity-checks': { '.': ['runSanityChecks', 'reportTable'], './metrics': ['perturbationCurves', 'spearman', 'toMaps2d'], './tfjs': [] },
   '@salience/shapley': { '.': ['kernelShap', 'lime', 'shapleySampling'] },
   '@salience/smoothgrad': { '.': ['smoothGrad', 'varGrad'] },
   '@salience/testing': { '.': ['compareMaps', 'loadCaptumFixture'], './tfjs': [] },

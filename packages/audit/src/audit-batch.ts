@@ -12,7 +12,7 @@ import {
   throwIfAborted,
 } from '@salience/core';
 import { inputToImage, type RgbaImage, resizeImage } from '@salience/render';
-import { toMaps2d } from '@salience/sanity-checks';
+import { toMaps2d } from '@salience/sanity-checks/metrics';
 import { DEFAULT_THUMBNAIL_SIDE, type ExampleMap, summariseMap, thumbnailSize } from './example-map.js';
 import { defaultRegions, type Region } from './regions.js';
 

@@ -1,5 +1,5 @@
 import { OptionError } from '@salience/core';
-import { spearman } from '@salience/sanity-checks';
+import { spearman } from '@salience/sanity-checks/metrics';
 import type { AuditRecord, ExampleFacts } from './audit-batch.js';
 import type { ExampleMap } from './example-map.js';
 import { type Finding, type FindingOptions, findConcentrations } from './findings.js';

@@ -5,7 +5,7 @@ import type { AuditResult, Comparison, ConfusionPair, ExampleRef, GroupSummary }
 import { classLabel, describeFinding } from './describe-finding.js';
 import { isOutsideRegion } from './findings.js';
 import type { MeanMap } from './mean-map.js';
-import { spearman } from '@salience/sanity-checks';
+import { spearman } from '@salience/sanity-checks/metrics';
 
 export interface AuditReportOptions {
   readonly title?: string;

@@ -1,7 +1,7 @@
 import type { Model, ModelRequest, OutputName, TensorData } from '@salience/core';
 import type { TfjsModelOptions } from '@salience/tfjs';
 import { fromTfjs } from '@salience/tfjs';
-import type { Trainer } from '../trainer.js';
+import type { Trainer } from '../checks/trainer.js';
 import type { LayersModel, TfNamespace } from './tf-namespace.js';
 import type { TrainOptions } from './train.js';
 import { trainLayersModel } from './train.js';

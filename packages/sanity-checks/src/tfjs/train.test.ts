@@ -1,7 +1,7 @@
 import { tensor } from '@salience/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { plantedShapes } from '../planted-shapes.js';
+import { plantedShapes } from '../benchmark/planted-shapes.js';
 import { plantedCnn } from './planted-cnn.js';
 import { tfjsTrainer } from './tfjs-trainer.js';
 import { trainLayersModel } from './train.js';

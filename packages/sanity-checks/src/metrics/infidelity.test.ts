@@ -2,7 +2,7 @@ import type { Attribution } from '@salience/core';
 import { createRng, tensor } from '@salience/core';
 import { gradient, inputXGradient } from '@salience/gradient';
 import { describe, expect, it } from 'vitest';
-import { linearModel } from '../test/linear-model.js';
+import { linearModel } from '../../test/linear-model.js';
 import { infidelity } from './infidelity.js';
 
 const model = linearModel('NC', [6], 3);

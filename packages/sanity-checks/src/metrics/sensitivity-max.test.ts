@@ -2,7 +2,7 @@ import type { Attribution, CommonOptions, Method, Model, TensorData } from '@sal
 import { createRng, tensor } from '@salience/core';
 import { gradient, inputXGradient } from '@salience/gradient';
 import { describe, expect, it } from 'vitest';
-import { linearModel } from '../test/linear-model.js';
+import { linearModel } from '../../test/linear-model.js';
 import { sensitivityMax } from './sensitivity-max.js';
 
 const model = linearModel('NC', [5], 3, 7);

@@ -1,8 +1,8 @@
-import type { InfidelityResult } from './infidelity.js';
-import type { LocalizationResult } from './localization.js';
-import type { Similarity } from './map-similarity.js';
-import type { PerturbationCurves } from './perturbation-curves.js';
-import type { SensitivityMaxResult } from './sensitivity-max.js';
+import type { InfidelityResult } from '../metrics/infidelity.js';
+import type { LocalizationResult } from '../metrics/localization.js';
+import type { Similarity } from '../metrics/map-similarity.js';
+import type { PerturbationCurves } from '../metrics/perturbation-curves.js';
+import type { SensitivityMaxResult } from '../metrics/sensitivity-max.js';
 
 export type CheckName = 'parameter-randomization' | 'label-randomization' | 'deletion' | 'infidelity' | 'max-sensitivity' | 'localization';
 

@@ -11,26 +11,26 @@ import {
   rowSize,
   throwIfAborted,
 } from '@salience/core';
-import type { InfidelityOptions } from './infidelity.js';
-import { infidelity } from './infidelity.js';
+import type { InfidelityOptions } from '../metrics/infidelity.js';
+import { infidelity } from '../metrics/infidelity.js';
 import type { LabelRandomizationOptions } from './label-randomization.js';
 import { runLabelRandomization } from './label-randomization.js';
-import type { LocalizationOptions } from './localization.js';
-import { localization } from './localization.js';
-import type { Maps2d } from './maps.js';
-import { checkMapsFit, inputGrid, toMaps2d } from './maps.js';
-import type { Similarity, SimilarityOptions } from './map-similarity.js';
-import { SIMILARITY_MEASURES, checkTopKFraction } from './map-similarity.js';
+import type { LocalizationOptions } from '../metrics/localization.js';
+import { localization } from '../metrics/localization.js';
+import type { Maps2d } from '../metrics/maps.js';
+import { checkMapsFit, inputGrid, toMaps2d } from '../metrics/maps.js';
+import type { Similarity, SimilarityOptions } from '../metrics/map-similarity.js';
+import { SIMILARITY_MEASURES, checkTopKFraction } from '../metrics/map-similarity.js';
 import type { MethodSpec } from './method-entry.js';
 import { mapsOf, resolveEntries } from './method-entry.js';
 import type { ParameterRandomizationOptions } from './parameter-randomization.js';
 import { randomizationLayers, runParameterRandomization } from './parameter-randomization.js';
-import type { PerturbationOptions } from './perturbation-curves.js';
-import { perturbationCurves } from './perturbation-curves.js';
+import type { PerturbationOptions } from '../metrics/perturbation-curves.js';
+import { perturbationCurves } from '../metrics/perturbation-curves.js';
 import type { CheckName, CheckVerdict, MethodReport, SanityReport } from './report.js';
 import { CHECKS } from './report.js';
-import type { SensitivityMaxOptions } from './sensitivity-max.js';
-import { sensitivityMax } from './sensitivity-max.js';
+import type { SensitivityMaxOptions } from '../metrics/sensitivity-max.js';
+import { sensitivityMax } from '../metrics/sensitivity-max.js';
 import { deletionVerdict, measureVerdict, pointingVerdict, scoreVerdict } from './verdicts.js';
 
 /** The examples to explain, and what some checks need besides. */

@@ -1,6 +1,6 @@
 import type { Attribution, CommonOptions, Method, Model, TensorData } from '@salience/core';
 import { OptionError, checkBatchSize, checkInput, createRng, defaultBatchSize, resolveTargets, rowSize } from '@salience/core';
-import { inputGrid } from './maps.js';
+import { inputGrid } from '../metrics/maps.js';
 
 /** Counts the model calls that resolving the targets costs. */
 function countingCalls(model: Model): { model: Model; calls: () => number } {

@@ -1,10 +1,10 @@
 import { tensor } from '@salience/core';
 import { describe, expect, it } from 'vitest';
-import { linearModel } from '../test/linear-model.js';
+import { linearModel } from '../../test/linear-model.js';
 import { inputGrid, toMaps2d } from './maps.js';
 import { perturbationCurves } from './perturbation-curves.js';
 import { defaultBlurSigma, replacementOf } from './replacement.js';
-import { deletionVerdict } from './verdicts.js';
+import { deletionVerdict } from '../checks/verdicts.js';
 
 const model = linearModel('NC', [6], 2, 3);
 const X = tensor([0.5, 1.2, -0.7, 0.9, 0.3, -1.1, 1, -0.4, 0.8, 0.6, -0.9, 0.2], [2, 6]);

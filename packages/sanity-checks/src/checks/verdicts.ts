@@ -1,7 +1,7 @@
 import { OptionError } from '@salience/core';
-import type { LocalizationResult } from './localization.js';
-import type { Similarity } from './map-similarity.js';
-import type { PerturbationCurves } from './perturbation-curves.js';
+import type { LocalizationResult } from '../metrics/localization.js';
+import type { Similarity } from '../metrics/map-similarity.js';
+import type { PerturbationCurves } from '../metrics/perturbation-curves.js';
 import type { CheckName, CheckVerdict } from './report.js';
 
 const show = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(3) : v.toExponential(2)) : String(v));

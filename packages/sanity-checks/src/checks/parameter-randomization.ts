@@ -1,9 +1,9 @@
 import type { CommonOptions, LayerInfo, Model, TensorData } from '@salience/core';
 import { CapabilityError, OptionError, UnknownLayerError, throwIfAborted } from '@salience/core';
-import type { Maps2d } from './maps.js';
-import { toMaps2d } from './maps.js';
-import type { Similarity, SimilarityOptions } from './map-similarity.js';
-import { mapSimilarity } from './map-similarity.js';
+import type { Maps2d } from '../metrics/maps.js';
+import { toMaps2d } from '../metrics/maps.js';
+import type { Similarity, SimilarityOptions } from '../metrics/map-similarity.js';
+import { mapSimilarity } from '../metrics/map-similarity.js';
 import type { ResolvedEntry } from './method-entry.js';
 import { mapsOf } from './method-entry.js';
 import type { RandomizationStep } from './report.js';
