@@ -100,7 +100,8 @@ async function inputLogits(model: Model, input: TensorData, batchSize: number, c
     batchSize,
     async (start, end) => {
       const examples = Int32Array.from({ length: end - start }, (_, i) => start + i);
-      const { logits } = await model.run({ input: sliceRows(input, start, end), outputs: ['logits'], context: contextRows(context, examples), signal });
+      const rows = context ? { context: contextRows(context, examples) } : {};
+      const { logits } = await model.run({ input: sliceRows(input, start, end), outputs: ['logits'], ...rows, signal });
       if (logits.shape.length !== 2 || logits.shape[0] !== end - start) {
         throw new ShapeError(`The model returned logits of shape [${logits.shape.join(', ')}] for ${end - start} rows; expected [${end - start}, classes].`);
       }
