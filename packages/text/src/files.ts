@@ -5,13 +5,13 @@
 export type FileLocation = string | URL;
 
 function isUrlString(location: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) || (typeof window !== 'undefined' && !location.startsWith('/'));
+  // in a page every location is fetched (relative ones against the page); in Node only URLs are
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) || typeof (globalThis as { document?: unknown }).document !== 'undefined';
 }
 
 /** `base` joined with a relative file name ('onnx/model.onnx'), as a path or a URL like `base`. */
 export function joinLocation(base: FileLocation, name: string): FileLocation {
   if (base instanceof URL) return new URL(name, base.href.endsWith('/') ? base : new URL(`${base.href}/`));
-  if (isUrlString(base)) return `${base.replace(/\/+$/, '')}/${name}`;
   return `${base.replace(/\/+$/, '')}/${name}`;
 }
 
