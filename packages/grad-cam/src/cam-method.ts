@@ -17,7 +17,8 @@ import {
 import { type FeatureMapGeometry, featureMapGeometry } from './class-activation-map.js';
 import { type ChosenLayer, chooseLayer } from './layer-choice.js';
 import { minMaxInPlace } from './min-max.js';
-import { checkUpsample, mapResizer, type Upsample } from './resize.js';
+import { checkCamSettings } from './grad-cam.js';
+import { mapResizer, type Upsample } from './resize.js';
 import { type TokenGrid, type TokenGridOption, tokenGrid, tokensToFeatureMap } from './token-grid.js';
 
 /** The options of every CAM-family method, with Grad-CAM's meanings and defaults. */
@@ -78,25 +79,6 @@ export interface CamSpec {
 
 /** The options every CAM-family method accepts besides the common ones; any other name is an OptionError. */
 export const CAM_OPTION_KEYS: readonly (keyof CamOptions)[] = ['layer', 'relu', 'resolution', 'upsample', 'normalize', 'tokenGrid'];
-
-const RESOLUTIONS = ['layer', 'input'];
-const NORMALIZATIONS = ['none', 'min-max'];
-
-function checkSettings(options: CamOptions, defaults: CamOptions) {
-  const relu = options.relu ?? defaults.relu ?? true;
-  if (typeof relu !== 'boolean') throw new OptionError(`relu must be true or false; got ${JSON.stringify(relu)}.`);
-  const resolution = options.resolution ?? defaults.resolution ?? 'input';
-  if (!RESOLUTIONS.includes(resolution)) {
-    throw new OptionError(`Unknown resolution '${resolution}'; use 'layer' (the layer's own size) or 'input' (upsampled to the input).`);
-  }
-  if (resolution === 'layer' && options.upsample !== undefined) {
-    throw new OptionError(`upsample ('${options.upsample}') only applies with resolution 'input'; drop it or set resolution: 'input'.`);
-  }
-  const upsample = checkUpsample(options.upsample ?? defaults.upsample ?? 'bilinear');
-  const normalize = options.normalize ?? defaults.normalize ?? 'none';
-  if (!NORMALIZATIONS.includes(normalize)) throw new OptionError(`Unknown normalize '${normalize}'; use one of ${NORMALIZATIONS.join(', ')}.`);
-  return { relu, resolution, upsample, normalize };
-}
 
 /** Checks that a layer's output is a 4-D map with `rows` rows, and reads its geometry. */
 export function layerGeometry(t: TensorData, rows: number, layer: string, channelsFirst: boolean): FeatureMapGeometry {
@@ -178,7 +160,7 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
     requires: spec.requires,
     optionKeys: CAM_OPTION_KEYS,
     async attribute(model: Model, input: TensorData, options: CamOptions & CommonOptions = {}): Promise<Attribution> {
-      const settings = checkSettings(options, defaults);
+      const settings = checkCamSettings(options, defaults);
       let layer!: ChosenLayer;
       let tokenLayer = false;
       let grid: TokenGrid | undefined;

@@ -86,6 +86,9 @@ function checkLayerOutputs(activations: TensorData, gradients: TensorData, rows:
 }
 
 /** A class activation map method: Grad-CAM or Grad-CAM++, with options defaulting to `defaults`. */
+// Not built on camMethod (yet): that would widen the published options to CamOptions (tokenGrid),
+// add `tokenGrid: null` to meta, change the layer-output error text and hold every layer map
+// instead of resizing batch by batch. Worth doing as a deliberate API change, not a refactor.
 export function gradCamMethod(weighting: ChannelWeighting, defaults: GradCamOptions = {}, id: string = weighting): Method<GradCamOptions> {
   return {
     id,
