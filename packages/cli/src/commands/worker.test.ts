@@ -69,6 +69,20 @@ function startWorker(url: string, queue: string): WorkerProcess {
   };
 }
 
+describe('salience worker options', () => {
+  it('needs a Redis URL and checks its options before connecting', async () => {
+    const none = await salience(['worker']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('salience worker needs --queue redis://host:port');
+    const http = await salience(['worker', '--queue', 'http://localhost:6379']);
+    expect(http.code).toBe(2);
+    expect(http.stderr).toContain('--queue must be a redis:// or rediss:// URL');
+    const lock = await salience(['worker', '--queue', 'redis://localhost:1', '--lock-seconds', '0.5']);
+    expect(lock.code).toBe(2);
+    expect(lock.stderr).toContain('--lock-seconds must be at least 1');
+  });
+});
+
 // The twelve built-in samples in six chunks of two, gradient and integrated gradients (20 steps).
 // Every queued audit must give the report of the one-process audit, byte for byte. The tests run
 // in order on one queue: three workers start, one is killed, the two others serve the rest.

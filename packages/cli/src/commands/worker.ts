@@ -1,12 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import type { Job } from 'bullmq';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import type { ChunkWork } from '../audit/distribute.js';
 import { type ChunkJob, DEFAULT_QUEUE_NAME, keyDigest, parseQueueUrl, redisOptions } from '../audit/queue.js';
 import { writeChunkOnce } from '../audit/record-files.js';
+import { STATE_FOLDER } from '../audit/state.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { describeFailure } from '../failure.js';
 import { formatDuration } from '../outputs/duration.js';
@@ -125,6 +126,10 @@ export async function runWorker(flags: WorkerFlags, context: CliContext): Promis
     const started = performance.now();
     try {
       if (data.version !== 1) throw new UnrecoverableError(`this worker reads version 1 jobs; the job is version ${data.version}: run the same salience version everywhere`);
+      // Records go only into an audit's state folder, under the names an audit gives them.
+      if (!isAbsolute(data.records) || basename(data.records) !== STATE_FOLDER || !/^[\w-]+$/.test(data.datasetName)) {
+        throw new UnrecoverableError(`the job names no audit state folder (${data.records}, dataset '${data.datasetName}'); it was not made by salience audit --queue`);
+      }
       if (session?.key !== data.key) {
         await session?.close();
         session = undefined;
