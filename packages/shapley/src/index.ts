@@ -5,7 +5,7 @@
  * they need only logits, so they explain any model, batched, with memory flat in the number of
  * samples. Feature ablation lives in `@salience/occlusion`.
  */
-export type { Baseline, FeatureOptions } from './prologue.js';
+export type { FeatureOptions, ShapleyBaseline } from './prologue.js';
 export type { Features } from './feature-mask.js';
 export { gridMask, resolveFeatures } from './feature-mask.js';
 export type { SurrogateOptions } from './surrogate.js';

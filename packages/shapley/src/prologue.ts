@@ -19,13 +19,13 @@ import { type Features, resolveFeatures } from './feature-mask.js';
 export const FEATURE_OPTION_KEYS: readonly (keyof FeatureOptions)[] = ['featureMask', 'baseline'];
 
 /** What replaces the features left out of a coalition: a number (default 0) or a tensor. */
-export type Baseline = number | TensorData;
+export type ShapleyBaseline = number | TensorData;
 
 export interface FeatureOptions {
   /** Feature id per element of an example, or per pixel `[H, W]` for images (`gridMask`). Default: every element. */
   readonly featureMask?: TensorData;
   /** What fills the features left out: a number (default 0; a token model's pad id), one row for all, or one per example. */
-  readonly baseline?: Baseline;
+  readonly baseline?: ShapleyBaseline;
 }
 
 export const VALUES_LAYOUT: Record<Model['layout'], ValuesLayout> = { NCHW: 'NCHW', NHWC: 'NHWC', NC: 'NC', tokens: 'NT' };
@@ -44,7 +44,7 @@ export interface PreparedCall {
   readonly pairsOf: readonly number[][];
 }
 
-function resolveBaseline(baseline: Baseline | undefined, input: TensorData): Pick<PreparedCall, 'baselineOf' | 'baselineKind'> {
+function resolveBaseline(baseline: ShapleyBaseline | undefined, input: TensorData): Pick<PreparedCall, 'baselineOf' | 'baselineKind'> {
   const rowShape = input.shape.slice(1);
   const size = rowShape.reduce((a, b) => a * b, 1);
   if (baseline === undefined || typeof baseline === 'number') {
