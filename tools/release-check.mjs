@@ -70,6 +70,7 @@ const INSTALL_EXPORTS = {
   '@salience/gradient': { '.': ['gradient', 'inputXGradient'] },
   '@salience/integrated-gradients': { '.': ['integratedGradients', 'QUADRATURES'] },
   '@salience/occlusion': { '.': ['occlusion', 'featureAblation'] },
+  '@salience/modified-backprop': { '.': ['guidedBackprop', 'deconvnet', 'deepLift'] },
   '@salience/onnx': { '.': ['fromOnnx', 'supportedOps'] },
   '@salience/onnx-autodiff': { '.': ['addGradients', 'buildGradients'] },
   '@salience/render': { '.': ['toDisplayMap', 'htmlReport', 'encodePng', 'colormap'], './node': ['writePng', 'writeHtmlReport'] },

@@ -49,7 +49,9 @@ export function modifiedRuleSet(rules: ModifiedRules | undefined): Readonly<Reco
   const set: Record<string, GradientRule> = {};
   if (rules?.relu === 'guided') set.Relu = guidedRelu;
   if (rules?.relu === 'deconvnet') set.Relu = deconvnetRelu;
-  if (rules?.rescale) for (const op of RESCALE_OPS) set[op] = rescale(gradientRules[op]);
+  // Shared by the rules of one build: the plain gradient each MaxPool hands back, by its input.
+  const pooled = new Map<string, string>();
+  if (rules?.rescale) for (const op of RESCALE_OPS) set[op] = rescale(gradientRules[op], pooled);
   return set;
 }
 
@@ -95,9 +97,11 @@ function pairDifference(g: ModelGraph, x: string): string {
  * DeepLIFT's rescale rule around an op's own gradient rule: the multiplier Δout/Δin times dy where
  * Δin is not negligible, the gradient elsewhere. MaxPool (Captum's maxpool rule) routes
  * dy * Δout through each row's own window maxima, Δout taken against the elementwise max of the two
- * halves' outputs, and adds the halves.
+ * halves' outputs, and adds the halves. As in Captum, a nonlinearity feeding only a MaxPool
+ * multiplies Δout/Δin by the pool's plain gradient (the one its hook sees), and its fallback by
+ * the rescaled one.
  */
-function rescale(plain: GradientRule): GradientRule {
+function rescale(plain: GradientRule, pooled: Map<string, string>): GradientRule {
   return {
     check(ctx) {
       plain.check?.(ctx);
@@ -112,6 +116,8 @@ function rescale(plain: GradientRule): GradientRule {
       const g = ctx.graph;
       const x = ctx.input(0);
       const y = ctx.output(0);
+      // Read before this rule adds nodes that use x: is this MaxPool the only consumer of its input?
+      const onlyConsumer = ctx.node.opType === 'MaxPool' && g.nodes.filter((n) => n.input?.includes(x)).length === 1;
       const gradient = plain.backward(ctx, [dy])[0]!;
       const deltaIn = pairDifference(g, x);
       let scaled: string;
@@ -122,8 +128,11 @@ function rescale(plain: GradientRule): GradientRule {
         const routed = plain.backward(ctx, [g.add('Mul', [dy, deltaOut])])[0]!;
         const [ra, rb] = pairs(g, routed);
         scaled = g.add('Div', [bothHalves(g, g.add('Add', [ra, rb]), x), deltaIn]);
+        if (onlyConsumer) pooled.set(x, gradient);
       } else {
-        scaled = g.add('Div', [g.add('Mul', [dy, pairDifference(g, y)]), deltaIn]);
+        // Captum's hooks read a module's output gradient before the next module's hook replaces it,
+        // so a nonlinearity whose only consumer is a MaxPool scales the pool's plain gradient.
+        scaled = g.add('Div', [g.add('Mul', [pooled.get(y) ?? dy, pairDifference(g, y)]), deltaIn]);
       }
       const flat = g.add('Less', [g.add('Abs', [deltaIn]), ctx.scalar(RESCALE_EPS, x)]);
       return [g.add('Where', [flat, gradient, scaled])];

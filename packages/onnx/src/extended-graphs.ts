@@ -1,3 +1,4 @@
+import type { BackwardRules } from '@salience/core';
 import { addGradients, appendTargetObjective, type CustomGradient, type ModelGraph, type ObjectiveKind } from '@salience/onnx-autodiff';
 import { fromBuildFailure, fromRuntimeFailure } from './error-mapping.js';
 import type { MaxPoolTies } from './options.js';
@@ -10,7 +11,7 @@ export interface GraphSpec {
   /** Intermediate tensors exposed as outputs (layer activations, embeddings). */
   readonly keep: readonly string[];
   /** d objective / d each tensor of `wrt`; the objective's class weights are a runtime input. */
-  readonly gradients?: { readonly objective: ObjectiveKind; readonly wrt: readonly string[] };
+  readonly gradients?: { readonly objective: ObjectiveKind; readonly wrt: readonly string[]; readonly backward?: BackwardRules };
   /**
    * The concrete dims of every graph input fed (a request's shapes). Gradient graphs are specialised
    * to them (shape arithmetic folded, every dim static for the rules) and cached per shape signature;
@@ -59,7 +60,13 @@ interface Built {
 function keyOf(spec: GraphSpec): string {
   const sorted = (names: readonly string[]) => [...new Set(names)].sort();
   const shapes = spec.gradients && spec.inputShapes ? Object.entries(spec.inputShapes).sort(([a], [b]) => (a < b ? -1 : 1)) : null;
-  return JSON.stringify([spec.fromEmbeddings, sorted(spec.keep), spec.gradients ? [spec.gradients.objective, sorted(spec.gradients.wrt)] : null, shapes]);
+  return JSON.stringify([spec.fromEmbeddings, sorted(spec.keep), spec.gradients ? [spec.gradients.objective, sorted(spec.gradients.wrt), backwardKey(spec.gradients.backward)] : null, shapes]);
+}
+
+/** Modified backward rules as a stable key part (null for plain gradients). */
+function backwardKey(backward: BackwardRules | undefined): string | null {
+  if (!backward || (!backward.relu && !backward.rescale)) return null;
+  return `${backward.relu ?? ''}|${backward.rescale ? 'rescale' : ''}`;
 }
 
 /**
@@ -200,6 +207,7 @@ export class ExtendedGraphs {
         customGradients: this.sources.customGradients,
         maxPoolTies: this.sources.maxPoolTies,
         clipBounds: this.sources.clipBounds,
+        modifiedRules: spec.gradients.backward && { relu: spec.gradients.backward.relu, rescale: spec.gradients.backward.rescale },
       });
       return { bytes: built.model, inputs: originalInputs, targetInput, kept: { ...built.kept }, gradients: { ...built.gradients } };
     } catch (error) {

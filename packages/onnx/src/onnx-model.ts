@@ -1,4 +1,4 @@
-import type { LayerInfo, Layout, Model, ModelFacts, ModelOutputs, ModelRequest, Objective, OutputName, RandomizeOptions, RequestPlan, TensorData } from '@salience/core';
+import type { BackwardRuleKind, BackwardRules, LayerInfo, Layout, Model, ModelFacts, ModelOutputs, ModelRequest, Objective, OutputName, RandomizeOptions, RequestPlan, TensorData } from '@salience/core';
 import { ModelError, OptionError, ShapeError, argmaxRows, checkPlanClasses, checkRandomizeRequest, planRequest, throwIfAborted } from '@salience/core';
 import { ModelGraph, type ObjectiveKind, checkGradients } from '@salience/onnx-autodiff';
 import { chunkRanges, firstRows, joinChunks, paddedRows } from './chunks.js';
@@ -81,6 +81,7 @@ class OnnxAdapter implements OnnxModel {
   readonly layout: Layout;
   readonly inputShape: readonly (number | null)[];
   readonly capabilities: ReadonlySet<OutputName>;
+  readonly backwardRules: ReadonlySet<BackwardRuleKind>;
   readonly inputName: string;
   readonly outputName: string;
   readonly inputType: FedType;
@@ -125,6 +126,8 @@ class OnnxAdapter implements OnnxModel {
       if (!gradientError) capabilities.add('embeddingGradients');
     }
     this.capabilities = capabilities;
+    // salience builds the backward graph itself, so any op's rule can be replaced.
+    this.backwardRules = new Set<BackwardRuleKind>(capabilities.has('inputGradients') || capabilities.has('layerGradients') ? ['guided', 'deconvnet', 'rescale'] : []);
   }
 
   layers(): readonly LayerInfo[] {
@@ -166,7 +169,10 @@ class OnnxAdapter implements OnnxModel {
       checkPlanClasses(plan, classes);
       if (targets === 'predicted') targets = argmaxRows(logits);
     }
-    const spec = this.specOf(plan, context);
+    if (request.backward?.rescale && this.signature.fixedBatch !== undefined) {
+      throw new OptionError(`The model fixes its batch at ${this.signature.fixedBatch}, so rows cannot be paired with their baselines for the rescale rule; export it with a dynamic batch.`);
+    }
+    const spec = this.specOf(plan, context, request.backward);
     const weights = plan.gradients ? targetWeights(targets as Int32Array, this.classes!, plan.objective) : undefined;
     const produced = await this.execute(spec, plan, context, weights);
     throwIfAborted(plan.signal);
@@ -179,6 +185,7 @@ class OnnxAdapter implements OnnxModel {
       layout: this.layout,
       inputShape: this.inputShape,
       capabilities: this.capabilities,
+      backwardRules: this.backwardRules,
       disposed: this.disposed,
       createdBy: 'fromOnnx',
       classes: this.classes,
@@ -206,7 +213,7 @@ class OnnxAdapter implements OnnxModel {
     return shapes;
   }
 
-  private specOf(plan: Plan, context: ReadonlyMap<string, TensorData>): GraphSpec {
+  private specOf(plan: Plan, context: ReadonlyMap<string, TensorData>, backward?: BackwardRules): GraphSpec {
     const wanted = new Set(plan.outputs);
     const fromEmbeddings = plan.embeddings !== undefined;
     const inputShapes = this.inputShapesOf(fromEmbeddings, plan, context);
@@ -219,7 +226,7 @@ class OnnxAdapter implements OnnxModel {
     if (wanted.has('inputGradients')) wrt.push(this.inputName);
     if (wanted.has('layerGradients')) wrt.push(plan.layer!);
     if (wanted.has('embeddingGradients')) wrt.push(embedding!);
-    return { fromEmbeddings, keep, inputShapes, gradients: { objective: objectiveKind(plan.objective), wrt } };
+    return { fromEmbeddings, keep, inputShapes, gradients: { objective: objectiveKind(plan.objective), wrt, backward } };
   }
 
   /** Runs one extended graph over the request's rows (in chunks when the graph fixes the batch). */

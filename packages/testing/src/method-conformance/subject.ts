@@ -90,6 +90,7 @@ export function spyModel(inner: Model, options: SpyOptions = {}): SpyModel {
     layout: inner.layout,
     inputShape: inner.inputShape,
     capabilities: (options.capabilities ?? inner.capabilities) as Model['capabilities'],
+    backwardRules: inner.backwardRules,
     plugin: inner.plugin,
     layers: () => inner.layers(),
     calls,

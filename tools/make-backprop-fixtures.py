@@ -1,0 +1,171 @@
+"""Reference maps for @salience/modified-backprop: Captum's GuidedBackprop, Deconvolution and DeepLift
+(rescale) on the smallcnn and colorcnn fixture models and on a small ResNet-style model.
+
+Run (from the repository root; captum is used from its source, never installed):
+    git --git-dir=<fetched github:pytorch/captum> archive HEAD | tar -x -C /tmp/captum-src
+    PYTHONPATH=/tmp/captum-src /tmp/venv/bin/python tools/make-backprop-fixtures.py /work/shared/fixtures/captum
+
+Writes packages/modified-backprop/fixtures/<model>/{model.onnx, backprop.json, backprop.bin}.
+smallcnn and colorcnn are rebuilt from the shared fixtures' weights with one nn.ReLU / nn.MaxPool2d
+module per use (Captum's hooks only see modules), checked against the fixtures' logits, and exported
+again (the same graph as the shared model.onnx); resnetlite has seeded random weights.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+from captum.attr import Deconvolution, DeepLift, GuidedBackprop
+
+SOURCE = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/fixtures/captum"
+OUT = os.path.join(os.path.dirname(__file__), "..", "packages", "modified-backprop", "fixtures")
+
+
+class SmallCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.c2 = nn.Conv2d(8, 16, 3, padding=1)
+        self.c3 = nn.Conv2d(16, 16, 3, padding=1)
+        self.fc = nn.Linear(16, 10)
+        self.r1, self.r2, self.r3 = nn.ReLU(), nn.ReLU(), nn.ReLU()
+        self.p1, self.p2 = nn.MaxPool2d(2), nn.MaxPool2d(2)
+
+    def forward(self, x):
+        x = self.p1(self.r1(self.c1(x)))
+        x = self.p2(self.r2(self.c2(x)))
+        x = self.r3(self.c3(x))
+        return self.fc(x.mean(dim=(2, 3)))
+
+
+class ColorCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.b1 = nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.b2 = nn.Conv2d(8, 16, 3, padding=1)
+        self.fc = nn.Linear(16 * 4 * 4, 5)
+        self.r1, self.r2 = nn.ReLU(), nn.ReLU()
+        self.pool = nn.AvgPool2d(4)
+
+    def forward(self, x):
+        x = self.r1(self.bn1(self.b1(x)))
+        x = self.pool(self.r2(self.b2(x)))
+        return self.fc(torch.flatten(x, 1))
+
+
+class ResNetLite(nn.Module):
+    """A stem, a max pool, two basic residual blocks (the second with a strided 1x1 shortcut), BatchNorm kept."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.bn0 = nn.BatchNorm2d(8)
+        self.r0 = nn.ReLU()
+        self.pool = nn.MaxPool2d(2)
+        self.a1 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.abn1 = nn.BatchNorm2d(8)
+        self.ar1 = nn.ReLU()
+        self.a2 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.abn2 = nn.BatchNorm2d(8)
+        self.ar2 = nn.ReLU()
+        self.b1 = nn.Conv2d(8, 16, 3, stride=2, padding=1, bias=False)
+        self.bbn1 = nn.BatchNorm2d(16)
+        self.br1 = nn.ReLU()
+        self.b2 = nn.Conv2d(16, 16, 3, padding=1, bias=False)
+        self.bbn2 = nn.BatchNorm2d(16)
+        self.short = nn.Conv2d(8, 16, 1, stride=2, bias=False)
+        self.sbn = nn.BatchNorm2d(16)
+        self.br2 = nn.ReLU()
+        self.fc = nn.Linear(16, 6)
+
+    def forward(self, x):
+        h = self.pool(self.r0(self.bn0(self.stem(x))))
+        h = self.ar2(h + self.abn2(self.a2(self.ar1(self.abn1(self.a1(h))))))
+        h = self.br2(self.sbn(self.short(h)) + self.bbn2(self.b2(self.br1(self.bbn1(self.b1(h))))))
+        return self.fc(h.mean(dim=(2, 3)))
+
+
+def read_arrays(stem):
+    manifest = json.load(open(stem + ".json"))
+    raw = open(stem + ".bin", "rb").read()
+    out = {}
+    for name, e in manifest["arrays"].items():
+        n = int(np.prod(e["shape"])) if e["shape"] else 1
+        out[name] = torch.from_numpy(np.frombuffer(raw, dtype="<f4", count=n, offset=e["offset"]).reshape(e["shape"]).copy())
+    return out
+
+
+class Writer:
+    def __init__(self):
+        self.buf, self.index = bytearray(), {}
+
+    def add(self, name, arr, **meta):
+        a = np.ascontiguousarray(np.asarray(arr, dtype="<f4"))
+        self.index[name] = {"offset": len(self.buf), "shape": list(a.shape), **meta}
+        self.buf += a.tobytes()
+
+    def save(self, folder, extra):
+        with open(os.path.join(folder, "backprop.bin"), "wb") as f:
+            f.write(self.buf)
+        with open(os.path.join(folder, "backprop.json"), "w") as f:
+            json.dump({"dtype": "float32", "byteOrder": "little", "arrays": self.index, **extra}, f, indent=1)
+
+
+def export(model, x, path):
+    torch.onnx.export(model, (x,), path, input_names=["input"], output_names=["logits"], opset_version=17,
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, dynamo=False)
+
+
+def cases(name, model, x, target):
+    folder = os.path.join(OUT, name)
+    os.makedirs(folder, exist_ok=True)
+    model.eval()
+    export(model, x, os.path.join(folder, "model.onnx"))
+    w = Writer()
+    w.add("input", x.numpy())
+    w.add("target", target.float().numpy())
+    w.add("logits", model(x).detach().numpy())
+    w.add("guided_backprop", GuidedBackprop(model).attribute(x, target=target).detach().numpy(), method="Captum GuidedBackprop")
+    w.add("deconvnet", Deconvolution(model).attribute(x, target=target).detach().numpy(), method="Captum Deconvolution")
+    w.add("deeplift_zero", DeepLift(model).attribute(x, baselines=torch.zeros_like(x), target=target).detach().numpy(),
+          method="Captum DeepLift, zero baseline")
+    base = torch.full_like(x[:1], 0.25)
+    w.add("deeplift_baseline", base.numpy())
+    w.add("deeplift_const", DeepLift(model).attribute(x, baselines=base.expand_as(x), target=target).detach().numpy(),
+          method="Captum DeepLift, baseline deeplift_baseline for every example")
+    w.save(folder, {"model": name})
+
+
+def main():
+    torch.manual_seed(0)
+    for name, cls in [("smallcnn", SmallCNN), ("colorcnn", ColorCNN)]:
+        model = cls()
+        weights = read_arrays(os.path.join(SOURCE, name, "weights"))
+        model.load_state_dict(weights, strict=False)
+        missing = set(model.state_dict()) - set(weights) - {k for k in model.state_dict() if k.endswith("num_batches_tracked")}
+        assert not missing, missing
+        model.eval()
+        ref = read_arrays(os.path.join(SOURCE, name, "cases"))
+        x, target = ref["input"], ref["target"].long()
+        err = (model(x) - ref["logits"]).abs().max().item()
+        assert err < 1e-5, f"{name}: rebuilt model's logits differ by {err}"
+        cases(name, model, x, target)
+    torch.manual_seed(7)
+    model = ResNetLite()
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.3, 0.3)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.data.uniform_(0.6, 1.4)
+            m.bias.data.uniform_(-0.2, 0.2)
+    model.eval()
+    x = torch.randn(3, 3, 16, 16)
+    target = torch.tensor([0, 3, 5])
+    cases("resnetlite", model, x, target)
+
+
+if __name__ == "__main__":
+    main()
