@@ -23,7 +23,7 @@ await trainLayersModel(tf, net, train.input, train.labels, {
 });
 
 function accuracy(data: ReturnType<typeof plantedShapes>): number {
-  const predicted = tf.tidy(() => (net.predict(tf.tensor(data.input.data, [...data.input.shape])) as tf.Tensor).argMax(1).dataSync());
+  const predicted = Array.from(tf.tidy(() => (net.predict(tf.tensor(data.input.data, [...data.input.shape])) as tf.Tensor).argMax(1).dataSync()));
   return predicted.reduce((hits, p, i) => hits + (p === data.labels[i] ? 1 : 0), 0) / data.labels.length;
 }
 const trainAccuracy = accuracy(train);
