@@ -13,6 +13,8 @@ export { TextTokenizer } from './tokenizer.js';
 export type { Offset } from './offsets.js';
 export type { QuantizedOp } from './quantized.js';
 export { QuantizedModelError, QUANTIZED_OPS, quantizedOps } from './quantized.js';
+export type { DequantizedModel } from './dequantize.js';
+export { dequantize } from './dequantize.js';
 export type { FileLocation } from './files.js';
 export type { TransformersJsModel, TransformersJsOptions } from './transformers-js.js';
 export { fromTransformersJs, transformersJsModelFile } from './transformers-js.js';

@@ -54,7 +54,7 @@ export class QuantizedModelError extends GradientsUnavailableError {
     super(
       `${file ? `'${file}'` : 'This model'} is quantized (${list}): integer ops such as ${first.op} (node '${first.node}') have no gradient, so gradient methods cannot run on it. ` +
         'Use the float model for gradient, gradient x embedding and integrated gradients (onnx/model.onnx of a transformers.js folder: loadTextClassifier without `quantized`, or `salience explain --model` on that file or its folder), ' +
-        'or a forward-only method (token occlusion), which runs on the quantized model.',
+        'or a forward-only method (token occlusion), which runs on the quantized model; in code, loadTextClassifier(..., { dequantize: true }) explains a float copy of it made in memory instead.',
       { op: first.op, node: first.node },
     );
     this.name = 'QuantizedModelError';

@@ -1,6 +1,7 @@
 import { GRADIENT_OUTPUTS, type Model, type ModelOutputs, type ModelRequest, OptionError, type OutputName, type TensorData } from '@salience/core';
 import { fromOnnx, type OnnxModel, type OnnxModelOptions, type OnnxModelSource, type OrtModule } from '@salience/onnx';
 import { type FileLocation, joinLocation, readBytesIfExists, readJsonIfExists } from './files.js';
+import { type DequantizedModel, dequantize } from './dequantize.js';
 import { type QuantizedOp, QuantizedModelError, quantizedOps } from './quantized.js';
 import { type EncodedBatch, type SpecialTokenIds, TextTokenizer } from './tokenizer.js';
 
@@ -23,6 +24,12 @@ export interface TextClassifierOptions {
   readonly onnx?: OnnxModelOptions;
   /** Longest tokenised text, special tokens included (default: tokenizer_config's model_max_length, else 512). */
   readonly maxLength?: number;
+  /**
+   * A quantized model: explain a float copy made in memory (weights dequantized, activations in
+   * float) instead, so that gradient methods run; every method then explains the copy, and
+   * `dequantized` says so. Without it a quantized model is forward-only.
+   */
+  readonly dequantize?: boolean;
 }
 
 /** The prediction for a batch: logits and softmax probabilities `[B, classes]`, and each row's top class. */
@@ -48,6 +55,8 @@ export interface TextClassifier {
   readonly gradientError: Error | undefined;
   /** The ONNX file opened, when it was read from a folder or a path. */
   readonly modelFile: string | undefined;
+  /** With `dequantize` on a quantized model: what the in-memory float copy rewrote (`model` is that copy). */
+  readonly dequantized: Omit<DequantizedModel, 'bytes'> | undefined;
   /** Tokenises texts into ids `[B, T]` with token strings and offsets. */
   encode(texts: string | readonly string[]): EncodedBatch;
   /** Logits and probabilities of a tokenised batch (one forward call). */
@@ -149,10 +158,17 @@ export async function assemble(
   });
   const padId = options.onnx?.padId !== undefined ? options.onnx.padId : tokenizer.specialIds.pad;
   const quantization = quantizedOps(parts.bytes);
-  const source: OnnxModelSource = parts.session ? { bytes: parts.bytes, session: parts.session as never } : parts.bytes;
+  let dequantized: Omit<DequantizedModel, 'bytes'> | undefined;
+  let source: OnnxModelSource = parts.session ? { bytes: parts.bytes, session: parts.session as never } : parts.bytes;
+  if (quantization.length > 0 && options.dequantize) {
+    const { bytes, ...counts } = dequantize(parts.bytes, parts.file);
+    source = bytes; // the copy gets its own session
+    dequantized = counts;
+  }
   const opened = await fromOnnx(ort, source, { ...options.onnx, padId });
-  const gradientError = quantization.length > 0 ? new QuantizedModelError(quantization, parts.file) : opened.gradientError;
-  const model = quantization.length > 0 ? forwardOnly(opened, gradientError as QuantizedModelError) : opened;
+  const forwardOnlyModel = quantization.length > 0 && !dequantized;
+  const gradientError = forwardOnlyModel ? new QuantizedModelError(quantization, parts.file) : opened.gradientError;
+  const model = forwardOnlyModel ? forwardOnly(opened, gradientError as QuantizedModelError) : opened;
   const labels = labelsOf(parts.config);
   return {
     model,
@@ -163,6 +179,7 @@ export async function assemble(
     quantization,
     gradientError,
     modelFile: parts.file,
+    dequantized,
     encode: (texts) => tokenizer.encodeBatch(typeof texts === 'string' ? [texts] : texts),
     predict: (batch) => predict(model, batch),
     assertGradients() {
