@@ -74,7 +74,7 @@ describe('salience explain options', () => {
     [['--steps', 'many'], /--steps must be an integer >= 1; got 'many'/],
     [['--steps', '0'], /--steps must be an integer >= 1/],
     [['--quadrature', 'simpson'], /--quadrature must be one of gauss-legendre, gausslegendre, riemann-left/],
-    [['--method', 'lime'], /Unknown method 'lime'; use one of gradient, smoothgrad, ig, gradcam, occlusion/],
+    [['--method', 'deconv-lime'], /Unknown method 'deconv-lime'; use one of gradient, smoothgrad, ig, gradcam, occlusion, hirescam/],
     [['--signed', '--variant', 'absolute'], /--signed and --variant absolute contradict each other/],
     [['--variant', 'squared'], /--variant must be one of absolute, signed, input-x-gradient/],
     [['--upsample', 'bicubic'], /--upsample must be one of bilinear, nearest, none/],

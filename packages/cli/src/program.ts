@@ -9,7 +9,7 @@ import type { AuditRequest, ExplainRequest, RunSettings } from './commands/setti
 import type { DistributedAuditFlags } from './commands/audit-distributed.js';
 import type { WorkerFlags } from './commands/worker.js';
 import type { PreprocessingFlags } from './inputs/image-input.js';
-import { type BaselineFlag, METHOD_NAMES, type MethodFlags, type MethodName, methodName, QUADRATURE_SPELLINGS } from './methods/methods.js';
+import { type BaselineFlag, DEFAULT_METHODS, METHOD_NAMES, type MethodFlags, type MethodName, methodName, QUADRATURE_SPELLINGS } from './methods/methods.js';
 import {
   parseChoice,
   parseInteger,
@@ -19,6 +19,7 @@ import {
   parseRange,
   parseSize,
   parseStdev,
+  parseTokenGrid,
   parseWindow,
 } from './methods/option-values.js';
 import { CHANNEL_ORDERS } from './inputs/preprocessing.js';
@@ -40,6 +41,9 @@ export interface MethodOptionFlags {
   readonly relu: boolean;
   readonly window?: string;
   readonly stride?: string;
+  readonly tokenGrid?: string;
+  readonly grid?: string;
+  readonly superpixels?: string;
   readonly batchSize?: string;
   readonly seed?: string;
   readonly limit?: string[];
@@ -146,13 +150,16 @@ function addMethodOptions(command: Command): Command {
     .option('--signed', 'gradient and smoothgrad: the signed gradient (= --variant signed)')
     .option('--steps <n>', 'ig: points on the path (default: 50)')
     .option('--quadrature <rule>', `ig: ${QUADRATURE_SPELLINGS.filter((q) => q.includes('-')).join(', ')}, or Captum's spellings (gausslegendre, riemann_trapezoid...) (default: gauss-legendre)`)
-    .option('--baseline <value>', 'ig and occlusion: zero, a number, blur, uniform (ig), mean (occlusion), or a .npy file (default: zero)')
-    .option('--samples <n>', 'smoothgrad: noisy copies per example (default: 25)')
+    .option('--baseline <value>', 'ig, occlusion and the Shapley family: zero, a number, blur, uniform (ig), mean (occlusion), or a .npy file (default: zero)')
+    .option('--samples <n>', 'smoothgrad: noisy copies per example; kernel-shap, lime: coalitions; shapley-sampling: orders (default: 25)')
     .option('--stdev <s>', "smoothgrad: noise standard deviation, absolute (0.1) or relative to each example's range (15%) (default: 15%)")
     .option('--statistic <name>', `smoothgrad: ${SMOOTHGRAD_STATISTICS.join(', ')} (default: mean)`)
-    .option('--layer <name>', 'gradcam: layer or tensor name (default: the last convolution; `salience layers` lists them)')
-    .option('--upsample <mode>', 'gradcam: bilinear, nearest, or none (maps at the layer\'s size) (default: bilinear)')
-    .option('--no-relu', 'gradcam: keep negative evidence (Captum\'s default; the paper applies a ReLU)')
+    .option('--layer <name>', 'gradcam and the CAM family: layer or tensor name (default: the last convolution; `salience layers` lists them); attention-rollout: attention layers, comma-separated (default: every Softmax over tokens)')
+    .option('--upsample <mode>', 'CAMs and attention-rollout: bilinear, nearest, or none (maps at the layer\'s size) (default: bilinear)')
+    .option('--no-relu', 'CAMs: keep negative evidence (Captum\'s default; the paper applies a ReLU)')
+    .option('--token-grid <HxW[+P]>', 'CAM family and attention-rollout on a vision transformer: the token grid, P tokens before it (default: found from the token count)')
+    .option('--grid <cell>', 'kernel-shap, lime, shapley-sampling: square cells of this many pixels as features (default: 1/8 of the shorter side)')
+    .option('--superpixels <n>', 'kernel-shap, lime, shapley-sampling: about n SLIC superpixels per image as features, instead of --grid')
     .option('--window <size>', 'occlusion: 4, 4x4 (height x width) or one size per dimension of an example (default: 1/8 of the shorter side)')
     .option('--stride <size>', 'occlusion: in the same forms (default: the window)')
     .option('--batch-size <n>', 'most rows per model call (default: sized from the input)')
@@ -213,7 +220,7 @@ export function buildProgram(onInvoke: (invocation: Invocation) => void, version
     .option('--texts <file>', 'texts to explain: .txt (one per line), .jsonl ("text" and optional "label" fields) or .csv (a "text" column)')
     .option('--tokenizer <file>', 'tokenizer.json for --model model.onnx (a model folder holds its own)')
     .optionsGroup('What to explain:')
-    .option('-m, --method <names>', `comma-separated or repeated: ${METHOD_NAMES.join(', ')} (default: all)`, collectList)
+    .option('-m, --method <names>', `comma-separated or repeated: ${METHOD_NAMES.join(', ')} (default: ${DEFAULT_METHODS.join(',')})`, collectList)
     .option('-t, --target <target>', "'predicted', 'top3', a class for all (3), one per example (3,1,4), 'classes:3,5'; names from --labels work too", 'predicted')
     .option('--objective <name>', 'logit, probability or log-probability', 'logit');
   addMethodOptions(explain);
@@ -369,6 +376,9 @@ function methodOptions(flags: MethodOptionFlags): { flags: MethodFlags; baseline
     relu: flags.relu === false ? false : undefined,
     window: optional(flags.window, (t) => parseWindow(t, '--window')),
     stride: optional(flags.stride, (t) => parseWindow(t, '--stride')),
+    tokenGrid: optional(flags.tokenGrid, (t) => parseTokenGrid(t, '--token-grid')),
+    grid: optional(flags.grid, (t) => parseInteger(t, '--grid', 1)),
+    superpixels: optional(flags.superpixels, (t) => parseInteger(t, '--superpixels', 1)),
   };
   if (methodFlags.quadrature !== undefined) {
     // Checked here so that a typo is a usage error even before the model loads.

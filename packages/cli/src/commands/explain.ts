@@ -21,7 +21,7 @@ import type { LoadedModel, ModelLoader } from '../models/loaded-model.js';
 import { chooseMethods, methodSkipReason } from '../methods/method-choice.js';
 import {
   type BaselineFlag,
-  METHOD_NAMES,
+  DEFAULT_METHODS,
   type MethodFlags,
   type MethodName,
 } from '../methods/methods.js';
@@ -81,7 +81,7 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
   const progress = dependencies.progress ?? createProgress('silent', { write: () => true });
   const builtin = request.model === undefined;
   const explicitMethods = request.methods !== undefined && request.methods.length > 0;
-  const specs = chooseMethods(request.methods, request.flags, { baselineFile: request.baselineFile, defaults: METHOD_NAMES });
+  const specs = chooseMethods(request.methods, request.flags, { baselineFile: request.baselineFile, defaults: DEFAULT_METHODS });
   if (request.context !== undefined && builtin) throw new CliError('usage', '--context feeds other inputs of an ONNX model; the built-in model has one input.');
 
   if (request.inputs.length === 0 && !builtin) throw new CliError('usage', 'Give the inputs to explain with --input (images, a folder of images, or a .npy tensor).');

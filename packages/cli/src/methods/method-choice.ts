@@ -4,7 +4,7 @@ import type { LoadedModel } from '../models/loaded-model.js';
 import { METHOD_NAMES, METHODS, type MethodFlag, type MethodFlags, type MethodName, type MethodSpec } from './methods.js';
 
 export function flagName(flag: MethodFlag): string {
-  return flag === 'relu' ? 'no-relu' : flag;
+  return flag === 'relu' ? 'no-relu' : flag === 'tokenGrid' ? 'token-grid' : flag;
 }
 
 /**

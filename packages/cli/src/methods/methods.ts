@@ -1,19 +1,50 @@
 import type { Attribution, Method, Model, OutputName, TensorData } from '@salience/core';
-import { gradCam } from '@salience/grad-cam';
+import { gradCam, type TokenGridOption } from '@salience/grad-cam';
 import { type GradientVariant, gradient } from '@salience/gradient';
 import { type IntegratedGradientsOptions, integratedGradients, type Quadrature } from '@salience/integrated-gradients';
 import { type OcclusionOptions, occlusion } from '@salience/occlusion';
 import type { ReportDisplay } from '@salience/render';
 import { type NoiseStdev, type SmoothGradStatistic, smoothGrad } from '@salience/smoothgrad';
 import { usageError } from '../cli-error.js';
+import { CAM_FAMILY } from './cam-family.js';
+import { SHAPLEY_FAMILY } from './shapley-family.js';
 
 type IgBaseline = NonNullable<IntegratedGradientsOptions['baselines']>;
 type OcclusionBaseline = NonNullable<OcclusionOptions['baseline']>;
 
-/** The names `--method` accepts, in the order `salience explain` runs them by default. */
-export type MethodName = 'gradient' | 'smoothgrad' | 'ig' | 'gradcam' | 'occlusion';
+/** The names `--method` accepts. */
+export type MethodName =
+  | 'gradient'
+  | 'smoothgrad'
+  | 'ig'
+  | 'gradcam'
+  | 'occlusion'
+  | 'hirescam'
+  | 'xgradcam'
+  | 'layercam'
+  | 'scorecam'
+  | 'eigencam'
+  | 'attention-rollout'
+  | 'kernel-shap'
+  | 'lime'
+  | 'shapley-sampling';
 
-export const METHOD_NAMES: readonly MethodName[] = ['gradient', 'smoothgrad', 'ig', 'gradcam', 'occlusion'];
+/** What `salience explain` runs when no --method is given, in this order. */
+export const DEFAULT_METHODS: readonly MethodName[] = ['gradient', 'smoothgrad', 'ig', 'gradcam', 'occlusion'];
+
+/** Every name `--method` accepts: the defaults, then the CAM family, then the Shapley family. */
+export const METHOD_NAMES: readonly MethodName[] = [
+  ...DEFAULT_METHODS,
+  'hirescam',
+  'xgradcam',
+  'layercam',
+  'scorecam',
+  'eigencam',
+  'attention-rollout',
+  'kernel-shap',
+  'lime',
+  'shapley-sampling',
+];
 
 /** Other spellings of the method names (the packages' ids, Captum's class names). */
 const ALIASES: Readonly<Record<string, MethodName>> = {
@@ -24,6 +55,17 @@ const ALIASES: Readonly<Record<string, MethodName>> = {
   layergradcam: 'gradcam',
   'smooth-grad': 'smoothgrad',
   noisetunnel: 'smoothgrad',
+  'hires-cam': 'hirescam',
+  'xgrad-cam': 'xgradcam',
+  'layer-cam': 'layercam',
+  'score-cam': 'scorecam',
+  'eigen-cam': 'eigencam',
+  rollout: 'attention-rollout',
+  attentionrollout: 'attention-rollout',
+  kernelshap: 'kernel-shap',
+  shap: 'kernel-shap',
+  shapleyvaluesampling: 'shapley-sampling',
+  'shapley-value-sampling': 'shapley-sampling',
 };
 
 export function methodName(text: string): MethodName {
@@ -51,6 +93,12 @@ export interface MethodFlags {
   readonly relu?: boolean;
   readonly window?: number | readonly number[];
   readonly stride?: number | readonly number[];
+  /** CAM family on a vision transformer's token layer: the grid the tokens lie on. */
+  readonly tokenGrid?: TokenGridOption;
+  /** Shapley family: square cells of this many pixels as features. */
+  readonly grid?: number;
+  /** Shapley family: about this many SLIC superpixels per image as features. */
+  readonly superpixels?: number;
 }
 
 export type MethodFlag = keyof MethodFlags;
@@ -202,6 +250,8 @@ export const METHODS: Readonly<Record<MethodName, MethodSpec>> = {
       };
     },
   },
+  ...CAM_FAMILY,
+  ...SHAPLEY_FAMILY,
 };
 
 /**
