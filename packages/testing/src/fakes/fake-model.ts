@@ -1,17 +1,5 @@
-import type { Layout, LayerInfo, Model, ModelOutputs, ModelRequest, Objective, OutputName, RowTarget, TensorData } from '@salience/core';
-import {
-  GRADIENT_OUTPUTS,
-  OptionError,
-  SalienceError,
-  ShapeError,
-  UnknownLayerError,
-  assertCapabilities,
-  checkInput,
-  checkObjective,
-  objectiveAndLogitGradient,
-  rowTargets,
-  throwIfAborted,
-} from '@salience/core';
+import type { Layout, LayerInfo, Model, ModelFacts, ModelOutputs, ModelRequest, Objective, OutputName, RequestPlan, RowTarget, TensorData } from '@salience/core';
+import { OptionError, UnknownLayerError, logitGradient, planRequest, throwIfAborted } from '@salience/core';
 import type { AnalyticNet, RowState } from './analytic-net.js';
 
 /** What a fake model was asked, for tests that check how a method batches its work. */
@@ -111,24 +99,30 @@ export class FakeModel implements Model {
     }
   }
 
+  /** What core's `planRequest` checks a request against: the same rules as every real adapter. */
+  private facts(): ModelFacts {
+    const names = this.net.layers.map((l) => l.info.name);
+    return {
+      layout: this.layout,
+      inputShape: this.inputShape,
+      capabilities: this.capabilities,
+      classes: this.net.classes,
+      vocabulary: this.embedding?.vocab,
+      embeddingWidth: this.embedding?.dim,
+      resolveLayer: (name) => {
+        if (!names.includes(name)) throw new UnknownLayerError(name, names);
+        return name;
+      },
+      disposed: this.disposed,
+    };
+  }
+
   private async compute<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
-    throwIfAborted(request.signal);
-    if (this.disposed) throw new SalienceError('MODEL_FAILED', 'This model was disposed; create a new one to run it again.');
-    const outputs = request.outputs;
-    if (!Array.isArray(outputs) || outputs.length === 0) {
-      throw new OptionError("A request needs at least one output, e.g. outputs: ['logits'].");
-    }
-    assertCapabilities(this, outputs, 'This request');
-    const wants = (o: OutputName) => (outputs as readonly OutputName[]).includes(o);
-    checkInput(this, request.input);
-    const rows = request.input.shape[0];
-    const xs = this.differentiableRows(request);
-    const layer = this.layerOf(request, wants);
-    checkObjective(request.objective, rows, this.net.classes);
-    if (GRADIENT_OUTPUTS.some(wants) && request.target !== 'predicted') {
-      // Checked before any work; 'predicted' is resolved from the logits below.
-      rowTargets(request.target, rows, { data: new Float32Array(0), shape: [rows, this.net.classes] });
-    }
+    const plan = planRequest(this.facts(), request);
+    const { rows, layer, wanted } = plan;
+    const wants = (o: OutputName) => wanted.has(o);
+    const xs = this.differentiableRows(plan);
+    const outputs = plan.outputs;
 
     this.calls++;
     this.rowsSeen += rows;
@@ -155,9 +149,8 @@ export class FakeModel implements Model {
     if (wants('embeddings')) result.embeddings = stack(xs.map((x) => x.data), [rows, ...xs[0].shape]);
     if (layer !== undefined && wants('layerActivations')) result.layerActivations = this.layerOutput(states, layer, (s) => s.layers[layer]);
 
-    if (GRADIENT_OUTPUTS.some(wants)) {
-      const targets = rowTargets(request.target, rows, logits);
-      const { gradient } = objectiveAndLogitGradient(logits, targets, request.objective);
+    if (plan.gradients) {
+      const gradient = logitGradient(plan, logits);
       const back = states.map((s, r) => this.net.backward(s, gradient.subarray(r * classes, (r + 1) * classes)));
       if (wants('inputGradients')) result.inputGradients = stack(back.map((b) => b.input), request.input.shape);
       if (wants('embeddingGradients')) result.embeddingGradients = stack(back.map((b) => b.input), [rows, ...xs[0].shape]);
@@ -171,33 +164,18 @@ export class FakeModel implements Model {
     return result as Pick<ModelOutputs, K>;
   }
 
-  /** The rows that gradients are taken with respect to: the input, or token embeddings. */
-  private differentiableRows(request: ModelRequest): { data: Float64Array; shape: number[] }[] {
-    const { input, embeddings } = request;
-    const rows = input.shape[0];
+  /** The rows that gradients are taken with respect to: the input, or token embeddings (checked by the plan). */
+  private differentiableRows(plan: RequestPlan): { data: Float64Array; shape: number[] }[] {
+    const { input, embeddings, rows } = plan;
     if (!this.embedding) {
-      if (embeddings !== undefined) throw new OptionError('This model takes no embeddings: only token models run from request.embeddings.');
       const size = input.data.length / rows;
       return Array.from({ length: rows }, (_, r) => ({ data: Float64Array.from(input.data.subarray(r * size, (r + 1) * size)), shape: input.shape.slice(1) }));
     }
-    const { table, vocab, dim } = this.embedding;
+    const { table, dim } = this.embedding;
     const steps = input.shape[1];
     if (embeddings !== undefined) {
-      const want = [rows, steps, dim];
-      if (embeddings.shape.length !== 3 || embeddings.shape.some((d, i) => d !== want[i]) || embeddings.data.length !== rows * steps * dim) {
-        throw new ShapeError(`request.embeddings has shape [${embeddings.shape.join(', ')}]; expected [${want.join(', ')}] for ids of shape [${input.shape.join(', ')}].`);
-      }
-      for (let i = 0; i < embeddings.data.length; i++) {
-        if (!Number.isFinite(embeddings.data[i])) throw new ShapeError(`request.embeddings value ${i} is ${embeddings.data[i]}; embeddings must be finite.`);
-      }
       const size = steps * dim;
       return Array.from({ length: rows }, (_, r) => ({ data: Float64Array.from(embeddings.data.subarray(r * size, (r + 1) * size)), shape: [steps, dim] }));
-    }
-    for (let i = 0; i < input.data.length; i++) {
-      const id = input.data[i];
-      if (!Number.isInteger(id) || id < 0 || id >= vocab) {
-        throw new ShapeError(`Token id ${id} at position ${i} is not in the vocabulary 0..${vocab - 1}.`);
-      }
     }
     return Array.from({ length: rows }, (_, r) => {
       const data = new Float64Array(steps * dim);
@@ -207,16 +185,6 @@ export class FakeModel implements Model {
       }
       return { data, shape: [steps, dim] };
     });
-  }
-
-  private layerOf(request: ModelRequest, wants: (o: OutputName) => boolean): string | undefined {
-    if (!LAYER_OUTPUTS.some(wants)) return undefined;
-    const names = this.net.layers.map((l) => l.info.name);
-    if (request.layer === undefined) {
-      throw new OptionError(`Layer outputs need request.layer, one of: ${names.join(', ')}.`);
-    }
-    if (!names.includes(request.layer)) throw new UnknownLayerError(request.layer, names);
-    return request.layer;
   }
 
   private layerOutput(states: readonly RowState[], layer: string, pick: (s: RowState, r: number) => Float64Array): TensorData {
