@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import torch
 import torch.nn as nn
-from captum.attr import Deconvolution, DeepLift, GuidedBackprop
+from captum.attr import Deconvolution, DeepLift, GuidedBackprop, GuidedGradCam
 
 SOURCE = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/fixtures/captum"
 OUT = os.path.join(os.path.dirname(__file__), "..", "packages", "modified-backprop", "fixtures")
@@ -119,7 +119,7 @@ def export(model, x, path):
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, dynamo=False)
 
 
-def cases(name, model, x, target):
+def cases(name, model, x, target, layer):
     folder = os.path.join(OUT, name)
     os.makedirs(folder, exist_ok=True)
     model.eval()
@@ -136,12 +136,14 @@ def cases(name, model, x, target):
     w.add("deeplift_baseline", base.numpy())
     w.add("deeplift_const", DeepLift(model).attribute(x, baselines=base.expand_as(x), target=target).detach().numpy(),
           method="Captum DeepLift, baseline deeplift_baseline for every example")
-    w.save(folder, {"model": name})
+    w.add("guided_gradcam", GuidedGradCam(model, getattr(model, layer)).attribute(x, target=target).detach().numpy(),
+          method=f"Captum GuidedGradCam at layer {layer} (its output), nearest upsampling", layer=layer)
+    w.save(folder, {"model": name, "gradcamLayer": layer})
 
 
 def main():
     torch.manual_seed(0)
-    for name, cls in [("smallcnn", SmallCNN), ("colorcnn", ColorCNN)]:
+    for name, cls, layer in [("smallcnn", SmallCNN, "c3"), ("colorcnn", ColorCNN, "b2")]:
         model = cls()
         weights = read_arrays(os.path.join(SOURCE, name, "weights"))
         model.load_state_dict(weights, strict=False)
@@ -152,7 +154,7 @@ def main():
         x, target = ref["input"], ref["target"].long()
         err = (model(x) - ref["logits"]).abs().max().item()
         assert err < 1e-5, f"{name}: rebuilt model's logits differ by {err}"
-        cases(name, model, x, target)
+        cases(name, model, x, target, layer)
     torch.manual_seed(7)
     model = ResNetLite()
     for m in model.modules():
@@ -164,7 +166,7 @@ def main():
     model.eval()
     x = torch.randn(3, 3, 16, 16)
     target = torch.tensor([0, 3, 5])
-    cases("resnetlite", model, x, target)
+    cases("resnetlite", model, x, target, "br2")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKPROP_MODELS, type BackpropFixture, type BackpropModel, loadBackpropFixture } from '../test/fixtures.js';
 import { deepLift } from './deep-lift.js';
+import { guidedGradCam } from './guided-grad-cam.js';
 import { deconvnet, guidedBackprop } from './modified-relu.js';
 
 const TOLERANCE = 1e-4;
@@ -38,5 +39,12 @@ describe.each(BACKPROP_MODELS)('Captum parity on %s through onnxruntime-node', (
     const constant = await deepLift.attribute(model, fixture.arrays.input, { target: fixture.target, baseline: fixture.arrays.deeplift_baseline });
     expectMapsClose(constant.values, fixture.arrays.deeplift_const, TOLERANCE, `${name} DeepLift, constant baseline`);
     expect(zero.meta.modelCalls).toBeGreaterThanOrEqual(fixture.target.length);
+  });
+
+  it('matches Captum GuidedGradCam (nearest upsampling)', async () => {
+    const layer = fixture.arrays.guided_gradcam.extra.layer as string;
+    const result = await guidedGradCam.attribute(model, fixture.arrays.input, { target: fixture.target, layer });
+    expect(result.meta.layer).toBe(layer);
+    expectMapsClose(result.values, fixture.arrays.guided_gradcam, TOLERANCE, `${name} guided grad-cam`);
   });
 });

@@ -8,3 +8,5 @@ export type { ModifiedReluOptions } from './modified-relu.js';
 export { deepLift } from './deep-lift.js';
 export type { DeepLiftOptions } from './deep-lift.js';
 export { assertBackwardRules } from './backward-capability.js';
+export { guidedGradCam } from './guided-grad-cam.js';
+export type { GuidedGradCamOptions } from './guided-grad-cam.js';

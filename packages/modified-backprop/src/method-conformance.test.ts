@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { loadBackpropFixture } from '../test/fixtures.js';
 import { deepLift } from './deep-lift.js';
+import { guidedGradCam } from './guided-grad-cam.js';
 import { deconvnet, guidedBackprop } from './modified-relu.js';
 
 const colorcnn = loadBackpropFixture('colorcnn');
@@ -39,6 +40,13 @@ describeMethodConformance('deconvnet on colorcnn (onnxruntime-node)', async () =
   model: await model(),
   input,
   badOptions: [{ channelReduction: 'median' }],
+}));
+describeMethodConformance('guided Grad-CAM on colorcnn (onnxruntime-node)', async () => ({
+  method: guidedGradCam,
+  model: await model(),
+  input,
+  options: { layer: 'b2' },
+  badOptions: [{ upsample: 'cubic' }],
 }));
 /**
  * DeepLIFT runs each map with its baseline in one call, so batchSize 1 still sends 2 rows: every
