@@ -11,7 +11,7 @@ import { fromTfjs, withoutFilterGradients } from '@salience/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 // @salience/shapley is not a root dependency (yet); its sources are imported directly.
-import { gridMask, kernelShap, lime, shapleySampling } from '../packages/shapley/src/index.ts';
+import { gridMask, kernelShap, lime, shapleySampling } from '@salience/shapley';
 import { buildResNet18 } from './resnet18.ts';
 
 const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1] ?? '']] : [])));

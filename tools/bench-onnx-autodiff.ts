@@ -3,7 +3,7 @@
  * onnxruntime-node with 2 threads, measured in one run.
  *
  *   python tools/export-resnet18.py            # once: writes tools/models/resnet18.onnx
- *   node --import tsx tools/bench-onnx-autodiff.ts [model.onnx] [--batch 1] [--runs 20] [--threads 2]
+ *   node --conditions=@salience/source --import tsx tools/bench-onnx-autodiff.ts [model.onnx] [--batch 1] [--runs 20] [--threads 2]
  *
  * Prints the build time of the extended graph, forward ms, forward+gradient ms (d logit[target] /
  * d input, seeded one-hot) and their ratio. Medians over `runs` after warm-up, the two sessions
@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { addGradients, ModelGraph } from '../packages/onnx-autodiff/src/index.ts';
+import { addGradients, ModelGraph } from '@salience/onnx-autodiff';
 
 const packageRequire = createRequire(new URL('../packages/onnx-autodiff/package.json', import.meta.url));
 const ort = packageRequire('onnxruntime-node') as typeof import('onnxruntime-node');

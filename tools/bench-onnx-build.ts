@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { appendTargetObjective, buildGradients, ModelGraph } from '../packages/onnx-autodiff/src/index.ts';
+import { appendTargetObjective, buildGradients, ModelGraph } from '@salience/onnx-autodiff';
 
 const packageRequire = createRequire(new URL('../packages/onnx-autodiff/package.json', import.meta.url));
 const ort = packageRequire('onnxruntime-node') as typeof import('onnxruntime-node');

@@ -25,8 +25,8 @@ import { integratedGradients } from '@salience/integrated-gradients';
 import { occlusion } from '@salience/occlusion';
 import { smoothGrad } from '@salience/smoothgrad';
 import { fromTfjs } from '@salience/tfjs';
-import { addGradients } from '../packages/onnx-autodiff/src/index.ts';
-import { fromOnnx, type OrtModule } from '../packages/onnx/src/index.ts';
+import { addGradients } from '@salience/onnx-autodiff';
+import { fromOnnx, type OrtModule } from '@salience/onnx';
 import { buildResNet18 } from './resnet18.ts';
 
 const packageRequire = createRequire(new URL('../packages/onnx/package.json', import.meta.url));

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { tokenIntegratedGradients } from '@salience/token-saliency';
-import { loadTextClassifier } from '../packages/text/src/index.ts';
+import { loadTextClassifier } from '@salience/text';
 
 // onnxruntime-node is a dependency of the packages, not of the repository root.
 const ort = createRequire(new URL('../packages/text/package.json', import.meta.url))('onnxruntime-node') as typeof import('onnxruntime-node');

@@ -17,15 +17,15 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { addGradients, appendTargetObjective, ModelGraph } from '../packages/onnx-autodiff/src/index.ts';
-import { loadCaptumFixture } from '../packages/testing/src/index.ts';
+import { addGradients, appendTargetObjective, ModelGraph } from '@salience/onnx-autodiff';
+import { loadCaptumFixture } from '@salience/testing';
 
 const onnxRequire = createRequire(new URL('../packages/onnx/package.json', import.meta.url));
 const ort = onnxRequire('onnxruntime-node') as typeof import('onnxruntime-node');
 const ortWebDist = dirname(onnxRequire.resolve('onnxruntime-web'));
 const browserRequire = createRequire(new URL('../packages/browser-tests/package.json', import.meta.url));
 const { chromium } = browserRequire('playwright') as typeof import('playwright');
-const { chromiumLaunchOptions } = (await import('../packages/browser-tests/src/chromium.ts')) as typeof import('../packages/browser-tests/src/chromium.ts');
+const { chromiumLaunchOptions } = await import('@salience/browser-tests/chromium');
 
 interface Built {
   readonly name: string;

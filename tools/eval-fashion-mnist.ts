@@ -4,7 +4,7 @@
 // It also runs the ONNX export when onnxruntime-node loads.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { BUILTIN_MODEL, BUILTIN_ONNX_MODEL, loadModelFile } from '../packages/cli/src/index.ts';
+import { BUILTIN_MODEL, BUILTIN_ONNX_MODEL, loadModelFile } from '@salience/cli';
 import { argmaxRows, type Model } from '@salience/core';
 
 const folder = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';

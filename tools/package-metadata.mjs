@@ -26,10 +26,21 @@ import { isDeepStrictEqual } from 'node:util';
 export const REPOSITORY = 'https://github.com/salience-js/salience';
 const SOURCE_CONDITION = '@salience/source';
 
-/** `exports` with the workspace-only source condition removed at every level. */
+const isEmptyObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
+
+/**
+ * `exports` with the workspace-only source condition removed at every level. A subpath that only
+ * the source condition names (`./testing`: test helpers that other workspace packages and tools
+ * share) is left out: it points into test/, which is never published.
+ */
 export function publishedExports(value) {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== SOURCE_CONDITION).map(([k, v]) => [k, publishedExports(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => k !== SOURCE_CONDITION)
+      .map(([k, v]) => [k, publishedExports(v)])
+      .filter(([, v]) => !isEmptyObject(v)),
+  );
 }
 
 /** The fields this tool owns, for the package in packages/<folder>. */

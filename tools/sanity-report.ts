@@ -10,9 +10,9 @@ import { occlusion } from '@salience/occlusion';
 import { borrowCpuBackwardKernels, fromTfjs } from '@salience/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { plantedShapes, randomMap, reportTable, runSanityChecks, sobelEdges } from '../packages/sanity-checks/src/index.ts';
-import { plantedCnn, tfjsTrainer } from '../packages/sanity-checks/src/tfjs/index.ts';
-import { loadPlantedCnn } from '../packages/sanity-checks/test/planted-model.ts';
+import { plantedShapes, randomMap, reportTable, runSanityChecks, sobelEdges } from '@salience/sanity-checks';
+import { plantedCnn, tfjsTrainer } from '@salience/sanity-checks/tfjs';
+import { loadPlantedCnn } from '@salience/sanity-checks/testing';
 
 const examples = Number(process.argv[2] ?? 32);
 await tf.setBackend('wasm');

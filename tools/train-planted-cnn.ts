@@ -4,8 +4,8 @@
 //   node --conditions=@salience/source --import tsx tools/train-planted-cnn.ts
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { plantedShapes } from '../packages/sanity-checks/src/index.ts';
-import { plantedCnn, trainLayersModel } from '../packages/sanity-checks/src/tfjs/index.ts';
+import { plantedShapes } from '@salience/sanity-checks';
+import { plantedCnn, trainLayersModel } from '@salience/sanity-checks/tfjs';
 
 const TRAIN = { count: 1000, seed: 1 };
 const HELD_OUT = { count: 400, seed: 2 };

@@ -1,10 +1,10 @@
+// The tfjs adapter's own conformance subjects (a LayersModel CNN, a GraphModel, a function and a
+// text model), so that the browser runs exactly the suite that Node runs.
+import { describeTfjsConformance } from '@salience/tfjs/testing';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { describe, expect, it } from 'vitest';
-// The tfjs adapter's own conformance subjects (a LayersModel CNN, a GraphModel, a function and a
-// text model), so that the browser runs exactly the suite that Node runs.
-import { describeTfjsConformance } from '../../tfjs/test/conformance-subjects.js';
 import { type TfjsBackend, offerOf, switchBackend } from './backends.js';
 
 /**

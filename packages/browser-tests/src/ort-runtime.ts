@@ -1,10 +1,10 @@
 import { type OrtModule, fromOnnx } from '@salience/onnx';
+// The onnx adapter's own tensor counter: every tensor the adapter makes or gets back must be disposed.
+import { countingRuntime } from '@salience/onnx/testing';
 import { loadCaptumFixture } from '@salience/testing';
 import * as ort from 'onnxruntime-web';
 import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import { expect } from 'vitest';
-// The onnx adapter's own tensor counter: every tensor the adapter makes or gets back must be disposed.
-import { countingRuntime } from '../../onnx/test/counting-runtime.js';
 import type { ParityRuntime } from './parity-suite.js';
 import { CPU_TOLERANCE, GPU_TOLERANCE, SMALLCNN_GAUSS_LEGENDRE } from './tolerance.js';
 

@@ -1,8 +1,8 @@
 import { createRng } from '@salience/core';
+// The gradient rules themselves, as @salience/onnx builds them.
+import { addGradients, type Attributes, type Dim, ModelGraph } from '@salience/onnx-autodiff';
 import { compareMaps } from '@salience/testing';
 import { describe, expect, it } from 'vitest';
-// The gradient rules themselves, as @salience/onnx builds them (by source, as for the adapter's tensor counter).
-import { addGradients, type Attributes, type Dim, ModelGraph } from '../../onnx-autodiff/src/index.js';
 import { configureOrt, ortOffer, sessionOptions } from './ort-runtime.js';
 import { GPU_TOLERANCE } from './tolerance.js';
 
