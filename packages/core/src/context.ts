@@ -1,7 +1,7 @@
-import { ShapeError } from './errors.js';
 import type { Model } from './model.js';
+import { checkContextRows } from './request-plan.js';
 import type { TensorData } from './tensor.js';
-import { gatherRows, sizeOf } from './tensor.js';
+import { gatherRows } from './tensor.js';
 
 /** Companion inputs by name, batch first. */
 export type Context = Readonly<Record<string, TensorData>>;
@@ -12,25 +12,11 @@ export type Context = Readonly<Record<string, TensorData>>;
  * that every perturbed row keeps its example's mask. Undefined when there is none.
  */
 export function resolveContext(model: Model, input: TensorData, given: Context | undefined): Context | undefined {
-  const derived = model.contextOf?.(input);
-  if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
-    throw new ShapeError('context must be an object of named tensors: { attention_mask: { data, shape } }.');
-  }
-  const context: Record<string, TensorData> = { ...derived, ...given };
-  const names = Object.keys(context);
-  if (names.length === 0) return undefined;
-  const examples = input.shape[0];
-  for (const name of names) {
-    const t = context[name];
-    if (typeof t !== 'object' || t === null || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
-      throw new ShapeError(`context.${name} must be a TensorData { data: Float32Array, shape }.`);
-    }
-    if (t.shape[0] !== examples || t.data.length !== sizeOf(t.shape)) {
-      throw new ShapeError(
-        `context.${name} has shape [${t.shape.join(', ')}] (${t.data.length} values); give one row per example of the input, [${examples}, ...].`,
-      );
-    }
-  }
+  if (given !== undefined) checkContextRows(given, input.shape[0]);
+  const context: Record<string, TensorData> = { ...model.contextOf?.(input), ...given };
+  if (Object.keys(context).length === 0) return undefined;
+  // Derived rows are checked too: a model's contextOf is user code as much as the caller's rows.
+  checkContextRows(context, input.shape[0]);
   return context;
 }
 

@@ -30,7 +30,7 @@ describe('companions derived from the ids', () => {
     expect(image.derive(ids)).toEqual({});
   });
 
-  it('resolve: given rows win, the rest is derived from the input, and all are checked', () => {
+  it('resolve: given rows win, the rest is derived from the input, and all are checked against the graph', () => {
     const companions: Companion[] = [
       { name: 'attention_mask', type: 'int64', dims: ['batch', 'sequence'], role: 'attention-mask' },
       { name: 'lang_id', type: 'int64', dims: ['batch'], role: 'given' },
@@ -41,7 +41,5 @@ describe('companions derived from the ids', () => {
     expect(resolved.get('lang_id')).toBe(lang);
     expect(Array.from(resolved.get('attention_mask')!.data)).toEqual([1, 1, 1, 1, 1, 1]);
     expect(() => inputs.resolve(ids, { lang_id: { data: Float32Array.from([3, Number.NaN]), shape: [2] } })).toThrow(/value 1 is NaN/);
-    expect(() => inputs.resolve(ids, { lang_id: { data: Float32Array.from([3, 4, 5]), shape: [2] } })).toThrow(/3 values but its shape \[2\] needs 2/);
-    expect(() => inputs.resolve(ids, [] as never)).toThrow(/context must be an object/);
   });
 });

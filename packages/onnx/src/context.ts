@@ -22,10 +22,6 @@ function derivedShape(dims: readonly Dim[] | undefined, rows: number, tokens: nu
   return [rows, ...dims.slice(1, -1).map(() => 1), tokens];
 }
 
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 const howToPass = (name: string) => `pass it with \`context: { ${name}: TensorData }\` (one row per example) in the library, or \`--context ${name}=FILE.npy\` on the CLI`;
 
 /**
@@ -68,20 +64,11 @@ export class CompanionInputs {
 
   /**
    * Every companion for a request: given rows first, the rest derived from `input`. Throws before
-   * any run when an input can be neither, or when a row does not fit the graph.
+   * any run when an input can be neither, or when a row does not fit the graph. The given rows have
+   * passed core's `planRequest` (an object of TensorData, known names, one row per input row), so
+   * only what the graph adds is checked here: declared dims, shared symbols, element types.
    */
   resolve(input: TensorData, given: Context | undefined): Map<string, TensorData> {
-    if (given !== undefined && (given === null || typeof given !== 'object' || Array.isArray(given))) {
-      throw new OptionError('context must be an object of named tensors: { attention_mask: { data, shape } }.');
-    }
-    const names = new Set(this.names);
-    for (const name of Object.keys(given ?? {})) {
-      if (names.has(name)) continue;
-      if (name === this.explained.name) throw new OptionError(`context.${name} is the input being explained; pass it as the input, not in context.`);
-      throw new OptionError(
-        `context.${name} is not an input of the model; ${names.size > 0 ? `its inputs besides '${this.explained.name}' are ${[...names].map((n) => `'${n}'`).join(', ')}` : `it takes only '${this.explained.name}'`}.`,
-      );
-    }
     const missing = new Set(this.names.filter((n) => given?.[n] === undefined));
     const derived = missing.size > 0 ? this.derive(input, missing) : {};
     const resolved = new Map<string, TensorData>();
@@ -99,7 +86,6 @@ export class CompanionInputs {
   }
 
   private check(input: TensorData, resolved: ReadonlyMap<string, TensorData>): void {
-    const rows = input.shape[0];
     // A symbolic dim ('sequence') takes one value across every fed input.
     const symbols = new Map<string, [number, string]>();
     const bind = (dims: readonly Dim[], shape: readonly number[], name: string) => {
@@ -116,17 +102,11 @@ export class CompanionInputs {
     for (const companion of this.companions) {
       const t = resolved.get(companion.name)!;
       const what = `context.${companion.name}`;
-      if (t === null || typeof t !== 'object' || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
-        throw new ShapeError(`${what} must be a TensorData { data: Float32Array, shape }.`);
-      }
       const shape = t.shape;
-      const declared = formatDims(companion.dims);
-      if (shape[0] !== rows) throw new ShapeError(`${what} has shape [${shape.join(', ')}]; give one row per row of the input: [${rows}, ...] (the graph declares ${declared}).`);
-      if (t.data.length !== sizeOf(shape)) throw new ShapeError(`${what} has ${t.data.length} values but its shape [${shape.join(', ')}] needs ${sizeOf(shape)}.`);
       if (companion.dims) {
         const dims = companion.dims;
         const fits = dims.length === shape.length && dims.every((d, i) => i === 0 || typeof d !== 'number' || d === shape[i]);
-        if (!fits) throw new ShapeError(`${what} has shape [${shape.join(', ')}], but the model's input '${companion.name}' is ${declared}.`);
+        if (!fits) throw new ShapeError(`${what} has shape [${shape.join(', ')}], but the model's input '${companion.name}' is ${formatDims(dims)}.`);
         bind(dims, shape, companion.name);
       }
       checkValues(t.data, companion, what);

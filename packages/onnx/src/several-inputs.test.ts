@@ -83,6 +83,9 @@ describe('a text model with input_ids and attention_mask', () => {
     await expect(run({ mask: tensor([1], [1, 1]) })).rejects.toThrow(/context.mask is not an input of the model; its inputs besides 'input_ids' are 'attention_mask'/);
     await expect(run({ input_ids: ids })).rejects.toThrow(/is the input being explained/);
     await expect(run({ attention_mask: tensor(new Array(6).fill(1), [1, 6]) })).rejects.toThrow(/one row per row of the input: \[2, \.\.\.\]/);
+    // Checked by core's planRequest before the graph's own checks.
+    await expect(run({ attention_mask: tensor(new Array(13).fill(1), [2, 6]) })).rejects.toThrow(/13 values but its shape \[2, 6\] needs 12/);
+    await expect(run([] as never)).rejects.toThrow(/context must be an object/);
     await expect(run({ attention_mask: tensor(new Array(10).fill(1), [2, 5]) })).rejects.toThrow(/'attention_mask' has 5 for dimension 'sequence' where 'input_ids' has 6/);
     await expect(run({ attention_mask: tensor(new Array(12).fill(0.5), [2, 6]) })).rejects.toThrow(/integers \(int64\)/);
     await expect(run({ attention_mask: tensor(new Array(12).fill(1), [2, 6, 1]) })).rejects.toThrow(ShapeError);
