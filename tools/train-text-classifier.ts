@@ -23,7 +23,7 @@ import {
   type SentenceOptions,
   TRAINING_SETS,
   VOCAB,
-} from '../packages/token-saliency/test-models/marker-sentences/dataset.ts';
+} from '@salience/token-saliency/testing';
 
 const OUT = new URL('../packages/token-saliency/test-models/marker-sentences/', import.meta.url);
 const V = VOCAB.length;
