@@ -47,4 +47,6 @@ export {
   checkMethodProgress,
   checkMethodNoMutation,
   checkMethodNoLeaks,
+  checkMethodContext,
+  CONFORMANCE_CONTEXT,
 } from './method-conformance.js';

@@ -6,12 +6,16 @@ import {
   assertCapabilities,
   checkBatchSize,
   checkInput,
+  concatRows,
+  contextRows,
   createRng,
   defaultBatchSize,
   forEachBatch,
   gatherRows,
+  resolveContext,
   resolveTargets,
   rowSize,
+  sliceRows,
 } from '@salience/core';
 import { describe, expect, it } from 'vitest';
 import { ConformanceError } from './conformance.js';
@@ -22,6 +26,7 @@ import {
   checkMethodBatchBound,
   checkMethodBatching,
   checkMethodCapabilities,
+  checkMethodContext,
   checkMethodDescription,
   checkMethodDeterminism,
   checkMethodInputErrors,
@@ -61,7 +66,8 @@ type Bug =
   | 'progress-from-start'
   | 'mutates-input'
   | 'leaks'
-  | 'disposes-model';
+  | 'disposes-model'
+  | 'ignores-context';
 
 /** A stand-in for a framework's live tensor count, for the leak checks. */
 const live = { count: 0 };
@@ -70,6 +76,32 @@ function batchSizeOf(options: CommonOptions, rowElements: number, bug: Bug): num
   const size = options.batchSize ?? defaultBatchSize(rowElements);
   if (bug === 'untyped-errors' && !(Number.isInteger(size) && size > 0)) throw new Error(`bad batchSize ${size}`);
   return checkBatchSize(size);
+}
+
+type Rows = { context?: Readonly<Record<string, TensorData>> };
+
+/**
+ * The opening steps these examples need by hand: the context of the real examples (resolved once),
+ * the input's logits when the target needs them (each call with its rows' context), the targets,
+ * and the context rows of any model rows by their examples.
+ */
+async function openCall(model: Model, input: TensorData, options: CommonOptions, batchSize: number, signal: AbortSignal | undefined, bug: Bug) {
+  const context = bug === 'ignores-context' ? undefined : resolveContext(model, input, options.context);
+  const rowsOf = (examples: ArrayLike<number>): Rows => (context ? { context: contextRows(context, examples) } : {});
+  const target = options.target ?? 'predicted';
+  let logits: TensorData | undefined;
+  if (target === 'predicted' || (typeof target === 'object' && target !== null && 'topK' in target)) {
+    const rows = input.shape[0];
+    const step = bug === 'unbatched-targets' ? rows : batchSize;
+    const parts: TensorData[] = [];
+    await forEachBatch(rows, step, async (start, end) => {
+      const examples = Array.from({ length: end - start }, (_, i) => start + i);
+      parts.push((await model.run({ input: sliceRows(input, start, end), outputs: ['logits'], ...rowsOf(examples), signal })).logits);
+    }, { signal });
+    logits = concatRows(parts);
+  }
+  const resolved = await resolveTargets(model, input, target, signal, { logits });
+  return { ...resolved, rowsOf };
 }
 
 function finish(model: Model, bug: Bug, a: Attribution): Attribution {
@@ -89,16 +121,16 @@ function gradientTimesInput(bug: Bug = 'none'): Method {
       const size = rowSize(input);
       const batchSize = batchSizeOf(options, size, bug);
       const signal = bug === 'ignores-signal' ? undefined : options.signal;
-      const resolveBatch = bug === 'unbatched-targets' ? {} : { batchSize };
-      const { examples, targets: asked } = await resolveTargets(model, input, options.target, signal, resolveBatch);
-      const targets = bug === 'maps-for-predicted' ? (await resolveTargets(model, input, 'predicted', signal, resolveBatch)).targets : asked;
+      const { examples, targets: asked, rowsOf } = await openCall(model, input, options, batchSize, signal, bug);
+      const targets = bug === 'maps-for-predicted' ? (await openCall(model, input, { ...options, target: 'predicted' }, batchSize, signal, bug)).targets : asked;
       const values = new Float32Array(examples.length * size);
       await forEachBatch(
         examples.length,
         batchSize,
         async (start, end) => {
           const batch = gatherRows(input, examples.subarray(start, end));
-          const { inputGradients } = await model.run({ input: batch, outputs: ['inputGradients'], target: targets.subarray(start, end), signal });
+          const rows = rowsOf(examples.subarray(start, end));
+          const { inputGradients } = await model.run({ input: batch, outputs: ['inputGradients'], target: targets.subarray(start, end), ...rows, signal });
           for (let i = 0; i < batch.data.length; i++) values[start * size + i] = batch.data[i] * inputGradients.data[i];
           if (bug === 'seed-dependent') values[start * size] += (options.seed ?? 0) * 1e-3;
         },
@@ -128,8 +160,7 @@ function randomMasks(bug: Bug = 'none'): Method<MaskOptions> {
       const exampleCount = input.shape[0];
       const batchSize = batchSizeOf(options, size, bug);
       const signal = bug === 'ignores-signal' ? undefined : options.signal;
-      const resolveBatch = bug === 'unbatched-targets' ? {} : { batchSize };
-      const { examples, targets } = await resolveTargets(model, input, options.target, signal, resolveBatch);
+      const { examples, targets, rowsOf } = await openCall(model, input, options, batchSize, signal, bug);
       if (bug === 'leaks') live.count++;
       if (bug === 'mutates-input') input.data[0] += 1;
       const seed = bug === 'seed-ignored' ? 0 : (options.seed ?? 0);
@@ -156,7 +187,8 @@ function randomMasks(bug: Bug = 'none'): Method<MaskOptions> {
             for (let f = 0; f < size; f++) rows[(k - start) * size + f] = input.data[e * size + f] * mask[f];
             masks.push(mask.slice());
           }
-          const { logits } = await model.run({ input: { data: rows, shape: [end - start, ...input.shape.slice(1)] }, outputs: ['logits'], signal });
+          const rowExamples = Array.from({ length: end - start }, (_, i) => (start + i) % exampleCount);
+          const { logits } = await model.run({ input: { data: rows, shape: [end - start, ...input.shape.slice(1)] }, outputs: ['logits'], ...rowsOf(rowExamples), signal });
           const classes = logits.shape[1];
           if (bug !== 'unchecked-targets') {
             const bad = targets.findIndex((t) => t >= classes);
@@ -222,6 +254,11 @@ async function expectCaught<O extends object>(
 }
 
 describe('the method conformance checks catch broken methods', () => {
+  it('model calls without their examples\' context rows', async () => {
+    await expectCaught(checkMethodContext, masksSubject(), masksSubject('ignores-context'), /Model call 0 \(3 rows, logits\) carried no context.conformance_example/);
+    await expectCaught(checkMethodContext, gradientSubject(), gradientSubject('ignores-context'), /carried no context.conformance_example/);
+  });
+
   it('maps that lose the shape of the input', async () => {
     await expectCaught(checkMethodOutput, gradientSubject(), { ...gradientSubject('flat-maps'), model: createImageModel(), input: randomInput([2, 3, 6, 5], 1) }, /values of layout 'NCHW' must have 4 dimensions; got shape \[2, 90\]/);
   });
@@ -330,7 +367,7 @@ describe('the method conformance checks catch broken methods', () => {
 describe('planMethodConformance', () => {
   it('registers every group, and says what it left out', async () => {
     const plan = await planMethodConformance({ method: gradientTimesInput(), model: createTabularModel({ classes: 1 }), input: tabularInput() });
-    expect(plan.groups.map((g) => g.name)).toEqual(['interface', 'targets', 'batching and determinism', 'errors', 'progress', 'inputs']);
+    expect(plan.groups.map((g) => g.name)).toEqual(['interface', 'targets', 'batching and determinism', 'errors', 'context', 'progress', 'inputs']);
     expect(plan.notRegistered.join('\n')).toMatch(/multi-target: the model has a single class[\s\S]*no badOptions given[\s\S]*leaks: no liveTensors given/);
     const full = await planMethodConformance(masksSubject());
     expect(full.groups.map((g) => g.name)).toContain('leaks');

@@ -1,5 +1,6 @@
 import { afterAll, describe, it } from 'vitest';
 import type { ConformanceCheck, ConformanceGroup } from './conformance.js';
+import { checkMethodContext } from './method-conformance/context-checks.js';
 import { checkMethodBatchBound, checkMethodBatching, checkMethodDeterminism, checkMethodSeeds } from './method-conformance/consistency-checks.js';
 import { checkMethodAbort, checkMethodCapabilities, checkMethodInputErrors, checkMethodOptionErrors, checkMethodTargetErrors } from './method-conformance/error-checks.js';
 import { checkMethodNoLeaks, checkMethodNoMutation, checkMethodProgress } from './method-conformance/lifecycle-checks.js';
@@ -57,6 +58,7 @@ export async function planMethodConformance<O extends object>(subject: MethodCon
     ],
   });
   if (!s.badOptions?.length) notRegistered.push('method option errors: no badOptions given (only batchSize is checked)');
+  groups.push({ name: 'context', checks: [check("gives every model call its rows' examples' context rows (never derived from a perturbed row)", () => checkMethodContext(s))] });
   groups.push({ name: 'progress', checks: [check('reports monotone progress that ends at its total', () => checkMethodProgress(s))] });
   groups.push({ name: 'inputs', checks: [check("never mutates the caller's input or targets, answered or rejected", () => checkMethodNoMutation(s))] });
   if (s.liveTensors) groups.push({ name: 'leaks', checks: [check('keeps liveTensors() unchanged across every kind of call', () => checkMethodNoLeaks(s))] });
@@ -92,3 +94,4 @@ export { checkMethodDescription, checkMethodOutput, checkMethodTargets, checkMet
 export { checkMethodBatching, checkMethodBatchBound, checkMethodDeterminism, checkMethodSeeds } from './method-conformance/consistency-checks.js';
 export { checkMethodOptionErrors, checkMethodInputErrors, checkMethodTargetErrors, checkMethodCapabilities, checkMethodAbort } from './method-conformance/error-checks.js';
 export { checkMethodProgress, checkMethodNoMutation, checkMethodNoLeaks } from './method-conformance/lifecycle-checks.js';
+export { checkMethodContext, CONFORMANCE_CONTEXT } from './method-conformance/context-checks.js';
