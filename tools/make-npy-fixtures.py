@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Writes the .npy files that packages/cli tests read (NumPy's own writer, every dtype and order
-the CLI accepts). Run from the repository root: python3 tools/make-npy-fixtures.py (needs numpy)."""
+"""Writes the .npy files that the tests of packages/npy (and the CLI's row reader) read: NumPy's own
+writer, every dtype and order the reader accepts. Run from the repository root: python3 tools/make-npy-fixtures.py (needs numpy)."""
 
 import os
 
 import numpy as np
 from numpy.lib import format as npy_format
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "packages", "cli", "src", "fixtures", "npy")
+OUT = os.path.join(os.path.dirname(__file__), "..", "packages", "npy", "test", "fixtures", "npy")
 os.makedirs(OUT, exist_ok=True)
 a = np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 8 - 1
 np.save(os.path.join(OUT, "f4.npy"), a)

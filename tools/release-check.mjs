@@ -71,6 +71,7 @@ const INSTALL_EXPORTS = {
   '@salience/integrated-gradients': { '.': ['integratedGradients', 'QUADRATURES'] },
   '@salience/occlusion': { '.': ['occlusion', 'featureAblation'] },
   '@salience/modified-backprop': { '.': ['guidedBackprop', 'deconvnet', 'deepLift'] },
+  '@salience/npy': { '.': ['readNpy', 'writeNpy', 'readNpyHeader', 'NpyError'] },
   '@salience/onnx': { '.': ['fromOnnx', 'supportedOps'] },
   '@salience/onnx-autodiff': { '.': ['addGradients', 'buildGradients'] },
   '@salience/render': { '.': ['toDisplayMap', 'htmlReport', 'encodePng', 'colormap'], './node': ['writePng', 'writeHtmlReport'] },

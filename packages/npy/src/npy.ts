@@ -1,8 +1,13 @@
-import type { TensorData } from '@salience/core';
-import { CliError } from '../cli-error.js';
+import { NpyError, type NpyErrorCode } from './errors.js';
+
+/** Float32 values in C (row-major) order and their shape; the same shape as `TensorData` of @salience/core. */
+export interface NpyTensor {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+}
 
 /** A decoded `.npy` array: its values as float32 in C order, and what the file held. */
-export interface NpyArray extends TensorData {
+export interface NpyArray extends NpyTensor {
   /** The file's dtype, e.g. '<f4', '<f8', '|u1'. */
   readonly dtype: string;
 }
@@ -36,8 +41,8 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
-function bad(what: string, message: string): CliError {
-  return new CliError('inputFile', `${what} is not a readable .npy file: ${message}`);
+function bad(code: NpyErrorCode, what: string, message: string): NpyError {
+  return new NpyError(code, `${what} is not a readable .npy file: ${message}`);
 }
 
 /** The header's Python dict literal, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (4, 1, 28, 28), }. */
@@ -46,14 +51,14 @@ function parseHeader(header: string, what: string): { descr: string; fortran: bo
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw bad(what, `its header has no descr, fortran_order or shape (${header.trim().slice(0, 120)}).`);
+    throw bad('BAD_HEADER', what, `its header has no descr, fortran_order or shape (${header.trim().slice(0, 120)}).`);
   }
   const shape = shapeText
     .split(',')
     .map((d) => d.trim())
     .filter((d) => d !== '')
     .map((d) => Number(d.replace(/L$/, '')));
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw bad(what, `its shape (${shapeText}) is not a tuple of sizes.`);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw bad('BAD_HEADER', what, `its shape (${shapeText}) is not a tuple of sizes.`);
   return { descr, fortran: fortran === 'True', shape };
 }
 
@@ -81,6 +86,11 @@ function toCOrder(values: Float32Array, shape: readonly number[]): Float32Array 
   return out;
 }
 
+/** Whether `bytes` start with the `.npy` magic (`\x93NUMPY`): enough to tell a `.npy` from an image by its first 6 bytes. */
+export function isNpy(bytes: Uint8Array): boolean {
+  return bytes.length >= MAGIC.length && MAGIC.every((b, i) => bytes[i] === b);
+}
+
 /** What a `.npy` header says: how to read the values that follow it. */
 export interface NpyHeader {
   readonly dtype: string;
@@ -98,10 +108,10 @@ export const NPY_PREAMBLE = 12;
 
 /** Where the data starts, from the first `NPY_PREAMBLE` bytes (or the whole file). */
 export function npyDataStart(bytes: Uint8Array, what = 'The file'): number {
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad(what, 'it does not start with \\x93NUMPY.');
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('NOT_NPY', what, 'it does not start with \\x93NUMPY.');
   const major = bytes[6];
-  if (major < 1 || major > 3) throw bad(what, `format version ${major}.${bytes[7]} is not one of 1.0, 2.0, 3.0.`);
-  if (major > 1 && bytes.length < 12) throw bad(what, 'the file ends inside its header.');
+  if (major < 1 || major > 3) throw bad('NOT_NPY', what, `format version ${major}.${bytes[7]} is not one of 1.0, 2.0, 3.0.`);
+  if (major > 1 && bytes.length < 12) throw bad('TRUNCATED', what, 'the file ends inside its header.');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return major === 1 ? 10 + view.getUint16(8, true) : 12 + view.getUint32(8, true);
 }
@@ -109,14 +119,14 @@ export function npyDataStart(bytes: Uint8Array, what = 'The file'): number {
 /** Parses the header at the start of `bytes` (which must hold at least the whole header). */
 export function readNpyHeader(bytes: Uint8Array, what = 'The file'): NpyHeader {
   const dataStart = npyDataStart(bytes, what);
-  if (dataStart > bytes.length) throw bad(what, 'the file ends inside its header.');
+  if (dataStart > bytes.length) throw bad('TRUNCATED', what, 'the file ends inside its header.');
   const major = bytes[6];
   const headerStart = major === 1 ? 10 : 12;
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
   const { descr, fortran, shape } = parseHeader(header, what);
   const match = /^([<>|=])([fiub])(\d+)$/.exec(descr);
   if (!match || !READERS[`${match[2]}${match[3]}`]) {
-    throw bad(what, `dtype '${descr}' is not supported; save float32 (np.float32), float64 or integers.`);
+    throw bad('UNSUPPORTED_DTYPE', what, `dtype '${descr}' is not supported; save float32 (np.float32), float64 or integers.`);
   }
   // '=' is native order, which NumPy writes as '<' on every platform that matters.
   return { dtype: descr, fortran, shape, dataStart, itemSize: Number(match[3]), littleEndian: match[1] !== '>' };
@@ -138,7 +148,7 @@ export function decodeNpyValues(bytes: Uint8Array, offset: number, count: number
 export function checkNpyLength(header: NpyHeader, fileLength: number, what = 'The file'): void {
   const count = header.shape.reduce((a, b) => a * b, 1);
   if (header.dataStart + count * header.itemSize > fileLength) {
-    throw bad(what, `shape (${header.shape.join(', ')}) needs ${count * header.itemSize} bytes of data but the file has ${fileLength - header.dataStart}.`);
+    throw bad('TRUNCATED', what, `shape (${header.shape.join(', ')}) needs ${count * header.itemSize} bytes of data but the file has ${fileLength - header.dataStart}.`);
   }
 }
 
@@ -155,8 +165,14 @@ export function readNpy(bytes: Uint8Array, what = 'The file'): NpyArray {
   return { data, shape: [...header.shape], dtype: header.dtype };
 }
 
-/** A float32, little-endian, C-order `.npy` (format 1.0) of the tensor. */
-export function writeNpy(tensor: TensorData): Uint8Array {
+/**
+ * A float32, little-endian, C-order `.npy` (format 1.0) of the tensor, byte for byte what
+ * `np.save` writes for the same float32 array. Throws a RangeError when the shape does not match
+ * the number of values.
+ */
+export function writeNpy(tensor: NpyTensor): Uint8Array {
+  const size = tensor.shape.reduce((a, b) => a * b, 1);
+  if (size !== tensor.data.length) throw new RangeError(`The tensor has ${tensor.data.length} values but its shape [${tensor.shape.join(', ')}] needs ${size}.`);
   const shape = tensor.shape.length === 1 ? `(${tensor.shape[0]},)` : `(${tensor.shape.join(', ')})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
   // Magic (6) + version (2) + length (2) + header + '\n', padded with spaces to a multiple of 64.

@@ -10,7 +10,7 @@ import { download, fileStem } from './downloads.js';
 import { type RankedTarget, chooseTarget, parseLabels, targetText, topTargets } from './labels.js';
 import { METHOD_CHOICES, type MethodChoice, type MethodId, type MethodSettings, settingsProblem, unavailableReason } from './methods.js';
 import { BUILTIN_ONNX_SOURCE, BUILTIN_SOURCE, type BuiltinSample, type ModelSource, type PlaygroundModel, builtinSamples, droppedSource } from './models.js';
-import { encodeNpy } from './npy.js';
+import { writeNpy as encodeNpy } from '@salience/npy';
 import { drawnRun, installHook } from './page-hook.js';
 import { FIT_MODES, type FitMode, NORMALIZATION_PRESETS, type Normalization, type Prepared, parseChannelValues, prepareInput } from './preprocess.js';
 import { type MethodRun, runMethods } from './run-methods.js';

@@ -1,11 +1,14 @@
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scratch } from '../../test/cli-harness.js';
 import { writeNpy } from './npy.js';
 import { openNpyRows } from './npy-rows.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../../test/fixtures/npy/${name}`, import.meta.url));
+// NumPy-written files (tools/make-npy-fixtures.py), kept with the reader in @salience/npy.
+const fixtures = join(dirname(createRequire(import.meta.url).resolve('@salience/npy/package.json')), 'test', 'fixtures', 'npy');
+const fixture = (name: string) => join(fixtures, name);
 /** What every fixture holds: arange(24).reshape(2, 3, 4) / 8 - 1. */
 const expected = Float32Array.from({ length: 24 }, (_, i) => i / 8 - 1);
 
