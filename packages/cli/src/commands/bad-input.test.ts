@@ -119,7 +119,7 @@ const audit = (...extra: string[]) => () => ['audit', '--model', 'corner.onnx', 
 const CASES: Record<string, Case> = {
   // Usage (2): bad values, contradictions, options that do nothing.
   'an unknown option': { argv: explain('--colour', 'red'), code: 2, beforeLoad: true },
-  'an unknown method': { argv: explain('--method', 'lime'), code: 2, stderr: /Unknown method 'lime'; use one of gradient/, beforeLoad: true },
+  'an unknown method': { argv: explain('--method', 'deepdream'), code: 2, stderr: /Unknown method 'deepdream'; use one of gradient/, beforeLoad: true },
   'a --method that names none': { argv: (i) => ['explain', '--model', 'corner.onnx', '--input', ...i, '--method', ',', '--out', p(OUT)], code: 2, stderr: /--method names no method/, beforeLoad: true },
   '--steps 0': { argv: explain('--method', 'ig', '--steps', '0'), code: 2, stderr: /--steps must be an integer >= 1/, beforeLoad: true },
   '--steps not a number': { argv: explain('--method', 'ig', '--steps', 'many'), code: 2, beforeLoad: true },
