@@ -6,14 +6,9 @@ import {
   type Objective,
   type TensorData,
   type ValuesLayout,
-  assertCapabilities,
-  checkBatchSize,
-  checkInput,
+  beginMethod,
   createRng,
-  defaultBatchSize,
-  forEachBatch,
   OptionError,
-  resolveTargets,
   rowSize,
   TargetError,
 } from '@salience/core';
@@ -30,6 +25,11 @@ export interface RiseOptions {
   /** Value that masked-out pixels take (x * m + fill * (1 - m)); default 0, as in the paper. */
   readonly fill?: number;
 }
+
+/** The option names RISE takes besides core's: any other key is rejected with the closest name. */
+const OPTION_KEYS: readonly (keyof RiseOptions)[] = ['masks', 'gridSize', 'keepProbability', 'fill'];
+
+const TOKENS_HINT = 'RISE masks pixels or features; token ids cannot be blended with a fill value. Use a method that works on embeddings for text models.';
 
 type ScoreObjective = 'logit' | 'probability' | 'log-probability';
 const OBJECTIVES: readonly ScoreObjective[] = ['logit', 'probability', 'log-probability'];
@@ -81,7 +81,7 @@ function pixelsOf(model: Model, input: TensorData): { height: number; width: num
     case 'NC':
       return { height: 1, width: a, channels: 1, channelsLast: true, layout: 'NC' };
     default:
-      throw new OptionError("RISE masks pixels or features; token ids cannot be blended with a fill value. Use a method that works on embeddings for text models.");
+      throw new OptionError(TOKENS_HINT);
   }
 }
 
@@ -145,18 +145,22 @@ class MaskStream {
 export const rise: Method<RiseOptions> = {
   id: 'rise',
   requires: ['logits'],
+  optionKeys: OPTION_KEYS,
   plugin: PLUGIN,
   async attribute(model: Model, input: TensorData, options: RiseOptions & CommonOptions = {}): Promise<Attribution> {
-    assertCapabilities(model, this.requires, "The 'rise' method");
-    const pixels = pixelsOf(model, input);
-    checkInput(model, input);
     const plan = planRise(options);
+    // Core's opening steps: option names, capabilities and layout, the input, the batch size, the
+    // model's other inputs (context) of the real examples, and the targets.
+    const call = await beginMethod(model, input, options, {
+      id: 'rise',
+      requires: this.requires,
+      optionKeys: OPTION_KEYS,
+      layouts: ['NCHW', 'NHWC', 'NC'],
+      layoutHint: TOKENS_HINT,
+    });
+    const pixels = pixelsOf(model, input);
     const size = rowSize(input);
-    const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(size));
-    const { signal } = options;
-    let modelCalls = 0;
-
-    const { examples, targets, logits } = await resolveTargets(model, input, options.target, signal, { batchSize });
+    const { examples, targets, batchSize, logits } = call;
     const exampleCount = input.shape[0];
     const pairs = examples.length;
     // The pairs of each example, so that one masked row scores all of that example's targets.
@@ -169,6 +173,7 @@ export const rise: Method<RiseOptions> = {
       if (bad >= 0) throw new TargetError(`Target ${targets[bad]} (map ${bad}) does not exist: the model has ${classes} classes (0..${classes - 1}).`);
     };
     if (logits) checkTargets(logits.shape[1]);
+    let maskedCalls = 0;
 
     const { height, width, channels, channelsLast } = pixels;
     const area = height * width;
@@ -181,9 +186,8 @@ export const rise: Method<RiseOptions> = {
     const rows = new Float32Array(Math.min(batchSize, total) * size);
     const scores = new Float64Array(Math.max(1, ...pairsOf.map((p) => p.length)));
 
-    await forEachBatch(
+    await call.forEachBatch(
       total,
-      batchSize,
       async (start, end) => {
         // Row k is mask floor(k / examples) applied to example k % examples.
         for (let k = start; k < end; k++) {
@@ -197,10 +201,11 @@ export const rise: Method<RiseOptions> = {
           }
         }
         const batch = { data: rows.subarray(0, (end - start) * size), shape: [end - start, ...input.shape.slice(1)] };
-        const { logits: z } = await model.run({ input: batch, outputs: ['logits'], signal });
-        modelCalls++;
+        // Each masked row carries its own example's context rows (attention masks...).
+        const rowExamples = Int32Array.from({ length: end - start }, (_, i) => (start + i) % exampleCount);
+        const { logits: z } = await call.run({ input: batch, examples: rowExamples, outputs: ['logits'] });
         const classes = z.shape[1];
-        if (modelCalls === 1) checkTargets(classes);
+        if (++maskedCalls === 1) checkTargets(classes);
         for (let k = start; k < end; k++) {
           const mine = pairsOf[k % exampleCount];
           if (mine.length === 0) continue;
@@ -217,7 +222,7 @@ export const rise: Method<RiseOptions> = {
           });
         }
       },
-      { signal, onProgress: options.onProgress },
+      options.onProgress,
     );
 
     const norm = plan.masks * plan.keepProbability;
@@ -228,7 +233,7 @@ export const rise: Method<RiseOptions> = {
       layout: pixels.layout,
       examples,
       targets,
-      meta: { ...plan, grid: [geometry.gridH, geometry.gridW], batchSize, modelCalls, modelRows: total },
+      meta: { ...plan, grid: [geometry.gridH, geometry.gridW], batchSize, modelCalls: call.modelCalls, modelRows: total },
     };
   },
 };
