@@ -67,7 +67,9 @@ type Bug =
   | 'mutates-input'
   | 'leaks'
   | 'disposes-model'
-  | 'ignores-context';
+  | 'ignores-context'
+  | 'context-of-perturbed-rows'
+  | 'context-of-another-example';
 
 /** A stand-in for a framework's live tensor count, for the leak checks. */
 const live = { count: 0 };
@@ -87,7 +89,8 @@ type Rows = { context?: Readonly<Record<string, TensorData>> };
  */
 async function openCall(model: Model, input: TensorData, options: CommonOptions, batchSize: number, signal: AbortSignal | undefined, bug: Bug) {
   const context = bug === 'ignores-context' ? undefined : resolveContext(model, input, options.context);
-  const rowsOf = (examples: ArrayLike<number>): Rows => (context ? { context: contextRows(context, examples) } : {});
+  const shift = (examples: ArrayLike<number>) => Array.from(examples, (e) => (bug === 'context-of-another-example' ? (e + 1) % input.shape[0] : e));
+  const rowsOf = (examples: ArrayLike<number>): Rows => (context ? { context: contextRows(context, shift(examples)) } : {});
   const target = options.target ?? 'predicted';
   let logits: TensorData | undefined;
   if (target === 'predicted' || (typeof target === 'object' && target !== null && 'topK' in target)) {
@@ -188,7 +191,9 @@ function randomMasks(bug: Bug = 'none'): Method<MaskOptions> {
             masks.push(mask.slice());
           }
           const rowExamples = Array.from({ length: end - start }, (_, i) => (start + i) % exampleCount);
-          const { logits } = await model.run({ input: { data: rows, shape: [end - start, ...input.shape.slice(1)] }, outputs: ['logits'], ...rowsOf(rowExamples), signal });
+          const masked = { data: rows, shape: [end - start, ...input.shape.slice(1)] };
+          const context = bug === 'context-of-perturbed-rows' ? { context: model.contextOf?.(masked) } : rowsOf(rowExamples);
+          const { logits } = await model.run({ input: masked, outputs: ['logits'], ...context, signal });
           const classes = logits.shape[1];
           if (bug !== 'unchecked-targets') {
             const bad = targets.findIndex((t) => t >= classes);
@@ -257,6 +262,8 @@ describe('the method conformance checks catch broken methods', () => {
   it('model calls without their examples\' context rows', async () => {
     await expectCaught(checkMethodContext, masksSubject(), masksSubject('ignores-context'), /Model call 0 \(3 rows, logits\) carried no context.conformance_example/);
     await expectCaught(checkMethodContext, gradientSubject(), gradientSubject('ignores-context'), /carried no context.conformance_example/);
+    await expectCaught(checkMethodContext, masksSubject(), masksSubject('context-of-perturbed-rows'), /row 0: its context was derived from a row that is not one of the caller's examples/);
+    await expectCaught(checkMethodContext, gradientSubject(), gradientSubject('context-of-another-example'), /row 0: the input is example 0 but the context is example 1's/);
   });
 
   it('maps that lose the shape of the input', async () => {
