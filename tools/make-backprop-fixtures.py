@@ -17,7 +17,9 @@ import sys
 import numpy as np
 import torch
 import torch.nn as nn
-from captum.attr import Deconvolution, DeepLift, GuidedBackprop, GuidedGradCam
+from captum.attr import LRP, Deconvolution, DeepLift, GuidedBackprop, GuidedGradCam
+from captum.attr._utils.lrp_rules import EpsilonRule, IdentityRule
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 SOURCE = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/fixtures/captum"
 OUT = os.path.join(os.path.dirname(__file__), "..", "packages", "modified-backprop", "fixtures")
@@ -88,6 +90,28 @@ class ResNetLite(nn.Module):
         return self.fc(h.mean(dim=(2, 3)))
 
 
+class Copy(nn.Module):
+    """x as a new tensor (nn.Identity returns its input itself, on which Captum's hooks collide)."""
+
+    def forward(self, x):
+        return x * 1.0
+
+
+def fold_batch_norms(model):
+    """A copy with every BatchNorm2d folded into the Conv2d attribute set just before it (the ONNX export folds them too)."""
+    import copy
+    folded = copy.deepcopy(model).eval()
+    names = [n for n, _ in folded.named_children()]
+    for conv_name, bn_name in [("b1", "bn1"), ("stem", "bn0"), ("a1", "abn1"), ("a2", "abn2"), ("b1", "bbn1"), ("b2", "bbn2"), ("short", "sbn")]:
+        if conv_name in names and bn_name in names:
+            setattr(folded, conv_name, fuse_conv_bn_eval(getattr(folded, conv_name), getattr(folded, bn_name)))
+            # Captum's LRP needs a rule on every module: the stand-in passes relevance unchanged.
+            identity = Copy()
+            identity.rule = IdentityRule()
+            setattr(folded, bn_name, identity)
+    return folded
+
+
 def read_arrays(stem):
     manifest = json.load(open(stem + ".json"))
     raw = open(stem + ".bin", "rb").read()
@@ -138,6 +162,15 @@ def cases(name, model, x, target, layer):
           method="Captum DeepLift, baseline deeplift_baseline for every example")
     w.add("guided_gradcam", GuidedGradCam(model, getattr(model, layer)).attribute(x, target=target).detach().numpy(),
           method=f"Captum GuidedGradCam at layer {layer} (its output), nearest upsampling", layer=layer)
+    folded = fold_batch_norms(model)
+    w.add("lrp_epsilon", LRP(folded).attribute(x, target=target).detach().numpy(),
+          method="Captum LRP (default rules: epsilon 1e-9), BatchNorm folded into the convolution before it, as the ONNX export does")
+    folded = fold_batch_norms(model)  # Captum removes the rules it used
+    for m in folded.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear, nn.MaxPool2d, nn.AvgPool2d)):
+            m.rule = EpsilonRule(epsilon=0.01)
+    w.add("lrp_epsilon_0.01", LRP(folded).attribute(x, target=target).detach().numpy(),
+          method="Captum LRP, EpsilonRule(0.01) on every convolution, linear and pooling module, BatchNorm folded")
     w.save(folder, {"model": name, "gradcamLayer": layer})
 
 

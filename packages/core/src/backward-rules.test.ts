@@ -19,6 +19,7 @@ describe('request.backward (modified backward rules)', () => {
   it('passes when the model declares the rules asked for', () => {
     expect(ask(facts(['guided', 'rescale']), { relu: 'guided' }).gradients).toBe(true);
     expect(ask(facts(['rescale']), { rescale: true }).rows).toBe(2);
+    expect(ask(facts(['lrp-epsilon']), { lrp: { epsilon: 0.01 } }).rows).toBe(2);
   });
 
   it('refuses rules the model does not declare, with a CapabilityError naming them', () => {
@@ -29,8 +30,12 @@ describe('request.backward (modified backward rules)', () => {
   it('refuses malformed rules, rules without a gradient output, and an odd batch for rescale', () => {
     const all = facts(['guided', 'deconvnet', 'rescale']);
     expect(() => ask(all, { relu: 'zero' })).toThrowError(OptionError);
-    expect(() => ask(all, { lrp: 'epsilon' })).toThrowError(/not a backward rule/);
+    expect(() => ask(all, { deconv: 'epsilon' })).toThrowError(/not a backward rule/);
     expect(() => ask(all, { relu: 'guided', rescale: true })).toThrowError(/choose one/);
+    const lrp = facts(['guided', 'lrp-epsilon']);
+    expect(() => ask(lrp, { lrp: { epsilon: -1 } })).toThrowError(OptionError);
+    expect(() => ask(lrp, { lrp: { gamma: 0.25 } })).toThrowError(/epsilon/);
+    expect(() => ask(lrp, { lrp: {}, relu: 'guided' })).toThrowError(/alone/);
     expect(() => ask(all, { relu: 'guided' }, { outputs: ['logits'] })).toThrowError(/gradient output/);
     expect(() => ask(all, { rescale: true }, { input: tensor([1, 2, 3], [1, 3]) })).toThrowError(ShapeError);
   });

@@ -60,10 +60,16 @@ export interface BackwardRules {
    * each, and each nonlinearity passes back dy * Δout / Δin against the baseline rows.
    */
   readonly rescale?: boolean;
+  /**
+   * Layer-wise relevance propagation, epsilon rule (as Captum's LRP): every convolution, dense,
+   * BatchNorm and pooling layer passes back x * grad(R / (z + epsilon * sign(z))), ReLU and Tanh
+   * pass relevance through unchanged. `epsilon` defaults to 1e-9.
+   */
+  readonly lrp?: { readonly epsilon?: number };
 }
 
 /** The kinds of backward rule an adapter may declare in `Model.backwardRules`. */
-export type BackwardRuleKind = 'guided' | 'deconvnet' | 'rescale';
+export type BackwardRuleKind = 'guided' | 'deconvnet' | 'rescale' | 'lrp-epsilon';
 
 export interface ModelRequest<K extends OutputName = OutputName> {
   /** Batch on dimension 0, always. For `tokens` models: token ids as floats, [B, T]. */

@@ -148,17 +148,25 @@ export function checkContextRows(context: Readonly<Record<string, TensorData>>, 
 /** The kinds of rule a `request.backward` asks for, after checking its shape. */
 function backwardKinds(backward: BackwardRules): BackwardRuleKind[] {
   if (typeof backward !== 'object' || backward === null || Array.isArray(backward)) {
-    throw new OptionError("request.backward must be an object: { relu?: 'guided' | 'deconvnet', rescale?: true }.");
+    throw new OptionError("request.backward must be an object: { relu?: 'guided' | 'deconvnet', rescale?: true, lrp?: { epsilon? } }.");
   }
-  const { relu, rescale, ...rest } = backward;
+  const { relu, rescale, lrp, ...rest } = backward;
   const unknown = Object.keys(rest);
-  if (unknown.length) throw new OptionError(`request.backward.${unknown[0]} is not a backward rule; the rules are relu ('guided' | 'deconvnet') and rescale (true).`);
+  if (unknown.length) throw new OptionError(`request.backward.${unknown[0]} is not a backward rule; the rules are relu ('guided' | 'deconvnet'), rescale (true) and lrp ({ epsilon? }).`);
+  if (lrp !== undefined) {
+    const epsilon = typeof lrp === 'object' && lrp !== null ? lrp.epsilon : undefined;
+    if (typeof lrp !== 'object' || lrp === null || Object.keys(lrp).some((k) => k !== 'epsilon') || (epsilon !== undefined && !(Number.isFinite(epsilon) && epsilon >= 0))) {
+      throw new OptionError(`request.backward.lrp must be { epsilon?: a number >= 0 }; got ${JSON.stringify(lrp)}.`);
+    }
+    if (relu !== undefined || rescale) throw new OptionError('request.backward.lrp replaces the rules of every layer: give it alone.');
+  }
   if (relu !== undefined && relu !== 'guided' && relu !== 'deconvnet') throw new OptionError(`request.backward.relu must be 'guided' or 'deconvnet'; got ${JSON.stringify(relu)}.`);
   if (rescale !== undefined && typeof rescale !== 'boolean') throw new OptionError(`request.backward.rescale must be true or false; got ${JSON.stringify(rescale)}.`);
   if (relu !== undefined && rescale) throw new OptionError('request.backward.relu and request.backward.rescale both replace ReLU\'s backward rule: choose one.');
   const kinds: BackwardRuleKind[] = [];
   if (relu) kinds.push(relu);
   if (rescale) kinds.push('rescale');
+  if (lrp !== undefined) kinds.push('lrp-epsilon');
   return kinds;
 }
 

@@ -10,3 +10,5 @@ export type { DeepLiftOptions } from './deep-lift.js';
 export { assertBackwardRules } from './backward-capability.js';
 export { guidedGradCam } from './guided-grad-cam.js';
 export type { GuidedGradCamOptions } from './guided-grad-cam.js';
+export { lrp } from './lrp.js';
+export type { LrpOptions } from './lrp.js';

@@ -23,6 +23,7 @@ import * as ort from 'onnxruntime-node';
 import { loadBackpropFixture } from '../test/fixtures.js';
 import { deepLift } from './deep-lift.js';
 import { guidedGradCam } from './guided-grad-cam.js';
+import { lrp } from './lrp.js';
 import { deconvnet, guidedBackprop } from './modified-relu.js';
 
 const colorcnn = loadBackpropFixture('colorcnn');
@@ -47,6 +48,12 @@ describeMethodConformance('guided Grad-CAM on colorcnn (onnxruntime-node)', asyn
   input,
   options: { layer: 'b2' },
   badOptions: [{ upsample: 'cubic' }],
+}));
+describeMethodConformance('LRP (epsilon) on colorcnn (onnxruntime-node)', async () => ({
+  method: lrp,
+  model: await model(),
+  input,
+  badOptions: [{ epsilon: -1 }, { epsilon: 'small' }, { channelReduction: 'median' }],
 }));
 /**
  * DeepLIFT runs each map with its baseline in one call, so batchSize 1 still sends 2 rows: every

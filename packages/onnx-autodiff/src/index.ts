@@ -13,7 +13,7 @@ export type { ObjectiveKind, TargetObjective, TargetObjectiveOptions } from './o
 
 export { supportedOps } from './rules/index.js';
 export { validateCustomGradient } from './custom-gradient.js';
-export { RESCALE_OPS, modifiedRuleProblems } from './modified-rules.js';
+export { LRP_OPS, RESCALE_OPS, modifiedRuleProblems } from './modified-rules.js';
 export type { ModifiedRules } from './modified-rules.js';
 export type { CustomGradient, GradientGraphSource } from './custom-gradient.js';
 

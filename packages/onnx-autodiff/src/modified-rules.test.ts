@@ -78,11 +78,33 @@ describe('modified backward rules', () => {
     expect(Array.from(got)).toEqual([...want, ...want].map((w) => expect.closeTo(w, 5)));
   });
 
+  it("LRP's epsilon rule: relevance z-normalised at each layer, multiplied by the tensor read, passed through Relu", async () => {
+    const g = ModelGraph.create({ opset: 17, inputs: [{ name: 'x', type: 'float32', shape: ['n', 2] }] });
+    const W = [0.5, -1, 2, 0.25];
+    const V = [1.5, -0.75];
+    const z1 = g.add('MatMul', ['x', g.constant(W, 'float32', [2, 2])], undefined, { output: 'z1' });
+    const a = g.add('Relu', [z1], undefined, { output: 'a' });
+    g.add('MatMul', [a, g.constant(V, 'float32', [2, 1])], undefined, { output: 'out' });
+    g.addOutput('out');
+    const x = [0.8, 0.6];
+    const got = await gradientOf(g, new Float32Array(x), [1, 2], { lrp: { epsilon: 0 } });
+    const zs = [0, 1].map((j) => x[0] * W[j] + x[1] * W[2 + j]);
+    const as = zs.map((z) => Math.max(z, 0));
+    const out = as[0] * V[0] + as[1] * V[1];
+    const relevance = as.map((v, j) => (v * V[j]) / out);
+    const want = [0, 1].map((i) => W[2 * i] * (relevance[0] / zs[0]) + W[2 * i + 1] * (relevance[1] / zs[1]));
+    expect(Array.from(got)).toEqual(want.map((w) => expect.closeTo(w, 5)));
+    // Times x, the relevance is conserved: it sums to 1 (the output's, normalised) without biases.
+    expect(x[0] * got[0] + x[1] * got[1]).toBeCloseTo(1, 5);
+  });
+
   it('rejects unknown rules and an odd batch for the rescale rule before anything runs', () => {
     expect(modifiedRuleProblems({ relu: 'guided' })).toEqual([]);
     expect(modifiedRuleProblems({ relu: 'zero' })[0]).toMatch(/'guided' or 'deconvnet'/);
     expect(modifiedRuleProblems({ relu: 'guided', rescale: true })[0]).toMatch(/choose one/);
-    expect(modifiedRuleProblems({ lrp: 'epsilon' })[0]).toMatch(/not a rule/);
+    expect(modifiedRuleProblems({ lrp: 'epsilon' })[0]).toMatch(/epsilon\?/);
+    expect(modifiedRuleProblems({ lrp: {}, relu: 'guided' })[0]).toMatch(/alone/);
+    expect(modifiedRuleProblems({ deconv: true })[0]).toMatch(/not a rule/);
     expect(() => addGradients(reluModel(), { of: 'out', wrt: ['x'], modifiedRules: { relu: 'x' } as never })).toThrowError(GradientSpecError);
     const odd = reluModel();
     expect(() => addGradients(odd, { of: 'out', wrt: ['x'], inputShapes: { x: [3, 4] }, modifiedRules: { rescale: true } })).toThrowError(UnsupportedOpError);

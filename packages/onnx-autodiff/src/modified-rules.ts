@@ -21,10 +21,25 @@ export interface ModifiedRules {
    * Linear ops keep their gradient, which is already their multiplier.
    */
   readonly rescale?: boolean;
+  /**
+   * LRP's epsilon rule (Bach et al. 2015; Captum's LRP with its default rules): Conv, Gemm, MatMul,
+   * BatchNormalization and the pooling ops (`LRP_OPS`) pass back grad(R / (z + epsilon * sign(z)))
+   * (sign(0) = 1), z being the op's output, and the total gradient of every tensor they read is
+   * multiplied by the tensor (relevance); Relu and Tanh pass it through unchanged; every other op
+   * keeps its gradient. The gradient of a graph input read by a rule layer is left for the caller to
+   * multiply by the input. Epsilon defaults to 1e-9, Captum's.
+   */
+  readonly lrp?: { readonly epsilon?: number };
 }
 
 /** Captum's threshold below which the rescale rule falls back to the gradient. */
 const RESCALE_EPS = 1e-10;
+
+/** Ops that LRP's epsilon rule replaces (Captum's SUPPORTED_LAYERS_WITH_RULES, as ONNX ops). */
+export const LRP_OPS: readonly string[] = ['Conv', 'Gemm', 'MatMul', 'BatchNormalization', 'AveragePool', 'GlobalAveragePool', 'MaxPool', 'GlobalMaxPool'];
+
+/** Activations that pass relevance through unchanged (Captum's SUPPORTED_NON_LINEAR_LAYERS). */
+const LRP_PASS_OPS: readonly string[] = ['Relu', 'Tanh'];
 
 /** Ops the rescale rule replaces (Captum's SUPPORTED_NON_LINEAR, less Softmax). */
 export const RESCALE_OPS: readonly string[] = ['Relu', 'LeakyRelu', 'Elu', 'Sigmoid', 'Tanh', 'MaxPool'];
@@ -34,8 +49,15 @@ export function modifiedRuleProblems(rules: unknown): string[] {
   if (rules === undefined) return [];
   if (typeof rules !== 'object' || rules === null || Array.isArray(rules)) return ['`modifiedRules` must be an object { relu?, rescale? }.'];
   const problems: string[] = [];
-  const { relu, rescale, ...rest } = rules as Record<string, unknown>;
-  for (const key of Object.keys(rest)) problems.push(`\`modifiedRules.${key}\` is not a rule; the rules are relu ('guided' | 'deconvnet') and rescale (true).`);
+  const { relu, rescale, lrp, ...rest } = rules as Record<string, unknown>;
+  for (const key of Object.keys(rest)) problems.push(`\`modifiedRules.${key}\` is not a rule; the rules are relu ('guided' | 'deconvnet'), rescale (true) and lrp ({ epsilon? }).`);
+  if (lrp !== undefined) {
+    const epsilon = typeof lrp === 'object' && lrp !== null ? (lrp as { epsilon?: unknown }).epsilon : undefined;
+    if (typeof lrp !== 'object' || lrp === null || Object.keys(lrp).some((k) => k !== 'epsilon') || (epsilon !== undefined && !(typeof epsilon === 'number' && Number.isFinite(epsilon) && epsilon >= 0))) {
+      problems.push(`\`modifiedRules.lrp\` must be { epsilon?: a number >= 0 }, got ${JSON.stringify(lrp)}.`);
+    }
+    if (relu !== undefined || rescale === true) problems.push('`modifiedRules.lrp` replaces the rules of every layer: give it alone.');
+  }
   if (relu !== undefined && relu !== 'guided' && relu !== 'deconvnet') problems.push(`\`modifiedRules.relu\` must be 'guided' or 'deconvnet', got ${JSON.stringify(relu)}.`);
   if (rescale !== undefined && typeof rescale !== 'boolean') problems.push(`\`modifiedRules.rescale\` must be a boolean, got ${JSON.stringify(rescale)}.`);
   if (relu !== undefined && rescale === true) problems.push('`modifiedRules.relu` and `modifiedRules.rescale` both replace Relu\'s rule: choose one.');
@@ -52,6 +74,25 @@ export function modifiedRuleSet(rules: ModifiedRules | undefined): Readonly<Reco
   // Shared by the rules of one build: the plain gradient each MaxPool hands back, by its input.
   const pooled = new Map<string, string>();
   if (rules?.rescale) for (const op of RESCALE_OPS) set[op] = rescale(gradientRules[op], pooled);
+  if (rules?.lrp) {
+    const epsilon = rules.lrp.epsilon ?? 1e-9;
+    // Forward tensors read by a rule layer, collected at the first backward call (before any gradient node exists).
+    let ruleInputs: Set<string> | undefined;
+    const relevanceAt = (ctx: GradientContext, dy: string): string => {
+      ruleInputs ??= new Set(ctx.graph.nodes.filter((n) => LRP_OPS.includes(n.opType ?? '') && !n.domain).flatMap((n) => n.input ?? []));
+      const y = ctx.output(0);
+      return ruleInputs.has(y) ? ctx.graph.add('Mul', [dy, y]) : dy;
+    };
+    for (const [op, plain] of Object.entries(gradientRules)) {
+      const inner = LRP_OPS.includes(op) ? epsilonRule(plain, epsilon) : LRP_PASS_OPS.includes(op) ? passRelevance : plain;
+      set[op] = {
+        differentiable: inner.differentiable,
+        constant: inner.constant,
+        check: inner.check,
+        backward: (ctx, [dy, ...rest]) => inner.backward(ctx, [dy === undefined ? undefined : relevanceAt(ctx, dy), ...rest]),
+      };
+    }
+  }
   return set;
 }
 
@@ -136,6 +177,32 @@ function rescale(plain: GradientRule, pooled: Map<string, string>): GradientRule
       }
       const flat = g.add('Less', [g.add('Abs', [deltaIn]), ctx.scalar(RESCALE_EPS, x)]);
       return [g.add('Where', [flat, gradient, scaled])];
+    },
+  };
+}
+
+/** Relevance passes an activation unchanged. */
+const passRelevance: GradientRule = {
+  backward: (_ctx, [dy]) => [dy],
+};
+
+/**
+ * LRP's epsilon rule around a layer's gradient rule: grad(R_out / (z + epsilon * sign(z))). As in
+ * Captum, whose hooks sit on tensors, the product with the layer's input x is taken on x's total
+ * gradient, by the rule of the op that produced x (relevanceAt), or by the caller for a graph input.
+ */
+function epsilonRule(plain: GradientRule, epsilon: number): GradientRule {
+  return {
+    differentiable: plain.differentiable,
+    constant: plain.constant,
+    check: plain.check,
+    backward(ctx, [dy]) {
+      if (dy === undefined) return [];
+      const g = ctx.graph;
+      const z = ctx.output(0);
+      const sign = g.add('Where', [g.add('Less', [z, ctx.scalar(0, z)]), ctx.scalar(-epsilon, z), ctx.scalar(epsilon, z)]);
+      const normalized = g.add('Div', [dy, g.add('Add', [z, sign])]);
+      return plain.backward(ctx, [normalized]);
     },
   };
 }

@@ -65,8 +65,8 @@ function keyOf(spec: GraphSpec): string {
 
 /** Modified backward rules as a stable key part (null for plain gradients). */
 function backwardKey(backward: BackwardRules | undefined): string | null {
-  if (!backward || (!backward.relu && !backward.rescale)) return null;
-  return `${backward.relu ?? ''}|${backward.rescale ? 'rescale' : ''}`;
+  if (!backward || (!backward.relu && !backward.rescale && !backward.lrp)) return null;
+  return `${backward.relu ?? ''}|${backward.rescale ? 'rescale' : ''}|${backward.lrp ? `lrp:${backward.lrp.epsilon ?? ''}` : ''}`;
 }
 
 /**
@@ -207,7 +207,7 @@ export class ExtendedGraphs {
         customGradients: this.sources.customGradients,
         maxPoolTies: this.sources.maxPoolTies,
         clipBounds: this.sources.clipBounds,
-        modifiedRules: spec.gradients.backward && { relu: spec.gradients.backward.relu, rescale: spec.gradients.backward.rescale },
+        modifiedRules: spec.gradients.backward && { relu: spec.gradients.backward.relu, rescale: spec.gradients.backward.rescale, lrp: spec.gradients.backward.lrp },
       });
       return { bytes: built.model, inputs: originalInputs, targetInput, kept: { ...built.kept }, gradients: { ...built.gradients } };
     } catch (error) {

@@ -1,0 +1,87 @@
+import {
+  type Attribution,
+  CHANNEL_REDUCTIONS,
+  type ChannelReduction,
+  type CommonOptions,
+  type Method,
+  type Model,
+  OptionError,
+  type TensorData,
+  type ValuesLayout,
+  beginMethod,
+  objectiveName,
+  reduceChannels,
+  rowSize,
+} from '@salience/core';
+import { assertBackwardRules } from './backward-capability.js';
+
+export interface LrpOptions {
+  /** The epsilon rule's stabiliser, added to every layer's output with its sign; default 1e-9 (Captum's). */
+  readonly epsilon?: number;
+  /** Reduce the channel axis of image maps to one value per pixel; off by default (raw relevance as Captum). */
+  readonly channelReduction?: ChannelReduction;
+}
+
+const OPTION_KEYS: readonly (keyof LrpOptions)[] = ['epsilon', 'channelReduction'];
+
+/**
+ * Layer-wise relevance propagation with the epsilon rule on every convolution, dense, BatchNorm and
+ * pooling layer, relevance passed unchanged through ReLU and Tanh (Bach et al. 2015; Captum's LRP with
+ * its default rules). The model's backward pass carries relevance normalised by the target output;
+ * each map is that times the target logit, so it sums to the logit where the network conserves
+ * relevance (no biases, no ops outside the rules). One backward pass per map.
+ */
+export const lrp: Method<LrpOptions> = {
+  id: 'lrp',
+  requires: ['inputGradients', 'logits'],
+  optionKeys: OPTION_KEYS,
+  async attribute(model: Model, input: TensorData, options: LrpOptions & CommonOptions = {}): Promise<Attribution> {
+    const { channelReduction, epsilon = 1e-9 } = options;
+    const call = await beginMethod(model, input, options, {
+      id: 'lrp',
+      requires: ['inputGradients', 'logits'],
+      optionKeys: OPTION_KEYS,
+      layouts: ['NCHW', 'NHWC', 'NC'],
+      layoutHint: "'lrp' explains image and feature models; token ids have no gradient.",
+      check: () => {
+        if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon < 0) throw new OptionError(`epsilon must be a number >= 0; got ${JSON.stringify(epsilon)}.`);
+        if (channelReduction !== undefined && !CHANNEL_REDUCTIONS.includes(channelReduction)) {
+          throw new OptionError(`Unknown channelReduction ${JSON.stringify(channelReduction)}; use one of ${CHANNEL_REDUCTIONS.join(', ')}.`);
+        }
+        assertBackwardRules(model, ['lrp-epsilon'], 'lrp');
+      },
+    });
+    const { examples, targets } = call;
+    const size = rowSize(input);
+    const values = new Float32Array(examples.length * size);
+    let calls = 0;
+    await call.forEachBatch(
+      examples.length,
+      async (start, end) => {
+        const request = call.request({ input: call.mapInput(start, end), examples: examples.subarray(start, end), targets: targets.subarray(start, end), outputs: ['inputGradients', 'logits'] });
+        const { inputGradients, logits } = await model.run({ ...request, backward: { lrp: { epsilon } } });
+        calls++;
+        const classes = logits.shape[1];
+        const rows = request.input.data;
+        for (let r = 0; r < end - start; r++) {
+          // The first layer's relevance is its input times its normalised gradient, scaled by the target output.
+          const scale = logits.data[r * classes + targets[start + r]];
+          const from = r * size;
+          const out = values.subarray((start + r) * size, (start + r + 1) * size);
+          for (let i = 0; i < size; i++) out[i] = inputGradients.data[from + i] * rows[from + i] * scale;
+        }
+      },
+      options.onProgress,
+    );
+    let result: TensorData = { data: values, shape: [examples.length, ...input.shape.slice(1)] };
+    if (channelReduction) result = reduceChannels(result, model.layout, channelReduction);
+    return {
+      method: 'lrp',
+      values: result,
+      layout: channelReduction ? 'NHW' : (model.layout as ValuesLayout),
+      examples,
+      targets,
+      meta: { rules: 'epsilon', epsilon, channelReduction: channelReduction ?? null, objective: objectiveName(options.objective), batchSize: call.batchSize, modelCalls: call.modelCalls + calls },
+    };
+  },
+};
