@@ -70,7 +70,7 @@ const INSTALL_EXPORTS = {
   '@salience/gradient': { '.': ['gradient', 'inputXGradient'] },
   '@salience/integrated-gradients': { '.': ['integratedGradients', 'QUADRATURES'] },
   '@salience/occlusion': { '.': ['occlusion', 'featureAblation'] },
-  '@salience/modified-backprop': { '.': ['guidedBackprop', 'deconvnet', 'deepLift'] },
+  '@salience/modified-backprop': { '.': ['guidedBackprop', 'deconvnet', 'deepLift', 'lrp', 'guidedGradCam'] },
   '@salience/npy': { '.': ['readNpy', 'writeNpy', 'readNpyHeader', 'NpyError'] },
   '@salience/onnx': { '.': ['fromOnnx', 'supportedOps'] },
   '@salience/onnx-autodiff': { '.': ['addGradients', 'buildGradients'] },
