@@ -22,7 +22,7 @@ import {
   parseTokenGrid,
   parseWindow,
 } from './methods/option-values.js';
-import { CHANNEL_ORDERS } from './inputs/preprocessing.js';
+import { CHANNEL_ORDERS, PRESET_NAMES } from './inputs/preprocessing.js';
 import { DEFAULT_MAX_PIXELS } from './inputs/image-decoding.js';
 import { BACKENDS, type BackendName } from './models/tfjs-runtime.js';
 
@@ -52,6 +52,9 @@ export interface MethodOptionFlags {
 /** Image preprocessing as commander collects it, shared by `explain` and `audit`. */
 export interface PreprocessingOptionFlags {
   readonly resize?: string;
+  readonly resizeShorter?: string;
+  readonly crop?: string;
+  readonly preset?: string;
   readonly channels?: string;
   readonly range?: string;
   readonly mean?: string;
@@ -170,7 +173,10 @@ function addMethodOptions(command: Command): Command {
 function addPreprocessingOptions(command: Command): Command {
   return command
     .optionsGroup('Image preprocessing:')
-    .option('--resize <size>', 'resize images to N or WxH (default: the model\'s input size)')
+    .option('--resize <size>', 'resize images to N or WxH, stretching them (default: the model\'s input size)')
+    .option('--preset <name>', `${PRESET_NAMES.join(', ')}: torchvision's ImageNet transforms (--resize-shorter 256 --crop 224, ImageNet mean and std)`)
+    .option('--resize-shorter <n>', 'resize the shorter side to n, keeping the aspect ratio (antialiased bilinear, as torchvision\'s Resize(n))')
+    .option('--crop <size>', 'then cut the centre N or WxH (torchvision\'s CenterCrop)')
     .option('--channels <order>', `${CHANNEL_ORDERS.join(', ')} (default: from the model's channel count)`)
     .option('--range <low,high>', 'pixel values 0..255 are mapped linearly to this range (default: 0,1)')
     .option('--mean <values>', 'subtracted per channel after --range, e.g. 0.485,0.456,0.406 (default: 0)')
@@ -226,7 +232,7 @@ export function buildProgram(onInvoke: (invocation: Invocation) => void, version
   addMethodOptions(explain);
   addPreprocessingOptions(explain);
   addRuntimeOptions(explain, 'one line per finished method instead of progress bars')
-    .option('--no-overlays', 'skip the overlay PNGs and grid.png (the report and .npy files are still written)')
+    .option('--no-overlays', 'skip the overlay PNGs, figures and grid.png (the report and .npy files are still written)')
     .addHelpText(
       'after',
       `
@@ -390,6 +396,9 @@ function methodOptions(flags: MethodOptionFlags): { flags: MethodFlags; baseline
 function preprocessingOptions(flags: PreprocessingOptionFlags): PreprocessingFlags {
   return {
     resize: optional(flags.resize, (t) => parseSize(t, '--resize')),
+    resizeShorter: optional(flags.resizeShorter, (t) => parseInteger(t, '--resize-shorter', 1)),
+    crop: optional(flags.crop, (t) => parseSize(t, '--crop')),
+    preset: optional(flags.preset, (t) => parseChoice(t, '--preset', PRESET_NAMES)),
     channels: optional(flags.channels, (t) => parseChoice(t, '--channels', CHANNEL_ORDERS)),
     range: optional(flags.range, (t) => parseRange(t, '--range')),
     mean: optional(flags.mean, (t) => parseNumberList(t, '--mean')),

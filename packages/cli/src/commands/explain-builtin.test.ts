@@ -70,7 +70,7 @@ describe('salience explain on the built-in model', () => {
   it('writes the raw maps, overlays, grid, report and summary, and nothing else', () => {
     const out = tmp.path('report');
     expect(readdirSync(out).sort()).toEqual(
-      ['.salience-manifest.json', 'gradcam.npy', 'gradient.npy', 'grid.png', 'ig.npy', 'input.npy', 'occlusion.npy', 'overlays', 'report.html', 'smoothgrad.npy', 'summary.json'].sort(),
+      ['.salience-manifest.json', 'gradcam.npy', 'gradient.npy', 'grid.png', 'ig.npy', 'figures', 'input.npy', 'occlusion.npy', 'overlays', 'report.html', 'smoothgrad.npy', 'summary.json'].sort(),
     );
     for (const m of summary.methods) {
       expect(readNpyFile(`${out}/${m.file}`).shape).toEqual([12, 28, 28, 1]);

@@ -3,14 +3,16 @@ import { join } from 'node:path';
 import { type Attribution, type Layout, type TensorData, throwIfAborted } from '@salience/core';
 import { encodePng, htmlReport, type ReportMethod, type RgbaImage } from '@salience/render';
 import type { Inputs } from '../inputs/inputs.js';
-import type { Preprocessing } from '../inputs/preprocessing.js';
+import { describePreprocessing, type Preprocessing } from '../inputs/preprocessing.js';
 import { type ConfiguredMethod, layoutInInputLayout, type MethodName, type MethodSpec, valuesInInputLayout } from '../methods/methods.js';
 import { builtinFacts } from '../models/builtin.js';
 import type { LoadedModel } from '../models/loaded-model.js';
 import { writeNpy } from '../inputs/npy.js';
 import { fileStems } from '../outputs/file-stems.js';
 import { jsonable } from '../outputs/jsonable.js';
-import { enlarge, overlayGrid, overlayImages } from '../outputs/pictures.js';
+import { enlarge, legendCells, overlayGrid, overlayImages } from '../outputs/pictures.js';
+import { figureImages, writeFigures } from '../outputs/figures.js';
+import { chosenKeys } from '../methods/chosen-options.js';
 import { SUMMARY_FILE } from '../outputs/staged-output.js';
 import { packageVersion } from '../version.js';
 import type { ExplainRequest } from './settings.js';
@@ -42,6 +44,8 @@ export interface MethodSummary {
   readonly meta: unknown;
   /** Overlay PNGs, one per map, relative to the output folder. */
   readonly overlays: readonly string[];
+  /** Captum-style figures (original | heat map | blended, colorbar, title), one per map. */
+  readonly figures: readonly string[];
 }
 
 /** What `--json` prints and `summary.json` holds. */
@@ -174,7 +178,11 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
         overlayFiles.push(join(folder, name));
       }
     }
-    overlaysByMethod.push({ name: spec.name, attribution, overlays });
+    const figureFiles =
+      overlays.length > 0
+        ? await writeFigures(dir, spec.name, attribution, figureImages(attribution, configured.display, job.images, { title: spec.title, className: (c) => job.classNames?.[c], probability: (e, c) => softmaxRow(job.logits, e)[c] }), stems, check)
+        : [];
+    overlaysByMethod.push({ name: spec.name, attribution, overlays: overlays.length > 0 ? legendCells(attribution, configured.display, overlays) : overlays });
     methodSummaries.push({
       name: spec.name,
       id: attribution.method,
@@ -188,6 +196,7 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
       options: jsonable(configured.options) as Record<string, unknown>,
       meta: jsonable(attribution.meta),
       overlays: overlayFiles,
+      figures: figureFiles,
     });
   }
 
@@ -233,6 +242,7 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
       description: run.configured.description,
       timeMs: run.timeMs,
       display: run.configured.display,
+      chosen: chosenKeys(job.request.flags, run.attribution.meta, job.request.baselineFile),
     }));
     const html = htmlReport({
       title: 'salience explain',
@@ -244,6 +254,7 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
         input: `${job.inputs.kind === 'images' ? 'images' : '.npy'} [${job.tensor.shape.join(', ')}] ${model.layout}`,
         target: job.targetText,
         objective: typeof job.request.objective === 'string' ? job.request.objective : 'logit',
+        ...(job.preprocessing && job.inputs.kind === 'images' ? { preprocessing: describePreprocessing(job.preprocessing, job.inputs.images) } : {}),
         ...(job.skipped.length > 0 ? { skipped: job.skipped.map((s) => s.method).join(', ') } : {}),
       },
       classNames: job.classNames,

@@ -221,7 +221,7 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
 }
 
 /** Files and folders `explain` may write besides `<method>.npy`. */
-const OUTPUT_NAMES = ['summary.json', 'report.html', 'grid.png', 'input.npy', 'overlays'];
+const OUTPUT_NAMES = ['summary.json', 'report.html', 'grid.png', 'input.npy', 'overlays', 'figures'];
 
 /**
  * After an interrupt: the finished methods' raw values and the summary, quickly (no overlays or

@@ -1,7 +1,7 @@
 import type { Model } from '@salience/core';
 import type { RgbaImage } from '@salience/render';
 import { CliError } from '../cli-error.js';
-import { CHANNEL_ORDERS, type ChannelOrder, channelCount, type ImageLayout, type Preprocessing } from './preprocessing.js';
+import { CHANNEL_ORDERS, type ChannelOrder, channelCount, type ImageLayout, PRESETS, type PresetName, type Preprocessing } from './preprocessing.js';
 
 /** What the command line says about preprocessing; the rest comes from the model. */
 export interface PreprocessingFlags {
@@ -10,13 +10,22 @@ export interface PreprocessingFlags {
   readonly range?: readonly [number, number];
   readonly mean?: readonly number[];
   readonly std?: readonly number[];
+  /** torchvision's Resize(n): the shorter side to n, antialiased. */
+  readonly resizeShorter?: number;
+  /** torchvision's CenterCrop to width x height. */
+  readonly crop?: readonly [width: number, height: number];
+  /** Named values for the flags above (`imagenet`); flags given beside it win. */
+  readonly preset?: PresetName;
 }
 
 /**
  * Fills in preprocessing from the model: its layout, its channel count (1: gray, 3: RGB) and its
  * input size, unless the flags say otherwise or the model leaves a dimension free.
  */
-export function resolvePreprocessing(model: Model, images: readonly RgbaImage[], flags: PreprocessingFlags): Preprocessing {
+export function resolvePreprocessing(model: Model, images: readonly RgbaImage[], given: PreprocessingFlags): Preprocessing {
+  const preset = given.preset === undefined ? undefined : PRESETS[given.preset];
+  if (given.resize && (given.crop || given.resizeShorter !== undefined || preset)) throw new CliError('usage', '--resize WxH stretches to a size; --resize-shorter, --crop and --preset resize the shorter side and crop the centre. Give one kind.');
+  const flags: PreprocessingFlags = preset ? { ...given, resizeShorter: given.resizeShorter ?? preset.resizeShorter, crop: given.crop ?? preset.crop, range: given.range ?? preset.range, mean: given.mean ?? preset.mean, std: given.std ?? preset.std } : given;
   const { layout, inputShape } = model;
   if (layout !== 'NCHW' && layout !== 'NHWC') {
     throw new CliError('usage', `The model's input layout is '${layout}', not an image; give its input as a .npy tensor instead of images.`);
@@ -33,10 +42,12 @@ export function resolvePreprocessing(model: Model, images: readonly RgbaImage[],
   } else if (c !== null && channelCount(channels) !== c) {
     throw new CliError('usage', `--channels ${channels} gives ${channelCount(channels)} channel(s) but the model takes ${c}; use ${c === 1 ? 'gray' : CHANNEL_ORDERS.filter((o) => o !== 'gray').join(' or ')}.`);
   }
-  let size = flags.resize;
+  let size = flags.resize ?? flags.crop;
   if (size && ((w !== null && size[0] !== w) || (h !== null && size[1] !== h))) {
-    throw new CliError('usage', `--resize ${size[0]}x${size[1]} does not fit the model's input size ${w ?? '?'}x${h ?? '?'} (width x height).`);
+    throw new CliError('usage', `--${flags.resize ? 'resize' : 'crop'} ${size[0]}x${size[1]} does not fit the model's input size ${w ?? '?'}x${h ?? '?'} (width x height).`);
   }
+  // The shorter side alone, with no crop: the result is the model's size only for images of its aspect.
+  if (!size && flags.resizeShorter !== undefined && w !== null && h !== null) size = [w, h];
   if (!size && w !== null && h !== null) size = [w, h];
   if (!size) {
     const first = images[0];
@@ -52,5 +63,8 @@ export function resolvePreprocessing(model: Model, images: readonly RgbaImage[],
     range: flags.range ?? [0, 1],
     mean: flags.mean ?? [0],
     std: flags.std ?? [1],
+    ...(flags.resizeShorter !== undefined ? { resizeShorter: flags.resizeShorter } : {}),
+    ...(flags.crop ? { crop: true } : {}),
+    ...(given.preset ? { preset: given.preset } : {}),
   };
 }

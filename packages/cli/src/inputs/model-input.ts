@@ -4,7 +4,7 @@ import { CliError } from '../cli-error.js';
 import { type PreprocessingFlags, resolvePreprocessing } from './image-input.js';
 import type { Inputs } from './inputs.js';
 import { tensorImages } from '../outputs/pictures.js';
-import { fitImage, imagesToTensor, type Preprocessing } from './preprocessing.js';
+import { imagesToTensor, modelImage, type Preprocessing } from './preprocessing.js';
 
 /** A batch as the model takes it, and a picture of each example (as loaded, before normalisation). */
 export interface ModelInput {
@@ -24,7 +24,7 @@ export function rejectTensorPreprocessing(flags: PreprocessingFlags): void {
 export function imageBatch(images: readonly RgbaImage[], preprocessing: Preprocessing): ModelInput {
   return {
     tensor: imagesToTensor(images, preprocessing),
-    images: images.map((image) => fitImage(image, preprocessing.width, preprocessing.height)),
+    images: images.map((image) => modelImage(image, preprocessing)),
   };
 }
 

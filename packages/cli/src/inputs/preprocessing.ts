@@ -1,6 +1,7 @@
 import type { TensorData } from '@salience/core';
 import { type RgbaImage, resizeImage } from '@salience/render';
 import { CliError } from '../cli-error.js';
+import { type Planes, planesToImage, resizeAndCrop, rgbPlanes } from './transforms.js';
 
 /** How the channels of an image are fed: RGB, BGR (Caffe-style models), or one gray channel. */
 export type ChannelOrder = 'rgb' | 'bgr' | 'gray';
@@ -20,6 +21,58 @@ export interface Preprocessing {
   /** One value, or one per channel (in the fed channel order), applied after `range`. */
   readonly mean: readonly number[];
   readonly std: readonly number[];
+  /**
+   * torchvision's `Resize(n)`: the shorter side becomes n (antialiased bilinear), then `crop`
+   * (`CenterCrop`) gives `width x height`. Without either, images are resized to `width x height`.
+   */
+  readonly resizeShorter?: number;
+  readonly crop?: boolean;
+  /** The preset the values came from, if any ('imagenet'). */
+  readonly preset?: string;
+}
+
+/** Named preprocessing, as the model zoos train: `imagenet` is torchvision's Resize(256), CenterCrop(224), ImageNet mean/std. */
+export const PRESETS = {
+  imagenet: { resizeShorter: 256, crop: [224, 224] as const, range: [0, 1] as const, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+} as const;
+
+export type PresetName = keyof typeof PRESETS;
+
+export const PRESET_NAMES: readonly PresetName[] = Object.keys(PRESETS) as PresetName[];
+
+/** Antialiased shorter-side resize and centre crop when asked, else null (the plain resize applies). */
+function torchvisionSteps(p: Preprocessing): { resize?: number; crop?: [number, number] } | null {
+  if (p.resizeShorter === undefined && !p.crop) return null;
+  return { resize: p.resizeShorter, crop: p.crop ? [p.width, p.height] : undefined };
+}
+
+/** The image's RGB values in [0, 255] as the model sees them, unrounded, at `width x height`. */
+function seenPlanes(image: RgbaImage, p: Preprocessing): Planes {
+  const steps = torchvisionSteps(p);
+  if (!steps) return rgbPlanes(fitImage(image, p.width, p.height));
+  const planes = resizeAndCrop(image, steps);
+  return planes.width === p.width && planes.height === p.height ? planes : rgbPlanes(fitImage(planesToImage(planes), p.width, p.height));
+}
+
+/** The image as the model sees it (before the channel order and normalisation): maps are drawn over it. */
+export function modelImage(image: RgbaImage, p: Preprocessing): RgbaImage {
+  return torchvisionSteps(p) ? planesToImage(seenPlanes(image, p)) : fitImage(image, p.width, p.height);
+}
+
+/** What was done to the images, in words, for the report. */
+export function describePreprocessing(p: Preprocessing, sizes: readonly { readonly width: number; readonly height: number }[]): string {
+  const steps: string[] = [];
+  if (p.resizeShorter !== undefined) steps.push(`shorter side resized to ${p.resizeShorter} (antialiased bilinear)`);
+  if (p.crop) steps.push(`centre crop ${p.width}x${p.height}`);
+  if (steps.length === 0) {
+    const stretched = sizes.filter((s) => s.width !== p.width || s.height !== p.height);
+    const aspect = sizes.filter((s) => Math.abs(s.width / s.height - p.width / p.height) > 0.01).length;
+    steps.push(stretched.length === 0 ? `taken as they are (${p.width}x${p.height})` : `resized to ${p.width}x${p.height} (bilinear)${aspect > 0 ? `, ${aspect} of ${sizes.length} stretched to that aspect ratio` : ''}`);
+  }
+  const [lo, hi] = p.range;
+  steps.push(`pixels 0..255 to ${lo}..${hi}`);
+  if (p.mean.some((m) => m !== 0) || p.std.some((s) => s !== 1)) steps.push(`minus mean ${p.mean.join(',')}, divided by std ${p.std.join(',')}`);
+  return `${p.preset ? `${p.preset} preset: ` : ''}${steps.join('; ')}`;
 }
 
 export function channelCount(order: ChannelOrder): number {
@@ -53,12 +106,17 @@ export function imagesToTensor(images: readonly RgbaImage[], p: Preprocessing): 
   const sources: readonly (readonly [number, number, number])[] =
     p.channels === 'gray' ? [[0.299, 0.587, 0.114]] : p.channels === 'rgb' ? [[1, 0, 0], [0, 1, 0], [0, 0, 1]] : [[0, 0, 1], [0, 1, 0], [1, 0, 0]];
   images.forEach((original, n) => {
-    const image = fitImage(original, p.width, p.height);
-    const px = image.data;
+    let seen: Planes;
+    try {
+      seen = seenPlanes(original, p);
+    } catch (error) {
+      throw new CliError('usage', `${(error as Error).message} (--resize-shorter and --crop, or --preset).`);
+    }
+    const px = seen.data;
     for (let i = 0; i < plane; i++) {
-      const r = px[i * 4];
-      const g = px[i * 4 + 1];
-      const b = px[i * 4 + 2];
+      const r = px[i];
+      const g = px[plane + i];
+      const b = px[2 * plane + i];
       for (let c = 0; c < channels; c++) {
         const [wr, wg, wb] = sources[c];
         const byte = wr * r + wg * g + wb * b;

@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeNpy } from '../inputs/npy.js';
 import { readNpyFile, salience, scratch } from '../../test/cli-harness.js';
 import { BUILTIN_DIR } from '../models/builtin.js';
 import type { ExplainSummary } from '../commands/explain-outputs.js';
@@ -104,6 +103,13 @@ describe('salience explain on a ViT token layer (onnxruntime-node)', () => {
     const size = shape.reduce((a, b) => a * b, 1);
     return { data: new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + 4 * size)), shape };
   };
+  // A float32 .npy (version 1.0 header padded to 64 bytes), written here to keep the test to the CLI's own reading.
+  const npy = ({ data, shape }: { data: Float32Array; shape: number[] }) => {
+    const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+    const header = `${dict}${' '.repeat(64 - ((10 + dict.length + 1) % 64))}\n`;
+    const prefix = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0, header.length & 255, header.length >> 8]), Buffer.from(header, 'latin1')]);
+    return Buffer.concat([prefix, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+  };
   const close = (got: Float32Array, want: Float32Array) => {
     const scale = Math.max(...want.map(Math.abs));
     return Math.max(...got.map((v, i) => Math.abs(v - want[i]))) / scale;
@@ -111,7 +117,7 @@ describe('salience explain on a ViT token layer (onnxruntime-node)', () => {
 
   it('hirescam on the token grid (--token-grid 4x4+1) and attention-rollout match the references within 1e-4 of the map', async () => {
     const input = tmp.path('vit-input.npy');
-    writeFileSync(input, writeNpy(array('input')));
+    writeFileSync(input, npy(array('input')));
     const targets = Array.from(array('target').data).join(',');
     const model = at('vit.onnx');
     const cam = await salience(['explain', '--json', '--model', model, '--input', input, '--target', targets, '--method', 'hirescam', '--layer', meta.layer, '--token-grid', '4x4+1', '--upsample', 'none', '--no-relu', '--out', tmp.path('cam')]);

@@ -1,7 +1,12 @@
 import type { Attribution, TensorData } from '@salience/core';
 import {
+  colorbarWithUnits,
+  createImage,
   DEFAULT_DIVERGING_COLORMAP,
   DEFAULT_SEQUENTIAL_COLORMAP,
+  type DisplayMapOptions,
+  displayScales,
+  drawImage,
   grid,
   inputToImage,
   overlay,
@@ -20,17 +25,45 @@ export function enlarge(image: RgbaImage): RgbaImage {
   return factor === 1 ? image : resizeImage(image, image.width * factor, image.height * factor, 'nearest');
 }
 
-/** The colour-mapped attribution of row `row` over `base`, as the report draws it. */
+/** How a method's scores become a map, as the report draws them. */
+export function displayOptions(display: ReportDisplay): DisplayMapOptions {
+  return { sign: display.sign ?? 'absolute', normalization: display.normalization ?? 'percentile', channelReduction: display.channelReduction ?? 'sum' };
+}
+
+export function displayColormap(display: ReportDisplay) {
+  return display.colormap ?? (display.sign === 'all' ? DEFAULT_DIVERGING_COLORMAP : DEFAULT_SEQUENTIAL_COLORMAP);
+}
+
+/**
+ * The colour-mapped attribution of each row over its example's `base`, as the report draws it.
+ * Signed maps take opacity from |v|^0.5, so that middling scores are not faint.
+ */
 export function overlayImages(attribution: Attribution, display: ReportDisplay, bases: readonly (RgbaImage | undefined)[]): (RgbaImage | undefined)[] {
-  const maps = toDisplayMap(attribution, {
-    sign: display.sign ?? 'absolute',
-    normalization: display.normalization ?? 'percentile',
-    channelReduction: display.channelReduction ?? 'sum',
-  });
-  const colormap = display.colormap ?? (display.sign === 'all' ? DEFAULT_DIVERGING_COLORMAP : DEFAULT_SEQUENTIAL_COLORMAP);
+  const maps = toDisplayMap(attribution, displayOptions(display));
+  const colormap = displayColormap(display);
+  const gamma = display.sign === 'all' ? 0.5 : 1;
   return maps.map((map, row) => {
     const base = bases[attribution.examples[row]];
-    return base ? overlay(base, map, { colormap, opacity: display.opacity ?? 0.8, opacityByValue: display.opacityByValue ?? true }) : undefined;
+    return base ? overlay(base, map, { colormap, opacity: display.opacity ?? 0.8, opacityByValue: display.opacityByValue ?? true, gamma }) : undefined;
+  });
+}
+
+/**
+ * The grid's cell of each overlay: shrunk to the grid's size, with its colorbar in the map's raw
+ * units at its right (each row has its own scale, so each cell carries its own legend).
+ */
+export function legendCells(attribution: Attribution, display: ReportDisplay, overlays: readonly (RgbaImage | undefined)[]): (RgbaImage | undefined)[] {
+  const scales = displayScales(attribution, displayOptions(display));
+  const colormap = displayColormap(display);
+  return overlays.map((image, row) => {
+    const small = cell(image);
+    if (!small) return undefined;
+    const bar = colorbarWithUnits(scales[row], { colormap, length: Math.max(8, small.height - 12), thickness: 8 });
+    const out = createImage(small.width + 3 + bar.width, Math.max(small.height, bar.height), [255, 255, 255, 255]);
+    drawImage(out, small, 0, 0);
+    // The bar's end labels overhang its ends by half a line: it starts a little below the top.
+    drawImage(out, bar, small.width + 3, 0);
+    return out;
   });
 }
 
@@ -67,14 +100,17 @@ function cell(image: RgbaImage | undefined): RgbaImage | undefined {
   return factor <= 1 ? image : resizeImage(image, Math.round(image.width / factor), Math.round(image.height / factor), 'bilinear');
 }
 
-/** One sheet: a row per attribution row (example and target), the input then each method's overlay. */
+/**
+ * One sheet: a row per attribution row (example and target), the input then each method's cell
+ * (from `legendCells`: an overlay with its colorbar, already at the grid's size).
+ */
 export function overlayGrid(
   inputs: readonly (RgbaImage | undefined)[],
   rows: readonly { readonly example: number; readonly label: string }[],
   methods: readonly { readonly title: string; readonly overlays: readonly (RgbaImage | undefined)[] }[],
 ): RgbaImage | undefined {
   if (rows.length === 0 || inputs.every((i) => i === undefined)) return undefined;
-  const cells = rows.map((row, r) => [cell(inputs[row.example]), ...methods.map((m) => cell(m.overlays[r]))]);
+  const cells = rows.map((row, r) => [cell(inputs[row.example]), ...methods.map((m) => m.overlays[r])]);
   return grid(cells, {
     gap: 4,
     labels: { rows: rows.map((r) => r.label), columns: ['input', ...methods.map((m) => m.title)] },
