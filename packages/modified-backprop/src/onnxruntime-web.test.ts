@@ -1,0 +1,24 @@
+import { type OrtModule, fromOnnx } from '@salience/onnx';
+import { expectMapsClose } from '@salience/testing';
+import * as ortWeb from 'onnxruntime-web';
+import { describe, it } from 'vitest';
+import { loadBackpropFixture } from '../test/fixtures.js';
+import { deepLift } from './deep-lift.js';
+import { lrp } from './lrp.js';
+import { deconvnet, guidedBackprop } from './modified-relu.js';
+
+describe("the modified rules' graphs run on onnxruntime-web (wasm), as in the browser", () => {
+  it('smallcnn: Guided Backprop, Deconvnet, DeepLIFT and LRP match Captum', async () => {
+    ortWeb.env.wasm.numThreads = 1;
+    const { modelBytes, arrays, target } = loadBackpropFixture('smallcnn');
+    const model = await fromOnnx(ortWeb as unknown as OrtModule, modelBytes);
+    try {
+      expectMapsClose((await guidedBackprop.attribute(model, arrays.input, { target })).values, arrays.guided_backprop, 1e-4, 'guided backprop (wasm)');
+      expectMapsClose((await deconvnet.attribute(model, arrays.input, { target })).values, arrays.deconvnet, 1e-4, 'deconvnet (wasm)');
+      expectMapsClose((await deepLift.attribute(model, arrays.input, { target })).values, arrays.deeplift_zero, 1e-4, 'DeepLIFT (wasm)');
+      expectMapsClose((await lrp.attribute(model, arrays.input, { target, epsilon: 0.01 })).values, arrays['lrp_epsilon_0.01'], 1e-4, 'LRP (wasm)');
+    } finally {
+      model.dispose();
+    }
+  }, 30000);
+});
