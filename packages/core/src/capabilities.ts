@@ -1,4 +1,4 @@
-import { CapabilityError } from './errors.js';
+import { CapabilityError, GradientsUnavailableError } from './errors.js';
 import type { Model, OutputName } from './model.js';
 import { GRADIENT_OUTPUTS } from './model.js';
 import { checkPluginCompatibility } from './plugin.js';
@@ -8,11 +8,17 @@ import { checkPluginCompatibility } from './plugin.js';
  * Every method calls it first, so it is also where an adapter built for another major of core is
  * reported (a warning, once per adapter version).
  */
-export function assertCapabilities(model: Pick<Model, 'capabilities' | 'plugin'>, required: readonly OutputName[], who = 'This method'): void {
+export function assertCapabilities(
+  model: Pick<Model, 'capabilities' | 'plugin'> & { readonly gradientError?: Error },
+  required: readonly OutputName[],
+  who = 'This method',
+): void {
   checkPluginCompatibility(model);
   const missing = required.filter((r) => !model.capabilities.has(r));
   if (missing.length === 0) return;
   const needsGradients = missing.some((m) => GRADIENT_OUTPUTS.includes(m));
+  // An adapter that knows why it cannot differentiate (fromOnnx's `gradientError`) names the op.
+  if (needsGradients && model.gradientError instanceof GradientsUnavailableError) throw model.gradientError;
   const hint = needsGradients
     ? " The model cannot be differentiated as it is (an op without a gradient rule, or a runtime without gradients; the adapter's README says how to supply them). Use a forward-only method such as occlusion, or make the model differentiable."
     : '';
