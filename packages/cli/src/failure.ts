@@ -32,8 +32,11 @@ function codeOf(error: unknown): string | undefined {
 /** Maps any thrown value to its exit status; unknown errors are failures (1) with their message. */
 export function describeFailure(error: unknown): Failure {
   if (error instanceof CliError) return { exitCode: error.exitCode, code: error.kind, message: error.message };
-  // The library names its options; on the command line they are flags.
-  const message = (error instanceof Error ? error.message : String(error)).replace(/the option limits: \{ (\w+): (\d+) \}/g, '--limit $1=$2');
+  // The library names its options and API calls; on the command line they are flags and commands.
+  const message = (error instanceof Error ? error.message : String(error))
+    .replace(/the option limits: \{ (\w+): (\d+) \}/g, '--limit $1=$2')
+    .replace(/Use model\.layers\(\) to list them\./g, 'Run `salience layers --model <file>` to list them.')
+    .replace(/`?model\.layers\(\)`?/g, '`salience layers --model <file>`');
   const code = codeOf(error);
   if (code !== undefined && code in BY_CODE) return { exitCode: BY_CODE[code], code, message };
   return { exitCode: EXIT_CODES.failure, code: code ?? 'FAILURE', message };

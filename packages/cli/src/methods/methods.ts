@@ -73,6 +73,10 @@ export function methodName(text: string): MethodName {
   if (METHOD_NAMES.includes(key as MethodName)) return key as MethodName;
   const alias = ALIASES[key];
   if (alias) return alias;
+  // In many ML tools -m is the model: say so rather than "unknown method".
+  if (/\.(onnx|json|pb|tflite|h5|keras|pt|pth)$|[/\\]/i.test(key)) {
+    throw usageError(`'${text}' looks like a model file, but -m is short for --method here; give the model with --model ${text}.`);
+  }
   throw usageError(`Unknown method '${text}'; use one of ${METHOD_NAMES.join(', ')}.`);
 }
 
