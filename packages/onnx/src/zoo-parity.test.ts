@@ -171,16 +171,15 @@ type ZooTest = 'logits' | 'gradient' | 'ig-gausslegendre' | 'ig-trapezoid' | 'gr
 /**
  * Cases that fail today, while issue 14's items 1 and 2 are being built: each runs as `it.fails`
  * (so it must still fail) with the error it fails with. Remove an entry when its case passes.
+ * mobilenetv2 (ReLU6, symmetric pads) is marked `nearKink` by the export script: for no input draw
+ * were its float64 IG maps stable under a 1e-6 jitter, so ReLU6 inputs sit within float32 rounding of
+ * 0 or 6 somewhere on the path; whether these errors are that rounding or a Clip rule is open.
  */
 const FAILS_TODAY: Partial<Record<`${ZooModelName} ${ZooTest}`, true>> = {
   // zoo: mobilenetv2 ig_gausslegendre_16: max error 0.023945748805999756 over max|expected| 0.8247101902961731 (vs Captum float32: 0.023945868015289307; Captum's float32 distance 0.00078849470820176)
   'mobilenetv2 ig-gausslegendre': true,
   // zoo: mobilenetv2 ig_riemann_trapezoid_16: max error 0.00025722384452819824 over max|expected| 0.8224369883537292 (vs Captum float32: 0.00025716423988342285; Captum's float32 distance 5.414991771832501e-7)
   'mobilenetv2 ig-trapezoid': true,
-  // zoo: regnet gradient: max error 0.0009451732039451599 over max|expected| 0.24845674633979797 (vs Captum float32: 0.0009451732039451599; Captum's float32 distance 3.067571976639061e-7)
-  'regnet gradient': true,
-  // zoo: regnet ig_riemann_trapezoid_16: max error 0.000034903641790151596 over max|expected| 0.21091732382774353 (vs Captum float32: 0.000034897588193416595; Captum's float32 distance 2.1793853050353424e-7)
-  'regnet ig-trapezoid': true,
 };
 
 const zooIt = (name: ZooModelName, test: ZooTest) => (FAILS_TODAY[`${name} ${test}`] ? it.fails : it);
