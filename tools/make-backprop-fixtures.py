@@ -1,9 +1,10 @@
 """Reference maps for @salience/modified-backprop: Captum's GuidedBackprop, Deconvolution and DeepLift
 (rescale) on the smallcnn and colorcnn fixture models and on a small ResNet-style model.
 
-Run (from the repository root; captum is used from its source, never installed):
+Run (from the repository root; captum and zennit are used from their sources, never installed):
     git --git-dir=<fetched github:pytorch/captum> archive HEAD | tar -x -C /tmp/captum-src
-    PYTHONPATH=/tmp/captum-src /tmp/venv/bin/python tools/make-backprop-fixtures.py /work/shared/fixtures/captum
+    git --git-dir=<fetched github:chr5tphr/zennit> archive HEAD | tar -x -C /tmp/zennit-src
+    PYTHONPATH=/tmp/captum-src:/tmp/zennit-src/src /tmp/venv/bin/python tools/make-backprop-fixtures.py /work/shared/fixtures/captum
 
 Writes packages/modified-backprop/fixtures/<model>/{model.onnx, backprop.json, backprop.bin}.
 smallcnn and colorcnn are rebuilt from the shared fixtures' weights with one nn.ReLU / nn.MaxPool2d
@@ -20,6 +21,25 @@ import torch.nn as nn
 from captum.attr import LRP, Deconvolution, DeepLift, GuidedBackprop, GuidedGradCam
 from captum.attr._utils.lrp_rules import EpsilonRule, IdentityRule
 from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+
+def stub_torchvision():
+    """zennit imports torchvision for its ResNet canonizers and FrozenBatchNorm2d type, none of which are used here;
+    this torchvision build fails to load its C++ ops against torch 2.13, so stand-ins take its place."""
+    import types
+    names = ["torchvision", "torchvision.models", "torchvision.models.resnet", "torchvision.ops"]
+    mods = {n: types.ModuleType(n) for n in names}
+    mods["torchvision.models.resnet"].Bottleneck = type("Bottleneck", (nn.Module,), {})
+    mods["torchvision.models.resnet"].BasicBlock = type("BasicBlock", (nn.Module,), {})
+    mods["torchvision.ops"].FrozenBatchNorm2d = type("FrozenBatchNorm2d", (nn.Module,), {})
+    mods["torchvision"].models, mods["torchvision"].ops = mods["torchvision.models"], mods["torchvision.ops"]
+    mods["torchvision.models"].resnet = mods["torchvision.models.resnet"]
+    sys.modules.update(mods)
+
+
+stub_torchvision()
+from zennit.attribution import Gradient  # noqa: E402
+from zennit.composites import EpsilonPlusFlat  # noqa: E402
 
 SOURCE = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/fixtures/captum"
 OUT = os.path.join(os.path.dirname(__file__), "..", "packages", "modified-backprop", "fixtures")
@@ -171,6 +191,12 @@ def cases(name, model, x, target, layer):
             m.rule = EpsilonRule(epsilon=0.01)
     w.add("lrp_epsilon_0.01", LRP(folded).attribute(x, target=target).detach().numpy(),
           method="Captum LRP, EpsilonRule(0.01) on every convolution, linear and pooling module, BatchNorm folded")
+    folded = fold_batch_norms(model)
+    classes = model(x).shape[1]
+    with Gradient(model=folded, composite=EpsilonPlusFlat()) as attributor:
+        _, relevance = attributor(x, torch.eye(classes)[target])
+    w.add("zennit_epsilon_plus_flat", relevance.detach().numpy(),
+          method="Zennit EpsilonPlusFlat, output relevance one-hot at the target, BatchNorm folded")
     w.save(folder, {"model": name, "gradcamLayer": layer})
 
 

@@ -63,13 +63,15 @@ export interface BackwardRules {
   /**
    * Layer-wise relevance propagation, epsilon rule (as Captum's LRP): every convolution, dense,
    * BatchNorm and pooling layer passes back x * grad(R / (z + epsilon * sign(z))), ReLU and Tanh
-   * pass relevance through unchanged. `epsilon` defaults to 1e-9.
+   * pass relevance through unchanged. `epsilon` defaults to 1e-9. With `composite:
+   * 'epsilon-plus-flat'`, Zennit's EpsilonPlusFlat instead (flat on the first layer, z+ on
+   * convolutions, epsilon 1e-6 on dense layers), relevance one-hot at the target.
    */
-  readonly lrp?: { readonly epsilon?: number };
+  readonly lrp?: { readonly epsilon?: number; readonly composite?: 'epsilon-plus-flat' };
 }
 
 /** The kinds of backward rule an adapter may declare in `Model.backwardRules`. */
-export type BackwardRuleKind = 'guided' | 'deconvnet' | 'rescale' | 'lrp-epsilon';
+export type BackwardRuleKind = 'guided' | 'deconvnet' | 'rescale' | 'lrp-epsilon' | 'lrp-epsilon-plus-flat';
 
 export interface ModelRequest<K extends OutputName = OutputName> {
   /** Batch on dimension 0, always. For `tokens` models: token ids as floats, [B, T]. */

@@ -155,9 +155,11 @@ function backwardKinds(backward: BackwardRules): BackwardRuleKind[] {
   if (unknown.length) throw new OptionError(`request.backward.${unknown[0]} is not a backward rule; the rules are relu ('guided' | 'deconvnet'), rescale (true) and lrp ({ epsilon? }).`);
   if (lrp !== undefined) {
     const epsilon = typeof lrp === 'object' && lrp !== null ? lrp.epsilon : undefined;
-    if (typeof lrp !== 'object' || lrp === null || Object.keys(lrp).some((k) => k !== 'epsilon') || (epsilon !== undefined && !(Number.isFinite(epsilon) && epsilon >= 0))) {
-      throw new OptionError(`request.backward.lrp must be { epsilon?: a number >= 0 }; got ${JSON.stringify(lrp)}.`);
+    const composite = typeof lrp === 'object' && lrp !== null ? lrp.composite : undefined;
+    if (typeof lrp !== 'object' || lrp === null || Object.keys(lrp).some((k) => k !== 'epsilon' && k !== 'composite') || (epsilon !== undefined && !(Number.isFinite(epsilon) && epsilon >= 0))) {
+      throw new OptionError(`request.backward.lrp must be { epsilon?: a number >= 0, composite?: 'epsilon-plus-flat' }; got ${JSON.stringify(lrp)}.`);
     }
+    if (composite !== undefined && composite !== 'epsilon-plus-flat') throw new OptionError(`request.backward.lrp.composite must be 'epsilon-plus-flat'; got ${JSON.stringify(composite)}.`);
     if (relu !== undefined || rescale) throw new OptionError('request.backward.lrp replaces the rules of every layer: give it alone.');
   }
   if (relu !== undefined && relu !== 'guided' && relu !== 'deconvnet') throw new OptionError(`request.backward.relu must be 'guided' or 'deconvnet'; got ${JSON.stringify(relu)}.`);
@@ -166,7 +168,7 @@ function backwardKinds(backward: BackwardRules): BackwardRuleKind[] {
   const kinds: BackwardRuleKind[] = [];
   if (relu) kinds.push(relu);
   if (rescale) kinds.push('rescale');
-  if (lrp !== undefined) kinds.push('lrp-epsilon');
+  if (lrp !== undefined) kinds.push(lrp.composite === 'epsilon-plus-flat' ? 'lrp-epsilon-plus-flat' : 'lrp-epsilon');
   return kinds;
 }
 

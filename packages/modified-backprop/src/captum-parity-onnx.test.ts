@@ -57,4 +57,9 @@ describe.each(BACKPROP_MODELS)('Captum parity on %s through onnxruntime-node', (
     const standard = await lrp.attribute(model, fixture.arrays.input, { target: fixture.target });
     expectMapsClose(standard.values, fixture.arrays.lrp_epsilon, name === 'resnetlite' ? 1e-3 : TOLERANCE, `${name} LRP epsilon 1e-9`);
   });
+
+  it('matches Zennit EpsilonPlusFlat (flat first layer, z+ convolutions, epsilon dense layers)', async () => {
+    const result = await lrp.attribute(model, fixture.arrays.input, { target: fixture.target, composite: 'epsilon-plus-flat' });
+    expectMapsClose(result.values, fixture.arrays.zennit_epsilon_plus_flat, TOLERANCE, `${name} Zennit EpsilonPlusFlat`);
+  });
 });

@@ -18,11 +18,17 @@ import { assertBackwardRules } from './backward-capability.js';
 export interface LrpOptions {
   /** The epsilon rule's stabiliser, added to every layer's output with its sign; default 1e-9 (Captum's). */
   readonly epsilon?: number;
+  /**
+   * Zennit's EpsilonPlusFlat composite instead of Captum's epsilon rule everywhere: flat on the
+   * first layer, z+ on convolutions, epsilon 1e-6 on dense layers, relevance one-hot at the target
+   * (maps sum to about 1, not to the logit).
+   */
+  readonly composite?: 'epsilon-plus-flat';
   /** Reduce the channel axis of image maps to one value per pixel; off by default (raw relevance as Captum). */
   readonly channelReduction?: ChannelReduction;
 }
 
-const OPTION_KEYS: readonly (keyof LrpOptions)[] = ['epsilon', 'channelReduction'];
+const OPTION_KEYS: readonly (keyof LrpOptions)[] = ['epsilon', 'composite', 'channelReduction'];
 
 /**
  * Layer-wise relevance propagation with the epsilon rule on every convolution, dense, BatchNorm and
@@ -36,7 +42,7 @@ export const lrp: Method<LrpOptions> = {
   requires: ['inputGradients', 'logits'],
   optionKeys: OPTION_KEYS,
   async attribute(model: Model, input: TensorData, options: LrpOptions & CommonOptions = {}): Promise<Attribution> {
-    const { channelReduction, epsilon = 1e-9 } = options;
+    const { channelReduction, epsilon = 1e-9, composite } = options;
     const call = await beginMethod(model, input, options, {
       id: 'lrp',
       requires: ['inputGradients', 'logits'],
@@ -48,7 +54,9 @@ export const lrp: Method<LrpOptions> = {
         if (channelReduction !== undefined && !CHANNEL_REDUCTIONS.includes(channelReduction)) {
           throw new OptionError(`Unknown channelReduction ${JSON.stringify(channelReduction)}; use one of ${CHANNEL_REDUCTIONS.join(', ')}.`);
         }
-        assertBackwardRules(model, ['lrp-epsilon'], 'lrp');
+        if (composite !== undefined && composite !== 'epsilon-plus-flat') throw new OptionError(`composite must be 'epsilon-plus-flat'; got ${JSON.stringify(composite)}.`);
+        if (composite && options.epsilon !== undefined) throw new OptionError("epsilon is Captum's rule's; the epsilon-plus-flat composite fixes its own (1e-6): give one of them.");
+        assertBackwardRules(model, [composite ? 'lrp-epsilon-plus-flat' : 'lrp-epsilon'], 'lrp');
       },
     });
     const { examples, targets } = call;
@@ -59,16 +67,20 @@ export const lrp: Method<LrpOptions> = {
       examples.length,
       async (start, end) => {
         const request = call.request({ input: call.mapInput(start, end), examples: examples.subarray(start, end), targets: targets.subarray(start, end), outputs: ['inputGradients', 'logits'] });
-        const { inputGradients, logits } = await model.run({ ...request, backward: { lrp: { epsilon } } });
+        const { inputGradients, logits } = await model.run({ ...request, backward: { lrp: composite ? { composite } : { epsilon } } });
         calls++;
         const classes = logits.shape[1];
         const rows = request.input.data;
         for (let r = 0; r < end - start; r++) {
           // The first layer's relevance is its input times its normalised gradient, scaled by the target output.
-          const scale = logits.data[r * classes + targets[start + r]];
           const from = r * size;
           const out = values.subarray((start + r) * size, (start + r + 1) * size);
-          for (let i = 0; i < size; i++) out[i] = inputGradients.data[from + i] * rows[from + i] * scale;
+          // The composite's first layer (flat) gives relevance itself, for a one-hot output relevance.
+          if (composite) out.set(inputGradients.data.subarray(from, from + size));
+          else {
+            const scale = logits.data[r * classes + targets[start + r]];
+            for (let i = 0; i < size; i++) out[i] = inputGradients.data[from + i] * rows[from + i] * scale;
+          }
         }
       },
       options.onProgress,
@@ -81,7 +93,7 @@ export const lrp: Method<LrpOptions> = {
       layout: channelReduction ? 'NHW' : (model.layout as ValuesLayout),
       examples,
       targets,
-      meta: { rules: 'epsilon', epsilon, channelReduction: channelReduction ?? null, objective: objectiveName(options.objective), batchSize: call.batchSize, modelCalls: call.modelCalls + calls },
+      meta: { rules: composite ?? 'epsilon', epsilon: composite ? 1e-6 : epsilon, channelReduction: channelReduction ?? null, objective: objectiveName(options.objective), batchSize: call.batchSize, modelCalls: call.modelCalls + calls },
     };
   },
 };

@@ -53,7 +53,13 @@ describeMethodConformance('LRP (epsilon) on colorcnn (onnxruntime-node)', async 
   method: lrp,
   model: await model(),
   input,
-  badOptions: [{ epsilon: -1 }, { epsilon: 'small' }, { channelReduction: 'median' }],
+  badOptions: [{ epsilon: -1 }, { epsilon: 'small' }, { channelReduction: 'median' }, { composite: 'epsilon-gamma-box' }, { composite: 'epsilon-plus-flat', epsilon: 0.1 }],
+}));
+describeMethodConformance("LRP (Zennit's EpsilonPlusFlat) on colorcnn (onnxruntime-node)", async () => ({
+  method: lrp,
+  model: await model(),
+  input,
+  options: { composite: 'epsilon-plus-flat' as const },
 }));
 /**
  * DeepLIFT runs each map with its baseline in one call, so batchSize 1 still sends 2 rows: every

@@ -105,6 +105,8 @@ describe('modified backward rules', () => {
     expect(modifiedRuleProblems({ lrp: 'epsilon' })[0]).toMatch(/epsilon\?/);
     expect(modifiedRuleProblems({ lrp: {}, relu: 'guided' })[0]).toMatch(/alone/);
     expect(modifiedRuleProblems({ deconv: true })[0]).toMatch(/not a rule/);
+    expect(modifiedRuleProblems({ lrp: { composite: 'epsilon-plus-flat' } })).toEqual([]);
+    expect(modifiedRuleProblems({ lrp: { composite: 'box' } })[0]).toMatch(/epsilon-plus-flat/);
     expect(() => addGradients(reluModel(), { of: 'out', wrt: ['x'], modifiedRules: { relu: 'x' } as never })).toThrowError(GradientSpecError);
     const odd = reluModel();
     expect(() => addGradients(odd, { of: 'out', wrt: ['x'], inputShapes: { x: [3, 4] }, modifiedRules: { rescale: true } })).toThrowError(UnsupportedOpError);

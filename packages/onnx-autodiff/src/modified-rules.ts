@@ -1,4 +1,5 @@
 import { GradientSpecError } from './errors.js';
+import { LRP_COMPOSITES, type LrpComposite, compositeRules } from './lrp-composites.js';
 import type { ModelGraph } from './model-graph.js';
 import { type GradientContext, type GradientRule, RuleLimitation } from './rule.js';
 import { gradientRules } from './rules/index.js';
@@ -29,7 +30,7 @@ export interface ModifiedRules {
    * keeps its gradient. The gradient of a graph input read by a rule layer is left for the caller to
    * multiply by the input. Epsilon defaults to 1e-9, Captum's.
    */
-  readonly lrp?: { readonly epsilon?: number };
+  readonly lrp?: { readonly epsilon?: number; readonly composite?: LrpComposite };
 }
 
 /** Captum's threshold below which the rescale rule falls back to the gradient. */
@@ -53,8 +54,11 @@ export function modifiedRuleProblems(rules: unknown): string[] {
   for (const key of Object.keys(rest)) problems.push(`\`modifiedRules.${key}\` is not a rule; the rules are relu ('guided' | 'deconvnet'), rescale (true) and lrp ({ epsilon? }).`);
   if (lrp !== undefined) {
     const epsilon = typeof lrp === 'object' && lrp !== null ? (lrp as { epsilon?: unknown }).epsilon : undefined;
-    if (typeof lrp !== 'object' || lrp === null || Object.keys(lrp).some((k) => k !== 'epsilon') || (epsilon !== undefined && !(typeof epsilon === 'number' && Number.isFinite(epsilon) && epsilon >= 0))) {
-      problems.push(`\`modifiedRules.lrp\` must be { epsilon?: a number >= 0 }, got ${JSON.stringify(lrp)}.`);
+    const composite = typeof lrp === 'object' && lrp !== null ? (lrp as { composite?: unknown }).composite : undefined;
+    if (typeof lrp !== 'object' || lrp === null || Object.keys(lrp).some((k) => k !== 'epsilon' && k !== 'composite') || (epsilon !== undefined && !(typeof epsilon === 'number' && Number.isFinite(epsilon) && epsilon >= 0))) {
+      problems.push(`\`modifiedRules.lrp\` must be { epsilon?: a number >= 0, composite? }, got ${JSON.stringify(lrp)}.`);
+    } else if (composite !== undefined && !LRP_COMPOSITES.includes(composite as LrpComposite)) {
+      problems.push(`\`modifiedRules.lrp.composite\` must be one of ${LRP_COMPOSITES.join(', ')}, got ${JSON.stringify(composite)}.`);
     }
     if (relu !== undefined || rescale === true) problems.push('`modifiedRules.lrp` replaces the rules of every layer: give it alone.');
   }
@@ -74,6 +78,7 @@ export function modifiedRuleSet(rules: ModifiedRules | undefined): Readonly<Reco
   // Shared by the rules of one build: the plain gradient each MaxPool hands back, by its input.
   const pooled = new Map<string, string>();
   if (rules?.rescale) for (const op of RESCALE_OPS) set[op] = rescale(gradientRules[op], pooled);
+  if (rules?.lrp?.composite) return compositeRules(rules.lrp.composite);
   if (rules?.lrp) {
     const epsilon = rules.lrp.epsilon ?? 1e-9;
     // Forward tensors read by a rule layer, collected at the first backward call (before any gradient node exists).

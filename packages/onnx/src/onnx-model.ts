@@ -127,7 +127,7 @@ class OnnxAdapter implements OnnxModel {
     }
     this.capabilities = capabilities;
     // salience builds the backward graph itself, so any op's rule can be replaced.
-    this.backwardRules = new Set<BackwardRuleKind>(capabilities.has('inputGradients') || capabilities.has('layerGradients') ? ['guided', 'deconvnet', 'rescale', 'lrp-epsilon'] : []);
+    this.backwardRules = new Set<BackwardRuleKind>(capabilities.has('inputGradients') || capabilities.has('layerGradients') ? ['guided', 'deconvnet', 'rescale', 'lrp-epsilon', 'lrp-epsilon-plus-flat'] : []);
   }
 
   layers(): readonly LayerInfo[] {
