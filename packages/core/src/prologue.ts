@@ -123,6 +123,13 @@ async function inputLogits(model: Model, input: TensorData, batchSize: number, c
 export async function beginMethod(model: Model, input: TensorData, options: CommonOptions | undefined, spec: MethodSpec): Promise<MethodCall> {
   const opts: CommonOptions = options ?? {};
   if (spec.optionKeys) checkOptionKeys(opts, spec.optionKeys, `The '${spec.id}' method`);
+  // Checked here, not where they are first used: a wrong value would be a raw TypeError mid-run.
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
+    throw new OptionError(`onProgress must be a function (done, total) => void; got ${opts.onProgress === null ? 'null' : typeof opts.onProgress}.`);
+  }
+  if (opts.signal !== undefined && typeof (opts.signal as Partial<AbortSignal> | null)?.aborted !== 'boolean') {
+    throw new OptionError('signal must be an AbortSignal (from an AbortController); leave it out to run to the end.');
+  }
   checkMethodFit(model, spec);
   spec.validateInput?.();
   checkInput(model, input);

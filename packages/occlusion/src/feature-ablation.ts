@@ -36,6 +36,7 @@ export const FEATURE_ABLATION_OPTION_KEYS: readonly (keyof FeatureAblationOption
 function groupIds(mask: TensorData | undefined, rowShape: readonly number[], layout: Layout): ArrayLike<number> {
   const size = rowShape.reduce((a, b) => a * b, 1);
   if (!mask) return Int32Array.from({ length: size }, (_, i) => i);
+  if (!Array.isArray(mask.shape) || typeof mask.data?.length !== 'number') throw new ShapeError(`featureMask must be a tensor { data, shape }, one group id per element of an example [${rowShape.join(', ')}].`);
   if (mask.data.length !== mask.shape.reduce((a, b) => a * b, 1)) {
     throw new ShapeError(`featureMask has ${mask.data.length} values but its shape [${mask.shape.join(', ')}] needs ${mask.shape.reduce((a, b) => a * b, 1)}.`);
   }

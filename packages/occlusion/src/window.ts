@@ -27,7 +27,9 @@ function channelDim(layout: Layout, rank: number): number {
 }
 
 function describe(size: WindowSize): string {
-  return typeof size === 'number' ? String(size) : `[${size.join(', ')}]`;
+  if (typeof size === 'number') return String(size);
+  // A caller's value of the wrong type is described, not a raw TypeError from join.
+  return Array.isArray(size) || ArrayBuffer.isView(size) ? `[${Array.from(size as ArrayLike<number>).join(', ')}]` : `(a ${typeof size})`;
 }
 
 /**

@@ -38,6 +38,7 @@ export function resolveFeatures(mask: TensorData | undefined, rowShape: readonly
   let ids: ArrayLike<number>;
   if (!mask) ids = Int32Array.from({ length: size }, (_, i) => i);
   else {
+    if (!Array.isArray(mask.shape) || typeof mask.data?.length !== 'number') throw new ShapeError(`featureMask must be a tensor { data, shape }, one feature id per element of an example [${rowShape.join(', ')}].`);
     const count = mask.shape.reduce((a, b) => a * b, 1);
     if (mask.data.length !== count) throw new ShapeError(`featureMask has ${mask.data.length} values but its shape [${mask.shape.join(', ')}] needs ${count}.`);
     for (let i = 0; i < mask.data.length; i++) {

@@ -46,7 +46,8 @@ export const lime: Method<LimeOptions> = {
   id: 'lime',
   requires: ['logits'],
   optionKeys: LIME_OPTION_KEYS,
-  attribute(model, input, options = {}) {
+  // async, so that a bad option is a rejected promise like every other method's, not a throw.
+  async attribute(model, input, options = {}) {
     const distance = options.distance ?? 'cosine';
     if (distance !== 'cosine' && distance !== 'euclidean') throw new OptionError(`Unknown distance '${distance}'; use 'cosine' or 'euclidean'.`);
     const width = options.kernelWidth ?? 1;

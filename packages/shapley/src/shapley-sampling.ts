@@ -49,7 +49,7 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
   optionKeys: SHAPLEY_SAMPLING_OPTION_KEYS,
   async attribute(model: Model, input: TensorData, options: ShapleySamplingOptions & CommonOptions = {}): Promise<Attribution> {
     const id = 'shapley-sampling';
-    const given = typeof options.permutations === 'object' ? options.permutations : undefined;
+    const given = Array.isArray((options.permutations as Partial<TensorData> | null)?.shape) ? (options.permutations as TensorData) : undefined;
     const count: number = given ? given.shape[0] : ((options.permutations as number | undefined) ?? 25);
     if (!given && (typeof count !== 'number' || !Number.isInteger(count) || count < 1)) {
       throw new OptionError(`permutations must be a positive integer or an [n, features] tensor; got ${JSON.stringify(options.permutations)}.`);

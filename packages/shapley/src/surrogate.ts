@@ -46,6 +46,7 @@ export const SURROGATE_OPTION_KEYS: readonly (keyof SurrogateOptions)[] = [...FE
 function givenCoalitions(coalitions: TensorData, examples: number, features: Features): { samples: number; fill: (e: number, s: number, z: Uint8Array) => void } {
   const m = features.count;
   const { shape, data } = coalitions;
+  if (!Array.isArray(shape) || typeof data?.length !== 'number') throw new ShapeError(`coalitions must be a tensor { data, shape } of 0/1, [samples, ${features.count}] or [${examples}, samples, ${features.count}].`);
   if (data.length !== shape.reduce((a, b) => a * b, 1)) throw new ShapeError(`coalitions has ${data.length} values for its shape [${shape.join(', ')}].`);
   const shared = shape.length === 2 && shape[1] === m;
   const perExample = shape.length === 3 && shape[0] === examples && shape[2] === m;
