@@ -48,9 +48,17 @@ export function keyDigest(key: Readonly<Record<string, unknown>>): string {
   return createHash('sha256').update(JSON.stringify(key)).digest('hex');
 }
 
+/**
+ * The prefix of an audit's job ids: its configuration and its records folder (the same
+ * configuration audited into two folders at once makes two sets of jobs).
+ */
+export function auditJobPrefix(key: string, records: string): string {
+  return `audit-${createHash('sha256').update(`${key}\n${records}`).digest('hex').slice(0, 24)}-`;
+}
+
 /** A job id that is the same for the same chunk of the same audit, so that adding it again adds nothing. */
-export function chunkJobId(key: string, dataset: number, chunk: number): string {
-  return `audit-${key.slice(0, 24)}-${dataset}-${chunk}`;
+export function chunkJobId(prefix: string, dataset: number, chunk: number): string {
+  return `${prefix}${dataset}-${chunk}`;
 }
 
 const absolute = (path: string | undefined) => (path === undefined || isAbsolute(path) ? path : resolve(path));
@@ -123,6 +131,7 @@ export function queueDistributor(request: AuditRequest, options: QueueOptions): 
     const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
     const report = options.report ?? (() => {});
     const key = keyDigest(work.key);
+    const prefix = auditJobPrefix(key, work.state.dir);
     const chunks = listChunks(work.datasets, work.chunkSize);
     const portable = portableRequest(request);
     const jobs = chunks.map((c) => {
@@ -138,7 +147,7 @@ export function queueDistributor(request: AuditRequest, options: QueueOptions): 
         count: c.count,
         models: work.models,
       };
-      return { name: 'chunk', data, opts: { jobId: chunkJobId(key, c.dataset, c.chunk), attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: false } };
+      return { name: 'chunk', data, opts: { jobId: chunkJobId(prefix, c.dataset, c.chunk), attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: false } };
     });
     const files = chunks.map((c) => Array.from({ length: work.models }, (_, m) => chunkFile(c.name, c.chunk, m)));
     const onDisk = async () => {
@@ -183,7 +192,7 @@ export function queueDistributor(request: AuditRequest, options: QueueOptions): 
           lastCheck = performance.now();
           try {
             const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
-            const ours = (await queue.getFailed()).filter((j) => j.id?.startsWith(`audit-${key.slice(0, 24)}-`));
+            const ours = (await queue.getFailed()).filter((j) => j.id?.startsWith(prefix));
             if (ours.length > 0) {
               const failed = ours[0];
               const data = failed.data as ChunkJob;

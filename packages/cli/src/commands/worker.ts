@@ -26,6 +26,12 @@ export interface WorkerFlags {
 
 /** How long a job stays a worker's without a heartbeat before another worker takes it (BullMQ's lock). */
 export const DEFAULT_LOCK_SECONDS = 30;
+/**
+ * The lock held while a worker sets up an audit. Loading a model (building its gradient graph)
+ * can keep the event loop busy for longer than a lock, and the lock is renewed from that loop: a
+ * worker that only looks dead would hand its chunk to another, which would set up in turn.
+ */
+export const SETUP_LOCK_SECONDS = 300;
 
 /** An audit configuration set up in this process: models loaded, data listed. */
 interface Session {
@@ -118,7 +124,7 @@ export async function runWorker(flags: WorkerFlags, context: CliContext): Promis
   let jobs = 0;
   let lastActive = performance.now();
   let active = 0;
-  const processChunk = async (job: Job) => {
+  const processChunk = async (job: Job, token?: string) => {
     const data = job.data as ChunkJob;
     active++;
     const label = `${data.datasetName} chunk ${data.chunk} (examples ${data.first}..${data.first + data.count - 1})`;
@@ -131,6 +137,7 @@ export async function runWorker(flags: WorkerFlags, context: CliContext): Promis
         throw new UnrecoverableError(`the job names no audit state folder (${data.records}, dataset '${data.datasetName}'); it was not made by salience audit --queue`);
       }
       if (session?.key !== data.key) {
+        if (token !== undefined) await job.extendLock(token, Math.max(lockSeconds, SETUP_LOCK_SECONDS) * 1000);
         await session?.close();
         session = undefined;
         session = await openSession(data, (message) => log(`worker ${process.pid}: note: ${message}`));
@@ -144,6 +151,8 @@ export async function runWorker(flags: WorkerFlags, context: CliContext): Promis
       const outcomes = await writeChunkOnce(data.records, data.datasetName, data.chunk, records);
       const what = outcomes.every((o) => o === 'written') ? 'wrote' : outcomes.every((o) => o === 'same') ? 'found it already written with the same bytes, kept' : outcomes.join(', ');
       log(`worker ${process.pid}: ${what} ${label} in ${formatDuration(performance.now() - started)}`);
+      // The job's return value says what became of each record file (BullMQ keeps it with the job).
+      return outcomes;
     } catch (error) {
       const failure = error instanceof UnrecoverableError ? error : new Error(describeFailure(error).message);
       log(`worker ${process.pid}: ${label} failed: ${failure.message}`);
