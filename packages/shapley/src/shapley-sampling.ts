@@ -6,6 +6,7 @@ import {
   OptionError,
   ShapeError,
   type TensorData,
+  checkLimit,
   createRng,
   forEachBatch,
   objectiveName,
@@ -54,6 +55,7 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
     if (!given && (typeof count !== 'number' || !Number.isInteger(count) || count < 1)) {
       throw new OptionError(`permutations must be a positive integer or an [n, features] tensor; got ${JSON.stringify(options.permutations)}.`);
     }
+    if (!given) checkLimit('samples', count, options.limits, 'permutations');
     const call = await prepareCall(id, model, input, options, SHAPLEY_SAMPLING_OPTION_KEYS);
     const { features, batchSize, examples, targets, pairsOf } = call;
     const m = features.count;

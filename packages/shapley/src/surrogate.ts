@@ -6,6 +6,7 @@ import {
   type Rng,
   ShapeError,
   type TensorData,
+  checkLimit,
   createRng,
   forEachBatch,
   objectiveName,
@@ -74,6 +75,8 @@ export async function surrogateAttribution(spec: SurrogateSpec, model: Model, in
   if (options.samples !== undefined && (!Number.isInteger(options.samples) || options.samples < 1)) {
     throw new OptionError(`samples must be a positive integer; got ${options.samples}.`);
   }
+  // Bounded like every method's work (issue 16): 1e8 samples would run for hours.
+  if (options.samples !== undefined) checkLimit('samples', options.samples, options.limits);
   const call = await prepareCall(id, model, input, options, spec.optionKeys);
   const { features, batchSize, examples, targets, pairsOf } = call;
   const exampleCount = input.shape[0];

@@ -1,5 +1,5 @@
 import { attentionRollout, eigenCam, gradCam, gradCamPlusPlus, hiResCam, layerCam, scoreCam, xGradCam } from '@salience/grad-cam';
-import { type Method, type Model, SalienceError, type TensorData, createRng } from '@salience/core';
+import { type Method, type Model, OptionError, SalienceError, ShapeError, type TensorData, createRng } from '@salience/core';
 import { gradient, inputXGradient } from '@salience/gradient';
 import { integratedGradients } from '@salience/integrated-gradients';
 import { featureAblation, occlusion } from '@salience/occlusion';
@@ -78,4 +78,48 @@ describe('random options into every method: typed errors only, never a hang', ()
       { numRuns: 40, seed: 16 },
     );
   }, 120_000);
+});
+
+/** Counts, windows and masks out of range, through the methods' public `attribute`, on the fakes. */
+describe('samples, windows and masks out of range: typed errors before any model call', () => {
+  const smooth = smoothGrad(gradient);
+  const cases: Record<string, [Method<object>, Record<string, unknown>, new (...args: never[]) => SalienceError, RegExp?]> = {
+    'smoothgrad samples 0': [smooth, { samples: 0 }, OptionError],
+    'smoothgrad samples -1': [smooth, { samples: -1 }, OptionError],
+    'smoothgrad samples 1.5': [smooth, { samples: 1.5 }, OptionError],
+    'smoothgrad samples NaN': [smooth, { samples: Number.NaN }, OptionError],
+    'smoothgrad samples 1e8 (over the limit)': [smooth, { samples: 1e8 }, OptionError, /limits: \{ samples: 100000000 \}/],
+    'smoothgrad stdev negative': [smooth, { stdev: -0.1 }, OptionError],
+    'smoothgrad noise of the wrong shape': [smooth, { noise: { data: new Float32Array(3), shape: [1, 3] } }, ShapeError],
+    'occlusion window 0': [occlusion as Method<object>, { window: 0 }, OptionError],
+    'occlusion window 1.5': [occlusion as Method<object>, { window: 1.5 }, OptionError],
+    'occlusion window of 4 sizes on a 3-d example': [occlusion as Method<object>, { window: [1, 2, 3, 1] }, OptionError],
+    'occlusion stride larger than the window': [occlusion as Method<object>, { window: 2, stride: 3 }, OptionError, /stride/],
+    'occlusion windows over the limit': [occlusion as Method<object>, { window: 1, limits: { windows: 10 } }, OptionError, /windows/],
+    'feature ablation mask of the wrong shape': [featureAblation as Method<object>, { featureMask: { data: new Float32Array(4), shape: [2, 2] } }, ShapeError],
+    'feature ablation mask with fractional ids': [featureAblation as Method<object>, { featureMask: { data: new Float32Array(90).fill(0.5), shape: [6, 5, 3] } }, ShapeError],
+    'kernel SHAP samples 0': [kernelShap as Method<object>, { samples: 0 }, OptionError],
+    'kernel SHAP samples 1e8 (over the limit)': [kernelShap as Method<object>, { samples: 1e8 }, OptionError, /limits: \{ samples: 100000000 \}/],
+    'lime samples 1e8 (over the limit)': [lime as Method<object>, { samples: 1e8 }, OptionError, /above the limit/],
+    'shapley sampling permutations 1e8 (over the limit)': [shapleySampling as Method<object>, { permutations: 1e8 }, OptionError, /permutations is 100000000/],
+    'kernel SHAP coalitions not 0/1': [kernelShap as Method<object>, { coalitions: { data: new Float32Array(2 * 90).fill(2), shape: [2, 90] } }, ShapeError],
+    'shapley sampling permutations 0': [shapleySampling as Method<object>, { permutations: 0 }, OptionError],
+    'shapley sampling a permutation that repeats': [shapleySampling as Method<object>, { permutations: { data: new Float32Array(90), shape: [1, 90] } }, ShapeError],
+    'lime kernelWidth 0': [lime as Method<object>, { kernelWidth: 0 }, OptionError],
+    'integrated gradients maxSteps below steps': [integratedGradients as Method<object>, { steps: 8, tolerance: 0.1, maxSteps: 4 }, OptionError],
+  };
+  it.each(Object.entries(cases))('%s', async (_, [method, options, error, message]) => {
+    const model = createImageModel({ layout: 'NHWC' });
+    const run = method.attribute(model, image, { target: 0, ...options });
+    await expect(run).rejects.toBeInstanceOf(error);
+    if (message) await expect(run).rejects.toThrow(message);
+    expect(model.calls).toBe(0);
+  });
+
+  it('a window larger than the image is clamped to it (documented: the CLI warns), not refused', async () => {
+    const model = createImageModel({ layout: 'NHWC' });
+    const clamped = await occlusion.attribute(model, image, { target: 0, window: 50 });
+    const whole = await occlusion.attribute(model, image, { target: 0, window: [6, 5] });
+    expect(clamped.values.data).toEqual(whole.values.data);
+  });
 });
