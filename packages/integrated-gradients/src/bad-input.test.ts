@@ -95,10 +95,20 @@ const CASES: Record<string, Case> = {
     call: (s) => ig.attribute(s.model, s.input, { ...quick, context: { attention_mask: { data: new Float32Array(s.input.shape[0]), shape: [s.input.shape[0], 1] } } }),
     error: OptionError,
   },
+  'a context with the wrong rows': {
+    call: (s) => ig.attribute(s.model, s.input, { ...quick, context: { attention_mask: { data: new Float32Array(s.input.shape[0] + 1), shape: [s.input.shape[0] + 1, 1] } } }),
+    error: ShapeError,
+    message: /attention_mask has shape \[\d+, 1\]; give one row per row of the input/,
+  },
   // Targets.
   'a class past the last': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: s.classes }), error: TargetError },
   'a negative class': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: -1 }), error: TargetError },
   'a NaN class': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: Number.NaN }), error: TargetError, message: /NaN/ },
+  'NaN in a per-example target array': {
+    call: (s) => ig.attribute(s.model, s.input, { ...quick, target: Array.from({ length: s.input.shape[0] }, (_, i) => (i === 1 ? Number.NaN : 0)) }),
+    error: TargetError,
+    message: /\[1\] is NaN/,
+  },
   'a fractional class': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: 0.5 }), error: TargetError },
   'one target too few': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: new Array(s.input.shape[0] - 1).fill(0) }), error: TargetError },
   'topK 0': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: { topK: 0 } }), error: TargetError },
