@@ -1,7 +1,7 @@
 """Exports the ONNX model zoo of @salience/onnx (packages/onnx/test/zoo/) with Captum references.
 
 Usage:
-    /tmp/venv/bin/python tools/export-zoo.py [OUTDIR] [--only NAME,NAME] [--captum PATH]
+    /tmp/venv/bin/python tools/export-zoo.py [OUTDIR] [--only NAME,NAME] [--captum PATH] [--kink-floor-only]
 
     OUTDIR defaults to packages/onnx/test/zoo. --captum (default /tmp/captum-src) is a folder
     holding Captum's source tree; it is put on sys.path (like PYTHONPATH=/tmp/captum-src). Captum is
@@ -288,6 +288,63 @@ def away_from_kinks(wrapper, x, target):
     return True
 
 
+JITTERS = 8
+
+
+def kink_floor(wrapper, x, target, ig64):
+    """For a nearKink model, the float32 floor of each IG case (and its delta): Captum's float32 IG at x(1 + 1e-6 noise)
+    (JITTERS draws) against the float64 IG at x, max over draws of max|.| / max|f64|. Where a ReLU6 input
+    sits within float32 rounding of 0 or 6 at a path node, which side float32 lands on depends on the
+    summation order (PyTorch and ONNX Runtime differ), and a 1e-6 jitter moves the pre-activations by
+    about that rounding; the floor is how far float32 IG moves for it. (In mobilenetv2, ONNX Runtime puts
+    one layer.11 depthwise unit, 1.6e-5 above 0 in float64 at Gauss-Legendre node 6 of 16, below 0.)"""
+    from captum.attr import IntegratedGradients
+
+    w = wrapper.float()
+    floors = {}
+    for method in ("gausslegendre", "riemann_trapezoid"):
+        key = f"ig_{method}_{IG_STEPS}"
+        worst, worst_delta = 0.0, 0.0
+        for j in range(JITTERS):
+            jitter = torch.randn(x.shape, generator=torch.Generator().manual_seed(100 + j)) * 1e-6
+            a, d = IntegratedGradients(w).attribute(x.float() * (1 + jitter), target=target, n_steps=IG_STEPS, method=method,
+                                                    return_convergence_delta=True)
+            worst = max(worst, distance(np_(a), np_(ig64[key])))
+            worst_delta = max(worst_delta, distance(np_(d), np_(ig64[key + "_delta"])))
+        floors[key], floors[key + "_delta"] = worst, worst_delta
+    return floors
+
+
+def patch_kink_floor(name, build, size, out, gen_seed):
+    """--kink-floor-only: adds `kinkFloor` to the IG cases of an exported model's cases.json (cases.bin
+    unchanged), rebuilding the model as image_zoo does and reading its stored input."""
+    torch.manual_seed(gen_seed)
+    model = build().eval()
+    randomize(model, torch.Generator().manual_seed(gen_seed + 1))
+    wrapper = Logits(model, ["pixel_values"]).eval()
+    folder = os.path.join(out, name)
+    with open(os.path.join(folder, "cases.json")) as f:
+        manifest = json.load(f)
+    with open(os.path.join(folder, "cases.bin"), "rb") as f:
+        buf = f.read()
+
+    def stored(key):
+        a = manifest["arrays"][key]
+        return np.frombuffer(buf, "<f4", int(np.prod(a["shape"])), a["offset"]).reshape(a["shape"]).copy()
+
+    x = torch.tensor(stored("pixel_values"))
+    target = [int(t) for t in stored("target")]
+    ig64 = {k + d: torch.tensor(stored(k + d)) for k in (f"ig_{m}_{IG_STEPS}" for m in ("gausslegendre", "riemann_trapezoid"))
+            for d in ("", "_delta")}
+    floors = kink_floor(wrapper, x, target, ig64)
+    for key, floor in floors.items():
+        manifest["arrays"][key]["kinkFloor"] = floor
+    manifest["kinkFloorJitters"] = JITTERS
+    with open(os.path.join(folder, "cases.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+    print(f"{name}: kinkFloor {floors}", flush=True)
+
+
 def alive(name, r):
     """A reference is only worth testing against when the model depends on its input: the two
     examples' logits differ, and IG's attributions carry F(x) - F(baseline) (completeness)."""
@@ -368,11 +425,13 @@ def image_zoo(name, build, size, camlayer, out, gen_seed):
     logit_err = check_logits(path, {"pixel_values": x.numpy()}, f32["logits"].numpy())
     add_case(arrays, floors, "logits", f32["logits"], f64["logits"])
     add_case(arrays, floors, "gradient", f32["gradient"], f64["gradient"], method="Saliency(abs=False)")
+    kink = kink_floor(wrapper, x, target, f64) if not stable else {}
     for method in ("gausslegendre", "riemann_trapezoid"):
         key = f"ig_{method}_{IG_STEPS}"
         add_case(arrays, floors, key, f32[key], f64[key], method=f"IntegratedGradients({method}, n_steps={IG_STEPS}, zero baseline)",
-                 steps=IG_STEPS)
-        add_case(arrays, floors, key + "_delta", f32[key + "_delta"], f64[key + "_delta"])
+                 steps=IG_STEPS, **({"kinkFloor": kink[key]} if key in kink else {}))
+        add_case(arrays, floors, key + "_delta", f32[key + "_delta"], f64[key + "_delta"],
+                 **({"kinkFloor": kink[key + "_delta"]} if key in kink else {}))
 
     # The tensor of the Grad-CAM module's output in the exported graph.
     acts = {}
@@ -395,6 +454,8 @@ def image_zoo(name, build, size, camlayer, out, gen_seed):
             "inputShape": list(x.shape), "inputDraw": attempt, "nearKink": not stable, "gradcamLayer": camlayer, "gradcamTensor": layer_tensor,
             "onnxLogitsError": logit_err, "captumIg50Seconds": ig50,
             "parameters": sum(p.numel() for p in model.parameters())}
+    if kink:
+        meta["kinkFloorJitters"] = JITTERS
     if name.startswith("mobilenetv2"):
         meta["tfPadding"] = model.config.tf_padding
     arrays.save(folder, meta)
@@ -497,6 +558,8 @@ def main():
     parser.add_argument("out", nargs="?", default=os.path.join(os.path.dirname(__file__), "..", "packages", "onnx", "test", "zoo"))
     parser.add_argument("--only", default="")
     parser.add_argument("--captum", default="/tmp/captum-src")
+    parser.add_argument("--kink-floor-only", action="store_true",
+                        help="only add kinkFloor to the IG cases of the --only image models already exported")
     args = parser.parse_args()
     sys.path.insert(0, args.captum)
     only = set(filter(None, args.only.split(",")))
@@ -505,6 +568,11 @@ def main():
     start = time.perf_counter()
     summary = {}
     images, texts = image_models(), text_models()
+    if args.kink_floor_only:
+        for seed, (name, (build, size, layer)) in enumerate(images.items()):
+            if name in only:
+                patch_kink_floor(name, build, size, args.out, 1000 + 10 * seed)
+        return
     for seed, (name, (build, size, layer)) in enumerate(images.items()):
         if only and name not in only:
             continue
