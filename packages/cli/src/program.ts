@@ -22,6 +22,7 @@ import {
   parseTokenGrid,
   parseWindow,
 } from './methods/option-values.js';
+import { LRP_COMPOSITES, parseLrpEpsilon } from './methods/backprop-family.js';
 import { CHANNEL_ORDERS, PRESET_NAMES } from './inputs/preprocessing.js';
 import { DEFAULT_MAX_PIXELS } from './inputs/image-decoding.js';
 import { BACKENDS, type BackendName } from './models/tfjs-runtime.js';
@@ -44,6 +45,8 @@ export interface MethodOptionFlags {
   readonly tokenGrid?: string;
   readonly grid?: string;
   readonly superpixels?: string;
+  readonly lrpEpsilon?: string;
+  readonly lrpComposite?: string;
   readonly batchSize?: string;
   readonly seed?: string;
   readonly limit?: string[];
@@ -153,16 +156,18 @@ function addMethodOptions(command: Command): Command {
     .option('--signed', 'gradient and smoothgrad: the signed gradient (= --variant signed)')
     .option('--steps <n>', 'ig: points on the path (default: 50)')
     .option('--quadrature <rule>', `ig: ${QUADRATURE_SPELLINGS.filter((q) => q.includes('-')).join(', ')}, or Captum's spellings (gausslegendre, riemann_trapezoid...) (default: gauss-legendre)`)
-    .option('--baseline <value>', 'ig, occlusion and the Shapley family: zero, a number, blur, uniform (ig), mean (occlusion), or a .npy file (default: zero)')
+    .option('--baseline <value>', 'ig, occlusion, deep-lift and the Shapley family: zero, a number, blur, uniform (ig), mean (occlusion), or a .npy file (default: zero)')
     .option('--samples <n>', 'smoothgrad: noisy copies per example; kernel-shap, lime: coalitions; shapley-sampling: orders (default: 25)')
     .option('--stdev <s>', "smoothgrad: noise standard deviation, absolute (0.1) or relative to each example's range (15%) (default: 15%)")
     .option('--statistic <name>', `smoothgrad: ${SMOOTHGRAD_STATISTICS.join(', ')} (default: mean)`)
-    .option('--layer <name>', 'gradcam and the CAM family: layer or tensor name (default: the last convolution; `salience layers` lists them); attention-rollout: attention layers, comma-separated (default: every Softmax over tokens)')
+    .option('--layer <name>', 'gradcam, guided-gradcam and the CAM family: layer or tensor name (default: the last convolution; `salience layers` lists them); attention-rollout: attention layers, comma-separated (default: every Softmax over tokens)')
     .option('--upsample <mode>', 'CAMs and attention-rollout: bilinear, nearest, or none (maps at the layer\'s size) (default: bilinear)')
     .option('--no-relu', 'CAMs: keep negative evidence (Captum\'s default; the paper applies a ReLU)')
     .option('--token-grid <HxW[+P]>', 'CAM family and attention-rollout on a vision transformer: the token grid, P tokens before it (default: found from the token count)')
     .option('--grid <cell>', 'kernel-shap, lime, shapley-sampling: square cells of this many pixels as features (default: 1/8 of the shorter side)')
     .option('--superpixels <n>', 'kernel-shap, lime, shapley-sampling: about n SLIC superpixels per image as features, instead of --grid')
+    .option('--lrp-epsilon <e>', "lrp: the epsilon rule's stabiliser, >= 0 (default: 1e-9, Captum's)")
+    .option('--lrp-composite <name>', `lrp: rules per layer type instead of epsilon everywhere: ${LRP_COMPOSITES.join(', ')} (Zennit's)`)
     .option('--window <size>', 'occlusion: 4, 4x4 (height x width) or one size per dimension of an example (default: 1/8 of the shorter side)')
     .option('--stride <size>', 'occlusion: in the same forms (default: the window)')
     .option('--batch-size <n>', 'most rows per model call (default: sized from the input)')
@@ -385,6 +390,8 @@ function methodOptions(flags: MethodOptionFlags): { flags: MethodFlags; baseline
     tokenGrid: optional(flags.tokenGrid, (t) => parseTokenGrid(t, '--token-grid')),
     grid: optional(flags.grid, (t) => parseInteger(t, '--grid', 1)),
     superpixels: optional(flags.superpixels, (t) => parseInteger(t, '--superpixels', 1)),
+    lrpEpsilon: optional(flags.lrpEpsilon, (t) => parseLrpEpsilon(t, '--lrp-epsilon')),
+    lrpComposite: optional(flags.lrpComposite, (t) => parseChoice(t, '--lrp-composite', LRP_COMPOSITES)),
   };
   if (methodFlags.quadrature !== undefined) {
     // Checked here so that a typo is a usage error even before the model loads.

@@ -11,7 +11,7 @@ import {
   throwIfAborted,
 } from '@salience/core';
 import { readBaselineFile } from '../inputs/baseline-file.js';
-import { BUILTIN_LABELS, BUILTIN_MODEL, builtinSamples } from '../models/builtin.js';
+import { BUILTIN_LABELS, BUILTIN_MODEL, BUILTIN_ONNX_MODEL, builtinSamples } from '../models/builtin.js';
 import { readClassNames } from '../inputs/class-names.js';
 import { CliError } from '../cli-error.js';
 import { formatDuration } from '../outputs/duration.js';
@@ -114,7 +114,8 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
   throwIfAborted(signal);
 
   const loader = dependencies.loadModel ?? loadModelFile;
-  const modelPath = request.model ?? BUILTIN_MODEL;
+  // Modified backpropagation needs a model that builds its own backward graph: the built-in ONNX copy.
+  const modelPath = request.model ?? (specs.some((s) => s.needsBackwardRules) ? BUILTIN_ONNX_MODEL : BUILTIN_MODEL);
   const loaded: LoadedModel = await loader(modelPath, { backend: request.backend ?? 'wasm', layout: request.layout, signal, inputName: request.inputName });
   try {
     const { model } = loaded;

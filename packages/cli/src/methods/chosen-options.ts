@@ -17,6 +17,8 @@ const META_KEYS: Readonly<Record<MethodFlag, readonly string[]>> = {
   tokenGrid: ['tokenGrid'],
   grid: ['featureMask'],
   superpixels: ['featureMask'],
+  lrpEpsilon: ['epsilon'],
+  lrpComposite: ['rules'],
 };
 
 /**

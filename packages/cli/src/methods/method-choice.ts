@@ -4,7 +4,9 @@ import type { LoadedModel } from '../models/loaded-model.js';
 import { METHOD_NAMES, METHODS, type MethodFlag, type MethodFlags, type MethodName, type MethodSpec } from './methods.js';
 
 export function flagName(flag: MethodFlag): string {
-  return flag === 'relu' ? 'no-relu' : flag === 'tokenGrid' ? 'token-grid' : flag;
+  if (flag === 'relu') return 'no-relu';
+  // camelCase to the flag's kebab-case (tokenGrid -> token-grid, lrpEpsilon -> lrp-epsilon).
+  return flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 /**
@@ -33,6 +35,9 @@ export function chooseMethods(requested: readonly MethodName[] | undefined, flag
  * the loader's reason for missing gradients (an ONNX op without a rule) is thrown at once.
  */
 export function methodSkipReason(spec: MethodSpec, loaded: LoadedModel, model: Model, explicit: boolean): string | undefined {
+  // Modified backpropagation on a model that cannot apply the rules (tfjs): a usage error, named at once.
+  const noRules = spec.needsBackwardRules && spec.unfit?.(model);
+  if (explicit && noRules) throw new CliError('usage', `${noRules}.`);
   const unfit = explicit ? undefined : spec.unfit?.(model);
   if (unfit) return unfit;
   const missing = spec.requires.filter((output) => !model.capabilities.has(output));

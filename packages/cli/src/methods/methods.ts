@@ -1,4 +1,4 @@
-import type { Attribution, Method, Model, OutputName, TensorData } from '@salience/core';
+import type { Attribution, BackwardRuleKind, Method, Model, OutputName, TensorData } from '@salience/core';
 import { gradCam, type TokenGridOption } from '@salience/grad-cam';
 import { type GradientVariant, gradient } from '@salience/gradient';
 import { type IntegratedGradientsOptions, integratedGradients, type Quadrature } from '@salience/integrated-gradients';
@@ -6,6 +6,7 @@ import { type OcclusionOptions, occlusion } from '@salience/occlusion';
 import type { ReportDisplay } from '@salience/render';
 import { type NoiseStdev, type SmoothGradStatistic, smoothGrad } from '@salience/smoothgrad';
 import { usageError } from '../cli-error.js';
+import { BACKPROP_FAMILY } from './backprop-family.js';
 import { CAM_FAMILY } from './cam-family.js';
 import { SHAPLEY_FAMILY } from './shapley-family.js';
 
@@ -27,12 +28,17 @@ export type MethodName =
   | 'attention-rollout'
   | 'kernel-shap'
   | 'lime'
-  | 'shapley-sampling';
+  | 'shapley-sampling'
+  | 'guided-backprop'
+  | 'deconvnet'
+  | 'deep-lift'
+  | 'lrp'
+  | 'guided-gradcam';
 
 /** What `salience explain` runs when no --method is given, in this order. */
 export const DEFAULT_METHODS: readonly MethodName[] = ['gradient', 'smoothgrad', 'ig', 'gradcam', 'occlusion'];
 
-/** Every name `--method` accepts: the defaults, then the CAM family, then the Shapley family. */
+/** Every name `--method` accepts: the defaults, then the CAM family, the Shapley family, modified backpropagation. */
 export const METHOD_NAMES: readonly MethodName[] = [
   ...DEFAULT_METHODS,
   'hirescam',
@@ -44,6 +50,11 @@ export const METHOD_NAMES: readonly MethodName[] = [
   'kernel-shap',
   'lime',
   'shapley-sampling',
+  'guided-backprop',
+  'deconvnet',
+  'deep-lift',
+  'lrp',
+  'guided-gradcam',
 ];
 
 /** Other spellings of the method names (the packages' ids, Captum's class names). */
@@ -66,6 +77,12 @@ const ALIASES: Readonly<Record<string, MethodName>> = {
   shap: 'kernel-shap',
   shapleyvaluesampling: 'shapley-sampling',
   'shapley-value-sampling': 'shapley-sampling',
+  guidedbackprop: 'guided-backprop',
+  'guided-backpropagation': 'guided-backprop',
+  deconvolution: 'deconvnet',
+  deeplift: 'deep-lift',
+  'guided-grad-cam': 'guided-gradcam',
+  guidedgradcam: 'guided-gradcam',
 };
 
 export function methodName(text: string): MethodName {
@@ -103,6 +120,10 @@ export interface MethodFlags {
   readonly grid?: number;
   /** Shapley family: about this many SLIC superpixels per image as features. */
   readonly superpixels?: number;
+  /** lrp: the epsilon rule's stabiliser. */
+  readonly lrpEpsilon?: number;
+  /** lrp: a composite of rules per layer type instead of epsilon everywhere. */
+  readonly lrpComposite?: 'epsilon-plus-flat';
 }
 
 export type MethodFlag = keyof MethodFlags;
@@ -116,6 +137,8 @@ export interface MethodSpec {
   readonly requires: readonly OutputName[];
   /** Why the method cannot explain this kind of model at all, if it cannot (checked before defaults run it). */
   unfit?(model: Model): string | undefined;
+  /** Backward rules the model must apply (`model.backwardRules`): only ONNX models do, so the built-in ONNX model is loaded for it. */
+  readonly needsBackwardRules?: readonly BackwardRuleKind[];
   configure(flags: MethodFlags): ConfiguredMethod;
 }
 
@@ -256,6 +279,7 @@ export const METHODS: Readonly<Record<MethodName, MethodSpec>> = {
   },
   ...CAM_FAMILY,
   ...SHAPLEY_FAMILY,
+  ...BACKPROP_FAMILY,
 };
 
 /**
