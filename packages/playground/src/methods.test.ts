@@ -23,7 +23,7 @@ describe('method settings', () => {
   });
 
   it('give CAMs the chosen layer, or none so that the method picks the last convolution', () => {
-    for (const id of ['grad-cam', 'grad-cam-pp', 'hirescam', 'xgradcam', 'layercam', 'scorecam', 'eigencam']) {
+    for (const id of ['grad-cam', 'grad-cam-pp', 'hirescam', 'xgradcam', 'layercam', 'scorecam', 'eigencam', 'guided-grad-cam']) {
       const choice = methodChoice(id);
       expect(choice.usesLayer, id).toBe(true);
       expect(choice.options(mnist, { values: {}, layer: 'conv2' }), id).toEqual({ layer: 'conv2' });
@@ -49,12 +49,27 @@ describe('which methods a model can run', () => {
     expect(unavailableReason(methodChoice('grad-cam'), forwardOnly)).toBe('this model gives no layerGradients');
     expect(unavailableReason(methodChoice('gradient'), forwardOnly)).toBe('this model gives no inputGradients');
   });
+
+  it('offers modified backpropagation only where the model applies its backward rule (ONNX), and says which it lacks', () => {
+    const all = new Set(['logits', 'inputGradients', 'layerActivations', 'layerGradients'] as const);
+    const ids = ['guided-backprop', 'deconvnet', 'deep-lift', 'lrp', 'guided-grad-cam'];
+    const tfjsLike = { capabilities: all };
+    expect(METHOD_CHOICES.filter((c) => unavailableReason(c, tfjsLike) !== null).map((c) => c.id)).toEqual(ids);
+    expect(unavailableReason(methodChoice('deep-lift'), tfjsLike)).toBe('this model cannot apply the rescale backward rule (ONNX models only)');
+    expect(unavailableReason(methodChoice('guided-grad-cam'), { capabilities: all, backwardRules: new Set(['deconvnet'] as const) })).toBe('this model cannot apply the guided backward rule (ONNX models only)');
+    // Each needs its own rule: an ONNX model declaring guided, deconvnet and rescale but not LRP's offers the other four.
+    const onnxLike = { capabilities: all, backwardRules: new Set(['guided', 'deconvnet', 'rescale'] as const) };
+    expect(ids.filter((id) => unavailableReason(methodChoice(id), onnxLike) === null)).toEqual(['guided-backprop', 'deconvnet', 'deep-lift', 'guided-grad-cam']);
+    expect(unavailableReason(methodChoice('lrp'), { ...onnxLike, backwardRules: new Set(['lrp-epsilon'] as const) })).toBeNull();
+    // The rule alone is not enough: Guided Grad-CAM also needs the layer's outputs.
+    expect(unavailableReason(methodChoice('guided-grad-cam'), { capabilities: new Set(['logits', 'inputGradients'] as const), backwardRules: onnxLike.backwardRules })).toBe('this model gives no layerActivations, layerGradients');
+  });
 });
 
 describe('display defaults', () => {
   it('show signed methods with their sign on a diverging colormap, the others as magnitudes', () => {
     const signed = METHOD_CHOICES.filter((c) => c.signed).map((c) => c.id);
-    expect(signed).toEqual(['input-x-gradient', 'integrated-gradients', 'occlusion', 'kernel-shap', 'lime', 'shapley-sampling']);
+    expect(signed).toEqual(['input-x-gradient', 'integrated-gradients', 'occlusion', 'kernel-shap', 'lime', 'shapley-sampling', 'guided-backprop', 'deconvnet', 'deep-lift', 'lrp', 'guided-grad-cam']);
     expect(resolveDisplay(DEFAULT_CONTROLS, true)).toEqual({ sign: 'all', colormap: 'blue-white-red' });
     expect(resolveDisplay(DEFAULT_CONTROLS, false)).toEqual({ sign: 'absolute', colormap: 'inferno' });
     expect(resolveDisplay({ ...DEFAULT_CONTROLS, sign: 'positive', colormap: 'viridis' }, true)).toEqual({ sign: 'positive', colormap: 'viridis' });

@@ -1,7 +1,8 @@
-import type { Method, Model } from '@salience/core';
+import type { BackwardRuleKind, Method, Model } from '@salience/core';
 import { eigenCam, gradCam, gradCamPlusPlus, hiResCam, layerCam, scoreCam, xGradCam } from '@salience/grad-cam';
 import { gradient, inputXGradient } from '@salience/gradient';
 import { integratedGradients } from '@salience/integrated-gradients';
+import { deconvnet, deepLift, guidedBackprop, guidedGradCam, lrp } from '@salience/modified-backprop';
 import { occlusion } from '@salience/occlusion';
 import { gridMask, kernelShap, lime, shapleySampling } from '@salience/shapley';
 import { smoothGrad } from '@salience/smoothgrad';
@@ -22,7 +23,12 @@ export type MethodId =
   | 'occlusion'
   | 'kernel-shap'
   | 'lime'
-  | 'shapley-sampling';
+  | 'shapley-sampling'
+  | 'guided-backprop'
+  | 'deconvnet'
+  | 'deep-lift'
+  | 'lrp'
+  | 'guided-grad-cam';
 
 /** A number the user may set for a method: an integer input on the page. */
 export interface MethodParam {
@@ -50,6 +56,8 @@ export interface MethodChoice {
   /** Works at a layer chosen from `model.layers()` (the CAM family). */
   readonly usesLayer: boolean;
   readonly params: readonly MethodParam[];
+  /** Backward rules the model must apply (`model.backwardRules`): modified backpropagation, ONNX models only. */
+  readonly backwardRules?: readonly BackwardRuleKind[];
   /** Options for an input of this shape; the page adds target, signal and onProgress. */
   options(shape: ImageShape, settings: MethodSettings): Record<string, unknown>;
   /** One line saying what runs, shown beside the map. */
@@ -79,6 +87,11 @@ function cam(id: MethodId, title: string, method: Method<object>, what: string):
     options: (_shape, s) => (s.layer ? { layer: s.layer } : {}),
     describe: camDescription(what),
   };
+}
+
+/** Modified backpropagation (@salience/modified-backprop): signed maps, rules the model applies in its own backward graph. */
+function backprop(id: MethodId, title: string, method: Method<object>, rules: readonly BackwardRuleKind[], what: string): MethodChoice {
+  return { id, title, method, signed: true, usesLayer: false, params: [], backwardRules: rules, options: () => ({}), describe: () => what };
 }
 
 const smoothGradient = smoothGrad(gradient);
@@ -177,6 +190,15 @@ export const METHOD_CHOICES: readonly MethodChoice[] = [
     options: (shape, s) => ({ featureMask: gridMask(shape.height, shape.width, s.values.cell), permutations: s.values.permutations, seed: 0 }),
     describe: (shape, s) => `${s.values.permutations} random orders of ${features(shape, s.values.cell)} cells of ${s.values.cell} px, seed 0`,
   },
+  backprop('guided-backprop', 'Guided Backprop', guidedBackprop, ['guided'], 'gradient with each ReLU passing only positive gradient through active units'),
+  backprop('deconvnet', 'Deconvnet', deconvnet, ['deconvnet'], 'gradient with each ReLU passing only positive gradient, whatever its input'),
+  backprop('deep-lift', 'DeepLIFT', deepLift, ['rescale'], '(input - baseline) × rescale-rule multipliers, from a zero input'),
+  backprop('lrp', 'LRP', lrp, ['lrp-epsilon'], "layer-wise relevance, epsilon rule (Captum's 1e-9)"),
+  {
+    ...cam('guided-grad-cam', 'Guided Grad-CAM', guidedGradCam, 'Guided Backprop × the Grad-CAM map'),
+    signed: true,
+    backwardRules: ['guided'],
+  },
 ];
 
 export function methodChoice(id: string): MethodChoice {
@@ -199,8 +221,10 @@ export function settingsProblem(choice: MethodChoice, settings: MethodSettings):
   return null;
 }
 
-/** Why a model cannot run a method (the outputs it lacks), or null when it can. */
-export function unavailableReason(choice: MethodChoice, model: Pick<Model, 'capabilities'>): string | null {
+/** Why a model cannot run a method (the backward rules or outputs it lacks), or null when it can. */
+export function unavailableReason(choice: MethodChoice, model: Pick<Model, 'capabilities'> & Partial<Pick<Model, 'backwardRules'>>): string | null {
+  const rules = (choice.backwardRules ?? []).filter((r) => !model.backwardRules?.has(r));
+  if (rules.length > 0) return `this model cannot apply the ${rules.join(', ')} backward rule (ONNX models only)`;
   const missing = choice.method.requires.filter((r) => !model.capabilities.has(r));
   return missing.length === 0 ? null : `this model gives no ${missing.join(', ')}`;
 }

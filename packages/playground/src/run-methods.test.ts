@@ -1,23 +1,30 @@
+import { readFile } from 'node:fs/promises';
 import { AbortError } from '@salience/core';
+import { fromOnnx, type OrtModule } from '@salience/onnx';
+import * as ortWeb from 'onnxruntime-web';
 import { createImageModel } from '@salience/testing';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONTROLS, displayMapOf, picturesOf } from './display.js';
-import { METHOD_CHOICES, methodChoice } from './methods.js';
+import { METHOD_CHOICES, methodChoice, unavailableReason } from './methods.js';
 import { runMethods } from './run-methods.js';
+import { BUILTIN_DIR } from '../test/builtin-in-node.js';
 
 const shape = { height: 7, width: 7, channels: 3 as const };
 const model = () => createImageModel({ layout: 'NHWC', channels: 3, height: 7, width: 7, classes: 4 });
 const input = { data: Float32Array.from({ length: 7 * 7 * 3 }, (_, i) => (i % 11) / 10), shape: [1, 7, 7, 3] };
 
 describe('the methods the page offers', () => {
-  it('all run on an NHWC image model and give one map the size of the input', async () => {
+  it('all that a tfjs-like model can run run on an NHWC image model and give one map the size of the input', async () => {
     const progress: [number, number][] = [];
     const finished: string[] = [];
-    const runs = await runMethods(model(), input, shape, METHOD_CHOICES, {
+    const m = model();
+    const choices = METHOD_CHOICES.filter((c) => unavailableReason(c, m) === null);
+    expect(choices.length).toBe(METHOD_CHOICES.length - 5);
+    const runs = await runMethods(m, input, shape, choices, {
       onProgress: (index, fraction) => progress.push([index, fraction]),
       onResult: (run) => finished.push(run.choice.id),
     });
-    expect(finished).toEqual(METHOD_CHOICES.map((c) => c.id));
+    expect(finished).toEqual(choices.map((c) => c.id));
     for (const run of runs) {
       expect(run.ms).toBeGreaterThanOrEqual(0);
       expect(run.attribution.values.data.every(Number.isFinite), run.choice.id).toBe(true);
@@ -25,7 +32,7 @@ describe('the methods the page offers', () => {
       expect(map.shape, run.choice.id).toEqual([7, 7]);
     }
     // Each method reports its start and its end, in order.
-    for (let i = 0; i < METHOD_CHOICES.length; i++) {
+    for (let i = 0; i < choices.length; i++) {
       const own = progress.filter(([index]) => index === i).map(([, f]) => f);
       expect(own[0]).toBe(0);
       expect(own.at(-1)).toBe(1);
@@ -46,6 +53,13 @@ describe('the methods the page offers', () => {
     });
     await expect(run).rejects.toBeInstanceOf(AbortError);
     expect(finished).toEqual(['gradient']);
+  });
+
+  it('refuses a method the model cannot run before any method starts', async () => {
+    const finished: string[] = [];
+    const run = runMethods(model(), input, shape, [methodChoice('gradient'), methodChoice('guided-backprop')], { onResult: (r) => finished.push(r.choice.id) });
+    await expect(run).rejects.toMatchObject({ code: 'MISSING_CAPABILITY', missing: ['backward:guided'], message: expect.stringContaining('Guided Backprop: this model cannot apply the guided backward rule') });
+    expect(finished).toEqual([]);
   });
 
   it('refuses an unknown method id with the ones it knows', () => {
@@ -82,4 +96,26 @@ describe('pictures of a map', () => {
     expect([unsigned.sign, unsigned.colormap, unsigned.scale.signed]).toEqual(['absolute', 'inferno', false]);
     expect(Math.min(...unsigned.map.data)).toBeGreaterThanOrEqual(0);
   });
+});
+
+describe('modified backpropagation on the built-in ONNX model (onnxruntime-web wasm, as on the page)', () => {
+  it('runs the five methods: finite signed maps the size of the input', async () => {
+    ortWeb.env.wasm.numThreads = 1;
+    const onnx = await fromOnnx(ortWeb as unknown as OrtModule, new Uint8Array(await readFile(new URL('model.onnx', BUILTIN_DIR))));
+    try {
+      const choices = METHOD_CHOICES.filter((c) => c.backwardRules !== undefined);
+      expect(choices.map((c) => c.id)).toEqual(['guided-backprop', 'deconvnet', 'deep-lift', 'lrp', 'guided-grad-cam']);
+      for (const c of choices) expect(unavailableReason(c, onnx), c.id).toBeNull();
+      const image = { data: Float32Array.from({ length: 28 * 28 }, (_, i) => ((i * 37) % 101) / 100), shape: [1, 1, 28, 28] };
+      const runs = await runMethods(onnx, image, { height: 28, width: 28, channels: 1 }, choices, { target: 3 });
+      for (const run of runs) {
+        const { data } = run.attribution.values;
+        expect(data.every(Number.isFinite), run.choice.id).toBe(true);
+        expect(Math.max(...data.map(Math.abs)), run.choice.id).toBeGreaterThan(0);
+        expect(displayMapOf(run.attribution, DEFAULT_CONTROLS).shape, run.choice.id).toEqual([28, 28]);
+      }
+    } finally {
+      onnx.dispose();
+    }
+  }, 60_000);
 });

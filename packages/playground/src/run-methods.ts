@@ -1,6 +1,6 @@
-import { AbortError, type Attribution, type Model, type TensorData, type Target } from '@salience/core';
+import { AbortError, type Attribution, CapabilityError, type Model, type TensorData, type Target } from '@salience/core';
 import type { ImageShape } from './image-input.js';
-import { defaultSettings, type MethodChoice, type MethodSettings } from './methods.js';
+import { defaultSettings, type MethodChoice, type MethodSettings, unavailableReason } from './methods.js';
 
 export interface MethodRun {
   readonly choice: MethodChoice;
@@ -27,9 +27,17 @@ const nextFrame = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 /**
  * Runs the chosen methods one after the other on one input, timing each. Cancelling the signal
  * stops the method that is running between two of its batches (an AbortError), and no other starts.
+ * A method the model cannot run (a backward rule a tfjs model lacks...) is refused before any runs.
  */
 export async function runMethods(model: Model, input: TensorData, shape: ImageShape, choices: readonly MethodChoice[], options: RunOptions = {}): Promise<MethodRun[]> {
   const { target = 'predicted', signal, onProgress, onResult } = options;
+  for (const choice of choices) {
+    const reason = unavailableReason(choice, model);
+    if (reason) {
+      const rules = (choice.backwardRules ?? []).filter((r) => !model.backwardRules?.has(r)).map((r) => `backward:${r}`);
+      throw new CapabilityError(`${choice.title}: ${reason}; pick another method or model.`, rules.length > 0 ? rules : choice.method.requires.filter((r) => !model.capabilities.has(r)));
+    }
+  }
   const runs: MethodRun[] = [];
   for (const [index, choice] of choices.entries()) {
     if (signal?.aborted) throw new AbortError(signal.reason);
