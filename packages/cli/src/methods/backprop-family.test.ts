@@ -1,9 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readNpyFile, salience, scratch } from '../../test/cli-harness.js';
+import type { AuditSummary } from '../audit/summary.js';
 import type { ExplainSummary } from '../commands/explain-outputs.js';
 import { writeNpy } from '../inputs/npy.js';
-import { BUILTIN_DIR, BUILTIN_MODEL } from '../models/builtin.js';
+import { BUILTIN_DIR, BUILTIN_MODEL, BUILTIN_ONNX_MODEL } from '../models/builtin.js';
 
 // Modified backpropagation through `salience explain`: without --model the command loads the
 // built-in model's ONNX copy (only ONNX models apply the rules); two of its samples.
@@ -69,6 +70,13 @@ describe('salience explain --method with modified backpropagation', () => {
     expect(guided.stderr).toBe('');
     const { meta } = guided.json<ExplainSummary>().methods[0];
     expect(meta).toMatchObject({ upsample: 'bilinear', layer: expect.any(String) });
+    const early = await salience(['explain', '--json', ...INPUTS, '--method', 'guided-gradcam', '--layer', 'conv2', '--out', tmp.path('ggc-conv2')]);
+    expect(early.stderr).toBe('');
+    expect(early.json<ExplainSummary>().methods[0].meta).toMatchObject({ layer: 'conv2', upsample: 'nearest' });
+    // Another layer, another Grad-CAM factor.
+    const late = (await readNpyFile(tmp.path('ggc', 'guided-gradcam.npy'))).data;
+    const earlier = (await readNpyFile(tmp.path('ggc-conv2', 'guided-gradcam.npy'))).data;
+    expect(earlier).not.toEqual(late);
     const unknown = await salience(['explain', ...INPUTS, '--method', 'guided-gradcam', '--layer', 'no-such-layer', '--out', tmp.path('ggc2')]);
     expect(unknown.code).toBe(5);
   }, 120_000);
@@ -81,6 +89,20 @@ describe('salience explain --method with modified backpropagation', () => {
     const plain = await salience(['explain', '--json', ...INPUTS, '--method', 'gradient', '--out', tmp.path('plain')]);
     expect(plain.code).toBe(0);
     expect(plain.json<ExplainSummary>().model.format).not.toMatch(/onnx/i);
+  }, 60_000);
+
+  it('audits with them on an ONNX model; on the tfjs built-in model audit asks for --model file.onnx', async () => {
+    const data = tmp.path('data');
+    mkdirSync(data);
+    for (const file of ['00-t-shirt-top.png', '02-pullover.png']) copyFileSync(`${BUILTIN_DIR}samples/${file}`, `${data}/${file}`);
+    const refused = await salience(['audit', '--data', data, '--method', 'deconvnet', '--out', tmp.path('audit-tfjs')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('give --model file.onnx');
+    const run = await salience(['audit', '--json', '--model', BUILTIN_ONNX_MODEL, '--data', data, '--method', 'deconvnet,lrp', '--lrp-epsilon', '0.01', '--out', tmp.path('audit')]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const summary = run.json<AuditSummary>();
+    expect(summary.figures.map((f) => f.method).sort()).toEqual(['deconvnet', 'lrp']);
   }, 60_000);
 
   it('gives usage errors for bad flags', async () => {
