@@ -54,6 +54,7 @@ export type { ChannelReduction } from './reduce.js';
 export { CHANNEL_REDUCTIONS, channelAxis, reduceChannels } from './reduce.js';
 
 export { gaussianBlur, gaussianKernel } from './blur.js';
+export { symmetricEigen } from './symmetric-eigen.js';
 
 export type { Normalization, NormalizeOptions } from './normalize.js';
 export { normalize, cumulativeThreshold } from './normalize.js';

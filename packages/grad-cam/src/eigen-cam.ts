@@ -1,55 +1,18 @@
-import type { Method } from '@salience/core';
+import { type Method, symmetricEigen } from '@salience/core';
 import { type CamOptions, camMethod, checkTargetClasses, layerGeometry } from './cam-method.js';
 import type { FeatureMapGeometry } from './class-activation-map.js';
 
 /**
- * Eigenvector of the largest eigenvalue of a symmetric n x n matrix (row-major, overwritten), by
- * cyclic Jacobi rotations: exact to rounding whatever the eigenvalue gap, unlike power iteration.
+ * Eigenvector of the largest eigenvalue of a symmetric n x n matrix (row-major), from core's
+ * Jacobi solve (exact to rounding whatever the eigenvalue gap, unlike power iteration).
  */
 export function topEigenvector(matrix: Float64Array, n: number): { vector: Float64Array; value: number } {
-  const a = matrix;
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  let scale = 0;
-  for (let i = 0; i < n * n; i++) scale += a[i] * a[i];
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] * a[p * n + q];
-    if (off <= 1e-30 * scale || off === 0) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (apq === 0) continue;
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p];
-          const akq = a[k * n + q];
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k];
-          const aqk = a[q * n + k];
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p];
-          const vkq = v[k * n + q];
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
+  const { values, vectors } = symmetricEigen(matrix, n, 1e-30);
   let best = 0;
-  for (let i = 1; i < n; i++) if (a[i * n + i] > a[best * n + best]) best = i;
+  for (let i = 1; i < n; i++) if (values[i] > values[best]) best = i;
   const vector = new Float64Array(n);
-  for (let k = 0; k < n; k++) vector[k] = v[k * n + best];
-  return { vector, value: a[best * n + best] };
+  for (let k = 0; k < n; k++) vector[k] = vectors[k * n + best];
+  return { vector, value: values[best] };
 }
 
 /**

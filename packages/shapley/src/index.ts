@@ -16,7 +16,9 @@ export { lime } from './lime.js';
 export type { ShapleySamplingOptions } from './shapley-sampling.js';
 export { shapleySampling } from './shapley-sampling.js';
 export type { LassoOptions } from './linear-fit.js';
-export { WeightedMoments, weightedLasso, weightedLeastSquares, symmetricEigen } from './linear-fit.js';
+export { WeightedMoments, weightedLasso, weightedLeastSquares } from './linear-fit.js';
+/** Re-exported from `@salience/core`, where it lives since EigenCAM needs it too. */
+export { symmetricEigen } from '@salience/core';
 export { kernelShapSampler, limeSampler, randomPermutation } from './sampling.js';
 export { FEATURE_OPTION_KEYS } from './prologue.js';
 export { SURROGATE_OPTION_KEYS } from './surrogate.js';

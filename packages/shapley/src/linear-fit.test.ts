@@ -1,6 +1,6 @@
 import { createRng } from '@salience/core';
 import { describe, expect, it } from 'vitest';
-import { WeightedMoments, choleskySolve, symmetricEigen, weightedLasso, weightedLeastSquares } from './linear-fit.js';
+import { WeightedMoments, choleskySolve, weightedLasso, weightedLeastSquares } from './linear-fit.js';
 
 /** Random 0/1 samples, weights and a linear target y = b + z·beta (+ noise). */
 function data(features: number, samples: number, beta: number[], intercept: number, noise = 0) {
@@ -13,21 +13,6 @@ function data(features: number, samples: number, beta: number[], intercept: numb
   }
   return rows;
 }
-
-describe('symmetricEigen', () => {
-  it('diagonalises a symmetric matrix: A v = lambda v for every pair', () => {
-    const a = Float64Array.from([4, 1, 2, 1, 3, 0.5, 2, 0.5, 5]);
-    const { values, vectors } = symmetricEigen(a, 3);
-    for (let e = 0; e < 3; e++) {
-      for (let i = 0; i < 3; i++) {
-        let av = 0;
-        for (let j = 0; j < 3; j++) av += a[i * 3 + j] * vectors[j * 3 + e];
-        expect(av).toBeCloseTo(values[e] * vectors[i * 3 + e], 12);
-      }
-    }
-    expect(values.reduce((s, v) => s + v, 0)).toBeCloseTo(12, 12);
-  });
-});
 
 describe('weightedLeastSquares', () => {
   it('recovers exact linear data whatever the weights', () => {
