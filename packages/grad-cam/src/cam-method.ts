@@ -17,7 +17,7 @@ import {
 import { type FeatureMapGeometry, featureMapGeometry } from './class-activation-map.js';
 import { type ChosenLayer, chooseLayer } from './layer-choice.js';
 import { minMaxInPlace } from './min-max.js';
-import { checkCamSettings } from './grad-cam.js';
+import { checkCamSettings, imageLayouts } from './grad-cam.js';
 import { mapResizer, type Upsample } from './resize.js';
 import { type TokenGrid, type TokenGridOption, tokenGrid, tokensToFeatureMap } from './token-grid.js';
 
@@ -168,8 +168,7 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
         id,
         requires: spec.requires,
         optionKeys: CAM_OPTION_KEYS,
-        layouts: ['NCHW', 'NHWC'],
-        layoutHint: `${id} explains image models (layout NCHW or NHWC); this model's layout is '${model.layout}'.`,
+        ...imageLayouts(id, model),
         check: () => {
           const named = options.layer ?? defaults.layer;
           const tokens = named === undefined ? undefined : model.layers().find((l) => (l.name === named || l.aliases?.includes(named)) && l.outputShape.length === 3);

@@ -56,24 +56,33 @@ export function classActivationMaps(
     const g = gradients.data.subarray(r * rowSize, (r + 1) * rowSize);
     if (weighting === 'grad-cam') meanGradients(g, channels, positions, channelStride, positionStride, weights);
     else plusPlusWeights(a, g, channels, positions, channelStride, positionStride, weights);
-    map.fill(0);
-    // Visit memory in order: channels outer when channels are first, positions outer otherwise.
-    if (positionStride === 1) {
-      for (let k = 0; k < channels; k++) {
-        const wk = weights[k];
-        const base = k * channelStride;
-        for (let p = 0; p < positions; p++) map[p] += wk * a[base + p];
-      }
-    } else {
-      for (let p = 0; p < positions; p++) {
-        const base = p * positionStride;
-        let sum = 0;
-        for (let k = 0; k < channels; k++) sum += weights[k] * a[base + k];
-        map[p] = sum;
-      }
-    }
+    weightedChannelMap(a, weights, geometry, map);
     const target = out.subarray(r * positions, (r + 1) * positions);
     for (let p = 0; p < positions; p++) target[p] = relu && map[p] < 0 ? 0 : map[p];
+  }
+}
+
+/**
+ * One row's map: `map[p] = sum_k weights[k] * a[k, p]` over the row's activations `a`. Visits
+ * memory in order: channels outer when channels are first, positions outer otherwise.
+ */
+export function weightedChannelMap(a: Float32Array, weights: Float64Array, geometry: FeatureMapGeometry, map: Float64Array): void {
+  const { channels, channelStride, positionStride } = geometry;
+  const positions = geometry.height * geometry.width;
+  if (positionStride === 1) {
+    map.fill(0);
+    for (let k = 0; k < channels; k++) {
+      const wk = weights[k];
+      const base = k * channelStride;
+      for (let p = 0; p < positions; p++) map[p] += wk * a[base + p];
+    }
+  } else {
+    for (let p = 0; p < positions; p++) {
+      const base = p * positionStride;
+      let sum = 0;
+      for (let k = 0; k < channels; k++) sum += weights[k] * a[base + k];
+      map[p] = sum;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import type { TensorData } from '@salience/core';
-import type { FeatureMapGeometry } from './class-activation-map.js';
+import { type FeatureMapGeometry, weightedChannelMap } from './class-activation-map.js';
 
 /**
  * Per position, the sum over channels of `weight(g) * A`, for every row: HiResCAM's g * A and
@@ -46,29 +46,12 @@ export function channelSumOfProducts(
 
 /** The sum over channels of `weights[row, k] * A_k`, for every row; `weights` is [rows, channels]. */
 export function weightedChannelSum(activations: TensorData, weights: Float64Array, geometry: FeatureMapGeometry, out: Float32Array): void {
-  const { channels, channelStride, positionStride } = geometry;
   const positions = geometry.height * geometry.width;
-  const size = channels * positions;
-  const rows = activations.shape[0];
+  const size = geometry.channels * positions;
   const map = new Float64Array(positions);
-  for (let r = 0; r < rows; r++) {
-    const a = activations.data.subarray(r * size, (r + 1) * size);
-    const w = weights.subarray(r * channels, (r + 1) * channels);
-    map.fill(0);
-    if (positionStride === 1) {
-      for (let k = 0; k < channels; k++) {
-        const wk = w[k];
-        const base = k * channelStride;
-        for (let p = 0; p < positions; p++) map[p] += wk * a[base + p];
-      }
-    } else {
-      for (let p = 0; p < positions; p++) {
-        const base = p * positionStride;
-        let sum = 0;
-        for (let k = 0; k < channels; k++) sum += w[k] * a[base + k];
-        map[p] = sum;
-      }
-    }
+  for (let r = 0; r < activations.shape[0]; r++) {
+    const w = weights.subarray(r * geometry.channels, (r + 1) * geometry.channels);
+    weightedChannelMap(activations.data.subarray(r * size, (r + 1) * size), w, geometry, map);
     out.set(map, r * positions);
   }
 }

@@ -70,6 +70,11 @@ export function checkCamSettings(options: GradCamOptions, defaults: GradCamOptio
   return { relu, resolution, upsample, normalize };
 }
 
+/** The layouts every CAM explains, and the hint when a model has another; shared by Grad-CAM and camMethod. */
+export function imageLayouts(id: string, model: Model): { layouts: readonly ['NCHW', 'NHWC']; layoutHint: string } {
+  return { layouts: ['NCHW', 'NHWC'], layoutHint: `${id} explains image models (layout NCHW or NHWC); this model's layout is '${model.layout}'.` };
+}
+
 /** Height and width of an image input in the model's layout. */
 function inputSize(model: Model, input: TensorData): [number, number] {
   return model.layout === 'NCHW' ? [input.shape[2], input.shape[3]] : [input.shape[1], input.shape[2]];
@@ -101,8 +106,7 @@ export function gradCamMethod(weighting: ChannelWeighting, defaults: GradCamOpti
         id,
         requires: this.requires,
         optionKeys: GRAD_CAM_OPTION_KEYS,
-        layouts: ['NCHW', 'NHWC'],
-        layoutHint: `${id} explains image models (layout NCHW or NHWC); this model's layout is '${model.layout}'.`,
+        ...imageLayouts(id, model),
         check: () => {
           layer = chooseLayer(model.layers(), options.layer ?? defaults.layer);
         },
