@@ -51,7 +51,7 @@ export type { Rng } from './rng.js';
 export { createRng, portableLog } from './rng.js';
 
 export type { ChannelReduction } from './reduce.js';
-export { CHANNEL_REDUCTIONS, channelAxis, reduceChannels } from './reduce.js';
+export { CHANNEL_REDUCTIONS, channelAxis, reduceChannels, inputShapedMaps } from './reduce.js';
 
 export { gaussianBlur, gaussianKernel } from './blur.js';
 export { symmetricEigen } from './symmetric-eigen.js';

@@ -1,4 +1,5 @@
 import { OptionError, ShapeError } from './errors.js';
+import type { ValuesLayout } from './method.js';
 import type { Layout } from './model.js';
 import type { TensorData } from './tensor.js';
 
@@ -64,4 +65,20 @@ export function reduceChannels(values: TensorData, layout: Layout, reduction: Ch
   }
   const shape = values.shape.filter((_, d) => d !== axis);
   return { data: out, shape };
+}
+
+/**
+ * A method's maps in the input's shape, `rows` of them, as an Attribution's `values` and `layout`:
+ * reduced over channels to NHW when `reduction` is given, else in the model's layout. One place for
+ * the rule every input-gradient method (gradient, modified backprop) follows.
+ */
+export function inputShapedMaps(
+  data: Float32Array,
+  rows: number,
+  input: TensorData,
+  layout: Layout,
+  reduction: ChannelReduction | undefined,
+): { values: TensorData; layout: ValuesLayout } {
+  const values: TensorData = { data, shape: [rows, ...input.shape.slice(1)] };
+  return reduction ? { values: reduceChannels(values, layout, reduction), layout: 'NHW' } : { values, layout: layout as ValuesLayout };
 }

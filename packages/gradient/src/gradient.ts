@@ -5,11 +5,10 @@ import {
   type Method,
   type Model,
   type TensorData,
-  type ValuesLayout,
   beginMethod,
   OptionError,
   objectiveName,
-  reduceChannels,
+  inputShapedMaps,
   rowSize,
 } from '@salience/core';
 
@@ -74,12 +73,9 @@ export function gradientMethod(defaults: GradientOptions = {}, id = 'gradient'):
         options.onProgress,
       );
 
-      let result: TensorData = { data: values, shape: [rows, ...input.shape.slice(1)] };
-      if (channelReduction) result = reduceChannels(result, model.layout, channelReduction);
       return {
         method: id,
-        values: result,
-        layout: channelReduction ? 'NHW' : (model.layout as ValuesLayout),
+        ...inputShapedMaps(values, rows, input, model.layout, channelReduction),
         examples,
         targets,
         meta: {

@@ -1,6 +1,5 @@
 import {
   type Attribution,
-  CHANNEL_REDUCTIONS,
   type ChannelReduction,
   type CommonOptions,
   type Method,
@@ -8,13 +7,13 @@ import {
   OptionError,
   ShapeError,
   type TensorData,
-  type ValuesLayout,
   beginMethod,
   objectiveName,
-  reduceChannels,
+  inputShapedMaps,
   rowSize,
 } from '@salience/core';
 import { assertBackwardRules } from './backward-capability.js';
+import { checkChannelReduction, gradientLayouts } from './method-spec.js';
 
 export interface DeepLiftOptions {
   /**
@@ -71,12 +70,9 @@ export const deepLift: Method<DeepLiftOptions> = {
       id,
       requires: ['inputGradients'],
       optionKeys: OPTION_KEYS,
-      layouts: ['NCHW', 'NHWC', 'NC'],
-      layoutHint: "'deep-lift' explains image and feature models; token ids have no gradient.",
+      ...gradientLayouts(id),
       check: () => {
-        if (channelReduction !== undefined && !CHANNEL_REDUCTIONS.includes(channelReduction)) {
-          throw new OptionError(`Unknown channelReduction ${JSON.stringify(channelReduction)}; use one of ${CHANNEL_REDUCTIONS.join(', ')}.`);
-        }
+        checkChannelReduction(channelReduction);
         fill = baselineRows(options.baseline, input);
         assertBackwardRules(model, ['rescale'], id);
       },
@@ -110,12 +106,9 @@ export const deepLift: Method<DeepLiftOptions> = {
         for (let i = 0; i < out.length; i++) out[i] = (paired[i] - paired[n * size + i]) * inputGradients.data[i];
       }
     }, options.onProgress);
-    let result: TensorData = { data: values, shape: [maps, ...input.shape.slice(1)] };
-    if (channelReduction) result = reduceChannels(result, model.layout, channelReduction);
     return {
       method: id,
-      values: result,
-      layout: channelReduction ? 'NHW' : (model.layout as ValuesLayout),
+      ...inputShapedMaps(values, maps, input, model.layout, channelReduction),
       examples,
       targets,
       meta: {

@@ -1,19 +1,18 @@
 import {
   type Attribution,
-  CHANNEL_REDUCTIONS,
   type ChannelReduction,
   type CommonOptions,
   type Method,
   type Model,
   OptionError,
   type TensorData,
-  type ValuesLayout,
   beginMethod,
   objectiveName,
-  reduceChannels,
+  inputShapedMaps,
   rowSize,
 } from '@salience/core';
 import { assertBackwardRules } from './backward-capability.js';
+import { checkChannelReduction, gradientLayouts } from './method-spec.js';
 
 export interface LrpOptions {
   /** The epsilon rule's stabiliser, added to every layer's output with its sign; default 1e-9 (Captum's). */
@@ -47,13 +46,10 @@ export const lrp: Method<LrpOptions> = {
       id: 'lrp',
       requires: ['inputGradients', 'logits'],
       optionKeys: OPTION_KEYS,
-      layouts: ['NCHW', 'NHWC', 'NC'],
-      layoutHint: "'lrp' explains image and feature models; token ids have no gradient.",
+      ...gradientLayouts('lrp'),
       check: () => {
         if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon < 0) throw new OptionError(`epsilon must be a number >= 0; got ${JSON.stringify(epsilon)}.`);
-        if (channelReduction !== undefined && !CHANNEL_REDUCTIONS.includes(channelReduction)) {
-          throw new OptionError(`Unknown channelReduction ${JSON.stringify(channelReduction)}; use one of ${CHANNEL_REDUCTIONS.join(', ')}.`);
-        }
+        checkChannelReduction(channelReduction);
         if (composite !== undefined && composite !== 'epsilon-plus-flat') throw new OptionError(`composite must be 'epsilon-plus-flat'; got ${JSON.stringify(composite)}.`);
         if (composite && options.epsilon !== undefined) throw new OptionError("epsilon is Captum's rule's; the epsilon-plus-flat composite fixes its own (1e-6): give one of them.");
         assertBackwardRules(model, [composite ? 'lrp-epsilon-plus-flat' : 'lrp-epsilon'], 'lrp');
@@ -85,12 +81,9 @@ export const lrp: Method<LrpOptions> = {
       },
       options.onProgress,
     );
-    let result: TensorData = { data: values, shape: [examples.length, ...input.shape.slice(1)] };
-    if (channelReduction) result = reduceChannels(result, model.layout, channelReduction);
     return {
       method: 'lrp',
-      values: result,
-      layout: channelReduction ? 'NHW' : (model.layout as ValuesLayout),
+      ...inputShapedMaps(values, examples.length, input, model.layout, channelReduction),
       examples,
       targets,
       meta: { rules: composite ?? 'epsilon', epsilon: composite ? 1e-6 : epsilon, channelReduction: channelReduction ?? null, objective: objectiveName(options.objective), batchSize: call.batchSize, modelCalls: call.modelCalls + calls },

@@ -1,19 +1,17 @@
 import {
   type Attribution,
-  CHANNEL_REDUCTIONS,
   type ChannelReduction,
   type CommonOptions,
   type Method,
   type Model,
-  OptionError,
   type TensorData,
-  type ValuesLayout,
   beginMethod,
   objectiveName,
-  reduceChannels,
+  inputShapedMaps,
   rowSize,
 } from '@salience/core';
 import { assertBackwardRules } from './backward-capability.js';
+import { checkChannelReduction, gradientLayouts } from './method-spec.js';
 
 export interface ModifiedReluOptions {
   /** Reduce the channel axis of image maps to one value per pixel; off by default (raw, signed values as Captum). */
@@ -34,15 +32,12 @@ function modifiedReluMethod(relu: 'guided' | 'deconvnet', id: string): Method<Mo
     optionKeys: OPTION_KEYS,
     async attribute(model: Model, input: TensorData, options: ModifiedReluOptions & CommonOptions = {}): Promise<Attribution> {
       const { channelReduction } = options;
-      if (channelReduction !== undefined && !CHANNEL_REDUCTIONS.includes(channelReduction)) {
-        throw new OptionError(`Unknown channelReduction ${JSON.stringify(channelReduction)}; use one of ${CHANNEL_REDUCTIONS.join(', ')}.`);
-      }
+      checkChannelReduction(channelReduction);
       const call = await beginMethod(model, input, options, {
         id,
         requires: ['inputGradients'],
         optionKeys: OPTION_KEYS,
-        layouts: ['NCHW', 'NHWC', 'NC'],
-        layoutHint: `'${id}' explains image and feature models; token ids have no gradient.`,
+        ...gradientLayouts(id),
         check: () => assertBackwardRules(model, [relu], id),
       });
       const { examples, targets } = call;
@@ -59,12 +54,9 @@ function modifiedReluMethod(relu: 'guided' | 'deconvnet', id: string): Method<Mo
         },
         options.onProgress,
       );
-      let result: TensorData = { data: values, shape: [examples.length, ...input.shape.slice(1)] };
-      if (channelReduction) result = reduceChannels(result, model.layout, channelReduction);
       return {
         method: id,
-        values: result,
-        layout: channelReduction ? 'NHW' : (model.layout as ValuesLayout),
+        ...inputShapedMaps(values, examples.length, input, model.layout, channelReduction),
         examples,
         targets,
         meta: {
