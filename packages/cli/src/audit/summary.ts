@@ -1,12 +1,12 @@
-import { type AuditResult, auditReportHtml, classLabel, classMeansFigure, describeFinding, type Finding } from '@salience/audit';
-import { type Layout, throwIfAborted } from '@salience/core';
+import { type AuditResult, auditReportHtml, classLabel, classMeansFigure, describeFinding, type Finding, type GroupSummary } from '@salience/audit';
+import { throwIfAborted } from '@salience/core';
 import { encodePng } from '@salience/render';
 import type { AuditRequest } from '../commands/settings.js';
 import type { Dataset, LabelSource } from './dataset.js';
 import type { AuditState } from './state.js';
 import { builtinFacts } from '../models/builtin.js';
 import { safeFileName } from '../outputs/file-stems.js';
-import type { LoadedModel } from '../models/loaded-model.js';
+import { type LoadedModel, type ModelSummary, modelSummary } from '../models/loaded-model.js';
 import type { MethodName } from '../methods/methods.js';
 import type { Preprocessing } from '../inputs/preprocessing.js';
 import { SUMMARY_FILE } from '../outputs/staged-output.js';
@@ -25,17 +25,11 @@ export interface AuditSummary {
   readonly report: string;
   /** Per-class mean maps, one figure per (model, dataset, method). */
   readonly figures: readonly { readonly file: string; readonly model: string; readonly dataset: string; readonly method: string }[];
-  readonly models: readonly {
+  readonly models: readonly (ModelSummary & {
     readonly name: string;
     readonly role: 'audited' | 'compared';
-    readonly path: string;
-    readonly builtin: boolean;
-    readonly format: string;
-    readonly runtime: string;
-    readonly layout: Layout;
-    readonly inputShape: readonly (number | null)[];
     readonly preprocessing: Preprocessing | null;
-  }[];
+  })[];
   readonly classes: number;
   readonly classNames: readonly string[] | null;
   readonly datasets: readonly {
@@ -61,13 +55,8 @@ export interface AuditSummary {
     readonly border: number | null;
     readonly region: AuditRequest['region'] | null;
   };
-  readonly groups: readonly {
-    readonly model: string;
-    readonly dataset: string;
-    readonly count: number;
-    readonly labelled: number;
-    readonly correct: number;
-    readonly accuracy: number | null;
+  /** The audit's group counts as `@salience/audit` reports them, with names and shares for the JSON. */
+  readonly groups: readonly (Pick<GroupSummary, 'model' | 'dataset' | 'count' | 'labelled' | 'correct' | 'accuracy'> & {
     /** Mistakes by (true, predicted) class, most frequent first. */
     readonly confusion: readonly {
       readonly label: number;
@@ -82,7 +71,7 @@ export interface AuditSummary {
     readonly methods: Readonly<
       Record<string, { readonly all: Shares; readonly correct?: Shares; readonly incorrect?: Shares; readonly classes: readonly { readonly class: number; readonly name: string; readonly count: number; readonly shares: Shares }[] }>
     >;
-  }[];
+  })[];
   /** Classes (or all examples) whose saliency concentrates in a corner, on the border or outside the region. */
   readonly findings: readonly (Finding & { readonly className: string; readonly text: string })[];
   /** Two models on the same examples: Spearman similarity of their maps. */
@@ -170,17 +159,7 @@ export async function writeAuditOutputs(job: AuditOutputJob): Promise<AuditSumma
     out: state.out,
     report: 'report.html',
     figures,
-    models: job.models.map((m) => ({
-      name: m.name,
-      role: m.role,
-      path: m.path,
-      builtin: m.builtin,
-      format: m.loaded.format,
-      runtime: m.loaded.runtime,
-      layout: m.loaded.model.layout,
-      inputShape: m.loaded.model.inputShape,
-      preprocessing: m.preprocessing,
-    })),
+    models: job.models.map((m) => ({ name: m.name, role: m.role, ...modelSummary(m.path, m.builtin, m.loaded), preprocessing: m.preprocessing })),
     classes: result.classes,
     classNames: job.classNames ? [...job.classNames] : null,
     datasets: job.datasets.map((d) => ({

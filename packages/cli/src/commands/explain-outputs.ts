@@ -1,17 +1,17 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Attribution, type Layout, type TensorData, throwIfAborted } from '@salience/core';
+import { type Attribution, type TensorData, throwIfAborted } from '@salience/core';
 import { encodePng, htmlReport, type ReportMethod, type RgbaImage } from '@salience/render';
 import type { Inputs } from '../inputs/inputs.js';
 import { describePreprocessing, type Preprocessing } from '../inputs/preprocessing.js';
 import { type ConfiguredMethod, layoutInInputLayout, type MethodName, type MethodSpec, valuesInInputLayout } from '../methods/methods.js';
 import { builtinFacts } from '../models/builtin.js';
-import type { LoadedModel } from '../models/loaded-model.js';
+import { type LoadedModel, type ModelSummary, modelSummary } from '../models/loaded-model.js';
 import { writeNpy } from '../inputs/npy.js';
 import { fileStems } from '../outputs/file-stems.js';
 import { jsonable } from '../outputs/jsonable.js';
 import { enlarge, legendCells, overlayGrid, overlayImages } from '../outputs/pictures.js';
-import { figureImages, writeFigures } from '../outputs/figures.js';
+import { figureImages, writeFigures, writeRowImages } from '../outputs/figures.js';
 import { chosenKeys } from '../methods/chosen-options.js';
 import { SUMMARY_FILE } from '../outputs/staged-output.js';
 import { packageVersion } from '../version.js';
@@ -61,15 +61,7 @@ export interface ExplainSummary {
   /** Null when an interrupt kept only the raw values. */
   readonly report: string | null;
   readonly grid: string | null;
-  readonly model: {
-    readonly path: string;
-    readonly builtin: boolean;
-    readonly format: string;
-    readonly runtime: string;
-    readonly layout: Layout;
-    readonly inputShape: readonly (number | null)[];
-    readonly classes: number;
-  };
+  readonly model: ModelSummary & { readonly classes: number };
   readonly input: {
     readonly kind: Inputs['kind'];
     readonly shape: readonly number[];
@@ -160,23 +152,11 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
     const file = `${spec.name}.npy`;
     check();
     await writeFile(join(dir, file), writeNpy(valuesInInputLayout(attribution, model.layout)));
-    const overlayFiles: string[] = [];
+    let overlayFiles: string[] = [];
     let overlays: (RgbaImage | undefined)[] = [];
     if (drawOverlays && IMAGE_LAYOUTS.has(attribution.layout) && bases.some((b) => b !== undefined)) {
       overlays = overlayImages(attribution, configured.display, bases);
-      const perExample = new Map<number, number>();
-      for (const e of attribution.examples) perExample.set(e, (perExample.get(e) ?? 0) + 1);
-      const folder = join('overlays', spec.name);
-      for (let r = 0; r < overlays.length; r++) {
-        const image = overlays[r];
-        if (!image) continue;
-        const e = attribution.examples[r];
-        const name = perExample.get(e)! > 1 ? `${stems[e]}.class-${attribution.targets[r]}.png` : `${stems[e]}.png`;
-        check();
-        await mkdir(join(dir, folder), { recursive: true });
-        await writeFile(join(dir, folder, name), encodePng(image));
-        overlayFiles.push(join(folder, name));
-      }
+      overlayFiles = await writeRowImages(dir, join('overlays', spec.name), attribution, overlays, stems, check);
     }
     const figureFiles =
       overlays.length > 0
@@ -278,15 +258,7 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
     out: target,
     report,
     grid: gridFile,
-    model: {
-      path: job.modelPath,
-      builtin: job.builtin,
-      format: job.loaded.format,
-      runtime: job.loaded.runtime,
-      layout: model.layout,
-      inputShape: model.inputShape,
-      classes: job.logits.shape[1],
-    },
+    model: { ...modelSummary(job.modelPath, job.builtin, job.loaded), classes: job.logits.shape[1] },
     input: { kind: job.inputs.kind, shape: job.tensor.shape, file: inputFile, preprocessing: job.preprocessing },
     target: job.targetText,
     examples: exampleSummaries,

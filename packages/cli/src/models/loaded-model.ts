@@ -19,6 +19,20 @@ export interface LoadedModel {
   dispose(): void;
 }
 
+/** What summary.json says about a model, for explain and audit alike. */
+export interface ModelSummary {
+  readonly path: string;
+  readonly builtin: boolean;
+  readonly format: string;
+  readonly runtime: string;
+  readonly layout: Layout;
+  readonly inputShape: readonly (number | null)[];
+}
+
+export function modelSummary(path: string, builtin: boolean, loaded: LoadedModel): ModelSummary {
+  return { path, builtin, format: loaded.format, runtime: loaded.runtime, layout: loaded.model.layout, inputShape: loaded.model.inputShape };
+}
+
 /** What a loader needs besides the file. */
 export interface ModelLoadOptions {
   /** tfjs backend; ONNX models ignore it. */

@@ -39,12 +39,19 @@ export function figureImages(attribution: Attribution, display: ReportDisplay, i
  * targets) and returns their paths relative to `dir`.
  */
 export async function writeFigures(dir: string, method: string, attribution: Attribution, figures: readonly (RgbaImage | undefined)[], stems: readonly string[], check: () => void): Promise<string[]> {
+  return writeRowImages(dir, join('figures', method), attribution, figures, stems, check);
+}
+
+/**
+ * Writes one PNG per map row into `folder` (relative to `dir`): `<stem>.png`, or
+ * `<stem>.class-<c>.png` when an example has several targets. Returns the paths relative to `dir`.
+ */
+export async function writeRowImages(dir: string, folder: string, attribution: Attribution, images: readonly (RgbaImage | undefined)[], stems: readonly string[], check: () => void): Promise<string[]> {
   const perExample = new Map<number, number>();
   for (const e of attribution.examples) perExample.set(e, (perExample.get(e) ?? 0) + 1);
-  const folder = join('figures', method);
   const files: string[] = [];
-  for (let r = 0; r < figures.length; r++) {
-    const image = figures[r];
+  for (let r = 0; r < images.length; r++) {
+    const image = images[r];
     if (!image) continue;
     const e = attribution.examples[r];
     const name = perExample.get(e)! > 1 ? `${stems[e]}.class-${attribution.targets[r]}.png` : `${stems[e]}.png`;
