@@ -10,14 +10,13 @@ import {
   gatherRows,
   OptionError,
   rowSize,
-  objectiveName,
   ShapeError,
   TargetError,
 } from '@salience/core';
 import { type FeatureMapGeometry, featureMapGeometry } from './class-activation-map.js';
 import { type ChosenLayer, chooseLayer } from './layer-choice.js';
 import { minMaxInPlace } from './min-max.js';
-import { checkCamSettings, imageLayouts } from './grad-cam.js';
+import { camMeta, checkCamSettings, imageLayouts } from './grad-cam.js';
 import { mapResizer, type Upsample } from './resize.js';
 import { type TokenGrid, type TokenGridOption, tokenGrid, tokensToFeatureMap } from './token-grid.js';
 
@@ -225,18 +224,7 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
         examples,
         targets,
         meta: {
-          layer: layer.info.name,
-          layerKind: layer.info.kind,
-          layerChosen: layer.chosen,
-          layerSize: [geometry.height, geometry.width],
-          tokenGrid: grid ?? null,
-          channels: geometry.channels,
-          relu: settings.relu,
-          resolution: settings.resolution,
-          upsample: atInput ? settings.upsample : null,
-          normalize: settings.normalize,
-          objective: objectiveName(options.objective),
-          batchSize,
+          ...camMeta(layer, geometry, settings, options, batchSize, { grid: grid ?? null }),
           ...made.meta,
           modelCalls: call.modelCalls,
         },

@@ -13,6 +13,7 @@ import { type ChannelWeighting, classActivationMaps, type FeatureMapGeometry, fe
 import { type ChosenLayer, chooseLayer } from './layer-choice.js';
 import { minMaxInPlace } from './min-max.js';
 import { checkUpsample, type MapResizer, mapResizer, type Upsample } from './resize.js';
+import type { TokenGrid } from './token-grid.js';
 
 /** 'layer': the map at the layer's own h x w; 'input': upsampled to the input's height and width. */
 export type Resolution = 'layer' | 'input';
@@ -73,6 +74,34 @@ export function checkCamSettings(options: GradCamOptions, defaults: GradCamOptio
 /** The layouts every CAM explains, and the hint when a model has another; shared by Grad-CAM and camMethod. */
 export function imageLayouts(id: string, model: Model): { layouts: readonly ['NCHW', 'NHWC']; layoutHint: string } {
   return { layouts: ['NCHW', 'NHWC'], layoutHint: `${id} explains image models (layout NCHW or NHWC); this model's layout is '${model.layout}'.` };
+}
+
+/**
+ * The meta every CAM reports, in this key order; `tokenGrid` only for camMethod's variants (a
+ * token layer's grid, or null), so Grad-CAM's own meta keeps its keys.
+ */
+export function camMeta(
+  layer: ChosenLayer,
+  geometry: FeatureMapGeometry,
+  settings: CamSettings,
+  options: CommonOptions,
+  batchSize: number,
+  tokenGrid?: { readonly grid: TokenGrid | null },
+): Record<string, unknown> {
+  return {
+    layer: layer.info.name,
+    layerKind: layer.info.kind,
+    layerChosen: layer.chosen,
+    layerSize: [geometry.height, geometry.width],
+    ...(tokenGrid ? { tokenGrid: tokenGrid.grid } : {}),
+    channels: geometry.channels,
+    relu: settings.relu,
+    resolution: settings.resolution,
+    upsample: settings.resolution === 'input' ? settings.upsample : null,
+    normalize: settings.normalize,
+    objective: objectiveName(options.objective),
+    batchSize,
+  };
 }
 
 /** Height and width of an image input in the model's layout. */
@@ -173,20 +202,7 @@ export function gradCamMethod(weighting: ChannelWeighting, defaults: GradCamOpti
         layout: 'NHW',
         examples,
         targets,
-        meta: {
-          layer: layerName,
-          layerKind: layer.info.kind,
-          layerChosen: layer.chosen,
-          layerSize: [geometry!.height, geometry!.width],
-          channels: geometry!.channels,
-          relu: settings.relu,
-          resolution: settings.resolution,
-          upsample: settings.resolution === 'input' ? settings.upsample : null,
-          normalize: settings.normalize,
-          objective: objectiveName(options.objective),
-          batchSize,
-          modelCalls: call.modelCalls,
-        },
+        meta: { ...camMeta(layer, geometry!, settings, options, batchSize), modelCalls: call.modelCalls },
       };
     },
   };
