@@ -156,14 +156,26 @@ describe('salience audit --queue and salience worker, on a real Redis', () => {
 
   it('survives a restart of Redis mid-run: the workers reconnect and the lost jobs are put back', { timeout: 240_000 }, async () => {
     const out = tmp.path('restart');
-    const from = survivors.map((w) => w.output().length);
+    // The queue is paused while the coordinator enqueues, so that the restart always finds chunks
+    // still on the queue (with running workers, all four could finish before it).
+    const control = new Queue('tests', { connection: redisOptions(redis.url, false) });
+    await control.pause();
     const audit = salience([...args, '--queue', redis.url, '--queue-name', 'tests', '--out', out, '--json']);
-    await firstMatch(survivors, /wrote data chunk \d+ /, 120_000, from);
-    // Redis without persistence: every job and lock is gone when it comes back.
+    try {
+      const deadline = Date.now() + 120_000;
+      const queued = async () => Object.values(await control.getJobCounts('paused', 'wait', 'waiting')).reduce((a, b) => a + b, 0);
+      while ((await queued()) < 4) {
+        if (Date.now() > deadline) throw new Error('the audit did not enqueue its 4 chunks within 120 s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await control.close();
+    }
+    // Redis without persistence: every job, lock and the pause are gone when it comes back.
     await redis.restart();
     const run = await audit;
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/queue tests: [1-3] chunk\(s\) put back on the queue \(Redis had lost them\)/);
+    expect(run.stderr).toMatch(/queue tests: [1-4] chunk\(s\) put back on the queue \(Redis had lost them\)/);
     expect(auditResults(run.json<AuditSummary>())).toEqual(auditResults(reference));
     expect(differingFiles(tmp.path('one'), out)).toEqual([]);
   });
