@@ -11,6 +11,7 @@ import {
   inputShapedMaps,
   rowSize,
 } from '@salience/core';
+import { backwardBatches } from './backward-batches.js';
 import { assertBackwardRules } from './backward-capability.js';
 import { checkChannelReduction, gradientLayouts } from './method-spec.js';
 
@@ -57,20 +58,16 @@ export const lrp: Method<LrpOptions> = {
     });
     const { examples, targets } = call;
     const size = rowSize(input);
-    const values = new Float32Array(examples.length * size);
-    let calls = 0;
-    await call.forEachBatch(
-      examples.length,
-      async (start, end) => {
-        const request = call.request({ input: call.mapInput(start, end), examples: examples.subarray(start, end), targets: targets.subarray(start, end), outputs: ['inputGradients', 'logits'] });
-        const { inputGradients, logits } = await model.run({ ...request, backward: { lrp: composite ? { composite } : { epsilon } } });
-        calls++;
+    const { values, calls } = await backwardBatches(
+      call,
+      ['inputGradients', 'logits'],
+      { lrp: composite ? { composite } : { epsilon } },
+      ({ inputGradients, logits }, rows, start, end, batch) => {
         const classes = logits.shape[1];
-        const rows = request.input.data;
         for (let r = 0; r < end - start; r++) {
           // The first layer's relevance is its input times its normalised gradient, scaled by the target output.
           const from = r * size;
-          const out = values.subarray((start + r) * size, (start + r + 1) * size);
+          const out = batch.subarray(from, from + size);
           // The composite's first layer (flat) gives relevance itself, for a one-hot output relevance.
           if (composite) out.set(inputGradients.data.subarray(from, from + size));
           else {

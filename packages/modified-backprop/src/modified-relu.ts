@@ -8,8 +8,8 @@ import {
   beginMethod,
   objectiveName,
   inputShapedMaps,
-  rowSize,
 } from '@salience/core';
+import { backwardBatches } from './backward-batches.js';
 import { assertBackwardRules } from './backward-capability.js';
 import { checkChannelReduction, gradientLayouts } from './method-spec.js';
 
@@ -41,19 +41,7 @@ function modifiedReluMethod(relu: 'guided' | 'deconvnet', id: string): Method<Mo
         check: () => assertBackwardRules(model, [relu], id),
       });
       const { examples, targets } = call;
-      const size = rowSize(input);
-      const values = new Float32Array(examples.length * size);
-      let calls = 0;
-      await call.forEachBatch(
-        examples.length,
-        async (start, end) => {
-          const request = call.request({ input: call.mapInput(start, end), examples: examples.subarray(start, end), targets: targets.subarray(start, end), outputs: ['inputGradients'] });
-          const { inputGradients } = await model.run({ ...request, backward: { relu } });
-          calls++;
-          values.set(inputGradients.data, start * size);
-        },
-        options.onProgress,
-      );
+      const { values, calls } = await backwardBatches(call, ['inputGradients'], { relu }, ({ inputGradients }, _rows, _start, _end, out) => out.set(inputGradients.data), options.onProgress);
       return {
         method: id,
         ...inputShapedMaps(values, examples.length, input, model.layout, channelReduction),
