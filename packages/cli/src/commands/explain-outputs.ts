@@ -103,6 +103,18 @@ function forReport(attribution: Attribution): Attribution {
   return { ...attribution, meta: { ...attribution.meta, inner: String(inner.id ?? 'method') } };
 }
 
+/**
+ * Token-id inputs carry no tokenizer, so each token is named by its id (`#1037`); positions the
+ * attention_mask leaves out are marked as pads.
+ */
+function idTokens(job: OutputJob, row: number): string[] | undefined {
+  if (job.loaded.model.layout !== 'tokens') return undefined;
+  const length = job.tensor.shape[1];
+  const mask = job.context?.attention_mask;
+  const masked = mask && mask.data.length === job.tensor.data.length ? mask : undefined;
+  return Array.from(job.tensor.data.subarray(row * length, (row + 1) * length), (id, t) => (masked && masked.data[row * length + t] === 0 ? `#${id} (pad)` : `#${id}`));
+}
+
 /** Everything `writeOutputs` puts into the output folder. */
 export interface OutputJob {
   readonly request: ExplainRequest;
@@ -119,6 +131,8 @@ export interface OutputJob {
   readonly runs: readonly MethodRun[];
   readonly skipped: readonly { readonly method: MethodName; readonly reason: string }[];
   readonly started: number;
+  /** The model's other inputs (--context): an attention_mask marks the pads of token-id inputs. */
+  readonly context?: Readonly<Record<string, TensorData>>;
   /** Checked between files: writing stops when it fires. */
   readonly signal?: AbortSignal;
   /** After an interrupt: only the raw values and the summary (fast), and no signal checks. */
@@ -240,6 +254,7 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
       classNames: job.classNames,
       examples: examples.map((example, i) => ({
         image: job.images[i],
+        tokens: idTokens(job, i),
         name: example.name,
         label: example.label,
         logits: job.logits.data.subarray(i * job.logits.shape[1], (i + 1) * job.logits.shape[1]),

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { TensorData } from '@salience/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ZOO_IMAGE_MODELS, ZOO_TEXT_MODELS, type ZooCase, type ZooModel, loadZooModel } from '../../../onnx/test/zoo.js';
@@ -104,28 +104,28 @@ function textArgs(zoo: ZooModel): string[] {
 
 describe('salience explain on the ONNX zoo: text models from token-id .npy files', () => {
   // Without a tokenizer the CLI has no token methods (those run with --text and --tokenizer): the
-  // gradient methods on raw ids are refused with a pointer to the embeddings.
+  // gradient methods on raw ids are refused before any work, naming the flags of the text path.
   it.each(ZOO_TEXT_MODELS)(
-    '%s: gradient and IG on raw ids exit 7 saying ids have no gradient',
+    '%s: gradient and IG on raw ids exit 7 naming --text and --tokenizer',
     async (name) => {
       const zoo = await loadZooModel(name);
       const args = textArgs(zoo);
       const gradient = await salience(['explain', ...args, '--method', 'gradient', '--out', tmp.path(`grad-${name}`)]);
       expect(gradient.code).toBe(7);
-      expect(gradient.stderr).toMatch(/Token ids have no gradient; use @salience\/token-saliency, which differentiates the embeddings/);
+      expect(gradient.stderr).toMatch(/--method gradient cannot run on token ids from --input/);
+      expect(gradient.stderr).toMatch(/--tokenizer tokenizer\.json --text/);
+      expect(gradient.stderr).not.toMatch(/@salience\//);
       const ig = await salience(['explain', ...args, '--method', 'ig', '--steps', '8', '--out', tmp.path(`ig-${name}`)]);
       expect(ig.code).toBe(7);
-      expect(ig.stderr).toMatch(/Token ids cannot be interpolated; integrate along the embeddings/);
+      expect(ig.stderr).toMatch(/--method ig cannot run on token ids from --input/);
+      expect(ig.stderr).toMatch(/--model DIR --text/);
     },
     TIMEOUT,
   );
 
   // Occlusion of one token at a time with the pad id is Captum's FeatureAblation(input_ids,
-  // baselines=pad). It fails today: the attributions are computed, then the report refuses token
-  // scores without tokens ("Method 'Occlusion' has token scores for example 1, but that example has
-  // no tokens"), exit 2, nothing written. Passes (and must then become `it`) when the CLI writes
-  // occlusion.npy for token-id inputs.
-  it.fails.each(ZOO_TEXT_MODELS)(
+  // baselines=pad). Without a tokenizer the report names each token by its id.
+  it.each(ZOO_TEXT_MODELS)(
     '%s: occlusion of single tokens with the pad id equals Captum FeatureAblation',
     async (name) => {
       const zoo = await loadZooModel(name);
@@ -135,6 +135,8 @@ describe('salience explain on the ONNX zoo: text models from token-id .npy files
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       expectCase(zoo, 'token_ablation_pad', readNpyFile(`${out}/occlusion.npy`));
+      const ids = Array.from(zoo.input.data.subarray(0, zoo.input.shape[1]));
+      expect(readFileSync(`${out}/report.html`, 'utf8')).toContain(`#${ids[1]}`);
     },
     TIMEOUT,
   );

@@ -2,6 +2,7 @@
 import {
   AbortError,
   type Attribution,
+  GRADIENT_OUTPUTS,
   checkInput,
   defaultBatchSize,
   logitsInBatches,
@@ -129,7 +130,9 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
       flags = clamped.flags;
       for (const message of clamped.notes) note(message);
     }
-    const configured = specs.map((spec) => ({ spec, configured: spec.configure(flags) }));
+    const tokenGradients = model.layout === 'tokens' ? specs.filter((s) => s.requires.some((o) => GRADIENT_OUTPUTS.includes(o))) : [];
+    if (tokenGradients.length > 0 && explicitMethods) throw new CliError('noGradients', tokenIdsHaveNoGradient(tokenGradients.map((s) => s.name)));
+    const configured = specs.filter((spec) => !tokenGradients.includes(spec)).map((spec) => ({ spec, configured: spec.configure(flags) }));
     const names = inputs.examples.map((e) => e.name);
 
     const logits = await logitsOf(model, tensor, request.batchSize, signal, context);
@@ -143,7 +146,8 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
     }
 
     const runs: MethodRun[] = [];
-    const skipped: { method: MethodName; reason: string }[] = [];
+    const skipped: { method: MethodName; reason: string }[] = tokenGradients.map((s) => ({ method: s.name, reason: 'token ids have no gradient (give --text and --tokenizer for the gradient methods)' }));
+    for (const s of skipped) note(`Skipped ${s.method}: ${s.reason}.`);
     let interrupted: { error: unknown; method?: MethodName } | undefined;
     for (const { spec, configured: c } of configured) {
       if (signal?.aborted) {
@@ -197,7 +201,7 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
     }
     if (!interrupted && signal?.aborted) interrupted = { error: new AbortError(signal.reason) };
 
-    const job = { request, builtin, loaded, modelPath, inputs, tensor, images, preprocessing, logits, classNames, targetText, runs, skipped, started };
+    const job = { request, builtin, loaded, modelPath, inputs, tensor, images, preprocessing, logits, classNames, targetText, runs, skipped, started, context };
     if (interrupted) {
       if (runs.length === 0) throw interrupted.error;
       await writePartial(job, folderOptions, interrupted.error);
@@ -219,6 +223,19 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
   } finally {
     loaded.dispose();
   }
+}
+
+/**
+ * Gradient methods on a token-id input: ids are integers, so the gradient is taken at the
+ * embeddings, which only the text path (it knows the tokenizer) sets up.
+ */
+function tokenIdsHaveNoGradient(methods: readonly MethodName[]): string {
+  const list = methods.map((m) => `--method ${m}`).join(' and ');
+  return (
+    `${list} cannot run on token ids from --input: ids have no gradient, so the gradient methods differentiate the token embeddings, which needs the tokenizer. ` +
+    'Give the texts instead: `salience explain --model model.onnx --tokenizer tokenizer.json --text "..."` (or --texts FILE), or `salience explain --model DIR --text "..."` for a transformers.js / Optimum folder; ' +
+    'there the methods are gradient, grad-x-embedding, ig, ig-mask and occlusion. On token ids without a tokenizer only --method occlusion runs.'
+  );
 }
 
 /** Files and folders `explain` may write besides `<method>.npy`. */
