@@ -1,4 +1,4 @@
-import { type AuditResult, auditReportHtml, classLabel, classMeansFigure, describeFinding, type Finding, type GroupSummary } from '@salience/audit';
+import { type AuditResult, auditReportHtml, classLabel, classMeansFigure, describeFinding, type Comparison, type Finding, type GroupSummary } from '@salience/audit';
 import { throwIfAborted } from '@salience/core';
 import { encodePng } from '@salience/render';
 import type { AuditRequest } from '../commands/settings.js';
@@ -75,18 +75,10 @@ export interface AuditSummary {
   /** Classes (or all examples) whose saliency concentrates in a corner, on the border or outside the region. */
   readonly findings: readonly (Finding & { readonly className: string; readonly text: string })[];
   /** Two models on the same examples: Spearman similarity of their maps. */
-  readonly comparisons: readonly {
-    readonly dataset: string;
-    readonly method: string;
-    readonly first: string;
-    readonly second: string;
-    readonly count: number;
-    readonly meanSimilarity: number;
-    readonly agreement: number;
-    readonly classes: readonly { readonly class: number; readonly count: number; readonly meanSimilarity: number }[];
+  readonly comparisons: readonly (Omit<Comparison, 'leastSimilar'> & {
     /** The examples on which the two models' maps agree least, least first. */
     readonly leastSimilar: readonly { readonly index: number; readonly name: string; readonly label: number | null; readonly predicted: readonly [number, number]; readonly similarity: number }[];
-  }[];
+  })[];
   readonly chunks: { readonly size: number; readonly total: number; readonly resumed: number; readonly computed: number };
   /** Milliseconds per model and method, over the chunks computed by this run. */
   readonly methodTimeMs: Readonly<Record<string, Readonly<Record<string, number>>>>;
