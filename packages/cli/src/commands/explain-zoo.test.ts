@@ -136,7 +136,11 @@ describe('salience explain on the ONNX zoo: text models from token-id .npy files
       expect(run.code).toBe(0);
       expectCase(zoo, 'token_ablation_pad', readNpyFile(`${out}/occlusion.npy`));
       const ids = Array.from(zoo.input.data.subarray(0, zoo.input.shape[1]));
-      expect(readFileSync(`${out}/report.html`, 'utf8')).toContain(`#${ids[1]}`);
+      const report = readFileSync(`${out}/report.html`, 'utf8');
+      expect(report).toContain(`#${ids[1]}`);
+      // Positions the attention_mask leaves out are the pads, marked as such.
+      const mask = zoo.context.attention_mask;
+      if (mask !== undefined) expect(report.includes('(pad)')).toBe(Array.from(mask.data).includes(0));
     },
     TIMEOUT,
   );
