@@ -1,10 +1,9 @@
 import { assertCapabilities } from './capabilities.js';
 import { CapabilityError, OptionError, ShapeError, TargetError, UnknownLayerError, throwIfAborted } from './errors.js';
 import { checkInput } from './input.js';
-import type { BackwardRuleKind, BackwardRules, Layout, ModelRequest, Objective, OutputName, RandomizeOptions } from './model.js';
+import type { BackwardRuleKind, BackwardRules, Model, ModelRequest, Objective, OutputName, RandomizeOptions } from './model.js';
 import { GRADIENT_OUTPUTS } from './model.js';
 import { checkObjective, objectiveAndLogitGradient } from './objective.js';
-import type { PluginStamp } from './plugin.js';
 import { argmaxRows, rowTargets } from './targets.js';
 import type { TensorData } from './tensor.js';
 import { sizeOf } from './tensor.js';
@@ -18,13 +17,7 @@ const LAYER_OUTPUTS: readonly OutputName[] = ['layerActivations', 'layerGradient
  * What an adapter knows about its model that the rules of a request depend on. The `Model` fields
  * (layout, inputShape, capabilities, plugin) plus what the runtime told the adapter.
  */
-export interface ModelFacts {
-  readonly layout: Layout;
-  readonly inputShape: readonly (number | null)[];
-  readonly capabilities: ReadonlySet<OutputName>;
-  /** The modified backward rules the model can apply (`Model.backwardRules`). */
-  readonly backwardRules?: ReadonlySet<BackwardRuleKind>;
-  readonly plugin?: PluginStamp;
+export interface ModelFacts extends Pick<Model, 'layout' | 'inputShape' | 'capabilities' | 'backwardRules' | 'plugin'> {
   /** Set once the model is disposed: every request is refused from then on. */
   readonly disposed?: boolean;
   /** The function that makes a new model, named when a disposed one is used: 'fromTfjs'. */
