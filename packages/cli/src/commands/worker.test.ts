@@ -163,7 +163,7 @@ describe('salience audit --queue and salience worker, on a real Redis', () => {
     const audit = salience([...args, '--queue', redis.url, '--queue-name', 'tests', '--out', out, '--json']);
     try {
       const deadline = Date.now() + 120_000;
-      const queued = async () => Object.values(await control.getJobCounts('paused', 'wait', 'waiting')).reduce((a, b) => a + b, 0);
+      const queued = async () => Object.values(await control.getJobCounts('wait', 'prioritized', 'delayed')).reduce((a, b) => a + b, 0);
       while ((await queued()) < 4) {
         if (Date.now() > deadline) throw new Error('the audit did not enqueue its 4 chunks within 120 s');
         await new Promise((r) => setTimeout(r, 50));
