@@ -16,7 +16,7 @@ import {
 import { type FeatureMapGeometry, featureMapGeometry } from './class-activation-map.js';
 import { type ChosenLayer, chooseLayer } from './layer-choice.js';
 import { minMaxInPlace } from './min-max.js';
-import { camMeta, checkCamSettings, imageLayouts } from './grad-cam.js';
+import { camMeta, camSpec, checkCamSettings } from './grad-cam.js';
 import { mapResizer, type Upsample } from './resize.js';
 import { type TokenGrid, type TokenGridOption, tokenGrid, tokensToFeatureMap } from './token-grid.js';
 
@@ -163,12 +163,11 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
       let layer!: ChosenLayer;
       let tokenLayer = false;
       let grid: TokenGrid | undefined;
-      const call = await beginMethod(model, input, options, {
-        id,
-        requires: spec.requires,
-        optionKeys: CAM_OPTION_KEYS,
-        ...imageLayouts(id, model),
-        check: () => {
+      const call = await beginMethod(
+        model,
+        input,
+        options,
+        camSpec(id, spec.requires, CAM_OPTION_KEYS, model, () => {
           const named = options.layer ?? defaults.layer;
           const tokens = named === undefined ? undefined : model.layers().find((l) => (l.name === named || l.aliases?.includes(named)) && l.outputShape.length === 3);
           tokenLayer = tokens !== undefined;
@@ -177,8 +176,8 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
             throw new OptionError(`tokenGrid only applies to a token layer [batch, tokens, channels]; layer '${layer.info.name}' is a feature map.`);
           }
           if (tokens && typeof tokens.outputShape[1] === 'number') grid = tokenGrid(tokens.outputShape[1], options.tokenGrid);
-        },
-      });
+        }),
+      );
       const featureMap = (t: TensorData): TensorData => {
         if (!tokenLayer) return t;
         if (t.shape.length !== 3) throw new ShapeError(`Layer '${layer.info.name}' gave [${t.shape.join(', ')}]; a token layer's output is [batch, tokens, channels].`);

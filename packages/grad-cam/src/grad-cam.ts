@@ -2,7 +2,9 @@ import {
   type Attribution,
   type CommonOptions,
   type Method,
+  type MethodSpec,
   type Model,
+  type OutputName,
   type TensorData,
   beginMethod,
   OptionError,
@@ -71,9 +73,16 @@ export function checkCamSettings(options: GradCamOptions, defaults: GradCamOptio
   return { relu, resolution, upsample, normalize };
 }
 
-/** The layouts every CAM explains, and the hint when a model has another; shared by Grad-CAM and camMethod. */
-export function imageLayouts(id: string, model: Model): { layouts: readonly ['NCHW', 'NHWC']; layoutHint: string } {
-  return { layouts: ['NCHW', 'NHWC'], layoutHint: `${id} explains image models (layout NCHW or NHWC); this model's layout is '${model.layout}'.` };
+/** The opening spec of every CAM (Grad-CAM and camMethod's variants): image layouts only, and the CAM's own `check`. */
+export function camSpec(id: string, requires: readonly OutputName[], optionKeys: readonly string[], model: Model, check: () => void): MethodSpec {
+  return {
+    id,
+    requires,
+    optionKeys,
+    layouts: ['NCHW', 'NHWC'],
+    layoutHint: `${id} explains image models (layout NCHW or NHWC); this model's layout is '${model.layout}'.`,
+    check,
+  };
 }
 
 /**
@@ -131,15 +140,14 @@ export function gradCamMethod(weighting: ChannelWeighting, defaults: GradCamOpti
     async attribute(model: Model, input: TensorData, options: GradCamOptions & CommonOptions = {}): Promise<Attribution> {
       const settings = checkCamSettings(options, defaults);
       let layer!: ChosenLayer;
-      const call = await beginMethod(model, input, options, {
-        id,
-        requires: this.requires,
-        optionKeys: GRAD_CAM_OPTION_KEYS,
-        ...imageLayouts(id, model),
-        check: () => {
+      const call = await beginMethod(
+        model,
+        input,
+        options,
+        camSpec(id, this.requires, GRAD_CAM_OPTION_KEYS, model, () => {
           layer = chooseLayer(model.layers(), options.layer ?? defaults.layer);
-        },
-      });
+        }),
+      );
       const { examples, targets, batchSize } = call;
       const layerName = layer.info.name;
       const rows = examples.length;
