@@ -94,9 +94,11 @@ describe('the playground page in Chromium', () => {
     expect(hook.model).toMatch(/Fashion-MNIST/);
     expect(await page.locator('#samples button').count()).toBe(12);
     expect(await page.locator('#runtime').textContent()).toMatch(/^TensorFlow\.js/);
-    // Every method the model can run is offered; the built-in tfjs model has gradients, so all of them.
-    expect(await page.locator('input[name=method]:disabled').count()).toBe(0);
-    expect(await page.locator('input[name=method]').count()).toBe(15);
+    // Every method the model can run is offered; the built-in tfjs model has gradients but no
+    // replaceable backward rules, so only the five modified-backpropagation methods are greyed out.
+    const disabled = await page.locator('input[name=method]:disabled').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value).sort());
+    expect(disabled).toEqual(['deconvnet', 'deep-lift', 'guided-backprop', 'guided-grad-cam', 'lrp']);
+    expect(await page.locator('input[name=method]').count()).toBe(20);
     // The layers Grad-CAM can use are the model's spatial layers.
     expect(await page.locator('#layer option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['', 'conv1', 'pool1', 'conv2', 'pool2', 'conv3', 'pool3']);
     // The backend list stays inside its box, however long its option texts.
