@@ -9,7 +9,7 @@ export { runCli } from './main.js';
 
 export type { RunSettings, ExplainRequest, AuditRequest } from './commands/settings.js';
 export type { ExplainDependencies } from './commands/explain.js';
-export type { ExplainSummary, MethodSummary, ExampleSummary } from './commands/explain-outputs.js';
+export type { ExplainSummary, ExplainMethodSummary, ExampleSummary } from './commands/explain-outputs.js';
 export { explain } from './commands/explain.js';
 
 export type { AuditDependencies, AuditChunkInfo } from './commands/audit.js';

@@ -25,7 +25,7 @@ export interface ExampleSummary {
   readonly probability: number;
 }
 
-export interface MethodSummary {
+export interface ExplainMethodSummary {
   /** The --method name, also the stem of its .npy file. */
   readonly name: MethodName;
   /** The library method's id. */
@@ -71,7 +71,7 @@ export interface ExplainSummary {
   };
   readonly target: string;
   readonly examples: readonly ExampleSummary[];
-  readonly methods: readonly MethodSummary[];
+  readonly methods: readonly ExplainMethodSummary[];
   readonly skipped: readonly { readonly method: MethodName; readonly reason: string }[];
   readonly timeMs: number;
 }
@@ -159,7 +159,7 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
     return { name: example.name, file: example.file, label: example.label ?? null, predicted, probability: probabilities[predicted] };
   });
 
-  const methodSummaries: MethodSummary[] = [];
+  const methodSummaries: ExplainMethodSummary[] = [];
   const overlaysByMethod: { name: string; attribution: Attribution; overlays: (RgbaImage | undefined)[] }[] = [];
   for (const run of job.runs) {
     const { attribution, spec, configured } = run;
