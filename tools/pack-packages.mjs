@@ -80,8 +80,13 @@ export async function packPackagesInParallel(root, folders, destination, concurr
         resolvePack();
       });
     });
+  // A pack that fails is tried once more: on a fresh clone a first pack has been seen to lose its
+  // destination folder (ERR_PNPM_PACK_WRITE_TARBALL) and pass on the next try.
   const worker = async () => {
-    while (next < folders.length) await packOne(next++);
+    while (next < folders.length) {
+      const k = next++;
+      await packOne(k).catch(() => packOne(k));
+    }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, folders.length) }, worker));
   return results;

@@ -154,11 +154,12 @@ try {
     if (r.status !== 0) problems.push(r.output.trim());
   });
 
-  const packed = await step(`pack the ${published.length} public packages (pnpm pack, 3 at a time)`, () =>
+  const packed = await step(`pack the ${published.length} public packages (pnpm pack, one at a time)`, () =>
     packPackagesInParallel(
       root,
       published.map((p) => p.folder),
       join(work, 'tarballs'),
+      1,
     ),
   );
 
