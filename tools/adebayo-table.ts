@@ -8,8 +8,8 @@
  *   node --conditions=@salience/source --import tsx tools/adebayo-table.ts
  */
 import { readFileSync } from 'node:fs';
-import type { Method, TensorData } from '@salience/core';
 import { BUILTIN_DIR, BUILTIN_ONNX_MODEL } from '@salience/cli';
+import type { Method, TensorData } from '@salience/core';
 import { gradCam } from '@salience/grad-cam';
 import { gradient } from '@salience/gradient';
 import { guidedBackprop, guidedGradCam } from '@salience/modified-backprop';

@@ -5,9 +5,7 @@
 // Without a GPU, WebGL and WebGPU run on SwiftShader (slowly); use --size 64 for a quick look.
 import { runBrowserBench } from '@salience/browser-tests/bench-runner';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1] ?? '']] : [])),
-);
+const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1] ?? '']] : [])));
 const backends = (args.backends ?? 'webgl,webgpu,wasm,cpu').split(',');
 const size = Number(args.size ?? 224);
 const batch = Number(args.batch ?? 4);

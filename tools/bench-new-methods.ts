@@ -5,7 +5,7 @@
 // seed's methods). The default size is small because ScoreCAM needs one forward row per channel
 // of the layer (512 at layer4). Peak tensor memory is shown for two workload sizes per method: it
 // must not grow with the number of samples or masks.
-import { type Method, type TensorData, createRng } from '@salience/core';
+import { createRng, type Method, type TensorData } from '@salience/core';
 import { eigenCam, hiResCam, layerCam, scoreCam, xGradCam } from '@salience/grad-cam';
 import { fromTfjs, withoutFilterGradients } from '@salience/tfjs';
 import * as tf from '@tensorflow/tfjs';

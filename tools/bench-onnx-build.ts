@@ -85,7 +85,9 @@ const sessionOptions = {
   graphOptimizationLevel: 'all',
 } as const;
 // onnxruntime-node takes external data as bytes when the model itself is given as bytes.
-const externalData = hasExternalData(path) ? await step('read-external', () => [{ path: 'model.onnx_data', data: new Uint8Array(readFileSync(`${dirname(path)}/model.onnx_data`)) }]) : undefined;
+const externalData = hasExternalData(path)
+  ? await step('read-external', () => [{ path: 'model.onnx_data', data: new Uint8Array(readFileSync(`${dirname(path)}/model.onnx_data`)) }])
+  : undefined;
 // The original model's own session, for scale: what the runtime costs before any gradient node.
 const plain = await step('session (original)', () => ort.InferenceSession.create(bytes, { ...sessionOptions, ...(externalData ? { externalData } : {}) } as never));
 await plain.release();
@@ -98,9 +100,23 @@ for (const name of graph.inputs) {
   const dtype = graph.info(name).dtype;
   if (dtype === 7) {
     const isMask = /mask/i.test(name);
-    feeds[name] = new ort.Tensor('int64', BigInt64Array.from({ length: count }, (_, i) => BigInt(isMask ? 1 : /type/i.test(name) ? 0 : (i * 37) % 100)), dims);
-  } else if (dtype === 6) feeds[name] = new ort.Tensor('int32', Int32Array.from({ length: count }, (_, i) => (i * 37) % 100), dims);
-  else feeds[name] = new ort.Tensor('float32', Float32Array.from({ length: count }, (_, i) => Math.sin(i) * 0.5), dims);
+    feeds[name] = new ort.Tensor(
+      'int64',
+      BigInt64Array.from({ length: count }, (_, i) => BigInt(isMask ? 1 : /type/i.test(name) ? 0 : (i * 37) % 100)),
+      dims,
+    );
+  } else if (dtype === 6)
+    feeds[name] = new ort.Tensor(
+      'int32',
+      Int32Array.from({ length: count }, (_, i) => (i * 37) % 100),
+      dims,
+    );
+  else
+    feeds[name] = new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: count }, (_, i) => Math.sin(i) * 0.5),
+      dims,
+    );
 }
 const classes = (special.info(output).shape?.[1] as number) ?? 2;
 const weights = new Float32Array(batch * classes);
@@ -120,7 +136,13 @@ let max = 0;
 for (const v of gradient) max = Math.max(max, Math.abs(v));
 console.log(`${path}: wrt '${wrt}', inputs ${JSON.stringify(shapes)}, ${graph.nodes.length} nodes, ${(bytes.length / 1e6).toFixed(1)} MB`);
 for (const [name, ms] of times) console.log(`  ${name.padEnd(15)} ${ms.toFixed(0).padStart(7)} ms`);
-if (later.length) console.log(`  ${'later runs'.padEnd(15)} ${later.sort((a, b) => a - b)[later.length >> 1].toFixed(0).padStart(7)} ms (median of ${later.length})`);
+if (later.length)
+  console.log(
+    `  ${'later runs'.padEnd(15)} ${later
+      .sort((a, b) => a - b)
+      [later.length >> 1].toFixed(0)
+      .padStart(7)} ms (median of ${later.length})`,
+  );
 console.log(`  gradient: ${gradient.length} values, max |g| ${max.toExponential(3)}`);
 await session.release();
 

@@ -18,15 +18,15 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { type Method, type Model, type TensorData, createRng } from '@salience/core';
+import { createRng, type Method, type Model, type TensorData } from '@salience/core';
 import { gradCam } from '@salience/grad-cam';
 import { gradient } from '@salience/gradient';
 import { integratedGradients } from '@salience/integrated-gradients';
 import { occlusion } from '@salience/occlusion';
+import { fromOnnx, type OrtModule } from '@salience/onnx';
+import { addGradients } from '@salience/onnx-autodiff';
 import { smoothGrad } from '@salience/smoothgrad';
 import { fromTfjs } from '@salience/tfjs';
-import { addGradients } from '@salience/onnx-autodiff';
-import { fromOnnx, type OrtModule } from '@salience/onnx';
 import { buildResNet18 } from './resnet18.ts';
 
 const packageRequire = createRequire(new URL('../packages/onnx/package.json', import.meta.url));
@@ -155,9 +155,7 @@ const tfjs = withTfjs ? await tfjsModel() : undefined;
 started = performance.now();
 await model.run({ input: image, outputs: ['inputGradients'], target });
 const firstGradientMs = performance.now() - started;
-console.log(
-  `ResNet-18 ${size}x${size}, one image, onnxruntime-node ${threads} threads, at most ${batch} rows per call; medians of ${reps} (tfjs: ${tfjsReps})`,
-);
+console.log(`ResNet-18 ${size}x${size}, one image, onnxruntime-node ${threads} threads, at most ${batch} rows per call; medians of ${reps} (tfjs: ${tfjsReps})`);
 console.log(`fromOnnx ${loadMs.toFixed(0)} ms (decode, op check, forward session); first gradient request ${firstGradientMs.toFixed(0)} ms (graph build + session)\n`);
 console.log(`method                 workload        onnx ms  in run ms   raw ms   ratio  run/raw   ${tfjs ? `${tfjs.backend} ms   tfjs / onnx` : ''}`);
 // Each model.run of the method is followed by the raw session run of the same kind and batch

@@ -9,10 +9,10 @@
 // the same torch model from the folder's model.pt. Both sides use the same number of threads.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { tokenIntegratedGradients } from '@salience/token-saliency';
+import { join } from 'node:path';
 import { loadTextClassifier } from '@salience/text';
+import { tokenIntegratedGradients } from '@salience/token-saliency';
 
 // onnxruntime-node is a dependency of the packages, not of the repository root.
 const ort = createRequire(new URL('../packages/text/package.json', import.meta.url))('onnxruntime-node') as typeof import('onnxruntime-node');
@@ -37,7 +37,10 @@ const classifier = await loadTextClassifier(ort as never, folder, { onnx: { sess
 const loadMs = performance.now() - t0;
 
 // A text of exactly 32 tokens, [CLS] and [SEP] included.
-const words = 'the film was not good honestly but the acting felt charming and the soundtrack was brilliant while the plot seemed slow and the ending turned out quite predictable overall i think'.split(' ');
+const words =
+  'the film was not good honestly but the acting felt charming and the soundtrack was brilliant while the plot seemed slow and the ending turned out quite predictable overall i think'.split(
+    ' ',
+  );
 let text = '';
 for (const w of words) {
   const next = text ? `${text} ${w}` : w;

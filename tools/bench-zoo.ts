@@ -108,23 +108,33 @@ const table: Row[] = [];
 for (const name of [...ZOO_IMAGE_MODELS, ...ZOO_TEXT_MODELS]) {
   const row = await benchModel(await loadZooModel(name));
   table.push(row);
-  console.error(`${name}: fromOnnx ${row.fromOnnxMs.toFixed(0)} ms, first IG-50 ${row.firstIgMs.toFixed(0)} ms, warm IG-50 ${row.warmIgMs.toFixed(1)} ms (CPU ${row.warmIgCpuMs.toFixed(1)} ms)`);
+  console.error(
+    `${name}: fromOnnx ${row.fromOnnxMs.toFixed(0)} ms, first IG-50 ${row.firstIgMs.toFixed(0)} ms, warm IG-50 ${row.warmIgMs.toFixed(1)} ms (CPU ${row.warmIgCpuMs.toFixed(1)} ms)`,
+  );
 }
 
 if (process.argv.includes('--captum')) {
   // Captum's CPU time on one thread, same models rebuilt from their configs, same batch.
-  const out = execFileSync('/tmp/venv/bin/python', ['tools/bench-zoo-captum.py', '--runs', String(runs)], { cwd: repository, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('/tmp/venv/bin/python', ['tools/bench-zoo-captum.py', '--runs', String(runs)], {
+    cwd: repository,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const seconds = JSON.parse(out) as Record<string, number>;
   for (const row of table) if (seconds[row.name] !== undefined) row.captumNowMs = seconds[row.name] * 1000;
 }
 
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 const captumMs = (row: Row) => row.captumNowMs ?? row.captumStoredMs;
-console.log('| model | kind | parameters | input | fromOnnx ms | first IG-50 ms (build + session + call) | warm IG-50 wall ms | warm IG-50 CPU ms | Captum IG-50 CPU ms | ours / Captum (CPU) |');
+console.log(
+  '| model | kind | parameters | input | fromOnnx ms | first IG-50 ms (build + session + call) | warm IG-50 wall ms | warm IG-50 CPU ms | Captum IG-50 CPU ms | ours / Captum (CPU) |',
+);
 console.log('| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const row of table) {
   const captum = row.captumNowMs === undefined ? `${fmt(row.captumStoredMs)} (stored)` : `${fmt(row.captumNowMs)} (stored ${fmt(row.captumStoredMs)})`;
-  console.log(`| ${row.name} | ${row.kind} | ${row.parameters} | ${row.input} | ${fmt(row.fromOnnxMs)} | ${fmt(row.firstIgMs)} | ${fmt(row.warmIgMs)} | ${fmt(row.warmIgCpuMs)} | ${captum} | ${(row.warmIgCpuMs / captumMs(row)).toFixed(2)} |`);
+  console.log(
+    `| ${row.name} | ${row.kind} | ${row.parameters} | ${row.input} | ${fmt(row.fromOnnxMs)} | ${fmt(row.firstIgMs)} | ${fmt(row.warmIgMs)} | ${fmt(row.warmIgCpuMs)} | ${captum} | ${(row.warmIgCpuMs / captumMs(row)).toFixed(2)} |`,
+  );
 }
 
 const builds: Record<string, string> = {};

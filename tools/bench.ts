@@ -3,7 +3,7 @@
 // needs, on the same backend in the same run: ratio = method time / raw passes time. Each
 // repetition runs the raw passes and then the method, so a change of machine load touches both.
 // Peak tensor memory is shown for two workload sizes per method: it must not grow with them.
-import { type Method, type TensorData, createRng } from '@salience/core';
+import { createRng, type Method, type TensorData } from '@salience/core';
 import { gradCam } from '@salience/grad-cam';
 import { gradient } from '@salience/gradient';
 import { integratedGradients } from '@salience/integrated-gradients';
@@ -14,9 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { buildResNet18 } from './resnet18.ts';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1] ?? '']] : [])),
-);
+const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1] ?? '']] : [])));
 const backend = args.backend ?? 'wasm';
 const batch = Number(args.batch ?? 8);
 const size = Number(args.size ?? 224);
@@ -126,7 +124,11 @@ const cases: Case[] = [
     name: 'occlusion',
     method: occlusion,
     images: 'one',
-    options: [{ window: size / 4, stride: size / 4 }, { window: size / 4, stride: size / 4 }, { window: size / 8, stride: size / 8 }],
+    options: [
+      { window: size / 4, stride: size / 4 },
+      { window: size / 4, stride: size / 4 },
+      { window: size / 8, stride: size / 8 },
+    ],
     // Every occluded copy, plus the unoccluded input.
     rows: (o) => ({ forward: windows(o) + 1 }),
     workload: (o) => `${windows(o)} windows`,

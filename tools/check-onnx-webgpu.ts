@@ -105,50 +105,51 @@ const BUILDS = [
 ] as const;
 
 let failures = 0;
-for (const build of BUILDS) for (const [index, c] of cases.entries()) {
-  const session = await ort.InferenceSession.create(c.bytes, { intraOpNumThreads: 1 });
-  const feeds = Object.fromEntries(Object.entries(c.feeds).map(([k, v]) => [k, new ort.Tensor('float32', Float32Array.from(v.data), v.dims)]));
-  const cpu = await session.run(feeds, c.outputs);
-  await session.release();
-  const web = await page.evaluate(
-    async ({ index, feeds, outputs, bundle }) => {
-      const ortWeb = await import(/* @vite-ignore */ `${location.origin}/ort/${bundle}`);
-      ortWeb.env.wasm.numThreads = 1;
-      ortWeb.env.wasm.wasmPaths = `${location.origin}/ort/`;
-      const bytes = new Uint8Array(await (await fetch(`/model/${index}`)).arrayBuffer());
-      try {
-        const session = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['webgpu'], logSeverityLevel: 3 });
-        const tensors = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ortWeb.Tensor('float32', Float32Array.from(v.data), v.dims)]));
-        const results = await session.run(tensors, outputs);
-        const out: Record<string, number[]> = {};
-        for (const name of outputs) out[name] = Array.from((await results[name].getData()) as Float32Array);
-        await session.release();
-        return { ok: true as const, out };
-      } catch (error) {
-        return { ok: false as const, error: String((error as Error)?.message ?? error) };
-      }
-    },
-    { index, feeds: c.feeds, outputs: c.outputs, bundle: build.bundle },
-  );
-  if (!web.ok) {
-    failures++;
-    console.log(`${build.name}, ${c.name}: FAILED on webgpu: ${web.error}`);
-    continue;
-  }
-  const report = c.outputs.map((name) => {
-    const expected = cpu[name].data as Float32Array;
-    const got = web.out[name];
-    let worst = 0;
-    let scale = 0;
-    for (let i = 0; i < expected.length; i++) {
-      worst = Math.max(worst, Math.abs(got[i] - expected[i]));
-      scale = Math.max(scale, Math.abs(expected[i]));
+for (const build of BUILDS)
+  for (const [index, c] of cases.entries()) {
+    const session = await ort.InferenceSession.create(c.bytes, { intraOpNumThreads: 1 });
+    const feeds = Object.fromEntries(Object.entries(c.feeds).map(([k, v]) => [k, new ort.Tensor('float32', Float32Array.from(v.data), v.dims)]));
+    const cpu = await session.run(feeds, c.outputs);
+    await session.release();
+    const web = await page.evaluate(
+      async ({ index, feeds, outputs, bundle }) => {
+        const ortWeb = await import(/* @vite-ignore */ `${location.origin}/ort/${bundle}`);
+        ortWeb.env.wasm.numThreads = 1;
+        ortWeb.env.wasm.wasmPaths = `${location.origin}/ort/`;
+        const bytes = new Uint8Array(await (await fetch(`/model/${index}`)).arrayBuffer());
+        try {
+          const session = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['webgpu'], logSeverityLevel: 3 });
+          const tensors = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ortWeb.Tensor('float32', Float32Array.from(v.data), v.dims)]));
+          const results = await session.run(tensors, outputs);
+          const out: Record<string, number[]> = {};
+          for (const name of outputs) out[name] = Array.from((await results[name].getData()) as Float32Array);
+          await session.release();
+          return { ok: true as const, out };
+        } catch (error) {
+          return { ok: false as const, error: String((error as Error)?.message ?? error) };
+        }
+      },
+      { index, feeds: c.feeds, outputs: c.outputs, bundle: build.bundle },
+    );
+    if (!web.ok) {
+      failures++;
+      console.log(`${build.name}, ${c.name}: FAILED on webgpu: ${web.error}`);
+      continue;
     }
-    if (!(worst <= 1e-3 * scale)) failures++;
-    return `${name.replace(/^.*\//, '')} ${(worst / scale).toExponential(1)}`;
-  });
-  console.log(`${build.name}, ${c.name}: webgpu vs cpu, max |diff| / max |cpu|: ${report.join(', ')}`);
-}
+    const report = c.outputs.map((name) => {
+      const expected = cpu[name].data as Float32Array;
+      const got = web.out[name];
+      let worst = 0;
+      let scale = 0;
+      for (let i = 0; i < expected.length; i++) {
+        worst = Math.max(worst, Math.abs(got[i] - expected[i]));
+        scale = Math.max(scale, Math.abs(expected[i]));
+      }
+      if (!(worst <= 1e-3 * scale)) failures++;
+      return `${name.replace(/^.*\//, '')} ${(worst / scale).toExponential(1)}`;
+    });
+    console.log(`${build.name}, ${c.name}: webgpu vs cpu, max |diff| / max |cpu|: ${report.join(', ')}`);
+  }
 await browser.close();
 server.close();
 process.exit(failures > 0 ? 1 : 0);

@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const KINDS = ['method', 'adapter'];
-const USAGE = 'Usage: pnpm create-plugin <method|adapter> <name> [--dir <folder>] [--package <npm name>]\n  e.g. pnpm create-plugin method rise --dir ../salience-rise --package @acme/salience-rise';
+const USAGE =
+  'Usage: pnpm create-plugin <method|adapter> <name> [--dir <folder>] [--package <npm name>]\n  e.g. pnpm create-plugin method rise --dir ../salience-rise --package @acme/salience-rise';
 
 function parseArgs(argv) {
   const positional = [];
@@ -33,7 +34,10 @@ function parseArgs(argv) {
 }
 
 const words = (name) => name.split('-').filter(Boolean);
-const pascal = (name) => words(name).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+const pascal = (name) =>
+  words(name)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('');
 const camel = (name) => {
   const p = pascal(name);
   return p[0].toLowerCase() + p.slice(1);
@@ -106,8 +110,7 @@ function templateFiles(kind) {
 function manifest(plan) {
   const rootManifest = readJson(join(root, 'package.json'));
   const dev = rootManifest.devDependencies;
-  const description =
-    plan.kind === 'method' ? `The '${plan.name}' attribution method for salience.` : `A salience adapter for models written as plain JavaScript functions.`;
+  const description = plan.kind === 'method' ? `The '${plan.name}' attribution method for salience.` : `A salience adapter for models written as plain JavaScript functions.`;
   const common = {
     name: plan.packageName,
     version: plan.inRepo ? plan.coreVersion : '0.0.0',

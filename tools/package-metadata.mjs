@@ -18,7 +18,7 @@
 // With --check nothing is written; it exits 1 and names the packages that are out of date
 // (`pnpm release:check` runs it). Either way it checks that typedoc.json excludes exactly the
 // private packages (typedoc documents packages/*).
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';

@@ -125,7 +125,9 @@ try {
     cpSync(join(root, 'packages', 'core', 'src', 'plugin.ts'), join(copy, 'packages', 'core', 'src', 'plugin.ts'));
     const coreBefore = readJson(join(copy, 'packages', 'core', 'package.json')).version;
     const pending = readdirSync(join(copy, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md');
-    const bumps = pending.map((f) => readFileSync(join(copy, '.changeset', f), 'utf8')).flatMap((text) => [...(text.split('---')[1] ?? '').matchAll(/:\s*(major|minor|patch)\b/g)].map((m) => m[1]));
+    const bumps = pending
+      .map((f) => readFileSync(join(copy, '.changeset', f), 'utf8'))
+      .flatMap((text) => [...(text.split('---')[1] ?? '').matchAll(/:\s*(major|minor|patch)\b/g)].map((m) => m[1]));
     run(join(root, 'node_modules', '.bin', 'changeset'), ['version'], copy);
     run('node', [join(root, 'tools', 'sync-core-version.mjs'), copy], copy);
     const after = workspacePackages(copy).filter((p) => !p.manifest.private);
@@ -134,14 +136,20 @@ try {
     const stamped = /export const CORE_VERSION = '([^']*)';/.exec(readFileSync(join(copy, 'packages', 'core', 'src', 'plugin.ts'), 'utf8'))?.[1];
     const before = published.map((p) => `${p.manifest.name}@${p.manifest.version}`);
     console.log(`  ${pending.length} changeset(s): ${pending.join(', ') || 'none'}`);
-    console.log(`  ${before.length} public packages, ${[...new Set(published.map((p) => p.manifest.version))].join(', ')} -> ${[...versions].join(', ')}; CORE_VERSION -> ${stamped}`);
-    const expected = bumpVersion(coreBefore, ['major', 'minor', 'patch'].find((b) => bumps.includes(b)));
+    console.log(
+      `  ${before.length} public packages, ${[...new Set(published.map((p) => p.manifest.version))].join(', ')} -> ${[...versions].join(', ')}; CORE_VERSION -> ${stamped}`,
+    );
+    const expected = bumpVersion(
+      coreBefore,
+      ['major', 'minor', 'patch'].find((b) => bumps.includes(b)),
+    );
     if (expected && coreVersion !== expected) {
       problems.push(
         `changeset version made ${coreVersion}, but the changesets ask for ${expected}: packages whose peer range on a bumped package (e.g. '^${coreBefore}') no longer admits the new version are bumped a major, and the fixed group follows. While the packages are 0.x, peers on '^0.y' admit patches only: release with patch changesets, or write a major changeset to move to ${bumpVersion(coreBefore, 'major')} deliberately.`,
       );
     }
-    if (versions.size !== 1) problems.push(`changeset version left the public packages at several versions: ${after.map((p) => `${p.manifest.name}@${p.manifest.version}`).join(', ')}`);
+    if (versions.size !== 1)
+      problems.push(`changeset version left the public packages at several versions: ${after.map((p) => `${p.manifest.name}@${p.manifest.version}`).join(', ')}`);
     if (stamped !== coreVersion) problems.push(`CORE_VERSION is '${stamped}' after the sync, but core's version is ${coreVersion}`);
     const missingLog = after.filter((p) => pending.length > 0 && !existsSync(join(p.dir, 'CHANGELOG.md'))).map((p) => p.manifest.name);
     if (missingLog.length > 0) problems.push(`no CHANGELOG.md written for ${missingLog.join(', ')}`);
@@ -177,7 +185,9 @@ try {
       const listing = run('tar', ['-tzf', tarball], work).output.split('\n').filter(Boolean);
       const manifest = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json'], work).output);
       const found = [];
-      const ranges = Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies }).filter(([, r]) => String(r).startsWith('workspace:'));
+      const ranges = Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies }).filter(([, r]) =>
+        String(r).startsWith('workspace:'),
+      );
       if (ranges.length > 0) found.push(`workspace ranges left in: ${ranges.map(([d, r]) => `${d}@${r}`).join(', ')}`);
       const tests = listing.filter((f) => /\.test\.[cm]?[jt]s$/.test(f));
       if (tests.length > 0) found.push(`test files packed: ${tests.slice(0, 3).join(', ')}`);
@@ -190,7 +200,10 @@ try {
       const publint = run(join(root, 'node_modules', '.bin', 'publint'), ['run', tarball, '--strict'], work, { allowFailure: true });
       if (publint.status !== 0) found.push(`publint:\n${publint.output.trim()}`);
       const types = typeProblems[tarball] ?? [];
-      if (types.length > 0) found.push(`are-the-types-wrong: ${types.map((p) => `${p.kind}${p.entrypoint ? ` at ${p.entrypoint}` : ''}${p.resolutionKind ? ` (${p.resolutionKind})` : ''}`).join(', ')}`);
+      if (types.length > 0)
+        found.push(
+          `are-the-types-wrong: ${types.map((p) => `${p.kind}${p.entrypoint ? ` at ${p.entrypoint}` : ''}${p.resolutionKind ? ` (${p.resolutionKind})` : ''}`).join(', ')}`,
+        );
       console.log(`  ${found.length === 0 ? 'ok  ' : 'FAIL'} ${name} (${listing.length} files)`);
       for (const f of found) problems.push(`${name}: ${f}`);
     }

@@ -35,11 +35,13 @@ const common = { image, className: labels[target], probability: probabilities[ta
 
 const ig = await integratedGradients.attribute(model, input, { target, steps: 64 });
 const cam = await gradCam.attribute(model, input, { target });
-const figures = [
-  attributionFigure(ig, { ...common, method: 'Integrated gradients', display: { sign: 'all' } }),
-  attributionFigure(cam, { ...common, method: 'Grad-CAM' }),
-];
-const sheet = grid(figures.map((f) => [f]), { gap: 0 });
+const figures = [attributionFigure(ig, { ...common, method: 'Integrated gradients', display: { sign: 'all' } }), attributionFigure(cam, { ...common, method: 'Grad-CAM' })];
+const sheet = grid(
+  figures.map((f) => [f]),
+  { gap: 0 },
+);
 const out = new URL('../docs/render-figure.png', import.meta.url).pathname;
 writeFileSync(out, encodePng(sheet));
-console.log(`Wrote ${out} (${sheet.width} x ${sheet.height}); ${labels[target]} p = ${probabilities[target].toFixed(3)}, IG delta ${Array.from(ig.meta.delta as Float32Array).map((d) => d.toExponential(2))}`);
+console.log(
+  `Wrote ${out} (${sheet.width} x ${sheet.height}); ${labels[target]} p = ${probabilities[target].toFixed(3)}, IG delta ${Array.from(ig.meta.delta as Float32Array).map((d) => d.toExponential(2))}`,
+);

@@ -10,14 +10,10 @@ export function buildResNet18(tf: Tf, { size = 224, classes = 1000, seed = 1 } =
   let n = 0;
   const init = () => tf.initializers.heNormal({ seed: seed + n++ });
   const conv = (x: tfType.SymbolicTensor, filters: number, kernel: number, strides: number, name: string) => {
-    const padded =
-      kernel > 1 ? (tf.layers.zeroPadding2d({ padding: Math.floor(kernel / 2), name: `${name}_pad` }).apply(x) as tfType.SymbolicTensor) : x;
-    return tf.layers
-      .conv2d({ filters, kernelSize: kernel, strides, padding: 'valid', useBias: false, kernelInitializer: init(), name })
-      .apply(padded) as tfType.SymbolicTensor;
+    const padded = kernel > 1 ? (tf.layers.zeroPadding2d({ padding: Math.floor(kernel / 2), name: `${name}_pad` }).apply(x) as tfType.SymbolicTensor) : x;
+    return tf.layers.conv2d({ filters, kernelSize: kernel, strides, padding: 'valid', useBias: false, kernelInitializer: init(), name }).apply(padded) as tfType.SymbolicTensor;
   };
-  const bn = (x: tfType.SymbolicTensor, name: string) =>
-    tf.layers.batchNormalization({ epsilon: 1e-5, name }).apply(x) as tfType.SymbolicTensor;
+  const bn = (x: tfType.SymbolicTensor, name: string) => tf.layers.batchNormalization({ epsilon: 1e-5, name }).apply(x) as tfType.SymbolicTensor;
   const relu = (x: tfType.SymbolicTensor, name: string) => tf.layers.reLU({ name }).apply(x) as tfType.SymbolicTensor;
 
   const input = tf.input({ shape: [size, size, 3], name: 'input' });

@@ -11,8 +11,8 @@ import { borrowCpuBackwardKernels, fromTfjs } from '@salience/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { plantedShapes, randomMap, reportTable, runSanityChecks, sobelEdges } from '@salience/sanity-checks';
-import { plantedCnn, tfjsTrainer } from '@salience/sanity-checks/tfjs';
 import { loadPlantedCnn } from '@salience/sanity-checks/testing';
+import { plantedCnn, tfjsTrainer } from '@salience/sanity-checks/tfjs';
 
 const examples = Number(process.argv[2] ?? 32);
 await tf.setBackend('wasm');
@@ -41,11 +41,23 @@ for (const m of report.methods) {
   if (p) {
     console.log(`- cascading (spearmanAbs): ${p.cascading.map((s) => `${s.layer} ${s.similarity.spearmanAbs.toFixed(2)}`).join(', ')}`);
     console.log(`- independent (spearmanAbs): ${p.independent.map((s) => `${s.layer} ${s.similarity.spearmanAbs.toFixed(2)}`).join(', ')}`);
-    console.log(`- all layers: ${Object.entries(p.full).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+    console.log(
+      `- all layers: ${Object.entries(p.full)
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join(', ')}`,
+    );
   }
   const l = m.labelRandomization;
-  if (l) console.log(`- label randomisation: ${Object.entries(l.similarity).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; accuracy ${JSON.stringify(l.accuracy)}`);
+  if (l)
+    console.log(
+      `- label randomisation: ${Object.entries(l.similarity)
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join(', ')}; accuracy ${JSON.stringify(l.accuracy)}`,
+    );
   for (const r of [m.deletion, m.infidelity, m.maxSensitivity, m.localization]) if (r) console.log(`- ${r.verdict.rule}`);
-  if (m.deletion) console.log(`- insertion AUC: most first ${m.deletion.insertion.most.auc.toFixed(3)}, random ${m.deletion.insertion.random.auc.toFixed(3)}, least first ${m.deletion.insertion.least.auc.toFixed(3)}`);
+  if (m.deletion)
+    console.log(
+      `- insertion AUC: most first ${m.deletion.insertion.most.auc.toFixed(3)}, random ${m.deletion.insertion.random.auc.toFixed(3)}, least first ${m.deletion.insertion.least.auc.toFixed(3)}`,
+    );
 }
 console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s on tfjs ${tf.getBackend()}`);

@@ -3,9 +3,9 @@
 // Seeded and on the cpu backend, so a rerun writes the same weights.
 //   node --conditions=@salience/source --import tsx tools/train-planted-cnn.ts
 import { mkdirSync, writeFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
 import { plantedShapes } from '@salience/sanity-checks';
 import { plantedCnn, trainLayersModel } from '@salience/sanity-checks/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 const TRAIN = { count: 1000, seed: 1 };
 const HELD_OUT = { count: 400, seed: 2 };

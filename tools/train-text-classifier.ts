@@ -14,16 +14,8 @@
 // come out every time, in well under a minute per model on 2 cores.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRng } from '@salience/core';
+import { generateSentences, idsOf, SEQUENCE_LENGTH, type Sentence, type SentenceOptions, TRAINING_SETS, VOCAB } from '@salience/token-saliency/testing';
 import * as tf from '@tensorflow/tfjs';
-import {
-  generateSentences,
-  idsOf,
-  SEQUENCE_LENGTH,
-  type Sentence,
-  type SentenceOptions,
-  TRAINING_SETS,
-  VOCAB,
-} from '@salience/token-saliency/testing';
 
 const OUT = new URL('../packages/token-saliency/test-models/marker-sentences/', import.meta.url);
 const V = VOCAB.length;
@@ -124,7 +116,15 @@ async function train(name: keyof typeof TRAINING_SETS, seed: number): Promise<vo
   const sentences = generateSentences(options);
   const rows = sentences.length;
   const hots = shiftedOneHots(sentences);
-  const labels = tf.oneHot(tf.tensor1d(Int32Array.from(sentences, (s) => s.label), 'int32'), 2).toFloat();
+  const labels = tf
+    .oneHot(
+      tf.tensor1d(
+        Int32Array.from(sentences, (s) => s.label),
+        'int32',
+      ),
+      2,
+    )
+    .toFloat();
   const weights = initialWeights(seed);
   const optimizer = tf.train.adam(LEARNING_RATE);
   const rng = createRng(seed + 1);

@@ -11,12 +11,32 @@ import { decodePng, encodePng, grid } from '@salience/render';
 
 const fixtures = new URL('../packages/cli/test/fixtures/watermark/', import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), 'watermark-audit-'));
-const stdout = { isTTY: false, chunks: [] as string[], write(text: string) { this.chunks.push(text); return true; } };
+const stdout = {
+  isTTY: false,
+  chunks: [] as string[],
+  write(text: string) {
+    this.chunks.push(text);
+    return true;
+  },
+};
 const code = await runCli(
   [
-    'audit', '--model', `${fixtures}shortcut.onnx`, '--compare-model', `${fixtures}clean.onnx`, '--method', 'ig',
-    '--data', `${fixtures}clean/`, '--truth', `${fixtures}clean/truth.csv`, '--labels', `${fixtures}labels.txt`,
-    '--json', '--out', join(out, 'audit'),
+    'audit',
+    '--model',
+    `${fixtures}shortcut.onnx`,
+    '--compare-model',
+    `${fixtures}clean.onnx`,
+    '--method',
+    'ig',
+    '--data',
+    `${fixtures}clean/`,
+    '--truth',
+    `${fixtures}clean/truth.csv`,
+    '--labels',
+    `${fixtures}labels.txt`,
+    '--json',
+    '--out',
+    join(out, 'audit'),
   ],
   { stdout, stderr: process.stderr },
 );

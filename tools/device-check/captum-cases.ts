@@ -54,39 +54,44 @@ const GRAD_CAM: ReadonlyArray<[string, object]> = [
 ];
 
 /** Captum's sliding windows: (1, 4, 4) step (1, 2, 2) on smallcnn, 6 step 3 over all channels on colorcnn. */
-const occlusionOptions = (f: CaptumFixture): object =>
-  f.name === 'smallcnn' ? { window: [4, 4, 1], stride: [2, 2, 1] } : { window: 6, stride: 3, batchSize: 7 };
+const occlusionOptions = (f: CaptumFixture): object => (f.name === 'smallcnn' ? { window: [4, 4, 1], stride: [2, 2, 1] } : { window: 6, stride: 3, batchSize: 7 });
 
 const IMAGE_CASES: readonly CaptumCase[] = [
   { array: 'gradient', method: gradient, options: () => ({ variant: 'signed' }), expected: same('gradient') },
   { array: 'saliency_abs', method: gradient, options: () => ({}), expected: same('saliency_abs') },
   { array: 'saliency_abs_channel_max', method: gradient, options: () => ({ channelReduction: 'max' }), expected: (f) => f.cases.saliency_abs_channel_max },
   { array: 'input_x_gradient', method: inputXGradient, options: () => ({}), expected: same('input_x_gradient') },
-  ...IG_RULES.map(([captum, quadrature]): CaptumCase => ({
-    array: `ig_${captum}_50`,
-    method: integratedGradients,
-    options: () => ({ quadrature, steps: 50, captumTrapezoid: quadrature === 'riemann-trapezoid' }),
-    expected: same(`ig_${captum}_50`),
-    delta: `ig_${captum}_50_delta`,
-  })),
+  ...IG_RULES.map(
+    ([captum, quadrature]): CaptumCase => ({
+      array: `ig_${captum}_50`,
+      method: integratedGradients,
+      options: () => ({ quadrature, steps: 50, captumTrapezoid: quadrature === 'riemann-trapezoid' }),
+      expected: same(`ig_${captum}_50`),
+      delta: `ig_${captum}_50_delta`,
+    }),
+  ),
   {
     array: 'ig_trapezoid_32_baseline_half',
     method: integratedGradients,
     options: () => ({ quadrature: 'riemann-trapezoid', steps: 32, baselines: 0.5, captumTrapezoid: true }),
     expected: same('ig_trapezoid_32_baseline_half'),
   },
-  ...SMOOTHGRAD.map(([array, options]): CaptumCase => ({
-    array,
-    method: smoothGrad(gradient),
-    options: (f) => ({ ...options, noise: noiseOf(f) }),
-    expected: same(array),
-  })),
-  ...GRAD_CAM.map(([array, options]): CaptumCase => ({
-    array,
-    method: gradCam,
-    options: (f) => ({ ...options, layer: f.gradcamLayer }),
-    expected: dropChannel(array),
-  })),
+  ...SMOOTHGRAD.map(
+    ([array, options]): CaptumCase => ({
+      array,
+      method: smoothGrad(gradient),
+      options: (f) => ({ ...options, noise: noiseOf(f) }),
+      expected: same(array),
+    }),
+  ),
+  ...GRAD_CAM.map(
+    ([array, options]): CaptumCase => ({
+      array,
+      method: gradCam,
+      options: (f) => ({ ...options, layer: f.gradcamLayer }),
+      expected: dropChannel(array),
+    }),
+  ),
   { array: 'occlusion', method: occlusion, options: occlusionOptions, expected: same('occlusion') },
 ];
 

@@ -126,7 +126,11 @@ export async function captumParity(tf: Tf, tolerance: number, log: (line: string
         cases.push(r);
         const delta = r.deltaError !== undefined ? ` delta ${r.deltaError.toExponential(2)}` : '';
         const status = !r.ok ? 'FAIL' : r.known ? 'known' : 'ok';
-        const note = r.known ? (r.knownNowMeets ? '\n     known divergence NOW MEETS the tolerance: drop it from KNOWN_DIVERGENCES' : `\n     known divergence (bound ${knownHere[r.name].bound}): ${r.known}`) : '';
+        const note = r.known
+          ? r.knownNowMeets
+            ? '\n     known divergence NOW MEETS the tolerance: drop it from KNOWN_DIVERGENCES'
+            : `\n     known divergence (bound ${knownHere[r.name].bound}): ${r.known}`
+          : '';
         log(
           `${status.padEnd(5)} ${r.name.padEnd(38)} max|err| ${r.maxAbsError.toExponential(2)}  map max ${r.mapMax.toExponential(2)}  ` +
             `rel ${r.relativeError.toExponential(2)}${delta}  leaked ${r.leaked}  ${(performance.now() - started).toFixed(0)} ms${note}${r.detail ? `\n     ${r.detail}` : ''}`,

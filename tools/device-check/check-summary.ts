@@ -32,9 +32,7 @@ export function checkSummary(state: CheckState): object {
       tolerance: parity.tolerance,
       cases: parity.cases.length,
       failed: parity.failed,
-      knownDivergences: parity.cases
-        .filter((c) => c.known)
-        .map((c) => ({ name: c.name, relativeError: c.relativeError, nowMeetsTolerance: c.knownNowMeets })),
+      knownDivergences: parity.cases.filter((c) => c.known).map((c) => ({ name: c.name, relativeError: c.relativeError, nowMeetsTolerance: c.knownNowMeets })),
       worst: worst && { name: worst.name, relativeError: worst.relativeError, maxAbsError: worst.maxAbsError, mapMax: worst.mapMax },
       tensorsBefore: parity.tensorsBefore,
       tensorsAfter: parity.tensorsAfter,

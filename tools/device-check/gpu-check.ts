@@ -17,7 +17,7 @@
 import { writeFileSync } from 'node:fs';
 import { installDawnNavigator } from '@salience/browser-tests/dawn';
 import * as tf from '@tensorflow/tfjs';
-import { type ParityReport, captumParity } from './captum-parity.ts';
+import { captumParity, type ParityReport } from './captum-parity.ts';
 import { checkSummary } from './check-summary.ts';
 import { type BenchReport, benchResNet18 } from './resnet-bench.ts';
 

@@ -1,6 +1,6 @@
 // Times the ResNet-18-sized model on the current tfjs backend: the raw passes straight on tfjs, and
 // integrated gradients through salience, each the median of `reps` calls after one warm-up call.
-import { type TensorData, createRng } from '@salience/core';
+import { createRng, type TensorData } from '@salience/core';
 import { integratedGradients } from '@salience/integrated-gradients';
 import { fromTfjs, withoutFilterGradients } from '@salience/tfjs';
 import type * as tfType from '@tensorflow/tfjs';

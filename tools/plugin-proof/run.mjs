@@ -128,8 +128,15 @@ try {
     check(report.numPassedTests > 0, `${p}: no tests ran`);
   }
   const titles = (p) => reports[p].report.testResults.flatMap((f) => f.assertionResults.map((a) => [...a.ancestorTitles, a.title].join(' > ')));
-  const ran = (p, pattern) => check(titles(p).some((t) => pattern.test(t)), `${p}: no test matching ${pattern}`);
-  ran('rise', /^rise on an NCHW image conforms to the Method contract > leaks|rise on an NCHW image conforms to the Method contract > batching and determinism > gives other maps for another seed/);
+  const ran = (p, pattern) =>
+    check(
+      titles(p).some((t) => pattern.test(t)),
+      `${p}: no test matching ${pattern}`,
+    );
+  ran(
+    'rise',
+    /^rise on an NCHW image conforms to the Method contract > leaks|rise on an NCHW image conforms to the Method contract > batching and determinism > gives other maps for another seed/,
+  );
   ran('js-function', /^js-function conforms to the Model contract > input gradients > inputGradients for objective 'probability'/);
   ran('template-method', /^template-method on a tabular model conforms to the Method contract > errors/);
   ran('app', /^rise on a JavaScript function model conforms to the Method contract > leaks/);
@@ -150,7 +157,10 @@ try {
   );
   const expectFailure = (suite, title, message) => {
     const hit = failures.find((f) => f.suite.startsWith(suite) && title.test(f.title) && message.test(f.message));
-    check(hit, `no failure of '${suite}' matching ${title} with a message matching ${message}; failures were:\n${failures.map((f) => `  ${f.suite} > ${f.title}: ${f.message.split('\n')[0]}`).join('\n')}`);
+    check(
+      hit,
+      `no failure of '${suite}' matching ${title} with a message matching ${message}; failures were:\n${failures.map((f) => `  ${f.suite} > ${f.title}: ${f.message.split('\n')[0]}`).join('\n')}`,
+    );
     return hit;
   };
   const shape = expectFailure(
@@ -158,14 +168,22 @@ try {
     /have the shape of the input/,
     /inputGradients have shape \[20\]; expected the input's shape \[4, 5\]/,
   );
-  const leak = expectFailure('an adapter that leaks a tensor per call', /keeps liveTensors\(\) unchanged/, /liveTensors\(\) changed across requests:\n\s+logits \(answered\): \d+ -> \d+/);
+  const leak = expectFailure(
+    'an adapter that leaks a tensor per call',
+    /keeps liveTensors\(\) unchanged/,
+    /liveTensors\(\) changed across requests:\n\s+logits \(answered\): \d+ -> \d+/,
+  );
   // The leak shows wherever tensors are counted (the leak check, and the dispose check's rejected call), nowhere else.
   const leakFailures = failures.filter((f) => f.suite.startsWith('an adapter that leaks'));
   const unrelated = leakFailures.filter((f) => !/liveTensors\(\)/.test(f.message));
   check(unrelated.length === 0, `the leaking adapter failed checks unrelated to tensor counts: ${unrelated.map((f) => `${f.title}: ${f.message.split('\n')[0]}`).join('; ')}`);
 
   const count = (p) => reports[p].report.numPassedTests;
-  console.log(`\nGreen from outside the workspace: ${Object.keys(reports).map((p) => `${p} ${count(p)} tests`).join(', ')}.`);
+  console.log(
+    `\nGreen from outside the workspace: ${Object.keys(reports)
+      .map((p) => `${p} ${count(p)} tests`)
+      .join(', ')}.`,
+  );
   console.log(`Broken adapters fail the kit (${failures.length} failed checks), e.g.:`);
   console.log(`  ${shape.title}: ${shape.message.split('\n')[0]}`);
   console.log(`  ${leak.title}: ${leak.message.split('\n').slice(0, 2).join(' ')}`);

@@ -1,4 +1,4 @@
-import { AbortError, type Attribution, type Method, OptionError, type TensorData, TargetError } from '@salience/core';
+import { AbortError, type Attribution, type Method, OptionError, TargetError, type TensorData } from '@salience/core';
 import { gradient, inputXGradient } from '@salience/gradient';
 import { createImageModel } from '@salience/testing';
 import { describe, expect, it } from 'vitest';
@@ -65,10 +65,16 @@ describe('auditBatch', () => {
   it('explains the true class when asked, and measures the regions given', async () => {
     const model = createImageModel({ height: H, width: W, classes: 3 });
     const object = boxRegion('object', H, W, { top: 2, left: 1, bottom: 6, right: 5 });
-    const { records } = await auditBatch(model, [methods[0]], input(3), [0, 1, 2].map((l) => ({ name: `e${l}`, label: l })), {
-      explain: 'label',
-      regions: (h, w) => [...cornerRegions(h, w), outsideRegion(object)],
-    });
+    const { records } = await auditBatch(
+      model,
+      [methods[0]],
+      input(3),
+      [0, 1, 2].map((l) => ({ name: `e${l}`, label: l })),
+      {
+        explain: 'label',
+        regions: (h, w) => [...cornerRegions(h, w), outsideRegion(object)],
+      },
+    );
     expect(records.map((r) => r.target)).toEqual([0, 1, 2]);
     const shares = records[0].maps.gradient.shares;
     expect(Object.keys(shares)).toEqual(['top-left', 'top-right', 'bottom-left', 'bottom-right', 'outside-object']);

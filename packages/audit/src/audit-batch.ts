@@ -7,8 +7,8 @@ import {
   type Model,
   OptionError,
   rowSize,
-  type TensorData,
   TargetError,
+  type TensorData,
   throwIfAborted,
 } from '@salience/core';
 import { inputToImage, type RgbaImage, resizeImage } from '@salience/render';
@@ -107,7 +107,13 @@ function pictureOf(input: TensorData, model: Model, row: number, given: RgbaImag
  * (each method batches its own model calls), each map reduced to an `ExampleMap`. Only the
  * summaries are kept, so a dataset can be audited batch by batch in bounded memory.
  */
-export async function auditBatch(model: Model, methods: readonly AuditMethod[], input: TensorData, examples: readonly AuditExample[], options: AuditBatchOptions = {}): Promise<AuditBatchResult> {
+export async function auditBatch(
+  model: Model,
+  methods: readonly AuditMethod[],
+  input: TensorData,
+  examples: readonly AuditExample[],
+  options: AuditBatchOptions = {},
+): Promise<AuditBatchResult> {
   checkInput(model, input);
   const rows = input.shape[0];
   if (examples.length !== rows) throw new OptionError(`auditBatch got ${rows} input rows but ${examples.length} examples.`);

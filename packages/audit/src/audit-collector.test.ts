@@ -137,7 +137,18 @@ describe('AuditCollector', () => {
   });
 
   it('measures the regions of each method at its own map size', () => {
-    const records = dataset(true).map((r) => ({ ...r, maps: { ...r.maps, cam: summariseMap(Float32Array.from({ length: 16 }, (_, i) => i + 1), 4, 4, defaultRegions(4, 4)) } }));
+    const records = dataset(true).map((r) => ({
+      ...r,
+      maps: {
+        ...r.maps,
+        cam: summariseMap(
+          Float32Array.from({ length: 16 }, (_, i) => i + 1),
+          4,
+          4,
+          defaultRegions(4, 4),
+        ),
+      },
+    }));
     const result = collect([records]);
     expect(result.regions.cam['top-left']).toBeCloseTo(1 / 16, 12);
     expect(result.regions.gradient['top-left']).toBeCloseTo(9 / 144, 12);

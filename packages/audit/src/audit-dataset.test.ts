@@ -4,7 +4,7 @@ import { createImageModel } from '@salience/testing';
 import { describe, expect, it } from 'vitest';
 import { auditBatch } from './audit-batch.js';
 import { AuditCollector } from './audit-collector.js';
-import { type DatasetBatch, auditDataset } from './audit-dataset.js';
+import { auditDataset, type DatasetBatch } from './audit-dataset.js';
 
 const H = 6;
 const W = 6;

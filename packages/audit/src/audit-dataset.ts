@@ -1,7 +1,7 @@
 import { type Model, OptionError, type TensorData, throwIfAborted } from '@salience/core';
 import type { RgbaImage } from '@salience/render';
 import { type AuditBatchOptions, type AuditExample, type AuditMethod, auditBatch } from './audit-batch.js';
-import { type AuditCollectorOptions, type AuditResult, AuditCollector } from './audit-collector.js';
+import { AuditCollector, type AuditCollectorOptions, type AuditResult } from './audit-collector.js';
 
 /** One batch of a dataset: the input rows and who they are. */
 export interface DatasetBatch {

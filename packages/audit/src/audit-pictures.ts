@@ -1,6 +1,6 @@
+import { OptionError } from '@salience/core';
 import { createImage, grid, heatmapImage, overlay, type RgbaImage, resizeImage } from '@salience/render';
 import type { AuditResult, ExampleRef } from './audit-collector.js';
-import { OptionError } from '@salience/core';
 
 /** A map scaled by its own maximum (the maps are non-negative shares), as a heatmap. */
 export function shareHeatmap(map: Float32Array, height: number, width: number): RgbaImage {

@@ -38,7 +38,15 @@ describe('auditReportHtml', () => {
     expect(html).toContain('Audit &lt;test&gt;');
     expect(html).toContain('Findings (');
     expect(html).toContain('Shirt &amp; co: ');
-    for (const section of ['Per-class mean saliency', 'Correct against incorrect', 'Confusion pairs', 'Most saliency on the border', 'Most saliency outside the region (object)', 'Clean against shifted data', 'Two models side by side']) {
+    for (const section of [
+      'Per-class mean saliency',
+      'Correct against incorrect',
+      'Confusion pairs',
+      'Most saliency on the border',
+      'Most saliency outside the region (object)',
+      'Clean against shifted data',
+      'Two models side by side',
+    ]) {
       expect(html).toContain(section);
     }
     expect(html).toContain('&lt;img0&gt;');
@@ -57,7 +65,9 @@ describe('auditReportHtml', () => {
   it('describes findings with their numbers', () => {
     const f = result().findings.find((x) => x.class === 1 && x.region === 'bottom-right')!;
     const text = describeFinding(f, ['T-shirt', 'Shirt', 'Bag']);
-    expect(text).toMatch(/^Shirt: \d+% of gradient saliency lies in the bottom-right corner, which covers 9\.0% of the image \(\d+\.\dx its area; other classes: [\d.]+%\); 8 examples of shortcut on clean\.$/);
+    expect(text).toMatch(
+      /^Shirt: \d+% of gradient saliency lies in the bottom-right corner, which covers 9\.0% of the image \(\d+\.\dx its area; other classes: [\d.]+%\); 8 examples of shortcut on clean\.$/,
+    );
   });
 });
 

@@ -1,11 +1,11 @@
 import { OptionError } from '@salience/core';
 import { escapeHtml as esc, htmlDocument, pngDataUri, REPORT_STYLESHEET, type RgbaImage } from '@salience/render';
-import { enlarged, exampleOverlay, shareHeatmap } from './audit-pictures.js';
+import { spearman } from '@salience/sanity-checks/metrics';
 import type { AuditResult, Comparison, ConfusionPair, ExampleRef, GroupSummary } from './audit-collector.js';
+import { enlarged, exampleOverlay, shareHeatmap } from './audit-pictures.js';
 import { classLabel, describeFinding } from './describe-finding.js';
 import { isOutsideRegion } from './findings.js';
 import type { MeanMap } from './mean-map.js';
-import { spearman } from '@salience/sanity-checks/metrics';
 
 export interface AuditReportOptions {
   readonly title?: string;
@@ -161,7 +161,9 @@ function comparisonHtml(result: AuditResult, size: number): string {
       (p) =>
         `<div class="pair">${figure(enlarged(exampleOverlay(p.first), size), size, exampleCaption(p.first, result.classNames, c.first))}${figure(enlarged(exampleOverlay(p.second), size), size, `${classLabel(p.second.predicted, result.classNames)} ${percent(p.second.probability)}; ${c.second}; similarity ${p.similarity.toFixed(3)}`)}</div>`,
     );
-    const classes = c.classes.map((k) => `<tr><td>${esc(classLabel(k.class, result.classNames))}</td><td class="num">${k.count}</td><td class="num">${k.meanSimilarity.toFixed(3)}</td></tr>`);
+    const classes = c.classes.map(
+      (k) => `<tr><td>${esc(classLabel(k.class, result.classNames))}</td><td class="num">${k.count}</td><td class="num">${k.meanSimilarity.toFixed(3)}</td></tr>`,
+    );
     return `<h3>${esc(c.first)} against ${esc(c.second)}: ${esc(c.method)} on ${esc(c.dataset)}</h3><p class="muted">${c.count} examples; mean similarity ${c.meanSimilarity.toFixed(3)} (Spearman rank correlation of the absolute maps); the models predict the same class for ${percent(c.agreement)}.</p><details><summary>per class</summary><table><tr><th>class</th><th>examples</th><th>mean similarity</th></tr>${classes.join('')}</table></details><p class="muted">The examples on which the maps agree least:</p><div class="maps-row">${pairs.join('')}</div>`;
   });
   return `<section class="card"><h2>Two models side by side</h2>${parts.join('')}</section>`;

@@ -15,7 +15,16 @@ function records(): AuditRecord[] {
     const predicted = i % 7 === 0 ? (i + 1) % 4 : i % 4;
     const map = Float32Array.from({ length: SIDE * SIDE }, (_, p) => Math.abs(Math.sin(p * 0.37 + i * 1.3)) + (predicted === 3 && p === SIDE * SIDE - 1 ? 40 : 0));
     const image = { width: SIDE, height: SIDE, data: Uint8ClampedArray.from({ length: SIDE * SIDE * 4 }, (_, p) => (p * 13 + i) % 256) };
-    return { index: i, name: `x${i}`, label: i % 4, predicted, probability: 0.3 + ((i * 7) % 10) / 15, target: predicted, image, maps: { ig: summariseMap(map, SIDE, SIDE, REGIONS) } };
+    return {
+      index: i,
+      name: `x${i}`,
+      label: i % 4,
+      predicted,
+      probability: 0.3 + ((i * 7) % 10) / 15,
+      target: predicted,
+      image,
+      maps: { ig: summariseMap(map, SIDE, SIDE, REGIONS) },
+    };
   });
 }
 

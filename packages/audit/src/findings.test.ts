@@ -31,7 +31,11 @@ describe('findConcentrations', () => {
   });
 
   it('flags a class over the share and over the others', () => {
-    const s = summary('bottom-right', [[20, 0.05], [20, 0.4], [20, 0.04]]);
+    const s = summary('bottom-right', [
+      [20, 0.05],
+      [20, 0.4],
+      [20, 0.04],
+    ]);
     const found = findConcentrations(where, s, { 'bottom-right': 0.0625 });
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ class: 1, region: 'bottom-right', count: 20, share: 0.4, area: 0.0625 });
@@ -40,13 +44,30 @@ describe('findConcentrations', () => {
   });
 
   it('skips classes with too few examples or too little contrast', () => {
-    expect(findConcentrations(where, summary('top-left', [[4, 0.9], [20, 0.02]]), { 'top-left': 0.0625 })).toEqual([]);
-    const close = summary('top-left', [[20, 0.3], [20, 0.18], [20, 0.02]]);
+    expect(
+      findConcentrations(
+        where,
+        summary('top-left', [
+          [4, 0.9],
+          [20, 0.02],
+        ]),
+        { 'top-left': 0.0625 },
+      ),
+    ).toEqual([]);
+    const close = summary('top-left', [
+      [20, 0.3],
+      [20, 0.18],
+      [20, 0.02],
+    ]);
     expect(findConcentrations(where, close, { 'top-left': 0.0625 }).map((f) => f.class)).toEqual([1, 0].slice(1));
   });
 
   it('reports an artifact of most classes once', () => {
-    const s = summary('border', [[10, 0.8], [10, 0.75], [10, 0.1]]);
+    const s = summary('border', [
+      [10, 0.8],
+      [10, 0.75],
+      [10, 0.1],
+    ]);
     const found = findConcentrations(where, s, { border: 0.3 });
     expect(found.map((f) => f.class)).toEqual([null]);
     expect(found[0].share).toBeCloseTo(0.55, 12);
@@ -54,9 +75,24 @@ describe('findConcentrations', () => {
 
   it('flags every class outside the object, without the contrast rule', () => {
     // Area 0.6: saliency spread evenly puts 60% outside; 80% (halfway to all) is flagged.
-    const s = summary('outside-object', [[10, 0.85], [10, 0.82], [10, 0.84], [10, 0.6], [10, 0.3]]);
+    const s = summary('outside-object', [
+      [10, 0.85],
+      [10, 0.82],
+      [10, 0.84],
+      [10, 0.6],
+      [10, 0.3],
+    ]);
     const found = findConcentrations(where, s, { 'outside-object': 0.6 });
     expect(found.map((f) => f.class).sort()).toEqual([0, 1, 2, null]);
-    expect(findConcentrations(where, summary('outside-object', [[10, 0.7], [10, 0.6]]), { 'outside-object': 0.6 })).toEqual([]);
+    expect(
+      findConcentrations(
+        where,
+        summary('outside-object', [
+          [10, 0.7],
+          [10, 0.6],
+        ]),
+        { 'outside-object': 0.6 },
+      ),
+    ).toEqual([]);
   });
 });

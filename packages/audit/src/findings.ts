@@ -84,7 +84,12 @@ export function flagShare(area: number, options: FindingOptions = {}): number {
  * Outside the object's box (`outside-...` regions) saliency is wrong for any class, so there every
  * class over the share is flagged, without the contrast rule, besides the all-classes finding.
  */
-export function findConcentrations(where: { model: string; dataset: string; method: string }, summary: ConcentrationInput, areas: Readonly<Record<string, number>>, options: FindingOptions = {}): Finding[] {
+export function findConcentrations(
+  where: { model: string; dataset: string; method: string },
+  summary: ConcentrationInput,
+  areas: Readonly<Record<string, number>>,
+  options: FindingOptions = {},
+): Finding[] {
   const o = resolve(options);
   const findings: Finding[] = [];
   const total = summary.all;

@@ -7,38 +7,32 @@
  * by side. Findings flag classes whose saliency concentrates in a corner or on the border, where
  * watermarks and artifacts live. `auditReportHtml` turns the result into a self-contained page.
  */
-export type { Region, Box, CornerName } from './regions.js';
-export { CORNER_NAMES, boxRegion, outsideRegion, cornerRegions, borderRegion, defaultBorderWidth, defaultRegions } from './regions.js';
 
-export type { ExampleMap } from './example-map.js';
-export { DEFAULT_THUMBNAIL_SIDE, summariseMap, thumbnailSize } from './example-map.js';
-
-export type { AuditMethod, ExampleFacts, AuditRecord, AuditExample, AuditBatchOptions, AuditBatchResult } from './audit-batch.js';
+export type { AuditBatchOptions, AuditBatchResult, AuditExample, AuditMethod, AuditRecord, ExampleFacts } from './audit-batch.js';
 export { auditBatch } from './audit-batch.js';
-
-export { encodeRecords, decodeRecords, RecordFileError } from './record-codec.js';
-
-export type { MeanMap } from './mean-map.js';
 export type {
-  ExampleRef,
-  ConfusionPair,
-  MethodSummary,
-  GroupSummary,
-  ExamplePair,
-  Comparison,
-  AuditResult,
   AuditCollectorOptions,
+  AuditResult,
+  Comparison,
+  ConfusionPair,
+  ExamplePair,
+  ExampleRef,
+  GroupSummary,
+  MethodSummary,
 } from './audit-collector.js';
 export { AuditCollector } from './audit-collector.js';
-
-export type { Finding, FindingOptions } from './findings.js';
-export { findConcentrations, flagShare, isOutsideRegion } from './findings.js';
-
-export { describeFinding, classLabel } from './describe-finding.js';
-export type { AuditReportOptions } from './audit-report.js';
-export { auditReportHtml } from './audit-report.js';
+export type { AuditDataset, AuditDatasetOptions, DatasetBatch } from './audit-dataset.js';
+export { auditDataset } from './audit-dataset.js';
 export type { ClassMeansFigureOptions } from './audit-pictures.js';
 export { classMeansFigure } from './audit-pictures.js';
-
-export type { DatasetBatch, AuditDataset, AuditDatasetOptions } from './audit-dataset.js';
-export { auditDataset } from './audit-dataset.js';
+export type { AuditReportOptions } from './audit-report.js';
+export { auditReportHtml } from './audit-report.js';
+export { classLabel, describeFinding } from './describe-finding.js';
+export type { ExampleMap } from './example-map.js';
+export { DEFAULT_THUMBNAIL_SIDE, summariseMap, thumbnailSize } from './example-map.js';
+export type { Finding, FindingOptions } from './findings.js';
+export { findConcentrations, flagShare, isOutsideRegion } from './findings.js';
+export type { MeanMap } from './mean-map.js';
+export { decodeRecords, encodeRecords, RecordFileError } from './record-codec.js';
+export type { Box, CornerName, Region } from './regions.js';
+export { borderRegion, boxRegion, CORNER_NAMES, cornerRegions, defaultBorderWidth, defaultRegions, outsideRegion } from './regions.js';

@@ -15,7 +15,15 @@ function record(index: number, withImage: boolean): AuditRecord {
     probability: 0.25 + index / 100,
     target: 2,
     ...(withImage ? { image } : {}),
-    maps: { gradient: summariseMap(map, 6, 6, defaultRegions(6, 6)), gradcam: summariseMap(map.map((v) => v * v), 6, 6, defaultRegions(6, 6)) },
+    maps: {
+      gradient: summariseMap(map, 6, 6, defaultRegions(6, 6)),
+      gradcam: summariseMap(
+        map.map((v) => v * v),
+        6,
+        6,
+        defaultRegions(6, 6),
+      ),
+    },
   };
 }
 

@@ -84,7 +84,15 @@ export function decodeRecords(bytes: Uint8Array): AuditRecord[] {
   return header.records.map(({ maps: encodedMaps, image: picture, ...facts }) => {
     const maps: Record<string, ExampleMap> = {};
     for (const [name, m] of Object.entries(encodedMaps)) {
-      maps[name] = { height: m.mapHeight, width: m.mapWidth, mass: m.mass, shares: m.shares, thumbnailHeight: m.height, thumbnailWidth: m.width, thumbnail: floatsAt(m.offset, m.height * m.width) };
+      maps[name] = {
+        height: m.mapHeight,
+        width: m.mapWidth,
+        mass: m.mass,
+        shares: m.shares,
+        thumbnailHeight: m.height,
+        thumbnailWidth: m.width,
+        thumbnail: floatsAt(m.offset, m.height * m.width),
+      };
     }
     let image: AuditRecord['image'];
     if (picture) {

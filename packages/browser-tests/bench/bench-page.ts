@@ -1,7 +1,7 @@
 // The page that tools/bench-browser.ts opens once per backend: times each method on the
 // ResNet-18-sized model against the raw passes it needs, in this browser, and leaves the result on
 // window.benchResult. Parameters come from the query string.
-import { type Method, type TensorData, createRng } from '@salience/core';
+import { createRng, type Method, type TensorData } from '@salience/core';
 import { gradCam } from '@salience/grad-cam';
 import { gradient } from '@salience/gradient';
 import { integratedGradients } from '@salience/integrated-gradients';
@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { buildResNet18 } from '../../../tools/resnet18.js';
-import { type TfjsBackend, offerOf } from '../src/backends.js';
+import { offerOf, type TfjsBackend } from '../src/backends.js';
 
 export interface BenchRow {
   readonly method: string;

@@ -25,8 +25,14 @@ describe('tfjs backends that Chromium offers', () => {
     for (const { backend } of offers.filter((o) => o.offered)) {
       expect(await switchBackend(tf, backend)).toBe(true);
       const y = tf.tidy(() => {
-        const x = tf.tensor4d(Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => Math.sin(i)), [2, 5, 5, 3]);
-        const w = tf.tensor4d(Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i) / 3), [3, 3, 3, 4]);
+        const x = tf.tensor4d(
+          Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => Math.sin(i)),
+          [2, 5, 5, 3],
+        );
+        const w = tf.tensor4d(
+          Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i) / 3),
+          [3, 3, 3, 4],
+        );
         return tf.tanh(tf.conv2d(x, w, 1, 'same'));
       });
       results[backend] = (await y.data()) as Float32Array;

@@ -1,9 +1,9 @@
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright';
 import { build, preview } from 'vite';
 import type { BenchResult } from '../bench/bench-page.js';
 import { chromiumLaunchOptions } from './chromium.js';

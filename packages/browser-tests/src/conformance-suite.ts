@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { describe, expect, it } from 'vitest';
-import { type TfjsBackend, offerOf, switchBackend } from './backends.js';
+import { offerOf, switchBackend, type TfjsBackend } from './backends.js';
 
 /**
  * Registers the adapter conformance suite on `backend`, or, where this browser does not offer it,

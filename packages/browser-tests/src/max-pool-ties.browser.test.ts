@@ -3,7 +3,7 @@ import { type FirstWinsPadding, firstWinsMaxPoolGrad, fromTfjs } from '@salience
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { describe, expect, it } from 'vitest';
-import { type TfjsBackend, offerOf, switchBackend } from './backends.js';
+import { offerOf, switchBackend, type TfjsBackend } from './backends.js';
 import { GPU_TOLERANCE } from './tolerance.js';
 
 /**
@@ -18,9 +18,21 @@ const SIZE = 12;
 function tieModel(): tf.Sequential {
   const model = tf.sequential();
   const seeded = (seed: number) => tf.initializers.glorotUniform({ seed });
-  model.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [SIZE, SIZE, 1], kernelInitializer: seeded(1), biasInitializer: tf.initializers.constant({ value: 0.1 }) }));
+  model.add(
+    tf.layers.conv2d({
+      filters: 4,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      inputShape: [SIZE, SIZE, 1],
+      kernelInitializer: seeded(1),
+      biasInitializer: tf.initializers.constant({ value: 0.1 }),
+    }),
+  );
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  model.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: seeded(2), biasInitializer: tf.initializers.constant({ value: 0.05 }) }));
+  model.add(
+    tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: seeded(2), biasInitializer: tf.initializers.constant({ value: 0.05 }) }),
+  );
   model.add(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }));
   model.add(tf.layers.flatten());
   model.add(tf.layers.dense({ units: 3, kernelInitializer: seeded(3) }));

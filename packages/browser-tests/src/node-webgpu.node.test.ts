@@ -8,7 +8,9 @@ import { GPU_TOLERANCE } from './tolerance.js';
 /** A tiny NHWC CNN with fixed weights: conv (tanh) -> max pool -> dense. */
 function tinyCnn(): tf.LayersModel {
   const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 4, kernelSize: 3, activation: 'tanh', name: 'conv', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
+  model.add(
+    tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 4, kernelSize: 3, activation: 'tanh', name: 'conv', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+  );
   model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' }));
   model.add(tf.layers.flatten());
   model.add(tf.layers.dense({ units: 3, name: 'logits', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));

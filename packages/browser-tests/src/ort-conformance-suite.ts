@@ -1,8 +1,8 @@
-import { type OrtModule, fromOnnx } from '@salience/onnx';
+import { fromOnnx, type OrtModule } from '@salience/onnx';
 import { countingRuntime } from '@salience/onnx/testing';
 import { type CaptumModelName, describeModelConformance, loadCaptumFixture } from '@salience/testing';
 import { describe, it } from 'vitest';
-import { type OrtProvider, configureOrt, ortOffer, sessionOptions } from './ort-runtime.js';
+import { configureOrt, type OrtProvider, ortOffer, sessionOptions } from './ort-runtime.js';
 
 /** The fixture models with a layer that every path from the input crosses (as in packages/onnx's own suite). */
 const SUBJECTS: readonly [CaptumModelName, string][] = [

@@ -1,4 +1,4 @@
-import { type OrtModule, fromOnnx } from '@salience/onnx';
+import { fromOnnx, type OrtModule } from '@salience/onnx';
 // The onnx adapter's own tensor counter: every tensor the adapter makes or gets back must be disposed.
 import { countingRuntime } from '@salience/onnx/testing';
 import { loadCaptumFixture } from '@salience/testing';

@@ -2,7 +2,7 @@ import type { Model, TensorData } from '@salience/core';
 import { integratedGradients } from '@salience/integrated-gradients';
 import { type CaptumFixture, type CaptumModelName, compareMaps, loadCaptumFixture } from '@salience/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ImageLayout, PARITY_MODELS, inLayout } from './parity-cases.js';
+import { type ImageLayout, inLayout, PARITY_MODELS } from './parity-cases.js';
 import { PrecisionLog } from './precision-log.js';
 
 /** A runtime the parity tests run on: a tfjs backend, or an onnxruntime-web execution provider. */

@@ -1,6 +1,6 @@
 import { createRng } from '@salience/core';
 // The gradient rules themselves, as @salience/onnx builds them.
-import { addGradients, type Attributes, type Dim, ModelGraph } from '@salience/onnx-autodiff';
+import { type Attributes, addGradients, type Dim, ModelGraph } from '@salience/onnx-autodiff';
 import { compareMaps } from '@salience/testing';
 import { describe, expect, it } from 'vitest';
 import { configureOrt, ortOffer, sessionOptions } from './ort-runtime.js';
@@ -24,7 +24,13 @@ interface WindowCase {
 }
 
 const CASES: WindowCase[] = [
-  { label: 'colorcnn b1: 3x3 stride 2 pad 1 on 32x32 (begin pad above the end pad)', op: 'Conv', x: [2, 3, 32, 32], w: [8, 3, 3, 3], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] } },
+  {
+    label: 'colorcnn b1: 3x3 stride 2 pad 1 on 32x32 (begin pad above the end pad)',
+    op: 'Conv',
+    x: [2, 3, 32, 32],
+    w: [8, 3, 3, 3],
+    attrs: { strides: [2, 2], pads: [1, 1, 1, 1] },
+  },
   { label: '3x3 stride 2 pad 1 on 9x9 (pads end = begin)', op: 'Conv', x: [1, 3, 9, 9], w: [4, 3, 3, 3], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] } },
   { label: 'stride 2, begin pads only, odd input (crop)', op: 'Conv', x: [1, 3, 9, 9], w: [4, 3, 3, 3], attrs: { strides: [2, 2], pads: [1, 1, 0, 0] } },
   { label: 'stride 2, end pads past the last window (crop)', op: 'Conv', x: [1, 2, 8, 7], w: [3, 2, 3, 3], attrs: { strides: [2, 2], pads: [0, 0, 3, 3] } },

@@ -18,7 +18,7 @@ describe('the salience executable', () => {
     expect(run.status).toBe(0);
   });
 
-  it('on Ctrl-C (SIGINT) exits 130 within a second or two, keeping the finished methods\' outputs', async () => {
+  it("on Ctrl-C (SIGINT) exits 130 within a second or two, keeping the finished methods' outputs", async () => {
     const tmp = scratch();
     try {
       const out = tmp.path('out');

@@ -1,5 +1,5 @@
+import { createRng, type Method, type Model, OptionError, SalienceError, ShapeError, type TensorData } from '@salience/core';
 import { attentionRollout, eigenCam, gradCam, gradCamPlusPlus, hiResCam, layerCam, scoreCam, xGradCam } from '@salience/grad-cam';
-import { type Method, type Model, OptionError, SalienceError, ShapeError, type TensorData, createRng } from '@salience/core';
 import { gradient, inputXGradient } from '@salience/gradient';
 import { integratedGradients } from '@salience/integrated-gradients';
 import { featureAblation, occlusion } from '@salience/occlusion';
@@ -25,7 +25,20 @@ const COMMON = ['target', 'objective', 'batchSize', 'seed', 'signal', 'context',
 
 const awkward = fc.oneof(
   fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1, 0, -0, 0.5, 1, 2, 3, 1e9, 2 ** 53, '', 'abc', 'predicted', null, true, false),
-  fc.constantFrom([], [0], [1, 2], [Number.NaN], {}, { samples: 2 }, { topK: 0 }, { classes: [] }, { classes: [0, 1] }, { kind: 'cross-entropy' }, new Float64Array(2), new Int32Array([0, 1])),
+  fc.constantFrom(
+    [],
+    [0],
+    [1, 2],
+    [Number.NaN],
+    {},
+    { samples: 2 },
+    { topK: 0 },
+    { classes: [] },
+    { classes: [0, 1] },
+    { kind: 'cross-entropy' },
+    new Float64Array(2),
+    new Int32Array([0, 1]),
+  ),
   fc.integer({ min: -5, max: 40 }),
   fc.double(),
   fc.string({ maxLength: 8 }),
@@ -59,8 +72,24 @@ const image: TensorData = { data: createRng(3).fillNormal(new Float32Array(2 * 6
 const tokens: TensorData = { data: Float32Array.from([1, 5, 7, 2, 0, 3, 9, 4, 4, 0]), shape: [2, 5] };
 
 const IMAGE_METHODS: Record<string, Method<object>> = {
-  gradient, inputXGradient, integratedGradients, smoothGrad: smoothGrad(gradient), smoothGradSquared: smoothGradSquared(gradient), varGrad: varGrad(gradient), occlusion, featureAblation,
-  gradCam, gradCamPlusPlus, hiResCam, layerCam, xGradCam, scoreCam, eigenCam, kernelShap, lime, shapleySampling,
+  gradient,
+  inputXGradient,
+  integratedGradients,
+  smoothGrad: smoothGrad(gradient),
+  smoothGradSquared: smoothGradSquared(gradient),
+  varGrad: varGrad(gradient),
+  occlusion,
+  featureAblation,
+  gradCam,
+  gradCamPlusPlus,
+  hiResCam,
+  layerCam,
+  xGradCam,
+  scoreCam,
+  eigenCam,
+  kernelShap,
+  lime,
+  shapleySampling,
 } as Record<string, Method<object>>;
 const TOKEN_METHODS: Record<string, Method<object>> = { tokenGradL2, tokenGradXEmbedding, tokenIntegratedGradients, attentionRollout } as Record<string, Method<object>>;
 
@@ -69,15 +98,22 @@ describe('random options into every method: typed errors only, never a hang', ()
     ...Object.entries(IMAGE_METHODS).map(([name, method]): [string, Method<object>, () => Model, TensorData] => [name, method, () => createImageModel({ layout: 'NHWC' }), image]),
     ...Object.entries(TOKEN_METHODS).map(([name, method]): [string, Method<object>, () => Model, TensorData] => [name, method, () => createTokenModel(), tokens]),
   ];
-  it.each(cases)('%s', async (_, method, makeModel, input) => {
-    const model = makeModel();
-    await fc.assert(
-      fc.asyncProperty(optionsFor(method), async (options) => {
-        expect(await untyped(method, model, input, options), JSON.stringify(options, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))).toBeUndefined();
-      }),
-      { numRuns: 40, seed: 16 },
-    );
-  }, 120_000);
+  it.each(cases)(
+    '%s',
+    async (_, method, makeModel, input) => {
+      const model = makeModel();
+      await fc.assert(
+        fc.asyncProperty(optionsFor(method), async (options) => {
+          expect(
+            await untyped(method, model, input, options),
+            JSON.stringify(options, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)),
+          ).toBeUndefined();
+        }),
+        { numRuns: 40, seed: 16 },
+      );
+    },
+    120_000,
+  );
 });
 
 /** Counts, windows and masks out of range, through the methods' public `attribute`, on the fakes. */

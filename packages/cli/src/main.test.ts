@@ -13,7 +13,24 @@ describe('salience', () => {
     }
     const auditHelp = await salience(['audit', '--help']);
     expect(auditHelp.code).toBe(0);
-    for (const flag of ['--data', '--truth', '--shifted', '--shifted-truth', '--compare-model', '--compare-layer', '--explain', '--region', '--border', '--corner', '--chunk-size', '--fresh', '--fail-on-findings', '--layer', '--resize', '11 findings']) {
+    for (const flag of [
+      '--data',
+      '--truth',
+      '--shifted',
+      '--shifted-truth',
+      '--compare-model',
+      '--compare-layer',
+      '--explain',
+      '--region',
+      '--border',
+      '--corner',
+      '--chunk-size',
+      '--fresh',
+      '--fail-on-findings',
+      '--layer',
+      '--resize',
+      '11 findings',
+    ]) {
       expect(auditHelp.stdout).toContain(flag);
     }
     const bare = await salience([]);
@@ -21,7 +38,7 @@ describe('salience', () => {
     expect(bare.stderr).toContain('Usage: salience [options] [command]');
   });
 
-  it('lists the layers that --layer can name, marking Grad-CAM\'s default', async () => {
+  it("lists the layers that --layer can name, marking Grad-CAM's default", async () => {
     const text = await salience(['layers', '--backend', 'cpu']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^built-in model: tfjs-layers, input \[\?, 28, 28, 1\] NHWC\n/);

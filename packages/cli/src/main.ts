@@ -1,30 +1,26 @@
-
 import { CommanderError } from 'commander';
-import { EXIT_CODES } from './exit-codes.js';
-import { audit } from './commands/audit.js';
 import { createAuditProgress } from './audit/progress.js';
 import { formatAuditSummary } from './audit/summary.js';
-import { explain } from './commands/explain.js';
-import { isTextInvocation, runExplainText } from './commands/explain-text.js';
-import type { ExplainSummary } from './commands/explain-outputs.js';
-import { describeFailure } from './failure.js';
-import { runLayers } from './commands/layers.js';
-import { isDistributed, runDistributedAudit } from './commands/audit-distributed.js';
-import { runWorker } from './commands/worker.js';
 import type { CliContext } from './cli-context.js';
+import { audit } from './commands/audit.js';
+import { isDistributed, runDistributedAudit } from './commands/audit-distributed.js';
+import { explain } from './commands/explain.js';
+import type { ExplainSummary } from './commands/explain-outputs.js';
+import { isTextInvocation, runExplainText } from './commands/explain-text.js';
+import { runLayers } from './commands/layers.js';
+import { runWorker } from './commands/worker.js';
+import { EXIT_CODES } from './exit-codes.js';
+import { describeFailure } from './failure.js';
 import { formatShape, shown } from './outputs/display.js';
-import { type AuditFlags, auditRequest, buildProgram, explainRequest, type Invocation } from './program.js';
 import { createProgress, type ProgressStream, progressMode } from './outputs/progress.js';
+import { type AuditFlags, auditRequest, buildProgram, explainRequest, type Invocation } from './program.js';
 import { packageVersion } from './version.js';
 
 export type { CliContext } from './cli-context.js';
 
 function printExplainSummary(summary: ExplainSummary, out: ProgressStream, cwd: string): void {
   const folder = shown(summary.out, cwd);
-  const lines = [
-    '',
-    `${summary.methods.length} method(s) on ${summary.examples.length} example(s), ${(summary.timeMs / 1000).toFixed(1)} s. Wrote ${folder}/:`,
-  ];
+  const lines = ['', `${summary.methods.length} method(s) on ${summary.examples.length} example(s), ${(summary.timeMs / 1000).toFixed(1)} s. Wrote ${folder}/:`];
   const width = Math.max(...summary.methods.map((m) => m.file.length), 11);
   for (const m of summary.methods) {
     lines.push(`  ${m.file.padEnd(width)}  ${formatShape(m.shape).padEnd(18)} ${m.layout.padEnd(5)} ${(m.timeMs / 1000).toFixed(2)} s`);
@@ -56,9 +52,12 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   const cwd = context.cwd ?? process.cwd();
   const json = argv.includes('--json');
   let invocation: Invocation | undefined;
-  const program = buildProgram((i) => {
-    invocation = i;
-  }, await packageVersion());
+  const program = buildProgram(
+    (i) => {
+      invocation = i;
+    },
+    await packageVersion(),
+  );
   const output = { writeOut: (text: string) => void context.stdout.write(text), writeErr: (text: string) => void context.stderr.write(text) };
   program.configureOutput(output);
   for (const command of program.commands) command.configureOutput(output);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditRequest, ExplainRequest } from './commands/settings.js';
-import { auditRequest, buildProgram, explainRequest, type Invocation } from './program.js';
 import { parseTarget } from './methods/option-values.js';
+import { auditRequest, buildProgram, explainRequest, type Invocation } from './program.js';
 
 /** Parses a `salience <command>` line the way the program does and returns its invocation. */
 async function invocationOf(command: Invocation['command'], argv: string[]): Promise<Invocation> {
@@ -62,7 +62,16 @@ describe('salience explain options', () => {
       ...['--resize', '224x160', '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225', '--range', '-1,1', '--channels', 'bgr'],
       ...['--layout', 'nchw', '--backend', 'cpu', '--batch-size', '16', '--seed', '7', '--objective', 'log-probability', '--no-relu', '--upsample', 'none'],
     );
-    expect(r.flags).toMatchObject({ stdev: { relative: 0.2 }, samples: 8, statistic: 'variance', window: [1, 4, 4], stride: [2, 2], baseline: 'blur', relu: false, upsample: 'none' });
+    expect(r.flags).toMatchObject({
+      stdev: { relative: 0.2 },
+      samples: 8,
+      statistic: 'variance',
+      window: [1, 4, 4],
+      stride: [2, 2],
+      baseline: 'blur',
+      relu: false,
+      upsample: 'none',
+    });
     expect(r.preprocessing).toEqual({ resize: [224, 160], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], range: [-1, 1], channels: 'bgr' });
     expect(r).toMatchObject({ layout: 'NCHW', backend: 'cpu', batchSize: 16, seed: 7, objective: 'log-probability' });
     expect((await request('--baseline', 'ref.npy')).baselineFile).toBe('ref.npy');
@@ -118,7 +127,16 @@ describe('parseTarget', () => {
 describe('salience audit options', () => {
   it('has the defaults: built-in model, gradient and Grad-CAM (chosen later), predicted class, ./salience-audit', async () => {
     const r = await audit('--data', 'd/');
-    expect(r).toMatchObject({ model: undefined, compareModel: undefined, data: ['d/'], methods: undefined, explain: 'predicted', objective: 'logit', out: 'salience-audit', fresh: false });
+    expect(r).toMatchObject({
+      model: undefined,
+      compareModel: undefined,
+      data: ['d/'],
+      methods: undefined,
+      explain: 'predicted',
+      objective: 'logit',
+      out: 'salience-audit',
+      fresh: false,
+    });
     expect(r.chunkSize).toBeUndefined();
     expect(Object.values(r.flags ?? {}).every((v) => v === undefined)).toBe(true);
   });

@@ -1,14 +1,17 @@
-import { Command, Option } from 'commander';
+import type { Box } from '@salience/audit';
 import { type Layout, WORK_LIMITS, type WorkLimit } from '@salience/core';
 import { GRADIENT_VARIANTS, type GradientVariant } from '@salience/gradient';
 import { SMOOTHGRAD_STATISTICS, type SmoothGradStatistic } from '@salience/smoothgrad';
+import { Command, Option } from 'commander';
 import { usageError } from './cli-error.js';
-import type { Box } from '@salience/audit';
 import { AUDIT_DEFAULT_METHODS } from './commands/audit.js';
-import type { AuditRequest, ExplainRequest, RunSettings } from './commands/settings.js';
 import type { DistributedAuditFlags } from './commands/audit-distributed.js';
+import type { AuditRequest, ExplainRequest, RunSettings } from './commands/settings.js';
 import type { WorkerFlags } from './commands/worker.js';
+import { DEFAULT_MAX_PIXELS } from './inputs/image-decoding.js';
 import type { PreprocessingFlags } from './inputs/image-input.js';
+import { CHANNEL_ORDERS, PRESET_NAMES } from './inputs/preprocessing.js';
+import { LRP_COMPOSITES, parseLrpEpsilon } from './methods/backprop-family.js';
 import { type BaselineFlag, DEFAULT_METHODS, METHOD_NAMES, type MethodFlags, type MethodName, methodName, QUADRATURE_SPELLINGS } from './methods/methods.js';
 import {
   parseChoice,
@@ -22,9 +25,6 @@ import {
   parseTokenGrid,
   parseWindow,
 } from './methods/option-values.js';
-import { LRP_COMPOSITES, parseLrpEpsilon } from './methods/backprop-family.js';
-import { CHANNEL_ORDERS, PRESET_NAMES } from './inputs/preprocessing.js';
-import { DEFAULT_MAX_PIXELS } from './inputs/image-decoding.js';
 import { BACKENDS, type BackendName } from './models/tfjs-runtime.js';
 
 /** Method options as commander collects them (strings), shared by `explain` and `audit`. */
@@ -137,7 +137,13 @@ export const DEFAULT_AUDIT_OUT = 'salience-audit';
 const LAYOUTS = ['NCHW', 'NHWC', 'NC'] as const;
 
 function collectList(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== ''),
+  ];
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -155,14 +161,20 @@ function addMethodOptions(command: Command): Command {
     .option('--variant <variant>', `gradient and smoothgrad: ${GRADIENT_VARIANTS.join(', ')} (default: absolute)`)
     .option('--signed', 'gradient and smoothgrad: the signed gradient (= --variant signed)')
     .option('--steps <n>', 'ig: points on the path (default: 50)')
-    .option('--quadrature <rule>', `ig: ${QUADRATURE_SPELLINGS.filter((q) => q.includes('-')).join(', ')}, or Captum's spellings (gausslegendre, riemann_trapezoid...) (default: gauss-legendre)`)
+    .option(
+      '--quadrature <rule>',
+      `ig: ${QUADRATURE_SPELLINGS.filter((q) => q.includes('-')).join(', ')}, or Captum's spellings (gausslegendre, riemann_trapezoid...) (default: gauss-legendre)`,
+    )
     .option('--baseline <value>', 'ig, occlusion, deep-lift and the Shapley family: zero, a number, blur, uniform (ig), mean (occlusion), or a .npy file (default: zero)')
     .option('--samples <n>', 'smoothgrad: noisy copies per example; kernel-shap, lime: coalitions; shapley-sampling: orders (default: 25)')
     .option('--stdev <s>', "smoothgrad: noise standard deviation, absolute (0.1) or relative to each example's range (15%) (default: 15%)")
     .option('--statistic <name>', `smoothgrad: ${SMOOTHGRAD_STATISTICS.join(', ')} (default: mean)`)
-    .option('--layer <name>', 'gradcam, guided-gradcam and the CAM family: layer or tensor name (default: the last convolution; `salience layers` lists them); attention-rollout: attention layers, comma-separated (default: every Softmax over tokens)')
-    .option('--upsample <mode>', 'CAMs and attention-rollout: bilinear, nearest, or none (maps at the layer\'s size) (default: bilinear)')
-    .option('--no-relu', 'CAMs: keep negative evidence (Captum\'s default; the paper applies a ReLU)')
+    .option(
+      '--layer <name>',
+      'gradcam, guided-gradcam and the CAM family: layer or tensor name (default: the last convolution; `salience layers` lists them); attention-rollout: attention layers, comma-separated (default: every Softmax over tokens)',
+    )
+    .option('--upsample <mode>', "CAMs and attention-rollout: bilinear, nearest, or none (maps at the layer's size) (default: bilinear)")
+    .option('--no-relu', "CAMs: keep negative evidence (Captum's default; the paper applies a ReLU)")
     .option('--token-grid <HxW[+P]>', 'CAM family and attention-rollout on a vision transformer: the token grid, P tokens before it (default: found from the token count)')
     .option('--grid <cell>', 'kernel-shap, lime, shapley-sampling: square cells of this many pixels as features (default: 1/8 of the shorter side)')
     .option('--superpixels <n>', 'kernel-shap, lime, shapley-sampling: about n SLIC superpixels per image as features, instead of --grid')
@@ -171,22 +183,26 @@ function addMethodOptions(command: Command): Command {
     .option('--window <size>', 'occlusion: 4, 4x4 (height x width) or one size per dimension of an example (default: 1/8 of the shorter side)')
     .option('--stride <size>', 'occlusion: in the same forms (default: the window)')
     .option('--batch-size <n>', 'most rows per model call (default: sized from the input)')
-    .option('--seed <n>', 'seed for smoothgrad\'s noise and random baselines (default: 0)')
-    .option('--limit <kind=n>', `raise a work limit: ${LIMIT_KINDS.map((k) => `${k}=N`).join(', ')} (defaults: ${LIMIT_KINDS.map((k) => `${k} ${WORK_LIMITS[k]}`).join(', ')}); repeatable`, collect);
+    .option('--seed <n>', "seed for smoothgrad's noise and random baselines (default: 0)")
+    .option(
+      '--limit <kind=n>',
+      `raise a work limit: ${LIMIT_KINDS.map((k) => `${k}=N`).join(', ')} (defaults: ${LIMIT_KINDS.map((k) => `${k} ${WORK_LIMITS[k]}`).join(', ')}); repeatable`,
+      collect,
+    );
 }
 
 function addPreprocessingOptions(command: Command): Command {
   return command
     .optionsGroup('Image preprocessing:')
-    .option('--resize <size>', 'resize images to N or WxH, stretching them (default: the model\'s input size)')
+    .option('--resize <size>', "resize images to N or WxH, stretching them (default: the model's input size)")
     .option('--preset <name>', `${PRESET_NAMES.join(', ')}: torchvision's ImageNet transforms (--resize-shorter 256 --crop 224, ImageNet mean and std)`)
-    .option('--resize-shorter <n>', 'resize the shorter side to n, keeping the aspect ratio (antialiased bilinear, as torchvision\'s Resize(n))')
-    .option('--crop <size>', 'then cut the centre N or WxH (torchvision\'s CenterCrop)')
+    .option('--resize-shorter <n>', "resize the shorter side to n, keeping the aspect ratio (antialiased bilinear, as torchvision's Resize(n))")
+    .option('--crop <size>', "then cut the centre N or WxH (torchvision's CenterCrop)")
     .option('--channels <order>', `${CHANNEL_ORDERS.join(', ')} (default: from the model's channel count)`)
     .option('--range <low,high>', 'pixel values 0..255 are mapped linearly to this range (default: 0,1)')
     .option('--mean <values>', 'subtracted per channel after --range, e.g. 0.485,0.456,0.406 (default: 0)')
     .option('--std <values>', 'divides per channel after --mean, e.g. 0.229,0.224,0.225 (default: 1)')
-    .option('--layout <layout>', 'the model\'s input layout when it cannot be inferred: NCHW, NHWC or NC');
+    .option('--layout <layout>', "the model's input layout when it cannot be inferred: NCHW, NHWC or NC");
 }
 
 function addRuntimeOptions(command: Command, noProgress: string): Command {
@@ -217,13 +233,13 @@ export function buildProgram(onInvoke: (invocation: Invocation) => void, version
   const explain = program
     .command('explain')
     .description(
-      'Explain a model\'s predictions with one or more attribution methods. With no --model, runs every method on the built-in Fashion-MNIST model and its sample images.',
+      "Explain a model's predictions with one or more attribution methods. With no --model, runs every method on the built-in Fashion-MNIST model and its sample images.",
     )
     .exitOverride();
   explain
     .optionsGroup('Model and inputs:')
     .option('--model <file>', 'ONNX file (.onnx) or TensorFlow.js model.json (default: the built-in Fashion-MNIST model)')
-    .option('-i, --input <paths...>', 'PNG/JPEG files, folders of them, or .npy tensors (batch first, in the model\'s layout) (default: the built-in samples)', collect)
+    .option('-i, --input <paths...>', "PNG/JPEG files, folders of them, or .npy tensors (batch first, in the model's layout) (default: the built-in samples)", collect)
     .option('--labels <file>', 'class names: one per line, or a JSON array')
     .option('-o, --out <dir>', 'output folder: new, empty, or an earlier salience output (see --overwrite)', DEFAULT_OUT)
     .option('--context <name=file>', 'ONNX: another graph input, one row per example (.npy), e.g. attention_mask=mask.npy; repeatable', collect)
@@ -259,13 +275,13 @@ ${EXIT_STATUS_HELP}`,
   const audit = program
     .command('audit')
     .description(
-      'Audit a model\'s saliency over a dataset: per-class mean maps, correct against incorrect, clean against shifted data, two models side by side, and findings where saliency concentrates in a corner, on the border or outside a region. Resumable: rerun the same command after an interruption.',
+      "Audit a model's saliency over a dataset: per-class mean maps, correct against incorrect, clean against shifted data, two models side by side, and findings where saliency concentrates in a corner, on the border or outside a region. Resumable: rerun the same command after an interruption.",
     )
     .exitOverride();
   audit
     .optionsGroup('Model and data:')
     .option('--model <file>', 'the audited model: ONNX file or TensorFlow.js model.json (default: the built-in Fashion-MNIST model)')
-    .option('--compare-model <file>', 'a second model, run on the same examples; its maps are compared with the first\'s')
+    .option('--compare-model <file>', "a second model, run on the same examples; its maps are compared with the first's")
     .option('-d, --data <paths...>', 'PNG/JPEG files, a folder of them (flat, or one subfolder per class), or .npy tensors (batch first)', collect)
     .option('--truth <file>', 'true classes of --data: .csv with file,label columns, .txt one per line, .npy or .json array')
     .option('--shifted <paths...>', 'a second dataset (shifted data), audited the same way and set against --data', collect)
@@ -274,12 +290,12 @@ ${EXIT_STATUS_HELP}`,
     .option('-o, --out <dir>', 'output folder, also where finished chunks are kept to resume', DEFAULT_AUDIT_OUT)
     .optionsGroup('What to explain:')
     .option('-m, --method <names>', `comma-separated or repeated: ${METHOD_NAMES.join(', ')} (default: ${AUDIT_DEFAULT_METHODS.join(',')})`, collectList)
-    .option('--explain <class>', 'predicted (each example\'s predicted class) or label (its true class)', 'predicted')
+    .option('--explain <class>', "predicted (each example's predicted class) or label (its true class)", 'predicted')
     .option('--objective <name>', 'logit, probability or log-probability', 'logit');
   addMethodOptions(audit).option('--compare-layer <name>', 'gradcam: the layer of --compare-model, when its layers are named otherwise (default: --layer)');
   audit
     .optionsGroup('Regions and findings:')
-    .option('--region <box>', 'the object\'s box in input pixels, top,left,bottom,right: saliency outside it is measured')
+    .option('--region <box>', "the object's box in input pixels, top,left,bottom,right: saliency outside it is measured")
     .option('--border <px>', 'width of the border band in input pixels (default: 5% of the shorter side)')
     .option('--corner <fraction>', 'side of the corner regions as a fraction of each side, up to 0.5 (default: 0.25)')
     .option('--top <n>', 'examples listed per ranking in the report (default: 12)')
@@ -289,7 +305,7 @@ ${EXIT_STATUS_HELP}`,
     .option('--fresh', 'discard an earlier audit in --out instead of resuming it')
     .optionsGroup('Many machines (see the README):')
     .argument('[merge...]', "'merge DIR...': the report from the records of shards (their --out folders), computing nothing")
-    .option('--shard <K/N>', 'compute only shard K (0..N-1) of N: its chunks\' records, no report (then: salience audit merge)')
+    .option('--shard <K/N>', "compute only shard K (0..N-1) of N: its chunks' records, no report (then: salience audit merge)")
     .option('--queue <url>', 'put the chunks on a BullMQ queue in this Redis (redis://host:port) for salience worker, then write the report')
     .option('--queue-name <name>', 'the BullMQ queue (default: salience-audit)')
     .option('--attempts <n>', 'tries per chunk on the queue before the audit fails (default: 3)');
@@ -309,7 +325,8 @@ chunks are kept in <out>/.salience-audit/: rerunning the same command resumes; -
 ${EXIT_STATUS_HELP}`,
     )
     .action((merge: string[], flags: AuditFlags) => {
-      if (merge.length > 0 && merge[0] !== 'merge') throw usageError(`salience audit takes no argument '${merge[0]}' (did you mean --data ${merge[0]}, or salience audit merge DIR...?).`);
+      if (merge.length > 0 && merge[0] !== 'merge')
+        throw usageError(`salience audit takes no argument '${merge[0]}' (did you mean --data ${merge[0]}, or salience audit merge DIR...?).`);
       onInvoke({ command: 'audit', flags: merge.length > 0 ? { ...flags, merge: merge.slice(1) } : flags });
     });
 
@@ -330,7 +347,7 @@ ${EXIT_STATUS_HELP}`,
     .description('List the layers (tfjs) or tensors (ONNX) that --layer can name, with their output shapes.')
     .option('--model <file>', 'ONNX file or TensorFlow.js model.json (default: the built-in model)')
     .option('--backend <name>', 'tfjs backend: wasm, cpu or tensorflow (default: wasm)')
-    .option('--layout <layout>', 'the model\'s input layout when it cannot be inferred: NCHW, NHWC or NC')
+    .option('--layout <layout>', "the model's input layout when it cannot be inferred: NCHW, NHWC or NC")
     .option('--input-name <name>', 'ONNX: the graph input to explain when the model has several')
     .option('--json', 'print the list as JSON')
     .exitOverride()
@@ -429,7 +446,9 @@ function backendFor(text: string | undefined, models: readonly (string | undefin
 }
 
 /** The flags `explain` and `audit` share, as commander collects them. */
-type SharedFlags = MethodOptionFlags & PreprocessingOptionFlags & RuntimeOptionFlags & { readonly model?: string; readonly method?: string[]; readonly objective?: string; readonly labels?: string; readonly out: string };
+type SharedFlags = MethodOptionFlags &
+  PreprocessingOptionFlags &
+  RuntimeOptionFlags & { readonly model?: string; readonly method?: string[]; readonly objective?: string; readonly labels?: string; readonly out: string };
 
 /** The settings `explain` and `audit` share, checked once for both. */
 function runSettings(flags: SharedFlags, models: readonly (string | undefined)[], signal: AbortSignal | undefined): RunSettings {
@@ -464,7 +483,8 @@ export function parseLimits(values: readonly string[] | undefined): Partial<Reco
   const limits: Partial<Record<WorkLimit, number>> = {};
   for (const value of values) {
     const match = /^([a-z]+)=(.+)$/.exec(value.trim());
-    if (!match || !(LIMIT_KINDS as string[]).includes(match[1])) throw usageError(`--limit must be KIND=N with KIND one of ${LIMIT_KINDS.join(', ')}, e.g. steps=50000; got '${value}'.`);
+    if (!match || !(LIMIT_KINDS as string[]).includes(match[1]))
+      throw usageError(`--limit must be KIND=N with KIND one of ${LIMIT_KINDS.join(', ')}, e.g. steps=50000; got '${value}'.`);
     limits[match[1] as WorkLimit] = parseInteger(match[2], `--limit ${match[1]}`, 1);
   }
   return limits;

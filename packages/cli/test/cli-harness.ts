@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type NpyArray, readNpy } from '../src/inputs/npy.js';
 import { type CliContext, runCli } from '../src/main.js';
-import { readNpy, type NpyArray } from '../src/inputs/npy.js';
 
 /** A stream that keeps what is written (not a terminal, like a pipe). */
 export function captureStream(isTTY = false): { readonly text: () => string; write(text: string): boolean; readonly isTTY: boolean } {

@@ -15,7 +15,13 @@ export const CORNER_SIDE = 8;
 export function cornerNet(): AnalyticNet {
   const side = CORNER_SIDE;
   const weights = [new Float64Array(side * side), new Float64Array(side * side).fill(0.1)];
-  for (const [y, x] of [[0, 0], [0, 1], [1, 0], [1, 1]]) weights[0][y * side + x] = 1;
+  for (const [y, x] of [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ])
+    weights[0][y * side + x] = 1;
   return {
     classes: 2,
     layers: [],

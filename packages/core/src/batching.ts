@@ -56,12 +56,7 @@ export function yieldToEventLoop(): Promise<void> {
  * checks the signal, so an abort fired from a timer or a Ctrl-C handler stops the work within one
  * batch even on runtimes that compute synchronously.
  */
-export async function forEachBatch(
-  total: number,
-  batchSize: number,
-  work: (start: number, end: number) => Promise<void> | void,
-  options: BatchLoopOptions = {},
-): Promise<void> {
+export async function forEachBatch(total: number, batchSize: number, work: (start: number, end: number) => Promise<void> | void, options: BatchLoopOptions = {}): Promise<void> {
   for (const [start, end] of batchRanges(total, batchSize)) {
     await yieldToEventLoop();
     throwIfAborted(options.signal);

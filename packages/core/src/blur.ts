@@ -22,7 +22,9 @@ export function gaussianKernel(sigma: number): Float64Array {
 /** Spatial axes (height, width) of an image tensor in `layout`. */
 function spatialAxes(layout: Layout, rank: number): [number, number] {
   if (rank !== 4 || (layout !== 'NCHW' && layout !== 'NHWC')) {
-    throw new OptionError(`Blurring needs images (NCHW or NHWC, rank 4); this input is '${layout}' of rank ${rank}. Use 'zero', a number or a tensor instead of a blurred baseline.`);
+    throw new OptionError(
+      `Blurring needs images (NCHW or NHWC, rank 4); this input is '${layout}' of rank ${rank}. Use 'zero', a number or a tensor instead of a blurred baseline.`,
+    );
   }
   return layout === 'NCHW' ? [2, 3] : [1, 2];
 }

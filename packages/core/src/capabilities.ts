@@ -8,11 +8,7 @@ import { checkPluginCompatibility } from './plugin.js';
  * Every method calls it first, so it is also where an adapter built for another major of core is
  * reported (a warning, once per adapter version).
  */
-export function assertCapabilities(
-  model: Pick<Model, 'capabilities' | 'plugin'> & { readonly gradientError?: Error },
-  required: readonly OutputName[],
-  who = 'This method',
-): void {
+export function assertCapabilities(model: Pick<Model, 'capabilities' | 'plugin'> & { readonly gradientError?: Error }, required: readonly OutputName[], who = 'This method'): void {
   checkPluginCompatibility(model);
   const missing = required.filter((r) => !model.capabilities.has(r));
   if (missing.length === 0) return;

@@ -16,10 +16,7 @@ export function checkInput(model: Pick<Model, 'layout' | 'inputShape'>, input: T
   const fits = got.length === want.length && want.every((d, i) => d === null || d === got[i]);
   if (!fits) {
     const wanted = want.map((d, i) => (d === null ? (i === 0 ? 'batch' : '?') : d)).join(', ');
-    const hint =
-      model.layout === 'NCHW' || model.layout === 'NHWC'
-        ? ` The model's layout is ${model.layout}; transpose images if they are in the other order.`
-        : '';
+    const hint = model.layout === 'NCHW' || model.layout === 'NHWC' ? ` The model's layout is ${model.layout}; transpose images if they are in the other order.` : '';
     throw new ShapeError(`Input has shape [${got.join(', ')}] but the model takes [${wanted}].${hint}`);
   }
   if (got[0] === 0) throw new ShapeError('Input has no examples (batch of 0).');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OptionError } from './errors.js';
-import { WORK_LIMITS, checkLimit } from './limits.js';
+import { checkLimit, WORK_LIMITS } from './limits.js';
 
 describe('work limits', () => {
   it('accepts work up to the documented limit', () => {

@@ -18,12 +18,7 @@ export const WORK_LIMITS: Readonly<Record<WorkLimit, number>> = { steps: 10_000,
  * Fails when `value` (the option `name`, e.g. 'steps' or 'maxSteps') exceeds the limit for `kind`,
  * saying what the limit is and how to raise it. Raised limits must be positive integers.
  */
-export function checkLimit(
-  kind: WorkLimit,
-  value: number,
-  limits: Readonly<Partial<Record<WorkLimit, number>>> | undefined,
-  name: string = kind,
-): void {
+export function checkLimit(kind: WorkLimit, value: number, limits: Readonly<Partial<Record<WorkLimit, number>>> | undefined, name: string = kind): void {
   const raised = limits?.[kind];
   if (raised !== undefined && !(Number.isInteger(raised) && raised > 0)) {
     throw new OptionError(`limits.${kind} must be a positive integer; got ${String(raised)}.`);

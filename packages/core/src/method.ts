@@ -1,8 +1,8 @@
+import type { WorkLimit } from './limits.js';
 import type { Model, Objective, OutputName } from './model.js';
 import type { PluginStamp } from './plugin.js';
 import type { Target } from './targets.js';
 import type { TensorData } from './tensor.js';
-import type { WorkLimit } from './limits.js';
 
 /** How the values of an attribution are laid out: the input's layout, or a reduced map. */
 export type ValuesLayout = 'NCHW' | 'NHWC' | 'NC' | 'NHW' | 'NT' | 'NTD';

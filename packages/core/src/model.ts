@@ -42,11 +42,7 @@ export type RowTarget = number | ArrayLike<number> | 'predicted';
  * The scalar per row whose gradient is taken. Cross-entropy uses `labels` ([B, classes], soft or
  * one-hot) when given, else the one-hot of the row target; its gradient points up the loss.
  */
-export type Objective =
-  | 'logit'
-  | 'probability'
-  | 'log-probability'
-  | { readonly kind: 'cross-entropy'; readonly labels?: TensorData };
+export type Objective = 'logit' | 'probability' | 'log-probability' | { readonly kind: 'cross-entropy'; readonly labels?: TensorData };
 
 /**
  * Modified backpropagation: backward rules that replace the gradient of some layers, described by

@@ -37,8 +37,6 @@ describe('objectiveAndLogitGradient', () => {
 
   it('rejects unknown objectives and mis-shaped labels', () => {
     expect(() => objectiveAndLogitGradient(logits, targets, 'margin' as never)).toThrow(/Unknown objective/);
-    expect(() =>
-      objectiveAndLogitGradient(logits, targets, { kind: 'cross-entropy', labels: tensor([1, 0], [1, 2]) }),
-    ).toThrow(/labels have shape \[1,2\]/);
+    expect(() => objectiveAndLogitGradient(logits, targets, { kind: 'cross-entropy', labels: tensor([1, 0], [1, 2]) })).toThrow(/labels have shape \[1,2\]/);
   });
 });

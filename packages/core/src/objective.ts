@@ -17,9 +17,7 @@ export function checkObjective(objective: Objective | undefined, rows: number, c
     }
     return;
   }
-  throw new OptionError(
-    `Unknown objective ${JSON.stringify(objective)}; use 'logit', 'probability', 'log-probability' or { kind: 'cross-entropy', labels? }.`,
-  );
+  throw new OptionError(`Unknown objective ${JSON.stringify(objective)}; use 'logit', 'probability', 'log-probability' or { kind: 'cross-entropy', labels? }.`);
 }
 
 /**
@@ -27,11 +25,7 @@ export function checkObjective(objective: Objective | undefined, rows: number, c
  * JavaScript. Adapters whose framework differentiates the whole graph do not need this; models
  * that only know d logits / d input (analytic fakes, hand-written adapters) chain through it.
  */
-export function objectiveAndLogitGradient(
-  logits: TensorData,
-  targets: Int32Array,
-  objective: Objective = 'logit',
-): { values: Float32Array; gradient: Float32Array } {
+export function objectiveAndLogitGradient(logits: TensorData, targets: Int32Array, objective: Objective = 'logit'): { values: Float32Array; gradient: Float32Array } {
   const [rows, classes] = logits.shape;
   checkObjective(objective, rows, classes);
   const values = new Float32Array(rows);

@@ -1,16 +1,7 @@
 import { OptionError } from './errors.js';
 
 /** The options every method takes (`CommonOptions`). */
-export const COMMON_OPTION_KEYS: readonly string[] = [
-  'target',
-  'objective',
-  'batchSize',
-  'seed',
-  'signal',
-  'context',
-  'limits',
-  'onProgress',
-];
+export const COMMON_OPTION_KEYS: readonly string[] = ['target', 'objective', 'batchSize', 'seed', 'signal', 'context', 'limits', 'onProgress'];
 
 /** Edit distance between two short names (insertions, deletions, substitutions). */
 function distance(a: string, b: string): number {
@@ -52,8 +43,6 @@ export function checkOptionKeys(options: object | undefined, own: readonly strin
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || valid.includes(key)) continue;
     const near = closestName(key, valid);
-    throw new OptionError(
-      `${who} has no option '${key}'${near ? `; did you mean '${near}'?` : '.'} Its options: ${valid.join(', ')}.`,
-    );
+    throw new OptionError(`${who} has no option '${key}'${near ? `; did you mean '${near}'?` : '.'} Its options: ${valid.join(', ')}.`);
   }
 }

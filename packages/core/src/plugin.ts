@@ -75,7 +75,11 @@ export function checkPluginCompatibility(thing: { readonly plugin?: PluginStamp 
 }
 
 function compareLines(a: string, b: string): number {
-  const parts = (line: string) => line.split('.').filter((p) => p !== 'x').map(Number);
+  const parts = (line: string) =>
+    line
+      .split('.')
+      .filter((p) => p !== 'x')
+      .map(Number);
   const [pa, pb] = [parts(a), parts(b)];
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     const d = (pa[i] ?? 0) - (pb[i] ?? 0);

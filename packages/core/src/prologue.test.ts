@@ -75,7 +75,12 @@ describe('beginMethod', () => {
     const model = twoClassModel({
       contextOf: (x) => {
         seen.push(Array.from(x.data));
-        return { mask: tensor(Float32Array.from(x.data, (v) => (v === 0 ? 0 : 1)), x.shape) };
+        return {
+          mask: tensor(
+            Float32Array.from(x.data, (v) => (v === 0 ? 0 : 1)),
+            x.shape,
+          ),
+        };
       },
     });
     const call = await beginMethod(model, input, {}, spec);
@@ -87,7 +92,9 @@ describe('beginMethod', () => {
 
   it('rejects bad context, unknown keys, layouts and capabilities before any model call', async () => {
     const model = twoClassModel();
-    await expect(beginMethod(model, input, { context: { mask: tensor([1, 1], [1, 2]) } }, spec)).rejects.toThrow(/context.mask has shape \[1, 2\]; give one row per row of the input/);
+    await expect(beginMethod(model, input, { context: { mask: tensor([1, 1], [1, 2]) } }, spec)).rejects.toThrow(
+      /context.mask has shape \[1, 2\]; give one row per row of the input/,
+    );
     await expect(beginMethod(model, input, { stepz: 3 } as object, spec)).rejects.toThrow(/did you mean 'steps'/);
     await expect(beginMethod(model, input, {}, { ...spec, layouts: ['NCHW'], layoutHint: 'Images only.' })).rejects.toThrow(OptionError);
     await expect(beginMethod(model, input, {}, { ...spec, requires: ['embeddings'] })).rejects.toBeInstanceOf(CapabilityError);

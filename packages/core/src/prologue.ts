@@ -1,4 +1,4 @@
-import { defaultBatchSize, checkBatchSize, forEachBatch } from './batching.js';
+import { checkBatchSize, defaultBatchSize, forEachBatch } from './batching.js';
 import { assertCapabilities } from './capabilities.js';
 import { type Context, contextRows, resolveContext } from './context.js';
 import { CapabilityError, OptionError, ShapeError } from './errors.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AbortError, CapabilityError, GradientsUnavailableError, OptionError, ShapeError, TargetError, UnknownLayerError } from './errors.js';
 import type { ModelRequest, OutputName } from './model.js';
-import { type GradientPlan, type ModelFacts, checkPlanClasses, checkRandomizeRequest, logitGradient, planRequest } from './request-plan.js';
+import { checkPlanClasses, checkRandomizeRequest, type GradientPlan, logitGradient, type ModelFacts, planRequest } from './request-plan.js';
 import { tensor } from './tensor.js';
 
 const image: ModelFacts = {
@@ -91,9 +91,13 @@ describe('planRequest', () => {
   it('checks context: named inputs of the model, one row per row of the input', () => {
     const mask = tensor([1, 1, 1, 0], [2, 2]);
     expect(plan(tokens, { input: ids, context: { attention_mask: mask } }).context).toEqual({ attention_mask: mask });
-    expect(() => plan(tokens, { input: ids, context: { attention_mask: tensor([1, 1], [1, 2]) } })).toThrow(/context.attention_mask has shape \[1, 2\]; give one row per row of the input: \[2, \.\.\.\]/);
+    expect(() => plan(tokens, { input: ids, context: { attention_mask: tensor([1, 1], [1, 2]) } })).toThrow(
+      /context.attention_mask has shape \[1, 2\]; give one row per row of the input: \[2, \.\.\.\]/,
+    );
     // Names first: an unknown name is reported as such whatever its shape.
-    expect(() => plan(tokens, { input: ids, context: { token_type_ids: tensor([1], [1, 1]) } })).toThrow(/context.token_type_ids is not an input of the model; its inputs besides the input are 'attention_mask'/);
+    expect(() => plan(tokens, { input: ids, context: { token_type_ids: tensor([1], [1, 1]) } })).toThrow(
+      /context.token_type_ids is not an input of the model; its inputs besides the input are 'attention_mask'/,
+    );
     const named = { ...tokens, inputName: 'input_ids' };
     expect(() => plan(named, { input: ids, context: { input_ids: ids } })).toThrow(/context.input_ids is the input being explained/);
     expect(() => plan({ ...named, contextInputs: [] }, { input: ids, context: { mask } })).toThrow(/it takes only 'input_ids'/);

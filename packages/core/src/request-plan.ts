@@ -1,5 +1,5 @@
 import { assertCapabilities } from './capabilities.js';
-import { CapabilityError, OptionError, ShapeError, TargetError, UnknownLayerError, throwIfAborted } from './errors.js';
+import { CapabilityError, OptionError, ShapeError, TargetError, throwIfAborted, UnknownLayerError } from './errors.js';
 import { checkInput } from './input.js';
 import type { BackwardRuleKind, BackwardRules, Model, ModelRequest, Objective, OutputName, RandomizeOptions } from './model.js';
 import { GRADIENT_OUTPUTS } from './model.js';
@@ -145,19 +145,26 @@ function backwardKinds(backward: BackwardRules): BackwardRuleKind[] {
   }
   const { relu, rescale, lrp, ...rest } = backward;
   const unknown = Object.keys(rest);
-  if (unknown.length) throw new OptionError(`request.backward.${unknown[0]} is not a backward rule; the rules are relu ('guided' | 'deconvnet'), rescale (true) and lrp ({ epsilon? }).`);
+  if (unknown.length)
+    throw new OptionError(`request.backward.${unknown[0]} is not a backward rule; the rules are relu ('guided' | 'deconvnet'), rescale (true) and lrp ({ epsilon? }).`);
   if (lrp !== undefined) {
     const epsilon = typeof lrp === 'object' && lrp !== null ? lrp.epsilon : undefined;
     const composite = typeof lrp === 'object' && lrp !== null ? lrp.composite : undefined;
-    if (typeof lrp !== 'object' || lrp === null || Object.keys(lrp).some((k) => k !== 'epsilon' && k !== 'composite') || (epsilon !== undefined && !(Number.isFinite(epsilon) && epsilon >= 0))) {
+    if (
+      typeof lrp !== 'object' ||
+      lrp === null ||
+      Object.keys(lrp).some((k) => k !== 'epsilon' && k !== 'composite') ||
+      (epsilon !== undefined && !(Number.isFinite(epsilon) && epsilon >= 0))
+    ) {
       throw new OptionError(`request.backward.lrp must be { epsilon?: a number >= 0, composite?: 'epsilon-plus-flat' }; got ${JSON.stringify(lrp)}.`);
     }
-    if (composite !== undefined && composite !== 'epsilon-plus-flat') throw new OptionError(`request.backward.lrp.composite must be 'epsilon-plus-flat'; got ${JSON.stringify(composite)}.`);
+    if (composite !== undefined && composite !== 'epsilon-plus-flat')
+      throw new OptionError(`request.backward.lrp.composite must be 'epsilon-plus-flat'; got ${JSON.stringify(composite)}.`);
     if (relu !== undefined || rescale) throw new OptionError('request.backward.lrp replaces the rules of every layer: give it alone.');
   }
   if (relu !== undefined && relu !== 'guided' && relu !== 'deconvnet') throw new OptionError(`request.backward.relu must be 'guided' or 'deconvnet'; got ${JSON.stringify(relu)}.`);
   if (rescale !== undefined && typeof rescale !== 'boolean') throw new OptionError(`request.backward.rescale must be true or false; got ${JSON.stringify(rescale)}.`);
-  if (relu !== undefined && rescale) throw new OptionError('request.backward.relu and request.backward.rescale both replace ReLU\'s backward rule: choose one.');
+  if (relu !== undefined && rescale) throw new OptionError("request.backward.relu and request.backward.rescale both replace ReLU's backward rule: choose one.");
   const kinds: BackwardRuleKind[] = [];
   if (relu) kinds.push(relu);
   if (rescale) kinds.push('rescale');
@@ -171,7 +178,10 @@ function checkBackward(facts: ModelFacts, backward: BackwardRules, outputs: read
   const missing = kinds.filter((k) => !facts.backwardRules?.has(k));
   if (missing.length) {
     const has = [...(facts.backwardRules ?? [])].join(', ') || 'none';
-    throw new CapabilityError(`This model cannot apply the backward rule ${missing.join(', ')} (it applies: ${has}). Use an ONNX model through @salience/onnx, whose gradient graph salience builds itself.`, missing.map((k) => `backward:${k}`));
+    throw new CapabilityError(
+      `This model cannot apply the backward rule ${missing.join(', ')} (it applies: ${has}). Use an ONNX model through @salience/onnx, whose gradient graph salience builds itself.`,
+      missing.map((k) => `backward:${k}`),
+    );
   }
   if (kinds.length && !outputs.some((o) => GRADIENT_OUTPUTS.includes(o))) {
     throw new OptionError('request.backward changes gradients; ask for a gradient output (inputGradients, layerGradients) with it.');
@@ -259,7 +269,11 @@ export function logitGradient(plan: GradientPlan, logits: TensorData): Float32Ar
 }
 
 /** The checked layer names (each once) and seed (default 0) of a `randomizedCopy` call. */
-export function checkRandomizeRequest(facts: Pick<ModelFacts, 'disposed' | 'createdBy'>, layers: readonly string[], options: RandomizeOptions | undefined): { layers: string[]; seed: number } {
+export function checkRandomizeRequest(
+  facts: Pick<ModelFacts, 'disposed' | 'createdBy'>,
+  layers: readonly string[],
+  options: RandomizeOptions | undefined,
+): { layers: string[]; seed: number } {
   if (facts.disposed) throw disposedError(facts);
   if (!Array.isArray(layers) || layers.some((name) => typeof name !== 'string')) {
     throw new OptionError(`randomizedCopy takes an array of layer names from model.layers(); got ${JSON.stringify(layers)}.`);

@@ -5,11 +5,7 @@
  * `relativeTolerance` times the squared Frobenius norm. Core owns it because more than one method
  * needs it (EigenCAM's principal component, the Lasso/least-squares fit of kernel SHAP and LIME).
  */
-export function symmetricEigen(
-  matrix: Float64Array,
-  n: number,
-  relativeTolerance = 1e-32,
-): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(matrix: Float64Array, n: number, relativeTolerance = 1e-32): { values: Float64Array; vectors: Float64Array } {
   const a = Float64Array.from(matrix);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;

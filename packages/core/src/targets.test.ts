@@ -56,7 +56,13 @@ describe('resolveTargets', () => {
 describe('resolveTargets with known logits or batches', () => {
   it('reuses logits it is given and batches the logits calls it makes', async () => {
     let calls = 0;
-    const counting: Model = { ...fakeModel, run: async (req) => { calls++; return fakeModel.run(req); } };
+    const counting: Model = {
+      ...fakeModel,
+      run: async (req) => {
+        calls++;
+        return fakeModel.run(req);
+      },
+    };
     const r = await resolveTargets(counting, input, 'predicted', undefined, { logits });
     expect(calls).toBe(0);
     expect(Array.from(r.targets)).toEqual([1, 0]);

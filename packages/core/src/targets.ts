@@ -1,8 +1,8 @@
+import { forEachBatch } from './batching.js';
 import { TargetError } from './errors.js';
 import type { Model, RowTarget } from './model.js';
 import type { TensorData } from './tensor.js';
 import { batchSizeOf, concatRows, sliceRows } from './tensor.js';
-import { forEachBatch } from './batching.js';
 
 /**
  * Which classes to explain:

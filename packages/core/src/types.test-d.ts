@@ -40,8 +40,6 @@ expectTypeOf<{ attention_mask: TensorData }>().toMatchTypeOf<NonNullable<CommonO
 
 // A prologue run gives exactly the outputs asked for.
 declare const call: MethodCall;
-expectTypeOf(call.run({ input, examples: [0], targets: [1], outputs: ['inputGradients', 'logits'] })).resolves.toEqualTypeOf<
-  Pick<ModelOutputs, 'inputGradients' | 'logits'>
->();
+expectTypeOf(call.run({ input, examples: [0], targets: [1], outputs: ['inputGradients', 'logits'] })).resolves.toEqualTypeOf<Pick<ModelOutputs, 'inputGradients' | 'logits'>>();
 // @ts-expect-error not an output a model gives.
 void call.run({ input, examples: [0], outputs: ['saliency'] });

@@ -51,7 +51,7 @@ describe('attention rollout on a transformers ViT (onnxruntime-node)', () => {
   });
   afterAll(() => model.dispose());
 
-  it.each(['mean', 'max'] as const)('matches the rollout of transformers\' attention probabilities (heads fused by %s)', async (headFusion) => {
+  it.each(['mean', 'max'] as const)("matches the rollout of transformers' attention probabilities (heads fused by %s)", async (headFusion) => {
     const result = await attentionRollout.attribute(model, fixture.arrays.input, { headFusion, resolution: 'layer', batchSize: 2 });
     expect(result.meta).toMatchObject({ layers: ['/vit/layers.0/attention/Softmax_output_0', '/vit/layers.1/attention/Softmax_output_0'], tokenGrid: { prefixTokens: 1 } });
     expectMapsClose(result.values, fixture.arrays[`rollout_${headFusion}`], 1e-4, `rollout ${headFusion}`);

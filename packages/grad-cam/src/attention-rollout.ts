@@ -44,17 +44,20 @@ function attentionLayers(model: Model, names: readonly string[] | undefined): La
   if (names === undefined) {
     const found = layers.filter(isAttention);
     if (found.length === 0) {
-      throw new OptionError(
-        `No layer of this model looks like attention probabilities (a Softmax output [batch, heads, tokens, tokens]); name them in layers: [...].`,
-      );
+      throw new OptionError(`No layer of this model looks like attention probabilities (a Softmax output [batch, heads, tokens, tokens]); name them in layers: [...].`);
     }
     return found;
   }
   if (!Array.isArray(names) || names.length === 0) throw new OptionError('layers must be a non-empty list of layer names, first block first.');
   return names.map((name) => {
     const info = layers.find((l) => l.name === name || l.aliases?.includes(name));
-    if (!info) throw new UnknownLayerError(name, layers.map((l) => l.name));
-    if (info.outputShape.length !== 4) throw new OptionError(`Layer '${name}' has output [${info.outputShape.join(', ')}]; attention probabilities are [batch, heads, tokens, tokens].`);
+    if (!info)
+      throw new UnknownLayerError(
+        name,
+        layers.map((l) => l.name),
+      );
+    if (info.outputShape.length !== 4)
+      throw new OptionError(`Layer '${name}' has output [${info.outputShape.join(', ')}]; attention probabilities are [batch, heads, tokens, tokens].`);
     return info;
   });
 }

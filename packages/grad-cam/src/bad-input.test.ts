@@ -1,4 +1,4 @@
-import { AbortError, type Model, OptionError, type SalienceError, ShapeError, type TensorData, TargetError, UnknownLayerError } from '@salience/core';
+import { AbortError, type Model, OptionError, type SalienceError, ShapeError, TargetError, type TensorData, UnknownLayerError } from '@salience/core';
 import { fromOnnx, type OrtModule } from '@salience/onnx';
 import { createTabularModel, loadCaptumFixture, nchwToNhwc } from '@salience/testing';
 import { buildFixtureModel } from '@salience/testing/tfjs';
@@ -28,7 +28,11 @@ interface Case {
 }
 
 const CASES: Record<string, Case> = {
-  'a layer that is not spatial (the dense head)': { call: (s) => gradCam.attribute(s.model, s.input, { layer: 'fc', target: 0 }), error: OptionError, message: /is not a spatial feature map.*Spatial layers of this model: .*c3/ },
+  'a layer that is not spatial (the dense head)': {
+    call: (s) => gradCam.attribute(s.model, s.input, { layer: 'fc', target: 0 }),
+    error: OptionError,
+    message: /is not a spatial feature map.*Spatial layers of this model: .*c3/,
+  },
   'an unknown layer': { call: (s) => gradCam.attribute(s.model, s.input, { layer: 'c33', target: 0 }), error: UnknownLayerError, message: /c33/ },
   'an empty layer name': { call: (s) => gradCam.attribute(s.model, s.input, { layer: '', target: 0 }), error: OptionError },
   'a layer that is a number': { call: (s) => gradCam.attribute(s.model, s.input, { layer: 3 as unknown as string, target: 0 }), error: OptionError },
@@ -36,7 +40,10 @@ const CASES: Record<string, Case> = {
   'an unknown upsample mode': { call: (s) => gradCam.attribute(s.model, s.input, { layer: 'c3', upsample: 'cubic' as 'bilinear', target: 0 }), error: OptionError },
   'an unknown resolution': { call: (s) => gradCam.attribute(s.model, s.input, { layer: 'c3', resolution: 'huge' as 'input', target: 0 }), error: OptionError },
   'a class past the last': { call: (s) => gradCam.attribute(s.model, s.input, { layer: 'c3', target: 10 }), error: TargetError },
-  'an NCHW input to an NHWC model': { call: (s) => gradCam.attribute(s.model, { data: s.input.data, shape: [s.input.shape[0], s.input.shape[3], s.input.shape[1], s.input.shape[2]] }, { layer: 'c3', target: 0 }), error: ShapeError },
+  'an NCHW input to an NHWC model': {
+    call: (s) => gradCam.attribute(s.model, { data: s.input.data, shape: [s.input.shape[0], s.input.shape[3], s.input.shape[1], s.input.shape[2]] }, { layer: 'c3', target: 0 }),
+    error: ShapeError,
+  },
   'Score-CAM with batchSize 0': { call: (s) => scoreCam.attribute(s.model, s.input, { layer: 'c3', target: 0, batchSize: 0 }), error: OptionError },
   'Eigen-CAM with an aborted signal': { call: (s) => eigenCam.attribute(s.model, s.input, { layer: 'c3', signal: AbortSignal.abort() }), error: AbortError },
 };

@@ -2,21 +2,21 @@ import {
   type Attribution,
   beginMethod,
   type CommonOptions,
+  gatherRows,
   type Method,
   type MethodCall,
   type Model,
-  type OutputName,
-  type TensorData,
-  gatherRows,
   OptionError,
+  type OutputName,
   rowSize,
   ShapeError,
   TargetError,
+  type TensorData,
 } from '@salience/core';
 import { type FeatureMapGeometry, featureMapGeometry } from './class-activation-map.js';
+import { camMeta, camSpec, checkCamSettings } from './grad-cam.js';
 import { type ChosenLayer, chooseLayer } from './layer-choice.js';
 import { minMaxInPlace } from './min-max.js';
-import { camMeta, camSpec, checkCamSettings } from './grad-cam.js';
 import { mapResizer, type Upsample } from './resize.js';
 import { type TokenGrid, type TokenGridOption, tokenGrid, tokensToFeatureMap } from './token-grid.js';
 
@@ -203,11 +203,7 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
       const layerSize = geometry.height * geometry.width;
       if (settings.relu) for (let i = 0; i < made.maps.length; i++) if (made.maps[i] < 0) made.maps[i] = 0;
       const atInput = settings.resolution === 'input';
-      const [outHeight, outWidth] = atInput
-        ? model.layout === 'NCHW'
-          ? [input.shape[2], input.shape[3]]
-          : [input.shape[1], input.shape[2]]
-        : [geometry.height, geometry.width];
+      const [outHeight, outWidth] = atInput ? (model.layout === 'NCHW' ? [input.shape[2], input.shape[3]] : [input.shape[1], input.shape[2]]) : [geometry.height, geometry.width];
       const outSize = outHeight * outWidth;
       let values = made.maps;
       if (atInput) {

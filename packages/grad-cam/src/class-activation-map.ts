@@ -86,14 +86,7 @@ export function weightedChannelMap(a: Float32Array, weights: Float64Array, geome
   }
 }
 
-function meanGradients(
-  g: Float32Array,
-  channels: number,
-  positions: number,
-  channelStride: number,
-  positionStride: number,
-  weights: Float64Array,
-): void {
+function meanGradients(g: Float32Array, channels: number, positions: number, channelStride: number, positionStride: number, weights: Float64Array): void {
   weights.fill(0);
   if (positionStride === 1) {
     for (let k = 0; k < channels; k++) {
@@ -110,15 +103,7 @@ function meanGradients(
   for (let k = 0; k < channels; k++) weights[k] /= positions;
 }
 
-function plusPlusWeights(
-  a: Float32Array,
-  g: Float32Array,
-  channels: number,
-  positions: number,
-  channelStride: number,
-  positionStride: number,
-  weights: Float64Array,
-): void {
+function plusPlusWeights(a: Float32Array, g: Float32Array, channels: number, positions: number, channelStride: number, positionStride: number, weights: Float64Array): void {
   const activationSums = new Float64Array(channels);
   for (let k = 0; k < channels; k++) {
     let sum = 0;

@@ -5,13 +5,7 @@ import { type FeatureMapGeometry, weightedChannelMap } from './class-activation-
  * Per position, the sum over channels of `weight(g) * A`, for every row: HiResCAM's g * A and
  * LayerCAM's relu(g) * A. Visits memory in order for both layouts. Writes rows * h * w values.
  */
-export function channelSumOfProducts(
-  activations: TensorData,
-  gradients: TensorData,
-  geometry: FeatureMapGeometry,
-  positiveGradientsOnly: boolean,
-  out: Float32Array,
-): void {
+export function channelSumOfProducts(activations: TensorData, gradients: TensorData, geometry: FeatureMapGeometry, positiveGradientsOnly: boolean, out: Float32Array): void {
   const { channels, channelStride, positionStride } = geometry;
   const positions = geometry.height * geometry.width;
   const size = channels * positions;

@@ -138,12 +138,15 @@ describe('on a hand-computed stub', () => {
     close(nearest.values.data, [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 1, 1, 2, 2]);
   });
 
-  it("normalizes each map with (v - min) / (max - min + 1e-8) when asked", async () => {
+  it('normalizes each map with (v - min) / (max - min + 1e-8) when asked', async () => {
     const model = new StubModel('NCHW');
     const result = await gradCam.attribute(model, image(2), { target: [0, 1], normalize: 'min-max' });
     const map = [0, 0, 0, 0, 0.25, 0.3125, 0.4375, 0.5, 0.75, 0.9375, 1.3125, 1.5, 1, 1.25, 1.75, 2];
     // Both maps (class 1 is twice class 0) normalize to the same values.
-    close(result.values.data, [...map, ...map].map((v) => v / (2 + 1e-8)));
+    close(
+      result.values.data,
+      [...map, ...map].map((v) => v / (2 + 1e-8)),
+    );
     const atLayer = await gradCam.attribute(model, image(), { target: 1, resolution: 'layer', normalize: 'min-max' });
     close(atLayer.values.data, [0, 0, 0.5, 1]);
   });
@@ -168,13 +171,7 @@ describe('errors, before any model call', () => {
   const cases: [string, () => Model, Record<string, unknown>, new (...args: never[]) => Error, RegExp][] = [
     ['unknown layer', () => new StubModel('NCHW'), { layer: 'conv7' }, UnknownLayerError, /Unknown layer 'conv7'.*conv, pool, fc/],
     ['non-spatial layer', () => new StubModel('NCHW'), { layer: 'fc' }, OptionError, /fc \(Dense.*not a spatial feature map.*conv, pool/],
-    [
-      'no spatial layer',
-      () => new StubModel('NCHW', [{ name: 'fc', kind: 'Dense', outputShape: [null, 3], spatial: false }]),
-      {},
-      CapabilityError,
-      /no.*spatial|none/,
-    ],
+    ['no spatial layer', () => new StubModel('NCHW', [{ name: 'fc', kind: 'Dense', outputShape: [null, 3], spatial: false }]), {}, CapabilityError, /no.*spatial|none/],
     ['relu not boolean', () => new StubModel('NCHW'), { relu: 'yes' }, OptionError, /relu must be true or false/],
     ['unknown resolution', () => new StubModel('NCHW'), { resolution: 'full' }, OptionError, /resolution 'full'/],
     ['unknown upsample', () => new StubModel('NCHW'), { upsample: 'bicubic' }, OptionError, /upsample mode 'bicubic'/],

@@ -1,15 +1,15 @@
 import {
   type Attribution,
+  beginMethod,
   type CommonOptions,
   type Method,
   type MethodSpec,
   type Model,
-  type OutputName,
-  type TensorData,
-  beginMethod,
   OptionError,
+  type OutputName,
   objectiveName,
   ShapeError,
+  type TensorData,
 } from '@salience/core';
 import { type ChannelWeighting, classActivationMaps, type FeatureMapGeometry, featureMapGeometry } from './class-activation-map.js';
 import { type ChosenLayer, chooseLayer } from './layer-choice.js';

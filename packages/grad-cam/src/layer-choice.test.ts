@@ -60,9 +60,7 @@ describe('a named layer', () => {
   });
 
   it('may be given by one of its aliases (an ONNX tensor name), and is then used under its name', () => {
-    const onnx: LayerInfo[] = [
-      { name: 'c3', kind: 'Conv', outputShape: [null, 16, 7, 7], spatial: true, channelAxis: 1, aliases: ['/c3/Conv_output_0'] },
-    ];
+    const onnx: LayerInfo[] = [{ name: 'c3', kind: 'Conv', outputShape: [null, 16, 7, 7], spatial: true, channelAxis: 1, aliases: ['/c3/Conv_output_0'] }];
     expect(chooseLayer(onnx, '/c3/Conv_output_0')).toEqual({ info: onnx[0], chosen: 'given' });
   });
 

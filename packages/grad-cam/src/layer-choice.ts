@@ -28,7 +28,11 @@ export function chooseLayer(layers: readonly LayerInfo[], name: string | undefin
   if (name !== undefined) {
     if (typeof name !== 'string' || name === '') throw new OptionError(`layer must be a layer name from model.layers(); got ${JSON.stringify(name)}.`);
     const info = layers.find((l) => l.name === name || l.aliases?.includes(name));
-    if (!info) throw new UnknownLayerError(name, layers.map((l) => l.name));
+    if (!info)
+      throw new UnknownLayerError(
+        name,
+        layers.map((l) => l.name),
+      );
     if (!isFeatureMap(info)) {
       const candidates = maps.length ? `Spatial layers of this model: ${maps.map((l) => l.name).join(', ')}.` : 'This model has no spatial layer.';
       throw new OptionError(

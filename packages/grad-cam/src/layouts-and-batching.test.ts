@@ -20,7 +20,7 @@ async function referenceGradCam(model: Model, input: TensorData, target: number[
       let sum = 0;
       for (let k = 0; k < channels; k++) {
         let mean = 0;
-        for (let q = 0; q < h * w; q++) mean += g.data[((r * channels + k) * h * w) + q] / (h * w);
+        for (let q = 0; q < h * w; q++) mean += g.data[(r * channels + k) * h * w + q] / (h * w);
         sum += mean * a.data[(r * channels + k) * h * w + p];
       }
       out.push(Math.max(0, sum));

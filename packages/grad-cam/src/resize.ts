@@ -92,9 +92,7 @@ export function mapResizer(h: number, w: number, outH: number, outW: number, mod
         const wLeft = cols.wLo[x];
         const wRight = cols.wHi[x];
         // Same grouping as PyTorch: rows first, then the blend of the two rows.
-        target[out + x] =
-          wTop * (wLeft * source[top + left] + wRight * source[top + right]) +
-          wBottom * (wLeft * source[bottom + left] + wRight * source[bottom + right]);
+        target[out + x] = wTop * (wLeft * source[top + left] + wRight * source[top + right]) + wBottom * (wLeft * source[bottom + left] + wRight * source[bottom + right]);
       }
     }
   };

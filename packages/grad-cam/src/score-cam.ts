@@ -1,12 +1,4 @@
-import {
-  type Method,
-  type Objective,
-  type TensorData,
-  gatherRows,
-  objectiveAndLogitGradient,
-  rowSize,
-  ShapeError,
-} from '@salience/core';
+import { gatherRows, type Method, type Objective, objectiveAndLogitGradient, rowSize, ShapeError, type TensorData } from '@salience/core';
 import { type CamOptions, camMethod, checkTargetClasses, layerGeometry, pairRows } from './cam-method.js';
 import type { FeatureMapGeometry } from './class-activation-map.js';
 import { weightedChannelSum } from './elementwise-cam.js';
@@ -65,8 +57,7 @@ export function scoreCamMasker(height: number, width: number, outHeight: number,
 function scoresOf(logits: TensorData, rows: Int32Array, classes: Int32Array, exampleOf: Int32Array, objective: Objective | undefined): Float32Array {
   const width = logits.shape[1];
   if (objective === undefined || objective === 'logit') return Float32Array.from(rows, (r, i) => logits.data[r * width + classes[i]]);
-  const forPairs: Objective =
-    typeof objective === 'object' && objective.labels ? { ...objective, labels: gatherRows(objective.labels, exampleOf) } : objective;
+  const forPairs: Objective = typeof objective === 'object' && objective.labels ? { ...objective, labels: gatherRows(objective.labels, exampleOf) } : objective;
   return objectiveAndLogitGradient(gatherRows(logits, rows), classes, forPairs).values;
 }
 
@@ -96,19 +87,19 @@ export const scoreCam: Method<CamOptions> = camMethod({
     let geometry: FeatureMapGeometry | undefined;
     let activations = new Float32Array(0);
     await call.forEachBatch(used.length, async (start, end) => {
-        const batch = pairRows(input, usedRows, start, end);
-        const outputs = await call.run({ input: batch, examples: usedRows.subarray(start, end), outputs: ['layerActivations', 'logits'], layer });
-        const { logits } = outputs;
-        const layerActivations = request.featureMap(outputs.layerActivations);
-        if (start === 0) checkTargetClasses(targets, logits);
-        const found = layerGeometry(layerActivations, end - start, layer, channelsFirst);
-        if (!geometry) {
-          geometry = found;
-          activations = new Float32Array(used.length * rowSize(layerActivations));
-        } else if (rowSize(layerActivations) * used.length !== activations.length) {
-          throw new ShapeError(`Layer '${layer}' changed shape between batches ([${layerActivations.shape.join(', ')}]).`);
-        }
-        activations.set(layerActivations.data, start * rowSize(layerActivations));
+      const batch = pairRows(input, usedRows, start, end);
+      const outputs = await call.run({ input: batch, examples: usedRows.subarray(start, end), outputs: ['layerActivations', 'logits'], layer });
+      const { logits } = outputs;
+      const layerActivations = request.featureMap(outputs.layerActivations);
+      if (start === 0) checkTargetClasses(targets, logits);
+      const found = layerGeometry(layerActivations, end - start, layer, channelsFirst);
+      if (!geometry) {
+        geometry = found;
+        activations = new Float32Array(used.length * rowSize(layerActivations));
+      } else if (rowSize(layerActivations) * used.length !== activations.length) {
+        throw new ShapeError(`Layer '${layer}' changed shape between batches ([${layerActivations.shape.join(', ')}]).`);
+      }
+      activations.set(layerActivations.data, start * rowSize(layerActivations));
     });
     const g = geometry!;
     const { channels, channelStride, positionStride } = g;

@@ -17,7 +17,10 @@ export interface TokenGrid {
 function checkOption(option: TokenGridOption, tokens: number): TokenGrid {
   const { height, width } = option;
   const prefixTokens = option.prefixTokens ?? 0;
-  for (const [name, v] of [['height', height], ['width', width]] as const) {
+  for (const [name, v] of [
+    ['height', height],
+    ['width', width],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new OptionError(`tokenGrid.${name} must be a positive integer; got ${v}.`);
   }
   if (!Number.isInteger(prefixTokens) || prefixTokens < 0) throw new OptionError(`tokenGrid.prefixTokens must be a non-negative integer; got ${prefixTokens}.`);

@@ -40,6 +40,5 @@ export function xGradCamWeights(activations: TensorData, gradients: TensorData, 
 export const xGradCam: Method<CamOptions> = camMethod({
   id: 'xgradcam',
   requires: ['layerActivations', 'layerGradients'],
-  layerMaps: (request) =>
-    gradientLayerMaps(request, (a, g, geometry, out) => weightedChannelSum(a, xGradCamWeights(a, g, geometry), geometry, out)),
+  layerMaps: (request) => gradientLayerMaps(request, (a, g, geometry, out) => weightedChannelSum(a, xGradCamWeights(a, g, geometry), geometry, out)),
 });

@@ -41,7 +41,6 @@ describe.each(['cpu', 'wasm'])('Captum parity on tfjs %s', (backend) => {
       const result = await inputXGradient.attribute(model, input, { target: fixture.target });
       expectMapsClose(result.values, nhwc(fixture.cases.input_x_gradient), TOLERANCE, `${name} input x gradient (${backend})`);
     });
-
   });
 
   describe.each(['smallcnn', 'colorcnn'] as const)('%s image', (name) => {

@@ -30,7 +30,7 @@ describe('gradient', () => {
     expect(abs.meta).toMatchObject({ variant: 'absolute', objective: 'logit', modelCalls: 1 });
   });
 
-  it("defaults the target to the predicted class", async () => {
+  it('defaults the target to the predicted class', async () => {
     const model = tabular();
     const { logits } = await model.run({ input, outputs: ['logits'] });
     const result = await gradient.attribute(model, input, { variant: 'signed' });
@@ -50,9 +50,7 @@ describe('gradient', () => {
     for (const [k, cls] of [2, 0].entries()) {
       const single = await gradient.attribute(model, input, { target: cls, variant: 'signed' });
       for (let r = 0; r < 4; r++) {
-        expect(Array.from(sliceRows(multi.values, r * 2 + k, r * 2 + k + 1).data)).toEqual(
-          Array.from(sliceRows(single.values, r, r + 1).data),
-        );
+        expect(Array.from(sliceRows(multi.values, r * 2 + k, r * 2 + k + 1).data)).toEqual(Array.from(sliceRows(single.values, r, r + 1).data));
       }
     }
   });
@@ -88,8 +86,7 @@ describe('gradient', () => {
       const reduced = await gradient.attribute(model, image, { target: 0, channelReduction: 'max' });
       expect(reduced.values.shape).toEqual([2, 5, 4]);
       expect(reduced.layout).toBe('NHW');
-      const at = (b: number, c: number, h: number, w: number) =>
-        full.values.data[layout === 'NCHW' ? ((b * 3 + c) * 5 + h) * 4 + w : ((b * 5 + h) * 4 + w) * 3 + c];
+      const at = (b: number, c: number, h: number, w: number) => full.values.data[layout === 'NCHW' ? ((b * 3 + c) * 5 + h) * 4 + w : ((b * 5 + h) * 4 + w) * 3 + c];
       expect(reduced.values.data[(1 * 5 + 2) * 4 + 3]).toBe(Math.max(at(1, 0, 2, 3), at(1, 1, 2, 3), at(1, 2, 2, 3)));
     }
   });

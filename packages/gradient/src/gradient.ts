@@ -1,15 +1,15 @@
 import {
   type Attribution,
+  beginMethod,
   type ChannelReduction,
   type CommonOptions,
+  inputShapedMaps,
   type Method,
   type Model,
-  type TensorData,
-  beginMethod,
   OptionError,
   objectiveName,
-  inputShapedMaps,
   rowSize,
+  type TensorData,
 } from '@salience/core';
 
 /**

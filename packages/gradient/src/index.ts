@@ -1,2 +1,2 @@
 export type { GradientOptions, GradientVariant } from './gradient.js';
-export { gradient, inputXGradient, gradientMethod, GRADIENT_VARIANTS } from './gradient.js';
+export { GRADIENT_VARIANTS, gradient, gradientMethod, inputXGradient } from './gradient.js';

@@ -7,8 +7,8 @@ import {
   OptionError,
   type SalienceError,
   ShapeError,
-  type TensorData,
   TargetError,
+  type TensorData,
   UnknownLayerError,
 } from '@salience/core';
 import { fromOnnx, type OrtModule } from '@salience/onnx';
@@ -60,7 +60,10 @@ const quick = { steps: 4, target: 0 } as const;
 const CASES: Record<string, Case> = {
   // Inputs: shape, rank, layout, element type, values.
   'an input without a batch axis': { call: (s) => ig.attribute(s.model, { data: s.input.data.slice(0, s.input.shape[1]), shape: [s.input.shape[1]] }, quick), error: ShapeError },
-  'one feature too many': { call: (s) => ig.attribute(s.model, { data: new Float32Array(2 * (s.input.shape[1] + 1)), shape: [2, s.input.shape[1] + 1] }, quick), error: ShapeError },
+  'one feature too many': {
+    call: (s) => ig.attribute(s.model, { data: new Float32Array(2 * (s.input.shape[1] + 1)), shape: [2, s.input.shape[1] + 1] }, quick),
+    error: ShapeError,
+  },
   'an image layout on a tabular model': { call: (s) => ig.attribute(s.model, { data: s.input.data, shape: [s.input.shape[0], 1, 1, s.input.shape[1]] }, quick), error: ShapeError },
   'data shorter than the shape': { call: (s) => ig.attribute(s.model, withData(s.input, s.input.data.subarray(1)), quick), error: ShapeError },
   'Float64Array data': { call: (s) => ig.attribute(s.model, withData(s.input, Float64Array.from(s.input.data)), quick), error: ShapeError, message: /Float32Array/ },
@@ -81,7 +84,11 @@ const CASES: Record<string, Case> = {
   'steps as a string': { call: (s) => ig.attribute(s.model, s.input, { ...quick, steps: '8' as unknown as number }), error: OptionError },
   'an unknown quadrature': { call: (s) => ig.attribute(s.model, s.input, { ...quick, quadrature: 'simpson' as 'riemann-left' }), error: OptionError },
   'baseline samples 0': { call: (s) => ig.attribute(s.model, s.input, { ...quick, baselines: { samples: 0, from: 'uniform' } as never }), error: OptionError },
-  'baseline samples 1e8 (over the limit)': { call: (s) => ig.attribute(s.model, s.input, { ...quick, baselines: { samples: 1e8, from: 'uniform' } as never }), error: OptionError, message: /baselines.samples is 100000000/ },
+  'baseline samples 1e8 (over the limit)': {
+    call: (s) => ig.attribute(s.model, s.input, { ...quick, baselines: { samples: 1e8, from: 'uniform' } as never }),
+    error: OptionError,
+    message: /baselines.samples is 100000000/,
+  },
   'a baseline of the wrong shape': { call: (s) => ig.attribute(s.model, s.input, { ...quick, baselines: { data: new Float32Array(3), shape: [1, 3] } }), error: ShapeError },
   'a negative tolerance': { call: (s) => ig.attribute(s.model, s.input, { ...quick, tolerance: -1 }), error: OptionError },
   'batchSize 0': { call: (s) => ig.attribute(s.model, s.input, { ...quick, batchSize: 0 }), error: OptionError },
@@ -120,7 +127,11 @@ const CASES: Record<string, Case> = {
     call: (s) => {
       const controller = new AbortController();
       let calls = 0;
-      const model: Model = { ...s.model, layers: () => s.model.layers(), dispose: () => {}, run: (request) => {
+      const model: Model = {
+        ...s.model,
+        layers: () => s.model.layers(),
+        dispose: () => {},
+        run: (request) => {
           if (++calls === 2) controller.abort();
           return s.model.run(request);
         },
@@ -193,8 +204,12 @@ function valueInfo(name: string, dims: (number | string)[]): number[] {
   const shape = dims.flatMap((d) => field(1, typeof d === 'number' ? int(1, d) : field(2, utf8(d))));
   return field(1, utf8(name)).concat(field(2, field(1, [...int(1, 1), ...field(2, shape)])));
 }
-const node = (op: string, name: string, inputs: string[], outputs: string[]) =>
-  [...inputs.flatMap((i) => field(1, utf8(i))), ...outputs.flatMap((o) => field(2, utf8(o))), ...field(3, utf8(name)), ...field(4, utf8(op))];
+const node = (op: string, name: string, inputs: string[], outputs: string[]) => [
+  ...inputs.flatMap((i) => field(1, utf8(i))),
+  ...outputs.flatMap((o) => field(2, utf8(o))),
+  ...field(3, utf8(name)),
+  ...field(4, utf8(op)),
+];
 const initializer = (name: string, dims: number[], values: number[]) => [...dims.flatMap((d) => int(1, d)), ...int(2, 1), ...field(8, utf8(name)), ...field(9, floats(values))];
 
 /** x [batch, 4] -> MatMul -> Softsign (node 'squash', an op without a gradient rule) -> MatMul -> logits [batch, 3]. */
@@ -290,7 +305,10 @@ describe('bad input to token models', () => {
 
   it('an unknown layer lists the layers, on every runtime', async () => {
     for (const [, model] of models()) {
-      const failure = (await expectTyped(() => model.run({ input: ids([1, 2, 3, 4], model), outputs: ['layerActivations'], layer: 'embz' }), UnknownLayerError)) as UnknownLayerError;
+      const failure = (await expectTyped(
+        () => model.run({ input: ids([1, 2, 3, 4], model), outputs: ['layerActivations'], layer: 'embz' }),
+        UnknownLayerError,
+      )) as UnknownLayerError;
       const names = model.layers().map((l) => l.name);
       expect(failure.available).toEqual(names);
       for (const name of names.slice(0, 3)) expect(failure.message).toContain(name);
@@ -322,9 +340,13 @@ describe('bad models', () => {
     });
     const failure = await expectTyped(() => ig.attribute(model, fourFeatures, { steps: 4, target: 0 }), ModelError);
     expect(failure.cause).toBe(broken);
-    const fake = createTabularModel({ features: 4, classes: 2, onRun: () => {
-      throw broken;
-    } });
+    const fake = createTabularModel({
+      features: 4,
+      classes: 2,
+      onRun: () => {
+        throw broken;
+      },
+    });
     await expect(ig.attribute(fake, fourFeatures, { steps: 4, target: 0 })).rejects.toBe(broken);
   });
 
@@ -359,7 +381,11 @@ describe('bad models', () => {
   it('an ONNX op without a gradient rule is a GradientsUnavailableError naming it, before any model call', async () => {
     const model = await fromOnnx(ort, softsignOnnx());
     let calls = 0;
-    const counted: Model = { ...model, layers: () => model.layers(), dispose: () => model.dispose(), run: (request) => {
+    const counted: Model = {
+      ...model,
+      layers: () => model.layers(),
+      dispose: () => model.dispose(),
+      run: (request) => {
         calls++;
         return model.run(request);
       },

@@ -1,7 +1,6 @@
-import { OptionError, ShapeError, type TensorData } from '@salience/core';
+import { gaussianBlur, OptionError, ShapeError, type TensorData } from '@salience/core';
 import { describe, expect, it } from 'vitest';
 import { type Baselines, DEFAULT_BLUR_SIGMA, resolveBaselines } from './baselines.js';
-import { gaussianBlur } from '@salience/core';
 
 const input: TensorData = { data: Float32Array.from({ length: 2 * 3 * 4 * 4 }, (_, i) => (i % 7) / 7), shape: [2, 3, 4, 4] };
 const size = 48;
@@ -13,7 +12,7 @@ function rowOf(set: ReturnType<typeof resolveBaselines>, example: number, index 
 }
 
 describe('resolveBaselines', () => {
-  it("fills zeros and constants, shared by every example", () => {
+  it('fills zeros and constants, shared by every example', () => {
     const zero = resolveBaselines('zero', input, 'NCHW', 0);
     expect(zero).toMatchObject({ count: 1, perExample: false, description: 'zero' });
     expect(rowOf(zero, 1).every((v) => v === 0)).toBe(true);
@@ -26,7 +25,10 @@ describe('resolveBaselines', () => {
     const set = resolveBaselines(perExample, input, 'NCHW', 0);
     expect(set.perExample).toBe(true);
     expect(rowOf(set, 1)[0]).toBe(size);
-    for (const shape of [[1, 3, 4, 4], [3, 4, 4]]) {
+    for (const shape of [
+      [1, 3, 4, 4],
+      [3, 4, 4],
+    ]) {
       const shared = resolveBaselines({ data: Float32Array.from({ length: size }, (_, i) => -i), shape }, input, 'NCHW', 0);
       expect(shared.perExample).toBe(false);
       expect(rowOf(shared, 1)[5]).toBe(-5);

@@ -1,5 +1,4 @@
-import { createRng, type Layout, OptionError, ShapeError, sameShape, sizeOf, type TensorData } from '@salience/core';
-import { gaussianBlur } from '@salience/core';
+import { createRng, gaussianBlur, type Layout, OptionError, ShapeError, sameShape, sizeOf, type TensorData } from '@salience/core';
 
 /** Blur sigma, in pixels, when a blurred baseline names none. */
 export const DEFAULT_BLUR_SIGMA = 5;
@@ -175,9 +174,7 @@ function sampledBaselines(spec: BaselineSamples, context: Context): BaselineSet 
   if (from !== 'uniform' && (typeof from !== 'object' || from === null || (from as UniformBaseline).kind !== 'uniform')) {
     throw new OptionError(`baselines.from is ${JSON.stringify(from)}; use 'uniform', { kind: 'uniform', range }, or a tensor of reference rows [N, ...].`);
   }
-  const sources = Array.from({ length: samples }, (_, k) =>
-    uniformSource(from === 'uniform' ? { kind: 'uniform' } : (from as UniformBaseline), context, k, 'baselines.from'),
-  );
+  const sources = Array.from({ length: samples }, (_, k) => uniformSource(from === 'uniform' ? { kind: 'uniform' } : (from as UniformBaseline), context, k, 'baselines.from'));
   return {
     count: samples,
     perExample: true,

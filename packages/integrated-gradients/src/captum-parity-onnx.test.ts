@@ -1,5 +1,5 @@
 import type { TensorData } from '@salience/core';
-import { type OnnxModel, type OrtModule, fromOnnx } from '@salience/onnx';
+import { fromOnnx, type OnnxModel, type OrtModule } from '@salience/onnx';
 import { type CaptumFixture, type CaptumModelName, expectMapsClose, loadCaptumFixture } from '@salience/testing';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';

@@ -15,7 +15,12 @@ function masked(): Model & { readonly requests: ModelRequest[] } {
     inputShape: inner.inputShape,
     capabilities: inner.capabilities,
     layers: () => inner.layers(),
-    contextOf: (x) => ({ mask: tensor(Float32Array.from(x.data, (v) => (v === 0 ? 0 : 1)), x.shape) }),
+    contextOf: (x) => ({
+      mask: tensor(
+        Float32Array.from(x.data, (v) => (v === 0 ? 0 : 1)),
+        x.shape,
+      ),
+    }),
     run(request) {
       requests.push(request as ModelRequest);
       return inner.run(request);
@@ -25,8 +30,7 @@ function masked(): Model & { readonly requests: ModelRequest[] } {
   };
 }
 
-const rowsOf = (t: { data: Float32Array; shape: readonly number[] }) =>
-  Array.from({ length: t.shape[0] }, (_, r) => Array.from(t.data.subarray(r * 3, r * 3 + 3)).join(''));
+const rowsOf = (t: { data: Float32Array; shape: readonly number[] }) => Array.from({ length: t.shape[0] }, (_, r) => Array.from(t.data.subarray(r * 3, r * 3 + 3)).join(''));
 
 describe('integrated gradients with companion inputs', () => {
   it("evaluates F(baseline) and every path point with the real example's companions", async () => {
@@ -45,7 +49,11 @@ describe('integrated gradients with companion inputs', () => {
     }
     // Shared zero baselines are evaluated once per example when there is context: 2 inputs + 2 baselines.
     expect(result.meta.endpointRows).toBe(4);
-    const baselineRows = model.requests.flatMap((q) => rowsOf(q.input).map((row, r) => [row, rowsOf(q.context!.mask)[r]]).filter(([row]) => row === '000'));
+    const baselineRows = model.requests.flatMap((q) =>
+      rowsOf(q.input)
+        .map((row, r) => [row, rowsOf(q.context!.mask)[r]])
+        .filter(([row]) => row === '000'),
+    );
     expect(baselineRows.map(([, mask]) => mask)).toEqual(real);
   });
 

@@ -1,13 +1,4 @@
-import {
-  type MethodCall,
-  type TensorData,
-  concatRows,
-  gatherRows,
-  objectiveAndLogitGradient,
-  objectiveForRows,
-  rowSize,
-  ShapeError,
-} from '@salience/core';
+import { concatRows, gatherRows, type MethodCall, objectiveAndLogitGradient, objectiveForRows, rowSize, ShapeError, type TensorData } from '@salience/core';
 import type { BaselineSet } from './baselines.js';
 
 export interface EndpointGaps {

@@ -4,14 +4,13 @@
  * from baselines to the input, the convergence delta, and step doubling to a tolerance. The path
  * integrator is exported for methods that integrate along other spaces (token embeddings).
  */
-export type { IntegratedGradientsOptions, IntegrationRound } from './integrated-gradients.js';
-export { integratedGradients, checkSteps, DEFAULT_STEPS, DEFAULT_MAX_STEPS, INTEGRATED_GRADIENTS_OPTION_KEYS } from './integrated-gradients.js';
 
-export type { Quadrature, QuadratureRound } from './quadrature.js';
-export { QUADRATURES, firstRound, refineRound } from './quadrature.js';
+export type { BaselineSamples, Baselines, BlurBaseline, IntegrationBaseline, UniformBaseline } from './baselines.js';
+export { DEFAULT_BLUR_SIGMA } from './baselines.js';
+export type { IntegratedGradientsOptions, IntegrationRound } from './integrated-gradients.js';
+export { checkSteps, DEFAULT_MAX_STEPS, DEFAULT_STEPS, INTEGRATED_GRADIENTS_OPTION_KEYS, integratedGradients } from './integrated-gradients.js';
 
 export type { PathIntegration, StraightPaths } from './path-integral.js';
 export { integrateRound } from './path-integral.js';
-
-export type { IntegrationBaseline, Baselines, BaselineSamples, BlurBaseline, UniformBaseline } from './baselines.js';
-export { DEFAULT_BLUR_SIGMA } from './baselines.js';
+export type { Quadrature, QuadratureRound } from './quadrature.js';
+export { firstRound, QUADRATURES, refineRound } from './quadrature.js';

@@ -1,17 +1,8 @@
-import {
-  AbortError,
-  CapabilityError,
-  type Model,
-  OptionError,
-  ShapeError,
-  type TensorData,
-  createRng,
-} from '@salience/core';
+import { AbortError, CapabilityError, createRng, gaussianBlur, type Model, OptionError, ShapeError, type TensorData } from '@salience/core';
 import { createForwardOnlyModel, createImageModel, createTabularModel, createTokenModel, type TabularParams } from '@salience/testing';
 import { describe, expect, it } from 'vitest';
 import type { IntegrationRound } from './integrated-gradients.js';
 import { integratedGradients as ig } from './integrated-gradients.js';
-import { gaussianBlur } from '@salience/core';
 
 const FEATURES = 6;
 
@@ -103,7 +94,12 @@ describe('integrated gradients on an analytic model', () => {
     }
     const correct = await ig.attribute(model, input, { target: 2, quadrature: 'riemann-trapezoid', steps: 32 });
     const captum = await ig.attribute(model, input, { target: 2, quadrature: 'riemann-trapezoid', steps: 32, captumTrapezoid: true });
-    expect(maxAbsDiff(captum.values.data, correct.values.data.map((v) => (v * 31) / 32))).toBeLessThan(1e-6);
+    expect(
+      maxAbsDiff(
+        captum.values.data,
+        correct.values.data.map((v) => (v * 31) / 32),
+      ),
+    ).toBeLessThan(1e-6);
     expect(captum.meta.captumTrapezoid).toBe(true);
   });
 

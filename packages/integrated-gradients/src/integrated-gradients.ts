@@ -1,31 +1,23 @@
 import {
   type Attribution,
+  beginMethod,
   type CommonOptions,
+  checkLimit,
+  checkOptionKeys,
   type Method,
   type MethodCall,
   type Model,
-  type TensorData,
-  type ValuesLayout,
-  beginMethod,
-  checkLimit,
-  checkOptionKeys,
   OptionError,
   objectiveName,
   rowSize,
   ShapeError,
+  type TensorData,
+  type ValuesLayout,
 } from '@salience/core';
 import { type BaselineSet, type Baselines, resolveBaselines } from './baselines.js';
 import { endpointGaps } from './convergence-delta.js';
 import { integrateRound, type PathIntegration } from './path-integral.js';
-import {
-  checkQuadrature,
-  firstRound,
-  minimumSteps,
-  type Quadrature,
-  refinedSteps,
-  refineRound,
-  reusesPoints,
-} from './quadrature.js';
+import { checkQuadrature, firstRound, minimumSteps, type Quadrature, refinedSteps, refineRound, reusesPoints } from './quadrature.js';
 
 export interface IntegratedGradientsOptions {
   /** Default 'gauss-legendre' (Captum's default, `method='gausslegendre'`). */
@@ -54,7 +46,13 @@ export const DEFAULT_MAX_STEPS = 1024;
 
 /** The options integrated gradients takes besides `CommonOptions`. */
 export const INTEGRATED_GRADIENTS_OPTION_KEYS: readonly (keyof IntegratedGradientsOptions)[] = [
-  'quadrature', 'steps', 'captumTrapezoid', 'baselines', 'multiplyByInputs', 'tolerance', 'maxSteps',
+  'quadrature',
+  'steps',
+  'captumTrapezoid',
+  'baselines',
+  'multiplyByInputs',
+  'tolerance',
+  'maxSteps',
 ];
 
 /** One pass of the quadrature, as recorded in `meta.rounds`. */

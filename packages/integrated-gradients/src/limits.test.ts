@@ -9,7 +9,9 @@ describe('integrated gradients limits and option names', () => {
 
   it('refuses steps, maxSteps and sampled baselines above the limits before any model call', async () => {
     await expect(integratedGradients.attribute(model, input, { steps: 1e9, target: 0 })).rejects.toBeInstanceOf(OptionError);
-    await expect(integratedGradients.attribute(model, input, { steps: 200_000, target: 0 })).rejects.toThrow(/steps is 200000, above the limit of 10000.*limits: \{ steps: 200000 \}/);
+    await expect(integratedGradients.attribute(model, input, { steps: 200_000, target: 0 })).rejects.toThrow(
+      /steps is 200000, above the limit of 10000.*limits: \{ steps: 200000 \}/,
+    );
     await expect(integratedGradients.attribute(model, input, { steps: 8, tolerance: 1e-9, maxSteps: 100_000, target: 0 })).rejects.toThrow(/maxSteps is 100000/);
     await expect(integratedGradients.attribute(model, input, { baselines: { samples: 1e8, from: 'uniform' }, target: 0 })).rejects.toThrow(/baselines.samples is 100000000/);
     expect(model.calls).toBe(0);

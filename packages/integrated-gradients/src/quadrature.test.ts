@@ -1,15 +1,6 @@
 import { OptionError } from '@salience/core';
 import { describe, expect, it } from 'vitest';
-import {
-  checkQuadrature,
-  firstRound,
-  QUADRATURES,
-  type Quadrature,
-  quadratureRule,
-  refinedSteps,
-  refineRound,
-  reusesPoints,
-} from './quadrature.js';
+import { checkQuadrature, firstRound, QUADRATURES, type Quadrature, quadratureRule, refinedSteps, refineRound, reusesPoints } from './quadrature.js';
 
 const sum = (a: Float64Array) => a.reduce((s, v) => s + v, 0);
 

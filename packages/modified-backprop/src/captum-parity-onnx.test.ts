@@ -1,4 +1,4 @@
-import { type OnnxModel, fromOnnx } from '@salience/onnx';
+import { fromOnnx, type OnnxModel } from '@salience/onnx';
 import { expectMapsClose } from '@salience/testing';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

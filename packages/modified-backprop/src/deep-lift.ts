@@ -1,16 +1,16 @@
 import {
   type Attribution,
+  beginMethod,
   type ChannelReduction,
   type CommonOptions,
+  inputShapedMaps,
   type Method,
   type Model,
   OptionError,
+  objectiveName,
+  rowSize,
   ShapeError,
   type TensorData,
-  beginMethod,
-  objectiveName,
-  inputShapedMaps,
-  rowSize,
 } from '@salience/core';
 import { assertBackwardRules } from './backward-capability.js';
 import { checkChannelReduction, gradientLayouts } from './method-spec.js';
@@ -83,29 +83,33 @@ export const deepLift: Method<DeepLiftOptions> = {
     const values = new Float32Array(maps * size);
     const perCall = Math.max(1, Math.floor(call.batchSize / 2));
     let calls = 0;
-    await call.forEachBatch(maps, async (start, end) => {
-      // forEachBatch's chunks are batchSize maps; each runs as calls of perCall maps and their baselines.
-      for (let from = start; from < end; from += perCall) {
-        const to = Math.min(end, from + perCall);
-        const n = to - from;
-        const rows = call.mapInput(from, to);
-        const paired = new Float32Array(2 * n * size);
-        paired.set(rows.data.subarray(0, n * size));
-        for (let r = 0; r < n; r++) fill(examples[from + r], paired.subarray((n + r) * size, (n + r + 1) * size));
-        const ex = examples.subarray(from, to);
-        const tg = targets.subarray(from, to);
-        const request = call.request({
-          input: { data: paired, shape: [2 * n, ...input.shape.slice(1)] },
-          examples: Int32Array.from([...ex, ...ex]),
-          targets: Int32Array.from([...tg, ...tg]),
-          outputs: ['inputGradients'],
-        });
-        const { inputGradients } = await model.run({ ...request, backward: { rescale: true } });
-        calls++;
-        const out = values.subarray(from * size, to * size);
-        for (let i = 0; i < out.length; i++) out[i] = (paired[i] - paired[n * size + i]) * inputGradients.data[i];
-      }
-    }, options.onProgress);
+    await call.forEachBatch(
+      maps,
+      async (start, end) => {
+        // forEachBatch's chunks are batchSize maps; each runs as calls of perCall maps and their baselines.
+        for (let from = start; from < end; from += perCall) {
+          const to = Math.min(end, from + perCall);
+          const n = to - from;
+          const rows = call.mapInput(from, to);
+          const paired = new Float32Array(2 * n * size);
+          paired.set(rows.data.subarray(0, n * size));
+          for (let r = 0; r < n; r++) fill(examples[from + r], paired.subarray((n + r) * size, (n + r + 1) * size));
+          const ex = examples.subarray(from, to);
+          const tg = targets.subarray(from, to);
+          const request = call.request({
+            input: { data: paired, shape: [2 * n, ...input.shape.slice(1)] },
+            examples: Int32Array.from([...ex, ...ex]),
+            targets: Int32Array.from([...tg, ...tg]),
+            outputs: ['inputGradients'],
+          });
+          const { inputGradients } = await model.run({ ...request, backward: { rescale: true } });
+          calls++;
+          const out = values.subarray(from * size, to * size);
+          for (let i = 0; i < out.length; i++) out[i] = (paired[i] - paired[n * size + i]) * inputGradients.data[i];
+        }
+      },
+      options.onProgress,
+    );
     return {
       method: id,
       ...inputShapedMaps(values, maps, input, model.layout, channelReduction),

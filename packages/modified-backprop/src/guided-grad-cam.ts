@@ -1,4 +1,15 @@
-import { type Attribution, type CommonOptions, type Method, type Model, OptionError, type TensorData, type ValuesLayout, assertCapabilities, channelAxis, checkOptionKeys } from '@salience/core';
+import {
+  type Attribution,
+  assertCapabilities,
+  type CommonOptions,
+  channelAxis,
+  checkOptionKeys,
+  type Method,
+  type Model,
+  OptionError,
+  type TensorData,
+  type ValuesLayout,
+} from '@salience/core';
 import { gradCam } from '@salience/grad-cam';
 import { assertBackwardRules } from './backward-capability.js';
 import { guidedBackprop } from './modified-relu.js';

@@ -1,15 +1,15 @@
 import {
   type Attribution,
+  beginMethod,
   type ChannelReduction,
   type CommonOptions,
+  inputShapedMaps,
   type Method,
   type Model,
   OptionError,
-  type TensorData,
-  beginMethod,
   objectiveName,
-  inputShapedMaps,
   rowSize,
+  type TensorData,
 } from '@salience/core';
 import { backwardBatches } from './backward-batches.js';
 import { assertBackwardRules } from './backward-capability.js';
@@ -52,7 +52,8 @@ export const lrp: Method<LrpOptions> = {
         if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon < 0) throw new OptionError(`epsilon must be a number >= 0; got ${JSON.stringify(epsilon)}.`);
         checkChannelReduction(channelReduction);
         if (composite !== undefined && composite !== 'epsilon-plus-flat') throw new OptionError(`composite must be 'epsilon-plus-flat'; got ${JSON.stringify(composite)}.`);
-        if (composite && options.epsilon !== undefined) throw new OptionError("epsilon is Captum's rule's; the epsilon-plus-flat composite fixes its own (1e-6): give one of them.");
+        if (composite && options.epsilon !== undefined)
+          throw new OptionError("epsilon is Captum's rule's; the epsilon-plus-flat composite fixes its own (1e-6): give one of them.");
         assertBackwardRules(model, [composite ? 'lrp-epsilon-plus-flat' : 'lrp-epsilon'], 'lrp');
       },
     });
@@ -83,7 +84,14 @@ export const lrp: Method<LrpOptions> = {
       ...inputShapedMaps(values, examples.length, input, model.layout, channelReduction),
       examples,
       targets,
-      meta: { rules: composite ?? 'epsilon', epsilon: composite ? 1e-6 : epsilon, channelReduction: channelReduction ?? null, objective: objectiveName(options.objective), batchSize: call.batchSize, modelCalls: call.modelCalls + calls },
+      meta: {
+        rules: composite ?? 'epsilon',
+        epsilon: composite ? 1e-6 : epsilon,
+        channelReduction: channelReduction ?? null,
+        objective: objectiveName(options.objective),
+        batchSize: call.batchSize,
+        modelCalls: call.modelCalls + calls,
+      },
     };
   },
 };

@@ -18,8 +18,8 @@ import {
   type MethodConformanceSubject,
   spyModel,
 } from '@salience/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBackpropFixture } from '../test/fixtures.js';
 import { deepLift } from './deep-lift.js';
 import { guidedGradCam } from './guided-grad-cam.js';

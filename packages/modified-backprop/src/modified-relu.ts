@@ -1,14 +1,4 @@
-import {
-  type Attribution,
-  type ChannelReduction,
-  type CommonOptions,
-  type Method,
-  type Model,
-  type TensorData,
-  beginMethod,
-  objectiveName,
-  inputShapedMaps,
-} from '@salience/core';
+import { type Attribution, beginMethod, type ChannelReduction, type CommonOptions, inputShapedMaps, type Method, type Model, objectiveName, type TensorData } from '@salience/core';
 import { backwardBatches } from './backward-batches.js';
 import { assertBackwardRules } from './backward-capability.js';
 import { checkChannelReduction, gradientLayouts } from './method-spec.js';
@@ -41,7 +31,13 @@ function modifiedReluMethod(relu: 'guided' | 'deconvnet', id: string): Method<Mo
         check: () => assertBackwardRules(model, [relu], id),
       });
       const { examples, targets } = call;
-      const { values, calls } = await backwardBatches(call, ['inputGradients'], { relu }, ({ inputGradients }, _rows, _start, _end, out) => out.set(inputGradients.data), options.onProgress);
+      const { values, calls } = await backwardBatches(
+        call,
+        ['inputGradients'],
+        { relu },
+        ({ inputGradients }, _rows, _start, _end, out) => out.set(inputGradients.data),
+        options.onProgress,
+      );
       return {
         method: id,
         ...inputShapedMaps(values, examples.length, input, model.layout, channelReduction),

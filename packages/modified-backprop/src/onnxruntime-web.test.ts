@@ -1,4 +1,4 @@
-import { type OrtModule, fromOnnx } from '@salience/onnx';
+import { fromOnnx, type OrtModule } from '@salience/onnx';
 import { expectMapsClose } from '@salience/testing';
 import * as ortWeb from 'onnxruntime-web';
 import { describe, it } from 'vitest';

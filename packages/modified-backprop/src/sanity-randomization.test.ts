@@ -13,10 +13,15 @@ describe('parameter randomisation sees the difference (Adebayo et al. 2018)', ()
     const { modelBytes, arrays, target } = loadBackpropFixture('smallcnn');
     const model = await fromOnnx(ort, modelBytes, { sessionOptions: { intraOpNumThreads: 1 } });
     try {
-      const report = await runSanityChecks(model, [gradient, gradCam, guidedBackprop], { input: arrays.input, labels: target }, {
-        checks: ['parameter-randomization'],
-        parameterRandomization: { modes: ['cascading'] },
-      });
+      const report = await runSanityChecks(
+        model,
+        [gradient, gradCam, guidedBackprop],
+        { input: arrays.input, labels: target },
+        {
+          checks: ['parameter-randomization'],
+          parameterRandomization: { modes: ['cascading'] },
+        },
+      );
       const similarity = (name: string) => report.methods.find((m) => m.name === name)!.parameterRandomization!.cascading.map((s) => s.similarity.spearmanAbs);
       const [plain, cam, guided] = [similarity('gradient'), similarity('grad-cam'), similarity('guided-backprop')];
       expect(guided.length).toBe(4);

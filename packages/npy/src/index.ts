@@ -5,7 +5,8 @@
  * format versions 1 to 3, floats, integers and booleans of either byte order, C or Fortran order,
  * and gives float32 in C order; writing gives float32 C order, as `np.save` does.
  */
-export type { NpyArray, NpyHeader, NpyTensor } from './npy.js';
-export { checkNpyLength, decodeNpyValues, isNpy, NPY_PREAMBLE, npyDataStart, readNpy, readNpyHeader, writeNpy } from './npy.js';
+
 export type { NpyErrorCode } from './errors.js';
 export { NpyError } from './errors.js';
+export type { NpyArray, NpyHeader, NpyTensor } from './npy.js';
+export { checkNpyLength, decodeNpyValues, isNpy, NPY_PREAMBLE, npyDataStart, readNpy, readNpyHeader, writeNpy } from './npy.js';

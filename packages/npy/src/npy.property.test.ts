@@ -23,7 +23,12 @@ const nearlyNpy = fc
   .map(([major, length, header, data]) => npyBytes(major, length, header, data));
 /** Well-formed headers with random dtypes (some unsupported), orders, shapes (some negative) and data lengths. */
 const headed = fc
-  .tuple(fc.constantFrom('<f4', '>f4', '<f8', '>f8', '|u1', '<i2', '<i8', '>u8', '|b1', '<f2', '<c8', '|O', 'x'), fc.boolean(), fc.array(fc.integer({ min: -1, max: 5 }), { maxLength: 4 }), fc.uint8Array({ maxLength: 256 }))
+  .tuple(
+    fc.constantFrom('<f4', '>f4', '<f8', '>f8', '|u1', '<i2', '<i8', '>u8', '|b1', '<f2', '<c8', '|O', 'x'),
+    fc.boolean(),
+    fc.array(fc.integer({ min: -1, max: 5 }), { maxLength: 4 }),
+    fc.uint8Array({ maxLength: 256 }),
+  )
   .map(([descr, fortran, shape, data]) => {
     const header = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }\n`;
     return npyBytes(1, header.length, header, data);

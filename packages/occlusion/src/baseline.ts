@@ -1,4 +1,4 @@
-import { type Layout, OptionError, ShapeError, type TensorData, gaussianBlur, sameShape } from '@salience/core';
+import { gaussianBlur, type Layout, OptionError, ShapeError, sameShape, type TensorData } from '@salience/core';
 import { channelMeans } from './image-baselines.js';
 
 /**
@@ -49,9 +49,7 @@ export function resolveBaseline(baseline: OcclusionBaseline | undefined, input: 
       const shared = data.subarray(0, size);
       return { kind: 'tensor', of: () => shared };
     }
-    throw new ShapeError(
-      `Baseline has shape [${shape.join(', ')}]; give one per example [${input.shape.join(', ')}] or one for all [${rowShape.join(', ')}].`,
-    );
+    throw new ShapeError(`Baseline has shape [${shape.join(', ')}]; give one per example [${input.shape.join(', ')}] or one for all [${rowShape.join(', ')}].`);
   }
   throw new OptionError(`Unknown baseline ${JSON.stringify(baseline)}; use a number, a tensor, 'blur' or 'mean'.`);
 }

@@ -50,7 +50,9 @@ describe.each(['cpu', 'wasm'])('Captum parity on tfjs %s', (backend) => {
       await occlusion.attribute(model, input, { window: 8, target: { topK: 2 } }); // warm-up: what tfjs keeps
       const before = tf.memory().numTensors;
       await occlusion.attribute(model, input, { window: 8, target: { topK: 2 }, batchSize: 5, baseline: 'blur' });
-      await featureAblation.attribute(model, input, { featureMask: { data: new Float32Array(input.shape[1] * input.shape[2]).map((_, i) => i % 5), shape: input.shape.slice(1, 3) } });
+      await featureAblation.attribute(model, input, {
+        featureMask: { data: new Float32Array(input.shape[1] * input.shape[2]).map((_, i) => i % 5), shape: input.shape.slice(1, 3) },
+      });
       const controller = new AbortController();
       const aborted = occlusion.attribute(model, input, {
         window: 4,

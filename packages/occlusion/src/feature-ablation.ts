@@ -1,15 +1,4 @@
-import {
-  type Attribution,
-  type CommonOptions,
-  type Layout,
-  type Method,
-  type Model,
-  ShapeError,
-  type TensorData,
-  beginMethod,
-  checkLimit,
-  sameShape,
-} from '@salience/core';
+import { type Attribution, beginMethod, type CommonOptions, checkLimit, type Layout, type Method, type Model, ShapeError, sameShape, type TensorData } from '@salience/core';
 import { type OcclusionBaseline, type ResolvedBaseline, resolveBaseline } from './baseline.js';
 import { imageAxes } from './image-baselines.js';
 import { attributeByPerturbation } from './perturbation.js';
@@ -36,7 +25,8 @@ export const FEATURE_ABLATION_OPTION_KEYS: readonly (keyof FeatureAblationOption
 function groupIds(mask: TensorData | undefined, rowShape: readonly number[], layout: Layout): ArrayLike<number> {
   const size = rowShape.reduce((a, b) => a * b, 1);
   if (!mask) return Int32Array.from({ length: size }, (_, i) => i);
-  if (!Array.isArray(mask.shape) || typeof mask.data?.length !== 'number') throw new ShapeError(`featureMask must be a tensor { data, shape }, one group id per element of an example [${rowShape.join(', ')}].`);
+  if (!Array.isArray(mask.shape) || typeof mask.data?.length !== 'number')
+    throw new ShapeError(`featureMask must be a tensor { data, shape }, one group id per element of an example [${rowShape.join(', ')}].`);
   if (mask.data.length !== mask.shape.reduce((a, b) => a * b, 1)) {
     throw new ShapeError(`featureMask has ${mask.data.length} values but its shape [${mask.shape.join(', ')}] needs ${mask.shape.reduce((a, b) => a * b, 1)}.`);
   }

@@ -12,7 +12,12 @@ function recording(model: Model): Model & { readonly requests: ModelRequest[] } 
     inputShape: model.inputShape,
     capabilities: model.capabilities,
     layers: () => model.layers(),
-    contextOf: (ids) => ({ attention_mask: tensor(Float32Array.from(ids.data, (id) => (id === 0 ? 0 : 1)), ids.shape) }),
+    contextOf: (ids) => ({
+      attention_mask: tensor(
+        Float32Array.from(ids.data, (id) => (id === 0 ? 0 : 1)),
+        ids.shape,
+      ),
+    }),
     run(request) {
       requests.push(request as ModelRequest);
       return model.run(request);
@@ -28,7 +33,9 @@ describe('occlusion limits and context', () => {
     const input = tensor(new Float32Array(12).fill(1), [2, 6]);
     const refused = occlusion.attribute(model, input, { window: 1, target: 0, limits: { windows: 5 } });
     await expect(refused).rejects.toBeInstanceOf(OptionError);
-    await expect(occlusion.attribute(model, input, { window: 1, target: 0, limits: { windows: 5 } })).rejects.toThrow(/windows per example is 6, above the limit of 5.*limits: \{ windows: 6 \}/);
+    await expect(occlusion.attribute(model, input, { window: 1, target: 0, limits: { windows: 5 } })).rejects.toThrow(
+      /windows per example is 6, above the limit of 5.*limits: \{ windows: 6 \}/,
+    );
     await expect(featureAblation.attribute(model, input, { target: 0, limits: { windows: 5 } })).rejects.toThrow(/feature groups is 6/);
     expect(model.requests).toHaveLength(0);
     await expect(occlusion.attribute(model, input, { window: 1, target: 0, limits: { windows: 6 } })).resolves.toBeDefined();
@@ -59,7 +66,9 @@ describe('occlusion limits and context', () => {
       }
     }
     expect(copies).toBe(8);
-    const first = model.requests.slice(1).flatMap((q) => Array.from({ length: q.input.shape[0] }, (_, r) => Array.from(q.context!.attention_mask.data.subarray(r * 4, (r + 1) * 4))));
+    const first = model.requests
+      .slice(1)
+      .flatMap((q) => Array.from({ length: q.input.shape[0] }, (_, r) => Array.from(q.context!.attention_mask.data.subarray(r * 4, (r + 1) * 4))));
     expect(first.slice(0, 4).every((m) => m.join() === masks[0].join())).toBe(true);
     expect(first.slice(4).every((m) => m.join() === masks[1].join())).toBe(true);
   });

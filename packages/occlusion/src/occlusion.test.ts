@@ -8,16 +8,16 @@ import {
   type Objective,
   OptionError,
   type OutputName,
-  ShapeError,
-  type TensorData,
-  TargetError,
   objectiveAndLogitGradient,
+  ShapeError,
+  TargetError,
+  type TensorData,
   tensor,
 } from '@salience/core';
 import { createForwardOnlyModel, createImageModel, createTokenModel } from '@salience/testing';
 import { describe, expect, it } from 'vitest';
 import { occlusion } from './occlusion.js';
-import { windowGrid, type WindowSize } from './window.js';
+import { type WindowSize, windowGrid } from './window.js';
 
 /** logits = W x + bias over the flattened example: the drop of a window is exactly sum_window W_t (x - baseline). */
 class LinearModel implements Model {
@@ -248,8 +248,8 @@ describe('baselines', () => {
       const gotShared = await occlusion.attribute(model(), input, { window: 3, target: 0, baseline });
       const wantShared = await referenceOcclusion(model(), input, [[0], [0]], 3, undefined, () => shared.data);
       wantShared.forEach((m, e) => {
-      expectClose(rows(gotShared.values, e), m);
-    });
+        expectClose(rows(gotShared.values, e), m);
+      });
       expect(gotShared.meta.baseline).toBe('tensor');
     }
   });
@@ -283,9 +283,7 @@ describe('baselines', () => {
     const nhwcModel = new LinearModel('NHWC', [6, 5, 3], new Float64Array(2 * size), 2);
     const toNhwc = (t: Float32Array) => {
       const out = new Float32Array(t.length);
-      for (let e = 0; e < 2; e++)
-        for (let c = 0; c < 3; c++)
-          for (let p = 0; p < 30; p++) out[e * size + p * 3 + c] = t[e * size + c * 30 + p];
+      for (let e = 0; e < 2; e++) for (let c = 0; c < 3; c++) for (let p = 0; p < 30; p++) out[e * size + p * 3 + c] = t[e * size + c * 30 + p];
       return out;
     };
     const nchwModel = model();
@@ -353,10 +351,22 @@ describe('targets, objectives and batching', () => {
       const model = LinearModel.seeded('NCHW', dims, 3);
       const got = await occlusion.attribute(model, input, { window: 2, stride: 1, target: { classes: [0, 2] }, objective });
       const zero = new Float32Array(40);
-      const want = await referenceOcclusion(model, input, [[0, 2], [0, 2], [0, 2]], 2, 1, () => zero, objective);
+      const want = await referenceOcclusion(
+        model,
+        input,
+        [
+          [0, 2],
+          [0, 2],
+          [0, 2],
+        ],
+        2,
+        1,
+        () => zero,
+        objective,
+      );
       want.forEach((m, i) => {
-      expectClose(rows(got.values, i), m);
-    });
+        expectClose(rows(got.values, i), m);
+      });
       expect(got.meta.objective).toBe(objective);
     }
   });
@@ -372,8 +382,8 @@ describe('targets, objectives and batching', () => {
       const single = tensor(x.data.subarray(e * 6, e * 6 + 6), [1, 6]);
       const want = await referenceOcclusion(model, single, [[1, 2]], 2, undefined, () => new Float32Array(6), perExample);
       want.forEach((m, j) => {
-      expectClose(rows(got.values, 2 * e + j), m);
-    });
+        expectClose(rows(got.values, 2 * e + j), m);
+      });
     }
     await expect(occlusion.attribute(model, x, { objective: { kind: 'cross-entropy', labels: tensor([1, 0, 0], [1, 3]) } })).rejects.toThrow(ShapeError);
   });
@@ -436,7 +446,17 @@ describe('on the shared analytic fakes', () => {
     const input = seededInput([2, 7], 11);
     const result = await occlusion.attribute(model, input, { window: 3, stride: 2, target: { classes: [0, 2] }, batchSize: 4 });
     const zero = new Float32Array(7);
-    const want = await referenceOcclusion(model, input, [[0, 2], [0, 2]], 3, 2, () => zero);
+    const want = await referenceOcclusion(
+      model,
+      input,
+      [
+        [0, 2],
+        [0, 2],
+      ],
+      3,
+      2,
+      () => zero,
+    );
     want.forEach((m, i) => {
       expectClose(rows(result.values, i), m);
     });

@@ -1,4 +1,4 @@
-import { type Attribution, type CommonOptions, type Method, type Model, type TensorData, beginMethod, checkLimit } from '@salience/core';
+import { type Attribution, beginMethod, type CommonOptions, checkLimit, type Method, type Model, type TensorData } from '@salience/core';
 import { type OcclusionBaseline, type ResolvedBaseline, resolveBaseline } from './baseline.js';
 import { attributeByPerturbation } from './perturbation.js';
 import { SlidingWindows } from './regions.js';
@@ -54,7 +54,12 @@ export const occlusion: Method<OcclusionOptions> = {
       logits: true,
       check: () => {
         grid = windowGrid(input.shape.slice(1), model.layout, options.window, options.stride);
-        checkLimit('windows', grid.positions.reduce((a, b) => a * b, 1), options.limits, 'The number of windows per example');
+        checkLimit(
+          'windows',
+          grid.positions.reduce((a, b) => a * b, 1),
+          options.limits,
+          'The number of windows per example',
+        );
         blurSigma = options.blurSigma ?? spatialWindowSide(grid.window, model.layout) / 2;
         baseline = resolveBaseline(options.baseline, input, model.layout, blurSigma);
       },

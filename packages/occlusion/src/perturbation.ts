@@ -1,14 +1,14 @@
 import {
   type Attribution,
   type CommonOptions,
+  checkObjective,
   type MethodCall,
   type Model,
-  ShapeError,
-  type TensorData,
-  TargetError,
-  type ValuesLayout,
-  checkObjective,
   objectiveName,
+  ShapeError,
+  TargetError,
+  type TensorData,
+  type ValuesLayout,
 } from '@salience/core';
 import type { ResolvedBaseline } from './baseline.js';
 import type { RegionSet } from './regions.js';

@@ -45,7 +45,10 @@ export class SlidingWindows implements RegionSet {
     this.#extent = new Int32Array(rank);
     this.#index = new Int32Array(rank);
     // A region is at most one run per combination of the leading dimensions that the window does not span.
-    this.maxRuns = Math.max(1, grid.window.slice(0, -1).reduce((a, b) => a * b, 1));
+    this.maxRuns = Math.max(
+      1,
+      grid.window.slice(0, -1).reduce((a, b) => a * b, 1),
+    );
   }
 
   runs(k: number, offsets: Int32Array, lengths: Int32Array): number {

@@ -36,13 +36,7 @@ function describe(size: WindowSize): string {
  * Expands a shorthand to one size per dimension: a number or `[h, w]` covers the spatial
  * dimensions, and the channel dimension takes `channelFill`.
  */
-function expand(
-  what: 'window' | 'stride',
-  size: WindowSize,
-  dims: readonly number[],
-  layout: Layout,
-  channelFill: number,
-): number[] {
+function expand(what: 'window' | 'stride', size: WindowSize, dims: readonly number[], layout: Layout, channelFill: number): number[] {
   const rank = dims.length;
   const channel = channelDim(layout, rank);
   const values = typeof size === 'number' ? null : Array.from(size);

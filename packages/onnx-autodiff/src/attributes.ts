@@ -99,9 +99,7 @@ export function makeAttributes(attributes: Attributes | undefined): AttributePro
 function makeAttribute(name: string, value: AttributeValue): AttributeProto {
   const floatByName = FLOAT_ATTRIBUTES.has(name);
   if (typeof value === 'number') {
-    return floatByName
-      ? { name, type: AttributeType.FLOAT, f: value }
-      : { name, type: AttributeType.INT, i: Math.trunc(value) };
+    return floatByName ? { name, type: AttributeType.FLOAT, f: value } : { name, type: AttributeType.INT, i: Math.trunc(value) };
   }
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) {
@@ -109,9 +107,7 @@ function makeAttribute(name: string, value: AttributeValue): AttributeProto {
       return { name, type: AttributeType.STRINGS, strings: value.map((v) => new TextEncoder().encode(v as string)) };
     }
     const numbers = value as readonly number[];
-    return floatByName
-      ? { name, type: AttributeType.FLOATS, floats: [...numbers] }
-      : { name, type: AttributeType.INTS, ints: numbers.map((v) => Math.trunc(v)) };
+    return floatByName ? { name, type: AttributeType.FLOATS, floats: [...numbers] } : { name, type: AttributeType.INTS, ints: numbers.map((v) => Math.trunc(v)) };
   }
   const object = value as object;
   if ('float' in object) return { name, type: AttributeType.FLOAT, f: (value as { float: number }).float };

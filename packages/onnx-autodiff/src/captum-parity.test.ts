@@ -73,7 +73,11 @@ describe('Captum parity on onnxruntime-node: gradient of the target logit', () =
     const session = await ort.InferenceSession.create(built.model, { intraOpNumThreads: 1 });
     const { input_ids, logits, target } = fixture.arrays;
     const out = await session.run({
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(input_ids.data, (v) => BigInt(v)), [...input_ids.shape]),
+      input_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(input_ids.data, (v) => BigInt(v)),
+        [...input_ids.shape],
+      ),
       seed: new ort.Tensor('float32', oneHot(target.data, logits.shape[1]), [...logits.shape]),
     });
     expect(out[built.gradients[gathered]].dims).toEqual(fixture.arrays.embedding_gradient.shape);

@@ -93,9 +93,9 @@ describe('custom gradient graphs', () => {
     await expectGradientsMatch(softsignModel(), { of: 'y', wrt: ['x'], feeds, customGradients: [named, byInput] });
     // A deliberately wrong graph for 'second' listed after the op-type one still wins: the check fails.
     const wrongForSecond: CustomGradient = { ...byInput, opType: undefined, node: 'second', model: doubled() };
-    await expect(
-      expectGradientsMatch(softsignModel(), { of: 'y', wrt: ['x'], feeds, customGradients: [byInput, wrongForSecond] }),
-    ).rejects.toThrowError(/differs from finite differences/);
+    await expect(expectGradientsMatch(softsignModel(), { of: 'y', wrt: ['x'], feeds, customGradients: [byInput, wrongForSecond] })).rejects.toThrowError(
+      /differs from finite differences/,
+    );
   });
 
   it('validateCustomGradient reports every declared name or index that does not fit', () => {
@@ -116,9 +116,7 @@ describe('custom gradient graphs', () => {
         expect.stringContaining("is the gradient of input 2 of node 'first', which has 1 inputs"),
       ]),
     );
-    expect(validateCustomGradient(model, { ...byInput, opType: undefined, node: 'nope' })).toEqual([
-      "the model has no node named 'nope'",
-    ]);
+    expect(validateCustomGradient(model, { ...byInput, opType: undefined, node: 'nope' })).toEqual(["the model has no node named 'nope'"]);
     expect(validateCustomGradient(model, { ...byInput, model: fromInput(18) })[0]).toMatch(/uses opset 18 .* the model 17/);
     expect(validateCustomGradient(model, { ...byInput, node: 'first' })[0]).toMatch(/either `node`/);
   });
@@ -151,9 +149,7 @@ describe('custom gradient graphs', () => {
     };
     const graph = ModelGraph.from(onlyFirst.model as ModelGraph);
     graph.addOutput('dy');
-    expect(() => addGradients(g, { of: 'y', wrt: ['a', 'b'], customGradients: [{ ...onlyFirst, model: graph }] })).toThrowError(
-      /gives no gradient for input 1 \('b'\)/,
-    );
+    expect(() => addGradients(g, { of: 'y', wrt: ['a', 'b'], customGradients: [{ ...onlyFirst, model: graph }] })).toThrowError(/gives no gradient for input 1 \('b'\)/);
   });
 });
 

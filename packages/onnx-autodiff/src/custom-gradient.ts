@@ -66,13 +66,9 @@ function resolveOne(model: ModelGraph, spec: CustomGradient): { problems: string
     problems.push('a custom gradient names either `node` (a node name) or `opType`, not both and not neither');
     return { problems };
   }
-  const nodes = model.nodes.filter((n) =>
-    spec.node !== undefined ? n.name === spec.node : n.opType === spec.opType && (n.domain ?? '') === (spec.domain ?? ''),
-  );
+  const nodes = model.nodes.filter((n) => (spec.node !== undefined ? n.name === spec.node : n.opType === spec.opType && (n.domain ?? '') === (spec.domain ?? '')));
   if (nodes.length === 0) {
-    problems.push(
-      spec.node !== undefined ? `the model has no node named '${spec.node}'` : `the model has no node of op type '${spec.opType}'`,
-    );
+    problems.push(spec.node !== undefined ? `the model has no node named '${spec.node}'` : `the model has no node of op type '${spec.opType}'`);
   }
   const graph = openGradientModel(spec, problems);
   if (!graph) return { problems };
@@ -179,20 +175,12 @@ export function resolveCustomGradients(model: ModelGraph, specs: readonly Custom
  * Copies a resolved gradient graph into `target` for one node, with every internal name made unique,
  * and returns the gradient tensor for each node input index it provides.
  */
-export function inlineCustomGradient(
-  target: ModelGraph,
-  custom: ResolvedCustomGradient,
-  node: NodeProto,
-  outputGradient: (index: number) => string,
-): Map<number, string> {
+export function inlineCustomGradient(target: ModelGraph, custom: ResolvedCustomGradient, node: NodeProto, outputGradient: (index: number) => string): Map<number, string> {
   const source = custom.graph;
   const prefix = `ad/custom/${node.name || node.output?.[0]}/`;
   const renamed = new Map<string, string>();
   for (const [name, from] of Object.entries(custom.spec.inputs)) {
-    renamed.set(
-      name,
-      'input' in from ? node.input![from.input] : 'output' in from ? node.output![from.output] : outputGradient(from.outputGradient),
-    );
+    renamed.set(name, 'input' in from ? node.input![from.input] : 'output' in from ? node.output![from.output] : outputGradient(from.outputGradient));
   }
   const rename = (name: string) => {
     if (!name) return name;

@@ -52,14 +52,7 @@ export function split(g: ModelGraph, x: string, sizes: readonly number[] | strin
   return g.addNode('Split', [x, sizesTensor], { axis }, { outputs: count });
 }
 
-export function slice(
-  g: ModelGraph,
-  x: string,
-  starts: readonly number[] | string,
-  ends: readonly number[] | string,
-  axes: readonly number[],
-  steps?: readonly number[],
-): string {
+export function slice(g: ModelGraph, x: string, starts: readonly number[] | string, ends: readonly number[] | string, axes: readonly number[], steps?: readonly number[]): string {
   const asTensor = (v: readonly number[] | string) => (typeof v === 'string' ? v : g.int64s(v));
   const inputs = [x, asTensor(starts), asTensor(ends), g.int64s(axes)];
   if (steps) inputs.push(g.int64s(steps));

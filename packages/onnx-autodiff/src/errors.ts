@@ -3,13 +3,7 @@
  * The codes `UNSUPPORTED_OP` and `INVALID_MODEL` match the meaning of @salience/core's codes of the same
  * name, so an adapter can translate them one to one.
  */
-export type AutodiffErrorCode =
-  | 'UNSUPPORTED_OP'
-  | 'UNKNOWN_TENSOR'
-  | 'INVALID_SPEC'
-  | 'INVALID_GRADIENT_GRAPH'
-  | 'SHAPE_UNKNOWN'
-  | 'INVALID_MODEL';
+export type AutodiffErrorCode = 'UNSUPPORTED_OP' | 'UNKNOWN_TENSOR' | 'INVALID_SPEC' | 'INVALID_GRADIENT_GRAPH' | 'SHAPE_UNKNOWN' | 'INVALID_MODEL';
 
 export class AutodiffError extends Error {
   readonly code: AutodiffErrorCode;
@@ -39,14 +33,12 @@ export class UnsupportedOpError extends AutodiffError {
   readonly nodes: readonly UnsupportedNode[];
 
   constructor(nodes: readonly UnsupportedNode[]) {
-    const describe = (n: UnsupportedNode) =>
-      `'${n.domain ? `${n.domain}.` : ''}${n.op}' (node '${n.node}')${n.reason ? `: ${n.reason}` : ''}`;
+    const describe = (n: UnsupportedNode) => `'${n.domain ? `${n.domain}.` : ''}${n.op}' (node '${n.node}')${n.reason ? `: ${n.reason}` : ''}`;
     const shown = nodes.slice(0, 8).map(describe).join('; ');
     const more = nodes.length > 8 ? `; ... (${nodes.length - 8} more)` : '';
     super(
       'UNSUPPORTED_OP',
-      `No gradient rule for ${shown}${more}. Supply your own gradient graph for it (customGradients), ` +
-        'or differentiate with respect to a tensor after it.',
+      `No gradient rule for ${shown}${more}. Supply your own gradient graph for it (customGradients), ` + 'or differentiate with respect to a tensor after it.',
     );
     this.name = 'UnsupportedOpError';
     this.op = nodes[0]?.op ?? '';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createSession, expectGradientsMatch, randomFeed, rng, toTensors } from '../test/gradient-check.js';
 import { loadFixture } from '../test/fixtures.js';
+import { createSession, expectGradientsMatch, randomFeed, rng, toTensors } from '../test/gradient-check.js';
 import { GradientSpecError, ModelFormatError, UnknownTensorError, UnsupportedOpError } from './errors.js';
 import { addGradients } from './gradients.js';
 import { ModelGraph } from './model-graph.js';
@@ -228,9 +228,7 @@ describe('addGradients: errors at build time', () => {
     expect(() => addGradients(fixture.model, { of: 'input_ids', wrt: ['/emb/Gather_output_0'] })).toThrowError(GradientSpecError);
     expect(() => addGradients(fixture.model, { of: 'logits', wrt: [] })).toThrowError(GradientSpecError);
     expect(() => addGradients(fixture.model, { of: 'logits', wrt: ['/emb/Gather_output_0'], seed: 'input_ids' })).toThrowError(/seed/);
-    expect(() =>
-      addGradients(fixture.model, { of: 'logits', wrt: ['/emb/Gather_output_0'], gradientNames: { '/emb/Gather_output_0': 'logits' } }),
-    ).toThrowError(/already used/);
+    expect(() => addGradients(fixture.model, { of: 'logits', wrt: ['/emb/Gather_output_0'], gradientNames: { '/emb/Gather_output_0': 'logits' } })).toThrowError(/already used/);
     expect(() => addGradients(new Uint8Array([1, 2, 3, 4]), { of: 'y', wrt: ['x'] })).toThrowError(ModelFormatError);
   });
 

@@ -1,6 +1,6 @@
 import { type CustomGradient, inlineCustomGradient, type ResolvedCustomGradient, resolveCustomGradients } from './custom-gradient.js';
 import { filled, zerosLike } from './emit.js';
-import { GradientSpecError, ModelFormatError, UnsupportedOpError, type UnsupportedNode } from './errors.js';
+import { GradientSpecError, ModelFormatError, type UnsupportedNode, UnsupportedOpError } from './errors.js';
 import { MIN_OPSET, ModelGraph } from './model-graph.js';
 import { type ModifiedRules, modifiedRuleSet } from './modified-rules.js';
 import { isFloatType, isIntegerType, type ModelProto, type NodeProto, onnx, typeName } from './proto.js';
@@ -81,10 +81,7 @@ function dependencyInputs(node: NodeProto): string[] {
   for (const attribute of node.attribute ?? []) {
     for (const sub of [attribute.g, ...(attribute.graphs ?? [])]) {
       if (!sub) continue;
-      const produced = new Set<string>([
-        ...(sub.input ?? []).map((v) => v.name ?? ''),
-        ...(sub.initializer ?? []).map((t) => t.name ?? ''),
-      ]);
+      const produced = new Set<string>([...(sub.input ?? []).map((v) => v.name ?? ''), ...(sub.initializer ?? []).map((t) => t.name ?? '')]);
       for (const inner of sub.node ?? []) {
         for (const name of dependencyInputs(inner)) if (name && !produced.has(name)) inputs.push(name);
         for (const out of inner.output ?? []) produced.add(out);
@@ -129,8 +126,7 @@ function planGradients(graph: ModelGraph, spec: GradientSpec): Plan {
   const custom = resolveCustomGradients(graph, spec.customGradients ?? []);
   const wrt = [...new Set(spec.wrt)];
   const modified = modifiedRuleSet(spec.modifiedRules);
-  const ruleOf = (node: NodeProto): GradientRule | undefined =>
-    isDefaultDomain(node) ? (modified[node.opType ?? ''] ?? gradientRules[node.opType ?? '']) : undefined;
+  const ruleOf = (node: NodeProto): GradientRule | undefined => (isDefaultDomain(node) ? (modified[node.opType ?? ''] ?? gradientRules[node.opType ?? '']) : undefined);
   const carries = (node: NodeProto, name: string, index: number) => {
     if (custom.has(node)) return true;
     const rule = ruleOf(node);

@@ -12,12 +12,7 @@ import { ModelGraph } from './model-graph.js';
 
 const f32 = (values: readonly number[], shape: readonly number[] = [values.length]): Feed => ({ data: Float32Array.from(values), shape });
 
-async function gradientsAt(
-  graph: ModelGraph,
-  feeds: Record<string, Feed>,
-  wrt: readonly string[],
-  options: Partial<GradientSpec> = {},
-): Promise<number[][]> {
+async function gradientsAt(graph: ModelGraph, feeds: Record<string, Feed>, wrt: readonly string[], options: Partial<GradientSpec> = {}): Promise<number[][]> {
   const built = addGradients(graph, { of: 'y', wrt, ...options });
   const session = await createSession(built.model);
   const out = await session.run(toTensors(feeds));

@@ -1,6 +1,6 @@
+import type { NodeProto } from './proto.js';
 import { GradientContext, type GradientRule } from './rule.js';
 import { gradientRules } from './rules/index.js';
-import type { NodeProto } from './proto.js';
 
 /** LRP composites: rules assigned per layer type, as Zennit's composites assign them. */
 export type LrpComposite = 'epsilon-plus-flat';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createSession, toTensors } from '../test/gradient-check.js';
 import { loadFixture } from '../test/fixtures.js';
+import { createSession, toTensors } from '../test/gradient-check.js';
 import { ModelFormatError } from './errors.js';
 import { ModelGraph } from './model-graph.js';
 import { makeTensor, onnx, readTensorValues } from './proto.js';

@@ -193,9 +193,7 @@ export class ModelGraph {
       const valid = Array.isArray(dims) && dims.every((d) => Number.isInteger(d) && d >= 0);
       const compatible = valid && (!declared || (declared.length === dims.length && declared.every((d, i) => typeof d !== 'number' || d === dims[i])));
       if (!compatible) {
-        throw new ModelFormatError(
-          `Input '${name}' is declared ${formatShape(declared)}; it cannot be specialised to [${Array.isArray(dims) ? dims.join(', ') : String(dims)}].`,
-        );
+        throw new ModelFormatError(`Input '${name}' is declared ${formatShape(declared)}; it cannot be specialised to [${Array.isArray(dims) ? dims.join(', ') : String(dims)}].`);
       }
       shapes[name] = [...dims];
     }
@@ -388,13 +386,7 @@ export class ModelGraph {
     this.nodeNames.add(name);
     if (!options.domain && FOLDABLE.has(opType)) {
       const inferred = inferNode(node, (n) => this.infos.get(n), this.opset);
-      const folded = inferred.every(
-        (i) =>
-          isIntegerType(i.dtype) &&
-          isKnownNumbers(i.value) &&
-          isKnownNumbers(i.shape) &&
-          i.shape.reduce((a, b) => a * b, 1) === i.value.length,
-      );
+      const folded = inferred.every((i) => isIntegerType(i.dtype) && isKnownNumbers(i.value) && isKnownNumbers(i.shape) && i.shape.reduce((a, b) => a * b, 1) === i.value.length);
       if (folded && inferred.length === outputs.length) {
         outputs.forEach((out, i) => {
           const info = inferred[i];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { GradientSpecError, UnsupportedOpError } from './errors.js';
 import { addGradients } from './gradients.js';
 import { ModelGraph } from './model-graph.js';
-import { modifiedRuleProblems, type ModifiedRules } from './modified-rules.js';
+import { type ModifiedRules, modifiedRuleProblems } from './modified-rules.js';
 
 const W = [1.5, -0.5, 2, -1];
 const V = [0.7, -1.2, 0.4, 2];

@@ -1,5 +1,5 @@
 import { GradientSpecError } from './errors.js';
-import { LRP_COMPOSITES, type LrpComposite, compositeRules } from './lrp-composites.js';
+import { compositeRules, LRP_COMPOSITES, type LrpComposite } from './lrp-composites.js';
 import type { ModelGraph } from './model-graph.js';
 import { type GradientContext, type GradientRule, RuleLimitation } from './rule.js';
 import { gradientRules } from './rules/index.js';
@@ -55,7 +55,12 @@ export function modifiedRuleProblems(rules: unknown): string[] {
   if (lrp !== undefined) {
     const epsilon = typeof lrp === 'object' && lrp !== null ? (lrp as { epsilon?: unknown }).epsilon : undefined;
     const composite = typeof lrp === 'object' && lrp !== null ? (lrp as { composite?: unknown }).composite : undefined;
-    if (typeof lrp !== 'object' || lrp === null || Object.keys(lrp).some((k) => k !== 'epsilon' && k !== 'composite') || (epsilon !== undefined && !(typeof epsilon === 'number' && Number.isFinite(epsilon) && epsilon >= 0))) {
+    if (
+      typeof lrp !== 'object' ||
+      lrp === null ||
+      Object.keys(lrp).some((k) => k !== 'epsilon' && k !== 'composite') ||
+      (epsilon !== undefined && !(typeof epsilon === 'number' && Number.isFinite(epsilon) && epsilon >= 0))
+    ) {
       problems.push(`\`modifiedRules.lrp\` must be { epsilon?: a number >= 0, composite? }, got ${JSON.stringify(lrp)}.`);
     } else if (composite !== undefined && !LRP_COMPOSITES.includes(composite as LrpComposite)) {
       problems.push(`\`modifiedRules.lrp.composite\` must be one of ${LRP_COMPOSITES.join(', ')}, got ${JSON.stringify(composite)}.`);
@@ -64,7 +69,7 @@ export function modifiedRuleProblems(rules: unknown): string[] {
   }
   if (relu !== undefined && relu !== 'guided' && relu !== 'deconvnet') problems.push(`\`modifiedRules.relu\` must be 'guided' or 'deconvnet', got ${JSON.stringify(relu)}.`);
   if (rescale !== undefined && typeof rescale !== 'boolean') problems.push(`\`modifiedRules.rescale\` must be a boolean, got ${JSON.stringify(rescale)}.`);
-  if (relu !== undefined && rescale === true) problems.push('`modifiedRules.relu` and `modifiedRules.rescale` both replace Relu\'s rule: choose one.');
+  if (relu !== undefined && rescale === true) problems.push("`modifiedRules.relu` and `modifiedRules.rescale` both replace Relu's rule: choose one.");
   return problems;
 }
 

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { expectGradientsMatch, randomFeed, rng } from '../test/gradient-check.js';
 import { loadFixture, maxErrorPerExample, oneHot } from '../test/fixtures.js';
+import { expectGradientsMatch, randomFeed, rng } from '../test/gradient-check.js';
 import { addGradients } from './gradients.js';
 import { ModelGraph } from './model-graph.js';
 import { appendTargetObjective } from './objective.js';

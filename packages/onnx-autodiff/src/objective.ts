@@ -39,12 +39,7 @@ export function appendTargetObjective(graph: ModelGraph, options: TargetObjectiv
   }
   const info = graph.info(logits);
   const input = graph.addInput(targetInput, info.dtype ?? DataType.FLOAT, info.shape ?? []);
-  const scores =
-    kind === 'probability'
-      ? graph.add('Softmax', [logits], { axis })
-      : kind === 'log-probability'
-        ? graph.add('LogSoftmax', [logits], { axis })
-        : logits;
+  const scores = kind === 'probability' ? graph.add('Softmax', [logits], { axis }) : kind === 'log-probability' ? graph.add('LogSoftmax', [logits], { axis }) : logits;
   const objective = reduceSum(graph, graph.add('Mul', [scores, input]), [axis], false);
   return { objective, targetInput: input };
 }

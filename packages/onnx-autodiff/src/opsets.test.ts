@@ -11,7 +11,11 @@ function network(opset: number): ModelGraph {
   const g = ModelGraph.create({ opset, inputs: [{ name: 'x', type: 'float32', shape: ['n', 2, 12, 12] }] });
   const random = rng(opset);
   const weights = (shape: number[]) =>
-    g.constant(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1), 'float32', shape);
+    g.constant(
+      Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1),
+      'float32',
+      shape,
+    );
   // MaxPool first, on distinct inputs, so that finite differences never cross a tie.
   let h = g.add('MaxPool', ['x'], { kernel_shape: [2, 2], strides: [2, 2] });
   h = g.add('Conv', [h, weights([4, 2, 3, 3]), weights([4])], { pads: [1, 1, 1, 1] });

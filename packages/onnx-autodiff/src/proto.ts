@@ -40,16 +40,7 @@ export const DataType = {
 } as const;
 
 const FLOAT_TYPES = new Set<number>([DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE, DataType.BFLOAT16]);
-const INTEGER_TYPES = new Set<number>([
-  DataType.UINT8,
-  DataType.INT8,
-  DataType.UINT16,
-  DataType.INT16,
-  DataType.INT32,
-  DataType.INT64,
-  DataType.UINT32,
-  DataType.UINT64,
-]);
+const INTEGER_TYPES = new Set<number>([DataType.UINT8, DataType.INT8, DataType.UINT16, DataType.INT16, DataType.INT32, DataType.INT64, DataType.UINT32, DataType.UINT64]);
 
 /** Gradients flow only through floating-point tensors. */
 export function isFloatType(dtype: number | undefined): boolean {

@@ -1,22 +1,7 @@
 import { NodeAttributes } from './attributes.js';
 import { DataType, isFloatType, isIntegerType, type NodeProto, readTensorValues, toNumber } from './proto.js';
-import {
-  broadcastValues,
-  concatValues,
-  countOf,
-  gatherValues,
-  numbersOf,
-  pickValues,
-  transposeValues,
-} from './small-values.js';
-import {
-  broadcastShapes,
-  type Dim,
-  isKnownNumbers,
-  normalizeAxis,
-  productOf,
-  type TensorInfo,
-} from './tensor-info.js';
+import { broadcastValues, concatValues, countOf, gatherValues, numbersOf, pickValues, transposeValues } from './small-values.js';
+import { broadcastShapes, type Dim, isKnownNumbers, normalizeAxis, productOf, type TensorInfo } from './tensor-info.js';
 
 /** Known contents are tracked for integer tensors of at most this many elements. */
 const VALUE_LIMIT = 64;
@@ -43,11 +28,7 @@ function withValue(dtype: number | undefined, shape: readonly Dim[] | undefined,
 }
 
 /** Elementwise contents: broadcast over any rank when every value is known, else the symbol-aware 1-D form. */
-function evaluated(
-  inputs: readonly (TensorInfo | undefined)[],
-  shape: readonly Dim[] | undefined,
-  fn: (...xs: number[]) => number,
-): Dim[] | undefined {
+function evaluated(inputs: readonly (TensorInfo | undefined)[], shape: readonly Dim[] | undefined, fn: (...xs: number[]) => number): Dim[] | undefined {
   if (inputs.some((i) => !i)) return undefined;
   return broadcastValues(inputs as TensorInfo[], shape, VALUE_LIMIT, fn) ?? elementwiseValue(inputs, shape, fn);
 }
@@ -59,11 +40,7 @@ function unary(fn: (x: number) => number): Infer {
   };
 }
 
-function elementwiseValue(
-  inputs: readonly (TensorInfo | undefined)[],
-  shape: readonly Dim[] | undefined,
-  fn: (...xs: number[]) => number,
-): Dim[] | undefined {
+function elementwiseValue(inputs: readonly (TensorInfo | undefined)[], shape: readonly Dim[] | undefined, fn: (...xs: number[]) => number): Dim[] | undefined {
   if (!shape || !isKnownNumbers(shape) || shape.length > 1) return undefined;
   const count = shape.length === 0 ? 1 : shape[0];
   const values = inputs.map((i) => i?.value);
@@ -159,8 +136,7 @@ function spatialOutput(input: InferenceInput, isPool: boolean): Dim[] | undefine
   if (!x) return undefined;
   const w = input.inputs[1]?.shape;
   const spatial = x.length - 2;
-  const kernel =
-    input.attrs.ints('kernel_shape') ?? (w && isKnownNumbers(w.slice(2)) ? (w.slice(2) as number[]) : undefined);
+  const kernel = input.attrs.ints('kernel_shape') ?? (w && isKnownNumbers(w.slice(2)) ? (w.slice(2) as number[]) : undefined);
   if (!kernel) return x.slice(2).map(() => null);
   const strides = input.attrs.ints('strides') ?? kernel.map(() => 1);
   const dilations = input.attrs.ints('dilations') ?? kernel.map(() => 1);
@@ -202,9 +178,7 @@ function squeezeLike(input: InferenceInput, unsqueeze: boolean): TensorInfo[] {
     return [withValue(x.dtype, shape, x.value ? [...x.value] : undefined)];
   }
   const rank = x.shape.length;
-  const set = axes
-    ? new Set(axes.map((a) => normalizeAxis(a, rank)))
-    : new Set(x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0));
+  const set = axes ? new Set(axes.map((a) => normalizeAxis(a, rank))) : new Set(x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0));
   if (!axes && x.shape.some((d) => typeof d !== 'number')) return [{ dtype: x.dtype }];
   const shape = x.shape.filter((_, i) => !set.has(i));
   return [withValue(x.dtype, shape, x.value ? [...x.value] : undefined)];
@@ -334,7 +308,10 @@ function concatInfo(input: InferenceInput): TensorInfo[] {
   }
   let value = rank === 1 && infos.every((i) => i!.value) ? infos.flatMap((i) => [...i!.value!]) : undefined;
   if (!value && rank > 1 && infos.every((i) => numbersOf(i!.value) && isKnownNumbers(i!.shape))) {
-    value = concatValues(infos.map((i) => ({ value: i!.value as number[], shape: i!.shape as number[] })), axis);
+    value = concatValues(
+      infos.map((i) => ({ value: i!.value as number[], shape: i!.shape as number[] })),
+      axis,
+    );
   }
   return [withValue(infos[0]?.dtype, shape, value)];
 }
@@ -373,7 +350,13 @@ function transposeInfo(input: InferenceInput): TensorInfo[] {
   const perm = input.attrs.ints('perm') ?? x.shape.map((_, i) => x.shape!.length - 1 - i);
   const known = numbersOf(x.value);
   const value = known && isKnownNumbers(x.shape) ? transposeValues(known, x.shape, perm) : undefined;
-  return [withValue(x.dtype, perm.map((p) => x.shape![p]), value)];
+  return [
+    withValue(
+      x.dtype,
+      perm.map((p) => x.shape![p]),
+      value,
+    ),
+  ];
 }
 
 function matmulInfo(input: InferenceInput): TensorInfo[] {
@@ -411,9 +394,7 @@ function convTransposeInfo(input: InferenceInput): TensorInfo[] {
   const outChannels = w?.shape && typeof w.shape[1] === 'number' ? w.shape[1] * group : null;
   const spatial = x.shape.length - 2;
   const outputShape = input.attrs.ints('output_shape');
-  const kernel =
-    input.attrs.ints('kernel_shape') ??
-    (w?.shape && isKnownNumbers(w.shape.slice(2)) ? (w.shape.slice(2) as number[]) : undefined);
+  const kernel = input.attrs.ints('kernel_shape') ?? (w?.shape && isKnownNumbers(w.shape.slice(2)) ? (w.shape.slice(2) as number[]) : undefined);
   const out: Dim[] = [];
   for (let i = 0; i < spatial; i++) {
     const d = x.shape[i + 2];
@@ -526,7 +507,13 @@ function expandInfo(input: InferenceInput): TensorInfo[] {
     return [{ dtype: x?.dtype, shape: typeof rank === 'number' && x?.shape && rank >= x.shape.length ? new Array(rank).fill(null) : undefined }];
   }
   const shape = broadcastShapes(x.shape, target);
-  return [withValue(x.dtype, shape, evaluated([x], shape, (v) => v))];
+  return [
+    withValue(
+      x.dtype,
+      shape,
+      evaluated([x], shape, (v) => v),
+    ),
+  ];
 }
 
 function flattenInfo(input: InferenceInput): TensorInfo[] {
@@ -583,9 +570,7 @@ function whereInfo(input: InferenceInput): TensorInfo[] {
 const compare = (fn: (a: number, b: number) => boolean) => binary((a, b) => (fn(a, b) ? 1 : 0), DataType.BOOL);
 
 const RULES: Record<string, Infer> = {
-  Identity: ({ inputs }) => [
-    withValue(inputs[0]?.dtype, inputs[0]?.shape, inputs[0]?.value ? [...inputs[0].value] : undefined),
-  ],
+  Identity: ({ inputs }) => [withValue(inputs[0]?.dtype, inputs[0]?.shape, inputs[0]?.value ? [...inputs[0].value] : undefined)],
   Relu: same,
   LeakyRelu: same,
   Sigmoid: same,
@@ -649,7 +634,7 @@ const RULES: Record<string, Infer> = {
   GreaterOrEqual: compare((a, b) => a >= b),
   And: binary((a, b) => (a && b ? 1 : 0), DataType.BOOL),
   Or: binary((a, b) => (a || b ? 1 : 0), DataType.BOOL),
-  Xor: binary((a, b) => ((a ? 1 : 0) ^ (b ? 1 : 0)), DataType.BOOL),
+  Xor: binary((a, b) => (a ? 1 : 0) ^ (b ? 1 : 0), DataType.BOOL),
   Where: whereInfo,
   MatMul: matmulInfo,
   Gemm: gemmInfo,

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { ModelGraph } from './model-graph.js';
 import { type Attributes, makeAttributes } from './attributes.js';
+import { ModelGraph } from './model-graph.js';
 import { DataType, makeTensor } from './proto.js';
 
 /**
@@ -20,17 +20,32 @@ function n(g: ModelGraph, op: string, inputs: readonly string[], attributes?: At
 }
 
 const cases: [string, Build][] = [
-  ['Slice with a negative step over rows of a 2-D tensor', (g) => n(g, 'Slice', [g.constant([1, 2, 3, 4, 5, 6], 'int64', [3, 2]), g.int64s([-1]), g.int64s([-1e15]), g.int64s([0]), g.int64s([-1])])],
-  ['Slice on both axes with steps', (g) => n(g, 'Slice', [g.constant([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 'int64', [3, 4]), g.int64s([0, 3]), g.int64s([3, 0]), g.int64s([0, 1]), g.int64s([2, -2])])],
+  [
+    'Slice with a negative step over rows of a 2-D tensor',
+    (g) => n(g, 'Slice', [g.constant([1, 2, 3, 4, 5, 6], 'int64', [3, 2]), g.int64s([-1]), g.int64s([-1e15]), g.int64s([0]), g.int64s([-1])]),
+  ],
+  [
+    'Slice on both axes with steps',
+    (g) => n(g, 'Slice', [g.constant([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 'int64', [3, 4]), g.int64s([0, 3]), g.int64s([3, 0]), g.int64s([0, 1]), g.int64s([2, -2])]),
+  ],
   ['Gather on axis 1 with 2-D indices', (g) => n(g, 'Gather', [g.constant([1, 2, 3, 4, 5, 6], 'int64', [2, 3]), g.constant([2, 0, -1, 1], 'int64', [2, 2])], { axis: 1 })],
   ['Transpose of a [4, 2] pads matrix', (g) => n(g, 'Transpose', [g.constant([0, 1, 2, 3, 4, 5, 6, 7], 'int64', [4, 2])], { perm: [1, 0] })],
   ['Concat of 2-D tensors on axis 1', (g) => n(g, 'Concat', [g.constant([1, 2], 'int64', [2, 1]), g.constant([3, 4, 5, 6], 'int64', [2, 2])], { axis: 1 })],
-  ['Equal with broadcasting, then Where', (g) => n(g, 'Where', [n(g, 'Equal', [g.constant([2, -1, 7, -1], 'int64', [4]), g.int64s([-1])]), g.constant([1], 'int64', [1]), g.constant([2, -1, 7, -1], 'int64', [4])])],
+  [
+    'Equal with broadcasting, then Where',
+    (g) => n(g, 'Where', [n(g, 'Equal', [g.constant([2, -1, 7, -1], 'int64', [4]), g.int64s([-1])]), g.constant([1], 'int64', [1]), g.constant([2, -1, 7, -1], 'int64', [4])]),
+  ],
   ['Mod, fmod=0 (the divisor sign)', (g) => n(g, 'Mod', [g.constant([7, -7, 7, -7], 'int64', [4]), g.constant([3, 3, -3, -3], 'int64', [4])])],
   ['Mod, fmod=1 (the dividend sign)', (g) => n(g, 'Mod', [g.constant([7, -7, 7, -7], 'int64', [4]), g.constant([3, 3, -3, -3], 'int64', [4])], { fmod: 1 })],
   ['integer Div truncates', (g) => n(g, 'Div', [g.constant([7, -7, 9], 'int64', [3]), g.constant([2, 2, 3], 'int64', [3])])],
-  ['float Ceil(Div) cast to int64 (TF SAME output size)', (g) => n(g, 'Cast', [n(g, 'Ceil', [n(g, 'Div', [g.constant([7, 8, 9], 'float32', [3]), g.scalar(2)])])], { to: DataType.INT64 })],
-  ['Max and Min of three, broadcast', (g) => n(g, 'Min', [n(g, 'Max', [g.constant([1, 5, 3], 'int64', [3]), g.constant([2], 'int64', [1]), g.constant([0, 0, 4], 'int64', [3])]), g.constant([4], 'int64', [1])])],
+  [
+    'float Ceil(Div) cast to int64 (TF SAME output size)',
+    (g) => n(g, 'Cast', [n(g, 'Ceil', [n(g, 'Div', [g.constant([7, 8, 9], 'float32', [3]), g.scalar(2)])])], { to: DataType.INT64 }),
+  ],
+  [
+    'Max and Min of three, broadcast',
+    (g) => n(g, 'Min', [n(g, 'Max', [g.constant([1, 5, 3], 'int64', [3]), g.constant([2], 'int64', [1]), g.constant([0, 0, 4], 'int64', [3])]), g.constant([4], 'int64', [1])]),
+  ],
   ['Expand of a column to [2, 3]', (g) => n(g, 'Expand', [g.constant([1, 2], 'int64', [2, 1]), g.int64s([2, 3])])],
   ['ConstantOfShape of [2, 3] filled with 5', (g) => n(g, 'ConstantOfShape', [g.int64s([2, 3])], { value: makeTensor('value', DataType.INT64, [1], [5]) })],
   ['Cast to bool and Not', (g) => n(g, 'Cast', [n(g, 'Not', [n(g, 'Cast', [g.constant([0, 3, -1], 'int64', [3])], { to: DataType.BOOL })])], { to: DataType.INT64 })],

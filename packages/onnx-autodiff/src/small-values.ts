@@ -81,16 +81,15 @@ export function pickValues(value: readonly number[], shape: readonly number[], p
 }
 
 /** Gather along `axis` with indices of any rank (negative indices count from the end). */
-export function gatherValues(
-  value: readonly number[],
-  shape: readonly number[],
-  indices: readonly number[],
-  axis: number,
-): number[] {
+export function gatherValues(value: readonly number[], shape: readonly number[], indices: readonly number[], axis: number): number[] {
   const n = shape[axis];
   const flat = indices.map((i) => (i < 0 ? i + n : i));
   // The indices laid out as one axis, row-major: the same order as data[:axis] + indices + data[axis+1:].
-  return pickValues(value, shape, shape.map((d, i) => (i === axis ? flat : Array.from({ length: d }, (_, k) => k))));
+  return pickValues(
+    value,
+    shape,
+    shape.map((d, i) => (i === axis ? flat : Array.from({ length: d }, (_, k) => k))),
+  );
 }
 
 export function concatValues(parts: readonly { value: readonly number[]; shape: readonly number[] }[], axis: number): number[] {

@@ -53,15 +53,7 @@ export function distinctFeed(random: () => number, shape: readonly number[], spa
 }
 
 const TYPE_OF = (data: Feed['data']): ort.Tensor.Type =>
-  data instanceof Float32Array
-    ? 'float32'
-    : data instanceof Float64Array
-      ? 'float64'
-      : data instanceof BigInt64Array
-        ? 'int64'
-        : data instanceof Int32Array
-          ? 'int32'
-          : 'bool';
+  data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32' : 'bool';
 
 export function toTensors(feeds: Readonly<Record<string, Feed>>): Record<string, ort.Tensor> {
   const out: Record<string, ort.Tensor> = {};

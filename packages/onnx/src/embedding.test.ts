@@ -36,7 +36,9 @@ describe('finding the embedding lookup', () => {
     for (const name of ['embeddings.word_embeddings', 'word_embeddings', 'embeddings.word_embeddings.weight', '/embeddings/word_embeddings/Gather_output_0']) {
       expect(findEmbedding(graph, 'input_ids', name, layers)?.tensor).toBe('/embeddings/word_embeddings/Gather_output_0');
     }
-    expect(() => findEmbedding(graph, 'input_ids', 'pooled', layers)).toThrow(/'pooled' is not the output of a Gather node; the lookups of the ids are '\/embeddings\/word_embeddings\/Gather_output_0' \(node/);
+    expect(() => findEmbedding(graph, 'input_ids', 'pooled', layers)).toThrow(
+      /'pooled' is not the output of a Gather node; the lookups of the ids are '\/embeddings\/word_embeddings\/Gather_output_0' \(node/,
+    );
     // Two tables read the same ids: no default, and a fragment that names both is refused.
     const g = ModelGraph.create({ inputs: [{ name: 'input_ids', type: 'int64', shape: ['batch', 'sequence'] }] });
     const a = g.add('Gather', [g.constant([1, 2, 3, 4], 'float32', [2, 2], 'emb.a.weight'), 'input_ids'], { axis: 0 }, { name: '/emb/a/Gather' });

@@ -111,7 +111,8 @@ export function findEmbedding(graph: ModelGraph, ids: string, asked: string | un
   if (exact) return pointOf(graph, exact, ids);
   const named = lookupsNamed(lookups, asked);
   if (named.length === 1) return pointOf(graph, named[0], ids);
-  if (named.length > 1) throw new OptionError(`embedding '${asked}' names ${named.length} lookups of the ids: ${named.map((n) => `'${n.output![0]}'`).join(', ')}; name one by its tensor.`);
+  if (named.length > 1)
+    throw new OptionError(`embedding '${asked}' names ${named.length} lookups of the ids: ${named.map((n) => `'${n.output![0]}'`).join(', ')}; name one by its tensor.`);
   // A layer name of model.layers() whose tensor is a Gather's output.
   const layer = gatherOf(layers.find(asked));
   if (layer) return pointOf(graph, layer, ids);
@@ -165,8 +166,7 @@ export function embeddingInputGraph(graph: ModelGraph, point: EmbeddingPoint, id
   }
   const idsRead = nodes.some((n) => (n.input ?? []).includes(ids)) || (original.graph!.output ?? []).some((o) => o.name === ids);
   const idsDims = graph.info(ids).shape;
-  const dims =
-    point.reshapedIds !== undefined && idsDims ? [...idsDims, point.dimension!] : (graph.info(point.tensor).shape ?? [null, null, point.dimension ?? null]);
+  const dims = point.reshapedIds !== undefined && idsDims ? [...idsDims, point.dimension!] : (graph.info(point.tensor).shape ?? [null, null, point.dimension ?? null]);
   const inputs = [...(original.graph!.input ?? []).filter((v) => idsRead || v.name !== ids), valueInfo(point.tensor, ElementType.FLOAT, dims)];
   // The table is dropped with its lookup unless another node reads it (tied output weights).
   const read = new Set(nodes.flatMap((n) => n.input ?? []));

@@ -60,7 +60,12 @@ interface Built {
 function keyOf(spec: GraphSpec): string {
   const sorted = (names: readonly string[]) => [...new Set(names)].sort();
   const shapes = spec.gradients && spec.inputShapes ? Object.entries(spec.inputShapes).sort(([a], [b]) => (a < b ? -1 : 1)) : null;
-  return JSON.stringify([spec.fromEmbeddings, sorted(spec.keep), spec.gradients ? [spec.gradients.objective, sorted(spec.gradients.wrt), backwardKey(spec.gradients.backward)] : null, shapes]);
+  return JSON.stringify([
+    spec.fromEmbeddings,
+    sorted(spec.keep),
+    spec.gradients ? [spec.gradients.objective, sorted(spec.gradients.wrt), backwardKey(spec.gradients.backward)] : null,
+    shapes,
+  ]);
 }
 
 /** Modified backward rules as a stable key part (null for plain gradients). */
@@ -180,7 +185,8 @@ export class ExtendedGraphs {
     const base = spec.fromEmbeddings ? embeddingGraph!() : graph;
     const originalInputs = [...base.inputs];
     if (!spec.gradients) {
-      if (spec.keep.length === 0) return { bytes: spec.fromEmbeddings ? base.toBytes() : this.sources.bytes, inputs: originalInputs, targetInput: undefined, kept: {}, gradients: {} };
+      if (spec.keep.length === 0)
+        return { bytes: spec.fromEmbeddings ? base.toBytes() : this.sources.bytes, inputs: originalInputs, targetInput: undefined, kept: {}, gradients: {} };
       const extended = base.fork();
       const kept: Record<string, string> = {};
       for (const tensor of spec.keep) {

@@ -58,9 +58,7 @@ function resolveLayout(asked: Layout | undefined, type: FedType, rank: number, i
   const expected: Record<number, readonly Layout[]> = { 2: ['NC'], 4: ['NCHW', 'NHWC'] };
   const allowed = expected[rank];
   if (!allowed) {
-    throw new OptionError(
-      `Input '${input}' has rank ${rank}; salience explains rank-4 images (NCHW or NHWC), rank-2 feature vectors (NC) and token ids [batch, tokens].`,
-    );
+    throw new OptionError(`Input '${input}' has rank ${rank}; salience explains rank-4 images (NCHW or NHWC), rank-2 feature vectors (NC) and token ids [batch, tokens].`);
   }
   if (asked === undefined) return allowed[0];
   if (!allowed.includes(asked)) throw new OptionError(`Input '${input}' has rank ${rank}: its layout is ${allowed.join(' or ')}, not '${asked}'.`);

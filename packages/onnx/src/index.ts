@@ -5,11 +5,12 @@
  * embedding gradients from the model extended with a reverse-mode gradient graph
  * (@salience/onnx-autodiff), built once per kind of request.
  */
+
+export type { CustomGradient, GradientGraphSource } from '@salience/onnx-autodiff';
+export { supportedOps } from '@salience/onnx-autodiff';
+export { moduleScopes } from './layers.js';
 export type { OnnxModel } from './onnx-model.js';
 export { fromOnnx } from './onnx-model.js';
-export type { OnnxModelOptions, OnnxModelSource, SessionAndBytes, MaxPoolTies } from './options.js';
+export type { MaxPoolTies, OnnxModelOptions, OnnxModelSource, SessionAndBytes } from './options.js';
 export { defaultMaxPoolTies } from './options.js';
-export type { OrtModule, FedType } from './ort-types.js';
-export { moduleScopes } from './layers.js';
-export { supportedOps } from '@salience/onnx-autodiff';
-export type { CustomGradient, GradientGraphSource } from '@salience/onnx-autodiff';
+export type { FedType, OrtModule } from './ort-types.js';

@@ -24,8 +24,16 @@ describe('layers()', () => {
     const model = await fromOnnx(ort as unknown as OrtModule, fixture.modelBytes, { sessionOptions: TEST_SESSION_OPTIONS });
     const layers = model.layers();
     expect(layers.map((l) => l.name)).toEqual([
-      'c1', '/Relu_output_0', '/MaxPool_output_0', 'c2', '/Relu_1_output_0', '/MaxPool_1_output_0',
-      'c3', '/Relu_2_output_0', '/ReduceMean_output_0', 'fc',
+      'c1',
+      '/Relu_output_0',
+      '/MaxPool_output_0',
+      'c2',
+      '/Relu_1_output_0',
+      '/MaxPool_1_output_0',
+      'c3',
+      '/Relu_2_output_0',
+      '/ReduceMean_output_0',
+      'fc',
     ]);
     expect(layers.find((l) => l.name === 'c3')).toEqual({ name: 'c3', kind: 'Conv', outputShape: [null, 16, 7, 7], spatial: true, channelAxis: 1, aliases: ['/c3/Conv_output_0'] });
     expect(layers.find((l) => l.name === '/ReduceMean_output_0')).toEqual({ name: '/ReduceMean_output_0', kind: 'ReduceMean', outputShape: [null, 16], spatial: false });
@@ -53,7 +61,11 @@ describe('nested PyTorch modules', () => {
   it('name a tensor by the largest module whose output it is, and every inner one reaches it too', async () => {
     const { ModelGraph } = await import('@salience/onnx-autodiff');
     const g = ModelGraph.create({ inputs: [{ name: 'x', type: 'float32', shape: ['batch', 2, 4, 4] }] });
-    const w = g.constant(Array.from({ length: 2 * 2 * 9 }, (_, i) => Math.cos(i)), 'float32', [2, 2, 3, 3]);
+    const w = g.constant(
+      Array.from({ length: 2 * 2 * 9 }, (_, i) => Math.cos(i)),
+      'float32',
+      [2, 2, 3, 3],
+    );
     const conv = g.add('Conv', ['x', w], { pads: [1, 1, 1, 1] }, { name: '/layer4/layer4.1/conv2/Conv', output: '/layer4/layer4.1/conv2/Conv_output_0' });
     const relu = g.add('Relu', [conv], undefined, { name: '/layer4/layer4.1/relu_1/Relu', output: '/layer4/layer4.1/relu_1/Relu_output_0' });
     const pooled = g.add('GlobalAveragePool', [relu], undefined, { name: '/avgpool/GlobalAveragePool', output: '/avgpool/GlobalAveragePool_output_0' });

@@ -85,7 +85,11 @@ export class LayerCatalogue {
   /** The tensor a layer name stands for; UnknownLayerError listing the layers otherwise. */
   tensorOf(name: string): string {
     const tensor = this.tensors.get(name);
-    if (tensor === undefined) throw new UnknownLayerError(name, this.list.map((l) => l.name));
+    if (tensor === undefined)
+      throw new UnknownLayerError(
+        name,
+        this.list.map((l) => l.name),
+      );
     return tensor;
   }
 

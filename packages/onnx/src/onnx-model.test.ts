@@ -127,7 +127,13 @@ describe('a batch size fixed by the graph', () => {
     const dynamic = await fromOnnx(runtime, linearModel('batch'), options);
     expect(fixed.inputShape).toEqual([null, 3]);
     const input = { data: Float32Array.from({ length: 15 }, (_, i) => Math.cos(i)), shape: [5, 3] };
-    const request = { input, outputs: ['logits', 'inputGradients', 'layerActivations', 'layerGradients'] as const, target: [0, 1, 2, 3, 1], layer: 'h', objective: 'probability' as const };
+    const request = {
+      input,
+      outputs: ['logits', 'inputGradients', 'layerActivations', 'layerGradients'] as const,
+      target: [0, 1, 2, 3, 1],
+      layer: 'h',
+      objective: 'probability' as const,
+    };
     const [a, b] = [await fixed.run(request), await dynamic.run(request)];
     for (const output of request.outputs) {
       expect(a[output].shape).toEqual(b[output].shape);

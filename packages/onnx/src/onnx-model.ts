@@ -1,19 +1,33 @@
-import type { BackwardRuleKind, BackwardRules, LayerInfo, Layout, Model, ModelFacts, ModelOutputs, ModelRequest, Objective, OutputName, RandomizeOptions, RequestPlan, TensorData } from '@salience/core';
-import { ModelError, OptionError, ShapeError, argmaxRows, checkPlanClasses, checkRandomizeRequest, planRequest, throwIfAborted } from '@salience/core';
-import { ModelGraph, type ObjectiveKind, checkGradients } from '@salience/onnx-autodiff';
+import type {
+  BackwardRuleKind,
+  BackwardRules,
+  LayerInfo,
+  Layout,
+  Model,
+  ModelFacts,
+  ModelOutputs,
+  ModelRequest,
+  Objective,
+  OutputName,
+  RandomizeOptions,
+  RequestPlan,
+  TensorData,
+} from '@salience/core';
+import { argmaxRows, checkPlanClasses, checkRandomizeRequest, ModelError, OptionError, planRequest, ShapeError, throwIfAborted } from '@salience/core';
+import { checkGradients, ModelGraph, type ObjectiveKind } from '@salience/onnx-autodiff';
 import { chunkRanges, firstRows, joinChunks, paddedRows } from './chunks.js';
 import { CompanionInputs } from './context.js';
 import { type EmbeddingPoint, embeddingInputGraph, findEmbedding } from './embedding.js';
 import { fromBuildFailure, fromRuntimeFailure } from './error-mapping.js';
-import { type ExtendedSession, ExtendedGraphs, type GraphSpec } from './extended-graphs.js';
+import { ExtendedGraphs, type ExtendedSession, type GraphSpec } from './extended-graphs.js';
+import { externalLocations, readExternalData } from './external-data.js';
 import { attributedInput, companionsOf } from './graph-inputs.js';
 import { type GraphSignature, readSignature } from './graph-signature.js';
 import { LayerCatalogue } from './layers.js';
-import { externalLocations, readExternalData } from './external-data.js';
 import { loadSource } from './model-source.js';
-import { randomizedModel } from './randomization.js';
-import { type MaxPoolTies, type OnnxModelOptions, type OnnxModelSource, checkOptions, defaultMaxPoolTies } from './options.js';
+import { checkOptions, defaultMaxPoolTies, type MaxPoolTies, type OnnxModelOptions, type OnnxModelSource } from './options.js';
 import type { FedType, OrtModule, SessionOptions, Tensor } from './ort-types.js';
+import { randomizedModel } from './randomization.js';
 import { disposeAll, fedTensor, ortTensor, readFloat } from './runtime-io.js';
 
 /** An ONNX model seen as a salience `Model`. */
@@ -127,7 +141,9 @@ class OnnxAdapter implements OnnxModel {
     }
     this.capabilities = capabilities;
     // salience builds the backward graph itself, so any op's rule can be replaced.
-    this.backwardRules = new Set<BackwardRuleKind>(capabilities.has('inputGradients') || capabilities.has('layerGradients') ? ['guided', 'deconvnet', 'rescale', 'lrp-epsilon', 'lrp-epsilon-plus-flat'] : []);
+    this.backwardRules = new Set<BackwardRuleKind>(
+      capabilities.has('inputGradients') || capabilities.has('layerGradients') ? ['guided', 'deconvnet', 'rescale', 'lrp-epsilon', 'lrp-epsilon-plus-flat'] : [],
+    );
   }
 
   layers(): readonly LayerInfo[] {
@@ -170,7 +186,9 @@ class OnnxAdapter implements OnnxModel {
       if (targets === 'predicted') targets = argmaxRows(logits);
     }
     if (request.backward?.rescale && this.signature.fixedBatch !== undefined) {
-      throw new OptionError(`The model fixes its batch at ${this.signature.fixedBatch}, so rows cannot be paired with their baselines for the rescale rule; export it with a dynamic batch.`);
+      throw new OptionError(
+        `The model fixes its batch at ${this.signature.fixedBatch}, so rows cannot be paired with their baselines for the rescale rule; export it with a dynamic batch.`,
+      );
     }
     const spec = this.specOf(plan, context, request.backward);
     const weights = plan.gradients ? targetWeights(targets as Int32Array, this.classes!, plan.objective) : undefined;
@@ -312,7 +330,9 @@ class OnnxAdapter implements OnnxModel {
       else if (output === 'embeddingGradients') result.embeddingGradients = idsShaped(produced.gradients.get(this.embedding!)!, plan.input);
       else if (output === 'embeddings') {
         // Embeddings run from are answered as given; looked-up ones are read off the graph.
-        result.embeddings = plan.embeddings ? { data: Float32Array.from(plan.embeddings.data), shape: [...plan.embeddings.shape] } : idsShaped(produced.kept.get(this.embedding!)!, plan.input);
+        result.embeddings = plan.embeddings
+          ? { data: Float32Array.from(plan.embeddings.data), shape: [...plan.embeddings.shape] }
+          : idsShaped(produced.kept.get(this.embedding!)!, plan.input);
       }
     }
     return result as Pick<ModelOutputs, K>;

@@ -1,5 +1,5 @@
-import type { CustomGradient } from '@salience/onnx-autodiff';
 import type { Layout } from '@salience/core';
+import type { CustomGradient } from '@salience/onnx-autodiff';
 import type { InferenceSession, SessionOptions } from './ort-types.js';
 
 /** How MaxPool's gradient picks among equal maxima: see @salience/onnx-autodiff's README. */

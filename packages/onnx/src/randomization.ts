@@ -1,12 +1,18 @@
-import { OptionError, createRng } from '@salience/core';
+import { createRng, OptionError } from '@salience/core';
 import { ModelGraph, type NodeProto, type TensorProto } from '@salience/onnx-autodiff';
 import { ElementType } from './graph-signature.js';
 import { type LayerCatalogue, moduleScopes } from './layers.js';
 
 type Fill = (values: Float32Array, rng: ReturnType<typeof createRng>) => void;
 
-const uniform = (bound: number): Fill => (values, rng) => rng.fillUniform(values, -bound, bound);
-const constant = (value: number): Fill => (values) => values.fill(value);
+const uniform =
+  (bound: number): Fill =>
+  (values, rng) =>
+    rng.fillUniform(values, -bound, bound);
+const constant =
+  (value: number): Fill =>
+  (values) =>
+    values.fill(value);
 
 function numbers(dims: TensorProto['dims']): number[] {
   return (dims ?? []).map((d) => Number(d));
@@ -106,9 +112,7 @@ export function randomizedModel(graph: ModelGraph, catalogue: LayerCatalogue, la
     const found = new Map<string, Fill>();
     for (const node of nodesOf(layer)) for (const [name, fill] of initializersOf(node, dimsOf)) found.set(name, fill);
     if (found.size === 0) {
-      const withWeights = catalogue.list
-        .filter((l) => nodesOf(l.name).some((node) => initializersOf(node, dimsOf).size > 0))
-        .map((l) => l.name);
+      const withWeights = catalogue.list.filter((l) => nodesOf(l.name).some((node) => initializersOf(node, dimsOf).size > 0)).map((l) => l.name);
       throw new OptionError(`Layer '${layer}' has no weights to randomise; layers with weights: ${withWeights.join(', ') || 'none'}.`);
     }
     for (const [name, fill] of found) fills.set(name, fill);

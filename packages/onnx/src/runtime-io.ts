@@ -16,7 +16,13 @@ export function ortTensor<T extends ContextType>(ort: OrtModule, type: T, data: 
 /** Plain float values (already checked to fit the type) as a runtime tensor of any fed element type. */
 export function fedTensor(ort: OrtModule, type: ContextType, values: Float32Array, dims: readonly number[]): Tensor {
   if (type === 'float32') return ortTensor(ort, 'float32', values, dims);
-  if (type === 'bool') return ortTensor(ort, 'bool', Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0)), dims);
+  if (type === 'bool')
+    return ortTensor(
+      ort,
+      'bool',
+      Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0)),
+      dims,
+    );
   return ortTensor(ort, type, idsAs(type, values) as never, dims);
 }
 

@@ -2,8 +2,8 @@ import { OptionError, ShapeError, type TensorData } from '@salience/core';
 import { expectMapsClose } from '@salience/testing';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { TEST_SESSION_OPTIONS, loadRuntime } from '../test/runtimes.js';
-import { IMAGE_WEIGHTS, gpt2StyleLogits, gpt2StyleModel, maskedTextLogits, maskedTextModel, scaledImageModel } from '../test/text-models.js';
+import { loadRuntime, TEST_SESSION_OPTIONS } from '../test/runtimes.js';
+import { gpt2StyleLogits, gpt2StyleModel, IMAGE_WEIGHTS, maskedTextLogits, maskedTextModel, scaledImageModel } from '../test/text-models.js';
 import { fromOnnx } from './onnx-model.js';
 import type { OrtModule } from './ort-types.js';
 
@@ -31,7 +31,10 @@ describe('a text model with input_ids and attention_mask', () => {
     expect(model.embedding).toBe('/embeddings/word_embeddings/Gather_output_0');
     expect(Array.from(model.contextOf(ids).attention_mask.data)).toEqual(DERIVED_MASK);
     const { logits } = await model.run({ input: ids, outputs: ['logits'] });
-    expectLogits(logits, [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), rowOf(DERIVED_MASK, r))));
+    expectLogits(
+      logits,
+      [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), rowOf(DERIVED_MASK, r))),
+    );
     model.dispose();
   });
 
@@ -39,12 +42,18 @@ describe('a text model with input_ids and attention_mask', () => {
     const model = await fromOnnx(runtime, maskedTextModel(), options);
     const ones = new Array(12).fill(1);
     const given = await model.run({ input: ids, outputs: ['logits'], context: { attention_mask: tensor(ones, [2, 6]) } });
-    expectLogits(given.logits, [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), ones)));
+    expectLogits(
+      given.logits,
+      [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), ones)),
+    );
     model.dispose();
     const padFive = await fromOnnx(runtime, maskedTextModel(), { ...options, padId: 5 });
     const mask = IDS.map((id) => (id === 5 ? 0 : 1));
     expect(Array.from(padFive.contextOf(ids).attention_mask.data)).toEqual(mask);
-    expectLogits((await padFive.run({ input: ids, outputs: ['logits'] })).logits, [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), rowOf(mask, r))));
+    expectLogits(
+      (await padFive.run({ input: ids, outputs: ['logits'] })).logits,
+      [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), rowOf(mask, r))),
+    );
     padFive.dispose();
     const noPad = await fromOnnx(runtime, maskedTextModel(), { ...options, padId: null });
     expect(Array.from(noPad.contextOf(ids).attention_mask.data)).toEqual(ones);
@@ -56,7 +65,10 @@ describe('a text model with input_ids and attention_mask', () => {
     for (const type of ['int32', 'bool', 'float32'] as const) {
       const model = await fromOnnx(runtime, maskedTextModel({ mask: type }), options);
       const { logits } = await model.run({ input: ids, outputs: ['logits'] });
-      expectLogits(logits, [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), rowOf(DERIVED_MASK, r))));
+      expectLogits(
+        logits,
+        [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), rowOf(DERIVED_MASK, r))),
+      );
       model.dispose();
     }
     const bool = await fromOnnx(runtime, maskedTextModel({ mask: 'bool' }), options);
@@ -69,7 +81,10 @@ describe('a text model with input_ids and attention_mask', () => {
     for (const type of ['int64', 'bool'] as const) {
       const model = await fromOnnx(web, maskedTextModel({ mask: type }), options);
       const out = await model.run({ input: ids, outputs: ['logits', 'embeddingGradients'], target: 0 });
-      expectLogits(out.logits, [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), rowOf(DERIVED_MASK, r))));
+      expectLogits(
+        out.logits,
+        [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), rowOf(DERIVED_MASK, r))),
+      );
       // Padding tokens get no gradient: the mask weighs them out.
       expect(out.embeddingGradients.data.slice(4 * 4, 6 * 4).every((v) => v === 0)).toBe(true);
       expect(out.embeddingGradients.data.slice(0, 4).some((v) => v !== 0)).toBe(true);
@@ -134,10 +149,16 @@ describe('a text model with input_ids and attention_mask', () => {
     expect(model.contextNames).toEqual(['attention_mask', 'token_type_ids']);
     expect(Array.from(model.contextOf(ids).token_type_ids.data)).toEqual(new Array(12).fill(0));
     const zeros = new Array(6).fill(0);
-    expectLogits((await model.run({ input: ids, outputs: ['logits'] })).logits, [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), rowOf(DERIVED_MASK, r), zeros)));
+    expectLogits(
+      (await model.run({ input: ids, outputs: ['logits'] })).logits,
+      [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), rowOf(DERIVED_MASK, r), zeros)),
+    );
     const types = [0, 0, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1];
     const given = await model.run({ input: ids, outputs: ['logits', 'embeddingGradients'], target: 1, context: { token_type_ids: tensor(types, [2, 6]) } });
-    expectLogits(given.logits, [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), rowOf(DERIVED_MASK, r), rowOf(types, r))));
+    expectLogits(
+      given.logits,
+      [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), rowOf(DERIVED_MASK, r), rowOf(types, r))),
+    );
     expect(given.embeddingGradients.shape).toEqual([2, 6, 4]);
     model.dispose();
   });
@@ -152,7 +173,10 @@ describe('a GPT-2-style model (Reshape of the ids before the wte Gather, positio
     expect(model.capabilities.has('embeddingGradients')).toBe(true);
     expect(Array.from(model.contextOf(ids).position_ids.data)).toEqual(positions);
     const real = await model.run({ input: ids, outputs: ['logits', 'embeddings', 'embeddingGradients'], target: [1, 0] });
-    expectLogits(real.logits, [0, 1].map((r) => gpt2StyleLogits(rowOf(IDS, r), rowOf(DERIVED_MASK, r), rowOf(positions, r))));
+    expectLogits(
+      real.logits,
+      [0, 1].map((r) => gpt2StyleLogits(rowOf(IDS, r), rowOf(DERIVED_MASK, r), rowOf(positions, r))),
+    );
     expect(real.embeddings.shape).toEqual([2, 6, 4]);
     expect(real.embeddingGradients.shape).toEqual([2, 6, 4]);
     const again = await model.run({ input: ids, embeddings: real.embeddings, outputs: ['logits', 'embeddingGradients'], target: [1, 0] });
@@ -162,7 +186,10 @@ describe('a GPT-2-style model (Reshape of the ids before the wte Gather, positio
     const h = 1e-2;
     for (const at of [0, 9, 30, 41]) {
       const shifted = (by: number) => ({ data: Float32Array.from(real.embeddings.data, (v, i) => (i === at ? v + by : v)), shape: real.embeddings.shape });
-      const [up, down] = [await model.run({ input: ids, embeddings: shifted(h), outputs: ['logits'] }), await model.run({ input: ids, embeddings: shifted(-h), outputs: ['logits'] })];
+      const [up, down] = [
+        await model.run({ input: ids, embeddings: shifted(h), outputs: ['logits'] }),
+        await model.run({ input: ids, embeddings: shifted(-h), outputs: ['logits'] }),
+      ];
       const row = at < 24 ? 0 : 1;
       const target = row === 0 ? 1 : 0;
       expect(real.embeddingGradients.data[at]).toBeCloseTo((up.logits.data[row * 3 + target] - down.logits.data[row * 3 + target]) / (2 * h), 3);
@@ -176,7 +203,10 @@ describe('a GPT-2-style model (Reshape of the ids before the wte Gather, positio
     const shifted = positions.map((p) => p + 2);
     const ones = new Array(12).fill(1);
     const { logits } = await model.run({ input: ids, outputs: ['logits'], context: { position_ids: tensor(shifted, [2, 6]) } });
-    expectLogits(logits, [0, 1].map((r) => gpt2StyleLogits(rowOf(IDS, r), ones, rowOf(shifted, r))));
+    expectLogits(
+      logits,
+      [0, 1].map((r) => gpt2StyleLogits(rowOf(IDS, r), ones, rowOf(shifted, r))),
+    );
     model.dispose();
     for (const embedding of ['transformer.wte', 'transformer.wte.weight']) {
       const named = await fromOnnx(runtime, gpt2StyleModel(), { ...options, embedding });
@@ -188,7 +218,10 @@ describe('a GPT-2-style model (Reshape of the ids before the wte Gather, positio
 });
 
 describe('an image model with another input', () => {
-  const pixels = tensor(Array.from({ length: 32 }, (_, i) => Math.cos(i)), [2, 1, 4, 4]);
+  const pixels = tensor(
+    Array.from({ length: 32 }, (_, i) => Math.cos(i)),
+    [2, 1, 4, 4],
+  );
   const scale = tensor([2, -1, 0.5, 3], [2, 2]);
 
   it('explains the image, and fails before running until the other input is given', async () => {

@@ -8,8 +8,8 @@ import { tokenGradL2, tokenGradXEmbedding, tokenIntegratedGradients } from '@sal
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_SESSION_OPTIONS } from '../test/runtimes.js';
-import { ZOO_IMAGE_MODELS, ZOO_TEXT_MODELS, type ZooCase, type ZooModel, type ZooModelName, loadZooModel } from '../test/zoo.js';
-import { type OnnxModel, fromOnnx } from './onnx-model.js';
+import { loadZooModel, ZOO_IMAGE_MODELS, ZOO_TEXT_MODELS, type ZooCase, type ZooModel, type ZooModelName } from '../test/zoo.js';
+import { fromOnnx, type OnnxModel } from './onnx-model.js';
 import type { OrtModule } from './ort-types.js';
 
 /**

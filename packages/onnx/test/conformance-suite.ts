@@ -1,7 +1,7 @@
 import { type CaptumModelName, describeModelConformance, loadCaptumFixture } from '@salience/testing';
 import { fromOnnx } from '../src/onnx-model.js';
 import { countingRuntime } from './counting-runtime.js';
-import { type RuntimeName, TEST_SESSION_OPTIONS, loadRuntime } from './runtimes.js';
+import { loadRuntime, type RuntimeName, TEST_SESSION_OPTIONS } from './runtimes.js';
 
 /** The adapter conformance suite on every Captum fixture model, through `model.onnx`, on one runtime. */
 export function describeOnnxConformance(runtime: RuntimeName): void {

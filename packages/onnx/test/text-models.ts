@@ -45,12 +45,22 @@ export function maskedTextModel(options: TextModelOptions = {}): Uint8Array {
     ...(options.tokenTypes ? [{ name: 'token_type_ids', type: 'int64' as const, shape: [batch, sequence] }] : []),
   ];
   const g = ModelGraph.create({ inputs });
-  let embedded = g.add('Gather', [g.constant(TABLE, 'float32', [VOCAB, WIDTH], 'embeddings.word_embeddings.weight'), 'input_ids'], { axis: 0 }, {
-    name: '/embeddings/word_embeddings/Gather',
-    output: '/embeddings/word_embeddings/Gather_output_0',
-  });
+  let embedded = g.add(
+    'Gather',
+    [g.constant(TABLE, 'float32', [VOCAB, WIDTH], 'embeddings.word_embeddings.weight'), 'input_ids'],
+    { axis: 0 },
+    {
+      name: '/embeddings/word_embeddings/Gather',
+      output: '/embeddings/word_embeddings/Gather_output_0',
+    },
+  );
   if (options.tokenTypes) {
-    const types = g.add('Gather', [g.constant(TYPE_TABLE, 'float32', [2, WIDTH], 'embeddings.token_type_embeddings.weight'), 'token_type_ids'], { axis: 0 }, { name: '/embeddings/token_type_embeddings/Gather' });
+    const types = g.add(
+      'Gather',
+      [g.constant(TYPE_TABLE, 'float32', [2, WIDTH], 'embeddings.token_type_embeddings.weight'), 'token_type_ids'],
+      { axis: 0 },
+      { name: '/embeddings/token_type_embeddings/Gather' },
+    );
     embedded = g.add('Add', [embedded, types], undefined, { name: '/embeddings/Add' });
   }
   const weights = mask === 'float32' ? 'attention_mask' : g.add('Cast', ['attention_mask'], { to: 1 });
@@ -86,13 +96,23 @@ export function gpt2StyleModel(): Uint8Array {
   const last = g.add('Gather', [shape, g.constant([1], 'int64', [1])], { axis: 0 }, { name: '/transformer/Gather' });
   const target = g.add('Concat', [g.constant([-1], 'int64', [1]), last], { axis: 0 }, { name: '/transformer/Concat' });
   const flat = g.add('Reshape', ['input_ids', target], undefined, { name: '/transformer/Reshape', output: '/transformer/Reshape_output_0' });
-  const words = g.add('Gather', [g.constant(TABLE, 'float32', [VOCAB, WIDTH], 'transformer.wte.weight'), flat], { axis: 0 }, {
-    name: '/transformer/wte/Gather',
-    output: '/transformer/wte/Gather_output_0',
-  });
-  const places = g.add('Gather', [g.constant(POSITION_TABLE, 'float32', [POSITIONS, WIDTH], 'transformer.wpe.weight'), 'position_ids'], { axis: 0 }, {
-    name: '/transformer/wpe/Gather',
-  });
+  const words = g.add(
+    'Gather',
+    [g.constant(TABLE, 'float32', [VOCAB, WIDTH], 'transformer.wte.weight'), flat],
+    { axis: 0 },
+    {
+      name: '/transformer/wte/Gather',
+      output: '/transformer/wte/Gather_output_0',
+    },
+  );
+  const places = g.add(
+    'Gather',
+    [g.constant(POSITION_TABLE, 'float32', [POSITIONS, WIDTH], 'transformer.wpe.weight'), 'position_ids'],
+    { axis: 0 },
+    {
+      name: '/transformer/wpe/Gather',
+    },
+  );
   const embedded = g.add('Add', [words, places], undefined, { name: '/transformer/Add' });
   maskedMeanHead(g, embedded, g.add('Cast', ['attention_mask'], { to: 1 }));
   return g.toBytes();

@@ -4,18 +4,7 @@ import type { TensorData } from '@salience/core';
 import { type FixtureArray, parseFixtureArrays } from '@salience/testing';
 
 /** The zoo's image models (input `pixel_values`, NCHW), as `tools/export-zoo.py` writes them. */
-export const ZOO_IMAGE_MODELS = [
-  'resnet',
-  'mobilenetv2',
-  'mobilenetv2-tf',
-  'efficientnet',
-  'convnext',
-  'regnet',
-  'vit',
-  'deit',
-  'swin',
-  'mobilevit',
-] as const;
+export const ZOO_IMAGE_MODELS = ['resnet', 'mobilenetv2', 'mobilenetv2-tf', 'efficientnet', 'convnext', 'regnet', 'vit', 'deit', 'swin', 'mobilevit'] as const;
 
 /** The zoo's text classifiers: input_ids + attention_mask (+ token_type_ids), and one ids-only export. */
 export const ZOO_TEXT_MODELS = ['distilbert', 'distilbert-ids', 'bert', 'roberta', 'gpt2'] as const;

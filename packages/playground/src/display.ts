@@ -1,15 +1,5 @@
 import type { Attribution, TensorData } from '@salience/core';
-import {
-  type ColormapName,
-  type DisplayScale,
-  type DisplaySign,
-  type RgbaImage,
-  colorbarWithUnits,
-  displayScales,
-  heatmapImage,
-  overlay,
-  toDisplayMap,
-} from '@salience/render';
+import { type ColormapName, colorbarWithUnits, type DisplayScale, type DisplaySign, displayScales, heatmapImage, overlay, type RgbaImage, toDisplayMap } from '@salience/render';
 
 /** 'auto': signed methods (IG, occlusion, gradient × input, SHAP...) with their sign, the others as magnitudes. */
 export type SignChoice = DisplaySign | 'auto';

@@ -1,16 +1,16 @@
 import { AbortError, type Target } from '@salience/core';
-import { COLORMAP_NAMES, DISPLAY_SIGNS, type RgbaImage, attributionFigure, convergenceSummary, drawToCanvas, encodePng, scaleLabel, softmax } from '@salience/render';
+import { attributionFigure, COLORMAP_NAMES, convergenceSummary, DISPLAY_SIGNS, drawToCanvas, encodePng, type RgbaImage, scaleLabel, softmax } from '@salience/render';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
+import { writeNpy as encodeNpy } from '@salience/npy';
 import { BACKENDS, type BackendName, backendsOffered, useBackend } from './backends.js';
 import { decodeImage } from './decode-image.js';
-import { type ColormapChoice, DEFAULT_CONTROLS, type DisplayControls, type SignChoice, picturesOf, resolveDisplay } from './display.js';
+import { type ColormapChoice, DEFAULT_CONTROLS, type DisplayControls, picturesOf, resolveDisplay, type SignChoice } from './display.js';
 import { download, fileStem } from './downloads.js';
-import { type RankedTarget, chooseTarget, parseLabels, targetText, topTargets } from './labels.js';
+import { chooseTarget, parseLabels, type RankedTarget, targetText, topTargets } from './labels.js';
 import { METHOD_CHOICES, type MethodChoice, type MethodId, type MethodSettings, settingsProblem, unavailableReason } from './methods.js';
-import { BUILTIN_ONNX_SOURCE, BUILTIN_SOURCE, type BuiltinSample, type ModelSource, type PlaygroundModel, builtinSamples, droppedSource } from './models.js';
-import { writeNpy as encodeNpy } from '@salience/npy';
+import { BUILTIN_ONNX_SOURCE, BUILTIN_SOURCE, type BuiltinSample, builtinSamples, droppedSource, type ModelSource, type PlaygroundModel } from './models.js';
 import { drawnRun, installHook } from './page-hook.js';
 import { FIT_MODES, type FitMode, NORMALIZATION_PRESETS, type Normalization, type Prepared, parseChannelValues, prepareInput } from './preprocess.js';
 import { type MethodRun, runMethods } from './run-methods.js';
@@ -130,7 +130,14 @@ function showModelChoices(model: PlaygroundModel): void {
   layer.replaceChildren();
   option(layer, '', 'automatic: the last convolution');
   for (const info of model.model.layers().filter((l) => l.spatial)) {
-    option(layer, info.name, `${info.name} · ${info.kind} · ${info.outputShape.slice(1).map((d) => d ?? '?').join('×')}`);
+    option(
+      layer,
+      info.name,
+      `${info.name} · ${info.kind} · ${info.outputShape
+        .slice(1)
+        .map((d) => d ?? '?')
+        .join('×')}`,
+    );
   }
 }
 
@@ -363,7 +370,8 @@ function resultRow(id: string, title: string, detail: string): HTMLElement {
   row.append(bar);
   const side = document.createElement('div');
   side.className = 'side';
-  side.innerHTML = '<div class="time">waiting</div><button type="button" class="download" data-download="npy" disabled>maps .npy</button><button type="button" class="download" data-download="png" disabled>figure .png</button>';
+  side.innerHTML =
+    '<div class="time">waiting</div><button type="button" class="download" data-download="npy" disabled>maps .npy</button><button type="button" class="download" data-download="png" disabled>figure .png</button>';
   row.append(side);
   return row;
 }
@@ -415,7 +423,8 @@ function drawRun(run: MethodRun): void {
   drawToCanvas(row.querySelector<HTMLCanvasElement>('canvas[data-kind=colorbar]')!, pictures.colorbar);
   const target = run.attribution.targets[0];
   const p = probabilities?.[target];
-  row.querySelector('.target')!.textContent = `target ${className(target)} (class ${target})${p === undefined ? '' : `, p = ${p.toFixed(3)}`}${typeof run.attribution.meta.layer === 'string' ? ` · layer ${run.attribution.meta.layer}` : ''}`;
+  row.querySelector('.target')!.textContent =
+    `target ${className(target)} (class ${target})${p === undefined ? '' : `, p = ${p.toFixed(3)}`}${typeof run.attribution.meta.layer === 'string' ? ` · layer ${run.attribution.meta.layer}` : ''}`;
   row.querySelector('.scale')!.textContent = `${pictures.sign === 'all' ? 'signed: red adds to the class, blue takes away; ' : ''}${scaleLabel(pictures.scale)}`;
   row.querySelector('.facts')!.textContent = convergenceText(run);
   row.querySelector('.time')!.textContent = `${run.ms.toFixed(0)} ms`;

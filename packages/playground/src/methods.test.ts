@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONTROLS, resolveDisplay } from './display.js';
-import { METHOD_CHOICES, defaultSettings, methodChoice, settingsProblem, unavailableReason } from './methods.js';
+import { defaultSettings, METHOD_CHOICES, methodChoice, settingsProblem, unavailableReason } from './methods.js';
 
 const mnist = { height: 28, width: 28, channels: 1 as const };
 const imagenet = { height: 224, width: 224, channels: 3 as const, layout: 'NCHW' as const };
@@ -56,20 +56,36 @@ describe('which methods a model can run', () => {
     const tfjsLike = { capabilities: all };
     expect(METHOD_CHOICES.filter((c) => unavailableReason(c, tfjsLike) !== null).map((c) => c.id)).toEqual(ids);
     expect(unavailableReason(methodChoice('deep-lift'), tfjsLike)).toBe('this model cannot apply the rescale backward rule (ONNX models only)');
-    expect(unavailableReason(methodChoice('guided-grad-cam'), { capabilities: all, backwardRules: new Set(['deconvnet'] as const) })).toBe('this model cannot apply the guided backward rule (ONNX models only)');
+    expect(unavailableReason(methodChoice('guided-grad-cam'), { capabilities: all, backwardRules: new Set(['deconvnet'] as const) })).toBe(
+      'this model cannot apply the guided backward rule (ONNX models only)',
+    );
     // Each needs its own rule: an ONNX model declaring guided, deconvnet and rescale but not LRP's offers the other four.
     const onnxLike = { capabilities: all, backwardRules: new Set(['guided', 'deconvnet', 'rescale'] as const) };
     expect(ids.filter((id) => unavailableReason(methodChoice(id), onnxLike) === null)).toEqual(['guided-backprop', 'deconvnet', 'deep-lift', 'guided-grad-cam']);
     expect(unavailableReason(methodChoice('lrp'), { ...onnxLike, backwardRules: new Set(['lrp-epsilon'] as const) })).toBeNull();
     // The rule alone is not enough: Guided Grad-CAM also needs the layer's outputs.
-    expect(unavailableReason(methodChoice('guided-grad-cam'), { capabilities: new Set(['logits', 'inputGradients'] as const), backwardRules: onnxLike.backwardRules })).toBe('this model gives no layerActivations, layerGradients');
+    expect(unavailableReason(methodChoice('guided-grad-cam'), { capabilities: new Set(['logits', 'inputGradients'] as const), backwardRules: onnxLike.backwardRules })).toBe(
+      'this model gives no layerActivations, layerGradients',
+    );
   });
 });
 
 describe('display defaults', () => {
   it('show signed methods with their sign on a diverging colormap, the others as magnitudes', () => {
     const signed = METHOD_CHOICES.filter((c) => c.signed).map((c) => c.id);
-    expect(signed).toEqual(['input-x-gradient', 'integrated-gradients', 'occlusion', 'kernel-shap', 'lime', 'shapley-sampling', 'guided-backprop', 'deconvnet', 'deep-lift', 'lrp', 'guided-grad-cam']);
+    expect(signed).toEqual([
+      'input-x-gradient',
+      'integrated-gradients',
+      'occlusion',
+      'kernel-shap',
+      'lime',
+      'shapley-sampling',
+      'guided-backprop',
+      'deconvnet',
+      'deep-lift',
+      'lrp',
+      'guided-grad-cam',
+    ]);
     expect(resolveDisplay(DEFAULT_CONTROLS, true)).toEqual({ sign: 'all', colormap: 'blue-white-red' });
     expect(resolveDisplay(DEFAULT_CONTROLS, false)).toEqual({ sign: 'absolute', colormap: 'inferno' });
     expect(resolveDisplay({ ...DEFAULT_CONTROLS, sign: 'positive', colormap: 'viridis' }, true)).toEqual({ sign: 'positive', colormap: 'viridis' });

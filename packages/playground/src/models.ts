@@ -1,10 +1,10 @@
 import { type Model, OptionError } from '@salience/core';
-import { type OrtModule, fromOnnx } from '@salience/onnx';
+import { fromOnnx, type OrtModule } from '@salience/onnx';
 import { fromTfjs } from '@salience/tfjs';
+import type * as tfType from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-web';
 import jsepWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import type { BackendName } from './backends.js';
-import type * as tfType from '@tensorflow/tfjs';
 import type { ImageShape } from './image-input.js';
 import { parseLabels } from './labels.js';
 
@@ -133,7 +133,13 @@ async function loadOnnx(name: string, bytes: Uint8Array, backend: BackendName, l
     model.dispose();
     throw error;
   }
-  const { logits } = await model.run({ input: { data: new Float32Array(shape.height * shape.width * shape.channels), shape: model.layout === 'NCHW' ? [1, shape.channels, shape.height, shape.width] : [1, shape.height, shape.width, shape.channels] }, outputs: ['logits'] });
+  const { logits } = await model.run({
+    input: {
+      data: new Float32Array(shape.height * shape.width * shape.channels),
+      shape: model.layout === 'NCHW' ? [1, shape.channels, shape.height, shape.width] : [1, shape.height, shape.width, shape.channels],
+    },
+    outputs: ['logits'],
+  });
   const classes = logits.shape[1];
   return { name, runtime: 'onnx', backend, model, shape, labels: labels ?? Array.from({ length: classes }, (_, i) => `class ${i}`), dispose: () => model.dispose() };
 }

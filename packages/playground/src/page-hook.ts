@@ -1,5 +1,5 @@
-import type { MethodRun } from './run-methods.js';
 import type { Pictures } from './display.js';
+import type { MethodRun } from './run-methods.js';
 
 export type PageStatus = 'loading' | 'ready' | 'running' | 'done' | 'cancelled' | 'error';
 

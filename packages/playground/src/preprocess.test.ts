@@ -1,6 +1,6 @@
 import { createImage, type RgbaImage } from '@salience/render';
 import { describe, expect, it } from 'vitest';
-import { NORMALIZATION_PRESETS, fitImage, parseChannelValues, prepareInput, resizeAntialiased } from './preprocess.js';
+import { fitImage, NORMALIZATION_PRESETS, parseChannelValues, prepareInput, resizeAntialiased } from './preprocess.js';
 
 /** A w x h picture whose red channel is the column and green the row. */
 function ramp(width: number, height: number): RgbaImage {

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { AbortError } from '@salience/core';
 import { fromOnnx, type OrtModule } from '@salience/onnx';
-import * as ortWeb from 'onnxruntime-web';
 import { createImageModel } from '@salience/testing';
+import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_DIR } from '../test/builtin-in-node.js';
 import { DEFAULT_CONTROLS, displayMapOf, picturesOf } from './display.js';
 import { METHOD_CHOICES, methodChoice, unavailableReason } from './methods.js';
 import { runMethods } from './run-methods.js';
-import { BUILTIN_DIR } from '../test/builtin-in-node.js';
 
 const shape = { height: 7, width: 7, channels: 3 as const };
 const model = () => createImageModel({ layout: 'NHWC', channels: 3, height: 7, width: 7, classes: 4 });
@@ -58,7 +58,11 @@ describe('the methods the page offers', () => {
   it('refuses a method the model cannot run before any method starts', async () => {
     const finished: string[] = [];
     const run = runMethods(model(), input, shape, [methodChoice('gradient'), methodChoice('guided-backprop')], { onResult: (r) => finished.push(r.choice.id) });
-    await expect(run).rejects.toMatchObject({ code: 'MISSING_CAPABILITY', missing: ['backward:guided'], message: expect.stringContaining('Guided Backprop: this model cannot apply the guided backward rule') });
+    await expect(run).rejects.toMatchObject({
+      code: 'MISSING_CAPABILITY',
+      missing: ['backward:guided'],
+      message: expect.stringContaining('Guided Backprop: this model cannot apply the guided backward rule'),
+    });
     expect(finished).toEqual([]);
   });
 

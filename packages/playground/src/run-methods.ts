@@ -1,4 +1,4 @@
-import { AbortError, type Attribution, CapabilityError, type Model, type TensorData, type Target } from '@salience/core';
+import { AbortError, type Attribution, CapabilityError, type Model, type Target, type TensorData } from '@salience/core';
 import type { ImageShape } from './image-input.js';
 import { defaultSettings, type MethodChoice, type MethodSettings, unavailableReason } from './methods.js';
 
@@ -35,7 +35,10 @@ export async function runMethods(model: Model, input: TensorData, shape: ImageSh
     const reason = unavailableReason(choice, model);
     if (reason) {
       const rules = (choice.backwardRules ?? []).filter((r) => !model.backwardRules?.has(r)).map((r) => `backward:${r}`);
-      throw new CapabilityError(`${choice.title}: ${reason}; pick another method or model.`, rules.length > 0 ? rules : choice.method.requires.filter((r) => !model.capabilities.has(r)));
+      throw new CapabilityError(
+        `${choice.title}: ${reason}; pick another method or model.`,
+        rules.length > 0 ? rules : choice.method.requires.filter((r) => !model.capabilities.has(r)),
+      );
     }
   }
   const runs: MethodRun[] = [];

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { decodePng } from '@salience/render';
+import { fromTfjs } from '@salience/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import type { PlaygroundModel } from '../src/models.js';
-import { fromTfjs } from '@salience/tfjs';
 
 /** The CLI's built-in model folder, which the page serves as its public folder. */
 export const BUILTIN_DIR = new URL('../../cli/builtin/', import.meta.url);
@@ -20,7 +20,18 @@ export async function builtinInNode(): Promise<PlaygroundModel> {
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const net = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: artifacts.modelTopology, weightSpecs: specs, weightData }));
   const model = fromTfjs(tf, net);
-  return { name: 'built-in (Node)', runtime: 'tfjs', backend: 'cpu', model, shape: { height: 28, width: 28, channels: 1 }, labels: [], dispose: () => { model.dispose(); net.dispose(); } };
+  return {
+    name: 'built-in (Node)',
+    runtime: 'tfjs',
+    backend: 'cpu',
+    model,
+    shape: { height: 28, width: 28, channels: 1 },
+    labels: [],
+    dispose: () => {
+      model.dispose();
+      net.dispose();
+    },
+  };
 }
 
 /** A sample image of the built-in model, decoded in Node. */

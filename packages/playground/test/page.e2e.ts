@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { chromiumLaunchOptions } from '@salience/browser-tests/chromium';
 import { createImage, decodePng, encodePng, heatmapImage, overlay } from '@salience/render';
 import { compareMaps } from '@salience/testing';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONTROLS, displayMapOf, resolveDisplay } from '../src/display.js';
@@ -100,7 +100,15 @@ describe('the playground page in Chromium', () => {
     expect(disabled).toEqual(['deconvnet', 'deep-lift', 'guided-backprop', 'guided-grad-cam', 'lrp']);
     expect(await page.locator('input[name=method]').count()).toBe(20);
     // The layers Grad-CAM can use are the model's spatial layers.
-    expect(await page.locator('#layer option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['', 'conv1', 'pool1', 'conv2', 'pool2', 'conv3', 'pool3']);
+    expect(await page.locator('#layer option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([
+      '',
+      'conv1',
+      'pool1',
+      'conv2',
+      'pool2',
+      'conv3',
+      'pool3',
+    ]);
     // The backend list stays inside its box, however long its option texts.
     const select = (await page.locator('#backend').boundingBox())!;
     const box = (await page.locator('#backend').locator('xpath=ancestor::fieldset').boundingBox())!;
@@ -145,7 +153,9 @@ describe('the playground page in Chromium', () => {
       const pageMap = { data: Float32Array.from(drawn.map), shape: drawn.mapShape };
       const maps = compareMaps({ data: pageMap.data, shape: [1, ...pageMap.shape] }, { data: nodeMap.data, shape: [1, ...nodeMap.shape] });
       expect(maps.relativeError, `${label}: display map`).toBeLessThanOrEqual(GPU_TOLERANCE);
-      console.log(`${label}: page vs Node, raw ${values.relativeError.toExponential(2)}, display map ${maps.relativeError.toExponential(2)} (x max), ${drawn.ms.toFixed(0)} ms in the page`);
+      console.log(
+        `${label}: page vs Node, raw ${values.relativeError.toExponential(2)}, display map ${maps.relativeError.toExponential(2)} (x max), ${drawn.ms.toFixed(0)} ms in the page`,
+      );
 
       // The canvases hold exactly the colours of that map: the heatmap, and the overlay on the input.
       const inputPixels = await canvasPixels(drawn.id, 'input');

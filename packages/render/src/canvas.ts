@@ -2,11 +2,7 @@ import { OptionError } from '@salience/core';
 import { assertImage, type RgbaImage } from './image.js';
 
 /** Anything `drawToCanvas` can paint on. */
-export type CanvasTarget =
-  | HTMLCanvasElement
-  | OffscreenCanvas
-  | CanvasRenderingContext2D
-  | OffscreenCanvasRenderingContext2D;
+export type CanvasTarget = HTMLCanvasElement | OffscreenCanvas | CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 
 /**
  * The image as a DOM `ImageData` (sharing its pixels) where the global `ImageData` exists;
@@ -30,11 +26,7 @@ export interface DrawOptions {
 }
 
 /** Paints the image on a canvas (or a 2D context) with `putImageData`; returns the context. */
-export function drawToCanvas(
-  target: CanvasTarget,
-  image: RgbaImage,
-  options: DrawOptions = {},
-): CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D {
+export function drawToCanvas(target: CanvasTarget, image: RgbaImage, options: DrawOptions = {}): CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D {
   const { x = 0, y = 0, resizeCanvas = true } = options;
   let context: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
   if ('putImageData' in target) {

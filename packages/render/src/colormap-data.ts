@@ -33,25 +33,42 @@ export const MAGMA_FIT: ChannelPolynomials = [
 ];
 
 /** Evenly spaced control points, '#rrggbb', from the low end to the high end. */
-export const BLUE_WHITE_RED_STOPS: readonly string[] = [
-  '#053061',
-  '#2166ac',
-  '#4393c3',
-  '#92c5de',
-  '#d1e5f0',
-  '#ffffff',
-  '#fddbc7',
-  '#f4a582',
-  '#d6604d',
-  '#b2182b',
-  '#67001f',
-];
+export const BLUE_WHITE_RED_STOPS: readonly string[] = ['#053061', '#2166ac', '#4393c3', '#92c5de', '#d1e5f0', '#ffffff', '#fddbc7', '#f4a582', '#d6604d', '#b2182b', '#67001f'];
 
 export const TURBO_STOPS: readonly string[] = [
-  '#30123b', '#392a73', '#4040a2', '#4456c7', '#466be3', '#4680f6', '#4294ff', '#37a8fa', '#28bceb',
-  '#1ccdd8', '#18ddc2', '#1fe9af', '#32f298', '#4ef97d', '#6dfe62', '#8bff4b', '#a4fc3c', '#b7f735',
-  '#cbed34', '#dde037', '#ecd13a', '#f7c13a', '#fdae35', '#fe992c', '#fb8122', '#f56918', '#ec530f',
-  '#e14109', '#d23105', '#c12302', '#ac1701', '#950d01', '#7a0403',
+  '#30123b',
+  '#392a73',
+  '#4040a2',
+  '#4456c7',
+  '#466be3',
+  '#4680f6',
+  '#4294ff',
+  '#37a8fa',
+  '#28bceb',
+  '#1ccdd8',
+  '#18ddc2',
+  '#1fe9af',
+  '#32f298',
+  '#4ef97d',
+  '#6dfe62',
+  '#8bff4b',
+  '#a4fc3c',
+  '#b7f735',
+  '#cbed34',
+  '#dde037',
+  '#ecd13a',
+  '#f7c13a',
+  '#fdae35',
+  '#fe992c',
+  '#fb8122',
+  '#f56918',
+  '#ec530f',
+  '#e14109',
+  '#d23105',
+  '#c12302',
+  '#ac1701',
+  '#950d01',
+  '#7a0403',
 ];
 
 export const RED_WHITE_GREEN_STOPS: readonly string[] = ['#ff0000', '#ffffff', '#008000'];

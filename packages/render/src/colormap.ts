@@ -1,13 +1,5 @@
 import { OptionError } from '@salience/core';
-import {
-  BLUE_WHITE_RED_STOPS,
-  type ChannelPolynomials,
-  INFERNO_FIT,
-  MAGMA_FIT,
-  RED_WHITE_GREEN_STOPS,
-  TURBO_STOPS,
-  VIRIDIS_FIT,
-} from './colormap-data.js';
+import { BLUE_WHITE_RED_STOPS, type ChannelPolynomials, INFERNO_FIT, MAGMA_FIT, RED_WHITE_GREEN_STOPS, TURBO_STOPS, VIRIDIS_FIT } from './colormap-data.js';
 
 /** An sRGB colour with 0..255 channels. */
 export type Rgb = readonly [red: number, green: number, blue: number];
@@ -87,11 +79,7 @@ function polynomial(fit: ChannelPolynomials): (t: number) => [number, number, nu
  * A colormap sampled from `shade(t)` at t = i / 255 for each of the 256 entries; `shade` returns
  * channels in [0, 1] (values outside are clipped).
  */
-export function colormapFromFunction(
-  name: string,
-  kind: ColormapKind,
-  shade: (t: number) => readonly [number, number, number],
-): Colormap {
+export function colormapFromFunction(name: string, kind: ColormapKind, shade: (t: number) => readonly [number, number, number]): Colormap {
   const lut = new Uint8Array(LUT_SIZE * 3);
   for (let i = 0; i < LUT_SIZE; i++) {
     const rgb = shade(i / (LUT_SIZE - 1));
@@ -138,14 +126,7 @@ export function colormapFromLut(name: string, kind: ColormapKind, lut: Uint8Arra
   return withName(map, name, kind, domain, lut, index);
 }
 
-function withName(
-  map: (value: number) => Rgb,
-  name: string,
-  kind: ColormapKind,
-  domain: readonly [number, number],
-  lut: Uint8Array,
-  index: (value: number) => number,
-): Colormap {
+function withName(map: (value: number) => Rgb, name: string, kind: ColormapKind, domain: readonly [number, number], lut: Uint8Array, index: (value: number) => number): Colormap {
   // A function's own `name` is read-only; redefine it so `colormap('viridis').name === 'viridis'`.
   Object.defineProperty(map, 'name', { value: name });
   return Object.assign(map, { kind, domain, lut, index }) as Colormap;

@@ -8,9 +8,7 @@ const nchw = tensor([1, -2, 3, 2, -1, -5, /* example 2 */ 0, 4, -4, 0, 1, 1], [2
 function toNhwc(t: typeof nchw) {
   const [n, c, h, w] = t.shape;
   const out = new Float32Array(t.data.length);
-  for (let b = 0; b < n; b++)
-    for (let ch = 0; ch < c; ch++)
-      for (let i = 0; i < h * w; i++) out[b * h * w * c + i * c + ch] = t.data[b * c * h * w + ch * h * w + i];
+  for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) out[b * h * w * c + i * c + ch] = t.data[b * c * h * w + ch * h * w + i];
   return tensor(out, [n, h, w, c]);
 }
 

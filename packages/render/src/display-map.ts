@@ -49,16 +49,9 @@ type Source = TensorData | Pick<Attribution, 'values' | 'layout'>;
 export function toDisplayMap(source: Source, options: DisplayMapOptions = {}): TensorData[] {
   const values = 'values' in source ? source.values : source;
   const layout = options.layout ?? ('layout' in source ? source.layout : undefined);
-  const {
-    channelReduction = 'sum',
-    sign = 'absolute',
-    normalization = 'percentile',
-    outlierPercent = 2,
-    perExample = true,
-  } = options;
+  const { channelReduction = 'sum', sign = 'absolute', normalization = 'percentile', outlierPercent = 2, perExample = true } = options;
   const maps = signedMaps(values, layout, channelReduction, sign, outlierPercent);
-  const scaled =
-    normalization === 'none' ? maps : normalize(maps, { method: normalization, outlierPercent, perExample });
+  const scaled = normalization === 'none' ? maps : normalize(maps, { method: normalization, outlierPercent, perExample });
   const [rows, height, width] = scaled.shape;
   const out: TensorData[] = [];
   for (let r = 0; r < rows; r++) {
@@ -161,9 +154,7 @@ function spatialMaps(values: TensorData, layout: string | undefined, reduction: 
     case undefined:
       throw new OptionError("toDisplayMap needs a layout: pass options.layout ('NCHW', 'NHWC' or 'NHW') or an Attribution.");
     default:
-      throw new OptionError(
-        `Layout '${layout}' has no image to draw; toDisplayMap takes 'NCHW', 'NHWC' or 'NHW'. For token scores use tokensToHtml or tokensToAnsi.`,
-      );
+      throw new OptionError(`Layout '${layout}' has no image to draw; toDisplayMap takes 'NCHW', 'NHWC' or 'NHW'. For token scores use tokensToHtml or tokensToAnsi.`);
   }
 }
 

@@ -8,7 +8,10 @@ import { measureLabel } from './typeface.js';
 
 const image = createImage(8, 4, [0, 128, 0, 255]);
 /** Left half strongly positive, right half strongly negative. */
-const signedMap = tensor(Array.from({ length: 32 }, (_, i) => (i % 8 < 4 ? 1 : -1)), [4, 8]);
+const signedMap = tensor(
+  Array.from({ length: 32 }, (_, i) => (i % 8 < 4 ? 1 : -1)),
+  [4, 8],
+);
 const scale: DisplayScale = { low: -0.25, high: 0.25, signed: true, sign: 'all', normalization: 'percentile', outlierPercent: 2, clippedShare: 0 };
 
 /** Rows of the image that hold dark (text) pixels. */

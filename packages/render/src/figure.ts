@@ -1,6 +1,6 @@
 import { type Attribution, OptionError, type TensorData } from '@salience/core';
-import { type Colormap, type ColormapName, colormap } from './colormap.js';
 import { colorbarWithUnits } from './colorbar-units.js';
+import { type Colormap, type ColormapName, colormap } from './colormap.js';
 import { type DisplayMapOptions, type DisplayScale, displayScales, toDisplayMap } from './display-map.js';
 import { drawImage } from './draw-image.js';
 import { DEFAULT_DIVERGING_COLORMAP, DEFAULT_SEQUENTIAL_COLORMAP, fitMap, heatmapImage } from './heatmap.js';

@@ -10,7 +10,13 @@ const tall = createImage(1, 4, [0, 255, 0, 255]);
 
 describe('grid', () => {
   it('lays out cells with gaps around and between them', () => {
-    const out = grid([[red, blue], [blue, red]], { gap: 1 });
+    const out = grid(
+      [
+        [red, blue],
+        [blue, red],
+      ],
+      { gap: 1 },
+    );
     expect(out.width).toBe(1 + 2 + 1 + 2 + 1);
     expect(out.height).toBe(7);
     expect(pixelAt(out, 0, 0)).toEqual([255, 255, 255, 255]);
@@ -23,7 +29,13 @@ describe('grid', () => {
   });
 
   it('sizes columns and rows to their largest image, centres the rest, and leaves null cells empty', () => {
-    const out = grid([[tall, null], [red, blue]], { gap: 0, background: [0, 0, 0, 0] });
+    const out = grid(
+      [
+        [tall, null],
+        [red, blue],
+      ],
+      { gap: 0, background: [0, 0, 0, 0] },
+    );
     expect(out.width).toBe(4);
     expect(out.height).toBe(6);
     // The 1-wide image sits at column offset floor((2 - 1) / 2) = 0.

@@ -20,11 +20,7 @@ export const DEFAULT_DIVERGING_COLORMAP: ColormapName = 'blue-white-red';
  * An opaque image of a 2D map ([H, W] in the colormap's domain: [0, 1], or [-1, 1] for diverging
  * maps; values outside are clamped).
  */
-export function heatmapImage(
-  map: TensorData,
-  colours: ColormapName | Colormap = DEFAULT_SEQUENTIAL_COLORMAP,
-  options: HeatmapOptions = {},
-): RgbaImage {
+export function heatmapImage(map: TensorData, colours: ColormapName | Colormap = DEFAULT_SEQUENTIAL_COLORMAP, options: HeatmapOptions = {}): RgbaImage {
   const cmap = colormap(colours);
   const sized = fitMap(map, options.width, options.height, options.resize);
   const { height, width } = mapSize(sized);

@@ -36,9 +36,7 @@ export function assertImage(image: RgbaImage, what = 'Image'): void {
     throw new ShapeError(`${what} must be an RGBA image {width, height, data}.`);
   }
   if (image.width < 0 || image.height < 0 || image.data?.length !== image.width * image.height * 4) {
-    throw new ShapeError(
-      `${what} is ${image.width} x ${image.height} and needs ${image.width * image.height * 4} bytes of RGBA data; got ${image.data?.length}.`,
-    );
+    throw new ShapeError(`${what} is ${image.width} x ${image.height} and needs ${image.width * image.height * 4} bytes of RGBA data; got ${image.data?.length}.`);
   }
 }
 

@@ -37,7 +37,7 @@ export function inputToImage(input: TensorData, layout: DisplayLayout, options: 
     const o = p * 4;
     for (let c = 0; c < channels; c++) {
       const v = src[base + p * pixelStride + c * channelStride];
-      out[o + c] = Math.round(((v * std[c] + mean[c]) - lo) * scale);
+      out[o + c] = Math.round((v * std[c] + mean[c] - lo) * scale);
     }
     if (channels === 1) out[o + 1] = out[o + 2] = out[o];
     if (channels !== 4) out[o + 3] = 255;

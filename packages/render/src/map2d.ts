@@ -6,9 +6,7 @@ export function mapSize(map: TensorData, what = 'Map'): { readonly height: numbe
   if (!shape || !map.data) throw new ShapeError(`${what} must be a TensorData {data, shape}.`);
   const rank = shape.length;
   if (rank < 2 || shape.slice(0, rank - 2).some((d) => d !== 1)) {
-    throw new ShapeError(
-      `${what} has shape [${shape.join(', ')}]; expected one 2D map [H, W]. Use toDisplayMap to turn a batch of attributions into maps.`,
-    );
+    throw new ShapeError(`${what} has shape [${shape.join(', ')}]; expected one 2D map [H, W]. Use toDisplayMap to turn a batch of attributions into maps.`);
   }
   const height = shape[rank - 2];
   const width = shape[rank - 1];

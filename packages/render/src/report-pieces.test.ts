@@ -22,7 +22,7 @@ describe('report pieces', () => {
     expect(parameterChips([['<b>', '"x"']])).toContain('&lt;b&gt;');
   });
 
-  it("puts the convergence delta next to f(x) − f(baseline), and as a percentage of it", () => {
+  it('puts the convergence delta next to f(x) − f(baseline), and as a percentage of it', () => {
     const s = convergenceSummary(0.002, 0.402);
     expect(s.outputDifference).toBeCloseTo(0.4, 12);
     expect(s.percent).toBeCloseTo(0.5, 9);

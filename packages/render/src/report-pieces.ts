@@ -12,9 +12,7 @@ function chip([key, value]: readonly [string, unknown]): string {
  */
 export function parameterChips(parameters: readonly (readonly [string, unknown])[], chosen?: readonly string[]): string {
   if (parameters.length === 0) return '<span class="empty">none</span>';
-  const shown = chosen
-    ? parameters.filter(([key]) => chosen.includes(key))
-    : parameters.filter(([, value]) => typeof value === 'number' || typeof value === 'string');
+  const shown = chosen ? parameters.filter(([key]) => chosen.includes(key)) : parameters.filter(([, value]) => typeof value === 'number' || typeof value === 'string');
   const folded = parameters.filter((entry) => !shown.includes(entry));
   const inView = shown.length > 0 ? `<div class="chips">${shown.map(chip).join('')}</div>` : chosen ? '<span class="empty">defaults</span>' : '';
   const rest = folded.length > 0 ? `<details><summary>other settings (${folded.length})</summary><div class="chips">${folded.map(chip).join('')}</div></details>` : '';
@@ -40,6 +38,7 @@ export interface ConvergenceSummary {
 export function convergenceSummary(delta: number, attributionSum: number): ConvergenceSummary {
   const outputDifference = attributionSum - delta;
   const percent = outputDifference !== 0 && Number.isFinite(outputDifference) ? (Math.abs(delta) / Math.abs(outputDifference)) * 100 : undefined;
-  const share = percent === undefined ? '' : ` (${percent < 0.01 ? '<0.01' : formatNumber(Number(percent.toPrecision(2)))}% of f(x) − f(baseline) = ${formatNumber(outputDifference)})`;
+  const share =
+    percent === undefined ? '' : ` (${percent < 0.01 ? '<0.01' : formatNumber(Number(percent.toPrecision(2)))}% of f(x) − f(baseline) = ${formatNumber(outputDifference)})`;
   return { outputDifference, delta, percent, text: `Δ = ${formatNumber(delta)}${share}` };
 }

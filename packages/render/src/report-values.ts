@@ -8,10 +8,7 @@ export function formatNumber(value: number): string {
 }
 
 function isNumberList(value: unknown): value is ArrayLike<number> {
-  return (
-    (ArrayBuffer.isView(value) && !(value instanceof DataView)) ||
-    (Array.isArray(value) && value.every((v) => typeof v === 'number'))
-  );
+  return (ArrayBuffer.isView(value) && !(value instanceof DataView)) || (Array.isArray(value) && value.every((v) => typeof v === 'number'));
 }
 
 /** A numeric array (plain or typed), or undefined. */
@@ -28,7 +25,9 @@ export function formatValue(value: unknown): string {
   if (typeof value === 'function') return 'function';
   const list = asNumberList(value);
   if (list) {
-    const shown = Array.from(list).slice(0, 8).map((v) => formatNumber(Number(v)));
+    const shown = Array.from(list)
+      .slice(0, 8)
+      .map((v) => formatNumber(Number(v)));
     return `[${shown.join(', ')}${list.length > 8 ? `, … ${list.length} values` : ''}]`;
   }
   if (typeof value === 'object' && 'shape' in value && 'data' in value && Array.isArray(value.shape)) {

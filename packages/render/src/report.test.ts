@@ -11,7 +11,10 @@ const image = createImage(4, 4, [200, 100, 50, 255]);
 function imageAttribution(overrides: Partial<Attribution> = {}): Attribution {
   return {
     method: 'integrated-gradients',
-    values: tensor(Array.from({ length: 2 * 3 * 4 * 4 }, (_, i) => Math.sin(i)), [2, 3, 4, 4]),
+    values: tensor(
+      Array.from({ length: 2 * 3 * 4 * 4 }, (_, i) => Math.sin(i)),
+      [2, 3, 4, 4],
+    ),
     layout: 'NCHW',
     examples: Int32Array.of(0, 1),
     targets: Int32Array.of(2, 0),
@@ -102,9 +105,13 @@ describe('htmlReport', () => {
     // Completeness: f(x) - f(baseline) = sum - delta; the delta also as a share of it.
     const rowSum = (r: number) => Array.from({ length: 48 }, (_, i) => Math.sin(r * 48 + i)).reduce((a, b) => a + b, 0);
     const gap0 = rowSum(0) - 0.00123;
-    expect(html).toContain(`<dt>f(x) − f(baseline)</dt><dd>${formatNumber(gap0)}</dd><dt>convergence Δ</dt><dd>0.00123 (${formatNumber(Number(((0.00123 / gap0) * 100).toPrecision(2)))}%)</dd>`);
+    expect(html).toContain(
+      `<dt>f(x) − f(baseline)</dt><dd>${formatNumber(gap0)}</dd><dt>convergence Δ</dt><dd>0.00123 (${formatNumber(Number(((0.00123 / gap0) * 100).toPrecision(2)))}%)</dd>`,
+    );
     const gap1 = rowSum(1) + 0.5;
-    expect(html).toContain(`<dt>f(x) − f(baseline)</dt><dd>${formatNumber(gap1)}</dd><dt>convergence Δ</dt><dd>-0.5 (${formatNumber(Number(((0.5 / Math.abs(gap1)) * 100).toPrecision(2)))}%)</dd>`);
+    expect(html).toContain(
+      `<dt>f(x) − f(baseline)</dt><dd>${formatNumber(gap1)}</dd><dt>convergence Δ</dt><dd>-0.5 (${formatNumber(Number(((0.5 / Math.abs(gap1)) * 100).toPrecision(2)))}%)</dd>`,
+    );
     expect(html).toContain('<span class="k">steps</span> <code>50</code>');
     // Lists are folded under "other settings".
     expect(html).toMatch(/<details><summary>other settings \(1\)<\/summary><div class="chips"><span class="chip"><span class="k">window<\/span> <code>\[3, 6, 6\]<\/code>/);
@@ -144,7 +151,9 @@ describe('htmlReport', () => {
     const chosen = { ...report, methods: [{ ...report.methods[0], chosen: ['window'] }] };
     const html = htmlReport(chosen);
     const summary = html.slice(html.indexOf('<h2>Methods</h2>'), html.indexOf('</table>', html.indexOf('<h2>Methods</h2>')));
-    expect(summary).toMatch(/<td><div class="chips"><span class="chip"><span class="k">window<\/span> <code>\[3, 6, 6\]<\/code><\/span><\/div><details><summary>other settings \(2\)<\/summary>/);
+    expect(summary).toMatch(
+      /<td><div class="chips"><span class="chip"><span class="k">window<\/span> <code>\[3, 6, 6\]<\/code><\/span><\/div><details><summary>other settings \(2\)<\/summary>/,
+    );
   });
 
   it('draws a legend per colormap used, as CSS gradients', () => {
@@ -153,7 +162,11 @@ describe('htmlReport', () => {
     expect(html).toContain('<span class="name">blue-white-red</span>');
     expect(html).toContain('<span class="name">inferno</span>');
     expect(html).toContain('#053061 0%');
-    expect(html).toContain(`linear-gradient(to right, #${colormap('inferno').lut.slice(0, 3).reduce((s, c) => s + c.toString(16).padStart(2, '0'), '')} 0%`);
+    expect(html).toContain(
+      `linear-gradient(to right, #${colormap('inferno')
+        .lut.slice(0, 3)
+        .reduce((s, c) => s + c.toString(16).padStart(2, '0'), '')} 0%`,
+    );
   });
 
   it('renders token and feature attributions', () => {

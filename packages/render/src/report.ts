@@ -1,24 +1,16 @@
-import {
-  type Attribution,
-  type ChannelReduction,
-  type Normalization,
-  OptionError,
-  reduceChannels,
-  ShapeError,
-  type TensorData,
-} from '@salience/core';
+import { type Attribution, type ChannelReduction, type Normalization, OptionError, reduceChannels, ShapeError, type TensorData } from '@salience/core';
 import { cssGradient } from './colorbar.js';
 import { type Colormap, type ColormapName, colormap, rgbToHex } from './colormap.js';
 import { type DisplayScale, type DisplaySign, displayScales, toDisplayMap } from './display-map.js';
 import { DEFAULT_DIVERGING_COLORMAP, DEFAULT_SEQUENTIAL_COLORMAP, fitMap, heatmapImage } from './heatmap.js';
+import { htmlDocument } from './html-document.js';
 import { escapeHtml as esc } from './html-escape.js';
 import type { RgbaImage } from './image.js';
 import { overlay } from './overlay.js';
 import { pngDataUri } from './png.js';
 import { softmax, topK } from './predictions.js';
-import { REPORT_CSS } from './report-style.js';
-import { htmlDocument } from './html-document.js';
 import { convergenceSummary, parameterChips } from './report-pieces.js';
+import { REPORT_CSS } from './report-style.js';
 import { asNumberList, formatNumber, formatValue } from './report-values.js';
 import { resizeImage } from './resize.js';
 import { formatTick, scaleLabel, unitsLabel } from './scale-label.js';
@@ -176,9 +168,7 @@ function prepareMethod(method: ReportMethod, position: number, report: ReportInp
   for (let r = 0; r < rows; r++) {
     const example = attribution.examples ? attribution.examples[r] : r;
     if (!(example >= 0 && example < report.examples.length)) {
-      throw new OptionError(
-        `Attribution '${attribution.method}' row ${r} explains example ${example}, but the report has ${report.examples.length} examples.`,
-      );
+      throw new OptionError(`Attribution '${attribution.method}' row ${r} explains example ${example}, but the report has ${report.examples.length} examples.`);
     }
   }
   const meta = attribution.meta ?? {};
@@ -221,8 +211,7 @@ function channelCount(a: Attribution): number {
 
 function views(attribution: Attribution, kind: PreparedMethod['kind'], display: PreparedMethod['display']): TensorData[] {
   if (kind === 'image') return toDisplayMap(attribution, display);
-  const values =
-    attribution.layout === 'NTD' ? reduceChannels(attribution.values, 'tokens', display.channelReduction) : attribution.values;
+  const values = attribution.layout === 'NTD' ? reduceChannels(attribution.values, 'tokens', display.channelReduction) : attribution.values;
   if (values.shape.length !== 2) {
     throw new ShapeError(`Attribution '${attribution.method}' in layout '${attribution.layout}' has shape [${values.shape.join(', ')}]; expected [N, T] or [N, F].`);
   }
@@ -287,7 +276,6 @@ function infoHtml(info: ReportInput['info']): string {
   return items.length ? `<div class="info">${items.join('')}</div>` : '';
 }
 
-
 function timeText(ms: number | undefined): string {
   return ms === undefined ? '—' : `${formatNumber(Number(ms.toFixed(ms < 10 ? 2 : 1)))} ms`;
 }
@@ -320,14 +308,7 @@ function labelIndex(example: ReportExample, report: ReportInput): number | undef
   return undefined;
 }
 
-function exampleHtml(
-  example: ReportExample,
-  index: number,
-  report: ReportInput,
-  methods: readonly PreparedMethod[],
-  k: number,
-  size: number,
-): string {
+function exampleHtml(example: ReportExample, index: number, report: ReportInput, methods: readonly PreparedMethod[], k: number, size: number): string {
   const probabilities = probabilitiesOf(example);
   const truth = labelIndex(example, report);
   const ranked = probabilities && probabilities.length > 0 ? topK(probabilities, Math.min(k, probabilities.length)) : [];
@@ -358,7 +339,10 @@ function exampleHtml(
     const rowsOfExample = exampleRows(m, index);
     for (const r of rowsOfExample) blocks.push(methodRowHtml(m, r, example, index, report, probabilities, size));
   }
-  const methodsHtml = blocks.length > 0 ? `<div class="method-grid" style="grid-template-columns:repeat(auto-fill,minmax(min(100%,${2 * size + 46}px),1fr))">${blocks.join('')}</div>` : '<p class="empty">No attribution explains this example.</p>';
+  const methodsHtml =
+    blocks.length > 0
+      ? `<div class="method-grid" style="grid-template-columns:repeat(auto-fill,minmax(min(100%,${2 * size + 46}px),1fr))">${blocks.join('')}</div>`
+      : '<p class="empty">No attribution explains this example.</p>';
   return `<section class="card" id="${exampleAnchor(index)}">${head}${top}${methodsHtml}</section>`;
 }
 
@@ -392,21 +376,17 @@ function methodRowHtml(
       // Completeness: the attribution sums to f(x) - f(baseline); the delta is measured against that.
       const summary = convergenceSummary(Number(values[r]), raw.sum);
       facts.push(['f(x) − f(baseline)', formatNumber(summary.outputDifference)]);
-      facts.push(['convergence Δ', `${formatNumber(summary.delta)}${summary.percent === undefined ? '' : ` (${summary.percent < 0.01 ? '<0.01' : formatNumber(Number(summary.percent.toPrecision(2)))}%)`}`]);
+      facts.push([
+        'convergence Δ',
+        `${formatNumber(summary.delta)}${summary.percent === undefined ? '' : ` (${summary.percent < 0.01 ? '<0.01' : formatNumber(Number(summary.percent.toPrecision(2)))}%)`}`,
+      ]);
     } else {
       facts.push([key, formatNumber(Number(values[r]))]);
     }
   }
   facts.push(['sum', formatNumber(raw.sum)], ['range', `[${formatNumber(raw.min)}, ${formatNumber(raw.max)}]`]);
-  const info = [
-    `<div class="method-head"><h3>${esc(m.name)}</h3>`,
-    targetText ? `<span class="target">${esc(targetText)}</span>` : '',
-    '</div>',
-  ].join('');
-  const details = [
-    `<dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`,
-    parameterChips(m.parameters, m.source.chosen),
-  ].join('');
+  const info = [`<div class="method-head"><h3>${esc(m.name)}</h3>`, targetText ? `<span class="target">${esc(targetText)}</span>` : '', '</div>'].join('');
+  const details = [`<dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`, parameterChips(m.parameters, m.source.chosen)].join('');
   return `<div class="method">${info}<div class="maps">${mapsHtml(m, r, example, exampleIndex, report, size)}</div>${details}</div>`;
 }
 
@@ -445,7 +425,14 @@ function mapsHtml(m: PreparedMethod, r: number, example: ReportExample, exampleI
   const parts = [figureHtml(heat, `${m.name} heatmap`, caption, size, colorbarHtml(m, scale))];
   if (base) {
     const blended = overlayOf(m, base, sized);
-    parts.push(figureHtml(blended, `${m.name} overlay`, `overlay, opacity ${formatNumber(d.opacity)}${d.opacityByValue ? ` × ${m.display.sign === 'all' ? '√|value|' : 'value'}` : ''}`, size));
+    parts.push(
+      figureHtml(
+        blended,
+        `${m.name} overlay`,
+        `overlay, opacity ${formatNumber(d.opacity)}${d.opacityByValue ? ` × ${m.display.sign === 'all' ? '√|value|' : 'value'}` : ''}`,
+        size,
+      ),
+    );
   }
   return parts.join('');
 }
@@ -510,7 +497,9 @@ function thumbImg(image: RgbaImage, alt: string, size: number): string {
 }
 
 function featuresHtml(scores: Float32Array, names: readonly string[] | undefined, d: PreparedMethod['display']): string {
-  const order = Array.from(scores.keys()).sort((a, b) => Math.abs(scores[b]) - Math.abs(scores[a]) || a - b).slice(0, 16);
+  const order = Array.from(scores.keys())
+    .sort((a, b) => Math.abs(scores[b]) - Math.abs(scores[a]) || a - b)
+    .slice(0, 16);
   const scale = Math.max(1e-30, ...order.map((i) => Math.abs(scores[i])));
   const signed = d.sign === 'all';
   const rows = order.map((i) => {

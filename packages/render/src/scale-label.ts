@@ -6,7 +6,13 @@ import { formatNumber } from './report-values.js';
 export function formatTick(value: number): string {
   if (value === 0 || !Number.isFinite(value)) return value === 0 ? '0' : String(value);
   const size = Math.abs(value);
-  const text = size < 1e-3 || size >= 1e5 ? value.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e') : String(Number(value.toPrecision(3)));
+  const text =
+    size < 1e-3 || size >= 1e5
+      ? value
+          .toExponential(2)
+          .replace(/\.?0+e/, 'e')
+          .replace('e+', 'e')
+      : String(Number(value.toPrecision(3)));
   return text.replaceAll('-', '−');
 }
 
@@ -15,8 +21,7 @@ export function formatTick(value: number): string {
  * or "|attribution| per pixel". `channelReduction` is omitted for maps that had one channel.
  */
 export function unitsLabel(sign: DisplaySign = 'absolute', channelReduction?: ChannelReduction): string {
-  const what =
-    sign === 'all' ? 'attribution' : sign === 'absolute' ? '|attribution|' : sign === 'positive' ? 'positive attribution' : 'size of negative attribution';
+  const what = sign === 'all' ? 'attribution' : sign === 'absolute' ? '|attribution|' : sign === 'positive' ? 'positive attribution' : 'size of negative attribution';
   const over =
     channelReduction === undefined
       ? ''

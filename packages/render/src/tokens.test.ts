@@ -9,9 +9,7 @@ const tokens = ['the', '<b>"film"</b>', '&', 'bad'];
 const scores = [0, 0.5, -0.25, -1];
 
 function backgrounds(html: string): string[] {
-  return [...html.matchAll(/class="salience-token" style="background-color:(#[0-9a-f]{6});color:(#[0-9a-f]{6})/g)].map(
-    (m) => `${m[1]}/${m[2]}`,
-  );
+  return [...html.matchAll(/class="salience-token" style="background-color:(#[0-9a-f]{6});color:(#[0-9a-f]{6})/g)].map((m) => `${m[1]}/${m[2]}`);
 }
 
 describe('tokensToHtml', () => {
@@ -21,12 +19,7 @@ describe('tokensToHtml', () => {
     expect(html).toContain('>&amp;</span>');
     expect(html).not.toContain('<b>');
     const bwr = colormap('blue-white-red');
-    expect(backgrounds(html)).toEqual([
-      `${rgbToHex(bwr(0))}/#000000`,
-      `${rgbToHex(bwr(0.5))}/#000000`,
-      `${rgbToHex(bwr(-0.25))}/#000000`,
-      '#053061/#ffffff',
-    ]);
+    expect(backgrounds(html)).toEqual([`${rgbToHex(bwr(0))}/#000000`, `${rgbToHex(bwr(0.5))}/#000000`, `${rgbToHex(bwr(-0.25))}/#000000`, '#053061/#ffffff']);
   });
 
   it('shows unsigned scores on white-to-red and adds a legend with the scale', () => {
@@ -60,9 +53,7 @@ describe('tokensToHtml', () => {
 describe('tokensToAnsi', () => {
   it('paints 24-bit backgrounds with readable foregrounds and resets after each token', () => {
     const out = tokensToAnsi(['good', 'bad'], [1, -1], { legend: false });
-    expect(out).toBe(
-      '\x1b[48;2;103;0;31m\x1b[38;2;255;255;255mgood\x1b[0m \x1b[48;2;5;48;97m\x1b[38;2;255;255;255mbad\x1b[0m',
-    );
+    expect(out).toBe('\x1b[48;2;103;0;31m\x1b[38;2;255;255;255mgood\x1b[0m \x1b[48;2;5;48;97m\x1b[38;2;255;255;255mbad\x1b[0m');
   });
 
   it('uses the 256-colour palette when asked', () => {

@@ -1,4 +1,4 @@
-import { type Layout, OptionError, ShapeError, type TensorData, sameShape } from '@salience/core';
+import { type Layout, OptionError, ShapeError, sameShape, type TensorData } from '@salience/core';
 
 /**
  * The interpretable features of one example: element `i` belongs to feature `featureOf[i]`
@@ -38,7 +38,8 @@ export function resolveFeatures(mask: TensorData | undefined, rowShape: readonly
   let ids: ArrayLike<number>;
   if (!mask) ids = Int32Array.from({ length: size }, (_, i) => i);
   else {
-    if (!Array.isArray(mask.shape) || typeof mask.data?.length !== 'number') throw new ShapeError(`featureMask must be a tensor { data, shape }, one feature id per element of an example [${rowShape.join(', ')}].`);
+    if (!Array.isArray(mask.shape) || typeof mask.data?.length !== 'number')
+      throw new ShapeError(`featureMask must be a tensor { data, shape }, one feature id per element of an example [${rowShape.join(', ')}].`);
     const count = mask.shape.reduce((a, b) => a * b, 1);
     if (mask.data.length !== count) throw new ShapeError(`featureMask has ${mask.data.length} values but its shape [${mask.shape.join(', ')}] needs ${count}.`);
     for (let i = 0; i < mask.data.length; i++) {
@@ -46,7 +47,11 @@ export function resolveFeatures(mask: TensorData | undefined, rowShape: readonly
     }
     const image = rowShape.length === 3 && (layout === 'NCHW' || layout === 'NHWC');
     if (sameShape(mask.shape, rowShape) || sameShape(mask.shape, [1, ...rowShape])) ids = mask.data;
-    else if (image && (sameShape(mask.shape, [imageAxes(rowShape, layout).height, imageAxes(rowShape, layout).width]) || sameShape(mask.shape, [1, imageAxes(rowShape, layout).height, imageAxes(rowShape, layout).width]))) {
+    else if (
+      image &&
+      (sameShape(mask.shape, [imageAxes(rowShape, layout).height, imageAxes(rowShape, layout).width]) ||
+        sameShape(mask.shape, [1, imageAxes(rowShape, layout).height, imageAxes(rowShape, layout).width]))
+    ) {
       const { channels, height, width, channelStep, rowStep, columnStep } = imageAxes(rowShape, layout);
       const spread = new Float32Array(size);
       for (let c = 0; c < channels; c++) {
@@ -91,7 +96,11 @@ export function resolveFeatures(mask: TensorData | undefined, rowShape: readonly
  * (the last row and column of cells are cut at the border), numbered row by row.
  */
 export function gridMask(height: number, width: number, cell: number): TensorData {
-  for (const [name, v] of [['height', height], ['width', width], ['cell', cell]] as const) {
+  for (const [name, v] of [
+    ['height', height],
+    ['width', width],
+    ['cell', cell],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new OptionError(`gridMask ${name} must be a positive integer; got ${v}.`);
   }
   const columns = Math.ceil(width / cell);

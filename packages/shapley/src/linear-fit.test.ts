@@ -1,6 +1,6 @@
 import { createRng } from '@salience/core';
 import { describe, expect, it } from 'vitest';
-import { WeightedMoments, choleskySolve, weightedLasso, weightedLeastSquares } from './linear-fit.js';
+import { choleskySolve, WeightedMoments, weightedLasso, weightedLeastSquares } from './linear-fit.js';
 
 /** Random 0/1 samples, weights and a linear target y = b + z·beta (+ noise). */
 function data(features: number, samples: number, beta: number[], intercept: number, noise = 0) {

@@ -154,7 +154,7 @@ export function weightedLasso(moments: WeightedMoments, output: number, options:
       const gjj = gram[j * m + j];
       if (gjj <= 0) continue;
       const rho = (r[j] + gjj * beta[j]) / w;
-      const next = Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0) / (gjj / w);
+      const next = (Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0)) / (gjj / w);
       const delta = next - beta[j];
       if (delta === 0) continue;
       beta[j] = next;

@@ -1,17 +1,17 @@
 import {
+  beginMethod,
   type CommonOptions,
+  gatherRows,
+  type MethodCall,
   type Model,
   type Objective,
   OptionError,
-  ShapeError,
-  type TensorData,
-  TargetError,
-  type ValuesLayout,
-  beginMethod,
-  type MethodCall,
-  gatherRows,
   objectiveAndLogitGradient,
+  ShapeError,
   sameShape,
+  TargetError,
+  type TensorData,
+  type ValuesLayout,
 } from '@salience/core';
 import { type Features, resolveFeatures } from './feature-mask.js';
 
@@ -65,13 +65,7 @@ function resolveBaseline(baseline: ShapleyBaseline | undefined, input: TensorDat
 }
 
 /** Core's opening checks (option names, capabilities, input, batch size, objective, targets) and this package's: features and baseline. */
-export async function prepareCall(
-  id: string,
-  model: Model,
-  input: TensorData,
-  options: FeatureOptions & CommonOptions,
-  optionKeys: readonly string[],
-): Promise<PreparedCall> {
+export async function prepareCall(id: string, model: Model, input: TensorData, options: FeatureOptions & CommonOptions, optionKeys: readonly string[]): Promise<PreparedCall> {
   let features!: Features;
   let baseline!: Pick<PreparedCall, 'baselineOf' | 'baselineKind'>;
   const call = await beginMethod(model, input, options, {
@@ -110,12 +104,7 @@ export function objectiveScores(logits: TensorData, rows: Int32Array, classes: I
 }
 
 /** Scores every target of the example of each row: returns, per row, the scores of its pairs in `pairsOf` order. */
-export function scoreRows(
-  logits: TensorData,
-  exampleOfRow: ArrayLike<number>,
-  call: PreparedCall,
-  objective: Objective | undefined,
-): Float32Array[] {
+export function scoreRows(logits: TensorData, exampleOfRow: ArrayLike<number>, call: PreparedCall, objective: Objective | undefined): Float32Array[] {
   const rows: number[] = [];
   const pairs: number[] = [];
   for (let r = 0; r < exampleOfRow.length; r++) {

@@ -1,18 +1,18 @@
 import {
   type Attribution,
   type CommonOptions,
-  type Method,
-  type Model,
-  OptionError,
-  ShapeError,
-  type TensorData,
   checkLimit,
   createRng,
   forEachBatch,
+  type Method,
+  type Model,
+  OptionError,
   objectiveName,
+  ShapeError,
+  type TensorData,
 } from '@salience/core';
 import { fillCoalition, spreadFeatures } from './feature-mask.js';
-import { FEATURE_OPTION_KEYS, type FeatureOptions, VALUES_LAYOUT, checkLogits, prepareCall, scoreRows } from './prologue.js';
+import { checkLogits, FEATURE_OPTION_KEYS, type FeatureOptions, prepareCall, scoreRows, VALUES_LAYOUT } from './prologue.js';
 import { randomPermutation } from './sampling.js';
 
 export interface ShapleySamplingOptions extends FeatureOptions {
@@ -69,23 +69,33 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
     // The baseline's scores: where every order starts.
     const previous = new Float64Array(examples.length);
     const base = new Float64Array(examples.length);
-    await forEachBatch(exampleCount, batchSize, async (start, end) => {
-      for (let e = start; e < end; e++) {
-        fillCoalition(buffer.subarray((e - start) * size, (e - start + 1) * size), input.data.subarray(e * size, (e + 1) * size), call.baselineOf(e), features, () => false);
-      }
-      const { logits } = await call.call.run({
-        input: { data: buffer.subarray(0, (end - start) * size), shape: [end - start, ...rowShape] },
-        examples: Int32Array.from({ length: end - start }, (_, r) => start + r),
-        outputs: ['logits'],
-      });
-      checkLogits(logits, end - start, targets);
-      const scores = scoreRows(logits, Int32Array.from({ length: end - start }, (_, r) => start + r), call, options.objective);
-      for (let e = start; e < end; e++) {
-        pairsOf[e].forEach((p, o) => {
-          base[p] = scores[e - start][o];
+    await forEachBatch(
+      exampleCount,
+      batchSize,
+      async (start, end) => {
+        for (let e = start; e < end; e++) {
+          fillCoalition(buffer.subarray((e - start) * size, (e - start + 1) * size), input.data.subarray(e * size, (e + 1) * size), call.baselineOf(e), features, () => false);
+        }
+        const { logits } = await call.call.run({
+          input: { data: buffer.subarray(0, (end - start) * size), shape: [end - start, ...rowShape] },
+          examples: Int32Array.from({ length: end - start }, (_, r) => start + r),
+          outputs: ['logits'],
         });
-      }
-    }, { signal });
+        checkLogits(logits, end - start, targets);
+        const scores = scoreRows(
+          logits,
+          Int32Array.from({ length: end - start }, (_, r) => start + r),
+          call,
+          options.objective,
+        );
+        for (let e = start; e < end; e++) {
+          pairsOf[e].forEach((p, o) => {
+            base[p] = scores[e - start][o];
+          });
+        }
+      },
+      { signal },
+    );
 
     // Rows in order: permutation, example, step; step k adds the k-th feature of the order.
     const rng = createRng(options.seed ?? 0);
@@ -116,7 +126,11 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
           rowExamples[r] = e;
           rowFeatures[r] = order[k];
         }
-        const { logits } = await call.call.run({ input: { data: buffer.subarray(0, rows * size), shape: [rows, ...rowShape] }, examples: rowExamples.subarray(0, rows), outputs: ['logits'] });
+        const { logits } = await call.call.run({
+          input: { data: buffer.subarray(0, rows * size), shape: [rows, ...rowShape] },
+          examples: rowExamples.subarray(0, rows),
+          outputs: ['logits'],
+        });
         checkLogits(logits, rows, targets);
         const scores = scoreRows(logits, rowExamples.subarray(0, rows), call, options.objective);
         for (let r = 0; r < rows; r++) {

@@ -1,19 +1,19 @@
 import {
   type Attribution,
   type CommonOptions,
-  type Model,
-  OptionError,
-  type Rng,
-  ShapeError,
-  type TensorData,
   checkLimit,
   createRng,
   forEachBatch,
+  type Model,
+  OptionError,
   objectiveName,
+  type Rng,
+  ShapeError,
+  type TensorData,
 } from '@salience/core';
 import { type Features, fillCoalition, spreadFeatures } from './feature-mask.js';
 import { WeightedMoments } from './linear-fit.js';
-import { FEATURE_OPTION_KEYS, type FeatureOptions, VALUES_LAYOUT, checkLogits, prepareCall, scoreRows } from './prologue.js';
+import { checkLogits, FEATURE_OPTION_KEYS, type FeatureOptions, prepareCall, scoreRows, VALUES_LAYOUT } from './prologue.js';
 
 export interface SurrogateOptions extends FeatureOptions {
   /** Coalitions per example (model rows per example); default 25, Captum's. Ignored when `coalitions` is given. */
@@ -47,7 +47,8 @@ export const SURROGATE_OPTION_KEYS: readonly (keyof SurrogateOptions)[] = [...FE
 function givenCoalitions(coalitions: TensorData, examples: number, features: Features): { samples: number; fill: (e: number, s: number, z: Uint8Array) => void } {
   const m = features.count;
   const { shape, data } = coalitions;
-  if (!Array.isArray(shape) || typeof data?.length !== 'number') throw new ShapeError(`coalitions must be a tensor { data, shape } of 0/1, [samples, ${features.count}] or [${examples}, samples, ${features.count}].`);
+  if (!Array.isArray(shape) || typeof data?.length !== 'number')
+    throw new ShapeError(`coalitions must be a tensor { data, shape } of 0/1, [samples, ${features.count}] or [${examples}, samples, ${features.count}].`);
   if (data.length !== shape.reduce((a, b) => a * b, 1)) throw new ShapeError(`coalitions has ${data.length} values for its shape [${shape.join(', ')}].`);
   const shared = shape.length === 2 && shape[1] === m;
   const perExample = shape.length === 3 && shape[0] === examples && shape[2] === m;

@@ -3,7 +3,7 @@ import { AbortError } from '@salience/core';
 import { gradient } from '@salience/gradient';
 import { type CaptumFixture, type CaptumModelName, expectMapsClose, loadCaptumFixture, nchwToNhwc, nhwcToNchw } from '@salience/testing';
 import { buildFixtureModel } from '@salience/testing/tfjs';
-import { type TfjsModel, fromTfjs } from '@salience/tfjs';
+import { fromTfjs, type TfjsModel } from '@salience/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

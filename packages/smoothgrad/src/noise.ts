@@ -1,4 +1,4 @@
-import { type Rng, type TensorData, createRng, rowSize } from '@salience/core';
+import { createRng, type Rng, rowSize, type TensorData } from '@salience/core';
 import type { NoisePlan } from './options.js';
 
 /**

@@ -1,4 +1,4 @@
-import { OptionError, ShapeError, type TensorData, sizeOf } from '@salience/core';
+import { OptionError, ShapeError, sizeOf, type TensorData } from '@salience/core';
 
 /**
  * Which statistic of the noisy maps is returned:
@@ -107,11 +107,7 @@ function checkNoise(noise: TensorData, inputShape: readonly number[]): TensorDat
 }
 
 /** Merges the call's options over the wrapper's defaults and checks them against the input. */
-export function planNoise(
-  defaults: SmoothGradOptions,
-  call: SmoothGradOptions & { readonly seed?: number },
-  inputShape: readonly number[],
-): NoisePlan {
+export function planNoise(defaults: SmoothGradOptions, call: SmoothGradOptions & { readonly seed?: number }, inputShape: readonly number[]): NoisePlan {
   const merged = { ...defaults, ...definedOnly(call) };
   const statistic = checkStatistic(merged.statistic ?? 'mean');
   const clamp = merged.clamp === undefined ? undefined : checkClamp(merged.clamp);

@@ -6,9 +6,9 @@ import {
   type Model,
   type ModelRequest,
   OptionError,
+  reduceChannels,
   ShapeError,
   type TensorData,
-  reduceChannels,
 } from '@salience/core';
 import { gradient } from '@salience/gradient';
 import { createForwardOnlyModel, createImageModel, createTabularModel, createTokenModel } from '@salience/testing';
@@ -226,7 +226,7 @@ describe('smoothGrad batching and targets', () => {
     const two = await smoothGrad(gradient).attribute(model, X, { ...options, target: 2 });
     const zero = await smoothGrad(gradient).attribute(model, X, { ...options, target: 0 });
     for (let e = 0; e < 2; e++) {
-      expect(Array.from(both.values.data.subarray((2 * e) * 6, (2 * e + 1) * 6))).toEqual(Array.from(two.values.data.subarray(e * 6, e * 6 + 6)));
+      expect(Array.from(both.values.data.subarray(2 * e * 6, (2 * e + 1) * 6))).toEqual(Array.from(two.values.data.subarray(e * 6, e * 6 + 6)));
       expect(Array.from(both.values.data.subarray((2 * e + 1) * 6, (2 * e + 2) * 6))).toEqual(Array.from(zero.values.data.subarray(e * 6, e * 6 + 6)));
     }
   });

@@ -1,22 +1,22 @@
 import {
   type Attribution,
-  type CommonOptions,
-  type Method,
-  type Model,
-  type TensorData,
-  type ValuesLayout,
   beginMethod,
+  type CommonOptions,
   checkLimit,
   contextRows,
+  type Method,
+  type Model,
   objectiveForRows,
-  ShapeError,
   rowSize,
+  ShapeError,
   sizeOf,
+  type TensorData,
+  type ValuesLayout,
 } from '@salience/core';
 import { countingModel } from './counting-model.js';
-import { type Moments, createMoments } from './moments.js';
+import { createMoments, type Moments } from './moments.js';
 import { noisyRows } from './noise.js';
-import { type NoisePlan, type SmoothGradOptions, type SmoothGradStatistic, SMOOTHGRAD_OPTION_KEYS, checkStatistic, planNoise } from './options.js';
+import { checkStatistic, type NoisePlan, planNoise, SMOOTHGRAD_OPTION_KEYS, type SmoothGradOptions, type SmoothGradStatistic } from './options.js';
 
 const IDS: Record<SmoothGradStatistic, string> = { mean: 'smoothgrad', 'mean-of-squares': 'smoothgrad-squared', variance: 'vargrad' };
 
@@ -96,9 +96,7 @@ export function smoothGrad<O extends object>(inner: Method<O>, defaults: SmoothG
             innerMeta = result.meta;
             moments = createMoments(plan.statistic, pairs, sizeOf(mapShape));
           } else if (result.values.shape.slice(1).join() !== mapShape.join()) {
-            throw new ShapeError(
-              `'${inner.id}' returned maps of shape [${result.values.shape.slice(1)}] after maps of shape [${mapShape}]; SmoothGrad needs one shape.`,
-            );
+            throw new ShapeError(`'${inner.id}' returned maps of shape [${result.values.shape.slice(1)}] after maps of shape [${mapShape}]; SmoothGrad needs one shape.`);
           }
           const mapSize = sizeOf(mapShape);
           for (let i = 0; i < rows; i++) {
@@ -159,8 +157,6 @@ function checkInnerResult(innerId: string, result: Attribution, rowTargets: Int3
     result.examples.every((e: number, i: number) => e === i) &&
     result.targets.every((t: number, i: number) => t === rowTargets[i]);
   if (!oneMapPerRow) {
-    throw new ShapeError(
-      `'${innerId}' returned ${result.values.shape[0]} maps for ${rows} noisy rows with one target each; SmoothGrad needs one map per row, in order.`,
-    );
+    throw new ShapeError(`'${innerId}' returned ${result.values.shape[0]} maps for ${rows} noisy rows with one target each; SmoothGrad needs one map per row, in order.`);
   }
 }

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { ConformanceSubject } from './conformance.js';
 import {
   ConformanceError,
+  checkBatching,
   checkDescription,
   checkDeterminism,
   checkDispose,
-  checkBatching,
   checkGradientObjective,
   checkHonoursAbort,
   checkInputGradientShape,
@@ -156,18 +156,18 @@ describe('the conformance checks catch broken adapters', () => {
     await expectCaught((s) => checkGradientObjective(s, 'logit'), tokenSubject(), tokenSubject(sick), /embeddingGradients/);
   });
 
-  it("targets that are ignored in favour of the prediction", async () => {
+  it('targets that are ignored in favour of the prediction', async () => {
     const sick = broken(createTabularModel(), { request: (r) => (r.target === undefined ? r : { ...r, target: 'predicted' }) });
     await expectCaught(checkTargets, tabularSubject(), tabularSubject(sick), /seems to ignore the target/);
   });
 
-  it("targets that are ignored in favour of class 0", async () => {
+  it('targets that are ignored in favour of class 0', async () => {
     const sick = broken(createImageModel(), { request: (r) => (r.target === undefined ? r : { ...r, target: 0 }) });
     await expectCaught(checkTargets, imageSubject(), imageSubject(sick), /ignore the target|'predicted' differs/);
     await expectCaught((s) => checkGradientObjective(s, 'logit'), imageSubject(), imageSubject(sick), /disagree with finite differences/);
   });
 
-  it('per-example targets that all take the first example\'s class', async () => {
+  it("per-example targets that all take the first example's class", async () => {
     const first = (r: ModelRequest): ModelRequest => (typeof r.target === 'object' && r.target !== null ? { ...r, target: r.target[0] } : r);
     const sick = broken(createTabularModel(), { request: first });
     await expectCaught(checkTargets, tabularSubject(), tabularSubject(sick), /per-example array differs/);
@@ -248,7 +248,12 @@ describe('the conformance checks catch broken adapters', () => {
   it('an output answered although it is not declared', async () => {
     const inner = createTabularModel();
     const sick = broken(inner, { capabilities: new Set<OutputName>(['logits']) });
-    await expectCaught(checkUndeclaredOutputs, { model: createForwardOnlyModel(), input: randomInput([3, 6], 4) }, { model: sick, input: randomInput([3, 6], 4) }, /'inputGradients' is not declared.*was answered instead of rejected with code 'MISSING_CAPABILITY'/);
+    await expectCaught(
+      checkUndeclaredOutputs,
+      { model: createForwardOnlyModel(), input: randomInput([3, 6], 4) },
+      { model: sick, input: randomInput([3, 6], 4) },
+      /'inputGradients' is not declared.*was answered instead of rejected with code 'MISSING_CAPABILITY'/,
+    );
   });
 
   it('errors that are not the typed errors of core', async () => {
@@ -304,8 +309,15 @@ describe('the conformance checks catch broken adapters', () => {
 
   it('an adapter built against another major of core', async () => {
     const stamped = (coreVersion: string): Model => Object.assign(createTabularModel(), { plugin: { name: '@acme/salience-adapter', coreVersion } });
-    await expectCaught(checkPluginStamp, tabularSubject(stamped(CORE_VERSION)), tabularSubject(stamped('0.0.9')), /@acme\/salience-adapter was built against @salience\/core 0\.0\.9/);
-    expect((await planConformance(tabularSubject(stamped(CORE_VERSION)))).groups[0].checks.map((c) => c.name)).toContain('was built against this major of @salience/core (@acme/salience-adapter)');
+    await expectCaught(
+      checkPluginStamp,
+      tabularSubject(stamped(CORE_VERSION)),
+      tabularSubject(stamped('0.0.9')),
+      /@acme\/salience-adapter was built against @salience\/core 0\.0\.9/,
+    );
+    expect((await planConformance(tabularSubject(stamped(CORE_VERSION)))).groups[0].checks.map((c) => c.name)).toContain(
+      'was built against this major of @salience/core (@acme/salience-adapter)',
+    );
   });
 
   it('a subject whose input does not fit the model', async () => {

@@ -1,6 +1,5 @@
 import type { OutputName } from '@salience/core';
 import { afterAll, describe, it } from 'vitest';
-import { checkNoLeaks, checkNoMutation, checkDispose } from './conformance/lifecycle-checks.js';
 import { checkBatching, checkDeterminism } from './conformance/consistency-checks.js';
 import {
   checkHonoursAbort,
@@ -11,16 +10,11 @@ import {
   checkRequiresTarget,
 } from './conformance/error-checks.js';
 import { checkDescription, checkLogits, checkPluginStamp, checkUndeclaredOutputs } from './conformance/interface-checks.js';
-import {
-  MAX_CLASSES_FOR_LAYER_OBJECTIVES,
-  OBJECTIVE_CASES,
-  checkGradientObjective,
-  checkLayerGradientObjective,
-  checkLayerGradientValues,
-} from './conformance/objectives.js';
+import { checkDispose, checkNoLeaks, checkNoMutation } from './conformance/lifecycle-checks.js';
+import { checkGradientObjective, checkLayerGradientObjective, checkLayerGradientValues, MAX_CLASSES_FOR_LAYER_OBJECTIVES, OBJECTIVE_CASES } from './conformance/objectives.js';
 import { checkEmbeddings, checkInputGradientShape, checkLayerOutputs, checkTargets, testableGradients } from './conformance/output-checks.js';
 import type { ConformanceSubject } from './conformance/subject.js';
-import { KNOWN_OUTPUTS, baseline, has } from './conformance/subject.js';
+import { baseline, has, KNOWN_OUTPUTS } from './conformance/subject.js';
 
 export interface ConformanceCheck {
   readonly name: string;
@@ -107,9 +101,7 @@ export async function planConformance(subject: ConformanceSubject, setup?: Setup
         layerChecks.push(check('layerGradients match finite differences through the layer', () => checkLayerGradientValues(s)));
       } else {
         notRegistered.push(
-          s.layerIsCut
-            ? 'layer gradient values: they need layerActivations too'
-            : 'layer gradient values: set layerIsCut when every path from the input goes through the layer',
+          s.layerIsCut ? 'layer gradient values: they need layerActivations too' : 'layer gradient values: set layerIsCut when every path from the input goes through the layer',
         );
       }
     }
@@ -122,7 +114,10 @@ export async function planConformance(subject: ConformanceSubject, setup?: Setup
 
   groups.push({
     name: 'batching and determinism',
-    checks: [check('gives the same outputs one example at a time, in chunks, or in one call', () => checkBatching(s)), check('gives the same numbers twice', () => checkDeterminism(s))],
+    checks: [
+      check('gives the same outputs one example at a time, in chunks, or in one call', () => checkBatching(s)),
+      check('gives the same numbers twice', () => checkDeterminism(s)),
+    ],
   });
 
   const errorChecks = [check('rejects misshapen inputs with a ShapeError', () => checkRejectsBadInput(s))];
@@ -178,19 +173,19 @@ export function describeModelConformance(name: string, setup: Setup): void {
   });
 }
 
-export type { ConformanceSubject } from './conformance/subject.js';
-export { ConformanceError, KNOWN_OUTPUTS, DEFAULT_GRADIENT_TOLERANCE, BATCH_TOLERANCE } from './conformance/subject.js';
-export { checkDescription, checkLogits, checkPluginStamp, checkUndeclaredOutputs } from './conformance/interface-checks.js';
-export { checkTargets, checkInputGradientShape, checkLayerOutputs, checkEmbeddings } from './conformance/output-checks.js';
-export type { ObjectiveCase } from './conformance/objectives.js';
-export { OBJECTIVE_CASES, checkGradientObjective, checkLayerGradientObjective, checkLayerGradientValues } from './conformance/objectives.js';
 export { checkBatching, checkDeterminism } from './conformance/consistency-checks.js';
 export {
-  checkRejectsBadInput,
-  checkRejectsUnknownLayer,
-  checkRejectsBadTargets,
-  checkRequiresTarget,
-  checkRejectsUnknownObjective,
   checkHonoursAbort,
+  checkRejectsBadInput,
+  checkRejectsBadTargets,
+  checkRejectsUnknownLayer,
+  checkRejectsUnknownObjective,
+  checkRequiresTarget,
 } from './conformance/error-checks.js';
-export { checkNoMutation, checkNoLeaks, checkDispose } from './conformance/lifecycle-checks.js';
+export { checkDescription, checkLogits, checkPluginStamp, checkUndeclaredOutputs } from './conformance/interface-checks.js';
+export { checkDispose, checkNoLeaks, checkNoMutation } from './conformance/lifecycle-checks.js';
+export type { ObjectiveCase } from './conformance/objectives.js';
+export { checkGradientObjective, checkLayerGradientObjective, checkLayerGradientValues, OBJECTIVE_CASES } from './conformance/objectives.js';
+export { checkEmbeddings, checkInputGradientShape, checkLayerOutputs, checkTargets } from './conformance/output-checks.js';
+export type { ConformanceSubject } from './conformance/subject.js';
+export { BATCH_TOLERANCE, ConformanceError, DEFAULT_GRADIENT_TOLERANCE, KNOWN_OUTPUTS } from './conformance/subject.js';

@@ -1,5 +1,5 @@
 import type { TensorData } from '@salience/core';
-import { AbortError, CapabilityError, OptionError, ShapeError, TargetError, UnknownLayerError, createRng } from '@salience/core';
+import { AbortError, CapabilityError, createRng, OptionError, ShapeError, TargetError, UnknownLayerError } from '@salience/core';
 import { describe, expect, it } from 'vitest';
 import { createForwardOnlyModel, createImageModel, createTabularModel, createTokenModel } from './index.js';
 import { nchwToNhwc } from './layout.js';

@@ -49,9 +49,7 @@ export function parseFixtureArrays(manifest: string | FixtureManifest, bin: Arra
     }
     const count = sizeOf(shape);
     if (!Number.isInteger(offset) || offset < 0 || offset + 4 * count > view.byteLength) {
-      throw new ShapeError(
-        `Fixture array '${name}' (offset ${offset}, ${count} float32 values) does not fit in a .bin of ${view.byteLength} bytes.`,
-      );
+      throw new ShapeError(`Fixture array '${name}' (offset ${offset}, ${count} float32 values) does not fit in a .bin of ${view.byteLength} bytes.`);
     }
     const data = new Float32Array(count);
     for (let i = 0; i < count; i++) data[i] = view.getFloat32(offset + 4 * i, true);

@@ -1,9 +1,7 @@
 import type { Attribution, CommonOptions, Method, Model, TensorData } from '@salience/core';
 import {
-  CORE_VERSION,
-  OptionError,
-  TargetError,
   assertCapabilities,
+  CORE_VERSION,
   checkBatchSize,
   checkInput,
   concatRows,
@@ -12,10 +10,12 @@ import {
   defaultBatchSize,
   forEachBatch,
   gatherRows,
+  OptionError,
   resolveContext,
   resolveTargets,
   rowSize,
   sliceRows,
+  TargetError,
 } from '@salience/core';
 import { describe, expect, it } from 'vitest';
 import { ConformanceError } from './conformance.js';
@@ -97,10 +97,15 @@ async function openCall(model: Model, input: TensorData, options: CommonOptions,
     const rows = input.shape[0];
     const step = bug === 'unbatched-targets' ? rows : batchSize;
     const parts: TensorData[] = [];
-    await forEachBatch(rows, step, async (start, end) => {
-      const examples = Array.from({ length: end - start }, (_, i) => start + i);
-      parts.push((await model.run({ input: sliceRows(input, start, end), outputs: ['logits'], ...rowsOf(examples), signal })).logits);
-    }, { signal });
+    await forEachBatch(
+      rows,
+      step,
+      async (start, end) => {
+        const examples = Array.from({ length: end - start }, (_, i) => start + i);
+        parts.push((await model.run({ input: sliceRows(input, start, end), outputs: ['logits'], ...rowsOf(examples), signal })).logits);
+      },
+      { signal },
+    );
     logits = concatRows(parts);
   }
   const resolved = await resolveTargets(model, input, target, signal, { logits });
@@ -139,7 +144,14 @@ function gradientTimesInput(bug: Bug = 'none'): Method {
         },
         { signal, onProgress: options.onProgress },
       );
-      const attribution = { method: 'gradient-times-input', values: { data: values, shape: [examples.length, ...input.shape.slice(1)] }, layout: model.layout as 'NC', examples, targets: asked, meta: { batchSize } };
+      const attribution = {
+        method: 'gradient-times-input',
+        values: { data: values, shape: [examples.length, ...input.shape.slice(1)] },
+        layout: model.layout as 'NC',
+        examples,
+        targets: asked,
+        meta: { batchSize },
+      };
       return finish(model, bug, attribution);
     },
   };
@@ -215,7 +227,14 @@ function randomMasks(bug: Bug = 'none'): Method<MaskOptions> {
         { signal, onProgress: bug === 'progress-from-start' ? undefined : options.onProgress },
       );
       const values = Float32Array.from(sums, (s) => s / (samples / 2));
-      const attribution = { method: 'random-masks', values: { data: values, shape: [examples.length, ...input.shape.slice(1)] }, layout: model.layout as 'NC', examples, targets, meta: { samples, batchSize } };
+      const attribution = {
+        method: 'random-masks',
+        values: { data: values, shape: [examples.length, ...input.shape.slice(1)] },
+        layout: model.layout as 'NC',
+        examples,
+        targets,
+        meta: { samples, batchSize },
+      };
       return finish(model, bug, attribution);
     },
   };
@@ -234,11 +253,23 @@ function gradientSubject(bug: Bug = 'none', model: Model = createTabularModel())
 }
 
 function masksSubject(bug: Bug = 'none', model: Model = createForwardOnlyModel()): MethodConformanceSubject<MaskOptions> {
-  return { method: randomMasks(bug), model, input: tabularInput(), options: { samples: 12 }, seeded: true, badOptions: [{ samples: 0 }, { samples: 2.5 }], liveTensors: () => live.count };
+  return {
+    method: randomMasks(bug),
+    model,
+    input: tabularInput(),
+    options: { samples: 12 },
+    seeded: true,
+    badOptions: [{ samples: 0 }, { samples: 2.5 }],
+    liveTensors: () => live.count,
+  };
 }
 
 describeMethodConformance('gradient x input on the tabular fake', () => gradientSubject());
-describeMethodConformance('gradient x input on the NHWC image fake', () => ({ method: gradientTimesInput(), model: createImageModel({ layout: 'NHWC' }), input: randomInput([2, 6, 5, 3], 6) }));
+describeMethodConformance('gradient x input on the NHWC image fake', () => ({
+  method: gradientTimesInput(),
+  model: createImageModel({ layout: 'NHWC' }),
+  input: randomInput([2, 6, 5, 3], 6),
+}));
 describeMethodConformance('random masks on the forward-only fake', () => masksSubject());
 describeMethodConformance('random masks on the NCHW image fake', () => ({ ...masksSubject(), model: createImageModel({ layout: 'NCHW' }), input: randomInput([2, 3, 6, 5], 7) }));
 
@@ -259,15 +290,25 @@ async function expectCaught<O extends object>(
 }
 
 describe('the method conformance checks catch broken methods', () => {
-  it('model calls without their examples\' context rows', async () => {
+  it("model calls without their examples' context rows", async () => {
     await expectCaught(checkMethodContext, masksSubject(), masksSubject('ignores-context'), /Model call 0 \(3 rows, logits\) carried no context.conformance_example/);
     await expectCaught(checkMethodContext, gradientSubject(), gradientSubject('ignores-context'), /carried no context.conformance_example/);
-    await expectCaught(checkMethodContext, masksSubject(), masksSubject('context-of-perturbed-rows'), /row 0: its context was derived from a row that is not one of the caller's examples/);
+    await expectCaught(
+      checkMethodContext,
+      masksSubject(),
+      masksSubject('context-of-perturbed-rows'),
+      /row 0: its context was derived from a row that is not one of the caller's examples/,
+    );
     await expectCaught(checkMethodContext, gradientSubject(), gradientSubject('context-of-another-example'), /row 0: the input is example 0 but the context is example 1's/);
   });
 
   it('maps that lose the shape of the input', async () => {
-    await expectCaught(checkMethodOutput, gradientSubject(), { ...gradientSubject('flat-maps'), model: createImageModel(), input: randomInput([2, 3, 6, 5], 1) }, /values of layout 'NCHW' must have 4 dimensions; got shape \[2, 90\]/);
+    await expectCaught(
+      checkMethodOutput,
+      gradientSubject(),
+      { ...gradientSubject('flat-maps'), model: createImageModel(), input: randomInput([2, 3, 6, 5], 1) },
+      /values of layout 'NCHW' must have 4 dimensions; got shape \[2, 90\]/,
+    );
   });
 
   it('a stub that returns zeros', async () => {
@@ -278,8 +319,13 @@ describe('the method conformance checks catch broken methods', () => {
     await expectCaught(checkMethodTargets, gradientSubject(), gradientSubject('maps-for-predicted'), /seems to ignore the target|compared with one call per class/);
   });
 
-  it('several targets of an example that all get the first one\'s map', async () => {
-    await expectCaught(checkMethodMultiTargets, masksSubject(), masksSubject('pairs-share-first-map'), /\{ classes: \[2, 0\] \}, compared with separate calls for each class: map \d+ at/);
+  it("several targets of an example that all get the first one's map", async () => {
+    await expectCaught(
+      checkMethodMultiTargets,
+      masksSubject(),
+      masksSubject('pairs-share-first-map'),
+      /\{ classes: \[2, 0\] \}, compared with separate calls for each class: map \d+ at/,
+    );
   });
 
   it('random numbers that depend on the batching', async () => {
@@ -300,12 +346,27 @@ describe('the method conformance checks catch broken methods', () => {
   });
 
   it('errors that are not the typed errors of core, and options that are not checked', async () => {
-    await expectCaught(checkMethodOptionErrors, masksSubject(), masksSubject('untyped-errors'), /batchSize 0: expected an error with code 'INVALID_OPTION'.*got Error \(code undefined\): bad batchSize 0/);
-    await expectCaught(checkMethodOptionErrors, masksSubject(), masksSubject('unchecked-samples'), /The bad options \{ samples: 0 \}: attribute\(model, input, \{ samples: 0 \}\) resolved/);
+    await expectCaught(
+      checkMethodOptionErrors,
+      masksSubject(),
+      masksSubject('untyped-errors'),
+      /batchSize 0: expected an error with code 'INVALID_OPTION'.*got Error \(code undefined\): bad batchSize 0/,
+    );
+    await expectCaught(
+      checkMethodOptionErrors,
+      masksSubject(),
+      masksSubject('unchecked-samples'),
+      /The bad options \{ samples: 0 \}: attribute\(model, input, \{ samples: 0 \}\) resolved/,
+    );
   });
 
   it('a forward-only method that never checks the targets against the classes', async () => {
-    await expectCaught(checkMethodTargetErrors, masksSubject(), masksSubject('unchecked-targets'), /Target class 3 of a 3-class model: .*resolved instead of rejecting with code 'INVALID_TARGET'/);
+    await expectCaught(
+      checkMethodTargetErrors,
+      masksSubject(),
+      masksSubject('unchecked-targets'),
+      /Target class 3 of a 3-class model: .*resolved instead of rejecting with code 'INVALID_TARGET'/,
+    );
   });
 
   it('errors rewrapped as plain Errors', async () => {
@@ -317,16 +378,31 @@ describe('the method conformance checks catch broken methods', () => {
         }),
     });
     const sick = { ...gradientSubject(), method: plain(gradientTimesInput()) };
-    await expectCaught(checkMethodInputErrors, gradientSubject(), sick, /An input with an extra dimension: expected an error with code 'INVALID_SHAPE'.*got Error \(code undefined\)/);
+    await expectCaught(
+      checkMethodInputErrors,
+      gradientSubject(),
+      sick,
+      /An input with an extra dimension: expected an error with code 'INVALID_SHAPE'.*got Error \(code undefined\)/,
+    );
     await expectCaught(checkMethodTargetErrors, gradientSubject(), sick, /INVALID_TARGET/);
   });
 
   it('a method that calls the model before checking its capabilities', async () => {
-    await expectCaught(checkMethodCapabilities, gradientSubject(), gradientSubject('no-capability-check'), /lacks 'inputGradients', the method called the model \d+ time\(s\) before rejecting/);
+    await expectCaught(
+      checkMethodCapabilities,
+      gradientSubject(),
+      gradientSubject('no-capability-check'),
+      /lacks 'inputGradients', the method called the model \d+ time\(s\) before rejecting/,
+    );
   });
 
   it('a method that does not pass the signal on', async () => {
-    await expectCaught(checkMethodAbort, masksSubject(), masksSubject('ignores-signal'), /aborted before the call: .*resolved instead of rejecting with code 'ABORTED'|answered \d+ call/);
+    await expectCaught(
+      checkMethodAbort,
+      masksSubject(),
+      masksSubject('ignores-signal'),
+      /aborted before the call: .*resolved instead of rejecting with code 'ABORTED'|answered \d+ call/,
+    );
   });
 
   it('a method that stops only at the end', async () => {
@@ -352,7 +428,12 @@ describe('the method conformance checks catch broken methods', () => {
   });
 
   it('a method that leaks', async () => {
-    await expectCaught(checkMethodNoLeaks, masksSubject(), masksSubject('leaks'), /liveTensors\(\) changed across calls of the method:\n {2}a call with the default target \(answered\): \d+ -> \d+/);
+    await expectCaught(
+      checkMethodNoLeaks,
+      masksSubject(),
+      masksSubject('leaks'),
+      /liveTensors\(\) changed across calls of the method:\n {2}a call with the default target \(answered\): \d+ -> \d+/,
+    );
   });
 
   it('a method that disposes the model it was given', async () => {
@@ -366,7 +447,9 @@ describe('the method conformance checks catch broken methods', () => {
   });
 
   it('a subject whose model cannot run the method', async () => {
-    await expect(checkMethodDescription({ ...gradientSubject(), model: createForwardOnlyModel() })).rejects.toThrow(/does not provide inputGradients, which 'gradient-times-input' requires/);
+    await expect(checkMethodDescription({ ...gradientSubject(), model: createForwardOnlyModel() })).rejects.toThrow(
+      /does not provide inputGradients, which 'gradient-times-input' requires/,
+    );
     await expect(checkMethodDescription({ ...gradientSubject(), input: randomInput([1, 6], 1) })).rejects.toThrow(/at least 2/);
   });
 });

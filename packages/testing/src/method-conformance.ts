@@ -1,7 +1,7 @@
 import { afterAll, describe, it } from 'vitest';
 import type { ConformanceCheck, ConformanceGroup } from './conformance.js';
-import { checkMethodContext } from './method-conformance/context-checks.js';
 import { checkMethodBatchBound, checkMethodBatching, checkMethodDeterminism, checkMethodSeeds } from './method-conformance/consistency-checks.js';
+import { checkMethodContext } from './method-conformance/context-checks.js';
 import { checkMethodAbort, checkMethodCapabilities, checkMethodInputErrors, checkMethodOptionErrors, checkMethodTargetErrors } from './method-conformance/error-checks.js';
 import { checkMethodNoLeaks, checkMethodNoMutation, checkMethodProgress } from './method-conformance/lifecycle-checks.js';
 import { checkMethodDescription, checkMethodMultiTargets, checkMethodOutput, checkMethodTargets } from './method-conformance/output-checks.js';
@@ -31,7 +31,7 @@ export async function planMethodConformance<O extends object>(subject: MethodCon
     name: 'interface',
     checks: [
       check('describes itself and suits the subject (id, requires, plugin stamp against this core)', () => checkMethodDescription(s)),
-      check("gives one map per example for its predicted class, in a layout that fits the input", () => checkMethodOutput(s)),
+      check('gives one map per example for its predicted class, in a layout that fits the input', () => checkMethodOutput(s)),
     ],
   });
   const targetChecks = [check('applies a class to every example, and per-example classes to each (arrays and Int32Arrays)', () => checkMethodTargets(s))];
@@ -50,7 +50,10 @@ export async function planMethodConformance<O extends object>(subject: MethodCon
   groups.push({
     name: 'errors',
     checks: [
-      check(`rejects bad options with an OptionError (batchSize${s.badOptions?.length ? `, ${s.badOptions.length} method option set(s)` : ''}${s.method.optionKeys ? ', an unknown option name' : ''})`, () => checkMethodOptionErrors(s)),
+      check(
+        `rejects bad options with an OptionError (batchSize${s.badOptions?.length ? `, ${s.badOptions.length} method option set(s)` : ''}${s.method.optionKeys ? ', an unknown option name' : ''})`,
+        () => checkMethodOptionErrors(s),
+      ),
       check('rejects misshapen and non-finite inputs with a ShapeError', () => checkMethodInputErrors(s)),
       check('rejects bad targets with a TargetError', () => checkMethodTargetErrors(s)),
       check('rejects a model without a required output with a CapabilityError, before calling it', () => checkMethodCapabilities(s)),
@@ -88,10 +91,10 @@ export function describeMethodConformance<O extends object>(name: string, setup:
   });
 }
 
+export { checkMethodBatchBound, checkMethodBatching, checkMethodDeterminism, checkMethodSeeds } from './method-conformance/consistency-checks.js';
+export { CONFORMANCE_CONTEXT, checkMethodContext } from './method-conformance/context-checks.js';
+export { checkMethodAbort, checkMethodCapabilities, checkMethodInputErrors, checkMethodOptionErrors, checkMethodTargetErrors } from './method-conformance/error-checks.js';
+export { checkMethodNoLeaks, checkMethodNoMutation, checkMethodProgress } from './method-conformance/lifecycle-checks.js';
+export { checkMethodDescription, checkMethodMultiTargets, checkMethodOutput, checkMethodTargets } from './method-conformance/output-checks.js';
 export type { MethodConformanceSubject, SpiedCall, SpyModel, SpyOptions } from './method-conformance/subject.js';
-export { DEFAULT_METHOD_TOLERANCE, spyModel, checkAttributionStructure } from './method-conformance/subject.js';
-export { checkMethodDescription, checkMethodOutput, checkMethodTargets, checkMethodMultiTargets } from './method-conformance/output-checks.js';
-export { checkMethodBatching, checkMethodBatchBound, checkMethodDeterminism, checkMethodSeeds } from './method-conformance/consistency-checks.js';
-export { checkMethodOptionErrors, checkMethodInputErrors, checkMethodTargetErrors, checkMethodCapabilities, checkMethodAbort } from './method-conformance/error-checks.js';
-export { checkMethodProgress, checkMethodNoMutation, checkMethodNoLeaks } from './method-conformance/lifecycle-checks.js';
-export { checkMethodContext, CONFORMANCE_CONTEXT } from './method-conformance/context-checks.js';
+export { checkAttributionStructure, DEFAULT_METHOD_TOLERANCE, spyModel } from './method-conformance/subject.js';

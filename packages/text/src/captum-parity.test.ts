@@ -1,7 +1,7 @@
-import * as ort from 'onnxruntime-node';
 import { GradientsUnavailableError } from '@salience/core';
 import { occlusion } from '@salience/occlusion';
 import { tokenGradL2, tokenGradXEmbedding, tokenIntegratedGradients } from '@salience/token-saliency';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTextFixture, TEXT_FOLDERS, type TextFixture, worstMapError } from '../test/fixtures.js';
 import { QuantizedModelError } from './quantized.js';

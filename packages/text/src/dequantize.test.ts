@@ -1,5 +1,5 @@
-import * as ort from 'onnxruntime-node';
 import { tokenGradXEmbedding, tokenIntegratedGradients } from '@salience/token-saliency';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { loadTextFixture, relativeError, TEXT_FOLDERS, worstMapError } from '../test/fixtures.js';
 import { dequantize } from './dequantize.js';

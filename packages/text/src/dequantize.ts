@@ -1,5 +1,5 @@
 import { ModelGraph, type ModelProto, type NodeProto, type TensorProto } from '@salience/onnx-autodiff';
-import { type QuantizedOp, QuantizedModelError, quantizedOps } from './quantized.js';
+import { QuantizedModelError, type QuantizedOp, quantizedOps } from './quantized.js';
 
 /** What `dequantize` rewrote. */
 export interface DequantizedModel {
@@ -100,7 +100,12 @@ export function dequantize(bytes: Uint8Array, file?: string): DequantizedModel {
     if (!weightScale) continue;
     const floatWeight = dequantized(`${bq}_dequantized`, weight, weightScale, bzp ? inits.get(bzp) : undefined, -1);
     added.push(floatWeight);
-    replacement.set(mul, { opType: 'MatMul', name: `${mm.name || bq}_dequantized`, input: [quantizer.input?.[0] ?? '', String(floatWeight.name)], output: [...(mul.output ?? [])] });
+    replacement.set(mul, {
+      opType: 'MatMul',
+      name: `${mm.name || bq}_dequantized`,
+      input: [quantizer.input?.[0] ?? '', String(floatWeight.name)],
+      output: [...(mul.output ?? [])],
+    });
     removed.add(mm).add(cast);
     matMuls++;
   }

@@ -6,15 +6,16 @@
  * salience Model through @salience/onnx. Quantized models run forward-only methods; gradient
  * methods on them stop with a QuantizedModelError naming the op and the fix.
  */
-export type { TextClassifier, TextClassifierFiles, TextClassifierOptions, TextPrediction } from './text-classifier.js';
-export { loadTextClassifier, labelsOf } from './text-classifier.js';
-export type { EncodedBatch, EncodedText, SpecialTokenIds, TextTokenizerOptions } from './tokenizer.js';
-export { TextTokenizer } from './tokenizer.js';
-export type { Offset } from './offsets.js';
-export type { QuantizedOp } from './quantized.js';
-export { QuantizedModelError, QUANTIZED_OPS, quantizedOps } from './quantized.js';
+
 export type { DequantizedModel } from './dequantize.js';
 export { dequantize } from './dequantize.js';
 export type { FileLocation } from './files.js';
+export type { Offset } from './offsets.js';
+export type { QuantizedOp } from './quantized.js';
+export { QUANTIZED_OPS, QuantizedModelError, quantizedOps } from './quantized.js';
+export type { TextClassifier, TextClassifierFiles, TextClassifierOptions, TextPrediction } from './text-classifier.js';
+export { labelsOf, loadTextClassifier } from './text-classifier.js';
+export type { EncodedBatch, EncodedText, SpecialTokenIds, TextTokenizerOptions } from './tokenizer.js';
+export { TextTokenizer } from './tokenizer.js';
 export type { TransformersJsModel, TransformersJsOptions } from './transformers-js.js';
 export { fromTransformersJs, transformersJsModelFile } from './transformers-js.js';

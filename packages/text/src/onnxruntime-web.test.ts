@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
-import * as ortNode from 'onnxruntime-node';
-import * as ortWeb from 'onnxruntime-web';
 import { occlusion } from '@salience/occlusion';
 import { tokenIntegratedGradients } from '@salience/token-saliency';
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { expect, it } from 'vitest';
 import { loadTextFixture, worstMapError } from '../test/fixtures.js';
 import { loadTextClassifier } from './text-classifier.js';

@@ -1,8 +1,8 @@
 import { GRADIENT_OUTPUTS, type Model, type ModelOutputs, type ModelRequest, OptionError, type OutputName, type TensorData } from '@salience/core';
 import { fromOnnx, type OnnxModel, type OnnxModelOptions, type OnnxModelSource, type OrtModule } from '@salience/onnx';
-import { type FileLocation, joinLocation, readBytesIfExists, readJsonIfExists } from './files.js';
 import { type DequantizedModel, dequantize } from './dequantize.js';
-import { type QuantizedOp, QuantizedModelError, quantizedOps } from './quantized.js';
+import { type FileLocation, joinLocation, readBytesIfExists, readJsonIfExists } from './files.js';
+import { QuantizedModelError, type QuantizedOp, quantizedOps } from './quantized.js';
 import { type EncodedBatch, type SpecialTokenIds, TextTokenizer } from './tokenizer.js';
 
 /** A model folder's files given one by one: JSON objects, or where to read them. */
@@ -111,7 +111,12 @@ async function folderFiles(folder: FileLocation, quantized: boolean): Promise<{ 
     const bytes = await readBytesIfExists(location);
     if (bytes !== undefined) {
       return {
-        files: { model: bytes, tokenizer: joinLocation(folder, 'tokenizer.json'), tokenizerConfig: joinLocation(folder, 'tokenizer_config.json'), config: joinLocation(folder, 'config.json') },
+        files: {
+          model: bytes,
+          tokenizer: joinLocation(folder, 'tokenizer.json'),
+          tokenizerConfig: joinLocation(folder, 'tokenizer_config.json'),
+          config: joinLocation(folder, 'config.json'),
+        },
         file: String(location),
         bytes,
       };

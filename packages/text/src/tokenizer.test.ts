@@ -58,7 +58,13 @@ describe('TextTokenizer on the fixture folders', () => {
     for (let i = 0; i < e.ids.length; i++) {
       if (e.special[i] || i === unk) continue;
       const piece = e.tokens[i].replace(/^##/, '');
-      expect(text.slice(...e.offsets[i]).normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()).toBe(piece);
+      expect(
+        text
+          .slice(...e.offsets[i])
+          .normalize('NFD')
+          .replace(/\p{M}/gu, '')
+          .toLowerCase(),
+      ).toBe(piece);
     }
     const gpt2 = await tokenizerOf('gpt2');
     const emoji = 'good 👍 film';

@@ -127,7 +127,9 @@ export class TextTokenizer {
     const length = Math.max(...encoded.map((e) => e.ids.length));
     const pad = this.specialIds.pad;
     if (pad === null && encoded.some((e) => e.ids.length !== length)) {
-      throw new OptionError("These texts have different lengths and the tokenizer has no pad token: give the pad id (the model config's pad_token_id, or `padId`), or explain one text at a time.");
+      throw new OptionError(
+        "These texts have different lengths and the tokenizer has no pad token: give the pad id (the model config's pad_token_id, or `padId`), or explain one text at a time.",
+      );
     }
     const data = new Float32Array(texts.length * length).fill(pad ?? 0);
     const tokens: string[][] = [];

@@ -1,7 +1,7 @@
-import * as ort from 'onnxruntime-node';
 import { AutoModelForSequenceClassification, AutoTokenizer, env, pipeline } from '@huggingface/transformers';
 import { occlusion } from '@salience/occlusion';
 import { tokenGradXEmbedding, tokenIntegratedGradients } from '@salience/token-saliency';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { folderPath, loadTextFixture, TEXT_FOLDERS } from '../test/fixtures.js';
 import { loadTextClassifier } from './text-classifier.js';
@@ -19,7 +19,7 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return d;
 };
 
-describe('fromTransformersJs: what a transformers.js user holds gives the folder path\'s numbers', () => {
+describe("fromTransformersJs: what a transformers.js user holds gives the folder path's numbers", () => {
   // transformers.js has no GPT-2 sequence classifier ("Unsupported model type: gpt2"): GPT-2 folders open with loadTextClassifier.
   for (const name of TEXT_FOLDERS.filter((n) => n !== 'gpt2')) {
     it(`${name}: a text-classification pipeline (fp32)`, async () => {

@@ -76,7 +76,7 @@ export async function fromTransformersJs(ort: OrtModule, loaded: TransformersJsM
     file = String(location);
   } else {
     throw new OptionError(
-      "fromTransformersJs needs the ONNX file the model was loaded from: pass `folder` (where transformers.js read it: env.localModelPath + the model id) or `onnxModel` (bytes, path or URL). An onnxruntime session does not expose its graph, which salience builds gradients from.",
+      'fromTransformersJs needs the ONNX file the model was loaded from: pass `folder` (where transformers.js read it: env.localModelPath + the model id) or `onnxModel` (bytes, path or URL). An onnxruntime session does not expose its graph, which salience builds gradients from.',
     );
   }
   if (bytes === undefined) throw new OptionError(`ONNX model not found at '${file}'.`);

@@ -3,14 +3,25 @@ import { tensor } from '@salience/core';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphBuilder, convAttrs } from '../test/graph-builder.js';
+import { convAttrs, GraphBuilder } from '../test/graph-builder.js';
 import { expectClose, expectNoLeak } from '../test/mlp-reference.js';
 import { fromTfjs, missingBackwardKernels } from './index.js';
 
 /** A MobileNet-style block: conv, depthwise conv, pointwise conv, global pooling, dense. */
 function mobileNetBlock(): tf.Sequential {
   const model = tf.sequential();
-  model.add(tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6', inputShape: [8, 8, 3], name: 'stem', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+  model.add(
+    tf.layers.conv2d({
+      filters: 4,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      activation: 'relu6',
+      inputShape: [8, 8, 3],
+      name: 'stem',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+    }),
+  );
   model.add(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', name: 'depthwise', depthwiseInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
   model.add(tf.layers.activation({ activation: 'relu6', name: 'depthwise_relu' }));
   model.add(tf.layers.conv2d({ filters: 6, kernelSize: 1, name: 'pointwise', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
@@ -23,7 +34,11 @@ function mobileNetBlock(): tf.Sequential {
 function depthwiseGraph(): Promise<tf.GraphModel> {
   const g = new GraphBuilder();
   const x = g.placeholder('x', [-1, 6, 6, 2]);
-  const filter = g.constant('filter', [3, 3, 2, 1], Array.from({ length: 18 }, (_, i) => Math.cos(i) / 3));
+  const filter = g.constant(
+    'filter',
+    [3, 3, 2, 1],
+    Array.from({ length: 18 }, (_, i) => Math.cos(i) / 3),
+  );
   const dw = g.op('dw', 'DepthwiseConv2dNative', [x, filter], convAttrs([1, 1, 1, 1], 'SAME'));
   const relu = g.op('dw_relu', 'Relu', [dw]);
   const mean = g.op('mean', 'Mean', [relu, g.constant('axes', [2], [1, 2], 'int32')], { keep_dims: { b: false }, Tidx: { type: 'DT_INT32' } });
@@ -31,8 +46,14 @@ function depthwiseGraph(): Promise<tf.GraphModel> {
   return g.build();
 }
 
-const IMAGES = tensor(Float32Array.from({ length: 2 * 8 * 8 * 3 }, (_, i) => Math.sin(i * 0.37)), [2, 8, 8, 3]);
-const SMALL = tensor(Float32Array.from({ length: 2 * 6 * 6 * 2 }, (_, i) => Math.cos(i * 0.21)), [2, 6, 6, 2]);
+const IMAGES = tensor(
+  Float32Array.from({ length: 2 * 8 * 8 * 3 }, (_, i) => Math.sin(i * 0.37)),
+  [2, 8, 8, 3],
+);
+const SMALL = tensor(
+  Float32Array.from({ length: 2 * 6 * 6 * 2 }, (_, i) => Math.cos(i * 0.21)),
+  [2, 6, 6, 2],
+);
 
 async function on(backend: string): Promise<void> {
   await tf.setBackend(backend);
@@ -80,7 +101,13 @@ describe('the cpu kernel fallback on wasm', () => {
 
   it('gives a depthwise model the same input and layer gradients on wasm as on cpu', async () => {
     const model = mobileNetBlock();
-    const request = { input: IMAGES, outputs: ['logits', 'inputGradients', 'layerActivations', 'layerGradients'] as const, target: [0, 2], layer: 'depthwise', objective: 'log-probability' as const };
+    const request = {
+      input: IMAGES,
+      outputs: ['logits', 'inputGradients', 'layerActivations', 'layerGradients'] as const,
+      target: [0, 2],
+      layer: 'depthwise',
+      objective: 'log-probability' as const,
+    };
     await on('cpu');
     const onCpu = await fromTfjs(tf, model).run(request);
     await on('wasm');
@@ -139,7 +166,10 @@ describe('the cpu kernel fallback on wasm', () => {
     const model = tf.sequential();
     model.add(tf.layers.maxPooling2d({ poolSize: 2, inputShape: [4, 4, 1] }));
     model.add(tf.layers.flatten());
-    const negative = tensor(Float32Array.from({ length: 16 }, (_, i) => -1 - (i % 5)), [1, 4, 4, 1]);
+    const negative = tensor(
+      Float32Array.from({ length: 16 }, (_, i) => -1 - (i % 5)),
+      [1, 4, 4, 1],
+    );
     const request = { input: negative, outputs: ['inputGradients'] as const, target: 3 };
     await on('cpu');
     const onCpu = await fromTfjs(tf, model).run(request);

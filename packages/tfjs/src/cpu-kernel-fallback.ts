@@ -82,9 +82,7 @@ function bridgeToCpu(tf: FallbackTf, kernelName: string, cpuKernel: KernelFunc):
     const active = backend as KernelBackend;
     const cpu = tf.findBackend('cpu');
     if (!cpu) {
-      throw new Error(
-        `Kernel '${kernelName}' runs on the cpu backend for this backend, but no cpu backend is registered: add \`import '@tensorflow/tfjs-backend-cpu'\`.`,
-      );
+      throw new Error(`Kernel '${kernelName}' runs on the cpu backend for this backend, but no cpu backend is registered: add \`import '@tensorflow/tfjs-backend-cpu'\`.`);
     }
     const onCpu: object[] = [];
     try {

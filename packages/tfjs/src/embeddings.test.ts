@@ -46,7 +46,10 @@ describe.each(['cpu', 'wasm'])('Embedding layers on %s', (backend) => {
 
   it('runs from given embeddings, also while recording the embedding layer as a layer', async () => {
     const adapter = fromTfjs(tf, textModel(), { embeddingLayer: 'emb' });
-    const given = tensor(Float32Array.from({ length: 18 }, (_, i) => (i % 5) / 4 - 0.5), [3, 3, 2]);
+    const given = tensor(
+      Float32Array.from({ length: 18 }, (_, i) => (i % 5) / 4 - 0.5),
+      [3, 3, 2],
+    );
     const result = await adapter.run({
       input: IDS,
       outputs: ['logits', 'embeddings', 'embeddingGradients', 'layerActivations', 'layerGradients'],

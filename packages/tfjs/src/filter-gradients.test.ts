@@ -1,9 +1,9 @@
 import { tensor } from '@salience/core';
-import type { KernelConfig } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GraphBuilder, convAttrs } from '../test/graph-builder.js';
+import { convAttrs, GraphBuilder } from '../test/graph-builder.js';
 import { expectClose, expectNoLeak } from '../test/mlp-reference.js';
 import { withoutFilterGradients } from './filter-gradients.js';
 import { fromTfjs } from './index.js';
@@ -31,7 +31,10 @@ function inputDependentFilterGraph(): Promise<tf.GraphModel> {
   return g.build();
 }
 
-const IMAGES = tensor(Float32Array.from({ length: 3 * 8 * 8 * 2 }, (_, i) => Math.sin(i * 0.41)), [3, 8, 8, 2]);
+const IMAGES = tensor(
+  Float32Array.from({ length: 3 * 8 * 8 * 2 }, (_, i) => Math.sin(i * 0.41)),
+  [3, 8, 8, 2],
+);
 
 describe.each(['cpu', 'wasm'])('filter gradients on %s', (backend) => {
   const counted: KernelConfig[] = [];
@@ -91,11 +94,16 @@ describe.each(['cpu', 'wasm'])('filter gradients on %s', (backend) => {
 
   it('are computed for a graph whose filter depends on the input, and its input gradients are right', async () => {
     const graph = await inputDependentFilterGraph();
-    const input = tensor(Float32Array.from({ length: 2 * 16 }, (_, i) => Math.cos(i * 0.7) + 0.3), [2, 4, 4, 1]);
+    const input = tensor(
+      Float32Array.from({ length: 2 * 16 }, (_, i) => Math.cos(i * 0.7) + 0.3),
+      [2, 4, 4, 1],
+    );
     const { inputGradients } = await fromTfjs(tf, graph).run({ input, outputs: ['inputGradients'], target: 1 });
     const expected = tf.tidy(() => {
       const x = tf.tensor(input.data, [2, 4, 4, 1]);
-      return tf.grad((z: tf.Tensor) => tf.sum(tf.slice(graph.execute(z) as tf.Tensor, [0, 1], [2, 1])))(x).dataSync();
+      return tf
+        .grad((z: tf.Tensor) => tf.sum(tf.slice(graph.execute(z) as tf.Tensor, [0, 1], [2, 1])))(x)
+        .dataSync();
     });
     expectClose(inputGradients.data, expected, 1e-5);
     const wrong = await fromTfjs(tf, graph, { skipFilterGradients: true }).run({ input, outputs: ['inputGradients'], target: 1 });

@@ -112,7 +112,10 @@ function smallCnn(x: tf.Tensor4D): tf.Scalar {
   const features = tf.relu(tf.conv2d(x, filter, 1, 'same'));
   const pooled = tf.maxPool(tf.maxPool(features, 3, 2, 'same'), 2, 2, 'valid');
   const flat = tf.reshape(pooled, [x.shape[0], -1]);
-  const head = tf.tensor2d(values(flat.shape[1]! * 2, (i) => Math.sin(i * 0.31)), [flat.shape[1]!, 2]);
+  const head = tf.tensor2d(
+    values(flat.shape[1]! * 2, (i) => Math.sin(i * 0.31)),
+    [flat.shape[1]!, 2],
+  );
   return tf.sum(tf.matMul(flat, head));
 }
 
@@ -120,7 +123,12 @@ function smallCnn(x: tf.Tensor4D): tf.Scalar {
 const CLIPPED = values(2 * 9 * 9, (i) => Math.min(0.5, Math.max(0, Math.sin(i * 0.23) * 1.5)));
 
 function inputGradient(x: Float32Array): Float32Array {
-  return tf.tidy(() => tf.grad((input: tf.Tensor) => smallCnn(input as tf.Tensor4D))(tf.tensor4d(x, [2, 9, 9, 1])).dataSync() as Float32Array);
+  return tf.tidy(
+    () =>
+      tf
+        .grad((input: tf.Tensor) => smallCnn(input as tf.Tensor4D))(tf.tensor4d(x, [2, 9, 9, 1]))
+        .dataSync() as Float32Array,
+  );
 }
 
 describe('the first-wins max-pool gradient against what it replaces', () => {
@@ -225,26 +233,18 @@ describe.each(['cpu', 'wasm'])('the first-wins max-pool gradient on %s', (backen
     const original = tf.getGradient('MaxPool');
     let during: unknown;
     expect(
-      withFirstWinsMaxPool(
-        tf,
-        () => {
-          during = tf.getGradient('MaxPool');
-          return 7;
-        },
-        [backend],
-      ),
+      withFirstWinsMaxPool(tf, () => {
+        during = tf.getGradient('MaxPool');
+        return 7;
+      }, [backend]),
     ).toBe(7);
     expect(during).not.toBe(original);
     expect(during).toMatchObject({ kernelName: 'MaxPool', inputsToSave: ['x'], outputsToSave: [true] });
     expect(tf.getGradient('MaxPool')).toBe(original);
     expect(() =>
-      withFirstWinsMaxPool(
-        tf,
-        () => {
-          throw new Error('boom');
-        },
-        [backend],
-      ),
+      withFirstWinsMaxPool(tf, () => {
+        throw new Error('boom');
+      }, [backend]),
     ).toThrow('boom');
     expect(tf.getGradient('MaxPool')).toBe(original);
     withFirstWinsMaxPool(tf, () => {

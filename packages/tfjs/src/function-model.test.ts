@@ -2,7 +2,7 @@ import { tensor } from '@salience/core';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { B1, B2, W1, W2, X, expectClose, expectNoLeak, mlpByHand, mlpGradientsByHand } from '../test/mlp-reference.js';
+import { B1, B2, expectClose, expectNoLeak, mlpByHand, mlpGradientsByHand, W1, W2, X } from '../test/mlp-reference.js';
 import { fromTfjs } from './index.js';
 
 describe.each(['cpu', 'wasm'])('function models on %s', (backend) => {
@@ -43,7 +43,10 @@ describe.each(['cpu', 'wasm'])('function models on %s', (backend) => {
     const ids = tensor([1, 2, 3, 0, 3, 3, 1, 0], [2, 4]);
     const result = await adapter.run({ input: ids, outputs: ['logits', 'embeddings', 'embeddingGradients'], target: [0, 2] });
     const tableValues = [0, 0, 1, 2, -1, 0.5, 0.3, -0.2];
-    expectClose(result.embeddings.data, Array.from(ids.data).flatMap((id) => [tableValues[id * 2], tableValues[id * 2 + 1]]));
+    expectClose(
+      result.embeddings.data,
+      Array.from(ids.data).flatMap((id) => [tableValues[id * 2], tableValues[id * 2 + 1]]),
+    );
     const headValues = [0.5, -0.5, 0.25, 1, -1, 0.1];
     const perToken = (c: number) => [headValues[c] / 4, headValues[3 + c] / 4];
     expectClose(result.embeddingGradients.data, [...Array(4).fill(perToken(0)).flat(), ...Array(4).fill(perToken(2)).flat()]);

@@ -1,9 +1,9 @@
-import type { GradConfig } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs';
+import type { GradConfig } from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { W1, X, expectClose, expectNoLeak } from '../test/mlp-reference.js';
-import { fromTfjs, gradientsRegistered } from './index.js';
+import { expectClose, expectNoLeak, W1, X } from '../test/mlp-reference.js';
 import type { TfNamespace } from './index.js';
+import { fromTfjs, gradientsRegistered } from './index.js';
 
 function mlpFunction() {
   const w = tf.tensor2d(W1, [4, 5]);

@@ -6,10 +6,7 @@ import type { Tensor, TfNamespace } from './tf-types.js';
  * tap on the tape's path even when the gradient is not wanted all the way down to the input, so
  * backpropagation stops at the tapped layer instead of running through the whole model.
  */
-export function gradientTap(
-  tf: Pick<TfNamespace, 'customGrad' | 'zerosLike'>,
-  onGradient: (dy: Tensor) => void,
-): (value: Tensor, anchor: Tensor) => Tensor {
+export function gradientTap(tf: Pick<TfNamespace, 'customGrad' | 'zerosLike'>, onGradient: (dy: Tensor) => void): (value: Tensor, anchor: Tensor) => Tensor {
   return tf.customGrad((value, anchor) => ({
     // A new tensor id: the tape cannot tell an identity apart from its input otherwise.
     value: (value as Tensor).clone(),

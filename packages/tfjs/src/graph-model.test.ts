@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../test/graph-builder.js';
-import { B1, B2, W1, W2, X, expectClose, expectNoLeak, mlpByHand, mlpGradientsByHand } from '../test/mlp-reference.js';
+import { B1, B2, expectClose, expectNoLeak, mlpByHand, mlpGradientsByHand, W1, W2, X } from '../test/mlp-reference.js';
 import { fromTfjs } from './index.js';
 
 /** The reference MLP as a frozen graph, with a dead-end node 'side' that the logits do not use. */
@@ -110,11 +110,17 @@ describe.each(['cpu', 'wasm'])('GraphModel on %s', (backend) => {
     expect(result.embeddingGradients.shape).toEqual([2, 3, 2]);
     const column = (c: number) => Array.from({ length: 6 }, (_, i) => HEAD[i * 2 + c]);
     expectClose(result.embeddingGradients.data, [...column(1), ...column(0)]);
-    const shifted = tensor(result.embeddings.data.map((v) => v + 1), [2, 3, 2]);
+    const shifted = tensor(
+      result.embeddings.data.map((v) => v + 1),
+      [2, 3, 2],
+    );
     const fromGiven = await adapter.run({ input: ids, outputs: ['logits', 'embeddings'], embeddings: shifted });
     expectClose(fromGiven.embeddings.data, shifted.data);
     const sums = [0, 1].map((c) => column(c).reduce((a, b) => a + b, 0));
-    expectClose(fromGiven.logits.data, Array.from(result.logits.data, (v, i) => v + sums[i % 2]));
+    expectClose(
+      fromGiven.logits.data,
+      Array.from(result.logits.data, (v, i) => v + sums[i % 2]),
+    );
   });
 
   it('runs graphs with control flow through executeAsync, for logits only', async () => {

@@ -1,4 +1,4 @@
-import { OptionError, createRng } from '@salience/core';
+import { createRng, OptionError } from '@salience/core';
 import type { Tensor, TfjsGraphModel, TfNamespace } from './tf-types.js';
 import { weightSeed } from './weight-seed.js';
 

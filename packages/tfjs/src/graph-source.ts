@@ -18,16 +18,7 @@ const NOT_LAYERS = new Set(['Const', 'Placeholder', 'PlaceholderWithDefault', 'N
 const ASYNC_CATEGORIES = new Set(['control', 'dynamic']);
 
 /** Convolutions, whose input 1 is the filter. */
-const CONVOLUTIONS = new Set([
-  'Conv1D',
-  'Conv2D',
-  'Conv3D',
-  '_FusedConv2D',
-  'DepthwiseConv2d',
-  'DepthwiseConv2dNative',
-  'FusedDepthwiseConv2dNative',
-  'Conv2DBackpropInput',
-]);
+const CONVOLUTIONS = new Set(['Conv1D', 'Conv2D', 'Conv3D', '_FusedConv2D', 'DepthwiseConv2d', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative', 'Conv2DBackpropInput']);
 
 /** Whether every convolution's filter is a constant of the graph (possibly through Identity nodes). */
 function filtersAreConstant(nodes: readonly GraphNode[]): boolean {
@@ -73,7 +64,11 @@ export function graphModelSource(
   const asyncNode = nodes?.find((node) => node.category !== undefined && ASYNC_CATEGORIES.has(node.category));
   const known = nodes ? new Set(nodes.map((node) => node.name)) : undefined;
   const checkLayer = (name: string): void => {
-    if (known && !known.has(nodeNameOf(name))) throw new UnknownLayerError(name, layerNodes!.map((node) => node.name));
+    if (known && !known.has(nodeNameOf(name)))
+      throw new UnknownLayerError(
+        name,
+        layerNodes!.map((node) => node.name),
+      );
   };
   if (embeddingNode !== undefined) checkLayer(embeddingNode);
   if (outputNode !== undefined) checkLayer(outputNode);

@@ -4,13 +4,14 @@
  * as a salience `Model` that gives logits, input gradients, any layer's activations and gradients,
  * and token embeddings with their gradients, on whatever backend you chose.
  */
+
+export { BACKWARD_KERNELS, borrowCpuBackwardKernels, missingBackwardKernels } from './cpu-kernel-fallback.js';
+export { FILTER_GRADIENT_KERNELS, withoutFilterGradients } from './filter-gradients.js';
+export type { FirstWinsPadding } from './first-wins-max-pool.js';
+export { FIRST_WINS_MAX_POOL_BACKENDS, firstWinsMaxPoolGrad, withFirstWinsMaxPool } from './first-wins-max-pool.js';
+export type { EmbeddingFunctions } from './function-source.js';
+export { gradientsRegistered } from './gradient-registry.js';
+export type { TfjsModelOptions } from './options.js';
+export type { TfjsFunction, TfjsGraphModel, TfjsLayer, TfjsLayersModel, TfjsSource, TfNamespace } from './tf-types.js';
 export type { TfjsModel } from './tfjs-model.js';
 export { fromTfjs } from './tfjs-model.js';
-export type { TfjsModelOptions } from './options.js';
-export type { EmbeddingFunctions } from './function-source.js';
-export type { TfNamespace, TfjsSource, TfjsLayersModel, TfjsGraphModel, TfjsFunction, TfjsLayer } from './tf-types.js';
-export { BACKWARD_KERNELS, borrowCpuBackwardKernels, missingBackwardKernels } from './cpu-kernel-fallback.js';
-export { gradientsRegistered } from './gradient-registry.js';
-export { FILTER_GRADIENT_KERNELS, withoutFilterGradients } from './filter-gradients.js';
-export { FIRST_WINS_MAX_POOL_BACKENDS, firstWinsMaxPoolGrad, withFirstWinsMaxPool } from './first-wins-max-pool.js';
-export type { FirstWinsPadding } from './first-wins-max-pool.js';

@@ -27,9 +27,7 @@ function interceptLayer(layer: TfjsLayer, { given, intercept }: Interception): (
   target.call = (inputs, kwargs) => {
     calls += 1;
     if (calls > 1) {
-      throw new OptionError(
-        `Layer '${layer.name}' runs more than once in a forward pass (a shared layer), so its output is ambiguous; choose a layer that runs once.`,
-      );
+      throw new OptionError(`Layer '${layer.name}' runs more than once in a forward pass (a shared layer), so its output is ambiguous; choose a layer that runs once.`);
     }
     const output: Tensor | Tensor[] = given ?? Reflect.apply(original, layer, [inputs, kwargs]);
     if (!Array.isArray(output)) return intercept(output);

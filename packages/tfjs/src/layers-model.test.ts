@@ -3,7 +3,7 @@ import { tensor } from '@salience/core';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { B1, B2, W1, W2, X, expectClose, expectNoLeak, mlpByHand, mlpGradientsByHand } from '../test/mlp-reference.js';
+import { B1, B2, expectClose, expectNoLeak, mlpByHand, mlpGradientsByHand, W1, W2, X } from '../test/mlp-reference.js';
 import { fromTfjs } from './index.js';
 
 function setDense(layer: tf.layers.Layer, kernel: number[], bias: number[], shape: [number, number]): void {
@@ -80,10 +80,12 @@ describe.each(['cpu', 'wasm'])('LayersModel on %s', (backend) => {
   it("resolves 'predicted' and a single class for every row", async () => {
     const adapter = fromTfjs(tf, sequentialMlp());
     const byHand = mlpByHand(X);
-    const predicted = Int32Array.from([0, 1, 2].map((r) => {
-      const row = Array.from(byHand.logits.data.subarray(r * 3, r * 3 + 3));
-      return row.indexOf(Math.max(...row));
-    }));
+    const predicted = Int32Array.from(
+      [0, 1, 2].map((r) => {
+        const row = Array.from(byHand.logits.data.subarray(r * 3, r * 3 + 3));
+        return row.indexOf(Math.max(...row));
+      }),
+    );
     const fromPredicted = await adapter.run({ input: X, outputs: ['inputGradients'], target: 'predicted' });
     expectClose(fromPredicted.inputGradients.data, mlpGradientsByHand(X, predicted, 'logit').dInput);
     const fromNumber = await adapter.run({ input: X, outputs: ['inputGradients'], target: 1 });
@@ -139,7 +141,10 @@ describe.each(['cpu', 'wasm'])('LayersModel on %s', (backend) => {
       { name: 'flat', kind: 'Flatten', outputShape: [null, 32], spatial: false },
       { name: 'fc', kind: 'Dense', outputShape: [null, 2], spatial: false },
     ]);
-    const input = tensor(Float32Array.from({ length: 72 }, (_, i) => Math.sin(i)), [2, 6, 6, 1]);
+    const input = tensor(
+      Float32Array.from({ length: 72 }, (_, i) => Math.sin(i)),
+      [2, 6, 6, 1],
+    );
     const result = await adapter.run({ input, outputs: ['layerActivations', 'layerGradients', 'inputGradients', 'logits'], target: 1, layer: 'conv' });
     expect(result.layerActivations.shape).toEqual([2, 4, 4, 2]);
     expect(result.layerGradients.shape).toEqual([2, 4, 4, 2]);
@@ -215,9 +220,7 @@ describe.each(['cpu', 'wasm'])('LayersModel on %s', (backend) => {
       return original(inputs, kwargs);
     };
     const adapter = fromTfjs(tf, model);
-    const error = await expectNoLeak(() =>
-      adapter.run({ input: X, outputs: ['logits', 'inputGradients'], target: 0, signal: controller.signal }),
-    );
+    const error = await expectNoLeak(() => adapter.run({ input: X, outputs: ['logits', 'inputGradients'], target: 0, signal: controller.signal }));
     expect(error).toMatchObject({ name: 'AbortError' });
   });
 });

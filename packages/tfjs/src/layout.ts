@@ -14,12 +14,7 @@ function looksChannelsFirst(shape: readonly (number | null)[]): boolean {
  * models with embeddings or integer inputs, 'NC' for other rank-2 inputs, 'NHWC' (tfjs's
  * convention) for rank-4 inputs unless the shape looks channels-first, when it must be declared.
  */
-export function resolveLayout(
-  declared: Layout | undefined,
-  inputShape: readonly (number | null)[],
-  hasEmbeddings: boolean,
-  inputDtype: 'float32' | 'int32' | undefined,
-): Layout {
+export function resolveLayout(declared: Layout | undefined, inputShape: readonly (number | null)[], hasEmbeddings: boolean, inputDtype: 'float32' | 'int32' | undefined): Layout {
   const rank = inputShape.length;
   if (declared !== undefined) {
     if (!(declared in RANK_OF)) throw new OptionError(`Unknown layout '${declared}'; use 'NHWC', 'NCHW', 'NC' or 'tokens'.`);
@@ -35,9 +30,7 @@ export function resolveLayout(
   if (rank === 2) return 'NC';
   if (rank === 4) {
     if (looksChannelsFirst(inputShape)) {
-      throw new OptionError(
-        `The input shape [${inputShape.map(String)}] looks channels-first, but tfjs models are usually channels-last; declare layout: 'NCHW' or 'NHWC'.`,
-      );
+      throw new OptionError(`The input shape [${inputShape.map(String)}] looks channels-first, but tfjs models are usually channels-last; declare layout: 'NCHW' or 'NHWC'.`);
     }
     return 'NHWC';
   }

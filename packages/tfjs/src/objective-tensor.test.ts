@@ -27,7 +27,10 @@ describe.each(['cpu', 'wasm'])('objectiveSum on %s', (backend) => {
     const before = tf.memory().numTensors;
     const logits = tf.tensor2d(LOGITS.data, [3, 3]);
     const { value, grad } = tf.valueAndGrad((z: tf.Tensor) => objectiveSum(tf, z, TARGETS, objective))(logits);
-    expect((await value.data())[0]).toBeCloseTo(expected.values.reduce((a, b) => a + b, 0), 5);
+    expect((await value.data())[0]).toBeCloseTo(
+      expected.values.reduce((a, b) => a + b, 0),
+      5,
+    );
     expectClose(await grad.data(), expected.gradient, 1e-6);
     tf.dispose([logits, value, grad]);
     expect(tf.memory().numTensors).toBe(before);

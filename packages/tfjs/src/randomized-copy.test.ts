@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../test/graph-builder.js';
-import { B1, B2, W1, W2, X, expectClose, mlpByHand } from '../test/mlp-reference.js';
+import { B1, B2, expectClose, mlpByHand, W1, W2, X } from '../test/mlp-reference.js';
 import { fromTfjs } from './index.js';
 import { weightSeed } from './weight-seed.js';
 
@@ -39,7 +39,10 @@ async function logitsOf(model: Model, input = IMAGES): Promise<Float32Array> {
 }
 
 function weightsOf(model: tf.LayersModel, layer: string): Float32Array[] {
-  return model.getLayer(layer).getWeights().map((w) => w.dataSync() as Float32Array);
+  return model
+    .getLayer(layer)
+    .getWeights()
+    .map((w) => w.dataSync() as Float32Array);
 }
 
 /** Runs `work` and checks that every tensor it made was freed (the copies included). */
@@ -64,7 +67,7 @@ describe.each(['cpu', 'wasm'])('randomizedCopy on %s', (backend) => {
     await tf.ready();
   });
 
-  it('re-initialises a LayersModel\'s named layers with their own initializers, seeded, and copies the rest', async () => {
+  it("re-initialises a LayersModel's named layers with their own initializers, seeded, and copies the rest", async () => {
     const net = smallCnn();
     const model = fromTfjs(tf, net);
     const original = await logitsOf(model);
@@ -87,7 +90,7 @@ describe.each(['cpu', 'wasm'])('randomizedCopy on %s', (backend) => {
     });
   });
 
-  it('draws the fresh weights from the layer\'s initializers and keeps the others\' trained values', async () => {
+  it("draws the fresh weights from the layer's initializers and keeps the others' trained values", async () => {
     const net = smallCnn();
     const model = fromTfjs(tf, net);
     await withoutLeaks(async () => {
@@ -140,10 +143,18 @@ describe.each(['cpu', 'wasm'])('randomizedCopy on %s', (backend) => {
     const model = fromTfjs(tf, net);
     await withoutLeaks(async () => {
       const trained = (await model.run({ input: X, outputs: ['layerActivations'], layer: 'bn' })).layerActivations.data;
-      expectClose(trained, Array.from(X.data, (v) => (2 * (v - 3)) / Math.sqrt(4 + 1e-3) + 1), 1e-5);
+      expectClose(
+        trained,
+        Array.from(X.data, (v) => (2 * (v - 3)) / Math.sqrt(4 + 1e-3) + 1),
+        1e-5,
+      );
       const copy = await model.randomizedCopy!(['bn']);
       const fresh = (await copy.run({ input: X, outputs: ['layerActivations'], layer: 'bn' })).layerActivations.data;
-      expectClose(fresh, Array.from(X.data, (v) => v / Math.sqrt(1 + 1e-3)), 1e-5);
+      expectClose(
+        fresh,
+        Array.from(X.data, (v) => v / Math.sqrt(1 + 1e-3)),
+        1e-5,
+      );
       copy.dispose();
     });
   });
@@ -215,7 +226,10 @@ describe.each(['cpu', 'wasm'])('randomizedCopy on %s', (backend) => {
       // 'pre' (BiasAdd) reads b1: zeros in the copy.
       const noBias = await model.randomizedCopy!(['pre'], { seed: 3 });
       const pre = (await noBias.run({ input: X, outputs: ['layerActivations'], layer: 'pre' })).layerActivations.data;
-      expectClose(pre, Array.from(expected.pre, (v, i) => v - B1[i % 5]));
+      expectClose(
+        pre,
+        Array.from(expected.pre, (v, i) => v - B1[i % 5]),
+      );
       noBias.dispose();
       // 'mm1' (MatMul) reads w1 [4, 5]: uniform in +-sqrt(6 / 9), seeded by the weight's name.
       const fresh = await model.randomizedCopy!(['mm1'], { seed: 3 });

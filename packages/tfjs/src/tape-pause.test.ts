@@ -3,7 +3,7 @@ import { tensor } from '@salience/core';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { B1, B2, W1, W2, X, expectClose, expectNoLeak, mlpByHand, mlpGradientsByHand } from '../test/mlp-reference.js';
+import { B1, B2, expectClose, expectNoLeak, mlpByHand, mlpGradientsByHand, W1, W2, X } from '../test/mlp-reference.js';
 import { fromTfjs } from './index.js';
 import { pauseTape } from './tape-pause.js';
 
@@ -57,7 +57,9 @@ describe('pauseTape', () => {
       expect(paused).toBeDefined();
       const before = engineState().activeTape!.length;
       const unrecorded = tf.mul(x, 10);
-      kernelsWhilePaused = engineState().activeTape!.slice(before).map((node) => node.kernelName);
+      kernelsWhilePaused = engineState()
+        .activeTape!.slice(before)
+        .map((node) => node.kernelName);
       expect(tapeIsOn()).toBe(false);
       paused!.resume();
       paused!.resume();
@@ -87,10 +89,12 @@ describe('pauseTape', () => {
     expect(pauseTape(tf)).toBeUndefined();
     const x = tf.scalar(2);
     let nested: unknown = 'not called';
-    const [dx] = tf.grads((v: tf.Tensor) => tf.grad((w: tf.Tensor) => {
-      nested = pauseTape(tf);
-      return tf.mul(tf.mul(w, w), w);
-    })(v))([x]);
+    const [dx] = tf.grads((v: tf.Tensor) =>
+      tf.grad((w: tf.Tensor) => {
+        nested = pauseTape(tf);
+        return tf.mul(tf.mul(w, w), w);
+      })(v),
+    )([x]);
     expect(nested).toBeUndefined();
     // d/dv of 3v^2 at 2.
     expect(dx.dataSync()[0]).toBeCloseTo(12);

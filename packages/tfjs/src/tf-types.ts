@@ -88,18 +88,10 @@ export type TfjsSource = TfjsLayersModel | TfjsGraphModel | TfjsFunction;
 export function isGraphModel(source: TfjsSource): source is TfjsGraphModel {
   // A LayersModel has an `execute` too, but no `executeAsync`, and it has layers.
   return (
-    typeof source === 'object' &&
-    source !== null &&
-    typeof (source as TfjsGraphModel).executeAsync === 'function' &&
-    !Array.isArray((source as Partial<TfjsLayersModel>).layers)
+    typeof source === 'object' && source !== null && typeof (source as TfjsGraphModel).executeAsync === 'function' && !Array.isArray((source as Partial<TfjsLayersModel>).layers)
   );
 }
 
 export function isLayersModel(source: TfjsSource): source is TfjsLayersModel {
-  return (
-    typeof source === 'object' &&
-    source !== null &&
-    typeof (source as TfjsLayersModel).apply === 'function' &&
-    Array.isArray((source as TfjsLayersModel).layers)
-  );
+  return typeof source === 'object' && source !== null && typeof (source as TfjsLayersModel).apply === 'function' && Array.isArray((source as TfjsLayersModel).layers);
 }

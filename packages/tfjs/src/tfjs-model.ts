@@ -1,29 +1,20 @@
 import type { LayerInfo, Layout, Model, ModelFacts, ModelOutputs, ModelRequest, OutputName, RandomizeOptions, RequestPlan, TensorData } from '@salience/core';
-import {
-  GRADIENT_OUTPUTS,
-  GradientsUnavailableError,
-  OptionError,
-  ShapeError,
-  checkPlanClasses,
-  checkRandomizeRequest,
-  planRequest,
-  throwIfAborted,
-} from '@salience/core';
+import { checkPlanClasses, checkRandomizeRequest, GRADIENT_OUTPUTS, GradientsUnavailableError, OptionError, planRequest, ShapeError, throwIfAborted } from '@salience/core';
 import { releaseAbandonedTape } from './abandoned-tape.js';
 import { borrowCpuBackwardKernels } from './cpu-kernel-fallback.js';
+import { withoutFilterGradients } from './filter-gradients.js';
+import { withFirstWinsMaxPool } from './first-wins-max-pool.js';
 import { functionSource } from './function-source.js';
-import { gradientTap } from './gradient-tap.js';
 import { gradientsRegistered, noGradientsError } from './gradient-registry.js';
+import { gradientTap } from './gradient-tap.js';
 import { graphModelSource } from './graph-source.js';
 import { layersModelSource } from './layers-source.js';
 import { resolveLayout } from './layout.js';
-import { withoutFilterGradients } from './filter-gradients.js';
-import { withFirstWinsMaxPool } from './first-wins-max-pool.js';
 import { explainFailure } from './model-failure.js';
 import { objectiveSum } from './objective-tensor.js';
-import { type PausedTape, pauseTape } from './tape-pause.js';
 import type { TfjsModelOptions } from './options.js';
 import type { ForwardHooks, Source } from './source.js';
+import { type PausedTape, pauseTape } from './tape-pause.js';
 import { readTensor, tensorFrom } from './tensor-data.js';
 import type { Tensor, TfjsSource, TfNamespace } from './tf-types.js';
 import { isGraphModel, isLayersModel } from './tf-types.js';
@@ -49,7 +40,9 @@ function resolveInputShape(option: readonly (number | null)[] | undefined, decla
   const show = (shape: readonly (number | null)[]) => `[${shape.map(String).join(', ')}]`;
   if (option === undefined) {
     if (declared === undefined) {
-      throw new OptionError(`Pass inputShape for a ${kind === 'function' ? 'function model' : 'model that does not declare it'}, with null for the batch: e.g. inputShape: [null, 28, 28, 1].`);
+      throw new OptionError(
+        `Pass inputShape for a ${kind === 'function' ? 'function model' : 'model that does not declare it'}, with null for the batch: e.g. inputShape: [null, 28, 28, 1].`,
+      );
     }
     return [...declared];
   }
@@ -67,7 +60,10 @@ function adaptSource(tf: TfNamespace, source: TfjsSource, options: TfjsModelOpti
   if (isGraphModel(source) || isLayersModel(source)) {
     if (fromFunctions) throw new OptionError('embed and fromEmbeddings are for function models; for a model, name its embedding with embeddingLayer.');
     if (isGraphModel(source)) return graphModelSource(tf, source, options.embeddingLayer, options.output);
-    if (options.output !== undefined) throw new OptionError('The output option is for GraphModels; for a LayersModel with several outputs, build one with the output you want: tf.model({ inputs: model.inputs, outputs: model.outputs[i] }).');
+    if (options.output !== undefined)
+      throw new OptionError(
+        'The output option is for GraphModels; for a LayersModel with several outputs, build one with the output you want: tf.model({ inputs: model.inputs, outputs: model.outputs[i] }).',
+      );
     return layersModelSource(source, options.embeddingLayer);
   }
   if (typeof source === 'function') {

@@ -4,7 +4,7 @@ import { describeModelConformance } from '@salience/testing';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { fromTfjs } from '../src/index.js';
-import { GraphBuilder, convAttrs } from './graph-builder.js';
+import { convAttrs, GraphBuilder } from './graph-builder.js';
 
 function normalInput(shape: number[], seed: number): TensorData {
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -40,9 +40,17 @@ function textModel(): tf.LayersModel {
 function graph(): Promise<tf.GraphModel> {
   const g = new GraphBuilder();
   const x = g.placeholder('x', [-1, 5, 5, 2]);
-  const filter = g.constant('filter', [3, 3, 2, 2], Array.from({ length: 36 }, (_, i) => Math.sin(i * 1.3) / 2));
+  const filter = g.constant(
+    'filter',
+    [3, 3, 2, 2],
+    Array.from({ length: 36 }, (_, i) => Math.sin(i * 1.3) / 2),
+  );
   const conv = g.op('conv', 'Conv2D', [x, filter], convAttrs([1, 1, 1, 1], 'SAME'));
-  const dwFilter = g.constant('dw_filter', [3, 3, 2, 1], Array.from({ length: 18 }, (_, i) => Math.cos(i * 0.7) / 2));
+  const dwFilter = g.constant(
+    'dw_filter',
+    [3, 3, 2, 1],
+    Array.from({ length: 18 }, (_, i) => Math.cos(i * 0.7) / 2),
+  );
   const dw = g.op('dw', 'DepthwiseConv2dNative', [conv, dwFilter], convAttrs([1, 1, 1, 1], 'SAME'));
   const act = g.op('act', 'Tanh', [dw]);
   const mean = g.op('mean', 'Mean', [act, g.constant('axes', [2], [1, 2], 'int32')], { keep_dims: { b: false }, Tidx: { type: 'DT_INT32' } });
@@ -69,7 +77,10 @@ export function describeTfjsConformance(backend: 'cpu' | 'wasm'): void {
 
   describeModelConformance(`tfjs function model on ${backend}`, async () => {
     await onBackend();
-    const w = tf.tensor2d(Array.from({ length: 18 }, (_, i) => Math.sin(i * 0.9)), [6, 3]);
+    const w = tf.tensor2d(
+      Array.from({ length: 18 }, (_, i) => Math.sin(i * 0.9)),
+      [6, 3],
+    );
     const model = fromTfjs(tf, (x) => tf.matMul(tf.tanh(x) as tf.Tensor2D, w), { inputShape: [null, 6] });
     return { model, input: normalInput([4, 6], 3), liveTensors, teardown: () => w.dispose() };
   });

@@ -59,7 +59,6 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i]), `index ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThanOrEqual(tolerance);
 }
 
-
 /** Runs `work` and checks that it left no tensor behind, whether it answered or threw; returns the answer or the error. */
 export async function expectNoLeak(work: () => Promise<unknown>): Promise<unknown> {
   const before = tf.memory().numTensors;

@@ -1,4 +1,4 @@
-import { type OnnxModel, type OrtModule, fromOnnx } from '@salience/onnx';
+import { fromOnnx, type OnnxModel, type OrtModule } from '@salience/onnx';
 import { type CaptumFixture, expectMapsClose, loadCaptumFixture } from '@salience/testing';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';

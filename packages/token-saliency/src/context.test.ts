@@ -12,7 +12,12 @@ function withMask(): Model & { readonly requests: ModelRequest[] } {
     inputShape: inner.inputShape,
     capabilities: inner.capabilities,
     layers: () => inner.layers(),
-    contextOf: (ids) => ({ attention_mask: tensor(Float32Array.from(ids.data, (id) => (id === 0 ? 0 : 1)), ids.shape) }),
+    contextOf: (ids) => ({
+      attention_mask: tensor(
+        Float32Array.from(ids.data, (id) => (id === 0 ? 0 : 1)),
+        ids.shape,
+      ),
+    }),
     run(request) {
       requests.push(request as ModelRequest);
       return inner.run(request);

@@ -5,10 +5,11 @@
  * reduced over the embedding dimension to one score per token: the L2 norm of the gradient,
  * gradient x embedding, or integrated gradients from a baseline token. Padding is masked out.
  */
-export type { TokenSaliencyMethod } from './token-saliency.js';
-export { tokenSaliency, tokenGradL2, tokenGradXEmbedding, tokenIntegratedGradients, tokenSaliencyMethod } from './token-saliency.js';
+
 export type { TokenSaliencyOptions, TokenScore } from './options.js';
-export { TOKEN_SCORES, TOKEN_SALIENCY_OPTION_KEYS } from './options.js';
+export { TOKEN_SALIENCY_OPTION_KEYS, TOKEN_SCORES } from './options.js';
 export type { TokenAttribution } from './token-attribution.js';
+export type { TokenSaliencyMethod } from './token-saliency.js';
+export { tokenGradL2, tokenGradXEmbedding, tokenIntegratedGradients, tokenSaliency, tokenSaliencyMethod } from './token-saliency.js';
 export type { ScoredToken, TopTokensOptions } from './token-scores.js';
 export { tokenScores, topTokens } from './token-scores.js';

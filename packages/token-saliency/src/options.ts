@@ -45,7 +45,15 @@ export interface TokenSaliencyOptions {
 
 /** The options a token method takes besides `CommonOptions`. */
 export const TOKEN_SALIENCY_OPTION_KEYS: readonly (keyof TokenSaliencyOptions)[] = [
-  'score', 'padTokenId', 'tokens', 'perDimension', 'baselineTokenId', 'keepInBaseline', 'steps', 'quadrature', 'captumTrapezoid',
+  'score',
+  'padTokenId',
+  'tokens',
+  'perDimension',
+  'baselineTokenId',
+  'keepInBaseline',
+  'steps',
+  'quadrature',
+  'captumTrapezoid',
 ];
 
 /** The options of one call, checked, with their defaults. */
@@ -86,7 +94,7 @@ export function readSettings(options: TokenSaliencyOptions & CommonOptions, defa
   }
   const baselineTokenId = checkTokenId(options.baselineTokenId, 'baselineTokenId') ?? padTokenId;
   if (ig && baselineTokenId === undefined) {
-    throw new OptionError("Integrated gradients needs a baseline token: give padTokenId (the baseline defaults to it) or baselineTokenId.");
+    throw new OptionError('Integrated gradients needs a baseline token: give padTokenId (the baseline defaults to it) or baselineTokenId.');
   }
   const keepInBaseline = options.keepInBaseline ?? [];
   if (!Array.isArray(keepInBaseline)) throw new OptionError('keepInBaseline must be an array of token ids.');

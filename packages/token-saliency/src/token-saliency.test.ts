@@ -31,7 +31,10 @@ describe('gradient scores', () => {
       const g = embeddingGradients.data.subarray(i * D, (i + 1) * D);
       const e = embeddings.data.subarray(i * D, (i + 1) * D);
       expect(l2.values.data[i]).toBeCloseTo(Math.hypot(...g), 6);
-      expect(gxe.values.data[i]).toBeCloseTo(g.reduce((s, v, d) => s + v * e[d], 0), 6);
+      expect(gxe.values.data[i]).toBeCloseTo(
+        g.reduce((s, v, d) => s + v * e[d], 0),
+        6,
+      );
     }
     expect(l2.method).toBe('token-grad-l2');
     expect(gxe.meta).toMatchObject({ score: 'grad-x-embedding', padTokenId: null, maskedTokens: 0, embeddingWidth: D, objective: 'logit', modelCalls: 1 });
@@ -112,7 +115,10 @@ describe('integrated gradients on the embeddings', () => {
     const result = await tokenIntegratedGradients.attribute(m, ids, { target: [0, 1, 2], padTokenId: 0, steps: 32 });
     const delta = result.meta.delta as Float32Array;
     for (const d of delta) expect(Math.abs(d)).toBeLessThan(1e-5);
-    const baseline = tensor(Array.from(ids.data, () => 0), [3, T]);
+    const baseline = tensor(
+      Array.from(ids.data, () => 0),
+      [3, T],
+    );
     const fx = (await m.run({ input: ids, outputs: ['logits'] })).logits.data;
     const fb = (await m.run({ input: baseline, outputs: ['logits'] })).logits.data;
     for (let r = 0; r < 3; r++) {

@@ -1,4 +1,4 @@
-import { type CommonOptions, type Method, type Model, type TensorData, beginMethod, checkOptionKeys, objectiveName } from '@salience/core';
+import { beginMethod, type CommonOptions, checkOptionKeys, type Method, type Model, objectiveName, type TensorData } from '@salience/core';
 import { embeddingIntegratedGradients } from './embedding-integrated-gradients.js';
 import { ASSUMED_EMBEDDING_WIDTH, embeddingWidth } from './embedding-width.js';
 import { gradientScores } from './gradient-scores.js';
@@ -56,9 +56,7 @@ export function tokenSaliencyMethod(defaultScore: TokenScore = 'grad-x-embedding
         result.scores[i] = 0;
         result.perDimension?.fill(0, i * width, (i + 1) * width);
       }
-      const values = result.perDimension
-        ? { data: result.perDimension, shape: [maps, length, width] }
-        : { data: result.scores, shape: [maps, length] };
+      const values = result.perDimension ? { data: result.perDimension, shape: [maps, length, width] } : { data: result.scores, shape: [maps, length] };
       return {
         method: id,
         values,

@@ -1,9 +1,9 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratch } from '../../test/cli-harness.js';
-import { listDataset, loadChunk } from './dataset.js';
-import { BUILTIN_DIR } from '../models/builtin.js';
 import { writeNpy } from '../inputs/npy.js';
+import { BUILTIN_DIR } from '../models/builtin.js';
+import { listDataset, loadChunk } from './dataset.js';
 
 const classNames = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 const sample = (name: string) => `${BUILTIN_DIR}samples/${name}.png`;
@@ -111,13 +111,20 @@ describe('listDataset', () => {
     writeFileSync(tmp.path('notes.txt'), 'hello');
     writeFileSync(tmp.path('c.npy'), writeNpy({ data: new Float32Array(6), shape: [2, 3] }));
     mkdirSync(tmp.path('nothing'));
-    const fails = (paths: string[], options = {}) => listDataset('data', paths, options).then(() => undefined, (e: unknown) => e as { exitCode: number; message: string });
+    const fails = (paths: string[], options = {}) =>
+      listDataset('data', paths, options).then(
+        () => undefined,
+        (e: unknown) => e as { exitCode: number; message: string },
+      );
     expect(await fails([tmp.path('missing')])).toMatchObject({ exitCode: 3, message: expect.stringMatching(/Cannot read the data .*missing: it does not exist/) });
     expect(await fails([tmp.path('notes.txt')])).toMatchObject({ exitCode: 3, message: expect.stringMatching(/notes\.txt is not a PNG, JPEG or \.npy file/) });
     expect(await fails([tmp.path('nothing')])).toMatchObject({ exitCode: 3, message: expect.stringMatching(/holds no PNG or JPEG image, nor subfolders of them/) });
     expect(await fails([tmp.path('a.npy'), tmp.path('c.npy')])).toMatchObject({ exitCode: 3, message: expect.stringMatching(/different example shapes: \[1, 2, 2\] and \[3\]/) });
     expect(await fails([tmp.path('a.npy'), sample('06-shirt')])).toMatchObject({ exitCode: 2, message: expect.stringMatching(/either images \(PNG\/JPEG\) or \.npy tensors/) });
     expect(await fails([tmp.path('classes')], { classNames: ['Shirt', 'Trouser'] })).toBeUndefined();
-    expect(await fails([tmp.path('classes')], { classNames: ['Shirt', 'Coat'] })).toMatchObject({ exitCode: 3, message: expect.stringMatching(/class folder .*Trouser is not a class of --labels \(Shirt, Coat\)/) });
+    expect(await fails([tmp.path('classes')], { classNames: ['Shirt', 'Coat'] })).toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/class folder .*Trouser is not a class of --labels \(Shirt, Coat\)/),
+    });
   });
 });

@@ -106,7 +106,10 @@ async function listFolder(folder: string): Promise<{ files: Listed[]; classFolde
   }
   const files: Listed[] = [];
   const classFolders: string[] = [];
-  for (const sub of entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(byName)) {
+  for (const sub of entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort(byName)) {
     const below = await imagesBelow(join(folder, sub));
     if (below.length === 0) continue;
     classFolders.push(sub);
@@ -117,13 +120,20 @@ async function listFolder(folder: string): Promise<{ files: Listed[]; classFolde
 }
 
 /** Folder names to class indices: names from --labels, else all-integer names, else sorted order (as torchvision's ImageFolder). */
-function folderLabels(folders: readonly string[], classNames: readonly string[] | undefined, where: string): { index: Map<string, number>; match: 'class names' | 'class indices' | 'sorted folder names'; names?: string[] } {
+function folderLabels(
+  folders: readonly string[],
+  classNames: readonly string[] | undefined,
+  where: string,
+): { index: Map<string, number>; match: 'class names' | 'class indices' | 'sorted folder names'; names?: string[] } {
   if (classNames) {
     const index = new Map<string, number>();
     for (const folder of folders) {
       const found = classIndexOf(folder, classNames);
       if (found === undefined) {
-        throw new CliError('inputFile', `The class folder ${join(where, folder)} is not a class of --labels (${classNames.join(', ')}) nor a class index; rename it or give --truth.`);
+        throw new CliError(
+          'inputFile',
+          `The class folder ${join(where, folder)} is not a class of --labels (${classNames.join(', ')}) nor a class index; rename it or give --truth.`,
+        );
       }
       index.set(folder, found);
     }
@@ -177,7 +187,10 @@ export async function listDataset(name: string, paths: readonly string[], option
     for (const file of npyFiles) {
       const rows = await openNpyRows(file);
       if (parts.length > 0 && !sameShape(rows.shape.slice(1), parts[0].rows.shape.slice(1))) {
-        throw new CliError('inputFile', `The .npy files of the ${name} data have different example shapes: [${parts[0].rows.shape.slice(1).join(', ')}] and [${rows.shape.slice(1).join(', ')}].`);
+        throw new CliError(
+          'inputFile',
+          `The .npy files of the ${name} data have different example shapes: [${parts[0].rows.shape.slice(1).join(', ')}] and [${rows.shape.slice(1).join(', ')}].`,
+        );
       }
       if (rows.wholeFile) note(`${file} is in Fortran order, which keeps an example's values apart: it is read whole, not a chunk at a time.`);
       parts.push({ rows, first: examples.length });
@@ -195,7 +208,12 @@ export async function listDataset(name: string, paths: readonly string[], option
   let folderClassNames: string[] | undefined;
   const inFolders = examples.some((e) => e.folderClass !== undefined);
   if (options.truth !== undefined) {
-    labels = await readTruth(options.truth, examples.map((e) => ({ key: e.key, path: e.file })), options.classNames, note);
+    labels = await readTruth(
+      options.truth,
+      examples.map((e) => ({ key: e.key, path: e.file })),
+      options.classNames,
+      note,
+    );
     labelSource = { kind: 'truth', file: options.truth };
     if (inFolders) note(`The ${name} data has class folders, and --truth ${options.truth} gives the labels instead.`);
   } else if (inFolders) {
@@ -229,7 +247,10 @@ export async function loadChunk(dataset: Dataset, start: number, end: number, ma
       try {
         bytes = await readFile(example.file);
       } catch (error) {
-        throw new CliError('inputFile', `Cannot read the input ${example.file}: ${(error as { code?: string }).code === 'ENOENT' ? 'it does not exist (was it moved during the audit?)' : String(error)}.`);
+        throw new CliError(
+          'inputFile',
+          `Cannot read the input ${example.file}: ${(error as { code?: string }).code === 'ENOENT' ? 'it does not exist (was it moved during the audit?)' : String(error)}.`,
+        );
       }
       images.push(decodeImage(bytes, example.file, maxPixels));
     }
@@ -245,7 +266,10 @@ export async function loadChunk(dataset: Dataset, start: number, end: number, ma
     const bad = firstNonFinite(piece.data);
     if (bad >= 0) {
       const [row, ...rest] = positionOf(bad, piece.shape);
-      throw new CliError('inputFile', `${rows.path} holds ${piece.data[bad]} at [${[row + from - first, ...rest].join(', ')}]; inputs must be finite numbers. Fix or drop that example.`);
+      throw new CliError(
+        'inputFile',
+        `${rows.path} holds ${piece.data[bad]} at [${[row + from - first, ...rest].join(', ')}]; inputs must be finite numbers. Fix or drop that example.`,
+      );
     }
     pieces.push(piece);
   }

@@ -35,7 +35,10 @@ export interface ChunkWork {
 export type ChunkDistributor = (work: ChunkWork) => Promise<void>;
 
 /** The chunks of an audit in one order, the same on every machine: dataset by dataset, chunk by chunk. */
-export function listChunks(datasets: readonly DistributedDataset[], chunkSize: number): { dataset: number; name: string; chunk: number; first: number; count: number; global: number }[] {
+export function listChunks(
+  datasets: readonly DistributedDataset[],
+  chunkSize: number,
+): { dataset: number; name: string; chunk: number; first: number; count: number; global: number }[] {
   const chunks: { dataset: number; name: string; chunk: number; first: number; count: number; global: number }[] = [];
   for (const [d, dataset] of datasets.entries()) {
     for (let c = 0; c < dataset.chunks; c++) {

@@ -147,7 +147,11 @@ export function queueDistributor(request: AuditRequest, options: QueueOptions): 
         count: c.count,
         models: work.models,
       };
-      return { name: 'chunk', data, opts: { jobId: chunkJobId(prefix, c.dataset, c.chunk), attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: false } };
+      return {
+        name: 'chunk',
+        data,
+        opts: { jobId: chunkJobId(prefix, c.dataset, c.chunk), attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: false },
+      };
     });
     const files = chunks.map((c) => Array.from({ length: work.models }, (_, m) => chunkFile(c.name, c.chunk, m)));
     const onDisk = async () => {
@@ -176,7 +180,9 @@ export function queueDistributor(request: AuditRequest, options: QueueOptions): 
         if (missing.length > 0) await queue.addBulk(missing);
         return missing.length;
       };
-      report(`queue ${name}: ${await enqueue()} of ${chunks.length} chunks enqueued (${done.filter(Boolean).length} already done); start workers with: salience worker --queue ${options.url}${name === DEFAULT_QUEUE_NAME ? '' : ` --queue-name ${name}`}`);
+      report(
+        `queue ${name}: ${await enqueue()} of ${chunks.length} chunks enqueued (${done.filter(Boolean).length} already done); start workers with: salience worker --queue ${options.url}${name === DEFAULT_QUEUE_NAME ? '' : ` --queue-name ${name}`}`,
+      );
 
       const pollMs = options.pollMs ?? 500;
       let lastLine = '';

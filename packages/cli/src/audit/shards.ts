@@ -160,6 +160,8 @@ export function mergeDistributor(folders: readonly string[], options: { readonly
         `${missing.length} of ${chunks.length} chunks are in none of the folders: ${shown}. Run the shards that compute them again (--shard K/N: chunk number g, counted over all datasets, belongs to shard g mod N), or run salience audit with the same options and --out ${work.state.out} to compute them there.`,
       );
     }
-    options.note?.(`merged ${imported} chunk(s) from ${sources.length} folder(s)${chunks.length - imported > 0 ? `; ${chunks.length - imported} were already in ${work.state.out}` : ''}.`);
+    options.note?.(
+      `merged ${imported} chunk(s) from ${sources.length} folder(s)${chunks.length - imported > 0 ? `; ${chunks.length - imported} were already in ${work.state.out}` : ''}.`,
+    );
   };
 }

@@ -26,7 +26,10 @@ describe('audit state shared by several processes', () => {
     expect(readdirSync(join(state.dir)).sort()).toEqual(['lock', 'run.json']);
     // The same process opening it again counts as another audit only through another pid: fake the holder.
     writeFileSync(join(state.dir, 'lock'), JSON.stringify({ pid: process.ppid, started: 'then' }));
-    await expect(openAuditState(tmp.path('a'), { k: 1 })).rejects.toMatchObject({ kind: 'output', message: expect.stringMatching(/Another audit \(process \d+, started then\) is working in --out/) });
+    await expect(openAuditState(tmp.path('a'), { k: 1 })).rejects.toMatchObject({
+      kind: 'output',
+      message: expect.stringMatching(/Another audit \(process \d+, started then\) is working in --out/),
+    });
     writeFileSync(join(state.dir, 'lock'), JSON.stringify({ pid: process.pid }));
     await state.release();
     expect(existsSync(join(state.dir, 'lock'))).toBe(false);

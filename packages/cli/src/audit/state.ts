@@ -131,7 +131,8 @@ export async function checkAuditFolder(outPath: string, overwrite = false): Prom
     );
   }
   const taken = foreign.filter((f) => isAuditOutputName(f) || f.startsWith(`${STATE_FOLDER}/`));
-  if (taken.length > 0) throw new CliError('output', `--out ${outPath} holds ${someFiles(taken)}, which salience did not write and an audit would replace; move it away or choose another folder.`);
+  if (taken.length > 0)
+    throw new CliError('output', `--out ${outPath} holds ${someFiles(taken)}, which salience did not write and an audit would replace; move it away or choose another folder.`);
 }
 
 /** Takes the folder's lock, or says which process holds it; a lock left by a process that is gone is taken over. */
@@ -154,13 +155,17 @@ async function lock(dir: string, outPath: string, note: (message: string) => voi
         release();
       };
     } catch (error) {
-      if ((error as { code?: string }).code !== 'EEXIST') throw new CliError('output', `Cannot lock ${path}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+      if ((error as { code?: string }).code !== 'EEXIST')
+        throw new CliError('output', `Cannot lock ${path}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
     }
     const holder = (await readJson(path)) as { pid?: unknown; started?: unknown } | undefined;
     const pid = typeof holder?.pid === 'number' ? holder.pid : Number.NaN;
     // This process's own pid counts too: two audits in one process (an embedder) must not share a folder either.
     if (alive(pid)) {
-      throw new CliError('output', `Another audit (process ${pid}, started ${String(holder?.started ?? '?')}) is working in --out ${outPath}; wait for it to finish, or choose another folder.`);
+      throw new CliError(
+        'output',
+        `Another audit (process ${pid}, started ${String(holder?.started ?? '?')}) is working in --out ${outPath}; wait for it to finish, or choose another folder.`,
+      );
     }
     note(`${join(outPath, STATE_FOLDER, LOCK_FILE)} was left by a process that is gone${Number.isNaN(pid) ? '' : ` (${pid})`}; taking it over.`);
     await unlink(path).catch(() => {});

@@ -1,16 +1,16 @@
-import { type AuditResult, auditReportHtml, classLabel, classMeansFigure, describeFinding, type Comparison, type Finding, type GroupSummary } from '@salience/audit';
+import { type AuditResult, auditReportHtml, type Comparison, classLabel, classMeansFigure, describeFinding, type Finding, type GroupSummary } from '@salience/audit';
 import { throwIfAborted } from '@salience/core';
 import { encodePng } from '@salience/render';
 import type { AuditRequest } from '../commands/settings.js';
-import type { Dataset, LabelSource } from './dataset.js';
-import type { AuditState } from './state.js';
-import { builtinFacts } from '../models/builtin.js';
-import { safeFileName } from '../outputs/file-stems.js';
-import { type LoadedModel, type ModelSummary, modelSummary } from '../models/loaded-model.js';
-import type { MethodName } from '../methods/methods.js';
 import type { Preprocessing } from '../inputs/preprocessing.js';
+import type { MethodName } from '../methods/methods.js';
+import { builtinFacts } from '../models/builtin.js';
+import { type LoadedModel, type ModelSummary, modelSummary } from '../models/loaded-model.js';
+import { safeFileName } from '../outputs/file-stems.js';
 import { SUMMARY_FILE } from '../outputs/staged-output.js';
 import { packageVersion } from '../version.js';
+import type { Dataset, LabelSource } from './dataset.js';
+import type { AuditState } from './state.js';
 
 type Shares = Readonly<Record<string, number>>;
 
@@ -69,7 +69,15 @@ export interface AuditSummary {
     }[];
     /** Per method: mean share of the saliency in each region, over all, correct and incorrect examples and per explained class. */
     readonly methods: Readonly<
-      Record<string, { readonly all: Shares; readonly correct?: Shares; readonly incorrect?: Shares; readonly classes: readonly { readonly class: number; readonly name: string; readonly count: number; readonly shares: Shares }[] }>
+      Record<
+        string,
+        {
+          readonly all: Shares;
+          readonly correct?: Shares;
+          readonly incorrect?: Shares;
+          readonly classes: readonly { readonly class: number; readonly name: string; readonly count: number; readonly shares: Shares }[];
+        }
+      >
     >;
   })[];
   /** Classes (or all examples) whose saliency concentrates in a corner, on the border or outside the region. */
@@ -77,7 +85,13 @@ export interface AuditSummary {
   /** Two models on the same examples: Spearman similarity of their maps. */
   readonly comparisons: readonly (Omit<Comparison, 'leastSimilar'> & {
     /** The examples on which the two models' maps agree least, least first. */
-    readonly leastSimilar: readonly { readonly index: number; readonly name: string; readonly label: number | null; readonly predicted: readonly [number, number]; readonly similarity: number }[];
+    readonly leastSimilar: readonly {
+      readonly index: number;
+      readonly name: string;
+      readonly label: number | null;
+      readonly predicted: readonly [number, number];
+      readonly similarity: number;
+    }[];
   })[];
   readonly chunks: { readonly size: number; readonly total: number; readonly resumed: number; readonly computed: number };
   /** Milliseconds per model and method, over the chunks computed by this run. */
@@ -89,7 +103,14 @@ export interface AuditOutputJob {
   readonly request: AuditRequest;
   readonly state: AuditState;
   readonly result: AuditResult;
-  readonly models: readonly { readonly name: string; readonly path: string; readonly builtin: boolean; readonly loaded: LoadedModel; readonly role: 'audited' | 'compared'; readonly preprocessing: Preprocessing | null }[];
+  readonly models: readonly {
+    readonly name: string;
+    readonly path: string;
+    readonly builtin: boolean;
+    readonly loaded: LoadedModel;
+    readonly role: 'audited' | 'compared';
+    readonly preprocessing: Preprocessing | null;
+  }[];
   readonly datasets: readonly Dataset[];
   readonly methods: AuditSummary['configuration']['methods'];
   readonly skipped: AuditSummary['configuration']['skipped'];
@@ -254,7 +275,9 @@ export function formatAuditSummary(summary: AuditSummary, folder: string): strin
     for (const f of summary.findings) lines.push(`  ${f.text}`);
   }
   for (const c of summary.comparisons) {
-    lines.push(`  ${c.first} against ${c.second}, ${c.method} on ${c.dataset}: mean similarity ${Number.isFinite(c.meanSimilarity) ? c.meanSimilarity.toFixed(3) : 'n/a'}, same prediction ${percent(c.agreement)}`);
+    lines.push(
+      `  ${c.first} against ${c.second}, ${c.method} on ${c.dataset}: mean similarity ${Number.isFinite(c.meanSimilarity) ? c.meanSimilarity.toFixed(3) : 'n/a'}, same prediction ${percent(c.agreement)}`,
+    );
   }
   lines.push('', `Wrote ${folder}/:`);
   lines.push(`  report.html       open ${folder}/report.html in a browser`);

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditFiles, auditResults, differingFiles } from '../../test/audit-outputs.js';
 import { salience, scratch } from '../../test/cli-harness.js';
 import { writeSampleFolder } from '../../test/sample-folder.js';
-import { parseShard, type ShardSummary, shardOf } from '../audit/shards.js';
 import { listChunks } from '../audit/distribute.js';
+import { parseShard, type ShardSummary, shardOf } from '../audit/shards.js';
 import type { AuditSummary } from '../audit/summary.js';
 
 describe('shard assignment', () => {
@@ -69,7 +69,15 @@ describe('salience audit --shard K/N and salience audit merge', () => {
     const summary = merged.json<AuditSummary>();
     expect(summary.chunks).toEqual({ size: 3, total: 4, resumed: 4, computed: 0 });
     expect(auditResults(summary)).toEqual(auditResults(reference));
-    expect([...auditFiles(tmp.path('merged')).keys()]).toEqual(['class-means-builtin-data-gradient.png', 'class-means-builtin-data-ig.png', 'report.html', 'data-0000.m0.rec', 'data-0001.m0.rec', 'data-0002.m0.rec', 'data-0003.m0.rec']);
+    expect([...auditFiles(tmp.path('merged')).keys()]).toEqual([
+      'class-means-builtin-data-gradient.png',
+      'class-means-builtin-data-ig.png',
+      'report.html',
+      'data-0000.m0.rec',
+      'data-0001.m0.rec',
+      'data-0002.m0.rec',
+      'data-0003.m0.rec',
+    ]);
     expect(differingFiles(tmp.path('one'), tmp.path('merged'))).toEqual([]);
   });
 

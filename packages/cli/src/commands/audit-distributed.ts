@@ -1,10 +1,10 @@
-import type { CliContext } from '../cli-context.js';
-import { usageError } from '../cli-error.js';
 import type { ChunkDistributor } from '../audit/distribute.js';
 import { createAuditProgress } from '../audit/progress.js';
 import { DEFAULT_ATTEMPTS, parseQueueUrl, queueDistributor } from '../audit/queue.js';
 import { mergeDistributor, parseShard, ShardDone, shardDistributor } from '../audit/shards.js';
 import { formatAuditSummary } from '../audit/summary.js';
+import type { CliContext } from '../cli-context.js';
+import { usageError } from '../cli-error.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { parseInteger } from '../methods/option-values.js';
 import { shown } from '../outputs/display.js';
@@ -53,7 +53,13 @@ export async function runDistributedAudit(flags: AuditFlags & DistributedAuditFl
   else {
     const url = parseQueueUrl(flags.queue as string);
     const attempts = flags.attempts === undefined ? DEFAULT_ATTEMPTS : parseInteger(flags.attempts, '--attempts', 1);
-    distribute = queueDistributor(request, { url, name: flags.queueName, attempts, signal: context.signal, report: (line) => (flags.quiet ? undefined : context.stderr.write(`${line}\n`)) });
+    distribute = queueDistributor(request, {
+      url,
+      name: flags.queueName,
+      attempts,
+      signal: context.signal,
+      report: (line) => (flags.quiet ? undefined : context.stderr.write(`${line}\n`)),
+    });
   }
 
   try {

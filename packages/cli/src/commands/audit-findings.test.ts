@@ -2,8 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { salience, scratch } from '../../test/cli-harness.js';
 import { cornerLoader, writeCornerImages } from '../../test/corner-model.js';
-import { audit } from './audit.js';
 import type { AuditSummary } from '../audit/summary.js';
+import { audit } from './audit.js';
 
 // A model with a planted shortcut (its class 0 looks only at the top-left 2x2 pixels of 8x8
 // images) on 5 images with a white top-left corner and 7 without: the audit must flag class 0 in
@@ -16,7 +16,21 @@ describe('salience audit findings on a model with a planted corner shortcut', ()
     const names = writeCornerImages(tmp.path('data'), 12, 5);
     writeFileSync(tmp.path('data', 'truth.csv'), `file,label\n${names.map((n, i) => `${n},${i < 5 ? 'marked' : 'plain'}`).join('\n')}\n`);
     writeFileSync(tmp.path('labels.txt'), 'marked\nplain\n');
-    base = ['audit', '--model', 'corner.onnx', '--data', tmp.path('data'), '--truth', tmp.path('data', 'truth.csv'), '--labels', tmp.path('labels.txt'), '--method', 'gradient', '--chunk-size', '4'];
+    base = [
+      'audit',
+      '--model',
+      'corner.onnx',
+      '--data',
+      tmp.path('data'),
+      '--truth',
+      tmp.path('data', 'truth.csv'),
+      '--labels',
+      tmp.path('labels.txt'),
+      '--method',
+      'gradient',
+      '--chunk-size',
+      '4',
+    ];
   });
   afterAll(() => tmp.remove());
 
@@ -97,7 +111,11 @@ describe('audit() from a script', () => {
       ).catch((e: unknown) => e as { exitCode: number; message: string });
       expect(stopped).toMatchObject({ exitCode: 130, message: expect.stringMatching(/^Interrupted: 2 of 4 chunks are saved in /) });
       const notes: string[] = [];
-      const summary = await audit(request, { loadModel: cornerLoader(), note: (n) => notes.push(n), onChunk: (info) => chunks.push(`${info.dataset} ${info.chunk + 1}/${info.chunks} ${info.first}+${info.count}${info.resumed ? ' resumed' : ''}`) });
+      const summary = await audit(request, {
+        loadModel: cornerLoader(),
+        note: (n) => notes.push(n),
+        onChunk: (info) => chunks.push(`${info.dataset} ${info.chunk + 1}/${info.chunks} ${info.first}+${info.count}${info.resumed ? ' resumed' : ''}`),
+      });
       expect(chunks).toEqual(['data 1/4 0+3', 'data 2/4 3+3', 'data 1/4 0+3 resumed', 'data 2/4 3+3 resumed', 'data 3/4 6+3', 'data 4/4 9+1']);
       expect(notes).toEqual([`resuming: 2 of 4 chunks done (in ${tmp.path('out', '.salience-audit')}).`]);
       expect(summary.chunks).toEqual({ size: 3, total: 4, resumed: 2, computed: 2 });

@@ -3,12 +3,12 @@ import type { Model } from '@salience/core';
 import { decodePng, encodePng } from '@salience/render';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliRun, salience, scratch } from '../../test/cli-harness.js';
-import { BUILTIN_DIR, BUILTIN_MODEL, BUILTIN_ONNX_MODEL } from '../models/builtin.js';
 import type { AuditSummary } from '../audit/summary.js';
-import type { ModelLoader } from '../models/loaded-model.js';
-import { loadModelFile } from '../models/model-file.js';
 import { writeNpy } from '../inputs/npy.js';
 import { imagesToTensor } from '../inputs/preprocessing.js';
+import { BUILTIN_DIR, BUILTIN_MODEL, BUILTIN_ONNX_MODEL } from '../models/builtin.js';
+import type { ModelLoader } from '../models/loaded-model.js';
+import { loadModelFile } from '../models/model-file.js';
 
 /** The parts of a summary that do not depend on timing, on where it was written, or on what was resumed. */
 function results(summary: AuditSummary) {
@@ -80,7 +80,14 @@ describe('salience audit on the built-in model', () => {
     expect(fresh.stderr).toBe('');
     expect(fresh.code).toBe(0);
     const out = tmp.path('fresh');
-    expect(readdirSync(out).sort()).toEqual(['.salience-audit', '.salience-manifest.json', 'class-means-builtin-data-gradcam.png', 'class-means-builtin-data-gradient.png', 'report.html', 'summary.json']);
+    expect(readdirSync(out).sort()).toEqual([
+      '.salience-audit',
+      '.salience-manifest.json',
+      'class-means-builtin-data-gradcam.png',
+      'class-means-builtin-data-gradient.png',
+      'report.html',
+      'summary.json',
+    ]);
     expect(readdirSync(`${out}/.salience-audit`).sort()).toEqual(['data-0000.m0.rec', 'data-0001.m0.rec', 'data-0002.m0.rec', 'run.json']);
     expect(JSON.parse(readFileSync(`${out}/summary.json`, 'utf8'))).toEqual(summary);
     for (const f of summary.figures) expect(readFileSync(`${out}/${f.file}`).subarray(1, 4).toString()).toBe('PNG');
@@ -270,7 +277,11 @@ describe('salience audit on the built-in model', () => {
     const group = (dataset: string) => s.groups.find((g) => g.dataset === dataset)?.methods.gradient;
     expect(group('clean')).toEqual(summary.groups[0].methods.gradient);
     expect(group('shifted')?.all['bottom-right']).not.toBeCloseTo(group('clean')?.all['bottom-right'] ?? 0, 3);
-    expect(readdirSync(tmp.path('shift')).filter((f) => f.endsWith('.png')).sort()).toEqual(['class-means-builtin-clean-gradient.png', 'class-means-builtin-shifted-gradient.png']);
+    expect(
+      readdirSync(tmp.path('shift'))
+        .filter((f) => f.endsWith('.png'))
+        .sort(),
+    ).toEqual(['class-means-builtin-clean-gradient.png', 'class-means-builtin-shifted-gradient.png']);
     expect(readFileSync(tmp.path('shift', 'report.html'), 'utf8')).toContain('shifted');
   });
 

@@ -9,34 +9,34 @@ import {
   boxRegion,
   cornerRegions,
   defaultBorderWidth,
-  type Region,
   outsideRegion,
+  type Region,
 } from '@salience/audit';
 import { AbortError, type Model, sliceRows, type TensorData, throwIfAborted } from '@salience/core';
-import { type AuditProgress, createAuditProgress } from '../audit/progress.js';
 import { type Chunk, type Dataset, listDataset, loadChunk } from '../audit/dataset.js';
-import { datasetDigest, fileDigest, modelFiles } from '../audit/fingerprint.js';
 import type { ChunkDistributor } from '../audit/distribute.js';
+import { datasetDigest, fileDigest, modelFiles } from '../audit/fingerprint.js';
+import { type AuditProgress, createAuditProgress } from '../audit/progress.js';
 import { type AuditState, checkAuditFolder, openAuditState, STATE_FOLDER } from '../audit/state.js';
-import { checkReadPaths } from '../inputs/preflight.js';
-import type { AuditRequest } from './settings.js';
 import { type AuditOutputJob, type AuditSummary, writeAuditOutputs } from '../audit/summary.js';
-import { readBaselineFile } from '../inputs/baseline-file.js';
-import { BUILTIN_LABELS, BUILTIN_MODEL } from '../models/builtin.js';
-import { readClassNames } from '../inputs/class-names.js';
 import { CliError } from '../cli-error.js';
+import { readBaselineFile } from '../inputs/baseline-file.js';
+import { readClassNames } from '../inputs/class-names.js';
 import { type PreprocessingFlags, resolvePreprocessing } from '../inputs/image-input.js';
-import { jsonable } from '../outputs/jsonable.js';
-import type { LoadedModel, ModelLoader } from '../models/loaded-model.js';
+import { imageBatch, type ModelInput, rejectTensorPreprocessing, tensorBatch } from '../inputs/model-input.js';
+import { checkReadPaths } from '../inputs/preflight.js';
+import { channelCount, type Preprocessing } from '../inputs/preprocessing.js';
+import { checkLabelRange } from '../inputs/truth-file.js';
 import { chooseMethods, methodSkipReason } from '../methods/method-choice.js';
 import type { BaselineFlag, MethodFlags, MethodName, MethodSpec } from '../methods/methods.js';
-import { loadModelFile } from '../models/model-file.js';
-import { imageBatch, type ModelInput, rejectTensorPreprocessing, tensorBatch } from '../inputs/model-input.js';
-import { channelCount, type Preprocessing } from '../inputs/preprocessing.js';
-import { safeFileName } from '../outputs/file-stems.js';
-import { checkLabelRange } from '../inputs/truth-file.js';
-import { checkDeclaredLayout } from '../models/layout-check.js';
 import { clampWindow } from '../methods/window-clamp.js';
+import { BUILTIN_LABELS, BUILTIN_MODEL } from '../models/builtin.js';
+import { checkDeclaredLayout } from '../models/layout-check.js';
+import type { LoadedModel, ModelLoader } from '../models/loaded-model.js';
+import { loadModelFile } from '../models/model-file.js';
+import { safeFileName } from '../outputs/file-stems.js';
+import { jsonable } from '../outputs/jsonable.js';
+import type { AuditRequest } from './settings.js';
 
 /**
  * The methods `salience audit` runs when none is named: the plain gradient (cheap, but its mass is
@@ -154,7 +154,8 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
   const chunkSize = request.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const explicitMethods = request.methods !== undefined && request.methods.length > 0;
   const specs = chooseMethods(request.methods, request.flags, { baselineFile: request.baselineFile, defaults: AUDIT_DEFAULT_METHODS });
-  if (request.compareLayer !== undefined && !specs.some((s) => s.name === 'gradcam')) throw new CliError('usage', '--compare-layer applies to gradcam, and no such method is chosen.');
+  if (request.compareLayer !== undefined && !specs.some((s) => s.name === 'gradcam'))
+    throw new CliError('usage', '--compare-layer applies to gradcam, and no such method is chosen.');
   if (request.compareLayer !== undefined && request.compareModel === undefined) throw new CliError('usage', '--compare-layer needs --compare-model.');
 
   // Every path, before any work: the files read, then the output folder.
@@ -162,7 +163,9 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
   await checkReadPaths([
     ...[...request.data, ...(request.shifted ?? [])].map((path) => ({ path, what: 'the input', kind: inputFile, folder: true })),
     ...[request.truth, request.shiftedTruth, request.labels, request.baselineFile].flatMap((path) => (path === undefined ? [] : [{ path, what: 'the file', kind: inputFile }])),
-    ...(dependencies.loadModel ? [] : [request.model, request.compareModel].flatMap((path) => (path === undefined ? [] : [{ path, what: 'the model', kind: 'modelFile' as const, folder: true }]))),
+    ...(dependencies.loadModel
+      ? []
+      : [request.model, request.compareModel].flatMap((path) => (path === undefined ? [] : [{ path, what: 'the model', kind: 'modelFile' as const, folder: true }]))),
   ]);
   await checkAuditFolder(request.out, request.overwrite);
 
@@ -180,7 +183,11 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
   }
   if (request.explain === 'label') {
     const unlabelled = datasets.find((d) => d.examples.some((e) => e.label === null));
-    if (unlabelled) throw new CliError('usage', `--explain label explains each example's true class, and the ${unlabelled.name} data has unlabelled examples; give --truth for it, or --explain predicted.`);
+    if (unlabelled)
+      throw new CliError(
+        'usage',
+        `--explain label explains each example's true class, and the ${unlabelled.name} data has unlabelled examples; give --truth for it, or --explain predicted.`,
+      );
   }
   const imageData = datasets.find((d) => d.kind === 'images');
   if (!imageData) rejectTensorPreprocessing(request.preprocessing ?? {});
@@ -203,7 +210,13 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
       const shape = first.kind === 'tensor' ? first.tensor.shape.slice(1) : undefined;
       const preprocessing = first.kind === 'images' ? resolvePreprocessing(loadedModels[0].model, first.images, request.preprocessing ?? {}) : undefined;
       const layout = loadedModels[0].model.layout;
-      const example = shape ?? (preprocessing ? (layout === 'NCHW' ? [channelCount(preprocessing.channels), preprocessing.height, preprocessing.width] : [preprocessing.height, preprocessing.width, channelCount(preprocessing.channels)]) : undefined);
+      const example =
+        shape ??
+        (preprocessing
+          ? layout === 'NCHW'
+            ? [channelCount(preprocessing.channels), preprocessing.height, preprocessing.width]
+            : [preprocessing.height, preprocessing.width, channelCount(preprocessing.channels)]
+          : undefined);
       if (example) {
         const clamped = clampWindow(flags, example, layout);
         flags = clamped.flags;
@@ -262,10 +275,16 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
     const [inputHeight, inputWidth] = inputSize(models[0].model, models[0].preprocessing, probeInputs[0].tensor);
     if (request.region && (request.region.bottom > inputHeight || request.region.right > inputWidth)) {
       const { top, left, bottom, right } = request.region;
-      throw new CliError('usage', `--region ${top},${left},${bottom},${right} reaches past the ${inputHeight}x${inputWidth} input (height x width); give a box inside it (bottom <= ${inputHeight}, right <= ${inputWidth}).`);
+      throw new CliError(
+        'usage',
+        `--region ${top},${left},${bottom},${right} reaches past the ${inputHeight}x${inputWidth} input (height x width); give a box inside it (bottom <= ${inputHeight}, right <= ${inputWidth}).`,
+      );
     }
     if (request.border !== undefined && request.border * 2 >= Math.min(inputHeight, inputWidth)) {
-      throw new CliError('usage', `--border ${request.border} covers the whole ${inputHeight}x${inputWidth} input; give fewer than ${Math.ceil(Math.min(inputHeight, inputWidth) / 2)} pixels.`);
+      throw new CliError(
+        'usage',
+        `--border ${request.border} covers the whole ${inputHeight}x${inputWidth} input; give fewer than ${Math.ceil(Math.min(inputHeight, inputWidth) / 2)} pixels.`,
+      );
     }
     const regions = regionMaker(inputHeight, inputWidth, request);
 
@@ -293,7 +312,14 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
       const chunkRun: ChunkRun = { request, state, models, collector, regions, chunkSize, methodTimeMs, saved: 0, note };
       const span = (d: number, c: number) => [c * chunkSize, Math.min(datasets[d].examples.length, (c + 1) * chunkSize)] as const;
       const counted = datasets.map((d, i) => ({ name: d.name, count: d.examples.length, chunks: chunkCounts[i] }));
-      await dependencies.distribute({ key, state, datasets: counted, chunkSize, models: models.length, compute: (d, c) => computeChunk(chunkRun, datasets[d], ...span(d, c), () => {}) });
+      await dependencies.distribute({
+        key,
+        state,
+        datasets: counted,
+        chunkSize,
+        models: models.length,
+        compute: (d, c) => computeChunk(chunkRun, datasets[d], ...span(d, c), () => {}),
+      });
     }
     // What is on disk already, to say how much is left before any work (files are checked when read).
     const onDiskAtStart: boolean[][] = [];
@@ -315,7 +341,9 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
       }
     } catch (error) {
       if (isAbort(error)) {
-        throw new CliError('aborted', `Interrupted: ${run.saved} of ${totalChunks} chunks are saved in ${join(request.out, STATE_FOLDER)}; run the same command again to resume.`, { cause: error });
+        throw new CliError('aborted', `Interrupted: ${run.saved} of ${totalChunks} chunks are saved in ${join(request.out, STATE_FOLDER)}; run the same command again to resume.`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -432,10 +460,22 @@ async function computeChunk(run: ChunkRun, dataset: Dataset, first: number, end:
 function checkFiniteRecords(records: readonly AuditRecord[], model: string, dataset: string, allowed: boolean | undefined, note: (message: string) => void): void {
   const problems: string[] = [];
   const logits = records.filter((r) => !Number.isFinite(r.probability));
-  if (logits.length > 0) problems.push(`NaN or infinite logits for ${logits.map((r) => r.name).slice(0, 5).join(', ')}${logits.length > 5 ? ` and ${logits.length - 5} more` : ''}`);
+  if (logits.length > 0)
+    problems.push(
+      `NaN or infinite logits for ${logits
+        .map((r) => r.name)
+        .slice(0, 5)
+        .join(', ')}${logits.length > 5 ? ` and ${logits.length - 5} more` : ''}`,
+    );
   for (const method of Object.keys(records[0]?.maps ?? {})) {
     const maps = records.filter((r) => !Number.isFinite(r.maps[method]?.mass));
-    if (maps.length > 0) problems.push(`${method} gave NaN or infinite values for ${maps.map((r) => r.name).slice(0, 5).join(', ')}${maps.length > 5 ? ` and ${maps.length - 5} more` : ''}`);
+    if (maps.length > 0)
+      problems.push(
+        `${method} gave NaN or infinite values for ${maps
+          .map((r) => r.name)
+          .slice(0, 5)
+          .join(', ')}${maps.length > 5 ? ` and ${maps.length - 5} more` : ''}`,
+      );
   }
   if (problems.length === 0) return;
   const message = `Model ${model} on the ${dataset} data: ${problems.join('; ')}.`;
@@ -450,7 +490,10 @@ function modelInput(entry: AuditedModel, chunk: Chunk, flags: PreprocessingFlags
   if (!settled) throw new CliError('usage', 'Images need preprocessing settled from the first image.');
   const own = resolvePreprocessing(entry.model, chunk.images, flags);
   if (own.width !== settled.width || own.height !== settled.height) {
-    throw new CliError('usage', `The model takes any image size but the images differ in size (${own.width}x${own.height} and ${settled.width}x${settled.height}); give --resize WxH to bring them to one.`);
+    throw new CliError(
+      'usage',
+      `The model takes any image size but the images differ in size (${own.width}x${own.height} and ${settled.width}x${settled.height}); give --resize WxH to bring them to one.`,
+    );
   }
   return imageBatch(chunk.images, settled);
 }

@@ -37,10 +37,13 @@ function brokenLoader(what: 'logits' | 'gradients'): ModelLoader {
 
 /** A loader that counts loads: checks that must come before any work leave it at zero. */
 function counting(loader: ModelLoader): ModelLoader & { loads: number } {
-  const wrapped = Object.assign(async (path: string, options: Parameters<ModelLoader>[1]) => {
-    wrapped.loads++;
-    return loader(path, options);
-  }, { loads: 0 });
+  const wrapped = Object.assign(
+    async (path: string, options: Parameters<ModelLoader>[1]) => {
+      wrapped.loads++;
+      return loader(path, options);
+    },
+    { loads: 0 },
+  );
   return wrapped;
 }
 
@@ -50,7 +53,10 @@ function pngBomb(): Uint8Array {
   bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 0);
   const view = new DataView(bytes.buffer);
   view.setUint32(8, 13);
-  bytes.set([...'IHDR'].map((c) => c.charCodeAt(0)), 12);
+  bytes.set(
+    [...'IHDR'].map((c) => c.charCodeAt(0)),
+    12,
+  );
   view.setUint32(16, 30000);
   view.setUint32(20, 30000);
   bytes.set([8, 2, 0, 0, 0], 24);
@@ -112,19 +118,34 @@ interface Case {
 }
 
 const images = () => [p('in', 'img-00.png'), p('in', 'img-01.png'), p('in', 'img-02.png'), p('in', 'img-03.png')];
-const explain = (...extra: string[]) => (inputs: string[]) => ['explain', '--model', 'corner.onnx', '--input', ...inputs, '--method', 'gradient', '--out', p(OUT), ...extra];
-const explainNpy = (file: string, ...extra: string[]) => () => ['explain', '--model', 'corner.onnx', '--input', p(file), '--method', 'gradient', '--out', p(OUT), ...extra];
-const audit = (...extra: string[]) => () => ['audit', '--model', 'corner.onnx', '--data', p('in'), '--method', 'gradient', '--out', p('audit-out'), ...extra];
+const explain =
+  (...extra: string[]) =>
+  (inputs: string[]) => ['explain', '--model', 'corner.onnx', '--input', ...inputs, '--method', 'gradient', '--out', p(OUT), ...extra];
+const explainNpy =
+  (file: string, ...extra: string[]) =>
+  () => ['explain', '--model', 'corner.onnx', '--input', p(file), '--method', 'gradient', '--out', p(OUT), ...extra];
+const audit =
+  (...extra: string[]) =>
+  () => ['audit', '--model', 'corner.onnx', '--data', p('in'), '--method', 'gradient', '--out', p('audit-out'), ...extra];
 
 const CASES: Record<string, Case> = {
   // Usage (2): bad values, contradictions, options that do nothing.
   'an unknown option': { argv: explain('--colour', 'red'), code: 2, beforeLoad: true },
   'an unknown method': { argv: explain('--method', 'deepdream'), code: 2, stderr: /Unknown method 'deepdream'; use one of gradient/, beforeLoad: true },
-  'a --method that names none': { argv: (i) => ['explain', '--model', 'corner.onnx', '--input', ...i, '--method', ',', '--out', p(OUT)], code: 2, stderr: /--method names no method/, beforeLoad: true },
+  'a --method that names none': {
+    argv: (i) => ['explain', '--model', 'corner.onnx', '--input', ...i, '--method', ',', '--out', p(OUT)],
+    code: 2,
+    stderr: /--method names no method/,
+    beforeLoad: true,
+  },
   '--steps 0': { argv: explain('--method', 'ig', '--steps', '0'), code: 2, stderr: /--steps must be an integer >= 1/, beforeLoad: true },
   '--steps not a number': { argv: explain('--method', 'ig', '--steps', 'many'), code: 2, beforeLoad: true },
   '--steps 1e9': { argv: explain('--method', 'ig', '--steps', '1e9'), code: 2, beforeLoad: true },
-  '--steps over the work limit': { argv: explain('--method', 'ig', '--steps', '200000'), code: 2, stderr: /steps is 200000, above the limit of 10000 steps per call .* raise the limit with --limit steps=200000\./ },
+  '--steps over the work limit': {
+    argv: explain('--method', 'ig', '--steps', '200000'),
+    code: 2,
+    stderr: /steps is 200000, above the limit of 10000 steps per call .* raise the limit with --limit steps=200000\./,
+  },
   '--samples over the work limit': { argv: explain('--method', 'smoothgrad', '--samples', '100000000'), code: 2, stderr: /--limit samples=100000000/ },
   '--limit of an unknown kind': { argv: explain('--limit', 'hours=2'), code: 2, stderr: /--limit must be KIND=N with KIND one of steps, samples, windows/, beforeLoad: true },
   '--limit not a number': { argv: explain('--limit', 'steps=lots'), code: 2, beforeLoad: true },
@@ -139,7 +160,12 @@ const CASES: Record<string, Case> = {
   '--target empty': { argv: explain('--target', ''), code: 2, beforeLoad: true },
   '--target top0': { argv: explain('--target', 'top0'), code: 2, beforeLoad: true },
   '--target a class name without --labels': { argv: explain('--target', 'classes:Zebra'), code: 2, stderr: /Class names need --labels/, beforeLoad: true },
-  '--target a name --labels does not have': { argv: explain('--labels', p('labels.txt'), '--target', 'zebra'), code: 2, stderr: /Known class names: marked, plain/, beforeLoad: true },
+  '--target a name --labels does not have': {
+    argv: explain('--labels', p('labels.txt'), '--target', 'zebra'),
+    code: 2,
+    stderr: /Known class names: marked, plain/,
+    beforeLoad: true,
+  },
   '--target with the wrong count': { argv: explain('--target', '1,0,1'), code: 2, stderr: /3 targets for 4 examples/ },
   '--target past the classes': { argv: explain('--target', '7'), code: 2 },
   '--resize 0': { argv: explain('--resize', '0'), code: 2, beforeLoad: true },
@@ -175,7 +201,12 @@ const CASES: Record<string, Case> = {
   'a .npy without a batch axis': { argv: explainNpy('vector.npy'), code: 3, beforeLoad: true },
   'a .npy with no examples': { argv: explainNpy('none.npy'), code: 3, beforeLoad: true },
   'a .npy of the wrong example shape': { argv: explainNpy('small.npy'), code: 3 },
-  'a decompression bomb': { argv: () => explain()([p('bomb.png')]), code: 3, stderr: /30000x30000 pixels \(900\.0 megapixels\), more than the limit of 50000000 pixels; .*--max-pixels/, beforeLoad: true },
+  'a decompression bomb': {
+    argv: () => explain()([p('bomb.png')]),
+    code: 3,
+    stderr: /30000x30000 pixels \(900\.0 megapixels\), more than the limit of 50000000 pixels; .*--max-pixels/,
+    beforeLoad: true,
+  },
   'an image over --max-pixels': { argv: explain('--max-pixels', '63'), code: 3, stderr: /8x8 pixels/, beforeLoad: true },
   'a missing --labels file': { argv: explain('--labels', p('nope.txt')), code: 3, beforeLoad: true },
   'a missing --baseline file': { argv: explain('--method', 'ig', '--baseline', p('nope.npy')), code: 3, beforeLoad: true },
@@ -186,22 +217,57 @@ const CASES: Record<string, Case> = {
   // Model files (4), through the real loaders.
   'a missing model': { argv: (i) => ['explain', '--model', p('nope.onnx'), '--input', ...i, '--out', p(OUT)], model: 'real', code: 4, beforeLoad: true },
   'a PyTorch file as model': { argv: (i) => ['explain', '--model', p('model.pt'), '--input', ...i, '--out', p(OUT)], model: 'real', code: 4 },
-  'a model.json whose weights path leaves its folder': { argv: (i) => ['explain', '--model', p('escape', 'model.json'), '--input', ...i, '--out', p(OUT)], model: 'real', code: 4, stderr: /lists the weight file '\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd', which is not inside the model's folder/ },
+  'a model.json whose weights path leaves its folder': {
+    argv: (i) => ['explain', '--model', p('escape', 'model.json'), '--input', ...i, '--out', p(OUT)],
+    model: 'real',
+    code: 4,
+    stderr: /lists the weight file '\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd', which is not inside the model's folder/,
+  },
   'a model.json that is not JSON': { argv: (i) => ['explain', '--model', p('notjson.json'), '--input', ...i, '--out', p(OUT)], model: 'real', code: 4 },
   'an .onnx file that is not a model': { argv: (i) => ['explain', '--model', p('garbage.onnx'), '--input', ...i, '--out', p(OUT)], model: 'real', code: 4 },
   // Output folders (10): checked before any work; a user's files are never removed.
-  '--out below a file': { argv: (i) => [...explain()(i).slice(0, -2), '--out', p('a-file', 'sub', 'out')], code: 10, stderr: /cannot be created: .*a-file is a file, not a folder/, beforeLoad: true },
+  '--out below a file': {
+    argv: (i) => [...explain()(i).slice(0, -2), '--out', p('a-file', 'sub', 'out')],
+    code: 10,
+    stderr: /cannot be created: .*a-file is a file, not a folder/,
+    beforeLoad: true,
+  },
   '--out is a file': { argv: (i) => [...explain()(i).slice(0, -2), '--out', p('a-file')], code: 10, beforeLoad: true },
-  '--out holds a user\'s files beside a summary.json saying salience (issue 16 repro)': { argv: (i) => [...explain()(i).slice(0, -2), '--out', p('thesis')], code: 10, stderr: /thesis\.tex\); choose a new or empty folder, or give --overwrite/, beforeLoad: true },
-  '--overwrite where a user\'s file bears an output\'s name': { argv: (i) => [...explain()(i).slice(0, -2), '--out', p('mine'), '--overwrite'], code: 10, stderr: /holds report\.html, which salience did not write/, beforeLoad: true },
+  "--out holds a user's files beside a summary.json saying salience (issue 16 repro)": {
+    argv: (i) => [...explain()(i).slice(0, -2), '--out', p('thesis')],
+    code: 10,
+    stderr: /thesis\.tex\); choose a new or empty folder, or give --overwrite/,
+    beforeLoad: true,
+  },
+  "--overwrite where a user's file bears an output's name": {
+    argv: (i) => [...explain()(i).slice(0, -2), '--out', p('mine'), '--overwrite'],
+    code: 10,
+    stderr: /holds report\.html, which salience did not write/,
+    beforeLoad: true,
+  },
   // Non-finite results (12) unless allowed.
-  'a model that gives NaN logits': { argv: explain(), model: 'nan-logits', code: 12, stderr: /NaN or infinite logits for 2 of 4 example\(s\): img-00, img-01\. .*--allow-nonfinite/ },
+  'a model that gives NaN logits': {
+    argv: explain(),
+    model: 'nan-logits',
+    code: 12,
+    stderr: /NaN or infinite logits for 2 of 4 example\(s\): img-00, img-01\. .*--allow-nonfinite/,
+  },
   'NaN logits with --allow-nonfinite': { argv: explain('--allow-nonfinite'), model: 'nan-logits', code: 0, writes: [OUT] },
-  'a model whose gradients are infinite': { argv: explain(), model: 'inf-gradients', code: 12, stderr: /gradient gave NaN or infinite values in 2 of 4 map\(s\), for example\(s\) img-00, img-01/ },
+  'a model whose gradients are infinite': {
+    argv: explain(),
+    model: 'inf-gradients',
+    code: 12,
+    stderr: /gradient gave NaN or infinite values in 2 of 4 map\(s\), for example\(s\) img-00, img-01/,
+  },
   'inputs of 1e38 that overflow the model': { argv: explainNpy('huge.npy'), code: 12, stderr: /NaN or infinite logits for 2 of 2 example\(s\): huge\[0\], huge\[1\]/ },
   'a constant input of 1e38 (pictures of it still draw)': { argv: explainNpy('huge.npy', '--allow-nonfinite'), code: 0, writes: [OUT] },
   // Clamps are warnings, not errors.
-  'an occlusion window larger than the image': { argv: explain('--method', 'occlusion', '--window', '20'), code: 0, stderr: /note: --window 20 is larger than the example \(8x8\); using 8x8\./, writes: [OUT] },
+  'an occlusion window larger than the image': {
+    argv: explain('--method', 'occlusion', '--window', '20'),
+    code: 0,
+    stderr: /note: --window 20 is larger than the example \(8x8\); using 8x8\./,
+    writes: [OUT],
+  },
   // Audits.
   'audit: --region past the image': { argv: audit('--region', '0,0,20,20'), code: 2, stderr: /--region 0,0,20,20 reaches past the 8x8 input/ },
   'audit: --border covering the image': { argv: audit('--border', '4'), code: 2 },
@@ -209,17 +275,43 @@ const CASES: Record<string, Case> = {
   'audit: --shifted-truth without --shifted': { argv: audit('--shifted-truth', p('labels.txt')), code: 2, beforeLoad: true },
   'audit: missing data': { argv: () => ['audit', '--model', 'corner.onnx', '--data', p('nope'), '--out', p('audit-out')], code: 3, beforeLoad: true },
   // The audit's state folder is its own (it resumes from there once the data is fixed).
-  'audit: NaN in a .npy dataset': { argv: () => ['audit', '--model', 'corner.onnx', '--data', p('nan.npy'), '--method', 'gradient', '--chunk-size', '1', '--out', p('audit-out')], code: 3, stderr: /nan\.npy holds NaN at \[1, 2, 3, 0\]/, writes: ['audit-out'] },
+  'audit: NaN in a .npy dataset': {
+    argv: () => ['audit', '--model', 'corner.onnx', '--data', p('nan.npy'), '--method', 'gradient', '--chunk-size', '1', '--out', p('audit-out')],
+    code: 3,
+    stderr: /nan\.npy holds NaN at \[1, 2, 3, 0\]/,
+    writes: ['audit-out'],
+  },
   'audit: a bomb in the dataset': { argv: () => ['audit', '--model', 'corner.onnx', '--data', p('bomb.png'), '--out', p('audit-out')], code: 3, stderr: /megapixels/ },
-  'audit: --out holds a user\'s files': { argv: () => [...audit()().slice(0, -2), '--out', p('thesis')], code: 10, stderr: /exists and is not a salience audit output/, beforeLoad: true },
-  'audit: another audit holds the folder\'s lock': { argv: () => [...audit()().slice(0, -2), '--out', p('locked')], code: 10, stderr: new RegExp(`Another audit \\(process ${process.ppid}, started earlier\\) is working in --out`) },
-  'audit: a model that gives NaN logits': { argv: audit(), model: 'nan-logits', code: 12, stderr: /Model corner on the data data: NaN or infinite logits for img-00, img-01\. .*--allow-nonfinite/, writes: ['audit-out'] },
-  'audit: infinite gradients, allowed': { argv: audit('--allow-nonfinite'), model: 'inf-gradients', code: 0, stderr: /note: Model corner on the data data: gradient gave NaN or infinite values for img-00, img-01\./, writes: ['audit-out'] },
+  "audit: --out holds a user's files": {
+    argv: () => [...audit()().slice(0, -2), '--out', p('thesis')],
+    code: 10,
+    stderr: /exists and is not a salience audit output/,
+    beforeLoad: true,
+  },
+  "audit: another audit holds the folder's lock": {
+    argv: () => [...audit()().slice(0, -2), '--out', p('locked')],
+    code: 10,
+    stderr: new RegExp(`Another audit \\(process ${process.ppid}, started earlier\\) is working in --out`),
+  },
+  'audit: a model that gives NaN logits': {
+    argv: audit(),
+    model: 'nan-logits',
+    code: 12,
+    stderr: /Model corner on the data data: NaN or infinite logits for img-00, img-01\. .*--allow-nonfinite/,
+    writes: ['audit-out'],
+  },
+  'audit: infinite gradients, allowed': {
+    argv: audit('--allow-nonfinite'),
+    model: 'inf-gradients',
+    code: 0,
+    stderr: /note: Model corner on the data data: gradient gave NaN or infinite values for img-00, img-01\./,
+    writes: ['audit-out'],
+  },
   'layers: --layout NCHW on an NHWC model': { argv: () => ['layers', '--model', 'corner.onnx', '--layout', 'NCHW'], code: 2, stderr: /--layout NCHW contradicts/ },
   'layers: a missing model': { argv: () => ['layers', '--model', p('nope.onnx')], model: 'real', code: 4 },
 };
 
-describe('the bad-input suite: exit status, and nothing outside the run\'s own files changes', () => {
+describe("the bad-input suite: exit status, and nothing outside the run's own files changes", () => {
   it('has at least 60 cases', () => {
     expect(Object.keys(CASES).length).toBeGreaterThanOrEqual(60);
   });
@@ -237,13 +329,15 @@ describe('the bad-input suite: exit status, and nothing outside the run\'s own f
     for (const folder of c.writes ?? []) rmSync(p(folder), { recursive: true, force: true });
   });
 
-  it('--overwrite writes beside a user\'s files and never touches them', async () => {
+  it("--overwrite writes beside a user's files and never touches them", async () => {
     mkdirSync(p('shared'));
     writeFileSync(p('shared', 'thesis.tex'), 'mine');
     const before = treeSnapshot(tmp.dir);
     const first = await salience(explain()(images()).slice(0, -2).concat('--out', p('shared'), '--overwrite'), { loadModel: cornerLoader() });
     expect(first.code).toBe(0);
-    const again = await salience(['explain', '--model', 'corner.onnx', '--input', ...images(), '--method', 'occlusion', '--out', p('shared'), '--overwrite'], { loadModel: cornerLoader() });
+    const again = await salience(['explain', '--model', 'corner.onnx', '--input', ...images(), '--method', 'occlusion', '--out', p('shared'), '--overwrite'], {
+      loadModel: cornerLoader(),
+    });
     expect(again.code).toBe(0);
     const after = treeSnapshot(tmp.dir);
     expect(after.get('shared/thesis.tex')).toBe(before.get('shared/thesis.tex'));

@@ -6,9 +6,26 @@ import { writeNpy } from '../inputs/npy.js';
 
 /** logits = (x * other) W: an ONNX model with two graph inputs, `other` being a mask over x. */
 function twoInputModel(other: string): Uint8Array {
-  const graph = ModelGraph.create({ inputs: [{ name: 'x', type: 'float32', shape: ['batch', 4] }, { name: other, type: 'float32', shape: ['batch', 4] }] });
+  const graph = ModelGraph.create({
+    inputs: [
+      { name: 'x', type: 'float32', shape: ['batch', 4] },
+      { name: other, type: 'float32', shape: ['batch', 4] },
+    ],
+  });
   const h = graph.add('Mul', ['x', other], undefined, { name: 'masked', output: 'h' });
-  graph.add('MatMul', [h, graph.constant(Array.from({ length: 12 }, (_, i) => (i % 5) / 4 - 0.5), 'float32', [4, 3])], undefined, { name: 'head', output: 'logits' });
+  graph.add(
+    'MatMul',
+    [
+      h,
+      graph.constant(
+        Array.from({ length: 12 }, (_, i) => (i % 5) / 4 - 0.5),
+        'float32',
+        [4, 3],
+      ),
+    ],
+    undefined,
+    { name: 'head', output: 'logits' },
+  );
   graph.addOutput('logits');
   return graph.toBytes();
 }
@@ -24,7 +41,21 @@ describe('salience explain --context and --input-name (models with several input
   });
   afterAll(() => tmp.remove());
 
-  const run = (model: string, ...extra: string[]) => salience(['explain', '--model', tmp.path(model), '--input', tmp.path('rows.npy'), '--method', 'gradient', '--signed', '--out', tmp.path(`out-${model}-${extra.length}`), '--quiet', ...extra]);
+  const run = (model: string, ...extra: string[]) =>
+    salience([
+      'explain',
+      '--model',
+      tmp.path(model),
+      '--input',
+      tmp.path('rows.npy'),
+      '--method',
+      'gradient',
+      '--signed',
+      '--out',
+      tmp.path(`out-${model}-${extra.length}`),
+      '--quiet',
+      ...extra,
+    ]);
 
   it('without the companion input, exits 2 saying how to give it', async () => {
     const failed = await run('mask.onnx');

@@ -4,8 +4,8 @@ import { gradient } from '@salience/gradient';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpyFile, salience, scratch } from '../../test/cli-harness.js';
 import { BUILTIN_DIR, BUILTIN_MODEL } from '../models/builtin.js';
-import type { ExplainSummary } from './explain-outputs.js';
 import { loadTfjsModel } from '../models/tfjs-model-file.js';
+import type { ExplainSummary } from './explain-outputs.js';
 
 // The README's main job: `salience explain` with no model runs every method on the built-in
 // Fashion-MNIST model and its samples. One run, shared by the checks below.
@@ -70,7 +70,20 @@ describe('salience explain on the built-in model', () => {
   it('writes the raw maps, overlays, grid, report and summary, and nothing else', () => {
     const out = tmp.path('report');
     expect(readdirSync(out).sort()).toEqual(
-      ['.salience-manifest.json', 'gradcam.npy', 'gradient.npy', 'grid.png', 'ig.npy', 'figures', 'input.npy', 'occlusion.npy', 'overlays', 'report.html', 'smoothgrad.npy', 'summary.json'].sort(),
+      [
+        '.salience-manifest.json',
+        'gradcam.npy',
+        'gradient.npy',
+        'grid.png',
+        'ig.npy',
+        'figures',
+        'input.npy',
+        'occlusion.npy',
+        'overlays',
+        'report.html',
+        'smoothgrad.npy',
+        'summary.json',
+      ].sort(),
     );
     for (const m of summary.methods) {
       expect(readNpyFile(`${out}/${m.file}`).shape).toEqual([12, 28, 28, 1]);

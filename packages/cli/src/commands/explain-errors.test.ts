@@ -4,9 +4,9 @@ import { encodePng } from '@salience/render';
 import { createForwardOnlyModel, createImageModel } from '@salience/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { salience, scratch } from '../../test/cli-harness.js';
+import { writeNpy } from '../inputs/npy.js';
 import { BUILTIN_DIR } from '../models/builtin.js';
 import type { LoadedModel, ModelLoader } from '../models/loaded-model.js';
-import { writeNpy } from '../inputs/npy.js';
 
 /** A loader that hands out a fake model whatever the path, and records that it was disposed. */
 function fakeLoader(make: () => Model): ModelLoader & { disposed: number } {
@@ -186,12 +186,33 @@ describe('salience explain on a channels-first image model', () => {
       }
       writeFileSync(tmp.path('labels.json'), '["cat", "dog", "bird"]');
       const run = await salience(
-        ['explain', '--model', 'fake.json', '--input', tmp.path('in'), '--method', 'gradcam,occlusion', '--window', '2', '--labels', tmp.path('labels.json'), '--target', 'bird', '--json', '--out', tmp.path('out')],
+        [
+          'explain',
+          '--model',
+          'fake.json',
+          '--input',
+          tmp.path('in'),
+          '--method',
+          'gradcam,occlusion',
+          '--window',
+          '2',
+          '--labels',
+          tmp.path('labels.json'),
+          '--target',
+          'bird',
+          '--json',
+          '--out',
+          tmp.path('out'),
+        ],
         { loadModel: loader },
       );
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      const summary = run.json<{ input: { shape: number[]; preprocessing: unknown }; examples: { name: string }[]; methods: { name: string; shape: number[]; layout: string; overlays: string[]; targets: number[] }[] }>();
+      const summary = run.json<{
+        input: { shape: number[]; preprocessing: unknown };
+        examples: { name: string }[];
+        methods: { name: string; shape: number[]; layout: string; overlays: string[]; targets: number[] }[];
+      }>();
       expect(summary.input.shape).toEqual([2, 3, 6, 5]);
       expect(summary.input.preprocessing).toMatchObject({ width: 5, height: 6, channels: 'rgb', layout: 'NCHW' });
       expect(summary.examples.map((e) => e.name)).toEqual(['a', 'b']);
@@ -200,7 +221,10 @@ describe('salience explain on a channels-first image model', () => {
         ['occlusion', [2, 3, 6, 5], 'NCHW'],
       ]);
       expect(summary.methods[0].overlays).toEqual(['overlays/gradcam/a.png', 'overlays/gradcam/b.png']);
-      expect(summary.methods.map((m) => m.targets)).toEqual([[2, 2], [2, 2]]);
+      expect(summary.methods.map((m) => m.targets)).toEqual([
+        [2, 2],
+        [2, 2],
+      ]);
       expect(readFileSync(tmp.path('out', 'report.html'), 'utf8')).toContain('target 2 · bird');
     } finally {
       tmp.remove();

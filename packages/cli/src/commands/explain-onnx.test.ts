@@ -74,7 +74,24 @@ describe('salience explain on an ONNX model (the Captum smallcnn fixture)', () =
 
   it("occlusion with Captum's stride 2 matches Captum's own stored maps", async () => {
     const out = tmp.path('D-occlusion-2');
-    const run = await salience(['explain', '--model', smallcnn, '--input', x, '--target', targets, '--method', 'occlusion', '--window', '4', '--stride', '2', '--out', out, '--quiet']);
+    const run = await salience([
+      'explain',
+      '--model',
+      smallcnn,
+      '--input',
+      x,
+      '--target',
+      targets,
+      '--method',
+      'occlusion',
+      '--window',
+      '4',
+      '--stride',
+      '2',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(run.code).toBe(0);
     expect(relativeError(readNpyFile(`${out}/occlusion.npy`), fixture.cases.occlusion)).toBeLessThanOrEqual(1e-4);
   });
@@ -83,7 +100,25 @@ describe('salience explain on an ONNX model (the Captum smallcnn fixture)', () =
     const out = tmp.path('D-process');
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      ['--conditions=@salience/source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'explain', '--model', smallcnn, '--input', x, '--target', targets, '--method', 'gradient', '--signed', '--out', out, '--json'],
+      [
+        '--conditions=@salience/source',
+        '--import',
+        'tsx',
+        'packages/cli/src/bin.ts',
+        'explain',
+        '--model',
+        smallcnn,
+        '--input',
+        x,
+        '--target',
+        targets,
+        '--method',
+        'gradient',
+        '--signed',
+        '--out',
+        out,
+        '--json',
+      ],
       { cwd: repository },
     );
     expect(stderr).toBe('');
@@ -91,7 +126,27 @@ describe('salience explain on an ONNX model (the Captum smallcnn fixture)', () =
     expect(summary.model).toMatchObject({ format: 'onnx', layout: 'NCHW' });
     expect(summary.methods[0]).toMatchObject({ file: 'gradient.npy', targets: Array.from(fixture.target) });
     expect(relativeError(readNpyFile(`${out}/gradient.npy`), fixture.cases.gradient)).toBeLessThanOrEqual(1e-4);
-    const failed = await promisify(execFile)(process.execPath, ['--conditions=@salience/source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'explain', '--model', smallcnn, '--input', x, '--method', 'gradcam', '--layer', 'c9', '--out', tmp.path('D-bad')], { cwd: repository }).then(
+    const failed = await promisify(execFile)(
+      process.execPath,
+      [
+        '--conditions=@salience/source',
+        '--import',
+        'tsx',
+        'packages/cli/src/bin.ts',
+        'explain',
+        '--model',
+        smallcnn,
+        '--input',
+        x,
+        '--method',
+        'gradcam',
+        '--layer',
+        'c9',
+        '--out',
+        tmp.path('D-bad'),
+      ],
+      { cwd: repository },
+    ).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
     );
@@ -102,9 +157,33 @@ describe('salience explain on an ONNX model (the Captum smallcnn fixture)', () =
   it('exits 6 naming the op when the model has an op without a gradient rule, and still runs occlusion', async () => {
     // x [B, 4] -> MatMul -> Softsign (no gradient rule) -> MatMul -> logits [B, 3].
     const graph = ModelGraph.create({ inputs: [{ name: 'x', type: 'float32', shape: ['batch', 4] }] });
-    const h = graph.add('MatMul', ['x', graph.constant(Array.from({ length: 12 }, (_, i) => (i % 5) / 4 - 0.5), 'float32', [4, 3])], undefined, { name: 'hidden', output: 'h' });
+    const h = graph.add(
+      'MatMul',
+      [
+        'x',
+        graph.constant(
+          Array.from({ length: 12 }, (_, i) => (i % 5) / 4 - 0.5),
+          'float32',
+          [4, 3],
+        ),
+      ],
+      undefined,
+      { name: 'hidden', output: 'h' },
+    );
     const s = graph.add('Softsign', [h], undefined, { name: 'squash', output: 's' });
-    graph.add('MatMul', [s, graph.constant(Array.from({ length: 9 }, (_, i) => (i % 4) / 2 - 0.7), 'float32', [3, 3])], undefined, { name: 'head', output: 'logits' });
+    graph.add(
+      'MatMul',
+      [
+        s,
+        graph.constant(
+          Array.from({ length: 9 }, (_, i) => (i % 4) / 2 - 0.7),
+          'float32',
+          [3, 3],
+        ),
+      ],
+      undefined,
+      { name: 'head', output: 'logits' },
+    );
     graph.addOutput('logits');
     const model = tmp.path('softsign.onnx');
     writeFileSync(model, graph.toBytes());

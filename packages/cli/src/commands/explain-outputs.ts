@@ -3,16 +3,16 @@ import { join } from 'node:path';
 import { type Attribution, type TensorData, throwIfAborted } from '@salience/core';
 import { encodePng, htmlReport, type ReportMethod, type RgbaImage } from '@salience/render';
 import type { Inputs } from '../inputs/inputs.js';
+import { writeNpy } from '../inputs/npy.js';
 import { describePreprocessing, type Preprocessing } from '../inputs/preprocessing.js';
+import { chosenKeys } from '../methods/chosen-options.js';
 import { type ConfiguredMethod, layoutInInputLayout, type MethodName, type MethodSpec, valuesInInputLayout } from '../methods/methods.js';
 import { builtinFacts } from '../models/builtin.js';
 import { type LoadedModel, type ModelSummary, modelSummary } from '../models/loaded-model.js';
-import { writeNpy } from '../inputs/npy.js';
+import { figureImages, writeFigures, writeRowImages } from '../outputs/figures.js';
 import { fileStems } from '../outputs/file-stems.js';
 import { jsonable } from '../outputs/jsonable.js';
 import { enlarge, legendCells, overlayGrid, overlayImages } from '../outputs/pictures.js';
-import { figureImages, writeFigures, writeRowImages } from '../outputs/figures.js';
-import { chosenKeys } from '../methods/chosen-options.js';
 import { SUMMARY_FILE } from '../outputs/staged-output.js';
 import { packageVersion } from '../version.js';
 import type { ExplainRequest } from './settings.js';
@@ -174,7 +174,18 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
     }
     const figureFiles =
       overlays.length > 0
-        ? await writeFigures(dir, spec.name, attribution, figureImages(attribution, configured.display, job.images, { title: spec.title, className: (c) => job.classNames?.[c], probability: (e, c) => softmaxRow(job.logits, e)[c] }), stems, check)
+        ? await writeFigures(
+            dir,
+            spec.name,
+            attribution,
+            figureImages(attribution, configured.display, job.images, {
+              title: spec.title,
+              className: (c) => job.classNames?.[c],
+              probability: (e, c) => softmaxRow(job.logits, e)[c],
+            }),
+            stems,
+            check,
+          )
         : [];
     overlaysByMethod.push({ name: spec.name, attribution, overlays: overlays.length > 0 ? legendCells(attribution, configured.display, overlays) : overlays });
     methodSummaries.push({
@@ -227,9 +238,7 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
   if (!job.partial) {
     check();
     const facts = job.builtin ? await builtinFacts() : undefined;
-    const modelText = facts
-      ? `built-in Fashion-MNIST CNN (${facts.parameters} parameters, test accuracy ${(facts.testAccuracy * 100).toFixed(1)}%)`
-      : job.modelPath;
+    const modelText = facts ? `built-in Fashion-MNIST CNN (${facts.parameters} parameters, test accuracy ${(facts.testAccuracy * 100).toFixed(1)}%)` : job.modelPath;
     const methods: ReportMethod[] = job.runs.map((run) => ({
       attribution: forReport(run.attribution),
       name: run.spec.title,

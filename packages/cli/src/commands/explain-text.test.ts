@@ -33,7 +33,21 @@ describe('salience explain --text (a transformers.js folder)', () => {
 
   it('every text method runs and writes <method>.json/.npy per text, report.html and summary.json, at Captum parity', async () => {
     const out = tmp.path('two');
-    const run = await salience(['explain', '--model', distilbert, '--text', ref.texts[0], '--text', ref.texts[1], '--target', labels[ref.target[0]], '--steps', '16', '--out', out]);
+    const run = await salience([
+      'explain',
+      '--model',
+      distilbert,
+      '--text',
+      ref.texts[0],
+      '--text',
+      ref.texts[1],
+      '--target',
+      labels[ref.target[0]],
+      '--steps',
+      '16',
+      '--out',
+      out,
+    ]);
     expect(run.stderr).not.toMatch(/token-saliency|gradient rule|no tokens/);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/text-1 {2}"The film was not good, honestly\."/);
@@ -43,7 +57,13 @@ describe('salience explain --text (a transformers.js folder)', () => {
       expect(existsSync(`${out}/text-2/${method}.json`)).toBe(true);
     }
     const t = ref.arrays.input_ids.shape[1];
-    const pairs: [string, string][] = [['gradient', 'token_grad_l2'], ['grad-x-embedding', 'token_grad_x_emb'], ['ig', 'token_ig'], ['ig-mask', 'token_ig_mask'], ['occlusion', 'token_ablation_pad']];
+    const pairs: [string, string][] = [
+      ['gradient', 'token_grad_l2'],
+      ['grad-x-embedding', 'token_grad_x_emb'],
+      ['ig', 'token_ig'],
+      ['ig-mask', 'token_ig_mask'],
+      ['occlusion', 'token_ablation_pad'],
+    ];
     for (const [method, reference] of pairs) {
       const got = readNpyFile(`${out}/text-1/${method}.npy`);
       expect(got.shape).toEqual([t]);
@@ -83,7 +103,10 @@ describe('salience explain --text (a transformers.js folder)', () => {
     const fromTxt = await salience(['explain', '--model', distilbert, '--texts', txt, '--method', 'grad-x-embedding', '--out', tmp.path('txt'), '--json']);
     expect(fromTxt.code).toBe(0);
     expect(fromTxt.json<{ texts: unknown[] }>().texts).toHaveLength(3);
-    expect(parseCsv('a,"b\nc"\r\n1,2')).toEqual([['a', 'b\nc'], ['1', '2']]);
+    expect(parseCsv('a,"b\nc"\r\n1,2')).toEqual([
+      ['a', 'b\nc'],
+      ['1', '2'],
+    ]);
   }, 60_000);
 
   it('a quantized model: occlusion runs; a gradient method stops before any work, naming the op and the float model (exit 6)', async () => {
@@ -103,7 +126,22 @@ describe('salience explain --text (a transformers.js folder)', () => {
   }, 60_000);
 
   it('--model model.onnx --tokenizer tokenizer.json (GPT-2: no pad token in the tokenizer, config.json gives it; no mask token)', async () => {
-    const run = await salience(['explain', '--model', `${fixtures}gpt2/onnx/model.onnx`, '--tokenizer', `${fixtures}gpt2/tokenizer.json`, '--text', 'the film was good', '--method', 'ig,occlusion', '--steps', '8', '--out', tmp.path('gpt2'), '--json']);
+    const run = await salience([
+      'explain',
+      '--model',
+      `${fixtures}gpt2/onnx/model.onnx`,
+      '--tokenizer',
+      `${fixtures}gpt2/tokenizer.json`,
+      '--text',
+      'the film was good',
+      '--method',
+      'ig,occlusion',
+      '--steps',
+      '8',
+      '--out',
+      tmp.path('gpt2'),
+      '--json',
+    ]);
     expect(run.code).toBe(0);
     const noMask = await salience(['explain', '--model', `${fixtures}gpt2`, '--text', 'x', '--method', 'ig-mask', '--out', tmp.path('gpt2-mask')]);
     expect(noMask.code).toBe(2);

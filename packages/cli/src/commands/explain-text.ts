@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type Attribution, AbortError, type TensorData } from '@salience/core';
+import { AbortError, type Attribution, type TensorData } from '@salience/core';
 import { occlusion } from '@salience/occlusion';
 import type { OrtModule } from '@salience/onnx';
 import { loadTextClassifier, type TextClassifier, type TextPrediction } from '@salience/text';
@@ -72,7 +72,10 @@ async function besideModel(model: string, file: string): Promise<string | undefi
 async function openClassifier(ort: OrtModule, flags: ExplainFlags & TextFlags): Promise<TextClassifier> {
   const model = flags.model;
   if (model === undefined) {
-    throw new CliError('usage', 'Give the text classifier with --model: a transformers.js / Optimum folder (config.json, tokenizer.json, onnx/model.onnx), or --model model.onnx --tokenizer tokenizer.json.');
+    throw new CliError(
+      'usage',
+      'Give the text classifier with --model: a transformers.js / Optimum folder (config.json, tokenizer.json, onnx/model.onnx), or --model model.onnx --tokenizer tokenizer.json.',
+    );
   }
   const kind = await kindOf(model);
   if (kind === undefined) throw new CliError('modelFile', `--model ${model} does not exist.`);
@@ -104,7 +107,10 @@ function positiveInt(value: string | undefined, flag: string, fallback: number):
 }
 
 function chooseTextMethods(flags: ExplainFlags, classifier: TextClassifier, note: (m: string) => void): TextMethodName[] {
-  const asked = (flags.method ?? []).flatMap((m) => m.split(',')).map((m) => m.trim()).filter(Boolean);
+  const asked = (flags.method ?? [])
+    .flatMap((m) => m.split(','))
+    .map((m) => m.trim())
+    .filter(Boolean);
   for (const m of asked) {
     if (!(TEXT_METHODS as readonly string[]).includes(m)) {
       const images = ['smoothgrad', 'gradcam'].includes(m) ? ` (${m} is for images)` : '';
@@ -130,7 +136,11 @@ function chooseTextMethods(flags: ExplainFlags, classifier: TextClassifier, note
 function occlusionFill(value: string | undefined, classifier: TextClassifier): { id: number; name: string } {
   const ids = classifier.specialIds;
   const named = (name: 'pad' | 'mask' | 'unk', id: number | null) => {
-    if (id === null) throw new CliError('usage', `--baseline ${name}: this tokenizer has no ${name} token; use ${['pad', 'mask', 'unk'].filter((n) => ids[n as 'pad'] !== null).join(', ') || 'a token id'}.`);
+    if (id === null)
+      throw new CliError(
+        'usage',
+        `--baseline ${name}: this tokenizer has no ${name} token; use ${['pad', 'mask', 'unk'].filter((n) => ids[n as 'pad'] !== null).join(', ') || 'a token id'}.`,
+      );
     return { id, name };
   };
   if (value === undefined || value === 'pad') return named('pad', classifier.padId);
@@ -208,7 +218,14 @@ export async function runExplainText(flags: ExplainFlags & TextFlags, context: C
       }
       const timeMs = performance.now() - t0;
       bar.finish(`${encoded.length} text${encoded.length === 1 ? '' : 's'} in ${formatDuration(timeMs)}`);
-      runs.push({ method, description: TEXT_METHOD_DESCRIPTIONS[method], attributions: scores, timeMs, ...(method === 'occlusion' ? { parameters: { window, stride, fill: fill?.name, fillId: fill?.id } } : {}), ...(method.startsWith('ig') ? { parameters: { steps, baselineTokenId: method === 'ig' ? pad : classifier.specialIds.mask } } : {}) });
+      runs.push({
+        method,
+        description: TEXT_METHOD_DESCRIPTIONS[method],
+        attributions: scores,
+        timeMs,
+        ...(method === 'occlusion' ? { parameters: { window, stride, fill: fill?.name, fillId: fill?.id } } : {}),
+        ...(method.startsWith('ig') ? { parameters: { steps, baselineTokenId: method === 'ig' ? pad : classifier.specialIds.mask } } : {}),
+      });
     }
 
     const stage = await stageOutput(flags.out, { overwrite: flags.overwrite, command: 'explain', reserved: ['summary.json', 'report.html'] });
@@ -221,7 +238,8 @@ export async function runExplainText(flags: ExplainFlags & TextFlags, context: C
       throw error;
     }
     if (flags.json) context.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    else if (!flags.quiet) context.stdout.write(textLines(summary, { colour: Boolean(context.stdout.isTTY) || Boolean(process.env.FORCE_COLOR), cwd, out: flags.out, runs, encoded }));
+    else if (!flags.quiet)
+      context.stdout.write(textLines(summary, { colour: Boolean(context.stdout.isTTY) || Boolean(process.env.FORCE_COLOR), cwd, out: flags.out, runs, encoded }));
     return EXIT_CODES.ok;
   } finally {
     classifier.dispose();
@@ -243,7 +261,8 @@ async function runMethod(
     case 'grad-x-embedding':
       return tokenGradXEmbedding.attribute(model, ids, { ...common, padTokenId: o.pad });
     case 'ig':
-      if (o.pad === undefined) throw new CliError('usage', 'ig needs a pad token for its baseline, and neither the tokenizer nor config.json names one; use ig-mask or occlusion with --baseline ID.');
+      if (o.pad === undefined)
+        throw new CliError('usage', 'ig needs a pad token for its baseline, and neither the tokenizer nor config.json names one; use ig-mask or occlusion with --baseline ID.');
       return tokenIntegratedGradients.attribute(model, ids, { ...common, padTokenId: o.pad, steps: o.steps });
     case 'ig-mask':
       return tokenIntegratedGradients.attribute(model, ids, { ...common, padTokenId: o.pad, baselineTokenId: classifier.specialIds.mask ?? undefined, steps: o.steps });

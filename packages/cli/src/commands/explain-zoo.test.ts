@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { TensorData } from '@salience/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ZOO_IMAGE_MODELS, ZOO_TEXT_MODELS, type ZooCase, type ZooModel, loadZooModel } from '../../../onnx/test/zoo.js';
+import { loadZooModel, ZOO_IMAGE_MODELS, ZOO_TEXT_MODELS, type ZooCase, type ZooModel } from '../../../onnx/test/zoo.js';
 import { readNpyFile, salience, scratch } from '../../test/cli-harness.js';
 import { writeNpy } from '../inputs/npy.js';
 

@@ -1,41 +1,35 @@
-
 import {
   AbortError,
   type Attribution,
-  GRADIENT_OUTPUTS,
   checkInput,
   defaultBatchSize,
+  GRADIENT_OUTPUTS,
   logitsInBatches,
   type Model,
   rowSize,
   type TensorData,
   throwIfAborted,
 } from '@salience/core';
-import { readBaselineFile } from '../inputs/baseline-file.js';
-import { BUILTIN_LABELS, BUILTIN_MODEL, BUILTIN_ONNX_MODEL, builtinSamples } from '../models/builtin.js';
-import { readClassNames } from '../inputs/class-names.js';
 import { CliError } from '../cli-error.js';
-import { formatDuration } from '../outputs/duration.js';
 import { describeFailure } from '../failure.js';
-import { readInputs } from '../inputs/inputs.js';
-import type { LoadedModel, ModelLoader } from '../models/loaded-model.js';
-import { chooseMethods, methodSkipReason } from '../methods/method-choice.js';
-import {
-  type BaselineFlag,
-  DEFAULT_METHODS,
-  type MethodFlags,
-  type MethodName,
-} from '../methods/methods.js';
-import { loadModelFile } from '../models/model-file.js';
-import { prepareInput } from '../inputs/model-input.js';
-import { parseTarget } from '../methods/option-values.js';
-import { createProgress, type Progress } from '../outputs/progress.js';
-import { checkOutputFolder, type OutputFolderOptions, stageOutput } from '../outputs/staged-output.js';
+import { readBaselineFile } from '../inputs/baseline-file.js';
+import { readClassNames } from '../inputs/class-names.js';
 import { readContextFiles } from '../inputs/context-files.js';
 import { nonFiniteRows } from '../inputs/finite.js';
+import { readInputs } from '../inputs/inputs.js';
+import { prepareInput } from '../inputs/model-input.js';
 import { checkReadPaths } from '../inputs/preflight.js';
-import { checkDeclaredLayout } from '../models/layout-check.js';
+import { chooseMethods, methodSkipReason } from '../methods/method-choice.js';
+import { type BaselineFlag, DEFAULT_METHODS, type MethodFlags, type MethodName } from '../methods/methods.js';
+import { parseTarget } from '../methods/option-values.js';
 import { clampWindow } from '../methods/window-clamp.js';
+import { BUILTIN_LABELS, BUILTIN_MODEL, BUILTIN_ONNX_MODEL, builtinSamples } from '../models/builtin.js';
+import { checkDeclaredLayout } from '../models/layout-check.js';
+import type { LoadedModel, ModelLoader } from '../models/loaded-model.js';
+import { loadModelFile } from '../models/model-file.js';
+import { formatDuration } from '../outputs/duration.js';
+import { createProgress, type Progress } from '../outputs/progress.js';
+import { checkOutputFolder, type OutputFolderOptions, stageOutput } from '../outputs/staged-output.js';
 import { type ExplainSummary, type MethodRun, type OutputJob, writeOutputs } from './explain-outputs.js';
 import type { ExplainRequest } from './settings.js';
 
@@ -47,7 +41,13 @@ export interface ExplainDependencies {
   readonly note?: (message: string) => void;
 }
 
-function logitsOf(model: Model, input: TensorData, batchSize: number | undefined, signal: AbortSignal | undefined, context: Readonly<Record<string, TensorData>> | undefined): Promise<TensorData> {
+function logitsOf(
+  model: Model,
+  input: TensorData,
+  batchSize: number | undefined,
+  signal: AbortSignal | undefined,
+  context: Readonly<Record<string, TensorData>> | undefined,
+): Promise<TensorData> {
   return logitsInBatches(model, input, batchSize ?? defaultBatchSize(rowSize(input)), signal, context);
 }
 
@@ -66,7 +66,11 @@ function nonFinite(message: string, allowed: boolean | undefined, note: (message
   note(message);
 }
 
-const exampleList = (rows: readonly number[], names: readonly string[]) => `${rows.slice(0, 5).map((r) => names[r] ?? `#${r}`).join(', ')}${rows.length > 5 ? ` and ${rows.length - 5} more` : ''}`;
+const exampleList = (rows: readonly number[], names: readonly string[]) =>
+  `${rows
+    .slice(0, 5)
+    .map((r) => names[r] ?? `#${r}`)
+    .join(', ')}${rows.length > 5 ? ` and ${rows.length - 5} more` : ''}`;
 
 /**
  * Runs `salience explain`: checks every path, loads the model and inputs, runs each method with
@@ -146,7 +150,10 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
     }
 
     const runs: MethodRun[] = [];
-    const skipped: { method: MethodName; reason: string }[] = tokenGradients.map((s) => ({ method: s.name, reason: 'token ids have no gradient (give --text and --tokenizer for the gradient methods)' }));
+    const skipped: { method: MethodName; reason: string }[] = tokenGradients.map((s) => ({
+      method: s.name,
+      reason: 'token ids have no gradient (give --text and --tokenizer for the gradient methods)',
+    }));
     for (const s of skipped) note(`Skipped ${s.method}: ${s.reason}.`);
     let interrupted: { error: unknown; method?: MethodName } | undefined;
     for (const { spec, configured: c } of configured) {
@@ -195,7 +202,11 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
       const badRows = nonFiniteRows(attribution.values);
       if (badRows.length > 0) {
         const examples = [...new Set(badRows.map((r) => attribution.examples[r]))];
-        nonFinite(`${spec.name} gave NaN or infinite values in ${badRows.length} of ${attribution.values.shape[0]} map(s), for example(s) ${exampleList(examples, names)}.`, request.allowNonfinite, note);
+        nonFinite(
+          `${spec.name} gave NaN or infinite values in ${badRows.length} of ${attribution.values.shape[0]} map(s), for example(s) ${exampleList(examples, names)}.`,
+          request.allowNonfinite,
+          note,
+        );
       }
       runs.push({ spec, configured: c, attribution, timeMs });
     }
@@ -255,5 +266,9 @@ async function writePartial(job: Omit<OutputJob, 'signal' | 'partial'>, folderOp
     throw error;
   }
   const kept = job.runs.map((r) => `${r.spec.name}.npy`).join(', ');
-  throw new CliError('aborted', `Interrupted: kept the finished methods' raw values in ${job.request.out} (${kept} and summary.json; no overlays or report). Run the command again for everything.`, { cause });
+  throw new CliError(
+    'aborted',
+    `Interrupted: kept the finished methods' raw values in ${job.request.out} (${kept} and summary.json; no overlays or report). Run the command again for everything.`,
+    { cause },
+  );
 }

@@ -36,7 +36,10 @@ describe('explain, interrupted', () => {
       { model: 'corner.onnx', inputs, methods: ['gradient', 'occlusion', 'smoothgrad'], out, signal: controller.signal },
       { loadModel: cornerLoader(), progress: abortAfter('occlusion', controller) },
     );
-    await expect(run).rejects.toMatchObject({ exitCode: 130, message: expect.stringMatching(/kept the finished methods' raw values in .* \(gradient\.npy, occlusion\.npy and summary\.json/) });
+    await expect(run).rejects.toMatchObject({
+      exitCode: 130,
+      message: expect.stringMatching(/kept the finished methods' raw values in .* \(gradient\.npy, occlusion\.npy and summary\.json/),
+    });
     expect(readdirSync(out).sort()).toEqual(['.salience-manifest.json', 'gradient.npy', 'occlusion.npy', 'summary.json']);
     expect(JSON.parse(readFileSync(`${out}/summary.json`, 'utf8'))).toMatchObject({ interrupted: true, report: null, methods: [{ name: 'gradient' }, { name: 'occlusion' }] });
   });
@@ -45,7 +48,10 @@ describe('explain, interrupted', () => {
     const controller = new AbortController();
     const out = tmp.path('writing');
     // The abort fires once the methods are done and the command is at its files: the writer's checks see it.
-    const run = explain({ model: 'corner.onnx', inputs, methods: ['gradient'], out, signal: controller.signal }, { loadModel: cornerLoader(), progress: abortAfter('gradient', controller, true) });
+    const run = explain(
+      { model: 'corner.onnx', inputs, methods: ['gradient'], out, signal: controller.signal },
+      { loadModel: cornerLoader(), progress: abortAfter('gradient', controller, true) },
+    );
     await expect(run).rejects.toMatchObject({ exitCode: 130 });
     expect(readdirSync(out).sort()).toEqual(['.salience-manifest.json', 'gradient.npy', 'summary.json']);
     expect(existsSync(`${out}/report.html`)).toBe(false);

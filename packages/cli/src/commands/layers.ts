@@ -1,16 +1,21 @@
 import { chooseLayer } from '@salience/grad-cam';
-import { EXIT_CODES } from '../exit-codes.js';
 import type { CliContext } from '../cli-context.js';
-import { formatShape, shown } from '../outputs/display.js';
+import { EXIT_CODES } from '../exit-codes.js';
 import { BUILTIN_MODEL } from '../models/builtin.js';
 import { checkDeclaredLayout } from '../models/layout-check.js';
 import { loadModelFile } from '../models/model-file.js';
+import { formatShape, shown } from '../outputs/display.js';
 import { type LayersFlags, parseBackend, parseLayout } from '../program.js';
 
 /** `salience layers`: what --layer can name, with output shapes and Grad-CAM's default. */
 export async function runLayers(flags: LayersFlags, context: CliContext, cwd: string): Promise<number> {
   const loader = context.loadModel ?? loadModelFile;
-  const loaded = await loader(flags.model ?? BUILTIN_MODEL, { backend: parseBackend(flags.backend) ?? 'wasm', layout: parseLayout(flags.layout), signal: context.signal, inputName: flags.inputName });
+  const loaded = await loader(flags.model ?? BUILTIN_MODEL, {
+    backend: parseBackend(flags.backend) ?? 'wasm',
+    layout: parseLayout(flags.layout),
+    signal: context.signal,
+    inputName: flags.inputName,
+  });
   try {
     checkDeclaredLayout(parseLayout(flags.layout), loaded.model.inputShape);
     const layers = loaded.model.layers();
@@ -40,4 +45,3 @@ export async function runLayers(flags: LayersFlags, context: CliContext, cwd: st
     loaded.dispose();
   }
 }
-

@@ -8,9 +8,9 @@ import { salience, scratch } from '../../test/cli-harness.js';
 import { type RedisServer, startRedis } from '../../test/redis-server.js';
 import { writeSampleFolder } from '../../test/sample-folder.js';
 import { type ChunkJob, keyDigest, portableRequest, redisOptions } from '../audit/queue.js';
-import { type AuditFlags, auditRequest, buildProgram } from '../program.js';
 import { runKey } from '../audit/record-files.js';
 import type { AuditSummary } from '../audit/summary.js';
+import { type AuditFlags, auditRequest, buildProgram } from '../program.js';
 
 const BIN = fileURLToPath(new URL('../bin.ts', import.meta.url));
 /** Short locks, so that a killed worker's chunk goes to another one within seconds. */
@@ -27,9 +27,13 @@ interface WorkerProcess {
 }
 
 function startWorker(url: string, queue: string): WorkerProcess {
-  const child = spawn(process.execPath, ['--conditions=@salience/source', '--import', 'tsx', BIN, 'worker', '--queue', url, '--queue-name', queue, '--lock-seconds', LOCK_SECONDS], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@salience/source', '--import', 'tsx', BIN, 'worker', '--queue', url, '--queue-name', queue, '--lock-seconds', LOCK_SECONDS],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let text = '';
   const onData = (data: Buffer) => {
     text += data.toString();
@@ -63,7 +67,12 @@ describe('salience worker options', () => {
 });
 
 /** The first worker whose output (from `from[i]` on) matches `pattern`: its place and the match. */
-async function firstMatch(team: readonly WorkerProcess[], pattern: RegExp, timeoutMs: number, from: readonly number[] = team.map(() => 0)): Promise<{ i: number; match: RegExpMatchArray }> {
+async function firstMatch(
+  team: readonly WorkerProcess[],
+  pattern: RegExp,
+  timeoutMs: number,
+  from: readonly number[] = team.map(() => 0),
+): Promise<{ i: number; match: RegExpMatchArray }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const [i, w] of team.entries()) {
@@ -191,7 +200,18 @@ describe('salience audit --queue and salience worker, on a real Redis', () => {
       if (invocation.command === 'audit') flags = invocation.flags;
     }, '0').parse([...args, '--out', out], { from: 'user' });
     const request = portableRequest(auditRequest(flags as AuditFlags));
-    const job = (chunk: number): ChunkJob => ({ version: 1, request, key: keyDigest(key), records: dir, dataset: 0, datasetName: 'data', chunk, first: chunk * 3, count: 3, models: 1 });
+    const job = (chunk: number): ChunkJob => ({
+      version: 1,
+      request,
+      key: keyDigest(key),
+      records: dir,
+      dataset: 0,
+      datasetName: 'data',
+      chunk,
+      first: chunk * 3,
+      count: 3,
+      models: 1,
+    });
     const queue = new Queue('tests', { connection: redisOptions(redis.url, false) });
     try {
       await queue.addBulk([0, 0, 1].map((c, i) => ({ name: 'chunk', data: job(c), opts: { jobId: `twice-${i}` } })));
@@ -223,7 +243,22 @@ describe('salience audit --queue and salience worker, on a real Redis', () => {
     const last = `${damaged}/11-pullover.png`;
     writeFileSync(last, readFileSync(last).subarray(0, 120));
     const from = survivors.map((w) => w.output().length);
-    const run = await salience(['audit', '--data', damaged, '--truth', `${damaged}/truth.csv`, ...args.slice(5), '--queue', redis.url, '--queue-name', 'tests', '--attempts', '2', '--out', tmp.path('failing')]);
+    const run = await salience([
+      'audit',
+      '--data',
+      damaged,
+      '--truth',
+      `${damaged}/truth.csv`,
+      ...args.slice(5),
+      '--queue',
+      redis.url,
+      '--queue-name',
+      'tests',
+      '--attempts',
+      '2',
+      '--out',
+      tmp.path('failing'),
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/1 chunk\(s\) failed on the workers after 2 tries, e\.g\. data chunk 3: .*11-pullover\.png/);
     expect(run.stderr).toMatch(/The 3 finished chunks are kept/);

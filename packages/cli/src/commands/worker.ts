@@ -2,16 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import type { Job } from 'bullmq';
-import type { CliContext } from '../cli-context.js';
-import { CliError } from '../cli-error.js';
 import type { ChunkWork } from '../audit/distribute.js';
 import { type ChunkJob, DEFAULT_QUEUE_NAME, keyDigest, parseQueueUrl, redisOptions } from '../audit/queue.js';
 import { writeChunkOnce } from '../audit/record-files.js';
 import { STATE_FOLDER } from '../audit/state.js';
+import type { CliContext } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { describeFailure } from '../failure.js';
-import { formatDuration } from '../outputs/duration.js';
 import { parseInteger, parseNumber } from '../methods/option-values.js';
+import { formatDuration } from '../outputs/duration.js';
 import { audit } from './audit.js';
 
 /** The raw option values commander collects for `worker`. */
@@ -149,7 +149,11 @@ export async function runWorker(flags: WorkerFlags, context: CliContext): Promis
       }
       const records = await session.work.compute(data.dataset, data.chunk);
       const outcomes = await writeChunkOnce(data.records, data.datasetName, data.chunk, records);
-      const what = outcomes.every((o) => o === 'written') ? 'wrote' : outcomes.every((o) => o === 'same') ? 'found it already written with the same bytes, kept' : outcomes.join(', ');
+      const what = outcomes.every((o) => o === 'written')
+        ? 'wrote'
+        : outcomes.every((o) => o === 'same')
+          ? 'found it already written with the same bytes, kept'
+          : outcomes.join(', ');
       log(`worker ${process.pid}: ${what} ${label} in ${formatDuration(performance.now() - started)}`);
       // The job's return value says what became of each record file (BullMQ keeps it with the job).
       return outcomes;

@@ -16,7 +16,9 @@ export async function readContextFiles(files: Readonly<Record<string, string>> |
     try {
       bytes = await readFile(path);
     } catch (error) {
-      throw new CliError('inputFile', `Cannot read --context ${name}=${path}: ${(error as { code?: string }).code === 'ENOENT' ? 'it does not exist' : String(error)}.`, { cause: error });
+      throw new CliError('inputFile', `Cannot read --context ${name}=${path}: ${(error as { code?: string }).code === 'ENOENT' ? 'it does not exist' : String(error)}.`, {
+        cause: error,
+      });
     }
     const what = `--context ${name}=${path}`;
     const tensor = readNpy(bytes, what);

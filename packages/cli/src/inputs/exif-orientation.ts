@@ -17,7 +17,10 @@ export function jpegOrientation(bytes: Uint8Array): number {
       const tiff = body + 6;
       const little = bytes[tiff] === 0x49;
       const u16 = (o: number) => (little ? bytes[o] | (bytes[o + 1] << 8) : (bytes[o] << 8) | bytes[o + 1]);
-      const u32 = (o: number) => (little ? (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 2 ** 24 : bytes[o] * 2 ** 24 + ((bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]));
+      const u32 = (o: number) =>
+        little
+          ? (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 2 ** 24
+          : bytes[o] * 2 ** 24 + ((bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]);
       const ifd = tiff + u32(tiff + 4);
       const end = Math.min(bytes.length, body + length - 2);
       if (ifd + 2 > end) return 1;
@@ -51,13 +54,27 @@ export function applyOrientation(image: RgbaImage, orientation: number): RgbaIma
       let sx: number;
       let sy: number;
       switch (orientation) {
-        case 2: [sx, sy] = [w - 1 - x, y]; break; // mirrored
-        case 3: [sx, sy] = [w - 1 - x, h - 1 - y]; break; // turned 180°
-        case 4: [sx, sy] = [x, h - 1 - y]; break; // flipped
-        case 5: [sx, sy] = [y, x]; break; // transposed
-        case 6: [sx, sy] = [y, h - 1 - x]; break; // turned 90° clockwise to view
-        case 7: [sx, sy] = [w - 1 - y, h - 1 - x]; break; // transversed
-        default: [sx, sy] = [w - 1 - y, x]; break; // 8: turned 90° counter-clockwise to view
+        case 2:
+          [sx, sy] = [w - 1 - x, y];
+          break; // mirrored
+        case 3:
+          [sx, sy] = [w - 1 - x, h - 1 - y];
+          break; // turned 180°
+        case 4:
+          [sx, sy] = [x, h - 1 - y];
+          break; // flipped
+        case 5:
+          [sx, sy] = [y, x];
+          break; // transposed
+        case 6:
+          [sx, sy] = [y, h - 1 - x];
+          break; // turned 90° clockwise to view
+        case 7:
+          [sx, sy] = [w - 1 - y, h - 1 - x];
+          break; // transversed
+        default:
+          [sx, sy] = [w - 1 - y, x];
+          break; // 8: turned 90° counter-clockwise to view
       }
       const from = (sy * w + sx) * 4;
       out.set(data.subarray(from, from + 4), (y * width + x) * 4);

@@ -6,7 +6,7 @@ import { decodeImage, imageDimensions } from './image-decoding.js';
 const pixels = (width: number, height: number) => ({ width, height, data: new Uint8ClampedArray(width * height * 4).fill(200) });
 
 describe('image size from the header, before decoding (decompression bombs)', () => {
-  it('reads a PNG\'s IHDR and a JPEG\'s start-of-frame', () => {
+  it("reads a PNG's IHDR and a JPEG's start-of-frame", () => {
     expect(imageDimensions(encodePng(pixels(7, 5)))).toEqual({ width: 7, height: 5 });
     const jpg = jpeg.encode({ width: 9, height: 4, data: Buffer.from(pixels(9, 4).data) }, 90).data;
     expect(imageDimensions(new Uint8Array(jpg))).toEqual({ width: 9, height: 4 });

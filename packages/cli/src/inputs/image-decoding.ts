@@ -1,7 +1,7 @@
 import { decodePng, type RgbaImage } from '@salience/render';
 import jpeg from 'jpeg-js';
-import { applyOrientation, jpegOrientation } from './exif-orientation.js';
 import { CliError } from '../cli-error.js';
+import { applyOrientation, jpegOrientation } from './exif-orientation.js';
 
 export type ImageFormat = 'png' | 'jpeg';
 
@@ -71,7 +71,12 @@ export function decodeImage(bytes: Uint8Array, what: string, maxPixels = DEFAULT
   }
   try {
     if (format === 'png') return decodePng(bytes);
-    const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: Math.ceil(maxPixels / 1e6), maxMemoryUsageInMB: Math.max(1024, Math.ceil((maxPixels * 8) / 2 ** 20)) });
+    const decoded = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: Math.ceil(maxPixels / 1e6),
+      maxMemoryUsageInMB: Math.max(1024, Math.ceil((maxPixels * 8) / 2 ** 20)),
+    });
     const stored = { width: decoded.width, height: decoded.height, data: new Uint8ClampedArray(decoded.data.buffer, decoded.data.byteOffset, decoded.data.length) };
     // Photos are stored as shot; EXIF says how to turn them upright (PIL's exif_transpose).
     return applyOrientation(stored, jpegOrientation(bytes));

@@ -1,7 +1,7 @@
 import type { Model } from '@salience/core';
 import type { RgbaImage } from '@salience/render';
 import { CliError } from '../cli-error.js';
-import { CHANNEL_ORDERS, type ChannelOrder, channelCount, type ImageLayout, PRESETS, type PresetName, type Preprocessing } from './preprocessing.js';
+import { CHANNEL_ORDERS, type ChannelOrder, channelCount, type ImageLayout, PRESETS, type Preprocessing, type PresetName } from './preprocessing.js';
 
 /** What the command line says about preprocessing; the rest comes from the model. */
 export interface PreprocessingFlags {
@@ -24,8 +24,18 @@ export interface PreprocessingFlags {
  */
 export function resolvePreprocessing(model: Model, images: readonly RgbaImage[], given: PreprocessingFlags): Preprocessing {
   const preset = given.preset === undefined ? undefined : PRESETS[given.preset];
-  if (given.resize && (given.crop || given.resizeShorter !== undefined || preset)) throw new CliError('usage', '--resize WxH stretches to a size; --resize-shorter, --crop and --preset resize the shorter side and crop the centre. Give one kind.');
-  const flags: PreprocessingFlags = preset ? { ...given, resizeShorter: given.resizeShorter ?? preset.resizeShorter, crop: given.crop ?? preset.crop, range: given.range ?? preset.range, mean: given.mean ?? preset.mean, std: given.std ?? preset.std } : given;
+  if (given.resize && (given.crop || given.resizeShorter !== undefined || preset))
+    throw new CliError('usage', '--resize WxH stretches to a size; --resize-shorter, --crop and --preset resize the shorter side and crop the centre. Give one kind.');
+  const flags: PreprocessingFlags = preset
+    ? {
+        ...given,
+        resizeShorter: given.resizeShorter ?? preset.resizeShorter,
+        crop: given.crop ?? preset.crop,
+        range: given.range ?? preset.range,
+        mean: given.mean ?? preset.mean,
+        std: given.std ?? preset.std,
+      }
+    : given;
   const { layout, inputShape } = model;
   if (layout !== 'NCHW' && layout !== 'NHWC') {
     throw new CliError('usage', `The model's input layout is '${layout}', not an image; give its input as a .npy tensor instead of images.`);
@@ -40,7 +50,10 @@ export function resolvePreprocessing(model: Model, images: readonly RgbaImage[],
     else if (c === 3 || c === null) channels = 'rgb';
     else throw new CliError('usage', `The model takes ${c} channels; images give 1 (gray) or 3 (RGB). Give the input as a .npy tensor.`);
   } else if (c !== null && channelCount(channels) !== c) {
-    throw new CliError('usage', `--channels ${channels} gives ${channelCount(channels)} channel(s) but the model takes ${c}; use ${c === 1 ? 'gray' : CHANNEL_ORDERS.filter((o) => o !== 'gray').join(' or ')}.`);
+    throw new CliError(
+      'usage',
+      `--channels ${channels} gives ${channelCount(channels)} channel(s) but the model takes ${c}; use ${c === 1 ? 'gray' : CHANNEL_ORDERS.filter((o) => o !== 'gray').join(' or ')}.`,
+    );
   }
   let size = flags.resize ?? flags.crop;
   if (size && ((w !== null && size[0] !== w) || (h !== null && size[1] !== h))) {

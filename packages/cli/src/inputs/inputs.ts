@@ -3,8 +3,8 @@ import { basename, extname, join } from 'node:path';
 import { concatRows, sameShape, type TensorData } from '@salience/core';
 import type { RgbaImage } from '@salience/render';
 import { CliError } from '../cli-error.js';
-import { decodeImage, sniffImageFormat } from './image-decoding.js';
 import { checkFiniteInput } from './finite.js';
+import { decodeImage, sniffImageFormat } from './image-decoding.js';
 import { readNpy } from './npy.js';
 
 /** One example of the input batch. */

@@ -1,9 +1,9 @@
 import type { Model, TensorData } from '@salience/core';
 import type { RgbaImage } from '@salience/render';
 import { CliError } from '../cli-error.js';
+import { tensorImages } from '../outputs/pictures.js';
 import { type PreprocessingFlags, resolvePreprocessing } from './image-input.js';
 import type { Inputs } from './inputs.js';
-import { tensorImages } from '../outputs/pictures.js';
 import { imagesToTensor, modelImage, type Preprocessing } from './preprocessing.js';
 
 /** A batch as the model takes it, and a picture of each example (as loaded, before normalisation). */

@@ -1,5 +1,5 @@
-import { createImageModel } from '@salience/testing';
 import { encodePng, type RgbaImage } from '@salience/render';
+import { createImageModel } from '@salience/testing';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../cli-error.js';

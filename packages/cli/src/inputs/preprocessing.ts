@@ -67,7 +67,11 @@ export function describePreprocessing(p: Preprocessing, sizes: readonly { readon
   if (steps.length === 0) {
     const stretched = sizes.filter((s) => s.width !== p.width || s.height !== p.height);
     const aspect = sizes.filter((s) => Math.abs(s.width / s.height - p.width / p.height) > 0.01).length;
-    steps.push(stretched.length === 0 ? `taken as they are (${p.width}x${p.height})` : `resized to ${p.width}x${p.height} (bilinear)${aspect > 0 ? `, ${aspect} of ${sizes.length} stretched to that aspect ratio` : ''}`);
+    steps.push(
+      stretched.length === 0
+        ? `taken as they are (${p.width}x${p.height})`
+        : `resized to ${p.width}x${p.height} (bilinear)${aspect > 0 ? `, ${aspect} of ${sizes.length} stretched to that aspect ratio` : ''}`,
+    );
   }
   const [lo, hi] = p.range;
   steps.push(`pixels 0..255 to ${lo}..${hi}`);
@@ -104,7 +108,19 @@ export function imagesToTensor(images: readonly RgbaImage[], p: Preprocessing): 
   const out = new Float32Array(images.length * plane * channels);
   // Per fed channel: which RGBA bytes it reads (gray mixes R, G, B with ITU-R 601 weights, like PIL's 'L').
   const sources: readonly (readonly [number, number, number])[] =
-    p.channels === 'gray' ? [[0.299, 0.587, 0.114]] : p.channels === 'rgb' ? [[1, 0, 0], [0, 1, 0], [0, 0, 1]] : [[0, 0, 1], [0, 1, 0], [1, 0, 0]];
+    p.channels === 'gray'
+      ? [[0.299, 0.587, 0.114]]
+      : p.channels === 'rgb'
+        ? [
+            [1, 0, 0],
+            [0, 1, 0],
+            [0, 0, 1],
+          ]
+        : [
+            [0, 0, 1],
+            [0, 1, 0],
+            [1, 0, 0],
+          ];
   images.forEach((original, n) => {
     let seen: Planes;
     try {

@@ -1,5 +1,5 @@
-import fc from 'fast-check';
 import { CommanderError } from 'commander';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../cli-error.js';
 import { parseNumberList, parseRange, parseSize, parseStdev, parseTarget, parseWindow } from '../methods/option-values.js';
@@ -34,7 +34,12 @@ const npyLike = fc.tuple(fc.constantFrom(1, 2, 3, 7), fc.nat(300), fc.string({ m
 });
 /** Headers of the real shape with random fields. */
 const npyHeaders = fc
-  .tuple(fc.constantFrom('<f4', '<f8', '>f8', '|u1', '<i8', '|b1', '<f2', '<c8', 'x'), fc.boolean(), fc.array(fc.integer({ min: -2, max: 6 }), { maxLength: 4 }), fc.uint8Array({ maxLength: 256 }))
+  .tuple(
+    fc.constantFrom('<f4', '<f8', '>f8', '|u1', '<i8', '|b1', '<f2', '<c8', 'x'),
+    fc.boolean(),
+    fc.array(fc.integer({ min: -2, max: 6 }), { maxLength: 4 }),
+    fc.uint8Array({ maxLength: 256 }),
+  )
   .map(([descr, fortran, shape, data]) => {
     const header = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }\n`;
     const bytes = new Uint8Array(10 + header.length + data.length);
@@ -48,7 +53,10 @@ const npyHeaders = fc
 
 describe('property: the .npy reader takes any bytes without crashing', () => {
   it('random bytes: an array or a typed input error', () => {
-    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), npyLike, npyHeaders), (bytes) => typedOrNothing(() => readNpy(bytes, 'x.npy'))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), npyLike, npyHeaders), (bytes) => typedOrNothing(() => readNpy(bytes, 'x.npy'))),
+      { numRuns: 2000 },
+    );
   });
 
   it('what it writes reads back, for any finite values and shape', () => {
@@ -69,7 +77,9 @@ describe('property: the .npy reader takes any bytes without crashing', () => {
 
 describe('property: images are sized from their header before decoding', () => {
   it('random bytes after a PNG or JPEG signature: an image or a typed input error, never a huge allocation', () => {
-    const signed = fc.tuple(fc.constantFrom([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], [0xff, 0xd8, 0xff]), fc.uint8Array({ maxLength: 300 })).map(([head, rest]) => Uint8Array.from([...head, ...rest]));
+    const signed = fc
+      .tuple(fc.constantFrom([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], [0xff, 0xd8, 0xff]), fc.uint8Array({ maxLength: 300 }))
+      .map(([head, rest]) => Uint8Array.from([...head, ...rest]));
     fc.assert(
       fc.property(signed, (bytes) => {
         const size = imageDimensions(bytes);
@@ -98,9 +108,43 @@ function parseAndCheck(argv: string[]): void {
 }
 
 const OPTIONS = [
-  '--method', '--steps', '--samples', '--stdev', '--variant', '--signed', '--quadrature', '--baseline', '--statistic', '--layer', '--upsample', '--no-relu',
-  '--window', '--stride', '--batch-size', '--seed', '--resize', '--channels', '--range', '--mean', '--std', '--layout', '--backend', '--target', '--objective',
-  '--max-pixels', '--context', '--overwrite', '--allow-nonfinite', '--region', '--border', '--corner', '--chunk-size', '--top', '--explain', '--json', '--quiet',
+  '--method',
+  '--steps',
+  '--samples',
+  '--stdev',
+  '--variant',
+  '--signed',
+  '--quadrature',
+  '--baseline',
+  '--statistic',
+  '--layer',
+  '--upsample',
+  '--no-relu',
+  '--window',
+  '--stride',
+  '--batch-size',
+  '--seed',
+  '--resize',
+  '--channels',
+  '--range',
+  '--mean',
+  '--std',
+  '--layout',
+  '--backend',
+  '--target',
+  '--objective',
+  '--max-pixels',
+  '--context',
+  '--overwrite',
+  '--allow-nonfinite',
+  '--region',
+  '--border',
+  '--corner',
+  '--chunk-size',
+  '--top',
+  '--explain',
+  '--json',
+  '--quiet',
 ];
 const values = fc.oneof(
   fc.string({ maxLength: 12 }),
@@ -111,8 +155,13 @@ const values = fc.oneof(
 
 describe('property: option parsing of random values ends in a value or a typed usage error', () => {
   it('random command lines for explain and audit', () => {
-    const argv = fc.tuple(fc.constantFrom('explain', 'audit', 'layers'), fc.array(fc.tuple(fc.constantFrom(...OPTIONS), values), { maxLength: 6 })).map(([command, pairs]) => [command, ...pairs.flat()]);
-    fc.assert(fc.property(argv, (line) => parseAndCheck(line)), { numRuns: 1500 });
+    const argv = fc
+      .tuple(fc.constantFrom('explain', 'audit', 'layers'), fc.array(fc.tuple(fc.constantFrom(...OPTIONS), values), { maxLength: 6 }))
+      .map(([command, pairs]) => [command, ...pairs.flat()]);
+    fc.assert(
+      fc.property(argv, (line) => parseAndCheck(line)),
+      { numRuns: 1500 },
+    );
   });
 
   it('each value parser alone', () => {
@@ -125,6 +174,9 @@ describe('property: option parsing of random values ends in a value or a typed u
       (t) => parseTarget(t, ['a', 'b']),
       (t) => parseContext([t]),
     ];
-    fc.assert(fc.property(fc.constantFrom(...parsers), values, (parse, text) => typedOrNothing(() => parse(text))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.constantFrom(...parsers), values, (parse, text) => typedOrNothing(() => parse(text))),
+      { numRuns: 2000 },
+    );
   });
 });

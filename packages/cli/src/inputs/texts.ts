@@ -69,7 +69,8 @@ export async function readTextsFile(path: string): Promise<TextExample[]> {
         throw bad(`:${i + 1}`, `not JSON (${error instanceof Error ? error.message : String(error)}).`);
       }
       const record = row as { text?: unknown; label?: unknown };
-      if (typeof row !== 'object' || row === null || typeof record.text !== 'string') throw bad(`:${i + 1}`, 'each line needs a "text" string, e.g. {"text": "a fine film", "label": "positive"}.');
+      if (typeof row !== 'object' || row === null || typeof record.text !== 'string')
+        throw bad(`:${i + 1}`, 'each line needs a "text" string, e.g. {"text": "a fine film", "label": "positive"}.');
       out.push({ text: record.text, ...(record.label !== undefined && record.label !== null ? { label: String(record.label) } : {}), source: `${path}:${i + 1}` });
     });
   } else if (kind === '.csv') {

@@ -82,7 +82,11 @@ describe('readTruth', () => {
     await fails('unknown.csv', 'file,label\nd.png,1\n', /line 2 names 'd\.png', which is not one of the examples/);
     await fails('twice.csv', 'file,label\na.png,1\ndata/a.png,2\n', /line 3 names 'data\/a\.png' a second time/);
     await fails('columns.csv', 'name,class\na.png,1\n', /needs a header with the columns 'file' and 'label'; its header is 'name,class'/);
-    await fails('name.csv', 'file,label\na.png,Sock\n', /line 2 has the label 'Sock', which is neither a class index nor a class name; the class names of --labels are T-shirt\/top/);
+    await fails(
+      'name.csv',
+      'file,label\na.png,Sock\n',
+      /line 2 has the label 'Sock', which is neither a class index nor a class name; the class names of --labels are T-shirt\/top/,
+    );
     await fails('name.txt', 'Shirt\n1\n2\n', /class names need --labels/, null);
     await fails('bad.json', '{"a": 1}', /holds an array of class indices/);
     await fails('neg.json', '[1, -3, 2]', /entry 1 is -3, not a class index/);
@@ -103,7 +107,7 @@ describe('readTruth', () => {
     expect(await readTruth(file('exact.csv', 'file,label\nx/a.png,1\ny\\a.png,2\n'), twins, classNames)).toEqual([1, 2]);
   });
 
-  it('checks labels against the model\'s classes', () => {
+  it("checks labels against the model's classes", () => {
     expect(() => checkLabelRange([1, null, 9], 10, 't.csv', ['a', 'b', 'c'])).not.toThrow();
     expect(() => checkLabelRange([1, null, 10], 10, 't.csv', ['a', 'b', 'c'])).toThrow(/t\.csv gives c the class 10, but the model has classes 0\.\.9/);
   });

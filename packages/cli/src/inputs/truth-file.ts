@@ -80,7 +80,10 @@ export function parseCsv(text: string): string[][] {
 }
 
 function normalisedPath(text: string): string {
-  return text.trim().replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+  return text
+    .trim()
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '');
 }
 
 /** Which example each truth row names: by path relative to its folder, then as given, then by file name if unique. */
@@ -144,7 +147,12 @@ function fromList(values: readonly (number | null)[], path: string, count: numbe
  * - `.npy` or `.json`: an array of class indices in example order (-1 or null: unlabelled).
  * A file that does not fit the examples is an input-file error (exit 3).
  */
-export async function readTruth(path: string, examples: readonly TruthKey[], classNames: readonly string[] | undefined, note: (message: string) => void = () => {}): Promise<(number | null)[]> {
+export async function readTruth(
+  path: string,
+  examples: readonly TruthKey[],
+  classNames: readonly string[] | undefined,
+  note: (message: string) => void = () => {},
+): Promise<(number | null)[]> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

@@ -98,7 +98,20 @@ describe('salience explain --method with modified backpropagation', () => {
     const refused = await salience(['audit', '--data', data, '--method', 'deconvnet', '--out', tmp.path('audit-tfjs')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('give --model file.onnx');
-    const run = await salience(['audit', '--json', '--model', BUILTIN_ONNX_MODEL, '--data', data, '--method', 'deconvnet,lrp', '--lrp-epsilon', '0.01', '--out', tmp.path('audit')]);
+    const run = await salience([
+      'audit',
+      '--json',
+      '--model',
+      BUILTIN_ONNX_MODEL,
+      '--data',
+      data,
+      '--method',
+      'deconvnet,lrp',
+      '--lrp-epsilon',
+      '0.01',
+      '--out',
+      tmp.path('audit'),
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const summary = run.json<AuditSummary>();

@@ -1,8 +1,8 @@
 import type { BackwardRuleKind, Method, Model } from '@salience/core';
 import { deconvnet, deepLift, guidedBackprop, guidedGradCam, lrp } from '@salience/modified-backprop';
 import { usageError } from '../cli-error.js';
-import { parseNumber } from './option-values.js';
 import type { BaselineFlag, MethodFlags, MethodSpec } from './methods.js';
+import { parseNumber } from './option-values.js';
 
 /**
  * Modified backpropagation of @salience/modified-backprop. Only models that build their own
@@ -50,7 +50,14 @@ function rulesUnfit(name: BackpropMethodName, kinds: readonly BackwardRuleKind[]
   };
 }
 
-function spec(name: BackpropMethodName, title: string, flags: MethodSpec['flags'], requires: MethodSpec['requires'], configure: MethodSpec['configure'], rules: readonly BackwardRuleKind[] = BACKWARD_RULES[name]): MethodSpec {
+function spec(
+  name: BackpropMethodName,
+  title: string,
+  flags: MethodSpec['flags'],
+  requires: MethodSpec['requires'],
+  configure: MethodSpec['configure'],
+  rules: readonly BackwardRuleKind[] = BACKWARD_RULES[name],
+): MethodSpec {
   return { name, title, flags, requires, needsBackwardRules: rules, unfit: rulesUnfit(name, rules), configure };
 }
 
@@ -81,7 +88,9 @@ export const BACKPROP_FAMILY = {
       method: lrp as Method<object>,
       options: defined({ epsilon: flags.lrpEpsilon, composite: flags.lrpComposite }),
       display: SIGNED,
-      description: flags.lrpComposite ? "layer-wise relevance propagation with Zennit's EpsilonPlusFlat composite" : 'layer-wise relevance propagation with the epsilon rule (Captum)',
+      description: flags.lrpComposite
+        ? "layer-wise relevance propagation with Zennit's EpsilonPlusFlat composite"
+        : 'layer-wise relevance propagation with the epsilon rule (Captum)',
     };
   }),
   'guided-gradcam': spec('guided-gradcam', 'Guided Grad-CAM', ['layer', 'upsample'], ['inputGradients', 'layerActivations', 'layerGradients'], (flags: MethodFlags) => {

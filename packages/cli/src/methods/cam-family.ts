@@ -42,11 +42,29 @@ function cam(name: MethodSpec['name'], title: string, method: Method<object>, re
 }
 
 export const CAM_FAMILY = {
-  hirescam: cam('hirescam', 'HiResCAM', hiResCam as Method<object>, ['layerActivations', 'layerGradients'], 'sum over channels of gradient x activation at the layer (no spatial averaging)'),
+  hirescam: cam(
+    'hirescam',
+    'HiResCAM',
+    hiResCam as Method<object>,
+    ['layerActivations', 'layerGradients'],
+    'sum over channels of gradient x activation at the layer (no spatial averaging)',
+  ),
   xgradcam: cam('xgradcam', 'XGradCAM', xGradCam as Method<object>, ['layerActivations', 'layerGradients'], 'activations weighted by their activation-normalised gradient sums'),
   layercam: cam('layercam', 'LayerCAM', layerCam as Method<object>, ['layerActivations', 'layerGradients'], 'sum over channels of the positive gradient x activation at the layer'),
-  scorecam: cam('scorecam', 'ScoreCAM', scoreCam as Method<object>, ['logits', 'layerActivations'], 'activations weighted by the softmax of the scores of the input masked by each channel (forward-only)'),
-  eigencam: cam('eigencam', 'EigenCAM', eigenCam as Method<object>, ['layerActivations'], "the activations' first principal component (forward-only, the same map for every class)"),
+  scorecam: cam(
+    'scorecam',
+    'ScoreCAM',
+    scoreCam as Method<object>,
+    ['logits', 'layerActivations'],
+    'activations weighted by the softmax of the scores of the input masked by each channel (forward-only)',
+  ),
+  eigencam: cam(
+    'eigencam',
+    'EigenCAM',
+    eigenCam as Method<object>,
+    ['layerActivations'],
+    "the activations' first principal component (forward-only, the same map for every class)",
+  ),
   'attention-rollout': {
     name: 'attention-rollout',
     title: 'Attention rollout',
@@ -59,7 +77,10 @@ export const CAM_FAMILY = {
         method: attentionRollout as Method<object>,
         options: defined({
           // --layer names the attention-probability layers, comma-separated (default: every Softmax over [batch, heads, tokens, tokens]).
-          layers: flags.layer?.split(',').map((l) => l.trim()).filter((l) => l !== ''),
+          layers: flags.layer
+            ?.split(',')
+            .map((l) => l.trim())
+            .filter((l) => l !== ''),
           resolution: layerResolution ? 'layer' : 'input',
           upsample: layerResolution ? undefined : flags.upsample,
           tokenGrid: flags.tokenGrid,

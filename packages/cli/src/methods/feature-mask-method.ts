@@ -53,7 +53,10 @@ export function withFeatureMask(base: Method<object>, choice: FeatureMaskChoice)
     async attribute(model: Model, input: TensorData, options: CommonOptions = {}): Promise<Attribution> {
       const size = imageSize(model, input);
       if (!size) {
-        if (choice.kind === 'superpixels' || choice.cell !== undefined) throw new OptionError(`--${choice.kind === 'superpixels' ? 'superpixels' : 'grid'} groups the pixels of images; this model's layout is ${model.layout}. Leave it out: every input element is then its own feature.`);
+        if (choice.kind === 'superpixels' || choice.cell !== undefined)
+          throw new OptionError(
+            `--${choice.kind === 'superpixels' ? 'superpixels' : 'grid'} groups the pixels of images; this model's layout is ${model.layout}. Leave it out: every input element is then its own feature.`,
+          );
         return base.attribute(model, input, options);
       }
       const [height, width] = size;
@@ -68,7 +71,12 @@ export function withFeatureMask(base: Method<object>, choice: FeatureMaskChoice)
       for (let e = 0; e < rows; e++) {
         const image = sliceRows(input, e, e + 1);
         const featureMask = slicMask(image, model.layout as 'NCHW' | 'NHWC', { segments: choice.segments });
-        const own = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, k === 'context' ? Object.fromEntries(Object.entries(v as Record<string, TensorData>).map(([n, t]) => [n, rowOf(t, e, rows)])) : rowOf(v, e, rows)]));
+        const own = Object.fromEntries(
+          Object.entries(options).map(([k, v]) => [
+            k,
+            k === 'context' ? Object.fromEntries(Object.entries(v as Record<string, TensorData>).map(([n, t]) => [n, rowOf(t, e, rows)])) : rowOf(v, e, rows),
+          ]),
+        );
         parts.push(
           await base.attribute(model, image, {
             ...own,

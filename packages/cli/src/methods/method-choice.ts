@@ -13,7 +13,11 @@ export function flagName(flag: MethodFlag): string {
  * The methods to run: those named, else `defaults`. A method flag that none of them reads is a
  * usage error (it would silently do nothing).
  */
-export function chooseMethods(requested: readonly MethodName[] | undefined, flags: MethodFlags | undefined, options: { readonly baselineFile?: string; readonly defaults: readonly MethodName[] }): MethodSpec[] {
+export function chooseMethods(
+  requested: readonly MethodName[] | undefined,
+  flags: MethodFlags | undefined,
+  options: { readonly baselineFile?: string; readonly defaults: readonly MethodName[] },
+): MethodSpec[] {
   const names = requested && requested.length > 0 ? [...new Set(requested)] : options.defaults;
   const specs = names.map((n) => METHODS[n]);
   const given = Object.entries(flags ?? {})

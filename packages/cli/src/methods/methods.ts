@@ -176,7 +176,7 @@ export function quadratureOption(text: string): { quadrature: Quadrature; captum
 }
 
 function igBaseline(flag: BaselineFlag | undefined): IgBaseline | undefined {
-  if (flag === 'mean') throw usageError("--baseline mean applies to occlusion only; integrated gradients takes zero, a number, blur, uniform or a .npy file.");
+  if (flag === 'mean') throw usageError('--baseline mean applies to occlusion only; integrated gradients takes zero, a number, blur, uniform or a .npy file.');
   return flag;
 }
 

@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readNpyFile, salience, scratch } from '../../test/cli-harness.js';
-import { BUILTIN_DIR } from '../models/builtin.js';
 import type { ExplainSummary } from '../commands/explain-outputs.js';
+import { BUILTIN_DIR } from '../models/builtin.js';
 
 // The CAM family and the Shapley family through `salience explain`, on two of the built-in
 // model's samples (fast settings: few samples and orders, a coarse grid).
@@ -53,7 +53,23 @@ describe('salience explain --method with the CAM family and the Shapley family',
   }, 120_000);
 
   it('groups pixels into SLIC superpixels per image with --superpixels', async () => {
-    const run = await salience(['explain', '--json', ...INPUTS, '--method', 'kernel-shap', '--superpixels', '12', '--samples', '8', '--baseline', '0.5', '--target', '3,1', '--out', tmp.path('slic')]);
+    const run = await salience([
+      'explain',
+      '--json',
+      ...INPUTS,
+      '--method',
+      'kernel-shap',
+      '--superpixels',
+      '12',
+      '--samples',
+      '8',
+      '--baseline',
+      '0.5',
+      '--target',
+      '3,1',
+      '--out',
+      tmp.path('slic'),
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const [m] = run.json<ExplainSummary>().methods;
@@ -120,7 +136,27 @@ describe('salience explain on a ViT token layer (onnxruntime-node)', () => {
     writeFileSync(input, npy(array('input')));
     const targets = Array.from(array('target').data).join(',');
     const model = at('vit.onnx');
-    const cam = await salience(['explain', '--json', '--model', model, '--input', input, '--target', targets, '--method', 'hirescam', '--layer', meta.layer, '--token-grid', '4x4+1', '--upsample', 'none', '--no-relu', '--out', tmp.path('cam')]);
+    const cam = await salience([
+      'explain',
+      '--json',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--target',
+      targets,
+      '--method',
+      'hirescam',
+      '--layer',
+      meta.layer,
+      '--token-grid',
+      '4x4+1',
+      '--upsample',
+      'none',
+      '--no-relu',
+      '--out',
+      tmp.path('cam'),
+    ]);
     expect(cam.stderr).toBe('');
     expect(cam.code).toBe(0);
     const hires = await readNpyFile(tmp.path('cam', 'hirescam.npy'));

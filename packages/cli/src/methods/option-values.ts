@@ -95,6 +95,7 @@ export function parseTarget(text: string, classNames?: readonly string[]): Targe
 /** --token-grid: 'HxW' (no prefix tokens) or 'HxW+P' (P tokens before the grid: a ViT's class token is 1). */
 export function parseTokenGrid(text: string, flag: string): { height: number; width: number; prefixTokens: number } {
   const match = /^\s*(\d+)\s*x\s*(\d+)\s*(?:\+\s*(\d+))?\s*$/i.exec(text);
-  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) throw usageError(`${flag} must be HxW or HxW+P (P tokens before the grid, e.g. 14x14+1 for a ViT's class token); got '${text}'.`);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1)
+    throw usageError(`${flag} must be HxW or HxW+P (P tokens before the grid, e.g. 14x14+1 for a ViT's class token); got '${text}'.`);
   return { height: Number(match[1]), width: Number(match[2]), prefixTokens: Number(match[3] ?? 0) };
 }

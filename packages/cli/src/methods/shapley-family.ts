@@ -23,7 +23,11 @@ function defined(options: Record<string, unknown>): Record<string, unknown> {
 }
 
 function maskText(choice: FeatureMaskChoice): string {
-  return choice.kind === 'superpixels' ? `about ${choice.segments} SLIC superpixels` : choice.cell !== undefined ? `${choice.cell}-pixel grid cells` : 'grid cells of 1/8 of the shorter side';
+  return choice.kind === 'superpixels'
+    ? `about ${choice.segments} SLIC superpixels`
+    : choice.cell !== undefined
+      ? `${choice.cell}-pixel grid cells`
+      : 'grid cells of 1/8 of the shorter side';
 }
 
 function shapleySpec(name: MethodSpec['name'], title: string, method: Method<object>, samplesOption: 'samples' | 'permutations', description: string): MethodSpec {
@@ -47,5 +51,11 @@ function shapleySpec(name: MethodSpec['name'], title: string, method: Method<obj
 export const SHAPLEY_FAMILY = {
   'kernel-shap': shapleySpec('kernel-shap', 'KernelSHAP', kernelShap as Method<object>, 'samples', 'Shapley values from a weighted linear fit to random coalitions of features'),
   lime: shapleySpec('lime', 'LIME', lime as Method<object>, 'samples', 'a sparse linear surrogate fitted to random perturbations, weighted by closeness'),
-  'shapley-sampling': shapleySpec('shapley-sampling', 'Shapley value sampling', shapleySampling as Method<object>, 'permutations', 'mean marginal contribution of each feature over random orders (--samples orders)'),
+  'shapley-sampling': shapleySpec(
+    'shapley-sampling',
+    'Shapley value sampling',
+    shapleySampling as Method<object>,
+    'permutations',
+    'mean marginal contribution of each feature over random orders (--samples orders)',
+  ),
 } as const satisfies Record<string, MethodSpec>;

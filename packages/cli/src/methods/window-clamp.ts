@@ -7,7 +7,12 @@ import type { MethodFlags } from './methods.js';
  */
 export function clampWindow(flags: MethodFlags, exampleShape: readonly number[], layout: Layout): { flags: MethodFlags; notes: string[] } {
   const notes: string[] = [];
-  const spatial = layout === 'NCHW' && exampleShape.length === 3 ? [exampleShape[1], exampleShape[2]] : layout === 'NHWC' && exampleShape.length === 3 ? [exampleShape[0], exampleShape[1]] : undefined;
+  const spatial =
+    layout === 'NCHW' && exampleShape.length === 3
+      ? [exampleShape[1], exampleShape[2]]
+      : layout === 'NHWC' && exampleShape.length === 3
+        ? [exampleShape[0], exampleShape[1]]
+        : undefined;
   const clamp = (value: number | readonly number[] | undefined, flag: string): number | readonly number[] | undefined => {
     if (value === undefined) return undefined;
     // A number or HxW applies to the image's height and width; a full list to each dimension of an example.

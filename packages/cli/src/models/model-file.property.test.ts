@@ -23,18 +23,31 @@ async function loadsOrFailsTyped(bytes: Uint8Array, name: string): Promise<void>
 }
 
 // The protobuf field tags an ONNX file starts with, followed by anything: closer to a model than plain noise.
-const onnxLike = fc.tuple(fc.constantFrom([0x08, 0x07], [0x08, 0x08, 0x12, 0x04], [0x3a]), fc.uint8Array({ maxLength: 400 })).map(([head, rest]) => Uint8Array.from([...head, ...rest]));
+const onnxLike = fc
+  .tuple(fc.constantFrom([0x08, 0x07], [0x08, 0x08, 0x12, 0x04], [0x3a]), fc.uint8Array({ maxLength: 400 }))
+  .map(([head, rest]) => Uint8Array.from([...head, ...rest]));
 const jsonLike = fc.oneof(
   fc.json(),
-  fc.record({ modelTopology: fc.oneof(fc.constant({}), fc.object()), weightsManifest: fc.oneof(fc.constant([]), fc.array(fc.record({ paths: fc.array(fc.string()), weights: fc.constant([]) }), { maxLength: 2 }), fc.anything()) }).map((o) => JSON.stringify(o)),
+  fc
+    .record({
+      modelTopology: fc.oneof(fc.constant({}), fc.object()),
+      weightsManifest: fc.oneof(fc.constant([]), fc.array(fc.record({ paths: fc.array(fc.string()), weights: fc.constant([]) }), { maxLength: 2 }), fc.anything()),
+    })
+    .map((o) => JSON.stringify(o)),
 );
 
 describe('property: model files of random bytes load or fail with a typed error', () => {
   it('.onnx', async () => {
-    await fc.assert(fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 400 }), onnxLike), (bytes) => loadsOrFailsTyped(bytes, 'random.onnx')), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 400 }), onnxLike), (bytes) => loadsOrFailsTyped(bytes, 'random.onnx')),
+      { numRuns: 150 },
+    );
   }, 120_000);
 
   it('model.json', async () => {
-    await fc.assert(fc.asyncProperty(jsonLike, (text) => loadsOrFailsTyped(new TextEncoder().encode(text), 'model.json')), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(jsonLike, (text) => loadsOrFailsTyped(new TextEncoder().encode(text), 'model.json')),
+      { numRuns: 150 },
+    );
   }, 120_000);
 });

@@ -41,7 +41,10 @@ export async function loadOnnxModel(path: string, options: ModelLoadOptions): Pr
   } catch (error) {
     // The library's hints name its options; on the command line they are flags.
     if (error instanceof Error && /the 'input' option|the 'context' option/.test(error.message)) {
-      error.message = error.message.replace(/the 'input' option/g, '--input-name NAME').replace(/\(see the 'context' option\)/g, '(give them with --context NAME=FILE.npy, one row per example)').replace(/the 'context' option/g, '--context NAME=FILE.npy');
+      error.message = error.message
+        .replace(/the 'input' option/g, '--input-name NAME')
+        .replace(/\(see the 'context' option\)/g, '(give them with --context NAME=FILE.npy, one row per example)')
+        .replace(/the 'context' option/g, '--context NAME=FILE.npy');
     }
     // An unreadable file is the user's model file; option and shape problems keep their own codes.
     if ((error as { code?: unknown }).code === 'MODEL_FAILED') {

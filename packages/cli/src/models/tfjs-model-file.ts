@@ -51,7 +51,10 @@ export async function readTfjsArtifacts(path: string): Promise<{ artifacts: io.M
       const file = typeof shard === 'string' ? resolve(folder, shard) : undefined;
       const inside = file !== undefined ? relative(resolve(folder), file) : '..';
       if (file === undefined || inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
-        throw new CliError('modelFile', `${path} lists the weight file '${String(shard)}', which is not inside the model's folder; weight files must sit beside model.json (or below it).`);
+        throw new CliError(
+          'modelFile',
+          `${path} lists the weight file '${String(shard)}', which is not inside the model's folder; weight files must sit beside model.json (or below it).`,
+        );
       }
       shards.push(await readBytes(file, 'the weight file'));
     }

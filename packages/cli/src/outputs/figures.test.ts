@@ -13,7 +13,21 @@ describe('salience explain figures, grid legends and report chips', () => {
   let stderr: string;
 
   beforeAll(async () => {
-    const run = await salience(['explain', '--json', '--input', `${BUILTIN_DIR}samples/00-t-shirt-top.png`, `${BUILTIN_DIR}samples/02-pullover.png`, '--method', 'ig,gradcam', '--steps', '8', '--target', 'top2', '--out', tmp.path('out')]);
+    const run = await salience([
+      'explain',
+      '--json',
+      '--input',
+      `${BUILTIN_DIR}samples/00-t-shirt-top.png`,
+      `${BUILTIN_DIR}samples/02-pullover.png`,
+      '--method',
+      'ig,gradcam',
+      '--steps',
+      '8',
+      '--target',
+      'top2',
+      '--out',
+      tmp.path('out'),
+    ]);
     stderr = run.stderr;
     expect(run.code).toBe(0);
     summary = run.json<ExplainSummary>();
@@ -49,7 +63,7 @@ describe('salience explain figures, grid legends and report chips', () => {
     expect(statSync(tmp.path('out', 'grid.png')).size).toBeGreaterThan(20_000);
   });
 
-  it("shows the options the user gave as chips and folds the rest; says how the images were prepared", () => {
+  it('shows the options the user gave as chips and folds the rest; says how the images were prepared', () => {
     const html = readFileSync(tmp.path('out', 'report.html'), 'utf8');
     expect(html).toContain('other settings');
     expect(html).toMatch(/steps/);

@@ -38,7 +38,14 @@ export function figureImages(attribution: Attribution, display: ReportDisplay, i
  * Writes `figures/<method>/<stem>.png` (`<stem>.class-<c>.png` when an example has several
  * targets) and returns their paths relative to `dir`.
  */
-export async function writeFigures(dir: string, method: string, attribution: Attribution, figures: readonly (RgbaImage | undefined)[], stems: readonly string[], check: () => void): Promise<string[]> {
+export async function writeFigures(
+  dir: string,
+  method: string,
+  attribution: Attribution,
+  figures: readonly (RgbaImage | undefined)[],
+  stems: readonly string[],
+  check: () => void,
+): Promise<string[]> {
   return writeRowImages(dir, join('figures', method), attribution, figures, stems, check);
 }
 
@@ -46,7 +53,14 @@ export async function writeFigures(dir: string, method: string, attribution: Att
  * Writes one PNG per map row into `folder` (relative to `dir`): `<stem>.png`, or
  * `<stem>.class-<c>.png` when an example has several targets. Returns the paths relative to `dir`.
  */
-export async function writeRowImages(dir: string, folder: string, attribution: Attribution, images: readonly (RgbaImage | undefined)[], stems: readonly string[], check: () => void): Promise<string[]> {
+export async function writeRowImages(
+  dir: string,
+  folder: string,
+  attribution: Attribution,
+  images: readonly (RgbaImage | undefined)[],
+  stems: readonly string[],
+  check: () => void,
+): Promise<string[]> {
   const perExample = new Map<number, number>();
   for (const e of attribution.examples) perExample.set(e, (perExample.get(e) ?? 0) + 1);
   const files: string[] = [];

@@ -61,12 +61,16 @@ describe('stageOutput', () => {
     mkdirSync(out);
     writeFileSync(join(out, SUMMARY_FILE), '{"tool":"salience"}');
     writeFileSync(join(out, 'thesis.tex'), 'my thesis');
-    await expect(stageOutput(out)).rejects.toMatchObject({ kind: 'output', exitCode: 10, message: expect.stringMatching(/holds files that salience did not write \(summary\.json, thesis\.tex\); choose a new or empty folder, or give --overwrite/) });
+    await expect(stageOutput(out)).rejects.toMatchObject({
+      kind: 'output',
+      exitCode: 10,
+      message: expect.stringMatching(/holds files that salience did not write \(summary\.json, thesis\.tex\); choose a new or empty folder, or give --overwrite/),
+    });
     expect(readdirSync(out).sort()).toEqual([SUMMARY_FILE, 'thesis.tex']);
     expect(readdirSync(root)).toEqual(['d']);
   });
 
-  it('with overwrite, writes beside the user\'s files, replacing only the listed ones', async () => {
+  it("with overwrite, writes beside the user's files, replacing only the listed ones", async () => {
     const out = join(root, 'out');
     await earlier(out, { 'gradient.npy': 'old', 'overlays/gradient/x.png': 'old', 'ig.npy': 'old' });
     writeFileSync(join(out, 'thesis.tex'), 'mine');
@@ -82,7 +86,7 @@ describe('stageOutput', () => {
     expect(readdirSync(root)).toEqual(['out']);
   });
 
-  it('with overwrite, still refuses to replace a file of the user that bears an output\'s name', async () => {
+  it("with overwrite, still refuses to replace a file of the user that bears an output's name", async () => {
     const out = join(root, 'out');
     mkdirSync(out);
     writeFileSync(join(out, 'report.html'), 'my report');

@@ -160,14 +160,21 @@ export async function stageOutput(out: string, options: OutputFolderOptions = {}
       }
       // --overwrite beside the user's files: replace only listed files, never another.
       const taken = written.filter((f) => now.foreign.includes(f) || now.foreign.some((g) => f.startsWith(`${g}/`) || g.startsWith(`${f}/`)));
-      if (taken.length > 0) throw new CliError('output', `--out ${out} holds ${someFiles(taken)}, which salience did not write and would replace; move it away or choose another folder.`);
+      if (taken.length > 0)
+        throw new CliError('output', `--out ${out} holds ${someFiles(taken)}, which salience did not write and would replace; move it away or choose another folder.`);
       try {
         for (const file of now.ours) {
           if (written.includes(file)) continue;
           await unlink(join(target, file)).catch(() => {});
           // Its folders go too when nothing else is left in them.
           for (let folder = dirname(join(target, file)); folder !== target && folder.startsWith(target); folder = dirname(folder)) {
-            if (!(await rmdir(folder).then(() => true, () => false))) break;
+            if (
+              !(await rmdir(folder).then(
+                () => true,
+                () => false,
+              ))
+            )
+              break;
           }
         }
         for (const file of [...written, MANIFEST_FILE]) {

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { Attribution } from '@salience/core';
 import { escapeHtml, REPORT_STYLESHEET, tokensToAnsi, tokensToHtml } from '@salience/render';
 import type { EncodedBatch, EncodedText, TextClassifier, TextPrediction } from '@salience/text';
-import type { TextExample } from '../inputs/texts.js';
 import { writeNpy } from '../inputs/npy.js';
+import type { TextExample } from '../inputs/texts.js';
 import { shown } from './display.js';
 
 /** One method's maps, one per text (batches of one text). */
@@ -174,7 +174,10 @@ export function textReport(summary: TextRunSummary, job: TextOutputJob): string 
   });
   const legend = `<p>Each token is coloured by its score for the explained class: red raises the class's logit, blue lowers it, white is 0; each line has its own scale (the bar under it).
 Padding is not scored; special tokens (${escapeHtml(['[CLS]', '[SEP]', '<s>', '</s>'].join(' '))}) are shown by name.</p>`;
-  const quantized = summary.quantized.length > 0 ? `<p><b>Quantized model</b> (${escapeHtml(summary.quantized.join(', '))}): forward-only methods only; use the float model for gradient methods.</p>` : '';
+  const quantized =
+    summary.quantized.length > 0
+      ? `<p><b>Quantized model</b> (${escapeHtml(summary.quantized.join(', '))}): forward-only methods only; use the float model for gradient methods.</p>`
+      : '';
   return `<!doctype html><html><head><meta charset="utf-8"><title>salience: text report</title><style>${REPORT_STYLESHEET}</style></head>
 <body><main><h1>salience explain: text</h1><p>Model <code>${escapeHtml(summary.model)}</code>, classes ${summary.classes.map(escapeHtml).join(', ')}.
 Methods: ${summary.methods.map((m) => `<b>${escapeHtml(m.name)}</b> (${escapeHtml(m.description)})`).join('; ')}.</p>${quantized}${legend}${sections.join('\n')}</main></body></html>\n`;
@@ -188,11 +191,15 @@ export function textLines(summary: TextRunSummary, o: { colour: boolean; cwd: st
     const e = o.encoded[i].texts[0];
     const others = summary.classes.filter((c) => c !== t.predicted.label).map((c) => `${c} ${t.probabilities[c].toFixed(2)}`);
     lines.push('', `${t.folder}  "${t.text}"`);
-    lines.push(`  ${'prediction'.padEnd(width)}  ${t.predicted.label} ${t.predicted.probability.toFixed(2)}${others.length ? `  (${others.join(', ')})` : ''}${t.target.index !== t.predicted.index ? `; explaining ${t.target.label}` : ''}`);
+    lines.push(
+      `  ${'prediction'.padEnd(width)}  ${t.predicted.label} ${t.predicted.probability.toFixed(2)}${others.length ? `  (${others.join(', ')})` : ''}${t.target.index !== t.predicted.index ? `; explaining ${t.target.label}` : ''}`,
+    );
     for (const run of o.runs) {
       const scores = run.attributions[i].values.data;
       if (o.colour) {
-        lines.push(`  ${run.method.padEnd(width)}  ${tokensToAnsi(displayTokens(e), scores, { separator: '', legend: false, signed: run.method === 'gradient' ? false : undefined })}`);
+        lines.push(
+          `  ${run.method.padEnd(width)}  ${tokensToAnsi(displayTokens(e), scores, { separator: '', legend: false, signed: run.method === 'gradient' ? false : undefined })}`,
+        );
         continue;
       }
       const order = [...scores.keys()].filter((k) => !e.special[k]).sort((a, b) => Math.abs(scores[b]) - Math.abs(scores[a]));
@@ -200,6 +207,12 @@ export function textLines(summary: TextRunSummary, o: { colour: boolean; cwd: st
       lines.push(`  ${run.method.padEnd(width)}  ${top.join('  ')}`);
     }
   });
-  lines.push('', `Wrote ${shown(o.out, o.cwd)}/: report.html, summary.json, and <method>.json + .npy for each text (${summary.texts.map((t) => t.folder).slice(0, 3).join(', ')}${summary.texts.length > 3 ? ', ...' : ''}).`);
+  lines.push(
+    '',
+    `Wrote ${shown(o.out, o.cwd)}/: report.html, summary.json, and <method>.json + .npy for each text (${summary.texts
+      .map((t) => t.folder)
+      .slice(0, 3)
+      .join(', ')}${summary.texts.length > 3 ? ', ...' : ''}).`,
+  );
   return `${lines.join('\n')}\n`;
 }

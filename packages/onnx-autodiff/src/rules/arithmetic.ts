@@ -40,10 +40,7 @@ export const arithmeticRules: Record<string, GradientRule> = {
     differentiable: [0, 1],
     backward(ctx, [dy]) {
       if (dy === undefined) return [];
-      return [
-        ctx.needs(0) ? toOperand(ctx, dy, 0) : undefined,
-        ctx.needs(1) ? toOperand(ctx, ctx.graph.add('Neg', [dy]), 1) : undefined,
-      ];
+      return [ctx.needs(0) ? toOperand(ctx, dy, 0) : undefined, ctx.needs(1) ? toOperand(ctx, ctx.graph.add('Neg', [dy]), 1) : undefined];
     },
   },
   Sum: {
@@ -59,10 +56,7 @@ export const arithmeticRules: Record<string, GradientRule> = {
       if (dy === undefined) return [];
       const g = ctx.graph;
       const [a, b] = [ctx.input(0), ctx.input(1)];
-      return [
-        ctx.needs(0) ? toOperand(ctx, g.add('Mul', [dy, b]), 0) : undefined,
-        ctx.needs(1) ? toOperand(ctx, g.add('Mul', [dy, a]), 1) : undefined,
-      ];
+      return [ctx.needs(0) ? toOperand(ctx, g.add('Mul', [dy, b]), 0) : undefined, ctx.needs(1) ? toOperand(ctx, g.add('Mul', [dy, a]), 1) : undefined];
     },
   },
   Div: {
@@ -74,9 +68,7 @@ export const arithmeticRules: Record<string, GradientRule> = {
       // d(a/b)/db = -a/b^2 = -y/b
       return [
         ctx.needs(0) ? toOperand(ctx, g.add('Div', [dy, b]), 0) : undefined,
-        ctx.needs(1)
-          ? toOperand(ctx, g.add('Neg', [g.add('Div', [g.add('Mul', [dy, ctx.output(0)]), b])]), 1)
-          : undefined,
+        ctx.needs(1) ? toOperand(ctx, g.add('Neg', [g.add('Div', [g.add('Mul', [dy, ctx.output(0)]), b])]), 1) : undefined,
       ];
     },
   },
@@ -91,8 +83,7 @@ export const arithmeticRules: Record<string, GradientRule> = {
         const known = ctx.values(1);
         if (known && known.length === 1) {
           const e = known[0];
-          const slope =
-            e === 1 ? ctx.scalar(1, a) : e === 2 ? g.add('Mul', [a, ctx.scalar(2, a)]) : g.add('Mul', [g.add('Pow', [a, ctx.scalar(e - 1, a)]), ctx.scalar(e, a)]);
+          const slope = e === 1 ? ctx.scalar(1, a) : e === 2 ? g.add('Mul', [a, ctx.scalar(2, a)]) : g.add('Mul', [g.add('Pow', [a, ctx.scalar(e - 1, a)]), ctx.scalar(e, a)]);
           da = toOperand(ctx, g.add('Mul', [dy, slope]), 0);
         } else {
           const exponent = ctx.dtype(b) === ctx.dtype(a) ? b : g.add('Cast', [b], { to: ctx.dtype(a) });

@@ -65,7 +65,13 @@ const convCases: ConvCase[] = [
 ];
 
 const transposeCases: ConvCase[] = [
-  { label: 'ConvTranspose stride 2, pads, output_padding', op: 'ConvTranspose', x: [1, 3, 4, 4], w: [3, 2, 3, 3], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] } },
+  {
+    label: 'ConvTranspose stride 2, pads, output_padding',
+    op: 'ConvTranspose',
+    x: [1, 3, 4, 4],
+    w: [3, 2, 3, 3],
+    attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] },
+  },
   { label: 'ConvTranspose groups and dilation', op: 'ConvTranspose', x: [1, 4, 3, 3], w: [4, 1, 2, 2], attrs: { group: 2, dilations: [2, 2] } },
   { label: 'ConvTranspose 1-D stride 3', op: 'ConvTranspose', x: [2, 2, 4], w: [2, 3, 3], attrs: { strides: [3], pads: [1, 0] } },
 ];

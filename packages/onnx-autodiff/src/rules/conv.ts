@@ -36,7 +36,14 @@ function adjointWeights(ctx: GradientContext, group: number, spatial: number): s
       const perm = [0, 2, 1, ...kernelAxes.map((a) => a + 1)];
       swapped = g.add('Reshape', [g.add('Transpose', [split], { perm }), g.int64s([group * cg, m / group, ...kernel])]);
     }
-    return slice(g, swapped, kernelAxes.map(() => -1), kernelAxes.map(() => -Number.MAX_SAFE_INTEGER), kernelAxes, kernelAxes.map(() => -1));
+    return slice(
+      g,
+      swapped,
+      kernelAxes.map(() => -1),
+      kernelAxes.map(() => -Number.MAX_SAFE_INTEGER),
+      kernelAxes,
+      kernelAxes.map(() => -1),
+    );
   });
 }
 
@@ -52,9 +59,7 @@ const conv: GradientRule = {
       // Stride 1: a plain convolution of dY with the flipped, transposed weights (runtimes optimise Conv
       // far better than ConvTranspose). Otherwise the transposed convolution with the same weights.
       const spans = geometry.kernel.map((k, i) => (k - 1) * geometry.dilations[i]);
-      const plain =
-        geometry.strides.every((s) => s === 1) &&
-        spans.every((span, i) => geometry.padsBegin[i] <= span && geometry.padsEnd[i] <= span);
+      const plain = geometry.strides.every((s) => s === 1) && spans.every((span, i) => geometry.padsBegin[i] <= span && geometry.padsEnd[i] <= span);
       const flipped = plain ? adjointWeights(ctx, group, geometry.kernel.length) : undefined;
       dx = flipped
         ? ctx.graph.add('Conv', [dy, flipped], {

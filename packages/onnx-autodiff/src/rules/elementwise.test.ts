@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { expectGradientsMatch, randomFeed, rng } from '../../test/gradient-check.js';
+import type { Attributes } from '../attributes.js';
 import { addGradients } from '../gradients.js';
 import { ModelGraph } from '../model-graph.js';
-import type { Attributes } from '../attributes.js';
 
 interface Case {
   readonly op: string;

@@ -1,4 +1,4 @@
-import { RuleLimitation, type GradientContext, type GradientRule } from '../rule.js';
+import { type GradientContext, type GradientRule, RuleLimitation } from '../rule.js';
 
 /** A rule for y = f(x), elementwise: dx = grad(ctx, dy, x, y). */
 function unary(grad: (ctx: GradientContext, dy: string, x: string, y: string) => string, constant?: number[]): GradientRule {

@@ -35,7 +35,5 @@ const SINCE: Readonly<Record<string, number>> = { LayerNormalization: 17, Gelu: 
  * those that exist at that opset.
  */
 export function supportedOps(opset?: number): string[] {
-  return [...Object.keys(gradientRules), 'Constant']
-    .filter((op) => opset === undefined || (SINCE[op] ?? 0) <= opset)
-    .sort();
+  return [...Object.keys(gradientRules), 'Constant'].filter((op) => opset === undefined || (SINCE[op] ?? 0) <= opset).sort();
 }

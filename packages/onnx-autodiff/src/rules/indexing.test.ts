@@ -4,7 +4,11 @@ import { ModelGraph } from '../model-graph.js';
 import type { Dim } from '../tensor-info.js';
 
 function ramp(g: ModelGraph, y: string, count: number): string {
-  const weights = g.constant(Array.from({ length: count }, (_, i) => 1 + i / 7), 'float32', [count]);
+  const weights = g.constant(
+    Array.from({ length: count }, (_, i) => 1 + i / 7),
+    'float32',
+    [count],
+  );
   return g.add('Mul', [g.add('Reshape', [y, g.int64s([-1])]), weights], undefined, { output: 'out' });
 }
 
@@ -109,7 +113,7 @@ describe('Gather gradients match finite differences', () => {
         const g = ModelGraph.create({ opset, inputs: [{ name: 'data', type: 'float32', shape: [6, 4, 3] }] });
         const ids = g.constant(indices, 'int64', indexShape, 'ids');
         const y = g.add('Gather', ['data', ids], { axis });
-        const count = 6 * 4 * 3 / (axis === 0 ? 6 : 4) * Math.max(1, indices.length);
+        const count = ((6 * 4 * 3) / (axis === 0 ? 6 : 4)) * Math.max(1, indices.length);
         await expectGradientsMatch(g, { of: ramp(g, y, count), wrt: ['data'], feeds: { data: randomFeed(rng(99), [6, 4, 3]) } });
       });
     }

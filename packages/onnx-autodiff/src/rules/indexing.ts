@@ -91,10 +91,7 @@ function spreadOut(ctx: GradientContext, t: string, axis: number, n: number, str
   const pads = new Array<number>(2 * (rank + 1)).fill(0);
   pads[rank + 1 + axis + 1] = stride - 1;
   const padded = g.add('Pad', [expanded, g.int64s(pads)]);
-  const merged = g.add('Reshape', [
-    padded,
-    concatInts(g, [dimsOf(g, t, 0, axis), [n * stride], dimsOf(g, t, axis + 1, rank)]),
-  ]);
+  const merged = g.add('Reshape', [padded, concatInts(g, [dimsOf(g, t, 0, axis), [n * stride], dimsOf(g, t, axis + 1, rank)])]);
   return slice(g, merged, [0], [(n - 1) * stride + 1], [axis]);
 }
 
@@ -165,11 +162,7 @@ const gather: GradientRule = {
         const wrapped = g.add('Add', [ids, axisSize]);
         ids = g.add('Where', [g.add('Less', [ids, g.constant([0], DataType.INT64, [])]), wrapped, ids]);
       }
-      scattered = g.add(
-        'ScatterND',
-        [g.add('ConstantOfShape', [permutedDims], { value: zeroTensor(dtype) }), unsqueeze(g, ids, [q]), dyFirst],
-        { reduction: 'add' },
-      );
+      scattered = g.add('ScatterND', [g.add('ConstantOfShape', [permutedDims], { value: zeroTensor(dtype) }), unsqueeze(g, ids, [q]), dyFirst], { reduction: 'add' });
     } else {
       const values = g.constant([0, 1], dtype, [2]);
       const depth = squeeze(g, axisSize, [0]);

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { expectGradientsMatch, randomFeed, rng } from '../../test/gradient-check.js';
-import { ModelGraph } from '../model-graph.js';
 import type { Attributes } from '../attributes.js';
+import { ModelGraph } from '../model-graph.js';
 
 describe('Gemm gradients match finite differences', () => {
   const variants: [string, Attributes, number[], number[], number[]][] = [
@@ -28,7 +28,11 @@ describe('Gemm gradients match finite differences', () => {
 
   it('without a bias input', async () => {
     const g = ModelGraph.create({ inputs: [{ name: 'a', type: 'float32', shape: [2, 3] }] });
-    const w = g.constant(Array.from({ length: 12 }, (_, i) => Math.sin(i)), 'float32', [4, 3]);
+    const w = g.constant(
+      Array.from({ length: 12 }, (_, i) => Math.sin(i)),
+      'float32',
+      [4, 3],
+    );
     g.add('Gemm', ['a', w], { transB: 1 }, { output: 'y' });
     await expectGradientsMatch(g, { of: 'y', wrt: ['a'], feeds: { a: randomFeed(rng(22), [2, 3]) } });
   });

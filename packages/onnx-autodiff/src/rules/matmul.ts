@@ -19,16 +19,8 @@ const gemm: GradientRule = {
     const transA = ctx.attrs.int('transA', 0);
     const transB = ctx.attrs.int('transB', 0);
     // With A' = op(A), B' = op(B): dA' = alpha dY B'^T and dB' = alpha A'^T dY, each written as one Gemm.
-    const da = !ctx.needs(0)
-      ? undefined
-      : transA
-        ? g.add('Gemm', [b, dy], { alpha, transA: transB, transB: 1 })
-        : g.add('Gemm', [dy, b], { alpha, transB: transB ? 0 : 1 });
-    const db = !ctx.needs(1)
-      ? undefined
-      : transB
-        ? g.add('Gemm', [dy, a], { alpha, transA: 1, transB: transA })
-        : g.add('Gemm', [a, dy], { alpha, transA: transA ? 0 : 1 });
+    const da = !ctx.needs(0) ? undefined : transA ? g.add('Gemm', [b, dy], { alpha, transA: transB, transB: 1 }) : g.add('Gemm', [dy, b], { alpha, transB: transB ? 0 : 1 });
+    const db = !ctx.needs(1) ? undefined : transB ? g.add('Gemm', [dy, a], { alpha, transA: 1, transB: transA }) : g.add('Gemm', [a, dy], { alpha, transA: transA ? 0 : 1 });
     let dc: string | undefined;
     if (c && ctx.needs(2)) {
       const scaled = beta === 1 ? dy : g.add('Mul', [dy, ctx.scalar(beta, dy)]);

@@ -62,8 +62,16 @@ describe('MaxPool with large kernels, tap by tap', () => {
       const random = rng(9);
       const x = Float32Array.from({ length: 162 }, () => Math.floor(random() * 3));
       for (const [kernel, strides, pads] of [
-        [[5, 5], [1, 1], [2, 2, 2, 2]],
-        [[6, 3], [2, 3], [1, 1, 1, 1]],
+        [
+          [5, 5],
+          [1, 1],
+          [2, 2, 2, 2],
+        ],
+        [
+          [6, 3],
+          [2, 3],
+          [1, 1, 1, 1],
+        ],
       ]) {
         const built = addGradients(pool(shape, { kernel_shape: kernel, strides, pads }), { of: 'y', wrt: ['x'], maxPoolTies: ties });
         const session = await createSession(built.model);

@@ -38,7 +38,14 @@ export function maxPoolByTaps(ctx: GradientContext, dy: string, geometry: Window
     return offsets;
   };
   const view = (offsets: readonly number[]) =>
-    slice(g, xp, offsets, offsets.map((o, i) => o + extents[i]), axes, strided ? [...geometry.strides] : undefined);
+    slice(
+      g,
+      xp,
+      offsets,
+      offsets.map((o, i) => o + extents[i]),
+      axes,
+      strided ? [...geometry.strides] : undefined,
+    );
   const hitsAt = (offsets: readonly number[]) => g.add('Equal', [view(offsets), y]);
 
   /** The routed output-sized gradient of one tap, back at its input positions on the padded canvas. */
@@ -91,5 +98,13 @@ export function maxPoolByTaps(ctx: GradientContext, dy: string, geometry: Window
     // A chain of Adds, so each tap's tensor is freed as soon as it is added.
     canvas = canvas ? g.add('Add', [canvas, placed]) : placed;
   }
-  return anyPad ? slice(g, canvas!, begins, begins.map((b, i) => b + inSizes[i]), axes) : canvas!;
+  return anyPad
+    ? slice(
+        g,
+        canvas!,
+        begins,
+        begins.map((b, i) => b + inSizes[i]),
+        axes,
+      )
+    : canvas!;
 }

@@ -73,8 +73,7 @@ function firstWinsReference(x: Feed, seed: Feed, attrs: Attributes): Float32Arra
   const dilations = (attrs.dilations as number[] | undefined) ?? kernel.map(() => 1);
   const padsBegin = ((attrs.pads as number[] | undefined) ?? kernel.map(() => 0)).slice(0, rank);
   const count = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
-  const unravel = (index: number, dims: readonly number[]) =>
-    dims.map((_, i) => Math.floor(index / count(dims.slice(i + 1))) % dims[i]);
+  const unravel = (index: number, dims: readonly number[]) => dims.map((_, i) => Math.floor(index / count(dims.slice(i + 1))) % dims[i]);
   const xs = x.data as Float32Array;
   const seeds = seed.data as Float32Array;
   const dx = new Float32Array(xs.length);
@@ -115,7 +114,11 @@ const tieCases: [string, number[], Attributes][] = [
 
 describe("MaxPool's float-only first-wins rule matches PyTorch's rule exactly on ties", () => {
   for (const [label, shape, attrs] of tieCases) {
-    for (const [feedLabel, levels] of [['all zeros', 0], ['two levels', 2], ['three levels', 3]] as const) {
+    for (const [feedLabel, levels] of [
+      ['all zeros', 0],
+      ['two levels', 2],
+      ['three levels', 3],
+    ] as const) {
       it(`${label}, ${feedLabel}`, async () => {
         const x = levels === 0 ? { data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape } : tiedFeed(rng(46 + levels), shape, levels);
         const plain = pool('MaxPool', shape, attrs);
@@ -181,7 +184,10 @@ describe('global pools', () => {
     });
   }
 
-  for (const declared of [[2, 3, 3, 4], ['n', 'c', 'h', 'w']] as const) {
+  for (const declared of [
+    [2, 3, 3, 4],
+    ['n', 'c', 'h', 'w'],
+  ] as const) {
     it(`GlobalMaxPool gives each channel's gradient to its first maximum with float ops only (${declared.join('x')})`, async () => {
       const values = tiedFeed(rng(48), [2, 3, 3, 4], 2).data as Float32Array;
       values.fill(0, 12, 24); // one channel all ties

@@ -198,7 +198,12 @@ function flatPositions(ctx: GradientContext, x: string, flat: string): string {
   const shape = ctx.staticShape(x);
   if (shape) {
     const count = shape.slice(2).reduce((a, b) => a * b, 1);
-    return g.constant(Array.from({ length: count }, (_, k) => k), dtype, [count], 'ad/pool_positions');
+    return g.constant(
+      Array.from({ length: count }, (_, k) => k),
+      dtype,
+      [count],
+      'ad/pool_positions',
+    );
   }
   const count = g.add('Cast', [squeeze(g, dimsOf(g, flat, 2, 3), [0])], { to: dtype });
   return g.add('Range', [g.scalar(0, dtype), count, g.scalar(1, dtype)]);
@@ -213,7 +218,16 @@ const globalMaxPool: GradientRule = {
     if (ctx.options.maxPoolTies === 'split') {
       const hits = g.add('Cast', [g.add('Equal', [x, ctx.output(0)])], { to: ctx.dtype(x) });
       const rank = ctx.rank(x);
-      return [g.add('Mul', [dy, shareOf(ctx, hits, Array.from({ length: rank - 2 }, (_, i) => i + 2))])];
+      return [
+        g.add('Mul', [
+          dy,
+          shareOf(
+            ctx,
+            hits,
+            Array.from({ length: rank - 2 }, (_, i) => i + 2),
+          ),
+        ]),
+      ];
     }
     const flat = g.add('Reshape', [x, concatInts(g, [dimsOf(g, x, 0, 2), [-1]])]);
     const dyFlat = g.add('Reshape', [dy, concatInts(g, [dimsOf(g, x, 0, 2), [1]])]);

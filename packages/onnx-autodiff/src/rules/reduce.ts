@@ -27,7 +27,11 @@ function expandBack(ctx: GradientContext, dy: string, axesInputFrom: number): { 
   let aligned = dy;
   if (axes && !keepdims) {
     const rank = ctx.rank(x);
-    aligned = unsqueeze(g, dy, [...new Set(axes.map((a) => normalizeAxis(a, rank)))].sort((a, b) => a - b));
+    aligned = unsqueeze(
+      g,
+      dy,
+      [...new Set(axes.map((a) => normalizeAxis(a, rank)))].sort((a, b) => a - b),
+    );
   }
   const shape = ctx.staticShape(x);
   let count: number | undefined;
@@ -51,10 +55,7 @@ function reduceRule(axesInputFrom: number, finish: (ctx: GradientContext, expand
       const inverseCount = () =>
         scale !== undefined
           ? ctx.scalar(scale, x)
-          : g.add('Div', [
-              g.add('Cast', [g.add('Size', [ctx.output(0)])], { to: ctx.dtype(x) }),
-              g.add('Cast', [g.add('Size', [x])], { to: ctx.dtype(x) }),
-            ]);
+          : g.add('Div', [g.add('Cast', [g.add('Size', [ctx.output(0)])], { to: ctx.dtype(x) }), g.add('Cast', [g.add('Size', [x])], { to: ctx.dtype(x) })]);
       return [finish(ctx, expanded, inverseCount)];
     },
   };
@@ -67,7 +68,14 @@ const expandY = (ctx: GradientContext) => {
   const keepdims = ctx.attrs.int('keepdims', 1) === 1;
   const axes = reducedAxes(ctx, 18);
   const rank = ctx.rank(ctx.input(0));
-  const aligned = axes?.length && !keepdims ? unsqueeze(g, y, axes.map((a) => normalizeAxis(a, rank)).sort((a, b) => a - b)) : y;
+  const aligned =
+    axes?.length && !keepdims
+      ? unsqueeze(
+          g,
+          y,
+          axes.map((a) => normalizeAxis(a, rank)).sort((a, b) => a - b),
+        )
+      : y;
   return aligned;
 };
 
@@ -75,9 +83,7 @@ export const reduceRules: Record<string, GradientRule> = {
   ReduceSum: reduceRule(13, (_ctx, expanded) => expanded),
   ReduceMean: reduceRule(18, (ctx, expanded, inverseCount) => ctx.graph.add('Mul', [expanded, inverseCount()])),
   // d/dx sum(x^2) = 2x
-  ReduceSumSquare: reduceRule(18, (ctx, expanded) =>
-    ctx.graph.add('Mul', [expanded, ctx.graph.add('Mul', [ctx.input(0), ctx.scalar(2, ctx.input(0))])]),
-  ),
+  ReduceSumSquare: reduceRule(18, (ctx, expanded) => ctx.graph.add('Mul', [expanded, ctx.graph.add('Mul', [ctx.input(0), ctx.scalar(2, ctx.input(0))])])),
   // d/dx ||x|| = x / ||x||, and 0 where ||x|| = 0 (PyTorch's subgradient there).
   ReduceL2: reduceRule(18, (ctx, expanded) => {
     const g = ctx.graph;

@@ -4,7 +4,11 @@ import { ModelGraph } from '../model-graph.js';
 
 /** Each case scales by a fixed ramp after the op, so a misplaced gradient element shows. */
 function withRamp(g: ModelGraph, y: string, count: number): string {
-  const ramp = g.constant(Array.from({ length: count }, (_, i) => 1 + i / 7), 'float32', [count]);
+  const ramp = g.constant(
+    Array.from({ length: count }, (_, i) => 1 + i / 7),
+    'float32',
+    [count],
+  );
   const flat = g.add('Reshape', [y, g.int64s([-1])]);
   return g.add('Mul', [flat, ramp], undefined, { output: 'out' });
 }
@@ -21,7 +25,11 @@ describe('shape op gradients match finite differences', () => {
     const batch = g.add('Gather', [g.add('Shape', ['x']), g.constant([0], 'int64', [])], { axis: 0 });
     const target = g.add('Concat', [g.add('Unsqueeze', [batch, g.int64s([0])]), g.int64s([-1])], { axis: 0 });
     const y = g.add('Reshape', ['x', target]);
-    const w = g.constant(Array.from({ length: 12 }, (_, i) => 1 + i / 5), 'float32', [12]);
+    const w = g.constant(
+      Array.from({ length: 12 }, (_, i) => 1 + i / 5),
+      'float32',
+      [12],
+    );
     g.add('Mul', [y, w], undefined, { output: 'out' });
     await expectGradientsMatch(g, { of: 'out', wrt: ['x'], feeds: { x: randomFeed(rng(82), [2, 3, 4]) } });
   });

@@ -114,14 +114,7 @@ function coverAxis(begin: number, end: number, stride: number, dilation: number)
  * they are not known at build time: the result is then cropped and zero-padded at run time). The
  * pads always have end = begin or begin + 1 (see `coverAxis`), and any other extent is cropped.
  */
-export function windowAdjoint(
-  g: ModelGraph,
-  dy: string,
-  weight: string,
-  geometry: WindowGeometry,
-  group: number,
-  sizeSource: string,
-): string {
+export function windowAdjoint(g: ModelGraph, dy: string, weight: string, geometry: WindowGeometry, group: number, sizeSource: string): string {
   const spatial = geometry.kernel.length;
   const axes = Array.from({ length: spatial }, (_, i) => i + 2);
   const common = {
@@ -132,9 +125,7 @@ export function windowAdjoint(
   };
   const matched = matchedEndPads(geometry);
   if (matched) {
-    const covers = geometry.padsBegin.map((begin, i) =>
-      coverAxis(begin, matched.transposed[i] - matched.outputPadding[i], geometry.strides[i], geometry.dilations[i]),
-    );
+    const covers = geometry.padsBegin.map((begin, i) => coverAxis(begin, matched.transposed[i] - matched.outputPadding[i], geometry.strides[i], geometry.dilations[i]));
     const outputPadding = covers.map((c) => c.outputPadding);
     const transposed = g.add('ConvTranspose', [dy, weight], {
       ...common,
@@ -145,7 +136,13 @@ export function windowAdjoint(
     if (cropAxes.length === 0) return transposed;
     const from = covers.filter((c) => c.cropped).map((c) => c.keepFrom);
     const lengths = cropAxes.map((axis) => geometry.inSpatial[axis - 2] as number);
-    return slice(g, transposed, from, from.map((f, i) => f + lengths[i]), cropAxes);
+    return slice(
+      g,
+      transposed,
+      from,
+      from.map((f, i) => f + lengths[i]),
+      cropAxes,
+    );
   }
   // Unknown sizes: transpose onto the whole canvas (zero pads, which every kernel reads right), then
   // crop the input's extent and zero-pad the trailing inputs no window reads.

@@ -13,11 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlantedCnn, plantedCnnTraining } from '../../test/planted-model.js';
 import { randomMap, sobelEdges } from '../checks/controls.js';
 import type { MethodSpec } from '../checks/method-entry.js';
-import { plantedShapes } from './planted-shapes.js';
 import type { SanityReport } from '../checks/report.js';
 import { reportTable } from '../checks/report-table.js';
 import { runSanityChecks } from '../checks/run-sanity-checks.js';
 import { plantedCnn, tfjsTrainer } from '../tfjs/index.js';
+import { plantedShapes } from './planted-shapes.js';
 
 const REAL = ['gradient', 'integrated-gradients', 'grad-cam', 'occlusion'];
 const CONTROLS = ['sobel-edges', 'random'];
@@ -78,7 +78,12 @@ describe('the planted-evidence benchmark', () => {
   it('fails the input-only and random controls on parameter randomisation, and passes the real methods', async () => {
     const heldOut = plantedShapes({ count: 10, seed: 3 });
     // Cascading only (the unit tests cover the layer-by-layer mode): 7 randomised copies.
-    const report = await runSanityChecks(model, METHODS, { input: heldOut.input, labels: heldOut.labels }, { checks: ['parameter-randomization'], parameterRandomization: { modes: ['cascading'] } });
+    const report = await runSanityChecks(
+      model,
+      METHODS,
+      { input: heldOut.input, labels: heldOut.labels },
+      { checks: ['parameter-randomization'], parameterRandomization: { modes: ['cascading'] } },
+    );
     console.log(`parameter randomisation:\n${reportTable(report)}`);
     const layers = ['conv1', 'bn1', 'conv2', 'bn2', 'conv3', 'bn3', 'logits'];
     for (const m of report.methods) {

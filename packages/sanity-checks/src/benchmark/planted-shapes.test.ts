@@ -51,7 +51,14 @@ describe('planted-evidence images', () => {
     expect(b.input.data).toEqual(a.input.data);
     expect(Array.from(a.labels)).toEqual([0, 1, 0]);
     expect(plantedShapes({ count: 3, seed: 10 }).input.data).not.toEqual(plantedShapes({ count: 3, seed: 9 }).input.data);
-    for (const bad of [{ count: 0 }, { count: 2, shapeSize: 30 }, { count: 2, noise: 1 }, { count: 2, shapes: ['disc'] as const }, { count: 2, shapes: ['disc', 'disc'] as const }, { count: 2, layout: 'NTC' as never }]) {
+    for (const bad of [
+      { count: 0 },
+      { count: 2, shapeSize: 30 },
+      { count: 2, noise: 1 },
+      { count: 2, shapes: ['disc'] as const },
+      { count: 2, shapes: ['disc', 'disc'] as const },
+      { count: 2, layout: 'NTC' as never },
+    ]) {
       expect(() => plantedShapes(bad)).toThrow(expect.objectContaining({ name: 'OptionError' }));
     }
   });

@@ -1,5 +1,5 @@
 import type { TensorData } from '@salience/core';
-import { OptionError, createRng } from '@salience/core';
+import { createRng, OptionError } from '@salience/core';
 
 /** The kinds of shape, one per class, in class order. */
 export const PLANTED_SHAPES = ['plus', 'cross', 'square', 'disc'] as const;

@@ -1,5 +1,5 @@
 import type { Attribution, CommonOptions, Method, Model, TensorData } from '@salience/core';
-import { OptionError, checkBatchSize, checkInput, createRng, defaultBatchSize, resolveTargets, rowSize } from '@salience/core';
+import { checkBatchSize, checkInput, createRng, defaultBatchSize, OptionError, resolveTargets, rowSize } from '@salience/core';
 import { inputGrid } from '../metrics/maps.js';
 
 /** Counts the model calls that resolving the targets costs. */

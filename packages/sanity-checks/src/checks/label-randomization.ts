@@ -1,9 +1,9 @@
 import type { CommonOptions, Model, TensorData } from '@salience/core';
-import { OptionError, ShapeError, argmaxRows, batchRanges, createRng, defaultBatchSize, rowSize } from '@salience/core';
-import type { Maps2d } from '../metrics/maps.js';
-import { toMaps2d } from '../metrics/maps.js';
+import { argmaxRows, batchRanges, createRng, defaultBatchSize, OptionError, rowSize, ShapeError } from '@salience/core';
 import type { Similarity, SimilarityOptions } from '../metrics/map-similarity.js';
 import { mapSimilarity } from '../metrics/map-similarity.js';
+import type { Maps2d } from '../metrics/maps.js';
+import { toMaps2d } from '../metrics/maps.js';
 import type { ResolvedEntry } from './method-entry.js';
 import { mapsOf } from './method-entry.js';
 import type { Trainer } from './trainer.js';
@@ -35,7 +35,11 @@ export async function accuracy(model: Model, input: TensorData, labels: ArrayLik
   const size = rowSize(input);
   let hits = 0;
   for (const [start, end] of batchRanges(input.shape[0], batchSize ?? defaultBatchSize(size))) {
-    const { logits } = await model.run({ input: { data: input.data.subarray(start * size, end * size), shape: [end - start, ...input.shape.slice(1)] }, outputs: ['logits'], signal });
+    const { logits } = await model.run({
+      input: { data: input.data.subarray(start * size, end * size), shape: [end - start, ...input.shape.slice(1)] },
+      outputs: ['logits'],
+      signal,
+    });
     argmaxRows(logits).forEach((p, i) => {
       if (p === labels[start + i]) hits++;
     });
@@ -63,7 +67,8 @@ export async function runLabelRandomization(
   training: { readonly input: TensorData; readonly labels: ArrayLike<number> },
   options: LabelRandomizationOptions & { seed: number; labels?: ArrayLike<number>; similarity?: SimilarityOptions; common: CommonOptions },
 ): Promise<LabelRandomizationRun[]> {
-  if (typeof options.trainer !== 'function') throw new OptionError('Label randomisation needs labelRandomization.trainer: (labels) => Promise<Model>, e.g. tfjsTrainer from @salience/sanity-checks/tfjs.');
+  if (typeof options.trainer !== 'function')
+    throw new OptionError('Label randomisation needs labelRandomization.trainer: (labels) => Promise<Model>, e.g. tfjsTrainer from @salience/sanity-checks/tfjs.');
   if (training.labels.length !== training.input.shape[0]) {
     throw new ShapeError(`data.training has ${training.input.shape[0]} examples but ${training.labels.length} labels.`);
   }

@@ -1,9 +1,9 @@
 import type { CommonOptions, LayerInfo, Model, TensorData } from '@salience/core';
-import { CapabilityError, OptionError, UnknownLayerError, throwIfAborted } from '@salience/core';
-import type { Maps2d } from '../metrics/maps.js';
-import { toMaps2d } from '../metrics/maps.js';
+import { CapabilityError, OptionError, throwIfAborted, UnknownLayerError } from '@salience/core';
 import type { Similarity, SimilarityOptions } from '../metrics/map-similarity.js';
 import { mapSimilarity } from '../metrics/map-similarity.js';
+import type { Maps2d } from '../metrics/maps.js';
+import { toMaps2d } from '../metrics/maps.js';
 import type { ResolvedEntry } from './method-entry.js';
 import { mapsOf } from './method-entry.js';
 import type { RandomizationStep } from './report.js';
@@ -45,7 +45,10 @@ export const WEIGHT_LAYER_KINDS: ReadonlySet<string> = new Set([
 
 /** The layers that hold weights, from input to output (as `model.layers()` lists them). */
 export function weightLayers(model: Model): string[] {
-  return model.layers().filter((layer: LayerInfo) => WEIGHT_LAYER_KINDS.has(layer.kind)).map((layer) => layer.name);
+  return model
+    .layers()
+    .filter((layer: LayerInfo) => WEIGHT_LAYER_KINDS.has(layer.kind))
+    .map((layer) => layer.name);
 }
 
 export type RandomizationMode = 'cascading' | 'independent';
@@ -69,7 +72,8 @@ export function randomizationLayers(model: Model, layers: readonly string[] | un
   const available = model.layers().map((layer) => layer.name);
   const chosen = [...new Set(layers ?? weightLayers(model))];
   for (const name of chosen) if (!available.includes(name)) throw new UnknownLayerError(name, available);
-  if (chosen.length === 0) throw new OptionError(`No layer with weights found among ${available.join(', ') || 'none'}; name the layers to randomise with parameterRandomization.layers.`);
+  if (chosen.length === 0)
+    throw new OptionError(`No layer with weights found among ${available.join(', ') || 'none'}; name the layers to randomise with parameterRandomization.layers.`);
   return chosen;
 }
 

@@ -36,7 +36,12 @@ const MASKS = tensor(
 
 describe('runSanityChecks', () => {
   it('runs every check whose needs are met and says why it skipped the others', async () => {
-    const report = await runSanityChecks(createImageModel(SHAPE), [gradient, sobelEdges], { input: INPUT, labels: LABELS }, { deletion: { steps: 4 }, infidelity: { samples: 3 }, maxSensitivity: { samples: 2 } });
+    const report = await runSanityChecks(
+      createImageModel(SHAPE),
+      [gradient, sobelEdges],
+      { input: INPUT, labels: LABELS },
+      { deletion: { steps: 4 }, infidelity: { samples: 3 }, maxSensitivity: { samples: 2 } },
+    );
     expect(report.checks).toEqual(['deletion', 'infidelity', 'max-sensitivity']);
     expect(report.skipped).toEqual([
       { check: 'parameter-randomization', reason: 'the model cannot make randomised copies (its adapter has no randomizedCopy)' },
@@ -78,9 +83,7 @@ describe('runSanityChecks', () => {
     // The edge detector gives the same maps for any model: similarity 1, so it fails.
     expect(edges.parameterRandomization!.full).toEqual({ spearmanAbs: 1, spearmanSigned: 1, ssim: 1, topK: 1 });
     expect(edges.parameterRandomization!.verdict).toMatchObject({ passed: false, value: 1, threshold: 0.6 });
-    expect(edges.parameterRandomization!.verdict.rule).toBe(
-      'mean spearmanAbs between the maps of the trained model and of every one of the 1 layers randomised: 1.000 > 0.600',
-    );
+    expect(edges.parameterRandomization!.verdict.rule).toBe('mean spearmanAbs between the maps of the trained model and of every one of the 1 layers randomised: 1.000 > 0.600');
     expect(grad.parameterRandomization!.full.spearmanAbs).toBeLessThan(1);
   });
 
@@ -96,10 +99,15 @@ describe('runSanityChecks', () => {
       return model;
     };
     const training = { input: INPUT, labels: [0, 0, 1, 1, 2] };
-    const report = await runSanityChecks(createImageModel(SHAPE), [gradient, sobelEdges], { input: INPUT, labels: LABELS, training }, {
-      checks: ['label-randomization'],
-      labelRandomization: { trainer, reference: 'retrained', maxSimilarity: 0.9 },
-    });
+    const report = await runSanityChecks(
+      createImageModel(SHAPE),
+      [gradient, sobelEdges],
+      { input: INPUT, labels: LABELS, training },
+      {
+        checks: ['label-randomization'],
+        labelRandomization: { trainer, reference: 'retrained', maxSimilarity: 0.9 },
+      },
+    );
     expect(trained).toHaveLength(2);
     expect(Array.from(trained[0].labels).sort()).toEqual([0, 0, 1, 1, 2]);
     expect(Array.from(trained[1].labels)).toEqual([0, 0, 1, 1, 2]);
@@ -110,7 +118,12 @@ describe('runSanityChecks', () => {
   });
 
   it('scores localisation against masks and prints the method x check table', async () => {
-    const report = await runSanityChecks(createImageModel(SHAPE), [gradient, randomMap], { input: INPUT, labels: LABELS, masks: MASKS }, { checks: ['localization', 'deletion'], deletion: { steps: 2, randomOrders: 1 }, localization: { minHitRate: 0.2 } });
+    const report = await runSanityChecks(
+      createImageModel(SHAPE),
+      [gradient, randomMap],
+      { input: INPUT, labels: LABELS, masks: MASKS },
+      { checks: ['localization', 'deletion'], deletion: { steps: 2, randomOrders: 1 }, localization: { minHitRate: 0.2 } },
+    );
     const loc = report.methods[0].localization!;
     expect(loc.chance).toBe(0.25);
     expect(loc.verdict.threshold).toBe(0.2);
@@ -124,7 +137,12 @@ describe('runSanityChecks', () => {
   });
 
   it('reports measurements without a threshold as numbers, and judges them when given one', async () => {
-    const report = await runSanityChecks(createImageModel(SHAPE), [gradient], { input: INPUT }, { checks: ['infidelity'], target: 'predicted', infidelity: { samples: 2, threshold: 1e9, normalize: false } });
+    const report = await runSanityChecks(
+      createImageModel(SHAPE),
+      [gradient],
+      { input: INPUT },
+      { checks: ['infidelity'], target: 'predicted', infidelity: { samples: 2, threshold: 1e9, normalize: false } },
+    );
     expect(report.targetSource).toBe('predicted');
     expect(report.methods[0].infidelity!.verdict).toMatchObject({ passed: true, threshold: 1e9 });
     expect(report.methods[0].infidelity!.normalize).toBe(false);
@@ -135,9 +153,12 @@ describe('runSanityChecks', () => {
   });
 
   it('rejects what it cannot run before any work', async () => {
-    const model = createImageModel({ ...SHAPE, onRun: () => {
-      throw new Error('no model call expected');
-    } });
+    const model = createImageModel({
+      ...SHAPE,
+      onRun: () => {
+        throw new Error('no model call expected');
+      },
+    });
     const data = { input: INPUT, labels: LABELS };
     const cases: [unknown[], object, object, RegExp][] = [
       [[], data, {}, /at least one method/],
@@ -163,9 +184,14 @@ describe('runSanityChecks', () => {
 
   it('stops between model calls when aborted', async () => {
     const controller = new AbortController();
-    const model = createImageModel({ ...SHAPE, onRun: () => {
-      if (model.calls >= 3) controller.abort();
-    } });
-    await expect(runSanityChecks(model, [gradient], { input: INPUT, labels: LABELS }, { signal: controller.signal, checks: ['deletion'] })).rejects.toMatchObject({ name: 'AbortError' });
+    const model = createImageModel({
+      ...SHAPE,
+      onRun: () => {
+        if (model.calls >= 3) controller.abort();
+      },
+    });
+    await expect(runSanityChecks(model, [gradient], { input: INPUT, labels: LABELS }, { signal: controller.signal, checks: ['deletion'] })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 });

@@ -1,36 +1,25 @@
 import type { Attribution, CommonOptions, Model, TensorData } from '@salience/core';
-import {
-  OptionError,
-  ShapeError,
-  TargetError,
-  argmaxRows,
-  checkBatchSize,
-  checkInput,
-  defaultBatchSize,
-  logitsInBatches,
-  rowSize,
-  throwIfAborted,
-} from '@salience/core';
+import { argmaxRows, checkBatchSize, checkInput, defaultBatchSize, logitsInBatches, OptionError, rowSize, ShapeError, TargetError, throwIfAborted } from '@salience/core';
 import type { InfidelityOptions } from '../metrics/infidelity.js';
 import { infidelity } from '../metrics/infidelity.js';
-import type { LabelRandomizationOptions } from './label-randomization.js';
-import { runLabelRandomization } from './label-randomization.js';
 import type { LocalizationOptions } from '../metrics/localization.js';
 import { localization } from '../metrics/localization.js';
+import type { Similarity, SimilarityOptions } from '../metrics/map-similarity.js';
+import { checkTopKFraction, SIMILARITY_MEASURES } from '../metrics/map-similarity.js';
 import type { Maps2d } from '../metrics/maps.js';
 import { checkMapsFit, inputGrid, toMaps2d } from '../metrics/maps.js';
-import type { Similarity, SimilarityOptions } from '../metrics/map-similarity.js';
-import { SIMILARITY_MEASURES, checkTopKFraction } from '../metrics/map-similarity.js';
+import type { PerturbationOptions } from '../metrics/perturbation-curves.js';
+import { perturbationCurves } from '../metrics/perturbation-curves.js';
+import type { SensitivityMaxOptions } from '../metrics/sensitivity-max.js';
+import { sensitivityMax } from '../metrics/sensitivity-max.js';
+import type { LabelRandomizationOptions } from './label-randomization.js';
+import { runLabelRandomization } from './label-randomization.js';
 import type { MethodSpec } from './method-entry.js';
 import { mapsOf, resolveEntries } from './method-entry.js';
 import type { ParameterRandomizationOptions } from './parameter-randomization.js';
 import { randomizationLayers, runParameterRandomization } from './parameter-randomization.js';
-import type { PerturbationOptions } from '../metrics/perturbation-curves.js';
-import { perturbationCurves } from '../metrics/perturbation-curves.js';
 import type { CheckName, CheckVerdict, MethodReport, SanityReport } from './report.js';
 import { CHECKS } from './report.js';
-import type { SensitivityMaxOptions } from '../metrics/sensitivity-max.js';
-import { sensitivityMax } from '../metrics/sensitivity-max.js';
 import { deletionVerdict, measureVerdict, pointingVerdict, scoreVerdict } from './verdicts.js';
 
 /** The examples to explain, and what some checks need besides. */
@@ -145,7 +134,12 @@ function chooseChecks(model: Model, data: SanityData, options: SanityCheckOption
   return { run, skipped };
 }
 
-async function resolveReportTargets(model: Model, data: SanityData, options: SanityCheckOptions, batchSize: number | undefined): Promise<{ targets: Int32Array; source: SanityReport['targetSource'] }> {
+async function resolveReportTargets(
+  model: Model,
+  data: SanityData,
+  options: SanityCheckOptions,
+  batchSize: number | undefined,
+): Promise<{ targets: Int32Array; source: SanityReport['targetSource'] }> {
   const rows = data.input.shape[0];
   const target = options.target ?? (data.labels ? 'labels' : 'predicted');
   if (target === 'labels') {

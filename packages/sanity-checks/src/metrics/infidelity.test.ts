@@ -6,7 +6,10 @@ import { linearModel } from '../../test/linear-model.js';
 import { infidelity } from './infidelity.js';
 
 const model = linearModel('NC', [6], 3);
-const X = tensor(Array.from({ length: 4 * 6 }, (_, i) => Math.sin(i + 1)), [4, 6]);
+const X = tensor(
+  Array.from({ length: 4 * 6 }, (_, i) => Math.sin(i + 1)),
+  [4, 6],
+);
 const TARGETS = Int32Array.from([0, 2, 1, 2]);
 
 function weightsOf(target: number): Float64Array {
@@ -54,7 +57,7 @@ describe('infidelity (Captum)', () => {
     for (const v of normalized.perExample) expect(v).toBeLessThan(1e-10);
   });
 
-  it('follows Captum\'s formula on seeded Gaussian noise for any map', async () => {
+  it("follows Captum's formula on seeded Gaussian noise for any map", async () => {
     const map = createRng(5).fillUniform(new Float32Array(24), -1, 1);
     const result = await infidelity(model, X, attribution(map), { samples: 4, noiseStd: 0.2, seed: 8, normalize: true, objective: 'probability' });
     const softmaxAt = (logits: Float64Array, t: number) => {
@@ -98,10 +101,27 @@ describe('infidelity (Captum)', () => {
 
   it('counts a one-value-per-pixel map for every channel of the pixel', async () => {
     const image = linearModel('NHWC', [2, 3, 2], 2, 4);
-    const x = tensor(Array.from({ length: 2 * 12 }, (_, i) => Math.cos(i)), [2, 2, 3, 2]);
+    const x = tensor(
+      Array.from({ length: 2 * 12 }, (_, i) => Math.cos(i)),
+      [2, 2, 3, 2],
+    );
     const pixels = createRng(1).fillUniform(new Float32Array(2 * 6));
-    const perPixel: Attribution = { method: 'given', values: tensor(pixels, [2, 2, 3]), layout: 'NHW', examples: Int32Array.from([0, 1]), targets: Int32Array.from([1, 0]), meta: {} };
-    const spread: Attribution = { ...perPixel, values: tensor(Array.from({ length: 24 }, (_, i) => pixels[Math.floor(i / 2)]), [2, 2, 3, 2]), layout: 'NHWC' };
+    const perPixel: Attribution = {
+      method: 'given',
+      values: tensor(pixels, [2, 2, 3]),
+      layout: 'NHW',
+      examples: Int32Array.from([0, 1]),
+      targets: Int32Array.from([1, 0]),
+      meta: {},
+    };
+    const spread: Attribution = {
+      ...perPixel,
+      values: tensor(
+        Array.from({ length: 24 }, (_, i) => pixels[Math.floor(i / 2)]),
+        [2, 2, 3, 2],
+      ),
+      layout: 'NHWC',
+    };
     const a = await infidelity(image, x, perPixel, { seed: 1 });
     const b = await infidelity(image, x, spread, { seed: 1 });
     expect(Array.from(a.perExample)).toEqual(Array.from(b.perExample));

@@ -1,5 +1,5 @@
 import type { Attribution, Model, Objective, Rng, TensorData } from '@salience/core';
-import { OptionError, ShapeError, checkBatchSize, createRng, defaultBatchSize, objectiveName, rowSize } from '@salience/core';
+import { checkBatchSize, createRng, defaultBatchSize, OptionError, objectiveName, rowSize, ShapeError } from '@salience/core';
 import { inputGrid } from './maps.js';
 import { scoreRows } from './scored-rows.js';
 

@@ -13,7 +13,10 @@ export interface Maps2d {
 }
 
 /** Where the channels of a tensor of maps are: [count, height, width, channels] with strides. */
-function geometry(values: TensorData, layout: Attribution['layout']): { count: number; height: number; width: number; channels: number; channelStride: number; pixelStride: number } {
+function geometry(
+  values: TensorData,
+  layout: Attribution['layout'],
+): { count: number; height: number; width: number; channels: number; channelStride: number; pixelStride: number } {
   const s = values.shape;
   switch (layout) {
     case 'NHWC':

@@ -1,10 +1,10 @@
 import { tensor } from '@salience/core';
 import { describe, expect, it } from 'vitest';
 import { linearModel } from '../../test/linear-model.js';
+import { deletionVerdict } from '../checks/verdicts.js';
 import { inputGrid, toMaps2d } from './maps.js';
 import { perturbationCurves } from './perturbation-curves.js';
 import { defaultBlurSigma, replacementOf } from './replacement.js';
-import { deletionVerdict } from '../checks/verdicts.js';
 
 const model = linearModel('NC', [6], 2, 3);
 const X = tensor([0.5, 1.2, -0.7, 0.9, 0.3, -1.1, 1, -0.4, 0.8, 0.6, -0.9, 0.2], [2, 6]);
@@ -19,7 +19,7 @@ function contributions(e: number): number[] {
 const contributionMaps = toMaps2d({ values: tensor([...contributions(0), ...contributions(1)], [2, 6]), layout: 'NC' });
 
 describe('deletion and insertion curves', () => {
-  it('follow the target logit of a linear model as features are removed or inserted in the map\'s order', async () => {
+  it("follow the target logit of a linear model as features are removed or inserted in the map's order", async () => {
     const curves = await perturbationCurves(model, X, grid, contributionMaps, TARGETS, { steps: 6, objective: 'logit' });
     expect(Array.from(curves.deletion.most.fractions)).toEqual([0, 1, 2, 3, 4, 5, 6].map((k) => Math.fround(k / 6)));
     for (const [name, order] of [
@@ -55,7 +55,13 @@ describe('deletion and insertion curves', () => {
   it('passes the deletion rule with the contributions and fails it with the map turned around', async () => {
     const good = await perturbationCurves(model, X, grid, contributionMaps, TARGETS, { steps: 6, objective: 'logit' });
     expect(deletionVerdict('good', good, 0.05).verdict.passed).toBe(true);
-    const reversed = toMaps2d({ values: tensor([...contributions(0), ...contributions(1)].map((v) => -v), [2, 6]), layout: 'NC' });
+    const reversed = toMaps2d({
+      values: tensor(
+        [...contributions(0), ...contributions(1)].map((v) => -v),
+        [2, 6],
+      ),
+      layout: 'NC',
+    });
     const bad = await perturbationCurves(model, X, grid, reversed, TARGETS, { steps: 6, objective: 'logit' });
     const { verdict, insertionPassed } = deletionVerdict('bad', bad, 0.05);
     expect(verdict).toMatchObject({ check: 'deletion', method: 'bad', passed: false });
@@ -82,9 +88,18 @@ describe('deletion and insertion curves', () => {
 
   it('removes square patches of images, every channel of a pixel at once', async () => {
     const image = linearModel('NHWC', [5, 5, 2], 2, 9);
-    const x = tensor(Array.from({ length: 50 }, (_, i) => 1 + (i % 7) * 0.1), [1, 5, 5, 2]);
+    const x = tensor(
+      Array.from({ length: 50 }, (_, i) => 1 + (i % 7) * 0.1),
+      [1, 5, 5, 2],
+    );
     const imageGrid = inputGrid(x, 'NHWC', 'test');
-    const maps = toMaps2d({ values: tensor(Array.from({ length: 25 }, (_, p) => p), [1, 5, 5]), layout: 'NHW' });
+    const maps = toMaps2d({
+      values: tensor(
+        Array.from({ length: 25 }, (_, p) => p),
+        [1, 5, 5],
+      ),
+      layout: 'NHW',
+    });
     const curves = await perturbationCurves(image, x, imageGrid, maps, Int32Array.of(0), { features: { patch: 2 }, steps: 9, objective: 'logit' });
     expect(curves.features).toBe(9);
     // Patch relevance is the sum of its pixels: the block of pixels 12, 13, 17, 18 (sum 60) beats
@@ -100,10 +115,13 @@ describe('deletion and insertion curves', () => {
 });
 
 describe('replacements', () => {
-  const x = tensor(Array.from({ length: 2 * 4 * 4 * 2 }, (_, i) => (i % 2 === 0 ? 1 : 3) + (i % 5)), [2, 4, 4, 2]);
+  const x = tensor(
+    Array.from({ length: 2 * 4 * 4 * 2 }, (_, i) => (i % 2 === 0 ? 1 : 3) + (i % 5)),
+    [2, 4, 4, 2],
+  );
   const imageGrid = inputGrid(x, 'NHWC', 'test');
 
-  it('fills zeros, each channel\'s mean of the example, or a Gaussian blur of each channel', () => {
+  it("fills zeros, each channel's mean of the example, or a Gaussian blur of each channel", () => {
     expect(replacementOf(x, imageGrid, 'zero').data.every((v) => v === 0)).toBe(true);
     const mean = replacementOf(x, imageGrid, 'mean');
     for (let e = 0; e < 2; e++) {

@@ -1,5 +1,5 @@
 import type { Model, Objective, TensorData } from '@salience/core';
-import { OptionError, checkBatchSize, createRng, defaultBatchSize, objectiveName, rowSize } from '@salience/core';
+import { checkBatchSize, createRng, defaultBatchSize, OptionError, objectiveName, rowSize } from '@salience/core';
 import type { InputGrid, Maps2d } from './maps.js';
 import type { Replacement } from './replacement.js';
 import { defaultBlurSigma, replacementOf } from './replacement.js';

@@ -65,9 +65,15 @@ export function replacementOf(input: TensorData, grid: InputGrid, replacement: R
     const o = out.subarray(e * size, (e + 1) * size);
     for (let c = 0; c < grid.channels; c++) {
       if (kernel) {
-        blurChannel((p) => x[grid.offset(p, c)], grid.height, grid.width, kernel, (p, v) => {
-          o[grid.offset(p, c)] = v;
-        });
+        blurChannel(
+          (p) => x[grid.offset(p, c)],
+          grid.height,
+          grid.width,
+          kernel,
+          (p, v) => {
+            o[grid.offset(p, c)] = v;
+          },
+        );
       } else {
         let mean = 0;
         for (let p = 0; p < positions; p++) mean += x[grid.offset(p, c)];

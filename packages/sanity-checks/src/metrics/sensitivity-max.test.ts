@@ -6,7 +6,10 @@ import { linearModel } from '../../test/linear-model.js';
 import { sensitivityMax } from './sensitivity-max.js';
 
 const model = linearModel('NC', [5], 3, 7);
-const X = tensor(Array.from({ length: 3 * 5 }, (_, i) => 1 + Math.sin(i)), [3, 5]);
+const X = tensor(
+  Array.from({ length: 3 * 5 }, (_, i) => 1 + Math.sin(i)),
+  [3, 5],
+);
 const TARGETS = Int32Array.from([2, 0, 1]);
 
 /** The input itself as the map: its change is the perturbation. Counts calls and rows. */
@@ -21,7 +24,14 @@ function identityMethod(): Method & { calls: number; largest: number } {
       method.largest = Math.max(method.largest, input.shape[0]);
       const rows = input.shape[0];
       const targets = options.target instanceof Int32Array ? options.target : new Int32Array(rows);
-      return { method: 'identity', values: { data: input.data.slice(), shape: [...input.shape] }, layout: 'NC', examples: Int32Array.from({ length: rows }, (_, i) => i), targets, meta: {} };
+      return {
+        method: 'identity',
+        values: { data: input.data.slice(), shape: [...input.shape] },
+        layout: 'NC',
+        examples: Int32Array.from({ length: rows }, (_, i) => i),
+        targets,
+        meta: {},
+      };
     },
   };
   return method;

@@ -1,5 +1,5 @@
 import type { Attribution, CommonOptions, Method, Model, Rng, TensorData } from '@salience/core';
-import { OptionError, ShapeError, checkBatchSize, createRng, defaultBatchSize, rowSize } from '@salience/core';
+import { checkBatchSize, createRng, defaultBatchSize, OptionError, rowSize, ShapeError } from '@salience/core';
 
 export interface SensitivityMaxOptions {
   /** Perturbations per example (Captum's `n_perturb_samples`); default 10. */
@@ -74,9 +74,11 @@ export async function sensitivityMax(model: Model, method: Method, input: Tensor
   const norms = Float64Array.from({ length: examples }, (_, e) => frobenius(clean.values.data.subarray(e * mapSize, (e + 1) * mapSize)) || 1);
 
   const rng = createRng(options.seed ?? 0);
-  const perturb = options.perturb ?? ((x, r, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = x[i] + (2 * r.uniform() - 1) * radius;
-  });
+  const perturb =
+    options.perturb ??
+    ((x, r, out) => {
+      for (let i = 0; i < x.length; i++) out[i] = x[i] + (2 * r.uniform() - 1) * radius;
+    });
   const perExample = new Float32Array(examples);
   const total = examples * samples;
   for (let start = 0; start < total; start += batchSize) {

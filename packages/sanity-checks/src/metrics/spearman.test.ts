@@ -18,8 +18,18 @@ describe('rank correlation', () => {
   });
 
   it('is 1 for any increasing transform, -1 for a decreasing one', () => {
-    expect(spearman(A, A.map((v) => Math.exp(3 * v)))).toBeCloseTo(1, 12);
-    expect(spearman(A, A.map((v) => -(v ** 3)))).toBeCloseTo(-1, 12);
+    expect(
+      spearman(
+        A,
+        A.map((v) => Math.exp(3 * v)),
+      ),
+    ).toBeCloseTo(1, 12);
+    expect(
+      spearman(
+        A,
+        A.map((v) => -(v ** 3)),
+      ),
+    ).toBeCloseTo(-1, 12);
   });
 
   it('gives 0 against a constant series and 1 for two equal constants', () => {

@@ -30,7 +30,7 @@ describe.each(['cpu', 'wasm'])('the fast filter gradient on %s', (backend) => {
     borrowCpuBackwardKernels(tf);
   });
 
-  it.each(CASES)('equals tfjs\'s own kernel: $name', async (c) => {
+  it.each(CASES)("equals tfjs's own kernel: $name", async (c) => {
     const reference = filterGradient(c);
     const fast = await withFastFilterGradients(tf, async () => filterGradient(c));
     expect(fast.length).toBe(reference.length);

@@ -7,7 +7,10 @@ import { tfjsTrainer } from './tfjs-trainer.js';
 import { trainLayersModel } from './train.js';
 
 /** Two classes told apart by the sign of the first feature. */
-const X = tensor(Array.from({ length: 40 * 3 }, (_, i) => Math.sin(i * 1.3)), [40, 3]);
+const X = tensor(
+  Array.from({ length: 40 * 3 }, (_, i) => Math.sin(i * 1.3)),
+  [40, 3],
+);
 const LABELS = Int32Array.from({ length: 40 }, (_, r) => (X.data[r * 3] > 0 ? 1 : 0));
 
 function dense(seed: number): tf.LayersModel {
@@ -36,7 +39,14 @@ describe('training in-process', () => {
   it('checks labels and options, and stops on abort', async () => {
     const m = dense(1);
     await expect(trainLayersModel(tf, m, X, LABELS.subarray(0, 5))).rejects.toThrow(/5 labels for 40/);
-    await expect(trainLayersModel(tf, m, X, Int32Array.from(LABELS, () => 2))).rejects.toThrow(/labels are classes in 0..1/);
+    await expect(
+      trainLayersModel(
+        tf,
+        m,
+        X,
+        Int32Array.from(LABELS, () => 2),
+      ),
+    ).rejects.toThrow(/labels are classes in 0..1/);
     await expect(trainLayersModel(tf, m, X, LABELS, { epochs: 0 })).rejects.toThrow(expect.objectContaining({ name: 'OptionError' }));
     await expect(trainLayersModel(tf, m, X, LABELS, { learningRate: -1 })).rejects.toThrow(expect.objectContaining({ name: 'OptionError' }));
     const controller = new AbortController();

@@ -1,5 +1,5 @@
 import type { TensorData } from '@salience/core';
-import { OptionError, createRng, throwIfAborted } from '@salience/core';
+import { createRng, OptionError, throwIfAborted } from '@salience/core';
 import { withFastFilterGradients } from './fast-filter-gradient.js';
 import type { LayersModel, TfNamespace } from './tf-namespace.js';
 
@@ -50,7 +50,9 @@ export async function trainLayersModel(
   const optimizer = tf.train.adam(learningRate);
   net.compile({ optimizer, loss: (yTrue, yPred) => tf.losses.softmaxCrossEntropy(yTrue, yPred) });
   try {
-    return await withFastFilterGradients(tf, () => trainEpochs(tf, net, input, labels, classes, { epochs, batchSize, seed: options.seed ?? 0, signal: options.signal, onEpoch: options.onEpoch }));
+    return await withFastFilterGradients(tf, () =>
+      trainEpochs(tf, net, input, labels, classes, { epochs, batchSize, seed: options.seed ?? 0, signal: options.signal, onEpoch: options.onEpoch }),
+    );
   } finally {
     // Adam's moments are tensors of their own; the trained weights stay in the model.
     optimizer.dispose();

@@ -3,7 +3,7 @@ import { allOutputs } from './consistency-checks.js';
 import { testableGradients } from './output-checks.js';
 import { softLabels } from './perturbation.js';
 import type { ConformanceSubject } from './subject.js';
-import { KNOWN_OUTPUTS, baseline, has, runChecked } from './subject.js';
+import { baseline, has, KNOWN_OUTPUTS, runChecked } from './subject.js';
 
 /** One kind of request that the suite sends, and whether a conforming model answers it. */
 export interface CatalogueEntry {
@@ -75,7 +75,11 @@ export async function requestCatalogue(subject: ConformanceSubject): Promise<Cat
   );
   const undeclared = KNOWN_OUTPUTS.filter((o) => !has(subject, o));
   if (undeclared.length > 0) {
-    entries.push({ name: `undeclared ${undeclared.join(', ')}`, fails: true, make: () => ({ input, outputs: undeclared, target: 0, layer: layer ?? model.layers()[0]?.name ?? 'layer' }) });
+    entries.push({
+      name: `undeclared ${undeclared.join(', ')}`,
+      fails: true,
+      make: () => ({ input, outputs: undeclared, target: 0, layer: layer ?? model.layers()[0]?.name ?? 'layer' }),
+    });
   }
   return entries;
 }

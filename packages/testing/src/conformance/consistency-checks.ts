@@ -2,7 +2,7 @@ import type { ModelOutputs, ModelRequest, OutputName, TensorData } from '@salien
 import { concatRows } from '@salience/core';
 import { compareMaps } from '../compare.js';
 import type { ConformanceSubject } from './subject.js';
-import { BATCH_TOLERANCE, KNOWN_OUTPUTS, baseline, describeRequest, fail, has, rows, runChecked } from './subject.js';
+import { BATCH_TOLERANCE, baseline, describeRequest, fail, has, KNOWN_OUTPUTS, rows, runChecked } from './subject.js';
 
 /** Every output that this subject can be asked for in one request. */
 export function allOutputs(subject: ConformanceSubject): OutputName[] {
@@ -27,7 +27,13 @@ export async function checkBatching(subject: ConformanceSubject): Promise<void> 
   const half = Math.ceil(n / 2);
   const splits: [string, [number, number][]][] = [
     ['one example at a time', Array.from({ length: n }, (_, r) => [r, r + 1])],
-    [`in chunks of ${half} and ${n - half}`, [[0, half], [half, n]]],
+    [
+      `in chunks of ${half} and ${n - half}`,
+      [
+        [0, half],
+        [half, n],
+      ],
+    ],
   ];
   const failures: string[] = [];
   for (const [how, ranges] of splits) {

@@ -1,7 +1,7 @@
 import type { ModelRequest, OutputName } from '@salience/core';
 import { checkPluginCompatibility } from '@salience/core';
 import type { ConformanceSubject } from './subject.js';
-import { KNOWN_OUTPUTS, baseline, expectRejection, fail, formatShape, has, runChecked } from './subject.js';
+import { baseline, expectRejection, fail, formatShape, has, KNOWN_OUTPUTS, runChecked } from './subject.js';
 
 const LAYOUTS = ['NCHW', 'NHWC', 'NC', 'tokens'];
 

@@ -22,7 +22,9 @@ export async function checkNoMutation(subject: ConformanceSubject): Promise<void
     const outcome = await settle(subject.model.run(request));
     if (outcome.ok === entry.fails) {
       const e = outcome.error as Error | undefined;
-      fail(`${entry.name}: the request ${describeRequest(request)} was ${outcome.ok ? 'answered; it must be rejected' : `rejected (${e?.name}: ${e?.message}); it must be answered`}.`);
+      fail(
+        `${entry.name}: the request ${describeRequest(request)} was ${outcome.ok ? 'answered; it must be rejected' : `rejected (${e?.name}: ${e?.message}); it must be answered`}.`,
+      );
     }
     watched.forEach((t, i) => {
       const changed = t.shape.join() !== before[i].shape || t.data.some((v, k) => !Object.is(v, before[i].data[k]));

@@ -1,8 +1,8 @@
 import type { Objective, OutputName, TensorData } from '@salience/core';
 import { objectiveAndLogitGradient, objectiveName } from '@salience/core';
 import {
-  type DirectionalProbe,
   centralDifference,
+  type DirectionalProbe,
   dot,
   norm,
   perturbationSpace,
@@ -14,7 +14,7 @@ import {
   unitDirection,
 } from './perturbation.js';
 import type { ConformanceSubject } from './subject.js';
-import { DEFAULT_GRADIENT_TOLERANCE, baseline, fail, has, runChecked } from './subject.js';
+import { baseline, DEFAULT_GRADIENT_TOLERANCE, fail, has, runChecked } from './subject.js';
 
 /** The objectives that every gradient output is checked with. */
 export type ObjectiveCase = 'logit' | 'probability' | 'log-probability' | 'cross-entropy' | 'cross-entropy-labels';
@@ -111,7 +111,8 @@ export async function checkLayerGradientObjective(subject: ConformanceSubject, w
   const objective = objectiveFor(which, rows, classes);
   const perClass = await layerGradientsPerClass(subject, layer, classes);
   const got = (await runChecked(model, { input, outputs: ['layerGradients'], layer, target: Array.from(targets), objective })).layerGradients;
-  if (got.shape.join() !== perClass[0].shape.join()) fail(`layerGradients have shape [${got.shape.join(', ')}] for objective '${which}' but [${perClass[0].shape.join(', ')}] for 'logit'.`);
+  if (got.shape.join() !== perClass[0].shape.join())
+    fail(`layerGradients have shape [${got.shape.join(', ')}] for objective '${which}' but [${perClass[0].shape.join(', ')}] for 'logit'.`);
   const { gradient: dLogits } = objectiveAndLogitGradient(logits, targets, objective);
   const size = got.data.length / rows;
   const failures: string[] = [];
@@ -189,7 +190,7 @@ export async function checkLayerGradientValues(subject: ConformanceSubject): Pro
     const layerMotion = new Float64Array(layerSize);
     for (let j = 0; j < layerSize; j++) {
       const a = out.layerActivations.data;
-      layerMotion[j] = (a[(i * 4) * layerSize + j] - a[(i * 4 + 1) * layerSize + j]) / (2 * steps[i]);
+      layerMotion[j] = (a[i * 4 * layerSize + j] - a[(i * 4 + 1) * layerSize + j]) / (2 * steps[i]);
     }
     let activationMagnitude = 0;
     for (let j = 0; j < layerSize; j++) activationMagnitude += Math.abs(gl[j] * out.layerActivations.data[i * 4 * layerSize + j]);

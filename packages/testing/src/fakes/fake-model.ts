@@ -1,5 +1,5 @@
-import type { Layout, LayerInfo, Model, ModelFacts, ModelOutputs, ModelRequest, Objective, OutputName, RequestPlan, RowTarget, TensorData } from '@salience/core';
-import { OptionError, UnknownLayerError, logitGradient, planRequest, throwIfAborted } from '@salience/core';
+import type { LayerInfo, Layout, Model, ModelFacts, ModelOutputs, ModelRequest, Objective, OutputName, RequestPlan, RowTarget, TensorData } from '@salience/core';
+import { logitGradient, OptionError, planRequest, throwIfAborted, UnknownLayerError } from '@salience/core';
 import type { AnalyticNet, RowState } from './analytic-net.js';
 
 /** What a fake model was asked, for tests that check how a method batches its work. */
@@ -146,14 +146,26 @@ export class FakeModel implements Model {
 
     const result: Partial<ModelOutputs> = {};
     if (wants('logits')) result.logits = logits;
-    if (wants('embeddings')) result.embeddings = stack(xs.map((x) => x.data), [rows, ...xs[0].shape]);
+    if (wants('embeddings'))
+      result.embeddings = stack(
+        xs.map((x) => x.data),
+        [rows, ...xs[0].shape],
+      );
     if (layer !== undefined && wants('layerActivations')) result.layerActivations = this.layerOutput(states, layer, (s) => s.layers[layer]);
 
     if (plan.gradients) {
       const gradient = logitGradient(plan, logits);
       const back = states.map((s, r) => this.net.backward(s, gradient.subarray(r * classes, (r + 1) * classes)));
-      if (wants('inputGradients')) result.inputGradients = stack(back.map((b) => b.input), request.input.shape);
-      if (wants('embeddingGradients')) result.embeddingGradients = stack(back.map((b) => b.input), [rows, ...xs[0].shape]);
+      if (wants('inputGradients'))
+        result.inputGradients = stack(
+          back.map((b) => b.input),
+          request.input.shape,
+        );
+      if (wants('embeddingGradients'))
+        result.embeddingGradients = stack(
+          back.map((b) => b.input),
+          [rows, ...xs[0].shape],
+        );
       if (layer !== undefined && wants('layerGradients')) {
         result.layerGradients = this.layerOutput(states, layer, (_, r) => back[r].layers[layer]);
       }

@@ -1,4 +1,4 @@
-import { OptionError, createRng } from '@salience/core';
+import { createRng, OptionError } from '@salience/core';
 import type { AnalyticNet, RowState } from './analytic-net.js';
 import type { FakeModelOptions } from './fake-model.js';
 import { FakeModel } from './fake-model.js';

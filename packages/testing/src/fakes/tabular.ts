@@ -52,9 +52,7 @@ function tabularNet(p: TabularParams): AnalyticNet {
   const { features: F, hidden: H, classes: K, W, a, b, U, V } = p;
   return {
     classes: K,
-    layers: [
-      { info: { name: 'hidden', kind: 'Dense', outputShape: [null, H], spatial: false }, rowShape: () => [H] },
-    ],
+    layers: [{ info: { name: 'hidden', kind: 'Dense', outputShape: [null, H], spatial: false }, rowShape: () => [H] }],
     forward(x, rowShape): RowState {
       const pre = new Float64Array(H);
       const hidden = new Float64Array(H);

@@ -1,6 +1,6 @@
-import type { MethodConformanceSubject } from './subject.js';
-import { DEFAULT_METHOD_TOLERANCE, attributeChecked, describeOptions, expectSameMaps, fail, firstDifference, methodBaseline } from './subject.js';
 import { COMPARISON_SEED } from './output-checks.js';
+import type { MethodConformanceSubject } from './subject.js';
+import { attributeChecked, DEFAULT_METHOD_TOLERANCE, describeOptions, expectSameMaps, fail, firstDifference, methodBaseline } from './subject.js';
 
 /** Batch sizes large enough for every row of a small test input to go in one call. */
 export const LARGE_BATCH = 4096;
@@ -48,7 +48,8 @@ export async function checkMethodDeterminism(subject: MethodConformanceSubject):
     const first = (await attributeChecked(subject, options)).attribution.values;
     const second = (await attributeChecked(subject, options)).attribution.values;
     const i = firstDifference(first.data, second.data);
-    if (i >= 0) fail(`Two identical calls with ${label} and ${describeOptions({ ...subject.options, ...options })} differ: value ${i} is ${first.data[i]}, then ${second.data[i]}.`);
+    if (i >= 0)
+      fail(`Two identical calls with ${label} and ${describeOptions({ ...subject.options, ...options })} differ: value ${i} is ${first.data[i]}, then ${second.data[i]}.`);
   }
 }
 
@@ -62,6 +63,8 @@ export async function checkMethodSeeds(subject: MethodConformanceSubject): Promi
   const i = firstDifference(a.data, b.data);
   if (subject.seeded && i < 0) fail('Seeds 1 and 2 give identical maps; a seeded method must draw its random numbers from options.seed.');
   if (!subject.seeded && i >= 0) {
-    fail(`Seeds 1 and 2 give different maps (value ${i}: ${a.data[i]} vs ${b.data[i]}); if the method is random, set seeded: true in the subject, else it must not depend on the seed.`);
+    fail(
+      `Seeds 1 and 2 give different maps (value ${i}: ${a.data[i]} vs ${b.data[i]}); if the method is random, set seeded: true in the subject, else it must not depend on the seed.`,
+    );
   }
 }

@@ -48,14 +48,18 @@ function contextRecordingModel(subject: MethodConformanceSubject, problems: stri
       const what = `Model call ${index} (${rows} rows, ${request.outputs.join(', ')})`;
       const { [CONFORMANCE_CONTEXT]: tags, ...rest } = request.context ?? {};
       if (!tags) {
-        problems.push(`${what} carried no context.${CONFORMANCE_CONTEXT}: every model call must carry the context rows of its rows' examples (core's beginMethod resolves them once from model.contextOf and options.context; call.run gathers them by example).`);
+        problems.push(
+          `${what} carried no context.${CONFORMANCE_CONTEXT}: every model call must carry the context rows of its rows' examples (core's beginMethod resolves them once from model.contextOf and options.context; call.run gathers them by example).`,
+        );
       } else if (tags.shape[0] !== rows || tags.data.length !== rows) {
         problems.push(`${what} carried context.${CONFORMANCE_CONTEXT} of shape [${tags.shape.join(', ')}]; it needs one row per row of the request: [${rows}, 1].`);
       } else {
         for (let r = 0; r < rows; r++) {
           const tag = tags.data[r];
           if (tag === 0) {
-            problems.push(`${what}, row ${r}: its context was derived from a row that is not one of the caller's examples (a baseline, noise or perturbed copy); derive context once from the real input and gather it by example.`);
+            problems.push(
+              `${what}, row ${r}: its context was derived from a row that is not one of the caller's examples (a baseline, noise or perturbed copy); derive context once from the real input and gather it by example.`,
+            );
             break;
           }
           const own = realExamples(real, request.input, r);

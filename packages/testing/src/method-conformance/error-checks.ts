@@ -60,7 +60,10 @@ export async function checkMethodCapabilities(subject: MethodConformanceSubject)
     const capabilities = new Set([...model.capabilities].filter((c) => c !== missing));
     const spy = spyModel(model, { capabilities });
     await expectMethodRejection(subject, {}, 'MISSING_CAPABILITY', `A model without '${missing}'`, spy);
-    if (spy.calls.length > 0) fail(`With a model that lacks '${missing}', the method called the model ${spy.calls.length} time(s) before rejecting; check capabilities (assertCapabilities) before any work.`);
+    if (spy.calls.length > 0)
+      fail(
+        `With a model that lacks '${missing}', the method called the model ${spy.calls.length} time(s) before rejecting; check capabilities (assertCapabilities) before any work.`,
+      );
   }
 }
 
@@ -75,7 +78,8 @@ export async function checkMethodAbort(subject: MethodConformanceSubject): Promi
   const early = spyModel(subject.model);
   await expectMethodRejection(subject, { signal: before.signal }, 'ABORTED', 'A signal aborted before the call', early);
   const answered = early.calls.filter((c) => c.answered).length;
-  if (answered > 0) fail(`With a signal aborted before the call, the model answered ${answered} call(s) made without the signal; pass options.signal to every model call, or check it first.`);
+  if (answered > 0)
+    fail(`With a signal aborted before the call, the model answered ${answered} call(s) made without the signal; pass options.signal to every model call, or check it first.`);
 
   // Abort during the middle call of a run made one row at a time, and during its last but one.
   // (Not earlier: core's resolveTargets does not yet check the signal between its own batches.)
@@ -92,7 +96,9 @@ export async function checkMethodAbort(subject: MethodConformanceSubject): Promi
     await expectMethodRejection(subject, { signal: during.signal, batchSize: 1 }, 'ABORTED', `A signal aborted during model call ${abortAt + 1} of ${n}`, spy);
     const later = spy.calls.length - (abortAt + 1);
     if (later > 0) {
-      fail(`After the signal was aborted during model call ${abortAt + 1} of ${n}, the method made ${later} more model call(s); check the signal between model calls (forEachBatch does).`);
+      fail(
+        `After the signal was aborted during model call ${abortAt + 1} of ${n}, the method made ${later} more model call(s); check the signal between model calls (forEachBatch does).`,
+      );
     }
   }
 }

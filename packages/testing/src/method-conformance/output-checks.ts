@@ -1,7 +1,7 @@
 import type { Attribution, TensorData } from '@salience/core';
 import { checkPluginCompatibility } from '@salience/core';
 import type { MethodConformanceSubject } from './subject.js';
-import { DEFAULT_METHOD_TOLERANCE, attributeChecked, expectSameMaps, fail, mapOf, methodBaseline, stackMaps } from './subject.js';
+import { attributeChecked, DEFAULT_METHOD_TOLERANCE, expectSameMaps, fail, mapOf, methodBaseline, stackMaps } from './subject.js';
 
 /** A seed shared by every call whose maps are compared, so that seeded methods can be compared too. */
 export const COMPARISON_SEED = 11;
@@ -102,7 +102,8 @@ export async function checkMethodTargets(subject: MethodConformanceSubject): Pro
   if (classes > 1) {
     const { attribution: forPredicted } = await attributeChecked(subject, { seed: COMPARISON_SEED, target: Array.from(predicted) });
     const same = plain.values.data.every((v, i) => Math.abs(v - forPredicted.values.data[i]) <= 1e-7 * (1 + Math.abs(v)));
-    if (same) fail(`The maps for targets [${perExample.join(', ')}] equal those for the predicted classes [${Array.from(predicted).join(', ')}]: the method seems to ignore the target.`);
+    if (same)
+      fail(`The maps for targets [${perExample.join(', ')}] equal those for the predicted classes [${Array.from(predicted).join(', ')}]: the method seems to ignore the target.`);
   }
 }
 
@@ -132,7 +133,12 @@ export async function checkMethodMultiTargets(subject: MethodConformanceSubject)
   for (const c of cases) {
     const { attribution: multi } = await attributeChecked(subject, { seed: COMPARISON_SEED, target: c.target });
     const examples = upTo(rows).flatMap((r) => [r, r]);
-    checkPairs(multi, examples, examples.map((r, i) => c.perPair(r, i % 2)), `With target ${c.label}`);
+    checkPairs(
+      multi,
+      examples,
+      examples.map((r, i) => c.perPair(r, i % 2)),
+      `With target ${c.label}`,
+    );
     checkMapShape(subject, multi, `With target ${c.label}`);
     const separate = await separateMaps(subject, c.separate);
     const expected = stackMaps(examples.map((r, i) => mapOf(separate[i % 2], r)));

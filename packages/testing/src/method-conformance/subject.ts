@@ -260,7 +260,9 @@ export function expectSameMaps(actual: TensorData, expected: TensorData, toleran
   const c = compareMaps(actual, expected);
   if (c.relativeError <= tolerance) return;
   const w = c.worst;
-  fail(`${what}: map ${w.map} at [${w.at.join(', ')}] is ${w.actual} where ${w.expected} was expected (error ${c.relativeError.toExponential(2)} of the map's max, allowed ${tolerance}).`);
+  fail(
+    `${what}: map ${w.map} at [${w.at.join(', ')}] is ${w.actual} where ${w.expected} was expected (error ${c.relativeError.toExponential(2)} of the map's max, allowed ${tolerance}).`,
+  );
 }
 
 /** Stacks single maps into one batch. */

@@ -19,10 +19,12 @@ function weight(weights: Weights, name: string, shape: readonly number[]): Tenso
 /** Copies PyTorch weights into a layer, transposed into tfjs's layouts. */
 function load(tf: Tf, layer: tfjs.layers.Layer, values: readonly { data: TensorData; perm?: number[] }[]): void {
   tf.tidy(() => {
-    layer.setWeights(values.map(({ data, perm }) => {
-      const t = tf.tensor(data.data, [...data.shape]);
-      return perm ? t.transpose(perm) : t;
-    }));
+    layer.setWeights(
+      values.map(({ data, perm }) => {
+        const t = tf.tensor(data.data, [...data.shape]);
+        return perm ? t.transpose(perm) : t;
+      }),
+    );
   });
 }
 

@@ -1,5 +1,5 @@
-import { createRng } from '@salience/core';
 import { fromJsFunction } from '@acme/salience-js-function';
+import { createRng } from '@salience/core';
 
 /**
  * A third party's model in plain JavaScript: a 6 x 5 grey image, 3 classes, each the tanh of a

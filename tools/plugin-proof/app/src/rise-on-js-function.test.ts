@@ -1,6 +1,6 @@
+import { rise } from '@acme/salience-rise';
 import { createRng } from '@salience/core';
 import { describeMethodConformance, describeModelConformance } from '@salience/testing';
-import { rise } from '@acme/salience-rise';
 import { createImageFunctionModel } from './js-function-model.js';
 
 const input = () => ({ data: createRng(8).fillNormal(new Float32Array(3 * 30)), shape: [3, 6, 5, 1] });

@@ -1,5 +1,5 @@
-import { CORE_VERSION, checkPluginCompatibility } from '@salience/core';
 import { rise } from '@acme/salience-rise';
+import { CORE_VERSION, checkPluginCompatibility } from '@salience/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createImageFunctionModel } from './js-function-model.js';
 
@@ -23,7 +23,9 @@ describe('version skew', () => {
     await rise.attribute(old, input, { masks: 4 });
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0][0]).toMatch(
-      new RegExp(`@acme/salience-js-function was built against @salience/core 0\\.0\\.4 \\(0\\.0\\.x\\) but @salience/core ${CORE_VERSION.replaceAll('.', '\\.')} .*is loaded.*upgrade @acme/salience-js-function`),
+      new RegExp(
+        `@acme/salience-js-function was built against @salience/core 0\\.0\\.4 \\(0\\.0\\.x\\) but @salience/core ${CORE_VERSION.replaceAll('.', '\\.')} .*is loaded.*upgrade @acme/salience-js-function`,
+      ),
     );
   });
 

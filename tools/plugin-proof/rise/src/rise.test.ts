@@ -107,6 +107,8 @@ describe('rise', () => {
   it('says what to do with token models and objectives it cannot score', async () => {
     const tokens: Model = { ...linearImageModel([]), layout: 'tokens', inputShape: [null, 4] };
     await expect(rise.attribute(tokens, { data: new Float32Array(4), shape: [1, 4] })).rejects.toThrow(/token ids cannot be blended/);
-    await expect(rise.attribute(linearImageModel([new Float32Array(30)]), ones(1), { objective: { kind: 'cross-entropy' } })).rejects.toThrow(/'logit', 'probability', 'log-probability'/);
+    await expect(rise.attribute(linearImageModel([new Float32Array(30)]), ones(1), { objective: { kind: 'cross-entropy' } })).rejects.toThrow(
+      /'logit', 'probability', 'log-probability'/,
+    );
   });
 });

@@ -1,18 +1,18 @@
 import {
   type Attribution,
+  beginMethod,
   type CommonOptions,
+  createRng,
   type Method,
   type Model,
   type Objective,
-  type TensorData,
-  type ValuesLayout,
-  beginMethod,
-  createRng,
   OptionError,
   rowSize,
   TargetError,
+  type TensorData,
+  type ValuesLayout,
 } from '@salience/core';
-import { type MaskGeometry, drawMask, maskGeometry } from './masks.js';
+import { drawMask, type MaskGeometry, maskGeometry } from './masks.js';
 import { PLUGIN } from './plugin.js';
 
 export interface RiseOptions {

@@ -1,5 +1,5 @@
 import type { Layout, Model, ModelOutputs, ModelRequest, OutputName, RequestPlan } from '@salience/core';
-import { ModelError, OptionError, SalienceError, logitGradient, planRequest, throwIfAborted } from '@salience/core';
+import { logitGradient, ModelError, OptionError, planRequest, SalienceError, throwIfAborted } from '@salience/core';
 import { PLUGIN } from './plugin.js'; // plugin-stamp
 
 /** A model written as plain JavaScript functions of one example. */

@@ -1,4 +1,15 @@
-import { type Attribution, type CommonOptions, type Method, type Model, type TensorData, type ValuesLayout, beginMethod, OptionError, objectiveName, rowSize } from '@salience/core';
+import {
+  type Attribution,
+  beginMethod,
+  type CommonOptions,
+  type Method,
+  type Model,
+  OptionError,
+  objectiveName,
+  rowSize,
+  type TensorData,
+  type ValuesLayout,
+} from '@salience/core';
 import { PLUGIN } from './plugin.js'; // plugin-stamp
 
 export interface __Pascal__Options {
