@@ -88,6 +88,12 @@ export interface ModelRequest<K extends OutputName = OutputName> {
   readonly context?: Readonly<Record<string, TensorData>>;
   /** Modified backward rules for the gradient outputs; the model must declare them in `backwardRules`. */
   readonly backward?: BackwardRules;
+  /**
+   * Run the model with the output of `request.layer` replaced by these activations (batch first,
+   * one row per row of `input`, in the layer's output shape): whatever reads the layer reads them,
+   * everything else runs from `input` as usual. Logits only; the model must set `runsFromLayers`.
+   */
+  readonly layerActivations?: TensorData;
   readonly signal?: AbortSignal;
 }
 
@@ -118,6 +124,11 @@ export interface Model {
   readonly capabilities: ReadonlySet<OutputName>;
   /** The modified backward rules that `request.backward` may ask for (none when absent). */
   readonly backwardRules?: ReadonlySet<BackwardRuleKind>;
+  /**
+   * Optional capability: `request.layerActivations` may replace a layer's output and the rest of
+   * the model runs from it (what ablation methods such as AblationCAM need). Absent: it may not.
+   */
+  readonly runsFromLayers?: boolean;
   /** Set by adapters published as plugins: their package and the core they were built against. */
   readonly plugin?: PluginStamp;
   layers(): readonly LayerInfo[];

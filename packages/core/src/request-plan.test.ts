@@ -88,6 +88,25 @@ describe('planRequest', () => {
     expect(() => plan(tokens, { input: ids, embeddings: tensor(nan, [2, 2, 2]) })).toThrow(/value 5 is NaN/);
   });
 
+  it('runs from given layer activations: declared, logits only, a layer, [rows, ...] of its shape, finite', () => {
+    const facts: ModelFacts = { ...image, runsFromLayers: true, layerShape: (layer) => (layer === 'dense:0' ? [null, 4] : undefined) };
+    const acts = tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 4]);
+    const p = plan(facts, { layer: 'dense/alias', layerActivations: acts });
+    expect(p).toMatchObject({ gradients: false, layer: 'dense:0', layerActivations: acts });
+    expect(() => plan(image, { layer: 'dense', layerActivations: acts })).toThrow(CapabilityError);
+    expect(() => plan(image, { layer: 'dense', layerActivations: acts })).toThrow(/ScoreCAM, EigenCAM/);
+    expect(() => plan(facts, { layer: 'dense', layerActivations: acts, outputs: ['logits', 'layerActivations'] })).toThrow(/logits only/);
+    expect(() => plan(facts, { layer: 'dense', layerActivations: acts, outputs: ['inputGradients'], target: 0 })).toThrow(OptionError);
+    expect(() => plan(facts, { layerActivations: acts })).toThrow(/name a layer/);
+    expect(() => plan(facts, { layer: 'conv', layerActivations: acts })).toThrow(UnknownLayerError);
+    expect(() => plan(facts, { layer: 'dense', layerActivations: tensor([1, 2, 3, 4], [1, 4]) })).toThrow(/shape \[1, 4\]; layer 'dense' gives \[2, 4\]/);
+    expect(() => plan(facts, { layer: 'dense', layerActivations: tensor([1, 2, 3, 4, 5, 6], [2, 3]) })).toThrow(ShapeError);
+    expect(() => plan(facts, { layer: 'dense', layerActivations: { data: new Float32Array(3), shape: [2, 4] } })).toThrow(/has 3 values/);
+    expect(() => plan(facts, { layer: 'dense', layerActivations: tensor([1, 2, 3, 4, 5, 6, 7, Number.NaN], [2, 4]) })).toThrow(/must be finite/);
+    // Without a known shape, any [rows, ...] is accepted.
+    expect(plan({ ...facts, layerShape: undefined }, { layer: 'dense', layerActivations: tensor([1, 2, 3, 4, 5, 6], [2, 3]) }).layerActivations?.shape).toEqual([2, 3]);
+  });
+
   it('checks context: named inputs of the model, one row per row of the input', () => {
     const mask = tensor([1, 1, 1, 0], [2, 2]);
     expect(plan(tokens, { input: ids, context: { attention_mask: mask } }).context).toEqual({ attention_mask: mask });

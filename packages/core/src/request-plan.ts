@@ -17,7 +17,7 @@ const LAYER_OUTPUTS: readonly OutputName[] = ['layerActivations', 'layerGradient
  * What an adapter knows about its model that the rules of a request depend on. The `Model` fields
  * (layout, inputShape, capabilities, plugin) plus what the runtime told the adapter.
  */
-export interface ModelFacts extends Pick<Model, 'layout' | 'inputShape' | 'capabilities' | 'backwardRules' | 'plugin'> {
+export interface ModelFacts extends Pick<Model, 'layout' | 'inputShape' | 'capabilities' | 'backwardRules' | 'plugin' | 'runsFromLayers'> {
   /** Set once the model is disposed: every request is refused from then on. */
   readonly disposed?: boolean;
   /** The function that makes a new model, named when a disposed one is used: 'fromTfjs'. */
@@ -41,6 +41,11 @@ export interface ModelFacts extends Pick<Model, 'layout' | 'inputShape' | 'capab
    */
   resolveLayer?(name: string): string;
   /**
+   * The output shape of a layer (its name as `resolveLayer` gives it), `null` for unknown dims, when
+   * the adapter knows it: `request.layerActivations` is checked against it.
+   */
+  layerShape?(layer: string): readonly (number | null)[] | undefined;
+  /**
    * Why an output that the model does not declare cannot be given, when the adapter knows more than
    * "not declared" (e.g. the op without a gradient); undefined falls back to a `CapabilityError`.
    */
@@ -54,8 +59,10 @@ interface PlanOf<K extends OutputName> {
   /** The checked input: fits `inputShape`, finite, valid token ids for token models. */
   readonly input: TensorData;
   readonly rows: number;
-  /** The layer as `resolveLayer` named it; set exactly when a layer output is wanted. */
+  /** The layer as `resolveLayer` named it; set exactly when a layer output is wanted or the request runs from the layer. */
   readonly layer: string | undefined;
+  /** Activations [rows, ...] that replace the layer's output (logits only). */
+  readonly layerActivations: TensorData | undefined;
   /** Embeddings [rows, T, D] to run from instead of looking up the ids. */
   readonly embeddings: TensorData | undefined;
   /** Companion inputs, one row per row of the input. */
@@ -191,6 +198,42 @@ function checkBackward(facts: ModelFacts, backward: BackwardRules, outputs: read
   }
 }
 
+/** Running from given activations at a layer: declared by the model, logits only, one row per row of the input, the layer's shape, finite. */
+function checkLayerActivations(facts: ModelFacts, request: ModelRequest, outputs: readonly OutputName[], rows: number): string {
+  if (!facts.runsFromLayers) {
+    throw new CapabilityError(
+      'This model cannot run from given layer activations (request.layerActivations). Methods that only read activations (ScoreCAM, EigenCAM) work on it; ablation methods need an adapter that can (an ONNX model through @salience/onnx, a tfjs GraphModel or LayersModel).',
+      ['runsFromLayers'],
+    );
+  }
+  if (outputs.some((o) => o !== 'logits'))
+    throw new OptionError(`request.layerActivations runs the rest of the model from a layer; ask for logits only (got ${outputs.join(', ')}).`);
+  if (request.embeddings !== undefined) throw new OptionError('Give request.embeddings or request.layerActivations, not both.');
+  if (typeof request.layer !== 'string') throw new OptionError('request.layerActivations replaces the output of request.layer: name a layer from model.layers().');
+  if (!facts.resolveLayer) throw new UnknownLayerError(request.layer, []);
+  const layer = facts.resolveLayer(request.layer);
+  const given = request.layerActivations!;
+  if (typeof given !== 'object' || given === null || !(given.data instanceof Float32Array) || !Array.isArray(given.shape)) {
+    throw new ShapeError('request.layerActivations must be a TensorData { data: Float32Array, shape }.');
+  }
+  const declared = facts.layerShape?.(layer);
+  const fits =
+    given.shape[0] === rows &&
+    given.shape.every((d) => Number.isInteger(d) && d > 0) &&
+    (!declared || declared.length === 0 || (declared.length === given.shape.length && declared.every((d, i) => i === 0 || d === null || d === given.shape[i])));
+  if (!fits) {
+    const dims = declared?.slice(1).map((d) => d ?? '?');
+    const expected = dims && declared!.length > 0 ? `[${[rows, ...dims].join(', ')}]` : `[${rows}, ...] (one row per row of the input)`;
+    throw new ShapeError(`request.layerActivations has shape [${given.shape.join(', ')}]; layer '${request.layer}' gives ${expected}.`);
+  }
+  const size = sizeOf(given.shape);
+  if (given.data.length !== size) throw new ShapeError(`request.layerActivations has ${given.data.length} values but its shape [${given.shape.join(', ')}] needs ${size}.`);
+  for (let i = 0; i < size; i++) {
+    if (!Number.isFinite(given.data[i])) throw new ShapeError(`request.layerActivations value ${i} is ${given.data[i]}; activations must be finite.`);
+  }
+  return layer;
+}
+
 function checkTargetClasses(targets: Int32Array, classes: number): void {
   for (let i = 0; i < targets.length; i++) {
     if (targets[i] >= classes) throw new TargetError(`Target [${i}] is class ${targets[i]}, but the model has ${classes} classes (0..${classes - 1}).`);
@@ -204,7 +247,7 @@ function disposedError(facts: Pick<ModelFacts, 'createdBy'>): OptionError {
 /**
  * Checks a request against every rule of `Model.run` before the runtime is touched, with core's
  * typed errors: the model is not disposed; outputs (de-duplicated) are declared; the input fits
- * (token ids valid); the layer exists; embeddings and context fit the input; gradient outputs have
+ * (token ids valid); the layer exists; embeddings, layer activations and context fit the input; gradient outputs have
  * targets (checked against the classes when known) and a known objective; the signal has not fired.
  */
 export function planRequest<K extends OutputName>(facts: ModelFacts, request: ModelRequest<K>): RequestPlan<K> {
@@ -228,11 +271,22 @@ export function planRequest<K extends OutputName>(facts: ModelFacts, request: Mo
     if (!facts.resolveLayer) throw new UnknownLayerError(request.layer, []);
     layer = facts.resolveLayer(request.layer);
   }
+  if (request.layerActivations !== undefined) layer = checkLayerActivations(facts, request, outputs, rows);
   if (request.embeddings !== undefined) checkEmbeddings(facts, request.embeddings, input);
   if (request.context !== undefined) checkContextRows(request.context, rows, facts.contextInputs, facts.inputName);
   if (request.backward !== undefined) checkBackward(facts, request.backward, outputs, rows);
 
-  const common = { outputs, wanted: new Set<OutputName>(outputs), input, rows, layer, embeddings: request.embeddings, context: request.context, signal: request.signal };
+  const common = {
+    outputs,
+    wanted: new Set<OutputName>(outputs),
+    input,
+    rows,
+    layer,
+    layerActivations: request.layerActivations,
+    embeddings: request.embeddings,
+    context: request.context,
+    signal: request.signal,
+  };
   let plan: RequestPlan<K>;
   if (outputs.some((o) => GRADIENT_OUTPUTS.includes(o))) {
     const targets = request.target === 'predicted' ? 'predicted' : rowTargets(request.target, rows);
