@@ -15,14 +15,18 @@
 // pnpm also copies the root LICENSE into each tarball (packages have none of their own).
 //
 // The files are edited as text: only these fields change, nothing is reordered or reformatted.
-// With --check nothing is written; it exits 1 and names the packages that are out of date
-// (`pnpm release:check` runs it). Either way it checks that typedoc.json excludes exactly the
-// private packages (typedoc documents packages/*).
+// With --check nothing is written; it exits 1 and names the packages that are out of date and
+// which of their fields are missing or differ (`pnpm release:check` runs it). Either way it checks
+// that typedoc.json excludes exactly the private packages (typedoc documents packages/*), that its
+// source links point into REPOSITORY, and, where the clone has an `origin` remote, that the remote
+// is REPOSITORY: one URL for every package's repository, homepage and bugs, and the API pages.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 
+/** The project's home: the repository, homepage and bugs of every package derive from it. */
 export const REPOSITORY = 'https://github.com/salience-js/salience';
 const SOURCE_CONDITION = '@salience/source';
 
@@ -149,6 +153,43 @@ export function updateManifestText(text, folder) {
   return out;
 }
 
+/** `git@github.com:o/r.git`, `git+https://github.com/o/r.git`, `https://github.com/o/r` all as `https://github.com/o/r`. */
+export function normalizeRemote(url) {
+  return url
+    .trim()
+    .replace(/^git\+/, '')
+    .replace(/^git@([^:]+):/, 'https://$1/')
+    .replace(/^ssh:\/\/git@([^/]+)\//, 'https://$1/')
+    .replace(/\.git$/, '')
+    .replace(/\/$/, '');
+}
+
+/** The publishing fields of one manifest that are missing or differ from `wantedFields`, by name. */
+export function staleFields(folder, manifest) {
+  const wanted = wantedFields(folder, manifest);
+  const stale = Object.keys(wanted).filter((key) => !isDeepStrictEqual(manifest[key], wanted[key]));
+  if (manifest.scripts?.prepack !== `nx run ${manifest.name}:build`) stale.push('scripts.prepack');
+  return stale.map((key) => (key in manifest || key === 'scripts.prepack' ? key : `${key} (missing)`));
+}
+
+/** Problems with the URLs outside package.json: typedoc's source links and the git remote, if any. */
+export function urlProblems(root) {
+  const problems = [];
+  const typedoc = readFileSync(join(root, 'typedoc.json'), 'utf8');
+  for (const [, template] of typedoc.matchAll(/"sourceLinkTemplate":\s*"([^"]*)"/g)) {
+    if (!template.startsWith(`${REPOSITORY}/blob/`)) problems.push(`typedoc.json's sourceLinkTemplate ${template} is not under ${REPOSITORY}.`);
+  }
+  let remote = '';
+  try {
+    remote = execFileSync('git', ['config', '--get', 'remote.origin.url'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    // No git, or no origin remote (a fresh `git init`, a tarball): REPOSITORY stands alone.
+  }
+  if (remote.trim() !== '' && normalizeRemote(remote) !== REPOSITORY)
+    problems.push(`the git remote origin is ${remote.trim()} but tools/package-metadata.mjs publishes ${REPOSITORY}; set REPOSITORY to the remote.`);
+  return problems;
+}
+
 /** The public packages: { folder, path } for every packages/<folder>/package.json without `private`. */
 export function publicPackages(root) {
   const dir = join(root, 'packages');
@@ -165,7 +206,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const text = readFileSync(path, 'utf8');
     const next = updateManifestText(text, folder);
     if (next === text) continue;
-    stale.push(`packages/${folder}/package.json`);
+    stale.push(`packages/${folder}/package.json (${staleFields(folder, JSON.parse(text)).join(', ')})`);
     if (!check) writeFileSync(path, next);
   }
   // typedoc documents packages/* except the private ones: its exclude list must name exactly those.
@@ -175,6 +216,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     .map((f) => `packages/${f}`);
   if (!isDeepStrictEqual([...(typedoc.exclude ?? [])].sort(), privateFolders.sort())) {
     console.error(`typedoc.json's exclude is ${JSON.stringify(typedoc.exclude)}; it must list the private packages, ${JSON.stringify(privateFolders)}.`);
+    process.exitCode = 1;
+  }
+  for (const problem of urlProblems(root)) {
+    console.error(problem);
     process.exitCode = 1;
   }
   if (check && stale.length > 0) {

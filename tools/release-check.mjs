@@ -8,7 +8,8 @@
 //    publish` would: prepack builds, publishConfig applies), and each tarball checked by publint
 //    (--strict) and by are-the-types-wrong (ESM-only profile), and for leftovers: `workspace:`
 //    ranges, test files, missing entry points, the `@salience/source` condition, no LICENSE, no
-//    repository/engines (tools/package-metadata.mjs --check first says which manifests are stale).
+//    repository/engines, or a repository/homepage/bugs other than tools/package-metadata.mjs's
+//    REPOSITORY (its --check first says which manifests are stale, and checks the git remote).
 // 3. Installing: every tarball is installed with npm into an empty folder outside the workspace
 //    (@salience/* from the tarballs only, third-party packages from the npm registry or npm's cache,
 //    ONNXRUNTIME_NODE_INSTALL=skip), and each package's entry points are imported in plain Node
@@ -17,7 +18,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { packPackagesInParallel, run } from './pack-packages.mjs';
+import { wantedFields } from './package-metadata.mjs';
 
 const root = resolve(fileURLToPath(import.meta.url), '..', '..');
 const ATTW = '@arethetypeswrong/core@0.18.5';
@@ -181,7 +184,7 @@ try {
   });
 
   step('check the tarballs: contents, publint --strict', () => {
-    for (const { name, tarball } of packed) {
+    for (const { name, folder, tarball } of packed) {
       const listing = run('tar', ['-tzf', tarball], work).output.split('\n').filter(Boolean);
       const manifest = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json'], work).output);
       const found = [];
@@ -195,6 +198,13 @@ try {
       if (!listing.includes('package/LICENSE')) found.push('no LICENSE in the tarball');
       const missingFields = ['repository', 'homepage', 'bugs', 'engines'].filter((f) => !manifest[f]);
       if (missingFields.length > 0) found.push(`no ${missingFields.join(', ')} in the packed package.json`);
+      // The same project URL in every tarball (tools/package-metadata.mjs's REPOSITORY), pointing at this package.
+      const wanted = wantedFields(folder, manifest);
+      const wrongUrls = ['repository', 'homepage', 'bugs'].filter((f) => manifest[f] && !isDeepStrictEqual(manifest[f], wanted[f]));
+      if (wrongUrls.length > 0)
+        found.push(
+          `${wrongUrls.map((f) => `${f} ${JSON.stringify(manifest[f])}`).join(', ')} in the packed package.json; want ${wrongUrls.map((f) => JSON.stringify(wanted[f])).join(', ')}`,
+        );
       const entry = manifest.exports?.['.']?.default ?? manifest.main;
       if (!entry || !listing.includes(join('package', entry))) found.push(`entry point ${entry} is not in the tarball (was it built?)`);
       const publint = run(join(root, 'node_modules', '.bin', 'publint'), ['run', tarball, '--strict'], work, { allowFailure: true });
