@@ -59,7 +59,7 @@ describe('salience explain options', () => {
   it('parses method, preprocessing and runtime values', async () => {
     const r = await request(
       ...['--stdev', '20%', '--samples', '8', '--statistic', 'variance', '--window', '1,4,4', '--stride', '2x2', '--baseline', 'blur'],
-      ...['--resize', '224x160', '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225', '--range', '-1,1', '--channels', 'bgr'],
+      ...['--resize', 'h=160,w=224', '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225', '--range', '-1,1', '--channels', 'bgr'],
       ...['--layout', 'nchw', '--backend', 'cpu', '--batch-size', '16', '--seed', '7', '--objective', 'log-probability', '--no-relu', '--upsample', 'none'],
     );
     expect(r.flags).toMatchObject({
@@ -72,7 +72,7 @@ describe('salience explain options', () => {
       relu: false,
       upsample: 'none',
     });
-    expect(r.preprocessing).toEqual({ resize: [224, 160], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], range: [-1, 1], channels: 'bgr' });
+    expect(r.preprocessing).toEqual({ resize: [160, 224], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], range: [-1, 1], channels: 'bgr' });
     expect(r).toMatchObject({ layout: 'NCHW', backend: 'cpu', batchSize: 16, seed: 7, objective: 'log-probability' });
     expect((await request('--baseline', 'ref.npy')).baselineFile).toBe('ref.npy');
     expect((await request('--baseline', '0.5')).flags?.baseline).toBe(0.5);

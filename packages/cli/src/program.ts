@@ -155,6 +155,11 @@ const EXIT_STATUS_HELP = `Exit status: 0 ok, 1 unexpected failure, 2 usage, 3 in
 11 findings (audit --fail-on-findings), 12 non-finite results (NaN or infinity; see --allow-nonfinite),
 130 interrupted.`;
 
+/** One convention for every size and box (issue 17): height before width, as NCHW/NHWC tensors. */
+const SIZES_HELP = `Sizes are height x width everywhere (--resize, --crop, --window, --stride, --token-grid), as in
+NCHW/NHWC tensors, and boxes are top,left,bottom,right (--region). h=H,w=W says it outright;
+--resize and --crop refuse a plain HxW with two different numbers, which meant width x height up to 0.1.`;
+
 function addMethodOptions(command: Command): Command {
   return command
     .optionsGroup('Method options:')
@@ -180,8 +185,8 @@ function addMethodOptions(command: Command): Command {
     .option('--superpixels <n>', 'kernel-shap, lime, shapley-sampling: about n SLIC superpixels per image as features, instead of --grid')
     .option('--lrp-epsilon <e>', "lrp: the epsilon rule's stabiliser, >= 0 (default: 1e-9, Captum's)")
     .option('--lrp-composite <name>', `lrp: rules per layer type instead of epsilon everywhere: ${LRP_COMPOSITES.join(', ')} (Zennit's)`)
-    .option('--window <size>', 'occlusion: 4, 4x4 (height x width) or one size per dimension of an example (default: 1/8 of the shorter side)')
-    .option('--stride <size>', 'occlusion: in the same forms (default: the window)')
+    .option('--window <HxW>', 'occlusion: 4, 4x8 or h=4,w=8 (height x width), or one size per dimension of an example (NCHW 1,4,4) (default: 1/8 of the shorter side)')
+    .option('--stride <HxW>', 'occlusion: in the same forms as --window (default: the window)')
     .option('--batch-size <n>', 'most rows per model call (default: sized from the input)')
     .option('--seed <n>', "seed for smoothgrad's noise and random baselines (default: 0)")
     .option(
@@ -194,10 +199,10 @@ function addMethodOptions(command: Command): Command {
 function addPreprocessingOptions(command: Command): Command {
   return command
     .optionsGroup('Image preprocessing:')
-    .option('--resize <size>', "resize images to N or WxH, stretching them (default: the model's input size)")
+    .option('--resize <HxW>', "resize images to N (square) or h=H,w=W, stretching them; 224x160 is refused (it meant width x height up to 0.1) (default: the model's input size)")
     .option('--preset <name>', `${PRESET_NAMES.join(', ')}: torchvision's ImageNet transforms (--resize-shorter 256 --crop 224, ImageNet mean and std)`)
     .option('--resize-shorter <n>', "resize the shorter side to n, keeping the aspect ratio (antialiased bilinear, as torchvision's Resize(n))")
-    .option('--crop <size>', "then cut the centre N or WxH (torchvision's CenterCrop)")
+    .option('--crop <HxW>', "then cut the centre N or h=H,w=W (torchvision's CenterCrop), as --resize")
     .option('--channels <order>', `${CHANNEL_ORDERS.join(', ')} (default: from the model's channel count)`)
     .option('--range <low,high>', 'pixel values 0..255 are mapped linearly to this range (default: 0,1)')
     .option('--mean <values>', 'subtracted per channel after --range, e.g. 0.485,0.456,0.406 (default: 0)')
@@ -214,7 +219,7 @@ function addRuntimeOptions(command: Command, noProgress: string): Command {
     .option('--no-progress', noProgress)
     .option('--overwrite', 'write into an --out that holds other files: they are kept, and only files an earlier salience run listed in its manifest are replaced')
     .option('--allow-nonfinite', 'write results that hold NaN or infinite values instead of failing (exit 12)')
-    .option('--max-pixels <n>', `largest image accepted, width x height, checked before decoding (default: ${DEFAULT_MAX_PIXELS})`)
+    .option('--max-pixels <n>', `largest image accepted, height times width, checked before decoding (default: ${DEFAULT_MAX_PIXELS})`)
     .option('--input-name <name>', 'ONNX: the graph input to explain when the model has several (the others come from --context or are derived)');
 }
 
@@ -268,6 +273,7 @@ Examples:
 
 Each method writes <out>/<method>.npy with the raw values in the input's layout (Grad-CAM: one
 channel, [N,1,H,W] or [N,H,W,1]), overlays/<method>/*.png, grid.png, report.html and summary.json.
+${SIZES_HELP}
 ${EXIT_STATUS_HELP}`,
     )
     .action((flags: ExplainFlags) => onInvoke({ command: 'explain', flags }));
@@ -295,7 +301,7 @@ ${EXIT_STATUS_HELP}`,
   addMethodOptions(audit).option('--compare-layer <name>', 'gradcam: the layer of --compare-model, when its layers are named otherwise (default: --layer)');
   audit
     .optionsGroup('Regions and findings:')
-    .option('--region <box>', "the object's box in input pixels, top,left,bottom,right: saliency outside it is measured")
+    .option('--region <box>', "the object's box in input pixels, top,left,bottom,right (rows before columns, as HxW): saliency outside it is measured")
     .option('--border <px>', 'width of the border band in input pixels (default: 5% of the shorter side)')
     .option('--corner <fraction>', 'side of the corner regions as a fraction of each side, up to 0.5 (default: 0.25)')
     .option('--top <n>', 'examples listed per ranking in the report (default: 12)')
@@ -322,6 +328,7 @@ Examples:
 
 Writes <out>/report.html, summary.json and class-means-<model>-<dataset>-<method>.png. Finished
 chunks are kept in <out>/.salience-audit/: rerunning the same command resumes; --fresh starts over.
+${SIZES_HELP}
 ${EXIT_STATUS_HELP}`,
     )
     .action((merge: string[], flags: AuditFlags) => {
@@ -515,10 +522,21 @@ export function explainRequest(flags: ExplainFlags, signal?: AbortSignal): Expla
   };
 }
 
-/** 'top,left,bottom,right' in pixels, with bottom > top and right > left. */
+const BOX_SIDES = ['top', 'left', 'bottom', 'right'] as const;
+
+/**
+ * 'top,left,bottom,right' in pixels (rows before columns, as HxW; not PIL's or torchvision's
+ * x-first boxes), or each side named in any order ('left=4,top=2,right=24,bottom=20'), with
+ * bottom > top and right > left.
+ */
 export function parseBox(text: string, flag: string): Box {
   const values = text.split(',').map((p) => p.trim());
   if (values.length !== 4) throw usageError(`${flag} must be top,left,bottom,right in pixels, e.g. 4,4,24,24; got '${text}'.`);
+  if (values.some((v) => v.includes('='))) {
+    const named = new Map(values.map((v) => [v.split('=')[0].trim().toLowerCase(), v.slice(v.indexOf('=') + 1)]));
+    if (named.size !== 4 || BOX_SIDES.some((side) => !named.has(side))) throw usageError(`${flag} must name each side once, e.g. top=4,left=4,bottom=24,right=24; got '${text}'.`);
+    values.splice(0, 4, ...BOX_SIDES.map((side) => named.get(side) as string));
+  }
   const [top, left, bottom, right] = values.map((v) => parseInteger(v, flag, 0));
   if (!(bottom > top && right > left)) throw usageError(`${flag} must have bottom > top and right > left (top,left,bottom,right); got '${text}'.`);
   return { top, left, bottom, right };

@@ -492,7 +492,7 @@ function modelInput(entry: AuditedModel, chunk: Chunk, flags: PreprocessingFlags
   if (own.width !== settled.width || own.height !== settled.height) {
     throw new CliError(
       'usage',
-      `The model takes any image size but the images differ in size (${own.width}x${own.height} and ${settled.width}x${settled.height}); give --resize WxH to bring them to one.`,
+      `The model takes any image size but the images differ in size (${own.height}x${own.width} and ${settled.height}x${settled.width}, height x width); give --resize N or h=H,w=W to bring them to one.`,
     );
   }
   return imageBatch(chunk.images, settled);

@@ -204,7 +204,7 @@ const CASES: Record<string, Case> = {
   'a decompression bomb': {
     argv: () => explain()([p('bomb.png')]),
     code: 3,
-    stderr: /30000x30000 pixels \(900\.0 megapixels\), more than the limit of 50000000 pixels; .*--max-pixels/,
+    stderr: /30000x30000 pixels \(height x width, 900\.0 megapixels\), more than the limit of 50000000 pixels; .*--max-pixels/,
     beforeLoad: true,
   },
   'an image over --max-pixels': { argv: explain('--max-pixels', '63'), code: 3, stderr: /8x8 pixels/, beforeLoad: true },

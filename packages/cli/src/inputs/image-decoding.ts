@@ -66,7 +66,7 @@ export function decodeImage(bytes: Uint8Array, what: string, maxPixels = DEFAULT
   if (size.width * size.height > maxPixels) {
     throw new CliError(
       'inputFile',
-      `${what} is ${size.width}x${size.height} pixels (${((size.width * size.height) / 1e6).toFixed(1)} megapixels), more than the limit of ${maxPixels} pixels; resize it first, or raise the limit with --max-pixels ${size.width * size.height} if it is meant to be this large.`,
+      `${what} is ${size.height}x${size.width} pixels (height x width, ${((size.width * size.height) / 1e6).toFixed(1)} megapixels), more than the limit of ${maxPixels} pixels; resize it first, or raise the limit with --max-pixels ${size.width * size.height} if it is meant to be this large.`,
     );
   }
   try {

@@ -5,15 +5,16 @@ import { CHANNEL_ORDERS, type ChannelOrder, channelCount, type ImageLayout, PRES
 
 /** What the command line says about preprocessing; the rest comes from the model. */
 export interface PreprocessingFlags {
-  readonly resize?: readonly [width: number, height: number];
+  /** Height x width, the command line's order. */
+  readonly resize?: readonly [height: number, width: number];
   readonly channels?: ChannelOrder;
   readonly range?: readonly [number, number];
   readonly mean?: readonly number[];
   readonly std?: readonly number[];
   /** torchvision's Resize(n): the shorter side to n, antialiased. */
   readonly resizeShorter?: number;
-  /** torchvision's CenterCrop to width x height. */
-  readonly crop?: readonly [width: number, height: number];
+  /** torchvision's CenterCrop to height x width. */
+  readonly crop?: readonly [height: number, width: number];
   /** Named values for the flags above (`imagenet`); flags given beside it win. */
   readonly preset?: PresetName;
 }
@@ -25,7 +26,7 @@ export interface PreprocessingFlags {
 export function resolvePreprocessing(model: Model, images: readonly RgbaImage[], given: PreprocessingFlags): Preprocessing {
   const preset = given.preset === undefined ? undefined : PRESETS[given.preset];
   if (given.resize && (given.crop || given.resizeShorter !== undefined || preset))
-    throw new CliError('usage', '--resize WxH stretches to a size; --resize-shorter, --crop and --preset resize the shorter side and crop the centre. Give one kind.');
+    throw new CliError('usage', '--resize HxW stretches to a size; --resize-shorter, --crop and --preset resize the shorter side and crop the centre. Give one kind.');
   const flags: PreprocessingFlags = preset
     ? {
         ...given,
@@ -55,22 +56,25 @@ export function resolvePreprocessing(model: Model, images: readonly RgbaImage[],
       `--channels ${channels} gives ${channelCount(channels)} channel(s) but the model takes ${c}; use ${c === 1 ? 'gray' : CHANNEL_ORDERS.filter((o) => o !== 'gray').join(' or ')}.`,
     );
   }
+  // [height, width], as the flags give it.
   let size = flags.resize ?? flags.crop;
-  if (size && ((w !== null && size[0] !== w) || (h !== null && size[1] !== h))) {
-    throw new CliError('usage', `--${flags.resize ? 'resize' : 'crop'} ${size[0]}x${size[1]} does not fit the model's input size ${w ?? '?'}x${h ?? '?'} (width x height).`);
+  if (size && ((h !== null && size[0] !== h) || (w !== null && size[1] !== w))) {
+    const flag = flags.resize ? '--resize' : '--crop';
+    const fit = h !== null && w !== null ? `; that is ${flag} ${h === w ? h : `h=${h},w=${w}`}` : '';
+    throw new CliError('usage', `${flag} ${size[0]}x${size[1]} does not fit the model's input size ${h ?? '?'}x${w ?? '?'} (height x width${fit}).`);
   }
   // The shorter side alone, with no crop: the result is the model's size only for images of its aspect.
-  if (!size && flags.resizeShorter !== undefined && w !== null && h !== null) size = [w, h];
-  if (!size && w !== null && h !== null) size = [w, h];
+  if (!size && flags.resizeShorter !== undefined && w !== null && h !== null) size = [h, w];
+  if (!size && w !== null && h !== null) size = [h, w];
   if (!size) {
     const first = images[0];
     const same = images.every((i) => i.width === first.width && i.height === first.height);
-    if (!same) throw new CliError('usage', 'The model takes any image size but the images differ in size; give --resize WxH to bring them to one.');
-    size = [w ?? first.width, h ?? first.height];
+    if (!same) throw new CliError('usage', 'The model takes any image size but the images differ in size; give --resize N or h=H,w=W to bring them to one.');
+    size = [h ?? first.height, w ?? first.width];
   }
   return {
-    width: size[0],
-    height: size[1],
+    height: size[0],
+    width: size[1],
     channels,
     layout: layout as ImageLayout,
     range: flags.range ?? [0, 1],

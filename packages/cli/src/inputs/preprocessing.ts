@@ -23,7 +23,7 @@ export interface Preprocessing {
   readonly std: readonly number[];
   /**
    * torchvision's `Resize(n)`: the shorter side becomes n (antialiased bilinear), then `crop`
-   * (`CenterCrop`) gives `width x height`. Without either, images are resized to `width x height`.
+   * (`CenterCrop`) gives `height x width`. Without either, images are resized to `height x width`.
    */
   readonly resizeShorter?: number;
   readonly crop?: boolean;
@@ -63,14 +63,14 @@ export function modelImage(image: RgbaImage, p: Preprocessing): RgbaImage {
 export function describePreprocessing(p: Preprocessing, sizes: readonly { readonly width: number; readonly height: number }[]): string {
   const steps: string[] = [];
   if (p.resizeShorter !== undefined) steps.push(`shorter side resized to ${p.resizeShorter} (antialiased bilinear)`);
-  if (p.crop) steps.push(`centre crop ${p.width}x${p.height}`);
+  if (p.crop) steps.push(`centre crop ${p.height}x${p.width} (height x width)`);
   if (steps.length === 0) {
     const stretched = sizes.filter((s) => s.width !== p.width || s.height !== p.height);
     const aspect = sizes.filter((s) => Math.abs(s.width / s.height - p.width / p.height) > 0.01).length;
     steps.push(
       stretched.length === 0
-        ? `taken as they are (${p.width}x${p.height})`
-        : `resized to ${p.width}x${p.height} (bilinear)${aspect > 0 ? `, ${aspect} of ${sizes.length} stretched to that aspect ratio` : ''}`,
+        ? `taken as they are (${p.height}x${p.width}, height x width)`
+        : `resized to ${p.height}x${p.width} (height x width, bilinear)${aspect > 0 ? `, ${aspect} of ${sizes.length} stretched to that aspect ratio` : ''}`,
     );
   }
   const [lo, hi] = p.range;

@@ -95,7 +95,7 @@ export function resizeAntialiased(planes: Planes, width: number, height: number)
 export function cropPlanes(planes: Planes, top: number, left: number, width: number, height: number): Planes {
   const { channels, height: h, width: w } = planes;
   if (top < 0 || left < 0 || top + height > h || left + width > w) {
-    throw new RangeError(`The crop ${width}x${height} at (${left}, ${top}) does not fit in the ${w}x${h} image.`);
+    throw new RangeError(`The crop ${height}x${width} at top ${top}, left ${left} does not fit in the ${h}x${w} image (height x width).`);
   }
   const out = new Float32Array(channels * height * width);
   for (let c = 0; c < channels; c++) {
@@ -137,7 +137,7 @@ export function resizeAndCrop(image: RgbaImage, steps: { readonly resize?: numbe
     const [cw, ch] = steps.crop;
     if (cw > planes.width || ch > planes.height) {
       // torchvision would pad with zeros; a black border in an explanation misleads, so it is refused.
-      throw new RangeError(`The crop ${cw}x${ch} is larger than the resized image (${planes.width}x${planes.height}); resize to at least the crop size.`);
+      throw new RangeError(`The crop ${ch}x${cw} is larger than the resized image (${planes.height}x${planes.width}, height x width); resize to at least the crop size.`);
     }
     const [top, left] = centerCropOrigin(planes.width, planes.height, cw, ch);
     planes = cropPlanes(planes, top, left, cw, ch);

@@ -21,16 +21,49 @@ export function parseNumberList(text: string, flag: string): number[] {
   return parts.map((p) => parseNumber(p, flag));
 }
 
-/** '224' (square), '224x160' or '224,160': width then height. */
-export function parseSize(text: string, flag: string): [width: number, height: number] {
-  const parts = text.split(/[x,]/i).map((p) => p.trim());
-  if (parts.length < 1 || parts.length > 2) throw usageError(`${flag} must be N or WxH, e.g. 224 or 224x160; got '${text}'.`);
-  const [width, height] = parts.map((p) => parseInteger(p, flag, 1));
-  return [width, height ?? width];
+/**
+ * Sizes and boxes on the command line are height before width everywhere, as in NCHW/NHWC tensors:
+ * `--resize`, `--crop`, `--window`, `--stride` and `--token-grid` take HxW, `--region` takes
+ * top,left,bottom,right. `h=H,w=W` (either order, or height=/width=) says it outright.
+ */
+const KEYED_SIZE = /^\s*(h|height|w|width)\s*=\s*(\S+?)\s*,\s*(h|height|w|width)\s*=\s*(\S+?)\s*$/i;
+
+/** 'h=160,w=224' (either order) as [height, width], or null when the text is not in this form. */
+function keyedSize(text: string, flag: string): [height: number, width: number] | null {
+  const match = KEYED_SIZE.exec(text);
+  if (!match) {
+    if (/[=]/.test(text)) throw usageError(`${flag} must name both sides as h=H,w=W, e.g. h=160,w=224; got '${text}'.`);
+    return null;
+  }
+  const first = match[1][0].toLowerCase();
+  if (first === match[3][0].toLowerCase()) throw usageError(`${flag} names ${first === 'h' ? 'the height' : 'the width'} twice; write h=H,w=W; got '${text}'.`);
+  const a = parseInteger(match[2], flag, 1);
+  const b = parseInteger(match[4], flag, 1);
+  return first === 'h' ? [a, b] : [b, a];
 }
 
-/** '4' (square), '4x4' (height x width) or '1,4,4' (one size per dimension of an example). */
+/**
+ * --resize and --crop: '224' (square), '224x224', or 'h=160,w=224', as [height, width]. Up to
+ * 0.1, '224x160' (and '224,160') meant width x height; read as height x width it would silently
+ * give another size, so two different plain numbers are refused with both explicit spellings.
+ */
+export function parseSize(text: string, flag: string): [height: number, width: number] {
+  const keyed = keyedSize(text, flag);
+  if (keyed) return keyed;
+  const parts = text.split(/[x,]/i).map((p) => p.trim());
+  if (parts.length > 2) throw usageError(`${flag} must be N, HxW with H = W, or h=H,w=W, e.g. 224 or h=160,w=224; got '${text}'.`);
+  const [a, b] = parts.map((p) => parseInteger(p, flag, 1));
+  if (b === undefined || a === b) return [a, a];
+  throw usageError(
+    `${flag} ${text.trim()} is ambiguous: sizes are height x width (as --window and NCHW tensors), but salience 0.1 read this as width ${a} x height ${b}. ` +
+      `Write ${flag} h=${b},w=${a} for that (width ${a}, height ${b}), or ${flag} h=${a},w=${b} for height ${a} and width ${b}.`,
+  );
+}
+
+/** '4' (square), '4x4' or 'h=4,w=8' (height x width), or '1,4,4' (one size per dimension of an example). */
 export function parseWindow(text: string, flag: string): number | number[] {
+  const keyed = keyedSize(text, flag);
+  if (keyed) return keyed;
   const parts = text.split(/[x,]/i).map((p) => p.trim());
   const sizes = parts.map((p) => parseInteger(p, flag, 1));
   return sizes.length === 1 ? sizes[0] : sizes;
