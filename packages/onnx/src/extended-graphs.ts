@@ -1,6 +1,7 @@
 import type { BackwardRules } from '@salience/core';
 import { addGradients, appendTargetObjective, type CustomGradient, type ModelGraph, type ObjectiveKind } from '@salience/onnx-autodiff';
 import { fromBuildFailure, fromRuntimeFailure } from './error-mapping.js';
+import { layerInputGraph } from './layer-input.js';
 import type { MaxPoolTies } from './options.js';
 import type { InferenceSession, OrtModule, SessionOptions } from './ort-types.js';
 
@@ -8,6 +9,8 @@ import type { InferenceSession, OrtModule, SessionOptions } from './ort-types.js
 export interface GraphSpec {
   /** Fed with embeddings [B, T, D] in place of the token ids (token models). */
   readonly fromEmbeddings: boolean;
+  /** Fed with activations in place of this tensor's producer (the graph cut there; logits only). */
+  readonly fromLayer?: string;
   /** Intermediate tensors exposed as outputs (layer activations, embeddings). */
   readonly keep: readonly string[];
   /** d objective / d each tensor of `wrt`; the objective's class weights are a runtime input. */
@@ -31,6 +34,8 @@ export interface ExtendedSession {
   readonly kept: Readonly<Record<string, string>>;
   /** Output name of the gradient of each wrt tensor. */
   readonly gradients: Readonly<Record<string, string>>;
+  /** The graph input fed with the layer's activations (graphs cut at a layer). */
+  readonly layerInput?: string;
 }
 
 export interface GraphSources {
@@ -55,6 +60,7 @@ interface Built {
   readonly targetInput: string | undefined;
   readonly kept: Record<string, string>;
   readonly gradients: Record<string, string>;
+  readonly layerInput?: string;
 }
 
 function keyOf(spec: GraphSpec): string {
@@ -62,6 +68,7 @@ function keyOf(spec: GraphSpec): string {
   const shapes = spec.gradients && spec.inputShapes ? Object.entries(spec.inputShapes).sort(([a], [b]) => (a < b ? -1 : 1)) : null;
   return JSON.stringify([
     spec.fromEmbeddings,
+    spec.fromLayer ?? null,
     sorted(spec.keep),
     spec.gradients ? [spec.gradients.objective, sorted(spec.gradients.wrt), backwardKey(spec.gradients.backward)] : null,
     shapes,
@@ -165,7 +172,7 @@ export class ExtendedGraphs {
   }
 
   private async open(spec: GraphSpec): Promise<ExtendedSession> {
-    const plain = !spec.fromEmbeddings && spec.keep.length === 0 && !spec.gradients;
+    const plain = !spec.fromEmbeddings && !spec.fromLayer && spec.keep.length === 0 && !spec.gradients;
     const { userSession } = this.sources;
     if (plain && userSession) {
       return { session: userSession, targetInput: undefined, inputs: userSession.inputNames, kept: {}, gradients: {} };
@@ -177,11 +184,15 @@ export class ExtendedGraphs {
     } catch (error) {
       throw fromRuntimeFailure(error, plain ? 'create a session for the model' : 'create a session for the extended graph');
     }
-    return { session: this.tracked(session), targetInput: built.targetInput, inputs: built.inputs, kept: built.kept, gradients: built.gradients };
+    return { session: this.tracked(session), targetInput: built.targetInput, inputs: built.inputs, kept: built.kept, gradients: built.gradients, layerInput: built.layerInput };
   }
 
   private build(spec: GraphSpec): Built {
     const { graph, embeddingGraph, output } = this.sources;
+    if (spec.fromLayer !== undefined) {
+      const cut = layerInputGraph(graph, spec.fromLayer);
+      return { bytes: cut.graph.toBytes(), inputs: cut.graph.inputs, targetInput: undefined, kept: {}, gradients: {}, layerInput: cut.input };
+    }
     const base = spec.fromEmbeddings ? embeddingGraph!() : graph;
     const originalInputs = [...base.inputs];
     if (!spec.gradients) {

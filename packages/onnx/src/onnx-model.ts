@@ -96,6 +96,7 @@ class OnnxAdapter implements OnnxModel {
   readonly inputShape: readonly (number | null)[];
   readonly capabilities: ReadonlySet<OutputName>;
   readonly backwardRules: ReadonlySet<BackwardRuleKind>;
+  readonly runsFromLayers: boolean;
   readonly inputName: string;
   readonly outputName: string;
   readonly inputType: FedType;
@@ -140,6 +141,8 @@ class OnnxAdapter implements OnnxModel {
       if (!gradientError) capabilities.add('embeddingGradients');
     }
     this.capabilities = capabilities;
+    // Any layer's tensor can become an input of a cut graph (see layer-input.ts).
+    this.runsFromLayers = catalogue.list.length > 0;
     // salience builds the backward graph itself, so any op's rule can be replaced.
     this.backwardRules = new Set<BackwardRuleKind>(
       capabilities.has('inputGradients') || capabilities.has('layerGradients') ? ['guided', 'deconvnet', 'rescale', 'lrp-epsilon', 'lrp-epsilon-plus-flat'] : [],
@@ -212,6 +215,8 @@ class OnnxAdapter implements OnnxModel {
       contextInputs: this.contextNames,
       inputName: this.inputName,
       resolveLayer: (name) => this.catalogue.tensorOf(name),
+      runsFromLayers: this.runsFromLayers,
+      layerShape: (tensor) => this.catalogue.list.find((l) => this.catalogue.find(l.name) === tensor)?.outputShape,
       // Input (or embedding) gradients cross the op without a rule; layer gradients may not.
       whyUnavailable: (output) => (output === 'inputGradients' || output === 'embeddingGradients' ? this.gradientError : undefined),
     };
@@ -232,6 +237,8 @@ class OnnxAdapter implements OnnxModel {
   }
 
   private specOf(plan: Plan, context: ReadonlyMap<string, TensorData>, backward?: BackwardRules): GraphSpec {
+    // Logits from given activations: the graph cut at the layer.
+    if (plan.layerActivations) return { fromEmbeddings: false, keep: [], fromLayer: plan.layer };
     const wanted = new Set(plan.outputs);
     const fromEmbeddings = plan.embeddings !== undefined;
     const inputShapes = this.inputShapesOf(fromEmbeddings, plan, context);
@@ -288,6 +295,7 @@ class OnnxAdapter implements OnnxModel {
     try {
       if (extended.inputs.includes(this.inputName)) feeds[this.inputName] = fedTensor(ort, this.inputType, rowsOf(plan.input), dims(plan.input));
       if (plan.embeddings && this.embeddingPoint) feeds[this.embeddingPoint.tensor] = ortTensor(ort, 'float32', rowsOf(plan.embeddings), dims(plan.embeddings));
+      if (extended.layerInput && plan.layerActivations) feeds[extended.layerInput] = ortTensor(ort, 'float32', rowsOf(plan.layerActivations), dims(plan.layerActivations));
       for (const companion of this.companions.companions) {
         const rows = context.get(companion.name)!;
         if (extended.inputs.includes(companion.name)) feeds[companion.name] = fedTensor(ort, companion.type, rowsOf(rows), dims(rows));

@@ -329,7 +329,7 @@ describe('the conformance checks catch broken adapters', () => {
 describe('planConformance', () => {
   it('registers only what the capabilities allow and says what it left out', async () => {
     const forward = await planConformance({ model: createForwardOnlyModel(), input: randomInput([3, 6], 4) });
-    expect(forward.groups.map((g) => g.name)).toEqual(['interface', 'batching and determinism', 'errors', 'inputs']);
+    expect(forward.groups.map((g) => g.name)).toEqual(['interface', 'running from a layer', 'batching and determinism', 'errors', 'inputs']);
     expect(forward.notRegistered.join('\n')).toMatch(/targets: the model declares no gradient output[\s\S]*leaks: no liveTensors given[\s\S]*dispose: no setup/);
     const tabular = await planConformance({ model: createTabularModel(), input: randomInput([3, 6], 4) });
     expect(tabular.groups.map((g) => g.name)).not.toContain("layer 'hidden'");

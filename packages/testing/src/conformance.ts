@@ -10,6 +10,7 @@ import {
   checkRequiresTarget,
 } from './conformance/error-checks.js';
 import { checkDescription, checkLogits, checkPluginStamp, checkUndeclaredOutputs } from './conformance/interface-checks.js';
+import { checkRefusesLayerActivations, checkRejectsBadLayerActivations, checkRunsFromLayer } from './conformance/layer-input-checks.js';
 import { checkDispose, checkNoLeaks, checkNoMutation } from './conformance/lifecycle-checks.js';
 import { checkGradientObjective, checkLayerGradientObjective, checkLayerGradientValues, MAX_CLASSES_FOR_LAYER_OBJECTIVES, OBJECTIVE_CASES } from './conformance/objectives.js';
 import { checkEmbeddings, checkInputGradientShape, checkLayerOutputs, checkTargets, testableGradients } from './conformance/output-checks.js';
@@ -112,6 +113,21 @@ export async function planConformance(subject: ConformanceSubject, setup?: Setup
     for (const o of layerOutputs) coverage[o] = 'errors only (no subject.layer)';
   }
 
+  if (!s.model.runsFromLayers) {
+    groups.push({
+      name: 'running from a layer',
+      checks: [check('refuses request.layerActivations with a CapabilityError (runsFromLayers not set)', () => checkRefusesLayerActivations(s))],
+    });
+  } else if (s.layer !== undefined && has(s, 'layerActivations')) {
+    const runs = [
+      check(`reproduces its logits from the activations of '${s.layer}'${s.layerIsCut ? ', and follows them rather than the input' : ''}`, () => checkRunsFromLayer(s)),
+    ];
+    runs.push(check('rejects layer activations of the wrong shape or with other outputs', () => checkRejectsBadLayerActivations(s)));
+    groups.push({ name: `running from layer '${s.layer}'`, checks: runs });
+  } else {
+    notRegistered.push('running from a layer: the model sets runsFromLayers, but the check needs subject.layer and layerActivations');
+  }
+
   groups.push({
     name: 'batching and determinism',
     checks: [
@@ -183,6 +199,7 @@ export {
   checkRequiresTarget,
 } from './conformance/error-checks.js';
 export { checkDescription, checkLogits, checkPluginStamp, checkUndeclaredOutputs } from './conformance/interface-checks.js';
+export { checkRefusesLayerActivations, checkRejectsBadLayerActivations, checkRunsFromLayer } from './conformance/layer-input-checks.js';
 export { checkDispose, checkNoLeaks, checkNoMutation } from './conformance/lifecycle-checks.js';
 export type { ObjectiveCase } from './conformance/objectives.js';
 export { checkGradientObjective, checkLayerGradientObjective, checkLayerGradientValues, OBJECTIVE_CASES } from './conformance/objectives.js';

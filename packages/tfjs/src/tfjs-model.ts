@@ -79,6 +79,7 @@ class TfjsAdapter implements TfjsModel {
   readonly layout: Layout;
   readonly inputShape: readonly (number | null)[];
   readonly capabilities: ReadonlySet<OutputName>;
+  readonly runsFromLayers: boolean;
   readonly source: TfjsModel['source'];
   readonly inputDtype: 'float32' | 'int32';
   readonly embeddingLayer: string | undefined;
@@ -128,6 +129,9 @@ class TfjsAdapter implements TfjsModel {
       if (this.cpuKernelFallback) borrowCpuBackwardKernels(tf);
     }
     this.capabilities = capabilities;
+    // A layer's output is replaced in the forward pass (GraphModels are fed at the node), which the
+    // asynchronous execution of control-flow graphs does not take.
+    this.runsFromLayers = adapted.supportsLayers && !adapted.notDifferentiable;
     if (adapted.randomized) this.randomizedCopy = async (layers, randomize) => this.copyWithFreshLayers(layers, randomize);
   }
 
@@ -192,6 +196,8 @@ class TfjsAdapter implements TfjsModel {
         this.adapted.checkLayer(name);
         return name;
       },
+      runsFromLayers: this.runsFromLayers,
+      layerShape: (name) => this.layers().find((l) => l.name === name)?.outputShape,
       whyUnavailable: (output) => (GRADIENT_OUTPUTS.includes(output) ? this.noGradients : undefined),
     };
   }
@@ -237,8 +243,10 @@ class TfjsAdapter implements TfjsModel {
       const tap = plan.wanted.has('layerGradients') ? tapped('layerGradients') : undefined;
       hooks.layer = {
         name: plan.layer,
+        // Running from given activations: the layer's output is replaced by them.
+        given: plan.layerActivations ? own(tensorFrom(tf, plan.layerActivations, 'float32')) : undefined,
         intercept: (value) => {
-          record('layerActivations', value);
+          if (!plan.layerActivations) record('layerActivations', value);
           return tap ? tap(value) : value;
         },
       };

@@ -44,6 +44,8 @@ export async function requestCatalogue(subject: ConformanceSubject): Promise<Cat
   }
   if (layer !== undefined && has(subject, 'layerActivations')) {
     entries.push({ name: 'layerActivations', fails: false, make: () => ({ input, outputs: ['layerActivations'], layer }) });
+    const { layerActivations } = await runChecked(model, { input, outputs: ['layerActivations'], layer });
+    entries.push({ name: 'logits from request.layerActivations', fails: !model.runsFromLayers, make: () => ({ input, layer, layerActivations, outputs: ['logits'] }) });
   }
   if (has(subject, 'layerActivations') || has(subject, 'layerGradients')) {
     const output: OutputName = has(subject, 'layerActivations') ? 'layerActivations' : 'layerGradients';

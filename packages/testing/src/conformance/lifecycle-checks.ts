@@ -17,7 +17,7 @@ export async function checkNoMutation(subject: ConformanceSubject): Promise<void
   for (const entry of await requestCatalogue(subject)) {
     const request = entry.make();
     const labels = typeof request.objective === 'object' ? request.objective.labels : undefined;
-    const watched = [request.input, request.embeddings, labels].filter((t) => t !== undefined);
+    const watched = [request.input, request.embeddings, request.layerActivations, labels].filter((t) => t !== undefined);
     const before = watched.map((t) => ({ data: Float32Array.from(t.data), shape: t.shape.join() }));
     const outcome = await settle(subject.model.run(request));
     if (outcome.ok === entry.fails) {

@@ -56,6 +56,7 @@ export function describeRequest(request: ModelRequest): string {
   if (request.objective !== undefined) parts.push(`objective ${typeof request.objective === 'string' ? request.objective : request.objective.kind}`);
   if (request.layer !== undefined) parts.push(`layer '${request.layer}'`);
   if (request.embeddings !== undefined) parts.push(`embeddings [${request.embeddings.shape.join(', ')}]`);
+  if (request.layerActivations !== undefined) parts.push(`layerActivations [${request.layerActivations.shape.join(', ')}]`);
   return `{ ${parts.join(', ')} }`;
 }
 
@@ -82,7 +83,7 @@ function checkUnchanged(before: ReturnType<typeof snapshot>, after: TensorData |
  */
 export async function runChecked<K extends OutputName>(model: Model, request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
   const labels = typeof request.objective === 'object' ? request.objective.labels : undefined;
-  const before = { input: snapshot(request.input), embeddings: snapshot(request.embeddings), labels: snapshot(labels) };
+  const before = { input: snapshot(request.input), embeddings: snapshot(request.embeddings), layerActivations: snapshot(request.layerActivations), labels: snapshot(labels) };
   let result: Pick<ModelOutputs, K>;
   try {
     result = await model.run(request);
@@ -92,6 +93,7 @@ export async function runChecked<K extends OutputName>(model: Model, request: Mo
   }
   checkUnchanged(before.input, request.input, 'input', request);
   checkUnchanged(before.embeddings, request.embeddings, 'request.embeddings', request);
+  checkUnchanged(before.layerActivations, request.layerActivations, 'request.layerActivations', request);
   checkUnchanged(before.labels, labels, 'cross-entropy labels', request);
   for (const name of request.outputs) {
     const out = (result as Partial<ModelOutputs>)?.[name];
