@@ -1,9 +1,19 @@
+import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { chromiumLaunchOptions, dawnSwiftShaderEnv } from './src/chromium.ts';
 
 const nodeConditions = ['@salience/source', 'module', 'node', 'import', 'default'];
 const browserConditions = ['@salience/source', 'module', 'browser', 'import', 'default'];
+
+/**
+ * transformers.js brings its own onnxruntime-web (a newer build than ours); its wasm files are served
+ * from that package's dist/ by the test server (the page must not fetch them from a CDN).
+ */
+const transformersDir = realpathSync(fileURLToPath(new URL('./node_modules/@huggingface/transformers', import.meta.url)));
+const transformersOrtDist = realpathSync(join(transformersDir, '../../onnxruntime-web/dist'));
 
 // Dawn (the `webgpu` package) reads these when the worker process starts: set them before any pool does.
 Object.assign(process.env, dawnSwiftShaderEnv());
@@ -17,11 +27,14 @@ export default defineConfig({
     projects: [
       {
         resolve: { conditions: browserConditions },
+        // found on first use otherwise, and vite then reloads the page in the middle of a test file
+        optimizeDeps: { include: ['@huggingface/transformers'] },
         // The Captum fixtures are fetched from packages/testing/fixtures, beside their loader.
         server: { fs: { strict: true } },
         test: {
           name: 'chromium',
           include: ['src/**/*.browser.test.ts'],
+          provide: { transformersOrtDist: `/@fs${transformersOrtDist}/` },
           testTimeout: 300_000,
           hookTimeout: 300_000,
           browser: {
@@ -37,6 +50,12 @@ export default defineConfig({
         resolve: { conditions: nodeConditions },
         ssr: { resolve: { conditions: nodeConditions, externalConditions: ['@salience/source'] } },
         test: { name: 'node', include: ['src/**/*.node.test.ts'], environment: 'node' },
+      },
+      {
+        // Node drives Chromium through playwright: the README's pictures, made by a real CLI run
+        resolve: { conditions: nodeConditions },
+        ssr: { resolve: { conditions: nodeConditions, externalConditions: ['@salience/source'] } },
+        test: { name: 'e2e', include: ['src/**/*.e2e.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 300_000 },
       },
     ],
   },
