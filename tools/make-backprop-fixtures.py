@@ -6,7 +6,11 @@ Run (from the repository root; captum and zennit are used from their sources, ne
     git --git-dir=<fetched github:chr5tphr/zennit> archive HEAD | tar -x -C /tmp/zennit-src
     PYTHONPATH=/tmp/captum-src:/tmp/zennit-src/src /tmp/venv/bin/python tools/make-backprop-fixtures.py /work/shared/fixtures/captum
 
-Writes packages/modified-backprop/fixtures/<model>/{model.onnx, backprop.json, backprop.bin}.
+Writes packages/modified-backprop/fixtures/<model>/{model.onnx, backprop.json, backprop.bin} and Zennit's
+composites and layer maps into zennit.{json,bin}: each map in float32 (the reference) and again with the
+model and input in float64 (`<case>_f64`, rounded to float32 to store), so that a test can tell salience's error
+from the float32 floor. colorcnn and resnetlite are exported a second time with their BatchNorms kept
+(model-bn.onnx, BatchNormalization nodes): salience folds them as Zennit's NamedMergeBatchNorm canonizer does.
 smallcnn and colorcnn are rebuilt from the shared fixtures' weights with one nn.ReLU / nn.MaxPool2d
 module per use (Captum's hooks only see modules), checked against the fixtures' logits, and exported
 again (the same graph as the shared model.onnx); resnetlite has seeded random weights.
@@ -39,7 +43,20 @@ def stub_torchvision():
 
 stub_torchvision()
 from zennit.attribution import Gradient  # noqa: E402
-from zennit.composites import EpsilonPlusFlat  # noqa: E402
+from zennit.canonizers import NamedMergeBatchNorm  # noqa: E402
+from zennit.composites import (  # noqa: E402
+    EpsilonAlpha2Beta1,
+    EpsilonAlpha2Beta1Flat,
+    EpsilonGammaBox,
+    EpsilonPlus,
+    EpsilonPlusFlat,
+    LayerMapComposite,
+    SpecialFirstLayerMapComposite,
+    layer_map_base,
+)
+from zennit.rules import AlphaBeta, Epsilon, Gamma, WSquare, ZPlus  # noqa: E402
+from zennit.types import Convolution  # noqa: E402
+from zennit.types import Linear as AnyLinear  # noqa: E402
 
 SOURCE = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/fixtures/captum"
 OUT = os.path.join(os.path.dirname(__file__), "..", "packages", "modified-backprop", "fixtures")
@@ -200,6 +217,84 @@ def cases(name, model, x, target, layer):
     w.save(folder, {"model": name, "gradcamLayer": layer})
 
 
+# (linear layers, the BatchNorm after them) by module name, for Zennit's NamedMergeBatchNorm canonizer.
+BATCH_NORMS = {
+    "smallcnn": [],
+    "colorcnn": [(["b1"], "bn1")],
+    "resnetlite": [(["stem"], "bn0"), (["a1"], "abn1"), (["a2"], "abn2"), (["b1"], "bbn1"), (["b2"], "bbn2"), (["short"], "sbn")],
+}
+
+RULES = {
+    "epsilon": lambda p: Epsilon(epsilon=p.get("epsilon", 1e-6)),
+    "gamma": lambda p: Gamma(gamma=p.get("gamma", 0.25)),
+    "alpha2-beta1": lambda p: AlphaBeta(alpha=2, beta=1),
+    "alpha1-beta0": lambda p: AlphaBeta(alpha=1, beta=0),
+    "z-plus": lambda p: ZPlus(),
+    "w-square": lambda p: WSquare(),
+}
+
+
+def layer_map(spec, canonizers):
+    """A Zennit composite for salience's layer map {first?, convolution, dense} (parameters in spec['parameters'])."""
+    p = spec.get("parameters", {})
+    layers = layer_map_base() + [(Convolution, RULES[spec["convolution"]](p)), (nn.Linear, RULES[spec["dense"]](p))]
+    if "first" in spec:
+        return SpecialFirstLayerMapComposite(layer_map=layers, first_map=[(AnyLinear, RULES[spec["first"]](p))], canonizers=canonizers)
+    return LayerMapComposite(layer_map=layers, canonizers=canonizers)
+
+
+def zennit_cases(name, model, x, target):
+    """Zennit's composites on the unfolded model, BatchNorm merged by Zennit's canonizer, in float32 and float64."""
+    folder = os.path.join(OUT, name)
+    model.eval()
+    if BATCH_NORMS[name]:
+        path = os.path.join(folder, "model-bn.onnx")
+        torch.onnx.export(model, (x,), path, input_names=["input"], output_names=["logits"], opset_version=17,
+                          dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, dynamo=False,
+                          training=torch.onnx.TrainingMode.PRESERVE)
+        import onnx
+        kept = sum(n.op_type == "BatchNormalization" for n in onnx.load(path).graph.node)
+        assert kept == len(BATCH_NORMS[name]), f"{name}: {kept} BatchNormalization nodes kept"
+    # ZBox bounds: the input's range, per channel where there are several.
+    if x.shape[1] == 1:
+        low, high = float(x.min()), float(x.max())
+    else:
+        low = [float(v) for v in x.amin(dim=(0, 2, 3))]
+        high = [float(v) for v in x.amax(dim=(0, 2, 3))]
+    bound = (lambda v, dt: torch.tensor(v, dtype=dt).view(1, -1, 1, 1) if isinstance(v, list) else v)
+    cases = [
+        ("epsilon_plus_flat", {"composite": "epsilon-plus-flat"}, lambda c, dt: EpsilonPlusFlat(canonizers=c)),
+        ("epsilon_gamma_box", {"composite": "epsilon-gamma-box", "low": low, "high": high},
+         lambda c, dt: EpsilonGammaBox(low=bound(low, dt), high=bound(high, dt), canonizers=c)),
+        ("epsilon_plus", {"composite": "epsilon-plus"}, lambda c, dt: EpsilonPlus(canonizers=c)),
+        ("epsilon_alpha2_beta1", {"composite": "epsilon-alpha2-beta1"}, lambda c, dt: EpsilonAlpha2Beta1(canonizers=c)),
+        ("epsilon_alpha2_beta1_flat", {"composite": "epsilon-alpha2-beta1-flat"}, lambda c, dt: EpsilonAlpha2Beta1Flat(canonizers=c)),
+    ]
+    maps = [
+        ("w_square_alpha1_beta0", {"first": "w-square", "convolution": "alpha1-beta0", "dense": "epsilon"}, {"epsilon": 0.01}),
+        ("gamma_alpha2_beta1", {"convolution": "gamma", "dense": "alpha2-beta1"}, {"gamma": 0.5}),
+        ("z_plus_gamma", {"first": "z-plus", "convolution": "epsilon", "dense": "gamma"}, {}),
+    ]
+    for case, spec, parameters in maps:
+        cases.append((case, {"composite": spec, **parameters},
+                      (lambda s, p: lambda c, dt: layer_map({**s, "parameters": p}, c))(spec, parameters)))
+    w = Writer()
+    classes = model(x).shape[1]
+    for case, options, make in cases:
+        for suffix, dtype in [("", torch.float32), ("_f64", torch.float64)]:
+            import copy
+            m = copy.deepcopy(model).to(dtype).eval()
+            canonizers = [NamedMergeBatchNorm(BATCH_NORMS[name])] if BATCH_NORMS[name] else None
+            with Gradient(model=m, composite=make(canonizers, dtype)) as attributor:
+                _, relevance = attributor(x.to(dtype), torch.eye(classes, dtype=dtype)[target])
+            extra = {"options": options, "method": f"Zennit {case}, output relevance one-hot at the target, BatchNorm merged"} if not suffix else {}
+            w.add(case + suffix, relevance.detach().double().numpy(), **extra)
+    with open(os.path.join(folder, "zennit.bin"), "wb") as f:
+        f.write(w.buf)
+    with open(os.path.join(folder, "zennit.json"), "w") as f:
+        json.dump({"dtype": "float32", "byteOrder": "little", "arrays": w.index, "model": name}, f, indent=1)
+
+
 def main():
     torch.manual_seed(0)
     for name, cls, layer in [("smallcnn", SmallCNN, "c3"), ("colorcnn", ColorCNN, "b2")]:
@@ -214,6 +309,7 @@ def main():
         err = (model(x) - ref["logits"]).abs().max().item()
         assert err < 1e-5, f"{name}: rebuilt model's logits differ by {err}"
         cases(name, model, x, target, layer)
+        zennit_cases(name, model, x, target)
     torch.manual_seed(7)
     model = ResNetLite()
     for m in model.modules():
@@ -226,6 +322,7 @@ def main():
     x = torch.randn(3, 3, 16, 16)
     target = torch.tensor([0, 3, 5])
     cases("resnetlite", model, x, target, "br2")
+    zennit_cases("resnetlite", model, x, target)
 
 
 if __name__ == "__main__":

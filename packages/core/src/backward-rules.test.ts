@@ -20,6 +20,8 @@ describe('request.backward (modified backward rules)', () => {
     expect(ask(facts(['guided', 'rescale']), { relu: 'guided' }).gradients).toBe(true);
     expect(ask(facts(['rescale']), { rescale: true }).rows).toBe(2);
     expect(ask(facts(['lrp-epsilon']), { lrp: { epsilon: 0.01 } }).rows).toBe(2);
+    expect(ask(facts(['lrp-epsilon-gamma-box']), { lrp: { composite: 'epsilon-gamma-box', gamma: 0.5, low: 0, high: [1, 1, 1] } }).rows).toBe(2);
+    expect(ask(facts(['lrp-layer-map']), { lrp: { composite: { first: 'w-square', convolution: 'alpha1-beta0' } } }).rows).toBe(2);
   });
 
   it('refuses rules the model does not declare, with a CapabilityError naming them', () => {
@@ -34,8 +36,12 @@ describe('request.backward (modified backward rules)', () => {
     expect(() => ask(all, { relu: 'guided', rescale: true })).toThrowError(/choose one/);
     const lrp = facts(['guided', 'lrp-epsilon']);
     expect(() => ask(lrp, { lrp: { epsilon: -1 } })).toThrowError(OptionError);
-    expect(() => ask(lrp, { lrp: { gamma: 0.25 } })).toThrowError(/epsilon/);
-    expect(() => ask(lrp, { lrp: { composite: 'epsilon-gamma-box' } })).toThrowError(/composite/);
+    expect(() => ask(lrp, { lrp: { gamma: 0.25 } })).toThrowError(/give composite too/);
+    expect(() => ask(lrp, { lrp: { delta: 0.25 } })).toThrowError(/epsilon/);
+    expect(() => ask(lrp, { lrp: { composite: 'epsilon-gamma-box' } })).toThrowError(/lrp-epsilon-gamma-box/);
+    expect(() => ask(lrp, { lrp: { composite: 'gamma-box' } })).toThrowError(/composite must be one of/);
+    expect(() => ask(lrp, { lrp: { composite: { first: 'z-box', dense: 'beta' } } })).toThrowError(/layer map/);
+    expect(() => ask(lrp, { lrp: { composite: { convolution: 'gamma' } } })).toThrowError(/lrp-layer-map/);
     expect(() => ask(lrp, { lrp: { composite: 'epsilon-plus-flat' } })).toThrowError(/lrp-epsilon-plus-flat/);
     expect(() => ask(lrp, { lrp: {}, relu: 'guided' })).toThrowError(/alone/);
     expect(() => ask(all, { relu: 'guided' }, { outputs: ['logits'] })).toThrowError(/gradient output/);

@@ -28,8 +28,23 @@ export { checkInput } from './input.js';
 export type { WorkLimit } from './limits.js';
 export { checkLimit, WORK_LIMITS } from './limits.js';
 export type { Attribution, CommonOptions, Method, OptionsOf, ValuesLayout } from './method.js';
-export type { BackwardRuleKind, BackwardRules, LayerInfo, Layout, Model, ModelOutputs, ModelRequest, Objective, OutputName, RandomizeOptions, RowTarget } from './model.js';
-export { GRADIENT_OUTPUTS } from './model.js';
+export type {
+  BackwardRuleKind,
+  BackwardRules,
+  LayerInfo,
+  Layout,
+  LrpComposite,
+  LrpCompositeName,
+  LrpRule,
+  Model,
+  ModelOutputs,
+  ModelRequest,
+  Objective,
+  OutputName,
+  RandomizeOptions,
+  RowTarget,
+} from './model.js';
+export { GRADIENT_OUTPUTS, LRP_COMPOSITES, LRP_RULES } from './model.js';
 export type { Normalization, NormalizeOptions } from './normalize.js';
 export { cumulativeThreshold, normalize } from './normalize.js';
 export { checkObjective, objectiveAndLogitGradient, objectiveForRows, objectiveName } from './objective.js';

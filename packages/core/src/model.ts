@@ -61,13 +61,33 @@ export interface BackwardRules {
    * BatchNorm and pooling layer passes back x * grad(R / (z + epsilon * sign(z))), ReLU and Tanh
    * pass relevance through unchanged. `epsilon` defaults to 1e-9. With `composite:
    * 'epsilon-plus-flat'`, Zennit's EpsilonPlusFlat instead (flat on the first layer, z+ on
-   * convolutions, epsilon 1e-6 on dense layers), relevance one-hot at the target.
+   * convolutions, epsilon 1e-6 on dense layers), relevance one-hot at the target; likewise Zennit's
+   * other composites, or a layer map of rules. With a composite, `epsilon` (default 1e-6), `gamma`
+   * (default 0.25) and the z-box bounds `low` and `high` (one value, or one per input channel) are
+   * its rules' parameters.
    */
-  readonly lrp?: { readonly epsilon?: number; readonly composite?: 'epsilon-plus-flat' };
+  readonly lrp?: {
+    readonly epsilon?: number;
+    readonly composite?: LrpComposite;
+    readonly gamma?: number;
+    readonly low?: number | readonly number[];
+    readonly high?: number | readonly number[];
+  };
 }
 
-/** The kinds of backward rule an adapter may declare in `Model.backwardRules`. */
-export type BackwardRuleKind = 'guided' | 'deconvnet' | 'rescale' | 'lrp-epsilon' | 'lrp-epsilon-plus-flat';
+/** LRP rules for convolution and dense layers (Zennit's rules of the same names). */
+export const LRP_RULES = ['epsilon', 'gamma', 'alpha2-beta1', 'alpha1-beta0', 'z-plus', 'w-square', 'flat', 'z-box'] as const;
+export type LrpRule = (typeof LRP_RULES)[number];
+
+/** Zennit's named LRP composites (rules per layer type). */
+export const LRP_COMPOSITES = ['epsilon-plus-flat', 'epsilon-gamma-box', 'epsilon-plus', 'epsilon-alpha2-beta1', 'epsilon-alpha2-beta1-flat'] as const;
+export type LrpCompositeName = (typeof LRP_COMPOSITES)[number];
+
+/** A named composite, or rules by layer type: the first linear layer, convolutions, dense layers (omitted: 'epsilon'). */
+export type LrpComposite = LrpCompositeName | { readonly first?: LrpRule; readonly convolution?: LrpRule; readonly dense?: LrpRule };
+
+/** The kinds of backward rule an adapter may declare in `Model.backwardRules` ('lrp-layer-map': any layer map of LRP rules). */
+export type BackwardRuleKind = 'guided' | 'deconvnet' | 'rescale' | 'lrp-epsilon' | `lrp-${LrpCompositeName}` | 'lrp-layer-map';
 
 export interface ModelRequest<K extends OutputName = OutputName> {
   /** Batch on dimension 0, always. For `tokens` models: token ids as floats, [B, T]. */

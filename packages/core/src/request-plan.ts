@@ -2,7 +2,7 @@ import { assertCapabilities } from './capabilities.js';
 import { CapabilityError, OptionError, ShapeError, TargetError, throwIfAborted, UnknownLayerError } from './errors.js';
 import { checkInput } from './input.js';
 import type { BackwardRuleKind, BackwardRules, Model, ModelRequest, Objective, OutputName, RandomizeOptions } from './model.js';
-import { GRADIENT_OUTPUTS } from './model.js';
+import { GRADIENT_OUTPUTS, LRP_COMPOSITES, LRP_RULES } from './model.js';
 import { checkObjective, objectiveAndLogitGradient } from './objective.js';
 import { argmaxRows, rowTargets } from './targets.js';
 import type { TensorData } from './tensor.js';
@@ -160,13 +160,19 @@ function backwardKinds(backward: BackwardRules): BackwardRuleKind[] {
     if (
       typeof lrp !== 'object' ||
       lrp === null ||
-      Object.keys(lrp).some((k) => k !== 'epsilon' && k !== 'composite') ||
+      Object.keys(lrp).some((k) => !['epsilon', 'composite', 'gamma', 'low', 'high'].includes(k)) ||
       (epsilon !== undefined && !(Number.isFinite(epsilon) && epsilon >= 0))
     ) {
-      throw new OptionError(`request.backward.lrp must be { epsilon?: a number >= 0, composite?: 'epsilon-plus-flat' }; got ${JSON.stringify(lrp)}.`);
+      throw new OptionError(`request.backward.lrp must be { epsilon?: a number >= 0, composite?, gamma?, low?, high? }; got ${JSON.stringify(lrp)}.`);
     }
-    if (composite !== undefined && composite !== 'epsilon-plus-flat')
-      throw new OptionError(`request.backward.lrp.composite must be 'epsilon-plus-flat'; got ${JSON.stringify(composite)}.`);
+    const rule = (r: unknown) => (LRP_RULES as readonly unknown[]).includes(r);
+    const layerMap = typeof composite === 'object' && composite !== null && Object.entries(composite).every(([k, r]) => ['first', 'convolution', 'dense'].includes(k) && rule(r));
+    if (composite !== undefined && !layerMap && !(LRP_COMPOSITES as readonly unknown[]).includes(composite))
+      throw new OptionError(
+        `request.backward.lrp.composite must be one of ${LRP_COMPOSITES.join(', ')} or a layer map { first?, convolution?, dense? } of ${LRP_RULES.join(', ')}; got ${JSON.stringify(composite)}.`,
+      );
+    if (composite === undefined && ['gamma', 'low', 'high'].some((k) => k in lrp))
+      throw new OptionError('request.backward.lrp.gamma, low and high are parameters of a composite: give composite too.');
     if (relu !== undefined || rescale) throw new OptionError('request.backward.lrp replaces the rules of every layer: give it alone.');
   }
   if (relu !== undefined && relu !== 'guided' && relu !== 'deconvnet') throw new OptionError(`request.backward.relu must be 'guided' or 'deconvnet'; got ${JSON.stringify(relu)}.`);
@@ -175,7 +181,7 @@ function backwardKinds(backward: BackwardRules): BackwardRuleKind[] {
   const kinds: BackwardRuleKind[] = [];
   if (relu) kinds.push(relu);
   if (rescale) kinds.push('rescale');
-  if (lrp !== undefined) kinds.push(lrp.composite === 'epsilon-plus-flat' ? 'lrp-epsilon-plus-flat' : 'lrp-epsilon');
+  if (lrp !== undefined) kinds.push(lrp.composite === undefined ? 'lrp-epsilon' : typeof lrp.composite === 'string' ? `lrp-${lrp.composite}` : 'lrp-layer-map');
   return kinds;
 }
 

@@ -11,5 +11,7 @@ export type { GuidedGradCamOptions } from './guided-grad-cam.js';
 export { guidedGradCam } from './guided-grad-cam.js';
 export type { LrpOptions } from './lrp.js';
 export { lrp } from './lrp.js';
+export type { LrpBound } from './lrp-composite.js';
+export { checkLrpComposite } from './lrp-composite.js';
 export type { ModifiedReluOptions } from './modified-relu.js';
 export { deconvnet, guidedBackprop } from './modified-relu.js';

@@ -4,6 +4,8 @@ import {
   type ChannelReduction,
   type CommonOptions,
   inputShapedMaps,
+  type LrpComposite,
+  type LrpRule,
   type Method,
   type Model,
   OptionError,
@@ -13,22 +15,34 @@ import {
 } from '@salience/core';
 import { backwardBatches } from './backward-batches.js';
 import { assertBackwardRules } from './backward-capability.js';
+import { checkLrpComposite, type LrpBound } from './lrp-composite.js';
 import { checkChannelReduction, gradientLayouts } from './method-spec.js';
 
 export interface LrpOptions {
-  /** The epsilon rule's stabiliser, added to every layer's output with its sign; default 1e-9 (Captum's). */
+  /**
+   * The epsilon rule's stabiliser, added to every layer's output with its sign; default 1e-9
+   * (Captum's). With a composite, its epsilon rule's (default 1e-6, Zennit's).
+   */
   readonly epsilon?: number;
   /**
-   * Zennit's EpsilonPlusFlat composite instead of Captum's epsilon rule everywhere: flat on the
-   * first layer, z+ on convolutions, epsilon 1e-6 on dense layers, relevance one-hot at the target
-   * (maps sum to about 1, not to the logit).
+   * Zennit's rules per layer type instead of Captum's epsilon rule everywhere, relevance one-hot at
+   * the target (maps sum to about 1, not to the logit): a named composite ('epsilon-plus-flat',
+   * 'epsilon-gamma-box', 'epsilon-plus', 'epsilon-alpha2-beta1', 'epsilon-alpha2-beta1-flat') or a
+   * layer map `{ first?, convolution?, dense? }` of the rules 'epsilon', 'gamma', 'alpha2-beta1',
+   * 'alpha1-beta0', 'z-plus', 'w-square', 'flat', 'z-box' (left-out layer types: 'epsilon').
    */
-  readonly composite?: 'epsilon-plus-flat';
+  readonly composite?: LrpComposite;
+  /** The gamma rule's gamma; default 0.25 (Zennit's). */
+  readonly gamma?: number;
+  /** The z-box rule's lowest input value: a number, or one per input channel; required with that rule. */
+  readonly low?: LrpBound;
+  /** The z-box rule's highest input value: a number, or one per input channel; required with that rule. */
+  readonly high?: LrpBound;
   /** Reduce the channel axis of image maps to one value per pixel; off by default (raw relevance as Captum). */
   readonly channelReduction?: ChannelReduction;
 }
 
-const OPTION_KEYS: readonly (keyof LrpOptions)[] = ['epsilon', 'composite', 'channelReduction'];
+const OPTION_KEYS: readonly (keyof LrpOptions)[] = ['epsilon', 'composite', 'gamma', 'low', 'high', 'channelReduction'];
 
 /**
  * Layer-wise relevance propagation with the epsilon rule on every convolution, dense, BatchNorm and
@@ -42,7 +56,8 @@ export const lrp: Method<LrpOptions> = {
   requires: ['inputGradients', 'logits'],
   optionKeys: OPTION_KEYS,
   async attribute(model: Model, input: TensorData, options: LrpOptions & CommonOptions = {}): Promise<Attribution> {
-    const { channelReduction, epsilon = 1e-9, composite } = options;
+    const { channelReduction, epsilon = 1e-9, composite, gamma, low, high } = options;
+    let rules: readonly LrpRule[] = [];
     const call = await beginMethod(model, input, options, {
       id: 'lrp',
       requires: ['inputGradients', 'logits'],
@@ -51,18 +66,29 @@ export const lrp: Method<LrpOptions> = {
       check: () => {
         if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon < 0) throw new OptionError(`epsilon must be a number >= 0; got ${JSON.stringify(epsilon)}.`);
         checkChannelReduction(channelReduction);
-        if (composite !== undefined && composite !== 'epsilon-plus-flat') throw new OptionError(`composite must be 'epsilon-plus-flat'; got ${JSON.stringify(composite)}.`);
-        if (composite && options.epsilon !== undefined)
-          throw new OptionError("epsilon is Captum's rule's; the epsilon-plus-flat composite fixes its own (1e-6): give one of them.");
-        assertBackwardRules(model, [composite ? 'lrp-epsilon-plus-flat' : 'lrp-epsilon'], 'lrp');
+        if (composite === undefined) {
+          if (gamma !== undefined || low !== undefined || high !== undefined)
+            throw new OptionError("gamma, low and high are parameters of a composite's rules: give composite too.");
+          assertBackwardRules(model, ['lrp-epsilon'], 'lrp');
+          return;
+        }
+        const checked = checkLrpComposite(composite, { epsilon: options.epsilon, gamma, low, high }, input.shape[model.layout === 'NHWC' ? 3 : 1] ?? 1);
+        rules = checked.rules;
+        assertBackwardRules(model, [checked.kind], 'lrp');
       },
     });
+    // Plain data for the model's graph key; the parameters the composite's rules use.
+    const parameters = composite && {
+      ...(rules.includes('epsilon') && { epsilon: options.epsilon ?? 1e-6 }),
+      ...(rules.includes('gamma') && { gamma: gamma ?? 0.25 }),
+      ...(rules.includes('z-box') && { low, high }),
+    };
     const { examples, targets } = call;
     const size = rowSize(input);
     const { values, calls } = await backwardBatches(
       call,
       ['inputGradients', 'logits'],
-      { lrp: composite ? { composite } : { epsilon } },
+      { lrp: composite ? { composite, ...parameters } : { epsilon } },
       ({ inputGradients, logits }, rows, start, end, batch) => {
         const classes = logits.shape[1];
         for (let r = 0; r < end - start; r++) {
@@ -86,7 +112,7 @@ export const lrp: Method<LrpOptions> = {
       targets,
       meta: {
         rules: composite ?? 'epsilon',
-        epsilon: composite ? 1e-6 : epsilon,
+        ...(composite ? parameters : { epsilon }),
         channelReduction: channelReduction ?? null,
         objective: objectiveName(options.objective),
         batchSize: call.batchSize,

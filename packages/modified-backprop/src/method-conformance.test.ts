@@ -53,13 +53,29 @@ describeMethodConformance('LRP (epsilon) on colorcnn (onnxruntime-node)', async 
   method: lrp,
   model: await model(),
   input,
-  badOptions: [{ epsilon: -1 }, { epsilon: 'small' }, { channelReduction: 'median' }, { composite: 'epsilon-gamma-box' }, { composite: 'epsilon-plus-flat', epsilon: 0.1 }],
+  badOptions: [
+    { epsilon: -1 },
+    { epsilon: 'small' },
+    { channelReduction: 'median' },
+    { composite: 'gamma-box' },
+    { composite: 'epsilon-gamma-box' },
+    { composite: { dense: 'beta' } },
+    { composite: 'epsilon-plus', gamma: 0.5 },
+    { gamma: 0.5 },
+  ],
 }));
 describeMethodConformance("LRP (Zennit's EpsilonPlusFlat) on colorcnn (onnxruntime-node)", async () => ({
   method: lrp,
   model: await model(),
   input,
   options: { composite: 'epsilon-plus-flat' as const },
+}));
+describeMethodConformance("LRP (Zennit's EpsilonGammaBox) on colorcnn (onnxruntime-node)", async () => ({
+  method: lrp,
+  model: await model(),
+  input,
+  options: { composite: 'epsilon-gamma-box' as const, low: [-2, -2, -2], high: [2, 2, 2] },
+  badOptions: [{ composite: 'epsilon-gamma-box', low: [0, 0], high: 1 }],
 }));
 /**
  * DeepLIFT runs each map with its baseline in one call, so batchSize 1 still sends 2 rows: every

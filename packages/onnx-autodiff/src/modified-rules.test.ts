@@ -107,6 +107,11 @@ describe('modified backward rules', () => {
     expect(modifiedRuleProblems({ deconv: true })[0]).toMatch(/not a rule/);
     expect(modifiedRuleProblems({ lrp: { composite: 'epsilon-plus-flat' } })).toEqual([]);
     expect(modifiedRuleProblems({ lrp: { composite: 'box' } })[0]).toMatch(/epsilon-plus-flat/);
+    expect(modifiedRuleProblems({ lrp: { composite: 'epsilon-gamma-box', low: 0, high: [1, 1, 1] } })).toEqual([]);
+    expect(modifiedRuleProblems({ lrp: { composite: 'epsilon-gamma-box' } })[0]).toMatch(/z-box rule needs `lrp.low` and `lrp.high`/);
+    expect(modifiedRuleProblems({ lrp: { composite: { first: 'w-square', dense: 'beta' } } })[0]).toMatch(/composite.dense` must be one of/);
+    expect(modifiedRuleProblems({ lrp: { composite: 'epsilon-plus', low: 0 } })[0]).toMatch(/no z-box rule/);
+    expect(modifiedRuleProblems({ lrp: { gamma: 0.5 } })[0]).toMatch(/give `composite` too/);
     expect(() => addGradients(reluModel(), { of: 'out', wrt: ['x'], modifiedRules: { relu: 'x' } as never })).toThrowError(GradientSpecError);
     const odd = reluModel();
     expect(() => addGradients(odd, { of: 'out', wrt: ['x'], inputShapes: { x: [3, 4] }, modifiedRules: { rescale: true } })).toThrowError(UnsupportedOpError);

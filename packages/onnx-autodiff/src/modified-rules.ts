@@ -1,5 +1,5 @@
 import { GradientSpecError } from './errors.js';
-import { compositeRules, LRP_COMPOSITES, type LrpComposite } from './lrp-composites.js';
+import { compositeRules, type LrpComposite, type LrpParameters, lrpCompositeProblems } from './lrp-composites.js';
 import type { ModelGraph } from './model-graph.js';
 import { type GradientContext, type GradientRule, RuleLimitation } from './rule.js';
 import { gradientRules } from './rules/index.js';
@@ -28,9 +28,11 @@ export interface ModifiedRules {
    * (sign(0) = 1), z being the op's output, and the total gradient of every tensor they read is
    * multiplied by the tensor (relevance); Relu and Tanh pass it through unchanged; every other op
    * keeps its gradient. The gradient of a graph input read by a rule layer is left for the caller to
-   * multiply by the input. Epsilon defaults to 1e-9, Captum's.
+   * multiply by the input. Epsilon defaults to 1e-9, Captum's. With `composite`, Zennit's rules per
+   * layer type instead (a named composite or a layer map, `src/lrp-composites.ts`); `epsilon` (default
+   * 1e-6), `gamma`, `low` and `high` are then its rules' parameters.
    */
-  readonly lrp?: { readonly epsilon?: number; readonly composite?: LrpComposite };
+  readonly lrp?: LrpParameters & { readonly composite?: LrpComposite };
 }
 
 /** Captum's threshold below which the rescale rule falls back to the gradient. */
@@ -58,12 +60,14 @@ export function modifiedRuleProblems(rules: unknown): string[] {
     if (
       typeof lrp !== 'object' ||
       lrp === null ||
-      Object.keys(lrp).some((k) => k !== 'epsilon' && k !== 'composite') ||
+      Object.keys(lrp).some((k) => !['epsilon', 'composite', 'gamma', 'low', 'high'].includes(k)) ||
       (epsilon !== undefined && !(typeof epsilon === 'number' && Number.isFinite(epsilon) && epsilon >= 0))
     ) {
-      problems.push(`\`modifiedRules.lrp\` must be { epsilon?: a number >= 0, composite? }, got ${JSON.stringify(lrp)}.`);
-    } else if (composite !== undefined && !LRP_COMPOSITES.includes(composite as LrpComposite)) {
-      problems.push(`\`modifiedRules.lrp.composite\` must be one of ${LRP_COMPOSITES.join(', ')}, got ${JSON.stringify(composite)}.`);
+      problems.push(`\`modifiedRules.lrp\` must be { epsilon?: a number >= 0, composite?, gamma?, low?, high? }, got ${JSON.stringify(lrp)}.`);
+    } else if (composite !== undefined) {
+      problems.push(...lrpCompositeProblems(composite, lrp as LrpParameters).map((p) => `modifiedRules: ${p}`));
+    } else if (['gamma', 'low', 'high'].some((k) => k in lrp)) {
+      problems.push("`modifiedRules.lrp.gamma`, `low` and `high` are parameters of a composite's rules: give `composite` too.");
     }
     if (relu !== undefined || rescale === true) problems.push('`modifiedRules.lrp` replaces the rules of every layer: give it alone.');
   }
@@ -83,7 +87,7 @@ export function modifiedRuleSet(rules: ModifiedRules | undefined): Readonly<Reco
   // Shared by the rules of one build: the plain gradient each MaxPool hands back, by its input.
   const pooled = new Map<string, string>();
   if (rules?.rescale) for (const op of RESCALE_OPS) set[op] = rescale(gradientRules[op], pooled);
-  if (rules?.lrp?.composite) return compositeRules(rules.lrp.composite);
+  if (rules?.lrp?.composite) return compositeRules(rules.lrp.composite, rules.lrp);
   if (rules?.lrp) {
     const epsilon = rules.lrp.epsilon ?? 1e-9;
     // Forward tensors read by a rule layer, collected at the first backward call (before any gradient node exists).

@@ -78,7 +78,7 @@ function keyOf(spec: GraphSpec): string {
 /** Modified backward rules as a stable key part (null for plain gradients). */
 function backwardKey(backward: BackwardRules | undefined): string | null {
   if (!backward || (!backward.relu && !backward.rescale && !backward.lrp)) return null;
-  return `${backward.relu ?? ''}|${backward.rescale ? 'rescale' : ''}|${backward.lrp ? `lrp:${backward.lrp.epsilon ?? ''}:${backward.lrp.composite ?? ''}` : ''}`;
+  return `${backward.relu ?? ''}|${backward.rescale ? 'rescale' : ''}|${backward.lrp ? `lrp:${JSON.stringify(backward.lrp)}` : ''}`;
 }
 
 /**

@@ -145,7 +145,20 @@ class OnnxAdapter implements OnnxModel {
     this.runsFromLayers = catalogue.list.length > 0;
     // salience builds the backward graph itself, so any op's rule can be replaced.
     this.backwardRules = new Set<BackwardRuleKind>(
-      capabilities.has('inputGradients') || capabilities.has('layerGradients') ? ['guided', 'deconvnet', 'rescale', 'lrp-epsilon', 'lrp-epsilon-plus-flat'] : [],
+      capabilities.has('inputGradients') || capabilities.has('layerGradients')
+        ? [
+            'guided',
+            'deconvnet',
+            'rescale',
+            'lrp-epsilon',
+            'lrp-epsilon-plus-flat',
+            'lrp-epsilon-gamma-box',
+            'lrp-epsilon-plus',
+            'lrp-epsilon-alpha2-beta1',
+            'lrp-epsilon-alpha2-beta1-flat',
+            'lrp-layer-map',
+          ]
+        : [],
     );
   }
 
