@@ -83,8 +83,8 @@ export function describeTransformersJs(which: TransformersOrt): void {
       return create(...args);
     };
     const options = { folder, onnx: { sessionOptions: sessionOptions('wasm') } };
-    // an onnxruntime handed over lists no devices in transformers.js: the provider goes in the session options
-    const device = which === 'own' ? { device: 'wasm' as const } : { session_options: sessionOptions('wasm') };
+    // transformers.js lists no devices for an onnxruntime handed over ('wasm' is refused): 'auto', and the provider in the session options
+    const device = which === 'own' ? { device: 'wasm' as const } : { device: 'auto' as const, session_options: sessionOptions('wasm') };
     classify = (await transformers.pipeline('text-classification', 'bert', { dtype: 'fp32', ...device })) as TextClassificationPipeline;
     const afterPipeline = sessionsCreated;
     fromPipeline = await fromTransformersJs(ort as never, classify as never, options);
