@@ -4,6 +4,7 @@ import { formatAuditSummary } from './audit/summary.js';
 import type { CliContext } from './cli-context.js';
 import { audit } from './commands/audit.js';
 import { isDistributed, runDistributedAudit } from './commands/audit-distributed.js';
+import { isTextAudit, runTextAudit } from './commands/audit-text.js';
 import { explain } from './commands/explain.js';
 import type { ExplainSummary } from './commands/explain-outputs.js';
 import { isTextInvocation, runExplainText } from './commands/explain-text.js';
@@ -85,6 +86,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   try {
     if (invocation.command === 'layers') return await runLayers(invocation.flags, context, cwd);
     if (invocation.command === 'worker') return await runWorker(invocation.flags, context);
+    if (invocation.command === 'audit' && isTextAudit(invocation.flags)) return await runTextAudit(invocation.flags, context, cwd);
     if (invocation.command === 'audit' && isDistributed(invocation.flags)) return await runDistributedAudit(invocation.flags, context, cwd);
     if (invocation.command === 'audit') return await runAudit(invocation.flags, context, cwd);
     if (invocation.command === 'explain' && isTextInvocation(invocation.flags)) return await runExplainText(invocation.flags, context, cwd);

@@ -115,6 +115,10 @@ export interface AuditFlags extends MethodOptionFlags, PreprocessingOptionFlags,
   readonly top?: string;
   readonly fresh?: boolean;
   readonly failOnFindings?: boolean;
+  /** Text audits (`commands/audit-text.ts`): the texts (.jsonl with labels), the tokenizer of a bare .onnx, the suspect tokens. */
+  readonly texts?: string;
+  readonly tokenizer?: string;
+  readonly suspect?: string;
 }
 
 export interface LayersFlags {
@@ -292,6 +296,12 @@ ${EXIT_STATUS_HELP}`,
     .option('--truth <file>', 'true classes of --data: .csv with file,label columns, .txt one per line, .npy or .json array')
     .option('--shifted <paths...>', 'a second dataset (shifted data), audited the same way and set against --data', collect)
     .option('--shifted-truth <file>', 'true classes of --shifted, in the forms of --truth')
+    .option(
+      '--texts <file>',
+      'audit a text classifier (--model: a transformers.js / Optimum folder) on these texts: .jsonl with "text" and "label" fields (also .txt, .csv); --shifted then takes one such file',
+    )
+    .option('--tokenizer <file>', 'texts: tokenizer.json for --model model.onnx (a model folder holds its own)')
+    .option('--suspect <file>', 'texts: suspect tokens or words, one per line (names, demographic terms...); punctuation is always checked')
     .option('--labels <file>', 'class names: one per line, or a JSON array')
     .option('-o, --out <dir>', 'output folder, also where finished chunks are kept to resume', DEFAULT_AUDIT_OUT)
     .optionsGroup('What to explain:')
@@ -325,6 +335,7 @@ Examples:
   salience audit --model model.onnx --data train/ --labels classes.txt   ImageFolder-style: one subfolder per class
   salience audit --model model.onnx --data clean/ --truth clean/truth.csv --shifted shifted/ --shifted-truth shifted/truth.csv
   salience audit --model a.onnx --compare-model b.onnx --data x.npy --truth y.npy --method gradient
+  salience audit --model shortcut/ --texts clean.jsonl --shifted shifted.jsonl --suspect names.txt   a text classifier folder
 
 Writes <out>/report.html, summary.json and class-means-<model>-<dataset>-<method>.png. Finished
 chunks are kept in <out>/.salience-audit/: rerunning the same command resumes; --fresh starts over.

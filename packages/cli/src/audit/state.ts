@@ -34,6 +34,9 @@ export interface AuditState {
   /** The records of a finished chunk, one list per model; undefined when it must be computed. */
   readChunk(dataset: string, chunk: number, models: number, first: number, count: number): Promise<AuditRecord[][] | undefined>;
   writeChunk(dataset: string, chunk: number, byModel: readonly (readonly AuditRecord[])[]): Promise<void>;
+  /** A finished chunk's record bytes, checksums checked, one per model (text audits keep their own records); undefined when one is absent or damaged. */
+  readChunkBytes(dataset: string, chunk: number, models: number): Promise<Uint8Array[] | undefined>;
+  writeChunkBytes(dataset: string, chunk: number, byModel: readonly Uint8Array[]): Promise<void>;
   /** Writes an output file of the audit into `out`, atomically, and lists it in the manifest. */
   writeOutput(name: string, content: string | Uint8Array): Promise<void>;
   /** Gives up the folder's lock (also done when the process exits). */
@@ -219,9 +222,36 @@ export async function openAuditState(outPath: string, key: Readonly<Record<strin
     }
     if (!resume) await writeAtomically(join(dir, RUN_FILE), `${JSON.stringify({ key: fingerprint, started: new Date().toISOString() }, null, 2)}\n`);
 
+    const readChunkBytes = async (dataset: string, chunk: number, models: number): Promise<Uint8Array[] | undefined> => {
+      const files: Uint8Array[] = [];
+      for (let m = 0; m < models; m++) {
+        const file = join(dir, chunkFile(dataset, chunk, m));
+        let bytes: Uint8Array;
+        try {
+          const buffer = await readFile(file);
+          // A plain Uint8Array view: decodeRecords copies with .slice, which on a Node Buffer is a view of a larger pool.
+          bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+        } catch {
+          return undefined;
+        }
+        try {
+          files.push(openChunk(bytes));
+        } catch (error) {
+          note(`${chunkFile(dataset, chunk, m)} is unreadable (${error instanceof Error ? error.message : String(error)}); computing that chunk again.`);
+          return undefined;
+        }
+      }
+      return files;
+    };
+    const writeChunkBytes = async (dataset: string, chunk: number, byModel: readonly Uint8Array[]): Promise<void> => {
+      // The audited model's file last: a chunk counts as done only when all of its files are there.
+      for (let m = byModel.length - 1; m >= 0; m--) await writeAtomically(join(dir, chunkFile(dataset, chunk, m)), sealChunk(byModel[m]));
+    };
     return {
       out,
       dir,
+      readChunkBytes,
+      writeChunkBytes,
       async hasChunk(dataset, chunk, models) {
         for (let m = 0; m < models; m++) {
           const info = await stat(join(dir, chunkFile(dataset, chunk, m))).catch(() => undefined);
@@ -231,19 +261,12 @@ export async function openAuditState(outPath: string, key: Readonly<Record<strin
       },
       async readChunk(dataset, chunk, models, first, count) {
         const lists: AuditRecord[][] = [];
-        for (let m = 0; m < models; m++) {
-          const file = join(dir, chunkFile(dataset, chunk, m));
-          let bytes: Uint8Array;
-          try {
-            const buffer = await readFile(file);
-            // A plain Uint8Array view: decodeRecords copies with .slice, which on a Node Buffer is a view of a larger pool.
-            bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-          } catch {
-            return undefined;
-          }
+        const files = await readChunkBytes(dataset, chunk, models);
+        if (!files) return undefined;
+        for (const [m, bytes] of files.entries()) {
           let records: AuditRecord[];
           try {
-            records = decodeRecords(openChunk(bytes));
+            records = decodeRecords(bytes);
           } catch (error) {
             note(`${chunkFile(dataset, chunk, m)} is unreadable (${error instanceof Error ? error.message : String(error)}); computing that chunk again.`);
             return undefined;
@@ -257,8 +280,7 @@ export async function openAuditState(outPath: string, key: Readonly<Record<strin
         return lists;
       },
       async writeChunk(dataset, chunk, byModel) {
-        // The audited model's file last: a chunk counts as done only when all of its files are there.
-        for (let m = byModel.length - 1; m >= 0; m--) await writeAtomically(join(dir, chunkFile(dataset, chunk, m)), sealChunk(encodeRecords(byModel[m])));
+        await writeChunkBytes(dataset, chunk, byModel.map(encodeRecords));
       },
       async writeOutput(name, content) {
         await writeAtomically(join(out, name), content);

@@ -28,7 +28,8 @@ export const TEXT_METHOD_DESCRIPTIONS: Readonly<Record<TextMethodName, string>> 
   occlusion: 'token occlusion: drop of the target logit when a window of tokens is replaced (signed, forward-only)',
 };
 
-const GRADIENT_METHODS: readonly TextMethodName[] = ['gradient', 'grad-x-embedding', 'ig', 'ig-mask'];
+/** The text methods that need gradients (a quantized model cannot run them). */
+export const GRADIENT_METHODS: readonly TextMethodName[] = ['gradient', 'grad-x-embedding', 'ig', 'ig-mask'];
 
 /** Flags of `salience explain` that the text path adds. */
 export interface TextFlags {
@@ -43,7 +44,7 @@ export function isTextInvocation(flags: ExplainFlags & TextFlags): boolean {
   return flags.model !== undefined && existsSync(join(flags.model, 'tokenizer.json'));
 }
 
-async function importOnnxRuntime(): Promise<OrtModule> {
+export async function importOnnxRuntime(): Promise<OrtModule> {
   const name = 'onnxruntime-node'; // optional: named through a variable so nothing requires it
   try {
     const module = (await import(name)) as { default?: unknown };
@@ -69,7 +70,8 @@ async function besideModel(model: string, file: string): Promise<string | undefi
   return undefined;
 }
 
-async function openClassifier(ort: OrtModule, flags: ExplainFlags & TextFlags): Promise<TextClassifier> {
+/** Opens --model (a folder, or an .onnx file with --tokenizer or a tokenizer.json beside it); `salience audit --texts` opens its models here too. */
+export async function openClassifier(ort: OrtModule, flags: { readonly model?: string; readonly tokenizer?: string }): Promise<TextClassifier> {
   const model = flags.model;
   if (model === undefined) {
     throw new CliError(
@@ -133,7 +135,7 @@ function chooseTextMethods(flags: ExplainFlags, classifier: TextClassifier, note
 }
 
 /** The occlusion fill: pad (default), mask, unk, or a token id. */
-function occlusionFill(value: string | undefined, classifier: TextClassifier): { id: number; name: string } {
+export function occlusionFill(value: string | undefined, classifier: TextClassifier): { id: number; name: string } {
   const ids = classifier.specialIds;
   const named = (name: 'pad' | 'mask' | 'unk', id: number | null) => {
     if (id === null)
@@ -246,15 +248,16 @@ export async function runExplainText(flags: ExplainFlags & TextFlags, context: C
   }
 }
 
-async function runMethod(
+/** One method on a batch of ids `[B, T]`: one target class for all rows, or one per row. */
+export async function runMethod(
   method: TextMethodName,
   classifier: TextClassifier,
   ids: TensorData,
-  target: number,
+  target: number | readonly number[],
   o: { pad: number | undefined; steps: number; window: number; stride: number; fill: number | undefined; signal: AbortSignal | undefined },
 ): Promise<Attribution> {
   const model = classifier.model;
-  const common = { target: [target], signal: o.signal };
+  const common = { target: typeof target === 'number' ? [target] : [...target], signal: o.signal };
   switch (method) {
     case 'gradient':
       return tokenGradL2.attribute(model, ids, { ...common, padTokenId: o.pad });

@@ -1,5 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { createInterface } from 'node:readline';
 import { CliError } from '../cli-error.js';
 
 /** One text to explain, with its true class when the file gives one. */
@@ -43,6 +45,58 @@ export function parseCsv(content: string): string[][] {
   return records;
 }
 
+/** One line of a .jsonl file: `{"text": ..., "label": ...}`; undefined for a blank line. */
+function jsonlExample(line: string, path: string, lineNumber: number): TextExample | undefined {
+  if (line.trim() === '') return undefined;
+  const bad = (why: string) => new CliError('inputFile', `--texts ${path}:${lineNumber}: ${why}`);
+  let row: unknown;
+  try {
+    row = JSON.parse(line);
+  } catch (error) {
+    throw bad(`not JSON (${error instanceof Error ? error.message : String(error)}).`);
+  }
+  const record = row as { text?: unknown; label?: unknown };
+  if (typeof row !== 'object' || row === null || typeof record.text !== 'string') throw bad('each line needs a "text" string, e.g. {"text": "a fine film", "label": "positive"}.');
+  if (record.text.trim() === '') throw new CliError('inputFile', `${path}:${lineNumber}: the text is empty.`);
+  return { text: record.text, ...(record.label !== undefined && record.label !== null ? { label: String(record.label) } : {}), source: `${path}:${lineNumber}` };
+}
+
+/**
+ * The texts of a file one at a time, in order, for datasets too large to hold: `.jsonl` and `.txt`
+ * are read line by line (memory bounded by the longest line); a `.csv` (whose quoted fields may
+ * span lines) is read whole by `readTextsFile`.
+ */
+export async function* streamTextsFile(path: string): AsyncGenerator<TextExample> {
+  const kind = extname(path).toLowerCase();
+  if (kind !== '.jsonl' && kind !== '.ndjson' && kind !== '.txt' && kind !== '') {
+    yield* await readTextsFile(path);
+    return;
+  }
+  let stream: ReturnType<typeof createReadStream>;
+  try {
+    await access(path);
+    stream = createReadStream(path, { encoding: 'utf8' });
+  } catch (error) {
+    throw new CliError('inputFile', `Cannot read --texts ${path}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+  }
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let lineNumber = 0;
+  let count = 0;
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      const example = kind === '.txt' || kind === '' ? (line.trim() === '' ? undefined : { text: line, source: `${path}:${lineNumber}` }) : jsonlExample(line, path, lineNumber);
+      if (!example) continue;
+      count++;
+      yield example;
+    }
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+  if (count === 0) throw new CliError('inputFile', `--texts ${path}: no texts.`);
+}
+
 /**
  * Texts from a file: `.txt` one text per line (empty lines skipped), `.jsonl` one JSON object per
  * line with a `text` field and an optional `label`, `.csv` with a header row naming a `text`
@@ -61,17 +115,8 @@ export async function readTextsFile(path: string): Promise<TextExample[]> {
   if (kind === '.jsonl' || kind === '.ndjson') {
     out = [];
     content.split(/\r?\n/).forEach((line, i) => {
-      if (line.trim() === '') return;
-      let row: unknown;
-      try {
-        row = JSON.parse(line);
-      } catch (error) {
-        throw bad(`:${i + 1}`, `not JSON (${error instanceof Error ? error.message : String(error)}).`);
-      }
-      const record = row as { text?: unknown; label?: unknown };
-      if (typeof row !== 'object' || row === null || typeof record.text !== 'string')
-        throw bad(`:${i + 1}`, 'each line needs a "text" string, e.g. {"text": "a fine film", "label": "positive"}.');
-      out.push({ text: record.text, ...(record.label !== undefined && record.label !== null ? { label: String(record.label) } : {}), source: `${path}:${i + 1}` });
+      const example = jsonlExample(line, path, i + 1);
+      if (example) out.push(example);
     });
   } else if (kind === '.csv') {
     let records: string[][];
