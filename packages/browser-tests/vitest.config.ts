@@ -31,6 +31,8 @@ export default defineConfig({
         optimizeDeps: { include: ['@huggingface/transformers'] },
         // The Captum fixtures are fetched from packages/testing/fixtures, beside their loader.
         server: { fs: { strict: true } },
+        // for the commands below: modules the test server runs in Node
+        ssr: { resolve: { conditions: nodeConditions, externalConditions: ['@salience/source'] } },
         test: {
           name: 'chromium',
           include: ['src/**/*.browser.test.ts'],
@@ -43,6 +45,10 @@ export default defineConfig({
             screenshotFailures: false,
             provider: playwright({ launchOptions: chromiumLaunchOptions() }),
             instances: [{ browser: 'chromium' }],
+            commands: {
+              // the page's text maps are compared with these, computed by onnxruntime-node
+              textMapsInNode: async ({ project }) => (await project.import<typeof import('./src/text-node-maps.ts')>('./src/text-node-maps.ts')).textMapsInNode(),
+            },
           },
         },
       },

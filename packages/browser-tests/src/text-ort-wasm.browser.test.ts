@@ -2,18 +2,26 @@ import type { TensorData } from '@salience/core';
 import { occlusion } from '@salience/occlusion';
 import { compareMaps, type FixtureArray, parseFixtureArrays } from '@salience/testing';
 import { loadTextClassifier, type TextClassifier } from '@salience/text';
-import { tokenGradL2, tokenGradXEmbedding, tokenIntegratedGradients } from '@salience/token-saliency';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from 'vitest/browser';
 import casesUrl from '../../text/fixtures/bert/cases.json?url';
 import { configureOrt, sessionOptions } from './ort-runtime.js';
 import { PrecisionLog } from './precision-log.js';
+import { type PlainTextMaps, TEXT_CASE, TEXT_MAPS, type TextMapName, textMaps } from './text-maps.js';
 import { CPU_TOLERANCE } from './tolerance.js';
+
+declare module 'vitest/browser' {
+  interface BrowserCommands {
+    /** The same maps on onnxruntime-node, from the folder on disk (vitest.config.ts). */
+    textMapsInNode: () => Promise<PlainTextMaps>;
+  }
+}
 
 /**
  * A transformers.js / Optimum folder (packages/text/fixtures/bert: config.json, tokenizer.json,
  * onnx/model.onnx, onnx/model_quantized.onnx) opened by URL in the page: tokenised in the browser by
- * @salience/text, run on onnxruntime-web's wasm backend, and compared with Captum's references for
- * that folder (the ones the Node tests on onnxruntime-node meet), 1e-4 of each map's max.
+ * @salience/text, run on onnxruntime-web's wasm backend, and compared with what Node computes from
+ * the same folder on onnxruntime-node and with Captum's references for it, 1e-4 of each map's max.
  */
 const folder = new URL('./', new URL(casesUrl, location.href));
 const log = new PrecisionLog('browser-text-ort-wasm');
@@ -42,6 +50,8 @@ async function fetchTextCase(base: URL): Promise<TextCase> {
 let fx: TextCase;
 let float: TextClassifier;
 let quantized: TextClassifier;
+let page: Record<TextMapName, TensorData>;
+let node: PlainTextMaps;
 
 beforeAll(async () => {
   const ort = configureOrt();
@@ -49,6 +59,10 @@ beforeAll(async () => {
   const onnx = { sessionOptions: sessionOptions('wasm') };
   float = await loadTextClassifier(ort as never, folder, { onnx });
   quantized = await loadTextClassifier(ort as never, folder, { quantized: true, onnx });
+  expect(fx.meta.texts).toEqual(TEXT_CASE.texts);
+  expect(fx.target).toEqual(TEXT_CASE.target);
+  page = await textMaps(float, TEXT_CASE.texts, TEXT_CASE.target);
+  node = await commands.textMapsInNode();
 });
 
 afterAll(async () => {
@@ -58,30 +72,34 @@ afterAll(async () => {
 });
 
 /** Captum scores padding too (its gradients there are real); token-saliency gives padding 0. */
-function masked(name: string): TensorData {
+function captum(name: TextMapName): TensorData {
   const ref = fx.arrays[name];
+  if (name === 'logits' || name.startsWith('token_ablation') || name.startsWith('token_occlusion')) return ref;
   const mask = fx.arrays.attention_mask.data;
   return { data: Float32Array.from(ref.data, (v, i) => (mask[i] === 0 ? 0 : v)), shape: ref.shape };
 }
 
-function expectClose(check: string, actual: TensorData, expected: TensorData): void {
+function expectClose(against: string, check: string, actual: TensorData, expected: TensorData): void {
   expect(Array.from(actual.shape), check).toEqual(Array.from(expected.shape));
   const comparison = compareMaps(actual, expected);
-  log.record('wasm', 'bert', check, comparison, CPU_TOLERANCE);
-  expect(comparison.relativeError, check).toBeLessThanOrEqual(CPU_TOLERANCE);
+  log.record(against, 'bert', check, comparison, CPU_TOLERANCE);
+  expect(comparison.relativeError, `${check} vs ${against}`).toBeLessThanOrEqual(CPU_TOLERANCE);
 }
 
 describe('a text classifier folder in Chromium on onnxruntime-web wasm (BERT fixture)', () => {
-  it("tokenises in the page as Python's tokenizers did: ids, tokens, offsets, special tokens; labels and pad from the folder", () => {
+  it("tokenises in the page as Python's tokenizers and as Node did: ids, tokens, offsets, special tokens; labels and pad from the folder", () => {
     const batch = float.encode(fx.meta.texts);
     expect(Array.from(batch.ids.data)).toEqual(Array.from(fx.arrays.input_ids.data));
     expect(Array.from(batch.ids.shape)).toEqual(Array.from(fx.arrays.input_ids.shape));
+    expect(Array.from(batch.ids.data)).toEqual(node.ids);
+    expect(batch.texts.map((t) => [...t.tokens])).toEqual(node.tokens);
+    expect(batch.texts.map((t) => t.offsets.map((o) => [...o]))).toEqual(node.offsets);
     for (const [i, text] of batch.texts.entries()) {
       expect(text.ids).toEqual(fx.meta.ids[i]);
       expect(text.tokens).toEqual(fx.meta.tokens[i]);
       expect(text.offsets.map((o) => [...o])).toEqual(fx.meta.offsets[i]);
       expect(text.special.map(Number)).toEqual(fx.meta.specialTokensMask[i]);
-      // every non-special token is the text's own characters (BERT lowercases and strips accents)
+      // every other token is the text's own characters (BERT lowercases and strips accents)
       for (const [t, [start, end]] of text.offsets.entries()) {
         if (!text.special[t]) expect(text.text.slice(start, end).toLowerCase().normalize('NFD').replace(/\p{M}/gu, '')).toBe(text.tokens[t].replace(/^##/, ''));
       }
@@ -92,34 +110,20 @@ describe('a text classifier folder in Chromium on onnxruntime-web wasm (BERT fix
     expect(float.quantization).toEqual([]);
   });
 
-  it("logits, gradient L2, gradient x embedding and integrated gradients (pad and mask baselines) equal Captum's", async () => {
-    const batch = float.encode(fx.meta.texts);
-    const ids = batch.ids;
-    const common = { target: fx.target, padTokenId: fx.meta.padTokenId, tokens: batch.tokens } as const;
-    const prediction = await float.predict(batch);
-    expectClose('logits', prediction.logits, fx.arrays.logits);
-    const l2 = await tokenGradL2.attribute(float.model, ids, common);
-    expectClose('gradient L2', l2.values, masked('token_grad_l2'));
-    const gxe = await tokenGradXEmbedding.attribute(float.model, ids, common);
-    expectClose('gradient x embedding', gxe.values, masked('token_grad_x_emb'));
-    expect(gxe.tokens).toEqual(batch.tokens);
-    const ig = await tokenIntegratedGradients.attribute(float.model, ids, { ...common, steps: 16, quadrature: 'gauss-legendre' });
-    expectClose('IG pad baseline (GL 16)', ig.values, masked('token_ig'));
-    const igMask = await tokenIntegratedGradients.attribute(float.model, ids, { ...common, steps: 16, baselineTokenId: fx.meta.maskTokenId ?? 0 });
-    expectClose('IG mask baseline (GL 16)', igMask.values, masked('token_ig_mask'));
+  it('logits, gradient L2, gradient x embedding, integrated gradients (pad and mask baselines) and token occlusion (window 1 and 2) equal Node and Captum', () => {
+    expect(node.runtime).toMatch(/^onnxruntime-node/);
+    for (const name of TEXT_MAPS) {
+      const fromNode = { data: Float32Array.from(node.maps[name].data), shape: node.maps[name].shape };
+      expectClose('node', name, page[name], fromNode);
+      expectClose('captum', name, page[name], captum(name));
+    }
   });
 
-  it("token occlusion (window 1 and 2, pad) on the float and the quantized model equals Captum's FeatureAblation / Occlusion", async () => {
-    const ids = float.encode(fx.meta.texts).ids;
-    const pad = fx.meta.padTokenId;
-    const one = await occlusion.attribute(float.model, ids, { target: fx.target, window: [1], stride: [1], baseline: pad });
-    expectClose('occlusion window 1', one.values, fx.arrays.token_ablation_pad);
-    const two = await occlusion.attribute(float.model, ids, { target: fx.target, window: [2], stride: [1], baseline: pad });
-    expectClose('occlusion window 2', two.values, fx.arrays.token_occlusion2_pad);
-    // transformers.js's default download: forward-only, gradients refused before any work
+  it("the quantized model (transformers.js's default download): gradients refused before any work, token occlusion equals Captum's on onnxruntime", async () => {
+    const ids = quantized.encode(fx.meta.texts).ids;
     expect(quantized.quantization.map((q) => q.op)).toEqual(expect.arrayContaining(['DynamicQuantizeLinear', 'MatMulInteger']));
     expect(() => quantized.assertGradients()).toThrow(/quantized.*float model/s);
-    const q = await occlusion.attribute(quantized.model, ids, { target: fx.target, window: [1], stride: [1], baseline: pad });
-    expectClose('quantized occlusion window 1', q.values, fx.arrays.quantized_ablation_pad);
+    const q = await occlusion.attribute(quantized.model, ids, { target: fx.target, window: [1], stride: [1], baseline: fx.meta.padTokenId });
+    expectClose('captum', 'quantized_ablation_pad', q.values, fx.arrays.quantized_ablation_pad);
   });
 });

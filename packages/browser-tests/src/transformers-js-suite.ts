@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { commands } from 'vitest/browser';
 import casesUrl from '../../text/fixtures/bert/cases.json?url';
 import { configureOrt, sessionOptions } from './ort-runtime.js';
+import { TEXT_CASE } from './text-maps.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,8 +25,8 @@ export type TransformersOrt = 'own' | 'shared';
 
 /** The BERT fixture folder (packages/text/fixtures/bert), served by the test server. */
 const folder = new URL('./', new URL(casesUrl, location.href));
-const TEXTS = ['The film was not good, honestly.', 'A charming café!'];
-const TARGET = [0, 2];
+const TEXTS = TEXT_CASE.texts;
+const TARGET = [...TEXT_CASE.target];
 /** The bar of issue 15: the transformers.js path gives the folder path's numbers within 1e-6. */
 const SAME = 1e-6;
 
