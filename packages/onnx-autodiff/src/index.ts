@@ -11,6 +11,8 @@ export {
   UnknownTensorError,
   UnsupportedOpError,
 } from './errors.js';
+export type { ExternalizeOptions } from './external-weights.js';
+export { externalizeWeights } from './external-weights.js';
 export type { GradientModel, GradientNames, GradientSpec } from './gradients.js';
 export { addGradients, buildGradients, checkGradients } from './gradients.js';
 export type { CreateModelOptions, InputDeclaration, NodeOptions } from './model-graph.js';

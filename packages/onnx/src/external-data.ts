@@ -1,5 +1,6 @@
 import { ModelError } from '@salience/core';
 import type { ModelGraph } from '@salience/onnx-autodiff';
+import { MODEL_BYTES_LOCATION } from './shared-weights.js';
 
 /** One external data file of a model, as onnxruntime's `SessionOptions.externalData` takes it. */
 export interface ExternalDataFile {
@@ -16,7 +17,8 @@ export function externalLocations(graph: ModelGraph): string[] {
   for (const tensor of graph.original.graph?.initializer ?? []) {
     if (tensor.dataLocation !== 1) continue;
     const location = tensor.externalData?.find((entry) => entry.key === 'location')?.value;
-    if (location) locations.add(location);
+    // The model's own bytes (shared-weights.ts) are no file beside it.
+    if (location && location !== MODEL_BYTES_LOCATION) locations.add(location);
   }
   return [...locations];
 }

@@ -29,6 +29,7 @@ import { checkOptions, defaultMaxPoolTies, type MaxPoolTies, type OnnxModelOptio
 import type { FedType, OrtModule, SessionOptions, Tensor } from './ort-types.js';
 import { randomizedModel } from './randomization.js';
 import { disposeAll, fedTensor, ortTensor, readFloat } from './runtime-io.js';
+import { type SharedWeights, sharedWeights, withSharedWeights } from './shared-weights.js';
 
 /** An ONNX model seen as a salience `Model`. */
 export interface OnnxModel extends Model {
@@ -425,12 +426,15 @@ export async function fromOnnx(ort: OrtModule, source: OnnxModelSource, options:
   if (problems.length > 0) throw new OptionError(problems.length === 1 ? problems[0] : `${problems.length} problems:\n- ${problems.join('\n- ')}`);
   const loaded = await loadSource(source);
   let graph: ModelGraph;
+  let shared: SharedWeights;
   try {
-    graph = ModelGraph.decode(loaded.bytes);
+    // Graphs are built from the model without its weights; every session reads them from these bytes.
+    shared = sharedWeights(loaded.bytes);
+    graph = ModelGraph.decode(shared.bytes);
   } catch (error) {
     throw new ModelError('Cannot read the ONNX model', error);
   }
-  const sessionOptions = await withExternalData(graph, source, options.sessionOptions);
+  const sessionOptions = withSharedWeights(await withExternalData(graph, source, options.sessionOptions), shared.weights);
   const signature = readSignature(graph, { ...options, input: attributedInput(graph, options.input) });
   const tokens = signature.layout === 'tokens';
   const catalogue = new LayerCatalogue(graph, signature.input);
@@ -446,7 +450,7 @@ export async function fromOnnx(ort: OrtModule, source: OnnxModelSource, options:
   const embeddingGraphOf = embeddingPoint ? () => (embeddingGraph ??= embeddingInputGraph(graph, embeddingPoint, signature.input)) : undefined;
   const graphs = new ExtendedGraphs({
     ort,
-    bytes: loaded.bytes,
+    bytes: shared.bytes,
     graph,
     embeddingGraph: embeddingGraphOf,
     output: signature.output,
@@ -457,7 +461,9 @@ export async function fromOnnx(ort: OrtModule, source: OnnxModelSource, options:
     userSession: loaded.session,
   });
   // A randomised copy is opened like the original, from its own bytes (never the caller's session).
-  const randomized = (layers: readonly string[], seed: number) => fromOnnx(ort, randomizedModel(graph, catalogue, layers, seed), options);
+  // It needs the weights themselves: the whole model, decoded again (the views share its bytes).
+  const randomized = (layers: readonly string[], seed: number) =>
+    fromOnnx(ort, randomizedModel(shared.weights ? ModelGraph.decode(loaded.bytes) : graph, catalogue, layers, seed), options);
   const inputsOf = (fromEmbeddings: boolean) => (fromEmbeddings && embeddingGraphOf ? embeddingGraphOf() : graph).inputs;
   const model = new OnnxAdapter(ort, signature, catalogue, embeddingPoint, graphs, companions, inputsOf, maxPoolTies, gradientError, randomized);
   try {
