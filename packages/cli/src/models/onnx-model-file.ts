@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, constants } from 'node:fs/promises';
 import { fromOnnx, type OrtModule } from '@salience/onnx';
 import { CliError } from '../cli-error.js';
 import type { LoadedModel, ModelLoadOptions } from './loaded-model.js';
@@ -27,9 +27,8 @@ async function importOnnxRuntime(): Promise<OrtModule & { readonly env?: { reado
  * forward-only methods, and its `gradientError` says which op is missing.
  */
 export async function loadOnnxModel(path: string, options: ModelLoadOptions): Promise<LoadedModel> {
-  let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    await access(path, constants.R_OK);
   } catch (error) {
     const reason = (error as { code?: string }).code === 'ENOENT' ? 'it does not exist' : error instanceof Error ? error.message : String(error);
     throw new CliError('modelFile', `Cannot read the model ${path}: ${reason}.`, { cause: error });
@@ -37,7 +36,8 @@ export async function loadOnnxModel(path: string, options: ModelLoadOptions): Pr
   const ort = await importOnnxRuntime();
   let model: Awaited<ReturnType<typeof fromOnnx>>;
   try {
-    model = await fromOnnx(ort, bytes, { ...(options.layout ? { layout: options.layout } : {}), ...(options.inputName !== undefined ? { input: options.inputName } : {}) });
+    // From its path, so that weights kept beside the model (torch.onnx.export's model.onnx.data) are read too.
+    model = await fromOnnx(ort, path, { ...(options.layout ? { layout: options.layout } : {}), ...(options.inputName !== undefined ? { input: options.inputName } : {}) });
   } catch (error) {
     // The library's hints name its options; on the command line they are flags.
     if (error instanceof Error && /the 'input' option|the 'context' option/.test(error.message)) {
