@@ -57,6 +57,19 @@ let runs = 0;
 const explain = (...flags: string[]) =>
   salience(['explain', '--model', 'm.onnx', '--input', wide, '--quiet', '--no-overlays', '--out', tmp.path(`out-${runs++}`), ...flags], { loadModel: loader() });
 
+describe('--help', () => {
+  it.each(['explain', 'audit'])('salience %s --help states the convention and names the sizes HxW', async (command) => {
+    const run = await salience([command, '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Sizes are height x width everywhere');
+    expect(run.stdout).toMatch(/--resize <HxW>/);
+    expect(run.stdout).toMatch(/--crop <HxW>/);
+    expect(run.stdout).toMatch(/--window <HxW>/);
+    expect(run.stdout).toMatch(/--stride <HxW>/);
+    if (command === 'audit') expect(run.stdout.replace(/\s+/g, ' ')).toContain('top,left,bottom,right (rows before columns, as HxW)');
+  });
+});
+
 describe('--resize and --crop: height x width, the old width x height refused', () => {
   it('--resize h=6,w=10 (and w=10,h=6) gives the 6-row, 10-column input', async () => {
     for (const size of ['h=6,w=10', 'w=10,h=6', 'height=6,width=10']) {
