@@ -9,7 +9,7 @@ export function describeTextFinding(finding: TextFinding, classNames?: readonly 
   const who = classLabel(finding.class, classNames);
   const what =
     finding.kind === 'no-label-meaning'
-      ? `the token ${quoted(finding.tokens)}, which carries no label meaning in the data (it makes ${who} ${finding.labelAssociation?.toFixed(2)}x as likely as its base rate)`
+      ? `the token ${quoted(finding.tokens)}, which carries no label meaning in the data (with it, no class is more than ${finding.labelAssociation?.toFixed(2)}x as likely as its base rate)`
       : finding.kind === 'suspect'
         ? `suspect tokens (${quoted(finding.tokens)})`
         : `punctuation (${quoted(finding.tokens)})`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BANG, NAME, syntheticRecords, THE, VOCAB } from '../../test/synthetic-texts.js';
+import { BANG, GREAT, NAME, syntheticRecords, THE, VOCAB } from '../../test/synthetic-texts.js';
 import { TextAuditCollector } from './text-collector.js';
 import type { TextAuditRecord } from './text-record.js';
 
@@ -39,6 +39,20 @@ describe('TextAuditCollector', () => {
     // The label word leads by lift; it is not flagged, since it makes its class twice as likely.
     expect(positive?.top[0].token).toBe('great');
     expect(positive?.top[0].lift).toBeGreaterThan(2);
+  });
+
+  it('does not flag a word that signals the other label (it carries label meaning, against the explained class)', () => {
+    // A third of the positive texts are called negative, on the strength of 'great' (mistakes, but not a shortcut).
+    const records = syntheticRecords('ig').map((r, i) =>
+      r.label === 1 && i % 3 === 0 ? { ...r, predicted: 0, target: 0, scores: { ig: r.scores.ig.map((v, k) => (r.ids[k] === GREAT ? 12 : v)) } } : r,
+    );
+    const result = audit({ confused: records });
+    const negative = result.groups[0].methods.ig.classes.find((c) => c.class === 0);
+    expect(negative?.top[0].token).toBe('great');
+    // Over the share and lift a finding needs: only its label meaning keeps it off the list.
+    expect(negative?.top[0].share).toBeGreaterThan(result.options.minShare);
+    expect(negative?.top[0].lift).toBeGreaterThan(result.options.minLift);
+    expect(result.findings).toEqual([]);
   });
 
   it('does not let a common token win by count: by share it leads, by lift it is at 1', () => {

@@ -2,7 +2,7 @@ import { OptionError } from '@salience/core';
 import { spearman } from '@salience/sanity-checks/metrics';
 import { RankedList } from '../ranked-list.js';
 import type { TextAuditRecord } from './text-record.js';
-import { findTokenReliance, resolveTextFindingOptions, type TextFinding, type TextFindingOptions } from './token-findings.js';
+import { findTokenReliance, type LabelAssociation, resolveTextFindingOptions, type TextFinding, type TextFindingOptions } from './token-findings.js';
 import { PUNCTUATION_GROUP, SUSPECT_GROUP, tokenDisplay, tokenGroups, tokenKey } from './token-groups.js';
 import { byLift, type GroupStat, type TokenStat, TokenTally } from './token-tally.js';
 
@@ -312,18 +312,19 @@ export class TextAuditCollector {
 
   private groupsOf = (key: string): string[] => tokenGroups(key, this.suspects);
 
-  /** P(label = c | token) / P(label = c) over a model's labelled examples (every dataset), with the examples holding the token. */
-  private association(model: string): ((key: string, cls: number) => { lift: number; support: number } | null) | null {
+  /** Max over classes c of P(label = c | token) / P(label = c) over a model's labelled examples (every dataset), with the examples holding the token. */
+  private association(model: string): LabelAssociation | null {
     const holding = this.holding.get(model);
     const counts = this.labelCounts.get(model);
     if (!holding || !counts) return null;
     const total = counts.reduce((n, v) => n + v, 0);
-    return (key, cls) => {
+    return (key) => {
       const row = holding.get(key);
-      if (!row || total === 0 || counts[cls] === 0) return null;
-      const support = row.reduce((n, v) => n + v, 0);
-      if (support === 0) return null;
-      return { lift: row[cls] / support / (counts[cls] / total), support };
+      const support = row ? row.reduce((n, v) => n + v, 0) : 0;
+      if (!row || support === 0 || total === 0) return null;
+      let lift = 0;
+      for (let c = 0; c < counts.length; c++) if (counts[c] > 0) lift = Math.max(lift, row[c] / support / (counts[c] / total));
+      return { lift, support };
     };
   }
 

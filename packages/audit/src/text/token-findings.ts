@@ -28,7 +28,7 @@ export interface TextFinding {
   readonly occurrenceShare: number;
   /** share / occurrenceShare. */
   readonly lift: number;
-  /** `no-label-meaning`: P(label = class | token) / P(label = class) over the labelled data; else null. */
+  /** `no-label-meaning`: the token's largest label association, max over classes c of P(label = c | token) / P(label = c), over the labelled data; else null. */
   readonly labelAssociation: number | null;
 }
 
@@ -41,7 +41,7 @@ export interface TextFindingOptions {
   readonly minShare?: number;
   /** Least lift (share / occurrence share); default 2. */
   readonly minLift?: number;
-  /** A token whose label association reaches this carries label meaning and is not flagged as `no-label-meaning`; default 1.5. */
+  /** A token whose label association with some class reaches this carries label meaning and is not flagged as `no-label-meaning`; default 1.5. */
   readonly labelLift?: number;
 }
 
@@ -61,16 +61,20 @@ export function resolveTextFindingOptions(options: TextFindingOptions = {}): Res
   return r;
 }
 
-/** How strongly a token signals a class in the labelled data: P(label = c | token) / P(label = c), and the labelled examples holding it. */
-export type LabelAssociation = (key: string, cls: number) => { readonly lift: number; readonly support: number } | null;
+/**
+ * How strongly a token signals a label in the labelled data: the largest over classes c of
+ * P(label = c | token) / P(label = c), and the labelled examples holding it; null when no labelled example does.
+ */
+export type LabelAssociation = (key: string) => { readonly lift: number; readonly support: number } | null;
 
 /**
  * The findings for one class of one (model, dataset, method): first the groups (the suspect list,
  * punctuation), each flagged when its tokens occur at least `minCount` times, hold at least
  * `minShare` of the class's attribution mass and `minLift` times their share of its tokens; then
  * single tokens outside a flagged group that pass the same three tests and carry no label
- * meaning: at least `minCount` labelled examples hold the token, and it does not make the class
- * `labelLift` times more likely than its base rate. A token whose label meaning cannot be
+ * meaning: at least `minCount` labelled examples hold the token, and it makes no class
+ * `labelLift` times more likely than its base rate (a word that signals any label, for or
+ * against the explained class, carries label meaning). A token whose label meaning cannot be
  * measured (too few labelled examples) is not flagged.
  */
 export function findTokenReliance(
@@ -93,7 +97,7 @@ export function findTokenReliance(
   if (context.association) {
     for (const s of tally.stats(context.display, o.minCount)) {
       if (covered.has(s.key) || !strong(s)) continue;
-      const a = context.association(s.key, where.class);
+      const a = context.association(s.key);
       if (!a || a.support < o.minCount || a.lift >= o.labelLift) continue;
       findings.push({ ...where, kind: 'no-label-meaning', tokens: [s], examples: tally.examples, ...pick(s), labelAssociation: a.lift });
     }
