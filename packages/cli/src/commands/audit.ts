@@ -30,7 +30,7 @@ import { checkLabelRange } from '../inputs/truth-file.js';
 import { chooseMethods, methodSkipReason } from '../methods/method-choice.js';
 import type { BaselineFlag, MethodFlags, MethodName, MethodSpec } from '../methods/methods.js';
 import { clampWindow } from '../methods/window-clamp.js';
-import { BUILTIN_LABELS, BUILTIN_MODEL } from '../models/builtin.js';
+import { BUILTIN_LABELS, builtinModelFor } from '../models/builtin.js';
 import { checkDeclaredLayout } from '../models/layout-check.js';
 import type { LoadedModel, ModelLoader } from '../models/loaded-model.js';
 import { loadModelFile } from '../models/model-file.js';
@@ -194,7 +194,7 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
   throwIfAborted(signal);
 
   const loader = dependencies.loadModel ?? loadModelFile;
-  const paths = [request.model ?? BUILTIN_MODEL, ...(request.compareModel !== undefined ? [request.compareModel] : [])];
+  const paths = [request.model ?? builtinModelFor(specs), ...(request.compareModel !== undefined ? [request.compareModel] : [])];
   const loadedModels: LoadedModel[] = [];
   let state: AuditState | undefined;
   try {

@@ -23,7 +23,7 @@ import { chooseMethods, methodSkipReason } from '../methods/method-choice.js';
 import { type BaselineFlag, DEFAULT_METHODS, type MethodFlags, type MethodName } from '../methods/methods.js';
 import { parseTarget } from '../methods/option-values.js';
 import { clampWindow } from '../methods/window-clamp.js';
-import { BUILTIN_LABELS, BUILTIN_MODEL, BUILTIN_ONNX_MODEL, builtinSamples } from '../models/builtin.js';
+import { BUILTIN_LABELS, builtinModelFor, builtinSamples } from '../models/builtin.js';
 import { checkDeclaredLayout } from '../models/layout-check.js';
 import type { LoadedModel, ModelLoader } from '../models/loaded-model.js';
 import { loadModelFile } from '../models/model-file.js';
@@ -119,8 +119,7 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
   throwIfAborted(signal);
 
   const loader = dependencies.loadModel ?? loadModelFile;
-  // Modified backpropagation needs a model that builds its own backward graph: the built-in ONNX copy.
-  const modelPath = request.model ?? (specs.some((s) => s.needsBackwardRules) ? BUILTIN_ONNX_MODEL : BUILTIN_MODEL);
+  const modelPath = request.model ?? builtinModelFor(specs);
   const loaded: LoadedModel = await loader(modelPath, { backend: request.backend ?? 'wasm', layout: request.layout, signal, inputName: request.inputName });
   try {
     const { model } = loaded;

@@ -4,7 +4,7 @@ import { readNpyFile, salience, scratch } from '../../test/cli-harness.js';
 import type { AuditSummary } from '../audit/summary.js';
 import type { ExplainSummary } from '../commands/explain-outputs.js';
 import { writeNpy } from '../inputs/npy.js';
-import { BUILTIN_DIR, BUILTIN_MODEL, BUILTIN_ONNX_MODEL } from '../models/builtin.js';
+import { BUILTIN_DIR, BUILTIN_MODEL } from '../models/builtin.js';
 
 // Modified backpropagation through `salience explain`: without --model the command loads the
 // built-in model's ONNX copy (only ONNX models apply the rules); two of its samples.
@@ -91,31 +91,23 @@ describe('salience explain --method with modified backpropagation', () => {
     expect(plain.json<ExplainSummary>().model.format).not.toMatch(/onnx/i);
   }, 60_000);
 
-  it('audits with them on an ONNX model; on the tfjs built-in model audit asks for --model file.onnx', async () => {
+  it('audits with them without --model on the built-in ONNX copy, as explain does; a tfjs --model is refused naming --model file.onnx', async () => {
     const data = tmp.path('data');
     mkdirSync(data);
     for (const file of ['00-t-shirt-top.png', '02-pullover.png']) copyFileSync(`${BUILTIN_DIR}samples/${file}`, `${data}/${file}`);
-    const refused = await salience(['audit', '--data', data, '--method', 'deconvnet', '--out', tmp.path('audit-tfjs')]);
+    const refused = await salience(['audit', '--model', BUILTIN_MODEL, '--data', data, '--method', 'deconvnet', '--out', tmp.path('audit-tfjs')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('give --model file.onnx');
-    const run = await salience([
-      'audit',
-      '--json',
-      '--model',
-      BUILTIN_ONNX_MODEL,
-      '--data',
-      data,
-      '--method',
-      'deconvnet,lrp',
-      '--lrp-epsilon',
-      '0.01',
-      '--out',
-      tmp.path('audit'),
-    ]);
+    const run = await salience(['audit', '--json', '--data', data, '--method', 'deconvnet,lrp', '--lrp-epsilon', '0.01', '--out', tmp.path('audit')]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const summary = run.json<AuditSummary>();
+    expect(summary.models[0]).toMatchObject({ builtin: true, format: expect.stringMatching(/onnx/i) });
     expect(summary.figures.map((f) => f.method).sort()).toEqual(['deconvnet', 'lrp']);
+    // Methods without backward rules keep the tfjs built-in model.
+    const plain = await salience(['audit', '--json', '--data', data, '--method', 'gradient', '--out', tmp.path('audit-plain')]);
+    expect(plain.code).toBe(0);
+    expect(plain.json<AuditSummary>().models[0]).toMatchObject({ builtin: true, format: expect.not.stringMatching(/onnx/i) });
   }, 60_000);
 
   it('gives usage errors for bad flags', async () => {

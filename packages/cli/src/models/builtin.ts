@@ -12,6 +12,15 @@ export const BUILTIN_MODEL = `${BUILTIN_DIR}model.json`;
 export const BUILTIN_ONNX_MODEL = `${BUILTIN_DIR}model.onnx`;
 export const BUILTIN_LABELS = `${BUILTIN_DIR}labels.txt`;
 
+/**
+ * The built-in model a command loads when no --model is given: the ONNX copy when any method
+ * replaces backward rules (only a model whose gradient graph salience builds applies them), else
+ * the tfjs model.
+ */
+export function builtinModelFor(methods: readonly { readonly needsBackwardRules?: readonly unknown[] }[]): string {
+  return methods.some((m) => m.needsBackwardRules) ? BUILTIN_ONNX_MODEL : BUILTIN_MODEL;
+}
+
 export interface BuiltinSample {
   /** Absolute path of the 28x28 gray PNG. */
   readonly file: string;
