@@ -2,6 +2,7 @@ import { ModelGraph } from '@salience/onnx-autodiff';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { TEST_SESSION_OPTIONS } from '../test/runtimes.js';
+import { maskedTextLogits, maskedTextModel, WIDTH } from '../test/text-models.js';
 import { MAX_SHAPED_GRAPHS } from './extended-graphs.js';
 import { fromOnnx } from './onnx-model.js';
 import type { OrtModule } from './ort-types.js';
@@ -96,6 +97,33 @@ describe('extended graphs per input shape', () => {
     expect([created, released]).toEqual([2 + MAX_SHAPED_GRAPHS, 1]);
     await ask(2);
     expect(created).toBe(3 + MAX_SHAPED_GRAPHS);
+    model.dispose();
+  });
+
+  it("answers a token model's logits and embeddings from one forward session, and its gradients from one more", async () => {
+    let created = 0;
+    const counting = {
+      Tensor: ort.Tensor,
+      InferenceSession: {
+        create: (...args: Parameters<typeof ort.InferenceSession.create>) => {
+          created++;
+          return ort.InferenceSession.create(...args);
+        },
+      },
+    } as unknown as OrtModule;
+    const model = await fromOnnx(counting, maskedTextModel(), { sessionOptions: TEST_SESSION_OPTIONS });
+    const ids = [3, 1, 4, 1];
+    const input = { data: Float32Array.from(ids), shape: [1, 4] };
+    const { logits } = await model.run({ input, outputs: ['logits'] });
+    const { embeddings, logits: again } = await model.run({ input, outputs: ['embeddings', 'logits'] });
+    expect(created).toBe(1);
+    const expected = maskedTextLogits(ids, [1, 1, 1, 1]);
+    for (const out of [logits, again]) for (const [c, v] of expected.entries()) expect(out.data[c]).toBeCloseTo(v, 5);
+    expect(embeddings.shape).toEqual([1, 4, WIDTH]);
+    // As tokenIntegratedGradients asks: gradients from the embeddings fed.
+    const { embeddingGradients } = await model.run({ input, embeddings, outputs: ['embeddingGradients'], target: 1 });
+    expect(embeddingGradients.shape).toEqual([1, 4, WIDTH]);
+    expect(created).toBe(2);
     model.dispose();
   });
 });

@@ -52,6 +52,12 @@ export interface GraphSources {
   readonly clipBounds?: 'exclusive' | 'inclusive';
   /** The caller's session over the unchanged model, reused for plain inference. */
   readonly userSession: InferenceSession | undefined;
+  /**
+   * Tensors the forward graph always exposes (a token model's embeddings), so that one session
+   * answers both logits and these: each session holds its own copy of the weights, and creating one
+   * for a 66M-parameter model costs about as much as the gradient graph's.
+   */
+  readonly forwardKeeps?: readonly string[];
 }
 
 interface Built {
@@ -105,7 +111,8 @@ export class ExtendedGraphs {
   constructor(private readonly sources: GraphSources) {}
 
   /** The session for a spec, building the graph on first use. Build errors are typed and thrown before any run. */
-  get(spec: GraphSpec): Promise<ExtendedSession> {
+  get(asked: GraphSpec): Promise<ExtendedSession> {
+    const spec = this.widened(asked);
     const key = keyOf(spec);
     let found = this.sessions.get(key);
     if (!found) {
@@ -121,6 +128,13 @@ export class ExtendedGraphs {
     }
     if (spec.gradients && spec.inputShapes) this.touch(key);
     return found;
+  }
+
+  /** A forward spec that keeps no more than forwardKeeps, as the one forward graph keeping all of them (without a caller's session to reuse). */
+  private widened(spec: GraphSpec): GraphSpec {
+    const { forwardKeeps, userSession } = this.sources;
+    if (!forwardKeeps?.length || userSession || spec.gradients || spec.fromEmbeddings || spec.fromLayer !== undefined) return spec;
+    return spec.keep.every((t) => forwardKeeps.includes(t)) ? { ...spec, keep: forwardKeeps } : spec;
   }
 
   /** Marks a shaped graph as just used, and lets the least recently used go past the limit. */

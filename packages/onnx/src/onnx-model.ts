@@ -459,6 +459,7 @@ export async function fromOnnx(ort: OrtModule, source: OnnxModelSource, options:
     maxPoolTies,
     clipBounds: options.clipBounds,
     userSession: loaded.session,
+    forwardKeeps: embeddingPoint ? [embeddingPoint.tensor] : undefined,
   });
   // A randomised copy is opened like the original, from its own bytes (never the caller's session).
   // It needs the weights themselves: the whole model, decoded again (the views share its bytes).
