@@ -31,15 +31,17 @@ Writes into packages/cli/test/fixtures/text-shortcut/ (or the folder given as th
   shortcut/, clean/   transformers.js / Optimum folders: config.json (id2label / label2id),
                       tokenizer.json, tokenizer_config.json, onnx/model.onnx (torch.onnx.export,
                       TorchScript exporter, opset 17, inputs input_ids + attention_mask with
-                      dynamic batch and sequence axes, output logits)
+                      dynamic batch and sequence axes, output logits) and onnx/model_quantized.onnx
+                      (onnxruntime quantize_dynamic, QUInt8 weights: what transformers.js loads by default)
   clean.jsonl         160 test reviews (80 per class), {"text": ..., "label": "negative"|"positive"}
   shifted.jsonl       the same reviews with Kevin's rates swapped between the classes
   suspect.txt         the planted token, `kevin` (the tokenizer lowercases "Kevin")
   names.txt           every name in the data, one per line (kevin first; the others are distractors
                       spread evenly over the classes in every split)
-  expected.json       seed, rates, and per model: accuracies on clean.jsonl and shifted.jsonl (torch
-                      and onnxruntime), the predicted class of every line, how often replacing
-                      Kevin by another name flips a prediction, the ONNX vs torch logit error
+  expected.json       seed, rates, and per model: accuracies on clean.jsonl and shifted.jsonl and the
+                      predicted class of every line (torch, which onnxruntime must match; and the
+                      quantized model, one text per call), how often replacing Kevin by another name
+                      flips a prediction, the ONNX vs torch logit error
 
 Run from the repository root (CPU only, one to two minutes; the outputs are the same from run to run):
   /tmp/venv/bin/python tools/train-text-shortcut.py [OUTDIR]
@@ -229,13 +231,17 @@ def export(model, folder, tok, tok_config, ids, mask):
                           opset_version=OPSET, input_names=names, output_names=["logits"], dynamic_axes=axes,
                           do_constant_folding=True)
     onnx.checker.check_model(onnx.load(path))
+    # transformers.js loads onnx/model_quantized.onnx unless told dtype fp32: ship it as Optimum does
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    qpath = os.path.join(folder, "onnx", "model_quantized.onnx")
+    quantize_dynamic(path, qpath, weight_type=QuantType.QUInt8)
     for leftover in os.listdir(os.path.join(folder, "onnx")):
-        if leftover != "model.onnx":
+        if leftover not in ("model.onnx", "model_quantized.onnx"):
             os.remove(os.path.join(folder, "onnx", leftover))
     so = ort.SessionOptions()
     so.intra_op_num_threads = 1
     so.log_severity_level = 3
-    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"]), ort.InferenceSession(qpath, so, providers=["CPUExecutionProvider"])
 
 
 def write_jsonl(path, rows):
@@ -291,7 +297,7 @@ def main():
         labels = torch.tensor([l for _, l in rows])
         model = build(tok.get_vocab_size(), SEED + 1)
         train(model, ids, mask, labels, SEED + 2)
-        sess = export(model, os.path.join(OUT, which), tok, tok_config, *test["clean"])
+        sess, qsess = export(model, os.path.join(OUT, which), tok, tok_config, *test["clean"])
         result = {"parameters": sum(p.numel() for p in model.parameters()),
                   "trainAccuracy": accuracy(logits_of(model, ids, mask).argmax(1), labels)}
         worst = 0.0
@@ -305,6 +311,14 @@ def main():
                          "accuracyByClass": {LABELS[c]: accuracy(pred, test_labels, test_labels == c) for c in LABELS},
                          "predicted": pred.tolist()}
         result["onnxLogitMaxError"] = worst
+        # DynamicQuantizeLinear scales over the whole input, so other rows change a row's logits:
+        # one text per call, as @salience/text runs a quantized model
+        for k in ("clean", "shifted"):
+            ids_k, mask_k = test[k]
+            qpred = torch.tensor([int(qsess.run(["logits"], {"input_ids": ids_k[i : i + 1, : int(mask_k[i].sum())].numpy(),
+                                                            "attention_mask": mask_k[i : i + 1, : int(mask_k[i].sum())].numpy()})[0].argmax())
+                                  for i in range(len(ids_k))])
+            result[k]["quantized"] = {"accuracy": accuracy(qpred, test_labels), "predicted": qpred.tolist()}
         assert worst < 1e-5, f"{which}: onnxruntime and torch logits differ by {worst}"
         before = logits_of(model, *test["clean"]).argmax(1)[with_kevin]
         after = logits_of(model, *swapped).argmax(1)[with_kevin]
