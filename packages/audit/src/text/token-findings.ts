@@ -16,7 +16,7 @@ export interface TextFinding {
   /** The explained class. */
   readonly class: number;
   readonly kind: TextFindingKind;
-  /** The tokens behind it, largest share first (one for `no-label-meaning`). */
+  /** The tokens behind it, largest share first: one for `no-label-meaning`; for a group the largest and those with at least a tenth of `minShare` (five at most). */
   readonly tokens: readonly TokenStat[];
   /** Examples of the class. */
   readonly examples: number;
@@ -92,7 +92,9 @@ export function findTokenReliance(
     const g = tally.group((key) => context.groups(key).includes(kind), context.display);
     if (!strong(g)) continue;
     for (const t of g.tokens) covered.add(t.key);
-    findings.push({ ...where, kind, tokens: g.tokens.slice(0, 5), examples: tally.examples, ...pick(g), labelAssociation: null });
+    // The members that matter: the largest, and any with a tenth of the share a finding needs.
+    const tokens = g.tokens.filter((t, i) => i === 0 || t.share >= o.minShare / 10).slice(0, 5);
+    findings.push({ ...where, kind, tokens, examples: tally.examples, ...pick(g), labelAssociation: null });
   }
   if (context.association) {
     for (const s of tally.stats(context.display, o.minCount)) {
