@@ -24,6 +24,18 @@ also has attention rollout (`rollout_mean`,
 `softsign` is smallcnn with Softsign after c3 (no gradient rule in onnx-autodiff), exported to
 softsign.onnx, with the forward-only CAMs only.
 
+AblationCAM runs with `batch_size=1`: pytorch-grad-cam's AblationLayer sets an ablated channel to
+`min(batch) - 1e7` where the layer's values are not all >= 0 with a 0, and the minimum it reads is
+that of the batch it is modifying, so with larger batches the k-th row of each batch gets k times
+1e7 lower (an artefact of the loop, not of the method). With one row per batch every channel gets
+the example's minimum - 1e7, which is what @salience/grad-cam's `ablationCam` does. Behind a ReLU
+(smallcnn's c3, colorcnn's b2) or a Softsign every such value gives the same result anyway. The
+vision transformers use `AblationLayerVit` (the channel ablated in every token, prefix tokens too).
+
+CAM_METHODS=ablationcam (a comma-separated list of method keys) computes only those methods and
+writes them into the existing fixture files, leaving every other array (and the .onnx files) as
+they are.
+
 Writes packages/grad-cam/fixtures/cam/<model>.{json,bin} in the Captum fixture format (little-endian
 float32 arrays named in the manifest). Per method `m`:
   m_raw    the map pytorch-grad-cam computes at the layer (`get_cam_image`), before its ReLU [B,h,w]
@@ -60,8 +72,9 @@ except Exception:  # a torchvision built for another torch: only preprocess_imag
     tv.transforms.Compose = tv.transforms.Normalize = tv.transforms.ToTensor = None
     sys.modules["torchvision"], sys.modules["torchvision.transforms"] = tv, tv.transforms
 
-from pytorch_grad_cam import (EigenCAM, GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM,  # noqa: E402
-                              ScoreCAM, XGradCAM)
+from pytorch_grad_cam import (AblationCAM, EigenCAM, GradCAM, GradCAMPlusPlus, HiResCAM,  # noqa: E402
+                              LayerCAM, ScoreCAM, XGradCAM)
+from pytorch_grad_cam.ablation_layer import AblationLayer, AblationLayerVit  # noqa: E402
 from pytorch_grad_cam.utils.image import scale_cam_image  # noqa: E402
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget  # noqa: E402
 from pytorch_grad_cam.utils.svd_on_activations import (  # noqa: E402
@@ -144,11 +157,22 @@ def read_arrays(folder, stem):
 
 
 class Writer:
-    def __init__(self):
+    def __init__(self, stem=None):
         self.buf, self.index = bytearray(), {}
+        if ONLY and stem:
+            # Keep every array of the existing fixture; the methods computed now replace theirs.
+            arrays, manifest = read_arrays(OUT, stem)
+            for name, arr in arrays.items():
+                self.add(name, arr, **{k: v for k, v in manifest["arrays"][name].items() if k not in ("offset", "shape")})
 
     def add(self, name, arr, **meta):
         a = np.ascontiguousarray(np.asarray(arr, dtype="<f4"))
+        known = self.index.get(name)
+        if known is not None and known["shape"] == list(a.shape):
+            # An array written again (CAM_METHODS mode) keeps its place.
+            self.buf[known["offset"]:known["offset"] + a.nbytes] = a.tobytes()
+            self.index[name] = {"offset": known["offset"], "shape": list(a.shape), **meta}
+            return
         self.index[name] = {"offset": len(self.buf), "shape": list(a.shape), **meta}
         self.buf += a.tobytes()
 
@@ -172,7 +196,21 @@ def raw_cam(cam, x, targets, layer):
 
 
 METHODS = {"gradcam": GradCAM, "gradcam++": GradCAMPlusPlus, "hirescam": HiResCAM, "xgradcam": XGradCAM,
-           "layercam": LayerCAM, "scorecam": ScoreCAM, "eigencam": EigenCAM}
+           "layercam": LayerCAM, "scorecam": ScoreCAM, "eigencam": EigenCAM, "ablationcam": AblationCAM}
+ONLY = [k for k in os.environ.get("CAM_METHODS", "").split(",") if k]
+FORWARD_ONLY = ("scorecam", "eigencam", "ablationcam")
+
+
+def make_cam(method, model, layer, reshape_transform=None):
+    if method is AblationCAM:
+        # One row per batch: see the header (the ablation value of pytorch-grad-cam's larger batches).
+        ablation = AblationLayerVit() if reshape_transform else AblationLayer()
+        return AblationCAM(model=model, target_layers=[layer], reshape_transform=reshape_transform, ablation_layer=ablation, batch_size=1)
+    return method(model=model, target_layers=[layer], reshape_transform=reshape_transform)
+
+
+def chosen(methods):
+    return {k: v for k, v in methods.items() if not ONLY or k in ONLY}
 
 
 def token_reshape(prefix, height=4, width=4):
@@ -227,16 +265,17 @@ def transformer_fixture(name, model, layer_name, layer, prefix):
     torch.manual_seed(1)
     x = torch.rand(3, 3, 32, 32)
     target = np.array([0, 2, 3])
-    torch.onnx.export(model, (x[:1],), os.path.join(OUT, f"{name}.onnx"), input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-                      opset_version=17, dynamo=False, do_constant_folding=False)
+    if not ONLY:
+        torch.onnx.export(model, (x[:1],), os.path.join(OUT, f"{name}.onnx"), input_names=["input"], output_names=["logits"],
+                          dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+                          opset_version=17, dynamo=False, do_constant_folding=False)
     targets = [ClassifierOutputTarget(int(t)) for t in target]
-    w = Writer()
+    w = Writer(name)
     w.add("input", x)
     w.add("target", target)
     w.add("logits", model(x).detach())
-    for key, method in METHODS.items():
-        cam = method(model=model, target_layers=[layer], reshape_transform=token_reshape(prefix))
+    for key, method in chosen(METHODS).items():
+        cam = make_cam(method, model, layer, token_reshape(prefix))
         raw, acts = raw_cam(cam, x, targets, layer)
         w.add(f"{key}_raw", raw, method=f"pytorch-grad-cam {method.__name__} with reshape_transform, before ReLU")
         w.add(f"{key}_final", cam(input_tensor=x, targets=targets), method=f"pytorch-grad-cam {method.__name__}(input, targets)")
@@ -246,7 +285,7 @@ def transformer_fixture(name, model, layer_name, layer, prefix):
             w.add("eigencam_signed_final", scale_cam_image(scale_cam_image(np.maximum(signed, 0), (32, 32))),
                   method="BaseCAM's pipeline on the sign-corrected projection")
         cam.activations_and_grads.release()
-    if name == "vit":
+    if name == "vit" and not ONLY:
         # Attention rollout (Abnar & Zuidema 2020) from transformers' own attention probabilities, by
         # the paper's formula (neither pytorch-grad-cam nor Captum has it): heads fused, averaged with
         # the identity for the residual path, rows renormalised, multiplied from the first block on;
@@ -280,22 +319,23 @@ def main():
         target = cases["target"].astype(np.int64)
         logits = model(x).detach().numpy()
         if name == "softsign":
-            torch.onnx.export(model, (x[:1],), os.path.join(OUT, "softsign.onnx"), input_names=["input"],
-                              output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-                              opset_version=17, dynamo=False, do_constant_folding=False)
-            as_softsign_op(os.path.join(OUT, "softsign.onnx"))
+            if not ONLY:  # CAM_METHODS mode leaves softsign.onnx as it is
+                torch.onnx.export(model, (x[:1],), os.path.join(OUT, "softsign.onnx"), input_names=["input"],
+                                  output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+                                  opset_version=17, dynamo=False, do_constant_folding=False)
+                as_softsign_op(os.path.join(OUT, "softsign.onnx"))
         else:
             assert np.abs(logits - cases["logits"]).max() < 1e-4, "rebuilt model differs from the fixture's"
         layer = getattr(model, layer_name)
         targets = [ClassifierOutputTarget(int(t)) for t in target]
         os.makedirs(OUT, exist_ok=True)
-        w = Writer()
+        w = Writer(name)
         w.add("input", cases["input"])
         w.add("target", target)
         w.add("logits", logits)
-        methods = {k: METHODS[k] for k in ("scorecam", "eigencam")} if name == "softsign" else METHODS
-        for key, method in methods.items():
-            cam = method(model=model, target_layers=[layer])
+        methods = {k: METHODS[k] for k in FORWARD_ONLY} if name == "softsign" else METHODS
+        for key, method in chosen(methods).items():
+            cam = make_cam(method, model, layer)
             raw, acts = raw_cam(cam, x, targets, layer)
             final = cam(input_tensor=x, targets=targets)
             w.add(f"{key}_raw", raw, method=f"pytorch-grad-cam {method.__name__}.get_cam_image at {layer_name}, before ReLU")

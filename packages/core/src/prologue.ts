@@ -44,6 +44,8 @@ export interface RowsRequest<K extends OutputName> {
   readonly outputs: readonly K[];
   readonly layer?: string;
   readonly embeddings?: TensorData;
+  /** Activations that replace the output of `layer` (see `ModelRequest.layerActivations`). */
+  readonly layerActivations?: TensorData;
 }
 
 /** A method call after its opening checks: the resolved work and a builder for its model requests. */
@@ -160,6 +162,7 @@ export async function beginMethod(model: Model, input: TensorData, options: Comm
     ...(rows.targets !== undefined && objective !== undefined ? { objective: objectiveForRows(objective, rows.examples) } : {}),
     ...(rows.layer !== undefined ? { layer: rows.layer } : {}),
     ...(rows.embeddings !== undefined ? { embeddings: rows.embeddings } : {}),
+    ...(rows.layerActivations !== undefined ? { layerActivations: rows.layerActivations } : {}),
     ...(context ? { context: contextRows(context, rows.examples) } : {}),
     signal,
   });

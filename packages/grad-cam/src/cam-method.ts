@@ -3,6 +3,7 @@ import {
   beginMethod,
   type CommonOptions,
   gatherRows,
+  type LayerInfo,
   type Method,
   type MethodCall,
   type Model,
@@ -73,6 +74,8 @@ export interface LayerMaps {
 export interface CamSpec {
   readonly id: string;
   readonly requires: readonly OutputName[];
+  /** The variant's own checks of the model and the chosen layer, before any model call. */
+  check?(model: Model, layer: LayerInfo): void;
   layerMaps(request: LayerMapRequest): Promise<LayerMaps>;
 }
 
@@ -176,6 +179,7 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
             throw new OptionError(`tokenGrid only applies to a token layer [batch, tokens, channels]; layer '${layer.info.name}' is a feature map.`);
           }
           if (tokens && typeof tokens.outputShape[1] === 'number') grid = tokenGrid(tokens.outputShape[1], options.tokenGrid);
+          spec.check?.(model, layer.info);
         }),
       );
       const featureMap = (t: TensorData): TensorData => {

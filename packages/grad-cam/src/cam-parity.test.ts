@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as ortNode from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectFinalMapsClose } from '../test/final-maps.js';
+import { ablationCam } from './ablation-cam.js';
 import type { CamOptions } from './cam-method.js';
 import { eigenCam } from './eigen-cam.js';
 import { gradCamPlusPlus } from './grad-cam.js';
@@ -33,6 +34,7 @@ const METHODS: [string, Method<CamOptions>, string][] = [
   ['grad-cam++', gradCamPlusPlus as Method<CamOptions>, 'gradcam++'],
   ['scorecam', scoreCam, 'scorecam'],
   ['eigencam', eigenCam, 'eigencam_signed'],
+  ['ablationcam', ablationCam, 'ablationcam'],
 ];
 
 interface Loaded {

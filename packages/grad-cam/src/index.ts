@@ -5,6 +5,7 @@
  * interpolation, as `[maps, h, w]` ('NHW').
  */
 
+export { ABLATION_OFFSET, ablationCam, ablationValue } from './ablation-cam.js';
 export type { AttentionRolloutOptions, HeadFusion } from './attention-rollout.js';
 export { ATTENTION_ROLLOUT_OPTION_KEYS, attentionRollout, rolloutStep } from './attention-rollout.js';
 export type { CamOptions, CamSpec, LayerMapRequest, LayerMaps } from './cam-method.js';

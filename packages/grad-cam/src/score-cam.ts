@@ -54,7 +54,7 @@ export function scoreCamMasker(height: number, width: number, outHeight: number,
 }
 
 /** The objective of each (logits row, class) pair; cross-entropy labels are per input example. */
-function scoresOf(logits: TensorData, rows: Int32Array, classes: Int32Array, exampleOf: Int32Array, objective: Objective | undefined): Float32Array {
+export function scoresOf(logits: TensorData, rows: Int32Array, classes: Int32Array, exampleOf: Int32Array, objective: Objective | undefined): Float32Array {
   const width = logits.shape[1];
   if (objective === undefined || objective === 'logit') return Float32Array.from(rows, (r, i) => logits.data[r * width + classes[i]]);
   const forPairs: Objective = typeof objective === 'object' && objective.labels ? { ...objective, labels: gatherRows(objective.labels, exampleOf) } : objective;

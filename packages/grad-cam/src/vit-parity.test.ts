@@ -5,6 +5,7 @@ import { expectMapsClose, type ParsedFixture, parseFixtureArrays } from '@salien
 import * as ortNode from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectFinalMapsClose } from '../test/final-maps.js';
+import { ablationCam } from './ablation-cam.js';
 import { type CamOptions, camMethod, gradientLayerMaps } from './cam-method.js';
 import { classActivationMaps } from './class-activation-map.js';
 import { eigenCam } from './eigen-cam.js';
@@ -37,6 +38,7 @@ const METHODS: [string, Method<CamOptions>][] = [
   ['layercam', layerCam],
   ['scorecam', scoreCam],
   ['eigencam_signed', eigenCam],
+  ['ablationcam', ablationCam],
 ];
 
 describe.each(MODELS)('pytorch-grad-cam parity on a %s token layer (onnxruntime-node)', (name) => {
