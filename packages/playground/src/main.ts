@@ -106,6 +106,16 @@ function setUpMethods(): void {
       field.append(`${param.label} `, number);
       row.append(field);
     }
+    for (const pick of choice.picks ?? []) {
+      const field = document.createElement('label');
+      field.className = 'param';
+      const select = document.createElement('select');
+      select.name = `${choice.id}.${pick.key}`;
+      for (const o of pick.options) option(select, o.value, o.label);
+      select.value = pick.initial;
+      field.append(`${pick.label} `, select);
+      row.append(field);
+    }
     box.append(row);
   }
 }
@@ -141,10 +151,12 @@ function showModelChoices(model: PlaygroundModel): void {
   }
 }
 
-function settingsOf(choice: MethodChoice): MethodSettings {
+/** What the page sets for a method; `normalization` (the mean and std the input was made with) turns pixel levels into input values. */
+function settingsOf(choice: MethodChoice, normalization?: Normalization): MethodSettings {
   const values = Object.fromEntries(choice.params.map((p) => [p.key, Number(document.querySelector<HTMLInputElement>(`input[name="${choice.id}.${p.key}"]`)!.value)]));
+  const picks = Object.fromEntries((choice.picks ?? []).map((p) => [p.key, document.querySelector<HTMLSelectElement>(`select[name="${choice.id}.${p.key}"]`)!.value]));
   const layer = $<HTMLSelectElement>('layer').value;
-  return choice.usesLayer && layer ? { values, layer } : { values };
+  return { values, ...(choice.picks && { picks }), ...(choice.usesLayer && layer && { layer }), ...(normalization && { normalization }) };
 }
 
 function setUpControls(): void {
@@ -474,10 +486,11 @@ async function explain(): Promise<void> {
     const input = prepared;
     if (!input) throw new Error($('image-note').textContent || 'The picture could not be made into the model input.');
     clearResults();
-    for (const c of chosen) $('results').append(resultRow(c.id, c.title, c.describe(model.shape, settingsOf(c))));
+    const normalization = normalizationFor(model.shape.channels);
+    for (const c of chosen) $('results').append(resultRow(c.id, c.title, c.describe(model.shape, settingsOf(c, normalization))));
     runs = await runMethods(model.model, input.input, model.shape, chosen, {
       target: chosenTarget(probabilities?.length ?? labelsOf(model).length),
-      settings: settingsOf,
+      settings: (c) => settingsOf(c, normalization),
       signal: controller.signal,
       onProgress: (index, fraction) => {
         progress.value = (index + fraction) / chosen.length;

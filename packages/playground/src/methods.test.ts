@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONTROLS, resolveDisplay } from './display.js';
-import { defaultSettings, METHOD_CHOICES, methodChoice, settingsProblem, unavailableReason } from './methods.js';
+import { defaultSettings, inputLevel, METHOD_CHOICES, methodChoice, settingsProblem, unavailableReason } from './methods.js';
 
 const mnist = { height: 28, width: 28, channels: 1 as const };
 const imagenet = { height: 224, width: 224, channels: 3 as const, layout: 'NCHW' as const };
@@ -89,5 +89,57 @@ describe('display defaults', () => {
     expect(resolveDisplay(DEFAULT_CONTROLS, true)).toEqual({ sign: 'all', colormap: 'blue-white-red' });
     expect(resolveDisplay(DEFAULT_CONTROLS, false)).toEqual({ sign: 'absolute', colormap: 'inferno' });
     expect(resolveDisplay({ ...DEFAULT_CONTROLS, sign: 'positive', colormap: 'viridis' }, true)).toEqual({ sign: 'positive', colormap: 'viridis' });
+  });
+});
+
+describe('method selects (LRP rules, DeepLIFT baseline)', () => {
+  const imagenetNorm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+  it("default to Captum's epsilon rule and a zero baseline, the methods' own defaults", () => {
+    expect(defaultSettings(methodChoice('lrp'), mnist)).toEqual({ values: {}, picks: { rules: 'epsilon' } });
+    expect(defaultSettings(methodChoice('deep-lift'), mnist)).toEqual({ values: {}, picks: { baseline: 'zero' } });
+    expect(methodChoice('lrp').options(mnist, { values: {} })).toEqual({});
+    expect(methodChoice('deep-lift').options(mnist, { values: {} })).toEqual({});
+  });
+
+  it("give LRP Zennit's composite, with the box of black to white pixels after mean and std for EpsilonGammaBox", () => {
+    const lrp = methodChoice('lrp');
+    expect(lrp.picks?.[0].options.map((o) => o.value)).toEqual([
+      'epsilon',
+      'epsilon-plus-flat',
+      'epsilon-gamma-box',
+      'epsilon-plus',
+      'epsilon-alpha2-beta1',
+      'epsilon-alpha2-beta1-flat',
+    ]);
+    expect(lrp.options(mnist, { values: {}, picks: { rules: 'epsilon-plus-flat' } })).toEqual({ composite: 'epsilon-plus-flat' });
+    expect(lrp.options(mnist, { values: {}, picks: { rules: 'epsilon-gamma-box' } })).toEqual({ composite: 'epsilon-gamma-box', low: 0, high: 1 });
+    const box = lrp.options(imagenet, { values: {}, picks: { rules: 'epsilon-gamma-box' }, normalization: imagenetNorm });
+    expect((box.low as number[]).map((v) => v.toFixed(4))).toEqual(['-2.1179', '-2.0357', '-1.8044']);
+    expect((box.high as number[]).map((v) => v.toFixed(4))).toEqual(['2.2489', '2.4286', '2.6400']);
+    expect(lrp.describe(mnist, { values: {}, picks: { rules: 'epsilon-gamma-box' } })).toBe(
+      'layer-wise relevance, EpsilonGammaBox (Zennit), box = black to white pixels, relevance one-hot at the target',
+    );
+    expect(settingsProblem(lrp, { values: {}, picks: { rules: 'gamma' } })).toBe(
+      'LRP: rules must be one of epsilon, epsilon-plus-flat, epsilon-gamma-box, epsilon-plus, epsilon-alpha2-beta1, epsilon-alpha2-beta1-flat; got "gamma".',
+    );
+  });
+
+  it('give DeepLIFT a black, gray or white image as the model sees it: one number, or an image in its layout when the channels differ', () => {
+    const deepLift = methodChoice('deep-lift');
+    expect(deepLift.options(mnist, { values: {}, picks: { baseline: 'white' } })).toEqual({ baseline: 1 });
+    expect(deepLift.options(mnist, { values: {}, picks: { baseline: 'gray' }, normalization: { mean: [0.5], std: [0.25] } })).toEqual({ baseline: 0 });
+    const black = deepLift.options(imagenet, { values: {}, picks: { baseline: 'black' }, normalization: imagenetNorm }).baseline as { data: Float32Array; shape: number[] };
+    expect(black.shape).toEqual([1, 3, 224, 224]);
+    const plane = 224 * 224;
+    expect([black.data[0], black.data[plane - 1], black.data[plane], black.data[2 * plane]].map((v) => v.toFixed(4))).toEqual(['-2.1179', '-2.1179', '-2.0357', '-1.8044']);
+    const nhwc = deepLift.options({ ...imagenet, layout: 'NHWC' }, { values: {}, picks: { baseline: 'black' }, normalization: imagenetNorm }).baseline as {
+      data: Float32Array;
+      shape: number[];
+    };
+    expect(nhwc.shape).toEqual([1, 224, 224, 3]);
+    expect(Array.from(nhwc.data.slice(0, 4), (v) => v.toFixed(4))).toEqual(['-2.1179', '-2.0357', '-1.8044', '-2.1179']);
+    expect(deepLift.describe(mnist, { values: {}, picks: { baseline: 'black' } })).toBe('(input - baseline) × rescale-rule multipliers, from a black image (after mean and std)');
+    expect(inputLevel(imagenet, 0.5)).toBe(0.5);
   });
 });

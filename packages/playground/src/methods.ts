@@ -1,4 +1,4 @@
-import type { BackwardRuleKind, Method, Model } from '@salience/core';
+import type { BackwardRuleKind, Method, Model, TensorData } from '@salience/core';
 import { eigenCam, gradCam, gradCamPlusPlus, hiResCam, layerCam, scoreCam, xGradCam } from '@salience/grad-cam';
 import { gradient, inputXGradient } from '@salience/gradient';
 import { integratedGradients } from '@salience/integrated-gradients';
@@ -6,7 +6,7 @@ import { deconvnet, deepLift, guidedBackprop, guidedGradCam, lrp } from '@salien
 import { occlusion } from '@salience/occlusion';
 import { gridMask, kernelShap, lime, shapleySampling } from '@salience/shapley';
 import { smoothGrad } from '@salience/smoothgrad';
-import type { ImageShape } from './image-input.js';
+import type { ChannelNormalization, ImageShape } from './image-input.js';
 
 export type MethodId =
   | 'gradient'
@@ -40,10 +40,22 @@ export interface MethodParam {
   initial(shape: ImageShape): number;
 }
 
+/** A choice among named values for a method: a select on the page. */
+export interface MethodPick {
+  readonly key: string;
+  readonly label: string;
+  readonly options: readonly { readonly value: string; readonly label: string }[];
+  readonly initial: string;
+}
+
 /** What the user chose for one method: its parameters, and for CAMs the layer (undefined: automatic). */
 export interface MethodSettings {
   readonly values: Readonly<Record<string, number>>;
+  /** The option chosen in each of the method's selects (absent: each pick's initial one). */
+  readonly picks?: Readonly<Record<string, string>>;
   readonly layer?: string;
+  /** The page's mean and std (the input is (pixel / 255 - mean) / std): pixel bounds and baselines become input values through them. */
+  readonly normalization?: ChannelNormalization;
 }
 
 /** A method as the page offers it: the library method, its parameters and the options it runs with. */
@@ -56,6 +68,8 @@ export interface MethodChoice {
   /** Works at a layer chosen from `model.layers()` (the CAM family). */
   readonly usesLayer: boolean;
   readonly params: readonly MethodParam[];
+  /** Choices among named values (selects), beside the numbers. */
+  readonly picks?: readonly MethodPick[];
   /** Backward rules the model must apply (`model.backwardRules`): modified backpropagation, ONNX models only. */
   readonly backwardRules?: readonly BackwardRuleKind[];
   /** Options for an input of this shape; the page adds target, signal and onProgress. */
@@ -93,6 +107,91 @@ function cam(id: MethodId, title: string, method: Method<object>, what: string):
 function backprop(id: MethodId, title: string, method: Method<object>, rules: readonly BackwardRuleKind[], what: string): MethodChoice {
   return { id, title, method, signed: true, usesLayer: false, params: [], backwardRules: rules, options: () => ({}), describe: () => what };
 }
+
+/** The pick's chosen value: the settings', else its initial one. */
+function picked(choice: Pick<MethodChoice, 'picks'>, settings: MethodSettings, key: string): string {
+  const pick = choice.picks!.find((p) => p.key === key)!;
+  return settings.picks?.[key] ?? pick.initial;
+}
+
+/** The input value of a pixel level (0 black .. 1 white) in each channel after the page's mean and std; one number when the channels agree. */
+export function inputLevel(shape: ImageShape, level: number, normalization?: ChannelNormalization): number | number[] {
+  const mean = normalization?.mean ?? [0];
+  const std = normalization?.std ?? [1];
+  const values = Array.from({ length: shape.channels }, (_, c) => (level - (mean[c] ?? mean[0])) / (std[c] ?? std[0]));
+  return values.every((v) => v === values[0]) ? values[0] : values;
+}
+
+/** One image [1, ...] of the input's layout with a value per channel. */
+function constantImage(shape: ImageShape, values: readonly number[]): TensorData {
+  const { height, width, channels } = shape;
+  const plane = height * width;
+  const data = new Float32Array(plane * channels);
+  if (shape.layout === 'NCHW') {
+    for (const [c, v] of values.entries()) data.fill(v, c * plane, (c + 1) * plane);
+    return { data, shape: [1, channels, height, width] };
+  }
+  for (let i = 0; i < data.length; i++) data[i] = values[i % channels];
+  return { data, shape: [1, height, width, channels] };
+}
+
+const BASELINE_LEVELS: Readonly<Record<string, number>> = { black: 0, gray: 0.5, white: 1 };
+
+const deepLiftChoice: MethodChoice = {
+  ...backprop('deep-lift', 'DeepLIFT', deepLift, ['rescale'], ''),
+  picks: [
+    {
+      key: 'baseline',
+      label: 'baseline',
+      options: [
+        { value: 'zero', label: 'zero input' },
+        { value: 'black', label: 'black image' },
+        { value: 'gray', label: 'gray image' },
+        { value: 'white', label: 'white image' },
+      ],
+      initial: 'zero',
+    },
+  ],
+  options(shape, s) {
+    const baseline = picked(deepLiftChoice, s, 'baseline');
+    if (baseline === 'zero') return {};
+    // A pixel level becomes the model's input value through the page's mean and std: one number, or a row per channel.
+    const level = inputLevel(shape, BASELINE_LEVELS[baseline], s.normalization);
+    return { baseline: typeof level === 'number' ? level : constantImage(shape, level) };
+  },
+  describe: (_shape, s) => {
+    const baseline = picked(deepLiftChoice, s, 'baseline');
+    return `(input - baseline) × rescale-rule multipliers, from ${baseline === 'zero' ? 'a zero input' : `a ${baseline} image (after mean and std)`}`;
+  },
+};
+
+/** LRP's rule sets: Captum's epsilon rule everywhere, or one of Zennit's composites. */
+const LRP_RULE_SETS: readonly { readonly value: string; readonly label: string }[] = [
+  { value: 'epsilon', label: "epsilon (Captum's 1e-9)" },
+  { value: 'epsilon-plus-flat', label: 'EpsilonPlusFlat (Zennit)' },
+  { value: 'epsilon-gamma-box', label: 'EpsilonGammaBox (Zennit)' },
+  { value: 'epsilon-plus', label: 'EpsilonPlus (Zennit)' },
+  { value: 'epsilon-alpha2-beta1', label: 'EpsilonAlpha2Beta1 (Zennit)' },
+  { value: 'epsilon-alpha2-beta1-flat', label: 'EpsilonAlpha2Beta1Flat (Zennit)' },
+];
+
+const lrpChoice: MethodChoice = {
+  ...backprop('lrp', 'LRP', lrp, ['lrp-epsilon'], ''),
+  picks: [{ key: 'rules', label: 'rules', options: LRP_RULE_SETS, initial: 'epsilon' }],
+  options(shape, s) {
+    const rules = picked(lrpChoice, s, 'rules');
+    if (rules === 'epsilon') return {};
+    if (rules !== 'epsilon-gamma-box') return { composite: rules };
+    // ZBox's box: black and white pixels as the model sees them.
+    return { composite: rules, low: inputLevel(shape, 0, s.normalization), high: inputLevel(shape, 1, s.normalization) };
+  },
+  describe: (_shape, s) => {
+    const rules = picked(lrpChoice, s, 'rules');
+    if (rules === 'epsilon') return "layer-wise relevance, epsilon rule (Captum's 1e-9)";
+    const label = LRP_RULE_SETS.find((r) => r.value === rules)?.label ?? rules;
+    return `layer-wise relevance, ${label}${rules === 'epsilon-gamma-box' ? ', box = black to white pixels' : ''}, relevance one-hot at the target`;
+  },
+};
 
 const smoothGradient = smoothGrad(gradient);
 
@@ -192,8 +291,8 @@ export const METHOD_CHOICES: readonly MethodChoice[] = [
   },
   backprop('guided-backprop', 'Guided Backprop', guidedBackprop, ['guided'], 'gradient with each ReLU passing only positive gradient through active units'),
   backprop('deconvnet', 'Deconvnet', deconvnet, ['deconvnet'], 'gradient with each ReLU passing only positive gradient, whatever its input'),
-  backprop('deep-lift', 'DeepLIFT', deepLift, ['rescale'], '(input - baseline) × rescale-rule multipliers, from a zero input'),
-  backprop('lrp', 'LRP', lrp, ['lrp-epsilon'], "layer-wise relevance, epsilon rule (Captum's 1e-9)"),
+  deepLiftChoice,
+  lrpChoice,
   {
     ...cam('guided-grad-cam', 'Guided Grad-CAM', guidedGradCam, 'Guided Backprop × the Grad-CAM map'),
     signed: true,
@@ -209,7 +308,8 @@ export function methodChoice(id: string): MethodChoice {
 
 /** The default settings of a method for an input of this shape. */
 export function defaultSettings(choice: MethodChoice, shape: ImageShape): MethodSettings {
-  return { values: Object.fromEntries(choice.params.map((p) => [p.key, p.initial(shape)])) };
+  const values = Object.fromEntries(choice.params.map((p) => [p.key, p.initial(shape)]));
+  return choice.picks ? { values, picks: Object.fromEntries(choice.picks.map((p) => [p.key, p.initial])) } : { values };
 }
 
 /** Checks the numbers the user typed against the parameter's range; returns a message, or null when all are fine. */
@@ -217,6 +317,10 @@ export function settingsProblem(choice: MethodChoice, settings: MethodSettings):
   for (const p of choice.params) {
     const v = settings.values[p.key];
     if (!Number.isInteger(v) || v < p.min || v > p.max) return `${choice.title}: ${p.label} must be a whole number from ${p.min} to ${p.max}; got ${v}.`;
+  }
+  for (const p of choice.picks ?? []) {
+    const v = settings.picks?.[p.key] ?? p.initial;
+    if (!p.options.some((o) => o.value === v)) return `${choice.title}: ${p.label} must be one of ${p.options.map((o) => o.value).join(', ')}; got ${JSON.stringify(v)}.`;
   }
   return null;
 }

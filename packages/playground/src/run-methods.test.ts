@@ -6,7 +6,7 @@ import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_DIR } from '../test/builtin-in-node.js';
 import { DEFAULT_CONTROLS, displayMapOf, picturesOf } from './display.js';
-import { METHOD_CHOICES, methodChoice, unavailableReason } from './methods.js';
+import { defaultSettings, METHOD_CHOICES, type MethodChoice, methodChoice, unavailableReason } from './methods.js';
 import { runMethods } from './run-methods.js';
 
 const shape = { height: 7, width: 7, channels: 3 as const };
@@ -118,6 +118,31 @@ describe('modified backpropagation on the built-in ONNX model (onnxruntime-web w
         expect(Math.max(...data.map(Math.abs)), run.choice.id).toBeGreaterThan(0);
         expect(displayMapOf(run.attribution, DEFAULT_CONTROLS).shape, run.choice.id).toEqual([28, 28]);
       }
+    } finally {
+      onnx.dispose();
+    }
+  }, 60_000);
+
+  it("runs LRP with Zennit's EpsilonGammaBox and DeepLIFT from a black image, as the selects set them", async () => {
+    ortWeb.env.wasm.numThreads = 1;
+    const onnx = await fromOnnx(ortWeb as unknown as OrtModule, new Uint8Array(await readFile(new URL('model.onnx', BUILTIN_DIR))));
+    try {
+      const shape28 = { height: 28, width: 28, channels: 1 as const, layout: 'NCHW' as const };
+      const image = { data: Float32Array.from({ length: 28 * 28 }, (_, i) => ((i * 37) % 101) / 100), shape: [1, 1, 28, 28] };
+      const normalization = { mean: [0.25], std: [0.5] };
+      const settings = (choice: MethodChoice) => ({ ...defaultSettings(choice, shape28), picks: { rules: 'epsilon-gamma-box', baseline: 'black' }, normalization });
+      const [lrp, deepLift] = await runMethods(onnx, image, shape28, [methodChoice('lrp'), methodChoice('deep-lift')], { target: 3, settings });
+      expect(lrp.attribution.meta).toMatchObject({ rules: 'epsilon-gamma-box', low: -0.5, high: 1.5, gamma: 0.25 });
+      const [plainLrp, zeroLift] = await runMethods(onnx, image, shape28, [methodChoice('lrp'), methodChoice('deep-lift')], { target: 3 });
+      for (const [run, other] of [
+        [lrp, plainLrp],
+        [deepLift, zeroLift],
+      ]) {
+        expect(run.attribution.values.data.every(Number.isFinite), run.choice.id).toBe(true);
+        expect(Array.from(run.attribution.values.data), run.choice.id).not.toEqual(Array.from(other.attribution.values.data));
+      }
+      // Black is -0.5 after this mean and std: one number for the one channel.
+      expect(deepLift.attribution.meta).toMatchObject({ baseline: -0.5 });
     } finally {
       onnx.dispose();
     }
