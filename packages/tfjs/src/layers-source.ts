@@ -1,6 +1,7 @@
 import type { LayerInfo } from '@salience/core';
 import { OptionError, UnknownLayerError } from '@salience/core';
 import { withInterceptedLayers } from './layer-interception.js';
+import { type LayerSuffix, layerSuffix } from './layer-suffix.js';
 import type { FoundLayer } from './layers-randomization.js';
 import { cloneWithFreshLayers, collectLayers } from './layers-randomization.js';
 import type { EmbeddingPoint, ForwardHooks, Interception, RandomizedSource, Source } from './source.js';
@@ -47,6 +48,11 @@ export function layersModelSource(model: TfjsLayersModel, embeddingLayer: string
     return entry.layer;
   };
   const withWeights = () => names.filter((_, i) => found[i].layer.weights.length > 0);
+  const suffixes = new Map<string, LayerSuffix | undefined>();
+  const suffixOf = (name: string): LayerSuffix | undefined => {
+    if (!suffixes.has(name)) suffixes.set(name, layerSuffix(model, resolve(name)));
+    return suffixes.get(name);
+  };
 
   let embedding: { point: EmbeddingPoint; layer: TfjsLayer } | undefined;
   const embeddingLayers = found.filter(({ layer }) => layer.getClassName() === 'Embedding');
@@ -104,6 +110,11 @@ export function layersModelSource(model: TfjsLayersModel, embeddingLayer: string
       return { source: layersModelSource(clone, embedding?.point.name), release: () => clone.dispose() };
     },
     forward(x: Tensor, hooks: ForwardHooks): Tensor {
+      // Run from given activations: only the layers after the cut, where every path goes through it.
+      if (hooks.layer?.given && !hooks.embedding) {
+        const suffix = suffixOf(hooks.layer.name);
+        if (suffix) return suffix(hooks.layer.intercept(hooks.layer.given));
+      }
       const points = new Map<TfjsLayer, Interception>();
       if (hooks.embedding && embedding) points.set(embedding.layer, hooks.embedding);
       if (hooks.layer) {
