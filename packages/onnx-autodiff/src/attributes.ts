@@ -1,6 +1,5 @@
-import { type AttributeProto, type NodeProto, onnx, type TensorProto, toNumber } from './proto.js';
-
-const AttributeType = onnx.AttributeProto.AttributeType;
+import { create } from '@bufbuild/protobuf';
+import { type AttributeProto, AttributeProtoSchema, AttributeType, type NodeProto, type TensorProto, TensorProtoSchema, toNumber } from './proto.js';
 
 /** Typed reads of a node's attributes, with the schema's defaults supplied by the caller. */
 export class NodeAttributes {
@@ -82,7 +81,7 @@ const FLOAT_ATTRIBUTES = new Set([
 ]);
 
 function isTensor(value: object): value is TensorProto {
-  return 'dataType' in value || 'rawData' in value || 'dims' in value;
+  return ('$typeName' in value && value.$typeName === TensorProtoSchema.typeName) || 'dataType' in value || 'rawData' in value || 'dims' in value;
 }
 
 /** Encodes plain values as AttributeProtos. */
@@ -97,9 +96,13 @@ export function makeAttributes(attributes: Attributes | undefined): AttributePro
 }
 
 function makeAttribute(name: string, value: AttributeValue): AttributeProto {
+  return create(AttributeProtoSchema, attributeInit(name, value));
+}
+
+function attributeInit(name: string, value: AttributeValue) {
   const floatByName = FLOAT_ATTRIBUTES.has(name);
   if (typeof value === 'number') {
-    return floatByName ? { name, type: AttributeType.FLOAT, f: value } : { name, type: AttributeType.INT, i: Math.trunc(value) };
+    return floatByName ? { name, type: AttributeType.FLOAT, f: value } : { name, type: AttributeType.INT, i: BigInt(Math.trunc(value)) };
   }
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) {
@@ -107,13 +110,13 @@ function makeAttribute(name: string, value: AttributeValue): AttributeProto {
       return { name, type: AttributeType.STRINGS, strings: value.map((v) => new TextEncoder().encode(v as string)) };
     }
     const numbers = value as readonly number[];
-    return floatByName ? { name, type: AttributeType.FLOATS, floats: [...numbers] } : { name, type: AttributeType.INTS, ints: numbers.map((v) => Math.trunc(v)) };
+    return floatByName ? { name, type: AttributeType.FLOATS, floats: [...numbers] } : { name, type: AttributeType.INTS, ints: numbers.map((v) => BigInt(Math.trunc(v))) };
   }
   const object = value as object;
   if ('float' in object) return { name, type: AttributeType.FLOAT, f: (value as { float: number }).float };
   if ('floats' in object) return { name, type: AttributeType.FLOATS, floats: [...(value as { floats: number[] }).floats] };
-  if ('int' in object) return { name, type: AttributeType.INT, i: (value as { int: number }).int };
-  if ('ints' in object) return { name, type: AttributeType.INTS, ints: [...(value as { ints: number[] }).ints] };
-  if (isTensor(object)) return { name, type: AttributeType.TENSOR, t: object };
+  if ('int' in object) return { name, type: AttributeType.INT, i: BigInt(Math.trunc((value as { int: number }).int)) };
+  if ('ints' in object) return { name, type: AttributeType.INTS, ints: (value as { ints: number[] }).ints.map((v) => BigInt(Math.trunc(v))) };
+  if (isTensor(object)) return { name, type: AttributeType.TENSOR, t: create(TensorProtoSchema, object) };
   throw new TypeError(`Attribute '${name}' has a value of an unsupported kind.`);
 }

@@ -1,4 +1,4 @@
-import protobuf from 'protobufjs/minimal.js';
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { ModelFormatError } from './errors.js';
 
 // Wire field numbers of onnx.proto3 used here.
@@ -7,7 +7,7 @@ const GRAPH_INITIALIZER = 5;
 const TENSOR_RAW_DATA = 9;
 const TENSOR_EXTERNAL_DATA = 13;
 const TENSOR_DATA_LOCATION = 14;
-const LENGTH_DELIMITED = 2;
+const LENGTH_DELIMITED = WireType.LengthDelimited;
 
 export interface ExternalizeOptions {
   /** The external data "file" name the initializers point at (as `SessionOptions.externalData[].path`). */
@@ -32,34 +32,32 @@ export function externalizeWeights(model: Uint8Array, options: ExternalizeOption
   const minBytes = options.minBytes ?? 1024;
   const parts: Uint8Array[] = [];
   let moved = 0;
-  const reader = protobuf.Reader.create(model);
+  const reader = new BinaryReader(model);
   while (reader.pos < reader.len) {
     const start = reader.pos;
-    const tag = reader.uint32();
-    if (tag >>> 3 !== MODEL_GRAPH || (tag & 7) !== LENGTH_DELIMITED) {
-      reader.skipType(tag & 7);
+    const [fieldNo, wireType] = reader.tag();
+    if (fieldNo !== MODEL_GRAPH || wireType !== LENGTH_DELIMITED) {
+      reader.skip(wireType, fieldNo);
       parts.push(model.subarray(start, reader.pos));
       continue;
     }
-    const length = reader.uint32();
-    const graphStart = reader.pos;
-    reader.skip(length);
+    const graphBytes = reader.bytes();
+    const graphStart = reader.pos - graphBytes.length;
     const graph: Uint8Array[] = [];
-    const inner = protobuf.Reader.create(model.subarray(graphStart, reader.pos));
+    const inner = new BinaryReader(graphBytes);
     while (inner.pos < inner.len) {
       const fieldStart = inner.pos;
-      const fieldTag = inner.uint32();
-      if (fieldTag >>> 3 === GRAPH_INITIALIZER && (fieldTag & 7) === LENGTH_DELIMITED) {
-        const size = inner.uint32();
-        const tensorStart = graphStart + inner.pos;
-        inner.skip(size);
+      const [innerNo, innerType] = inner.tag();
+      if (innerNo === GRAPH_INITIALIZER && innerType === LENGTH_DELIMITED) {
+        const size = inner.bytes().length;
+        const tensorStart = graphStart + inner.pos - size;
         const rewritten = pointedTensor(model, tensorStart, tensorStart + size, options.location, minBytes);
         if (rewritten) {
           graph.push(lengthPrefix(GRAPH_INITIALIZER, rewritten.length), rewritten);
           moved++;
           continue;
         }
-      } else inner.skipType(fieldTag & 7);
+      } else inner.skip(innerType, innerNo);
       graph.push(model.subarray(graphStart + fieldStart, graphStart + inner.pos));
     }
     parts.push(
@@ -76,50 +74,38 @@ export function externalizeWeights(model: Uint8Array, options: ExternalizeOption
 
 /** A TensorProto [start, end) of `model` rewritten to point at its raw data in `model`, or undefined to keep it as it is. */
 function pointedTensor(model: Uint8Array, start: number, end: number, location: string, minBytes: number): Uint8Array | undefined {
-  const reader = protobuf.Reader.create(model.subarray(start, end));
+  const reader = new BinaryReader(model.subarray(start, end));
   const kept: Uint8Array[] = [];
   let raw: { offset: number; length: number } | undefined;
   while (reader.pos < reader.len) {
     const fieldStart = reader.pos;
-    const tag = reader.uint32();
-    const field = tag >>> 3;
+    const [field, wireType] = reader.tag();
     // Already external (or a location set some other way): not ours to move.
     if (field === TENSOR_EXTERNAL_DATA || field === TENSOR_DATA_LOCATION) return undefined;
-    if (field === TENSOR_RAW_DATA && (tag & 7) === LENGTH_DELIMITED) {
-      const length = reader.uint32();
-      raw = { offset: start + reader.pos, length };
-      reader.skip(length);
+    if (field === TENSOR_RAW_DATA && wireType === LENGTH_DELIMITED) {
+      const length = reader.bytes().length;
+      raw = { offset: start + reader.pos - length, length };
       continue;
     }
-    reader.skipType(tag & 7);
+    reader.skip(wireType, field);
     kept.push(model.subarray(start + fieldStart, start + reader.pos));
   }
   if (!raw || raw.length < minBytes) return undefined;
-  const writer = protobuf.Writer.create();
+  const writer = new BinaryWriter();
   const entry = (key: string, value: string) => {
     // StringStringEntryProto { key = 1; value = 2 }
-    writer
-      .uint32((TENSOR_EXTERNAL_DATA << 3) | LENGTH_DELIMITED)
-      .fork()
-      .uint32((1 << 3) | LENGTH_DELIMITED)
-      .string(key)
-      .uint32((2 << 3) | LENGTH_DELIMITED)
-      .string(value)
-      .ldelim();
+    writer.tag(TENSOR_EXTERNAL_DATA, LENGTH_DELIMITED).fork().tag(1, LENGTH_DELIMITED).string(key).tag(2, LENGTH_DELIMITED).string(value).join();
   };
   entry('location', location);
   entry('offset', String(raw.offset));
   entry('length', String(raw.length));
   // data_location = EXTERNAL (1)
-  writer.uint32(TENSOR_DATA_LOCATION << 3).int32(1);
+  writer.tag(TENSOR_DATA_LOCATION, WireType.Varint).int32(1);
   return concat([...kept, writer.finish()]);
 }
 
 function lengthPrefix(field: number, length: number): Uint8Array {
-  return protobuf.Writer.create()
-    .uint32((field << 3) | LENGTH_DELIMITED)
-    .uint32(length)
-    .finish();
+  return new BinaryWriter().tag(field, LENGTH_DELIMITED).uint32(length).finish();
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {

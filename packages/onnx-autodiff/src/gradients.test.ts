@@ -1,10 +1,11 @@
+import { fromBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { loadFixture } from '../test/fixtures.js';
 import { createSession, expectGradientsMatch, randomFeed, rng, toTensors } from '../test/gradient-check.js';
 import { GradientSpecError, ModelFormatError, UnknownTensorError, UnsupportedOpError } from './errors.js';
 import { addGradients } from './gradients.js';
 import { ModelGraph } from './model-graph.js';
-import { makeTensor, onnx } from './proto.js';
+import { AttributeType, ModelProtoSchema, makeTensor } from './proto.js';
 
 function mlp() {
   const g = ModelGraph.create({ inputs: [{ name: 'x', type: 'float32', shape: ['batch', 3] }] });
@@ -23,7 +24,7 @@ describe('addGradients: spec and results', () => {
     expect(built.outputs).toEqual(['y', 'x_grad', 'dh']);
     expect(built.seed).toBe('dy');
     expect(built.disconnected).toEqual([]);
-    const decoded = onnx.ModelProto.decode(built.model);
+    const decoded = fromBinary(ModelProtoSchema, built.model);
     expect(decoded.graph?.output?.map((o) => o.name)).toEqual(built.outputs);
     expect(decoded.graph?.input?.map((o) => o.name)).toEqual(['x', 'dy']);
   });
@@ -201,7 +202,9 @@ describe('addGradients: errors at build time', () => {
     const branch = (op: string) => ({
       name: op,
       node: [{ opType: op, input: ['x'], output: [`${op}_out`], name: `${op}_node` }],
-      output: [{ name: `${op}_out`, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }] } } } }],
+      output: [
+        { name: `${op}_out`, type: { value: { case: 'tensorType' as const, value: { elemType: 1, shape: { dim: [{ value: { case: 'dimValue' as const, value: 2n } }] } } } } },
+      ],
     });
     g.appendNode({
       opType: 'If',
@@ -209,8 +212,8 @@ describe('addGradients: errors at build time', () => {
       input: ['flag'],
       output: ['y'],
       attribute: [
-        { name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: branch('Sigmoid') },
-        { name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: branch('Tanh') },
+        { name: 'then_branch', type: AttributeType.GRAPH, g: branch('Sigmoid') },
+        { name: 'else_branch', type: AttributeType.GRAPH, g: branch('Tanh') },
       ],
     });
     expect(() => addGradients(g, { of: 'y', wrt: ['x'] })).toThrowError(UnsupportedOpError);

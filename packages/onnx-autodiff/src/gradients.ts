@@ -3,7 +3,7 @@ import { filled, zerosLike } from './emit.js';
 import { GradientSpecError, ModelFormatError, type UnsupportedNode, UnsupportedOpError } from './errors.js';
 import { MIN_OPSET, ModelGraph } from './model-graph.js';
 import { type ModifiedRules, modifiedRuleSet } from './modified-rules.js';
-import { isFloatType, isIntegerType, type ModelProto, type NodeProto, onnx, typeName } from './proto.js';
+import { DataType, isFloatType, isIntegerType, type ModelProto, type NodeProto, typeName } from './proto.js';
 import { GradientContext, type GradientRule, RuleLimitation, type RuleOptions } from './rule.js';
 import { gradientRules } from './rules/index.js';
 
@@ -189,9 +189,9 @@ export function buildGradients(graph: ModelGraph, spec: GradientSpec): GradientN
 
   let seed: string | undefined;
   const ofInfo = graph.info(spec.of);
-  if (spec.seed !== undefined) seed = graph.addInput(spec.seed, ofInfo.dtype ?? onnx.TensorProto.DataType.FLOAT, ofInfo.shape ?? []);
+  if (spec.seed !== undefined) seed = graph.addInput(spec.seed, ofInfo.dtype ?? DataType.FLOAT, ofInfo.shape ?? []);
   if (active.has(spec.of)) {
-    contribute(spec.of, seed ?? filled(graph, graph.shapeOf(spec.of), 1, ofInfo.dtype ?? onnx.TensorProto.DataType.FLOAT));
+    contribute(spec.of, seed ?? filled(graph, graph.shapeOf(spec.of), 1, ofInfo.dtype ?? DataType.FLOAT));
   }
 
   const failures: UnsupportedNode[] = [];

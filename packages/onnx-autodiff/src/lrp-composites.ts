@@ -1,5 +1,6 @@
+import { create } from '@bufbuild/protobuf';
 import { NodeAttributes } from './attributes.js';
-import type { NodeProto } from './proto.js';
+import { type NodeProto, NodeProtoSchema } from './proto.js';
 import { GradientContext, type GradientRule } from './rule.js';
 import { gradientRules } from './rules/index.js';
 
@@ -134,7 +135,13 @@ function layerCopy(ctx: GradientContext, inputs: readonly string[]): { z: string
   const g = ctx.graph;
   const node = ctx.node;
   const z = g.uniqueName(`ad/lrp_${node.opType}`);
-  const copy: NodeProto = { opType: node.opType, input: [...inputs], output: [z], name: g.uniqueName('ad/lrp_layer'), attribute: [...(node.attribute ?? [])] };
+  const copy: NodeProto = create(NodeProtoSchema, {
+    opType: node.opType,
+    input: [...inputs],
+    output: [z],
+    name: g.uniqueName('ad/lrp_layer'),
+    attribute: [...(node.attribute ?? [])],
+  });
   g.appendNode(copy);
   g.setInfo(z, g.info(ctx.output(0)));
   const inner = new GradientContext(g, copy, (name) => name === inputs[0], ctx.options);

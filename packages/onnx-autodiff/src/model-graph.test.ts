@@ -1,9 +1,10 @@
+import { create, fromBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { loadFixture } from '../test/fixtures.js';
 import { createSession, toTensors } from '../test/gradient-check.js';
 import { ModelFormatError } from './errors.js';
 import { ModelGraph } from './model-graph.js';
-import { makeTensor, onnx, readTensorValues } from './proto.js';
+import { ModelProtoSchema, makeTensor, readTensorValues, TensorProtoSchema } from './proto.js';
 
 describe('ModelGraph', () => {
   it('infers shapes through a PyTorch export (smallcnn), keeping the symbolic batch', () => {
@@ -38,13 +39,13 @@ describe('ModelGraph', () => {
     expect(g.info(dims).value).toEqual(['n', 3, 4]);
   });
 
-  it('splices appended parts into the graph: the original bytes are kept and protobufjs reads the result', async () => {
+  it('splices appended parts into the graph: the original bytes are kept and protobuf-es reads the result', async () => {
     const bytes = loadFixture('tabular').model;
     const g = ModelGraph.decode(bytes);
     const doubled = g.add('Mul', ['logits', g.scalar(2)], undefined, { output: 'doubled' });
     g.addOutput(doubled);
     const out = g.toBytes();
-    const decoded = onnx.ModelProto.decode(out);
+    const decoded = fromBinary(ModelProtoSchema, out);
     expect(decoded.graph?.node?.map((n) => n.opType)).toEqual(['Gemm', 'Tanh', 'Gemm', 'Mul']);
     expect(decoded.graph?.output?.map((o) => o.name)).toEqual(['logits', 'doubled']);
     expect(decoded.graph?.initializer?.length).toBe(5);
@@ -68,7 +69,7 @@ describe('ModelGraph', () => {
 
   it('opens bytes, protos and graphs, and rejects what is not a model', () => {
     const bytes = loadFixture('tabular').model;
-    expect(ModelGraph.from(onnx.ModelProto.decode(bytes)).outputs).toEqual(['logits']);
+    expect(ModelGraph.from(fromBinary(ModelProtoSchema, bytes)).outputs).toEqual(['logits']);
     expect(() => ModelGraph.decode(new Uint8Array([0xff, 0xff, 0xff]))).toThrowError(ModelFormatError);
     expect(() => ModelGraph.from({} as never)).toThrowError(ModelFormatError);
   });
@@ -80,6 +81,6 @@ describe('tensor constants', () => {
     expect(Array.from(new Uint16Array(half.rawData!.slice().buffer))).toEqual([0x3c00, 0xc000, 0x2e66, 0x7bff, 0x0000, 0x0001]);
     expect(readTensorValues(makeTensor('i', 7, [3], [-1, 0, 2 ** 40]))).toEqual([-1, 0, 2 ** 40]);
     expect(readTensorValues(makeTensor('f', 1, [2], [0.5, -3]))).toEqual([0.5, -3]);
-    expect(readTensorValues({ dataType: 7, dims: [2], int64Data: [3, -4] })).toEqual([3, -4]);
+    expect(readTensorValues(create(TensorProtoSchema, { dataType: 7, dims: [2n], int64Data: [3n, -4n] }))).toEqual([3, -4]);
   });
 });

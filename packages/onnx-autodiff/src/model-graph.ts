@@ -1,16 +1,23 @@
-import protobuf from 'protobufjs/minimal.js';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { type Attributes, makeAttributes } from './attributes.js';
 import { ModelFormatError, UnknownTensorError } from './errors.js';
+import { makeValueInfo } from './messages.js';
 import {
   DataType,
   dataTypeOf,
   type ElementType,
+  GraphProtoSchema,
   isIntegerType,
   type ModelProto,
+  ModelProtoSchema,
   makeTensor,
+  type NodeInit,
   type NodeProto,
-  onnx,
+  NodeProtoSchema,
+  type TensorInit,
   type TensorProto,
+  TensorProtoSchema,
   toNumber,
   type ValueInfoProto,
 } from './proto.js';
@@ -140,7 +147,7 @@ export class ModelGraph {
     if (!(bytes instanceof Uint8Array)) throw new ModelFormatError('Expected the ONNX model as a Uint8Array.');
     let proto: ModelProto;
     try {
-      proto = onnx.ModelProto.decode(bytes);
+      proto = fromBinary(ModelProtoSchema, bytes);
     } catch (cause) {
       throw new ModelFormatError('These bytes are not an ONNX model (protobuf decoding failed).', { cause });
     }
@@ -155,18 +162,29 @@ export class ModelGraph {
     if (!model || typeof model !== 'object' || !model.graph) {
       throw new ModelFormatError('Expected ONNX model bytes, an onnx.ModelProto with a graph, or a ModelGraph.');
     }
-    return ModelGraph.decode(onnx.ModelProto.encode(model).finish());
+    let bytes: Uint8Array;
+    try {
+      bytes = toBinary(ModelProtoSchema, model);
+    } catch (cause) {
+      throw new ModelFormatError('The ModelProto cannot be encoded: make new messages in it with create() (or makeNode, makeTensor, makeValueInfo), not object literals.', {
+        cause,
+      });
+    }
+    return ModelGraph.decode(bytes);
   }
 
   /** A new, empty model (for tests, objectives, or user-built gradient graphs). */
   static create(options: CreateModelOptions = {}): ModelGraph {
     const opset = options.opset ?? 17;
-    const bytes = onnx.ModelProto.encode({
-      irVersion: 8,
-      producerName: '@salience/onnx-autodiff',
-      opsetImport: [{ domain: '', version: opset }],
-      graph: { name: 'graph' },
-    }).finish();
+    const bytes = toBinary(
+      ModelProtoSchema,
+      create(ModelProtoSchema, {
+        irVersion: 8n,
+        producerName: '@salience/onnx-autodiff',
+        opsetImport: [{ domain: '', version: BigInt(opset) }],
+        graph: { name: 'graph' },
+      }),
+    );
     const graph = ModelGraph.decode(bytes);
     for (const input of options.inputs ?? []) graph.addInput(input.name, input.type, input.shape);
     return graph;
@@ -374,13 +392,13 @@ export class ModelGraph {
         ? Array.from({ length: requested }, (_, i) => this.uniqueName(`ad/${opType}${requested > 1 ? `_${i}` : ''}`))
         : requested.map((n) => this.uniqueName(n));
     const name = this.uniqueName(options.name ?? `ad/${opType}`);
-    const node: NodeProto = {
+    const node: NodeProto = create(NodeProtoSchema, {
       opType,
       input: [...inputs],
       output: outputs,
       name,
       attribute: makeAttributes(attributes),
-    };
+    });
     if (options.domain) node.domain = options.domain;
     for (const n of outputs) this.names.add(n);
     this.nodeNames.add(name);
@@ -409,8 +427,9 @@ export class ModelGraph {
     })[0];
   }
 
-  /** Appends an existing NodeProto as it is (names must already be unique). */
-  appendNode(node: NodeProto): void {
+  /** Appends a node as it is (names must already be unique): a NodeProto, or its fields (made into one). */
+  appendNode(init: NodeProto | NodeInit): void {
+    const node = create(NodeProtoSchema, init);
     for (const n of node.output ?? []) if (n) this.names.add(n);
     this.appended.node.push(node);
     this.register(node);
@@ -436,10 +455,10 @@ export class ModelGraph {
     return unique;
   }
 
-  /** Appends an initializer given as a TensorProto (renamed if its name is taken) and returns its name. */
-  addInitializer(tensor: TensorProto): string {
+  /** Appends an initializer given as a TensorProto or its fields (renamed if its name is taken) and returns its name. */
+  addInitializer(tensor: TensorProto | TensorInit): string {
     const name = this.uniqueName(tensor.name || 'ad/init');
-    this.pushInitializer({ ...tensor, name });
+    this.pushInitializer(create(TensorProtoSchema, { ...tensor, name }));
     return name;
   }
 
@@ -500,12 +519,15 @@ export class ModelGraph {
     // Folding leaves intermediate constants behind; only those something reads are written.
     const read = new Set<string>(this.graphOutputs);
     for (const node of a.node) for (const name of node.input ?? []) read.add(name);
-    const extra = onnx.GraphProto.encode({
-      node: a.node,
-      initializer: a.initializer.filter((t) => read.has(t.name ?? '')),
-      input: a.input,
-      output: a.output,
-    }).finish();
+    const extra = toBinary(
+      GraphProtoSchema,
+      create(GraphProtoSchema, {
+        node: a.node,
+        initializer: a.initializer.filter((t) => read.has(t.name ?? '')),
+        input: a.input,
+        output: a.output,
+      }),
+    );
     return spliceIntoGraph(this.base, extra);
   }
 }
@@ -521,7 +543,7 @@ function mergeInfo(primary: TensorInfo, fallback: TensorInfo | undefined): Tenso
 }
 
 function infoOfValue(v: ValueInfoProto): TensorInfo {
-  const tensorType = v.type?.tensorType;
+  const tensorType = v.type?.value.case === 'tensorType' ? v.type.value.value : undefined;
   if (!tensorType) return {};
   const dtype = tensorType.elemType ?? undefined;
   const dims = tensorType.shape?.dim;
@@ -529,23 +551,15 @@ function infoOfValue(v: ValueInfoProto): TensorInfo {
   return {
     dtype,
     shape: dims.map((d) => {
-      // Decoded messages carry defaults on their prototype: only own fields were in the bytes.
-      const own = (key: string) => Object.hasOwn(d, key);
-      if (own('dimParam') && d.dimParam) return d.dimParam;
-      if (own('dimValue')) return toNumber(d.dimValue);
+      if (d.value.case === 'dimParam' && d.value.value) return d.value.value;
+      if (d.value.case === 'dimValue') return toNumber(d.value.value);
       return null;
     }),
   };
 }
 
 function valueInfo(name: string, dtype: number | undefined, shape: readonly Dim[] | undefined): ValueInfoProto {
-  const tensorType: Record<string, unknown> = { elemType: dtype ?? DataType.FLOAT };
-  if (shape) {
-    tensorType.shape = {
-      dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})),
-    };
-  }
-  return { name, type: { tensorType } };
+  return makeValueInfo(name, dtype ?? DataType.FLOAT, shape);
 }
 
 /**
@@ -554,21 +568,19 @@ function valueInfo(name: string, dtype: number | undefined, shape: readonly Dim[
  * without touching the rest of the model.
  */
 function spliceIntoGraph(model: Uint8Array, extra: Uint8Array): Uint8Array {
-  const reader = protobuf.Reader.create(model);
+  const reader = new BinaryReader(model);
   let field: { start: number; contentStart: number; contentEnd: number } | undefined;
   while (reader.pos < reader.len) {
     const start = reader.pos;
-    const tag = reader.uint32();
-    if (tag >>> 3 === 7 && (tag & 7) === 2) {
-      const length = reader.uint32();
-      const contentStart = reader.pos;
-      reader.skip(length);
-      field = { start, contentStart, contentEnd: reader.pos };
-    } else reader.skipType(tag & 7);
+    const [fieldNo, wireType] = reader.tag();
+    if (fieldNo === 7 && wireType === WireType.LengthDelimited) {
+      const content = reader.bytes();
+      field = { start, contentStart: reader.pos - content.length, contentEnd: reader.pos };
+    } else reader.skip(wireType, fieldNo);
   }
   if (!field) throw new ModelFormatError('The ONNX model has no graph field.');
-  const header = protobuf.Writer.create()
-    .uint32((7 << 3) | 2)
+  const header = new BinaryWriter()
+    .tag(7, WireType.LengthDelimited)
     .uint32(field.contentEnd - field.contentStart + extra.length)
     .finish();
   const out = new Uint8Array(model.length + extra.length + header.length - (field.contentStart - field.start));

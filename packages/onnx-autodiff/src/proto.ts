@@ -1,43 +1,46 @@
-import onnxProto from 'onnx-proto';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import type { NodeProtoSchema } from './proto/onnx_pb.js';
+import { type TensorProto, TensorProto_DataLocation, TensorProto_DataType, TensorProtoSchema } from './proto/onnx_pb.js';
 
-/** The generated protobufjs classes for ONNX (decode/encode only; never hand-parse protobuf). */
-export const onnx = onnxProto.onnx;
-export type { onnx as OnnxTypes } from 'onnx-proto';
+// The ONNX messages, generated from the current onnx.proto by protoc-gen-es (src/proto/onnx_pb.ts).
+// Messages are plain objects made by create(Schema, init) or fromBinary; 64-bit integers are bigint.
+export type {
+  AttributeProto,
+  GraphProto,
+  ModelProto,
+  NodeProto,
+  TensorProto,
+  TensorShapeProto_Dimension,
+  TypeProto,
+  ValueInfoProto,
+} from './proto/onnx_pb.js';
+export {
+  AttributeProto_AttributeType as AttributeType,
+  AttributeProtoSchema,
+  GraphProtoSchema,
+  ModelProtoSchema,
+  NodeProtoSchema,
+  TensorProto_DataLocation as DataLocation,
+  TensorProtoSchema,
+  ValueInfoProtoSchema,
+} from './proto/onnx_pb.js';
 
-import type { onnx as O } from 'onnx-proto';
+/** A NodeProto's fields as an object literal (nested messages too), for create(NodeProtoSchema, init). */
+export type NodeInit = MessageInitShape<typeof NodeProtoSchema>;
 
-export type ModelProto = O.IModelProto;
-export type GraphProto = O.IGraphProto;
-export type NodeProto = O.INodeProto;
-export type TensorProto = O.ITensorProto;
-export type AttributeProto = O.IAttributeProto;
-export type ValueInfoProto = O.IValueInfoProto;
+/** A TensorProto's fields as an object literal (int64 dims as bigint), for create(TensorProtoSchema, init). */
+export type TensorInit = MessageInitShape<typeof TensorProtoSchema>;
 
-/** protobufjs hands 64-bit integers back as `Long` objects when the `long` package is present. */
-export type Int64Like = number | { toNumber(): number } | null | undefined;
+/** A 64-bit integer field (bigint in decoded messages), or a number given by a caller. */
+export type Int64Like = bigint | number | null | undefined;
 
 export function toNumber(value: Int64Like): number {
   if (value === null || value === undefined) return 0;
-  return typeof value === 'number' ? value : value.toNumber();
+  return typeof value === 'number' ? value : Number(value);
 }
 
-/** ONNX TensorProto.DataType values used here. */
-export const DataType = {
-  FLOAT: 1,
-  UINT8: 2,
-  INT8: 3,
-  UINT16: 4,
-  INT16: 5,
-  INT32: 6,
-  INT64: 7,
-  STRING: 8,
-  BOOL: 9,
-  FLOAT16: 10,
-  DOUBLE: 11,
-  UINT32: 12,
-  UINT64: 13,
-  BFLOAT16: 16,
-} as const;
+/** ONNX TensorProto.DataType: every element type of the schema (float8, int4, ... included). */
+export const DataType = TensorProto_DataType;
 
 const FLOAT_TYPES = new Set<number>([DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE, DataType.BFLOAT16]);
 const INTEGER_TYPES = new Set<number>([DataType.UINT8, DataType.INT8, DataType.UINT16, DataType.INT16, DataType.INT32, DataType.INT64, DataType.UINT32, DataType.UINT64]);
@@ -65,7 +68,21 @@ const TYPE_NAMES: Record<number, string> = {
   11: 'float64',
   12: 'uint32',
   13: 'uint64',
+  14: 'complex64',
+  15: 'complex128',
   16: 'bfloat16',
+  17: 'float8e4m3fn',
+  18: 'float8e4m3fnuz',
+  19: 'float8e5m2',
+  20: 'float8e5m2fnuz',
+  21: 'uint4',
+  22: 'int4',
+  23: 'float4e2m1',
+  24: 'float8e8m0',
+  25: 'uint2',
+  26: 'int2',
+  27: 'float6e2m3',
+  28: 'float6e3m2',
 };
 
 export function typeName(dtype: number | undefined): string {
@@ -158,7 +175,7 @@ export function makeTensor(name: string, dtype: number, dims: readonly number[],
     default:
       throw new TypeError(`Cannot create a constant of type ${typeName(dtype)}.`);
   }
-  return { name, dataType: dtype, dims: [...dims], rawData: raw };
+  return create(TensorProtoSchema, { name, dataType: dtype, dims: dims.map((d) => BigInt(d)), rawData: raw });
 }
 
 /**
@@ -213,7 +230,7 @@ export function readTensorValues(tensor: TensorProto, limit = 64): number[] | un
     }
     return out;
   }
-  if (tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) return undefined;
+  if (tensor.dataLocation === TensorProto_DataLocation.EXTERNAL) return undefined;
   let source: ArrayLike<Int64Like> | undefined;
   switch (dtype) {
     case DataType.INT64:

@@ -1,5 +1,5 @@
 import { OptionError } from '@salience/core';
-import { type Dim, ModelGraph, type ModelProto, type NodeProto, type TensorProto } from '@salience/onnx-autodiff';
+import { ModelGraph, type ModelProto, makeNode, makeTensor, makeValueInfo, type NodeProto, type TensorProto } from '@salience/onnx-autodiff';
 import { ElementType } from './graph-signature.js';
 import { type LayerCatalogue, moduleScopes } from './layers.js';
 
@@ -121,11 +121,6 @@ export function findEmbedding(graph: ModelGraph, ids: string, asked: string | un
   );
 }
 
-function valueInfo(name: string, elemType: number, dims: readonly Dim[]) {
-  const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {}));
-  return { name, type: { tensorType: { elemType, shape: { dim } } } };
-}
-
 /**
  * Nodes that turn embeddings fed as [ids shape..., D] into what the lookup of the reshaped ids gave:
  * Reshape(embeddings, Concat(Shape(reshaped ids), [D])). Exact, since the views keep the ids' order.
@@ -133,14 +128,13 @@ function valueInfo(name: string, elemType: number, dims: readonly Dim[]) {
 function reshapeNodes(graph: ModelGraph, point: EmbeddingPoint, fed: string, out: string): { nodes: NodeProto[]; initializer: TensorProto } {
   const unique = (base: string) => graph.uniqueName(base);
   const [shape, width, target] = [unique('salience/embedding_ids_shape'), unique('salience/embedding_width'), unique('salience/embedding_shape')];
-  const axis = [{ name: 'axis', type: 2, i: 0 }] as NodeProto['attribute'];
   return {
     nodes: [
-      { opType: 'Shape', input: [point.reshapedIds!], output: [shape], name: unique('salience/EmbeddingIdsShape') },
-      { opType: 'Concat', input: [shape, width], output: [target], name: unique('salience/EmbeddingShape'), attribute: axis },
-      { opType: 'Reshape', input: [fed, target], output: [out], name: unique('salience/EmbeddingReshape') },
+      makeNode('Shape', [point.reshapedIds!], [shape], undefined, { name: unique('salience/EmbeddingIdsShape') }),
+      makeNode('Concat', [shape, width], [target], { axis: 0 }, { name: unique('salience/EmbeddingShape') }),
+      makeNode('Reshape', [fed, target], [out], undefined, { name: unique('salience/EmbeddingReshape') }),
     ],
-    initializer: { name: width, dataType: ElementType.INT64, dims: [1], int64Data: [point.dimension!] } as TensorProto,
+    initializer: makeTensor(width, ElementType.INT64, [1], [point.dimension!]),
   };
 }
 
@@ -167,13 +161,13 @@ export function embeddingInputGraph(graph: ModelGraph, point: EmbeddingPoint, id
   const idsRead = nodes.some((n) => (n.input ?? []).includes(ids)) || (original.graph!.output ?? []).some((o) => o.name === ids);
   const idsDims = graph.info(ids).shape;
   const dims = point.reshapedIds !== undefined && idsDims ? [...idsDims, point.dimension!] : (graph.info(point.tensor).shape ?? [null, null, point.dimension ?? null]);
-  const inputs = [...(original.graph!.input ?? []).filter((v) => idsRead || v.name !== ids), valueInfo(point.tensor, ElementType.FLOAT, dims)];
+  const inputs = [...(original.graph!.input ?? []).filter((v) => idsRead || v.name !== ids), makeValueInfo(point.tensor, ElementType.FLOAT, dims)];
   // The table is dropped with its lookup unless another node reads it (tied output weights).
   const read = new Set(nodes.flatMap((n) => n.input ?? []));
   const initializer = [...(original.graph!.initializer ?? []).filter((t) => read.has(t.name ?? '')), ...extraInitializer];
   const kept = new Set(initializer.map((t) => t.name));
   const declared = inputs.filter((v) => v.name === point.tensor || v.name === ids || !graph.isInitializer(v.name ?? '') || kept.has(v.name));
-  const edited: ModelProto = { ...original, graph: { ...original.graph, node: nodes, input: declared, initializer } };
+  const edited: ModelProto = { ...original, graph: { ...original.graph!, node: nodes, input: declared, initializer } };
   return ModelGraph.from(edited);
 }
 

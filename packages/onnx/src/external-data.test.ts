@@ -20,7 +20,7 @@ function externalModel(): Uint8Array {
   const w = g.addInitializer({
     name: 'W',
     dataType: 1,
-    dims: [3, 2],
+    dims: [3n, 2n],
     dataLocation: 1,
     externalData: [
       { key: 'location', value: 'model.onnx_data' },

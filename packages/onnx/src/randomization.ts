@@ -1,5 +1,6 @@
+import { create } from '@bufbuild/protobuf';
 import { createRng, OptionError } from '@salience/core';
-import { ModelGraph, type NodeProto, type TensorProto } from '@salience/onnx-autodiff';
+import { ModelGraph, type NodeProto, type TensorProto, TensorProtoSchema } from '@salience/onnx-autodiff';
 import { ElementType } from './graph-signature.js';
 import { type LayerCatalogue, moduleScopes } from './layers.js';
 
@@ -123,7 +124,7 @@ export function randomizedModel(graph: ModelGraph, catalogue: LayerCatalogue, la
     const dims = numbers(tensor.dims);
     const values = new Float32Array(dims.reduce((a, b) => a * b, 1));
     fill(values, createRng(weightSeed(seed, tensor.name ?? '')));
-    return { name: tensor.name, dims: tensor.dims, dataType: ElementType.FLOAT, rawData: new Uint8Array(values.buffer) };
+    return create(TensorProtoSchema, { name: tensor.name, dims: tensor.dims, dataType: ElementType.FLOAT, rawData: new Uint8Array(values.buffer) });
   });
-  return ModelGraph.from({ ...original, graph: { ...original.graph, initializer: replaced } }).toBytes();
+  return ModelGraph.from({ ...original, graph: { ...original.graph!, initializer: replaced } }).toBytes();
 }

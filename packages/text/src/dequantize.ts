@@ -1,4 +1,5 @@
-import { ModelGraph, type ModelProto, type NodeProto, type TensorProto } from '@salience/onnx-autodiff';
+import { create } from '@bufbuild/protobuf';
+import { ModelGraph, type ModelProto, makeNode, type NodeProto, type TensorProto, TensorProtoSchema } from '@salience/onnx-autodiff';
 import { QuantizedModelError, type QuantizedOp, quantizedOps } from './quantized.js';
 
 /** What `dequantize` rewrote. */
@@ -54,7 +55,7 @@ function dequantized(name: string, q: TensorProto, scale: TensorProto, zeroPoint
     const k = scales.length === 1 ? 0 : Math.floor(i / inner) % along;
     out[i] = (values[i] - zeros[zeros.length === 1 ? 0 : k]) * scales[k];
   }
-  return { name, dataType: FLOAT, dims, rawData: new Uint8Array(out.buffer) };
+  return create(TensorProtoSchema, { name, dataType: FLOAT, dims: dims.map((d) => BigInt(d)), rawData: new Uint8Array(out.buffer) });
 }
 
 /**
@@ -100,12 +101,7 @@ export function dequantize(bytes: Uint8Array, file?: string): DequantizedModel {
     if (!weightScale) continue;
     const floatWeight = dequantized(`${bq}_dequantized`, weight, weightScale, bzp ? inits.get(bzp) : undefined, -1);
     added.push(floatWeight);
-    replacement.set(mul, {
-      opType: 'MatMul',
-      name: `${mm.name || bq}_dequantized`,
-      input: [quantizer.input?.[0] ?? '', String(floatWeight.name)],
-      output: [...(mul.output ?? [])],
-    });
+    replacement.set(mul, makeNode('MatMul', [quantizer.input?.[0] ?? '', String(floatWeight.name)], [...(mul.output ?? [])], undefined, { name: `${mm.name || bq}_dequantized` }));
     removed.add(mm).add(cast);
     matMuls++;
   }
