@@ -29,6 +29,7 @@ import { checkOptions, defaultMaxPoolTies, type MaxPoolTies, type OnnxModelOptio
 import type { FedType, OrtModule, SessionOptions, Tensor } from './ort-types.js';
 import { randomizedModel } from './randomization.js';
 import { disposeAll, fedTensor, ortTensor, readFloat } from './runtime-io.js';
+import { bucketLength, canBucket, cutTokens, padRequest } from './sequence-buckets.js';
 import { type SharedWeights, sharedWeights, withSharedWeights } from './shared-weights.js';
 
 /** An ONNX model seen as a salience `Model`. */
@@ -120,6 +121,8 @@ class OnnxAdapter implements OnnxModel {
     maxPoolTies: MaxPoolTies,
     gradientError: Error | undefined,
     private readonly randomized: (layers: readonly string[], seed: number) => Promise<OnnxModel>,
+    /** Token models: requests run at a multiple of this many tokens (ids padded, masked out), so lengths share graphs. */
+    private readonly buckets?: { readonly size: number; readonly padId: number },
   ) {
     this.layout = signature.layout;
     this.inputShape = signature.inputShape;
@@ -188,10 +191,26 @@ class OnnxAdapter implements OnnxModel {
   }
 
   async run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
-    const plan = planRequest(this.facts(), request);
+    const asked = planRequest(this.facts(), request);
     // Every other input, given or derived from the (real) ids, checked before anything runs.
-    const context = this.companions.resolve(plan.input, request.context);
-    throwIfAborted(plan.signal);
+    const resolved = this.companions.resolve(asked.input, request.context);
+    throwIfAborted(asked.signal);
+    const tokens = asked.input.shape[1];
+    const { buckets } = this;
+    // Only a sequence dim the graph leaves free can be padded.
+    const length = buckets && this.layout === 'tokens' && typeof this.inputShape[1] !== 'number' ? bucketLength(tokens, buckets.size) : tokens;
+    if (length === tokens || !buckets || !canBucket(asked, this.companions.companions, request.backward !== undefined)) return this.runPlan(request, asked, resolved);
+    // Padded to the bucket's length and cut back: real tokens attend only to real tokens.
+    const padded = padRequest(asked, resolved, this.companions.companions, length, buckets.padId);
+    const result: Partial<Record<OutputName, TensorData>> = await this.runPlan(request, padded.plan, padded.context);
+    for (const name of ['embeddings', 'embeddingGradients'] as const) {
+      const t = result[name];
+      if (t) result[name] = cutTokens(t, tokens);
+    }
+    return result as Pick<ModelOutputs, K>;
+  }
+
+  private async runPlan<K extends OutputName>(request: ModelRequest<K>, plan: Plan, context: ReadonlyMap<string, TensorData>): Promise<Pick<ModelOutputs, K>> {
     let targets = plan.targets;
     if (plan.gradients && (targets === 'predicted' || this.classes === undefined)) {
       // The targets need the logits (or the number of classes) before the gradient graph can be fed.
@@ -466,7 +485,8 @@ export async function fromOnnx(ort: OrtModule, source: OnnxModelSource, options:
   const randomized = (layers: readonly string[], seed: number) =>
     fromOnnx(ort, randomizedModel(shared.weights ? ModelGraph.decode(loaded.bytes) : graph, catalogue, layers, seed), options);
   const inputsOf = (fromEmbeddings: boolean) => (fromEmbeddings && embeddingGraphOf ? embeddingGraphOf() : graph).inputs;
-  const model = new OnnxAdapter(ort, signature, catalogue, embeddingPoint, graphs, companions, inputsOf, maxPoolTies, gradientError, randomized);
+  const buckets = tokens && options.sequenceBucket ? { size: options.sequenceBucket, padId: options.padId ?? 0 } : undefined;
+  const model = new OnnxAdapter(ort, signature, catalogue, embeddingPoint, graphs, companions, inputsOf, maxPoolTies, gradientError, randomized, buckets);
   try {
     await model.open();
   } catch (error) {
