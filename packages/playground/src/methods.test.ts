@@ -23,7 +23,7 @@ describe('method settings', () => {
   });
 
   it('give CAMs the chosen layer, or none so that the method picks the last convolution', () => {
-    for (const id of ['grad-cam', 'grad-cam-pp', 'hirescam', 'xgradcam', 'layercam', 'scorecam', 'eigencam', 'guided-grad-cam']) {
+    for (const id of ['grad-cam', 'grad-cam-pp', 'hirescam', 'xgradcam', 'layercam', 'scorecam', 'eigencam', 'ablationcam', 'guided-grad-cam']) {
       const choice = methodChoice(id);
       expect(choice.usesLayer, id).toBe(true);
       expect(choice.options(mnist, { values: {}, layer: 'conv2' }), id).toEqual({ layer: 'conv2' });
@@ -48,12 +48,14 @@ describe('which methods a model can run', () => {
     expect(available).toEqual(['scorecam', 'eigencam', 'occlusion', 'kernel-shap', 'lime', 'shapley-sampling']);
     expect(unavailableReason(methodChoice('grad-cam'), forwardOnly)).toBe('this model gives no layerGradients');
     expect(unavailableReason(methodChoice('gradient'), forwardOnly)).toBe('this model gives no inputGradients');
+    expect(unavailableReason(methodChoice('ablationcam'), forwardOnly)).toBe('this model cannot run from given layer activations');
+    expect(unavailableReason(methodChoice('ablationcam'), { ...forwardOnly, runsFromLayers: true })).toBeNull();
   });
 
   it('offers modified backpropagation only where the model applies its backward rule (ONNX), and says which it lacks', () => {
     const all = new Set(['logits', 'inputGradients', 'layerActivations', 'layerGradients'] as const);
     const ids = ['guided-backprop', 'deconvnet', 'deep-lift', 'lrp', 'guided-grad-cam'];
-    const tfjsLike = { capabilities: all };
+    const tfjsLike = { capabilities: all, runsFromLayers: true };
     expect(METHOD_CHOICES.filter((c) => unavailableReason(c, tfjsLike) !== null).map((c) => c.id)).toEqual(ids);
     expect(unavailableReason(methodChoice('deep-lift'), tfjsLike)).toBe('this model cannot apply the rescale backward rule (ONNX models only)');
     expect(unavailableReason(methodChoice('guided-grad-cam'), { capabilities: all, backwardRules: new Set(['deconvnet'] as const) })).toBe(

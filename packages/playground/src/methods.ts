@@ -1,5 +1,5 @@
 import type { BackwardRuleKind, Method, Model, TensorData } from '@salience/core';
-import { eigenCam, gradCam, gradCamPlusPlus, hiResCam, layerCam, scoreCam, xGradCam } from '@salience/grad-cam';
+import { ablationCam, eigenCam, gradCam, gradCamPlusPlus, hiResCam, layerCam, scoreCam, xGradCam } from '@salience/grad-cam';
 import { gradient, inputXGradient } from '@salience/gradient';
 import { integratedGradients } from '@salience/integrated-gradients';
 import { deconvnet, deepLift, guidedBackprop, guidedGradCam, lrp } from '@salience/modified-backprop';
@@ -20,6 +20,7 @@ export type MethodId =
   | 'layercam'
   | 'scorecam'
   | 'eigencam'
+  | 'ablationcam'
   | 'occlusion'
   | 'kernel-shap'
   | 'lime'
@@ -72,6 +73,8 @@ export interface MethodChoice {
   readonly picks?: readonly MethodPick[];
   /** Backward rules the model must apply (`model.backwardRules`): modified backpropagation, ONNX models only. */
   readonly backwardRules?: readonly BackwardRuleKind[];
+  /** Runs the model from given layer activations (`model.runsFromLayers`): AblationCAM. */
+  readonly runsFromLayers?: boolean;
   /** Options for an input of this shape; the page adds target, signal and onProgress. */
   options(shape: ImageShape, settings: MethodSettings): Record<string, unknown>;
   /** One line saying what runs, shown beside the map. */
@@ -246,6 +249,7 @@ export const METHOD_CHOICES: readonly MethodChoice[] = [
   cam('layercam', 'LayerCAM', layerCam, 'activations weighted by their positive gradients'),
   cam('scorecam', 'Score-CAM', scoreCam, 'channels weighted by the score of the masked input (forward only)'),
   cam('eigencam', 'EigenCAM', eigenCam, "the activations' first principal component (class-agnostic)"),
+  { ...cam('ablationcam', 'AblationCAM', ablationCam, 'channels weighted by the drop of the score when each is ablated (forward only)'), runsFromLayers: true },
   {
     id: 'occlusion',
     title: 'occlusion',
@@ -326,9 +330,10 @@ export function settingsProblem(choice: MethodChoice, settings: MethodSettings):
 }
 
 /** Why a model cannot run a method (the backward rules or outputs it lacks), or null when it can. */
-export function unavailableReason(choice: MethodChoice, model: Pick<Model, 'capabilities'> & Partial<Pick<Model, 'backwardRules'>>): string | null {
+export function unavailableReason(choice: MethodChoice, model: Pick<Model, 'capabilities'> & Partial<Pick<Model, 'backwardRules' | 'runsFromLayers'>>): string | null {
   const rules = (choice.backwardRules ?? []).filter((r) => !model.backwardRules?.has(r));
   if (rules.length > 0) return `this model cannot apply the ${rules.join(', ')} backward rule (ONNX models only)`;
+  if (choice.runsFromLayers && !model.runsFromLayers) return 'this model cannot run from given layer activations';
   const missing = choice.method.requires.filter((r) => !model.capabilities.has(r));
   return missing.length === 0 ? null : `this model gives no ${missing.join(', ')}`;
 }

@@ -98,7 +98,7 @@ describe('the playground page in Chromium', () => {
     // replaceable backward rules, so only the five modified-backpropagation methods are greyed out.
     const disabled = await page.locator('input[name=method]:disabled').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value).sort());
     expect(disabled).toEqual(['deconvnet', 'deep-lift', 'guided-backprop', 'guided-grad-cam', 'lrp']);
-    expect(await page.locator('input[name=method]').count()).toBe(20);
+    expect(await page.locator('input[name=method]').count()).toBe(21);
     // The layers Grad-CAM can use are the model's spatial layers.
     expect(await page.locator('#layer option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([
       '',

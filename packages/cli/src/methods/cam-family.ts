@@ -1,5 +1,5 @@
 import type { Method, Model } from '@salience/core';
-import { attentionRollout, eigenCam, hiResCam, layerCam, scoreCam, xGradCam } from '@salience/grad-cam';
+import { ablationCam, attentionRollout, eigenCam, hiResCam, layerCam, scoreCam, xGradCam } from '@salience/grad-cam';
 import type { ReportDisplay } from '@salience/render';
 import type { MethodFlags, MethodSpec } from './methods.js';
 
@@ -65,6 +65,18 @@ export const CAM_FAMILY = {
     ['layerActivations'],
     "the activations' first principal component (forward-only, the same map for every class)",
   ),
+  ablationcam: {
+    ...cam(
+      'ablationcam',
+      'AblationCAM',
+      ablationCam as Method<object>,
+      ['logits', 'layerActivations'],
+      "activations weighted by the relative drop of the target's score when each channel is ablated (forward-only)",
+    ),
+    // It runs the model from ablated activations at the layer, which not every model can.
+    unfit: (model: Model) =>
+      imageOnly('AblationCAM')(model) ?? (model.runsFromLayers ? undefined : 'AblationCAM runs the model from given layer activations, which this model cannot'),
+  },
   'attention-rollout': {
     name: 'attention-rollout',
     title: 'Attention rollout',

@@ -25,6 +25,7 @@ export type MethodName =
   | 'layercam'
   | 'scorecam'
   | 'eigencam'
+  | 'ablationcam'
   | 'attention-rollout'
   | 'kernel-shap'
   | 'lime'
@@ -46,6 +47,7 @@ export const METHOD_NAMES: readonly MethodName[] = [
   'layercam',
   'scorecam',
   'eigencam',
+  'ablationcam',
   'attention-rollout',
   'kernel-shap',
   'lime',
@@ -71,6 +73,7 @@ const ALIASES: Readonly<Record<string, MethodName>> = {
   'layer-cam': 'layercam',
   'score-cam': 'scorecam',
   'eigen-cam': 'eigencam',
+  'ablation-cam': 'ablationcam',
   rollout: 'attention-rollout',
   attentionrollout: 'attention-rollout',
   kernelshap: 'kernel-shap',

@@ -13,12 +13,13 @@ describe('salience explain --method with the CAM family and the Shapley family',
   const tmp = scratch();
   afterAll(() => tmp.remove());
 
-  it('runs hirescam, xgradcam, layercam, scorecam and eigencam at the chosen layer, one map per example', async () => {
-    const run = await salience(['explain', '--json', ...INPUTS, '--method', 'hirescam,xgradcam,layercam,scorecam,eigencam', '--layer', 'conv3', '--out', tmp.path('cams')]);
+  it('runs hirescam, xgradcam, layercam, scorecam, eigencam and ablationcam at the chosen layer, one map per example', async () => {
+    const methods = 'hirescam,xgradcam,layercam,scorecam,eigencam,ablationcam';
+    const run = await salience(['explain', '--json', ...INPUTS, '--method', methods, '--layer', 'conv3', '--out', tmp.path('cams')]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const summary = run.json<ExplainSummary>();
-    expect(summary.methods.map((m) => m.id)).toEqual(['hirescam', 'xgradcam', 'layercam', 'scorecam', 'eigencam']);
+    expect(summary.methods.map((m) => m.id)).toEqual(['hirescam', 'xgradcam', 'layercam', 'scorecam', 'eigencam', 'ablationcam']);
     for (const m of summary.methods) {
       expect(m.shape).toEqual([2, 28, 28, 1]);
       expect(m.meta).toMatchObject({ layer: 'conv3', relu: true, resolution: 'input' });
@@ -29,6 +30,9 @@ describe('salience explain --method with the CAM family and the Shapley family',
     }
     // ScoreCAM runs one masked copy per channel of conv3; EigenCAM one pass.
     expect(summary.methods.find((m) => m.name === 'scorecam')?.meta).toMatchObject({ maskedPasses: expect.any(Number) });
+    // AblationCAM runs the model from conv3 once per (image, channel).
+    const ablation = summary.methods.find((m) => m.name === 'ablationcam')?.meta as { ablatedPasses: number; channels: number };
+    expect(ablation.ablatedPasses).toBe(2 * ablation.channels);
   }, 120_000);
 
   it('runs kernel-shap, lime and shapley-sampling on a grid of cells: constant over each cell', async () => {
