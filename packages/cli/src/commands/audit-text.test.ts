@@ -149,6 +149,19 @@ describe('salience audit --texts', () => {
     expect(summary.comparisons[0]).toMatchObject({ first: 'model_quantized', second: 'bert', count: 12 });
   });
 
+  it('audits unlabelled texts (.txt, streamed line by line): no accuracy, no correct/incorrect, no label-meaning findings', async () => {
+    const txt = tmp.path('plain.txt');
+    writeFileSync(txt, ['a wonderful film, says Kevin.', '', 'an awful meal!', 'The trip was dull, says Maria'].join('\n'));
+    const run = await salience(['audit', '--model', model, '--texts', txt, '--method', 'occlusion', '--out', tmp.path('plain'), '--json']);
+    expect(run.code).toBe(0);
+    const summary = run.json<TextAuditSummary>();
+    expect(summary.datasets).toEqual([{ name: 'data', path: txt, count: 3, labelled: 0 }]);
+    const [g] = summary.groups;
+    expect(g).toMatchObject({ count: 3, labelled: 0, accuracy: null });
+    expect(g.methods.occlusion.correct).toBeUndefined();
+    expect(summary.findings).toEqual([]);
+  });
+
   it('refuses, before any work, labels the model does not have, image options, and unknown methods', async () => {
     const bad = tmp.path('bad.jsonl');
     writeFileSync(bad, '{"text": "fine", "label": "positive"}\n{"text": "meh", "label": "so-so"}\n');
