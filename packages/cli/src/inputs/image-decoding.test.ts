@@ -14,8 +14,8 @@ describe('image size from the header, before decoding (decompression bombs)', ()
 
   it('refuses an image over the cap without decoding it, saying how to raise the cap', () => {
     const jpg = new Uint8Array(jpeg.encode({ width: 9, height: 4, data: Buffer.from(pixels(9, 4).data) }, 90).data);
-    expect(() => decodeImage(jpg, 'photo.jpg', 35)).toThrow(/photo\.jpg is 9x4 pixels .* more than the limit of 35 pixels; .* --max-pixels 36/);
+    expect(() => decodeImage(jpg, 'photo.jpg', 35)).toThrow(/photo\.jpg is 4x9 pixels \(height x width, .* more than the limit of 35 pixels; .* --max-pixels 36/);
     expect(decodeImage(jpg, 'photo.jpg', 36).width).toBe(9);
-    expect(() => decodeImage(encodePng(pixels(7, 5)), 'a.png', 34)).toThrow(/a\.png is 7x5 pixels/);
+    expect(() => decodeImage(encodePng(pixels(7, 5)), 'a.png', 34)).toThrow(/a\.png is 5x7 pixels \(height x width/);
   });
 });
