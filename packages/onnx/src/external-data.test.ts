@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OptionError } from '@salience/core';
+import { ModelError, OptionError } from '@salience/core';
 import { ModelGraph } from '@salience/onnx-autodiff';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // logits = x W with W [3, 2] kept in model.onnx_data, as a model over 2 GB is saved.
 const weights = Float32Array.from([1, -2, 3, 0.5, -1, 4]);
-function externalModel(): Uint8Array {
+function externalModel(location = 'model.onnx_data'): Uint8Array {
   const g = ModelGraph.create({ inputs: [{ name: 'x', type: 'float32', shape: ['batch', 3] }] });
   const w = g.addInitializer({
     name: 'W',
@@ -23,7 +23,7 @@ function externalModel(): Uint8Array {
     dims: [3n, 2n],
     dataLocation: 1,
     externalData: [
-      { key: 'location', value: 'model.onnx_data' },
+      { key: 'location', value: location },
       { key: 'offset', value: '0' },
       { key: 'length', value: String(weights.byteLength) },
     ],
@@ -59,5 +59,17 @@ describe('models with external data files', () => {
     const { inputGradients } = await model.run({ input: { data: Float32Array.from([0, 0, 0]), shape: [1, 3] }, outputs: ['inputGradients'], target: 0 });
     expect(Array.from(inputGradients.data)).toEqual([1, 3, -1]);
     model.dispose();
+  });
+
+  it('never reads a location outside the model folder (../, absolute paths, URLs)', async () => {
+    const inner = join(dir, 'inner');
+    mkdirSync(inner, { recursive: true });
+    // The escaping target exists and holds valid weights: only the check can stop the read.
+    for (const location of ['../model.onnx_data', join(dir, 'model.onnx_data'), 'sub/../../model.onnx_data', 'file:///etc/hostname']) {
+      writeFileSync(join(inner, 'model.onnx'), externalModel(location));
+      const opening = fromOnnx(ort as unknown as OrtModule, join(inner, 'model.onnx'), { sessionOptions: TEST_SESSION_OPTIONS });
+      await expect(opening).rejects.toThrow(ModelError);
+      await expect(fromOnnx(ort as unknown as OrtModule, join(inner, 'model.onnx'), { sessionOptions: TEST_SESSION_OPTIONS })).rejects.toThrow(/outside the model's folder/);
+    }
   });
 });

@@ -23,6 +23,19 @@ export function externalLocations(graph: ModelGraph): string[] {
   return [...locations];
 }
 
+/**
+ * A model file is data a user may have downloaded: its `location` fields must not make us read
+ * outside its folder (ONNX defines them as paths relative to the model; onnxruntime refuses the same).
+ */
+function checkLocationInsideModelFolder(location: string, model: string | URL): void {
+  const segments = location.split(/[\\/]/);
+  if (/^([a-z]:|[\\/])/i.test(location) || /^[a-z][a-z0-9+.-]*:/i.test(location) || segments.includes('..')) {
+    throw new ModelError(
+      `The model ${String(model)} says its weights are in '${location}', a path outside the model's folder; salience reads external data only from beside the model. Re-save the model with a relative location (onnx.save(..., location='model.onnx_data')), or pass the bytes as sessionOptions.externalData.`,
+    );
+  }
+}
+
 function isNode(): boolean {
   const runtime = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof runtime?.versions?.node === 'string';
@@ -38,6 +51,7 @@ export async function readExternalData(locations: readonly string[], model: stri
   const url = model instanceof URL ? model : /^[a-z][a-z0-9+.-]*:\/\//i.test(model) ? new URL(model) : undefined;
   const files: ExternalDataFile[] = [];
   for (const location of locations) {
+    checkLocationInsideModelFolder(location, model);
     try {
       if (!isNode() || (url && url.protocol !== 'file:')) {
         const response = await fetch(new URL(location, url ?? new URL(String(model), globalThis.location?.href)));
