@@ -104,6 +104,24 @@ describe('TextAuditCollector', () => {
     expect(john?.change).toBeGreaterThan(0);
   });
 
+  it('keeps per-token sums only: what it holds does not grow with the number of texts', () => {
+    const collector = new TextAuditCollector({ classes: 2, tokenOf, top: 1000 });
+    const records = syntheticRecords('ig', { planted: { id: NAME, score: 12 } });
+    for (let pass = 0; pass < 20; pass++) collector.add('data', { planted: records.map((r) => ({ ...r, index: r.index + pass * records.length })) });
+    const result = collector.result();
+    expect(result.groups[0].count).toBe(4000);
+    const classes = result.groups[0].methods.ig.classes;
+    // One entry per distinct token the class met, whatever the count; six shown examples.
+    for (const c of classes) {
+      const distinct = new Set(records.filter((r) => r.target === c.class).flatMap((r) => Array.from(r.ids)));
+      expect(c.topByShare.length).toBe(distinct.size);
+    }
+    expect(result.groups[0].methods.ig.concentrated).toHaveLength(6);
+    // Twenty copies of the same texts give the same shares as one.
+    const once = audit({ planted: records }).groups[0].methods.ig.classes;
+    expect(classes.map((c) => c.topByShare[0].share)).toEqual(once.map((c) => expect.closeTo(c.topByShare[0].share, 6)));
+  });
+
   it('sets two models side by side: agreement and the similarity of their scores', () => {
     const a = syntheticRecords('ig', { planted: { id: NAME, score: 12 } });
     const b = syntheticRecords('ig').map((r, i) => ({ ...r, predicted: i % 4 === 0 ? 1 - r.predicted : r.predicted, target: i % 4 === 0 ? 1 - r.target : r.target }));

@@ -73,9 +73,9 @@ describe('salience audit --texts finds the planted name (the text shortcut proof
   });
 
   it('without the suspect list (chunks read back, nothing computed), Kevin is flagged as a token without label meaning', async () => {
-    const again = await salience([...args, ...common]);
+    const again = await salience([...args, ...common, '--fail-on-findings']);
     expect(again.stderr).toMatch(/^note: resuming: 6 of 6 chunks done \(in .*\)\.\n$/);
-    expect(again.code).toBe(0);
+    expect(again.code).toBe(11); // --fail-on-findings, for CI
     const s = again.json<TextAuditSummary>();
     expect(s.chunks).toMatchObject({ resumed: 6, computed: 0 });
     const kevin = s.findings.filter((f) => f.tokens[0].token === 'kevin');
