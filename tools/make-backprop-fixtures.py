@@ -54,7 +54,7 @@ from zennit.composites import (  # noqa: E402
     SpecialFirstLayerMapComposite,
     layer_map_base,
 )
-from zennit.rules import AlphaBeta, Epsilon, Gamma, WSquare, ZPlus  # noqa: E402
+from zennit.rules import AlphaBeta, Epsilon, Flat, Gamma, WSquare, ZBox, ZPlus  # noqa: E402
 from zennit.types import Convolution  # noqa: E402
 from zennit.types import Linear as AnyLinear  # noqa: E402
 
@@ -125,6 +125,20 @@ class ResNetLite(nn.Module):
         h = self.ar2(h + self.abn2(self.a2(self.ar1(self.abn1(self.a1(h))))))
         h = self.br2(self.sbn(self.short(h)) + self.bbn2(self.b2(self.br1(self.bbn1(self.b1(h))))))
         return self.fc(h.mean(dim=(2, 3)))
+
+
+class MlpBn(nn.Module):
+    """Tabular features: Linear, BatchNorm1d, ReLU, Linear. The export keeps the BatchNorm (it folds only Conv + BatchNorm)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 16)
+        self.bn = nn.BatchNorm1d(16)
+        self.r = nn.ReLU()
+        self.fc2 = nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.fc2(self.r(self.bn(self.fc1(x))))
 
 
 class Copy(nn.Module):
@@ -222,30 +236,40 @@ BATCH_NORMS = {
     "smallcnn": [],
     "colorcnn": [(["b1"], "bn1")],
     "resnetlite": [(["stem"], "bn0"), (["a1"], "abn1"), (["a2"], "abn2"), (["b1"], "bbn1"), (["b2"], "bbn2"), (["short"], "sbn")],
+    "mlpbn": [(["fc1"], "bn")],
 }
+
+def bound(v, dtype, ndim):
+    """A z-box bound as Zennit takes it: a number, or a tensor with one value per channel (axis 1)."""
+    return torch.tensor(v, dtype=dtype).view(1, -1, *([1] * (ndim - 2))) if isinstance(v, list) else v
+
 
 RULES = {
-    "epsilon": lambda p: Epsilon(epsilon=p.get("epsilon", 1e-6)),
-    "gamma": lambda p: Gamma(gamma=p.get("gamma", 0.25)),
-    "alpha2-beta1": lambda p: AlphaBeta(alpha=2, beta=1),
-    "alpha1-beta0": lambda p: AlphaBeta(alpha=1, beta=0),
-    "z-plus": lambda p: ZPlus(),
-    "w-square": lambda p: WSquare(),
+    "epsilon": lambda p, dt, nd: Epsilon(epsilon=p.get("epsilon", 1e-6)),
+    "gamma": lambda p, dt, nd: Gamma(gamma=p.get("gamma", 0.25)),
+    "alpha2-beta1": lambda p, dt, nd: AlphaBeta(alpha=2, beta=1),
+    "alpha1-beta0": lambda p, dt, nd: AlphaBeta(alpha=1, beta=0),
+    "z-plus": lambda p, dt, nd: ZPlus(),
+    "w-square": lambda p, dt, nd: WSquare(),
+    "flat": lambda p, dt, nd: Flat(),
+    "z-box": lambda p, dt, nd: ZBox(low=bound(p["low"], dt, nd), high=bound(p["high"], dt, nd)),
 }
 
 
-def layer_map(spec, canonizers):
-    """A Zennit composite for salience's layer map {first?, convolution, dense} (parameters in spec['parameters'])."""
-    p = spec.get("parameters", {})
-    layers = layer_map_base() + [(Convolution, RULES[spec["convolution"]](p)), (nn.Linear, RULES[spec["dense"]](p))]
+def layer_map(spec, parameters, canonizers, dtype, ndim):
+    """A Zennit composite for salience's layer map {first?, convolution?, dense?} (left-out layer types: epsilon)."""
+    rule = lambda key: RULES[spec.get(key, "epsilon")](parameters, dtype, ndim)  # noqa: E731
+    layers = layer_map_base() + [(Convolution, rule("convolution")), (nn.Linear, rule("dense"))]
     if "first" in spec:
-        return SpecialFirstLayerMapComposite(layer_map=layers, first_map=[(AnyLinear, RULES[spec["first"]](p))], canonizers=canonizers)
+        return SpecialFirstLayerMapComposite(layer_map=layers, first_map=[(AnyLinear, rule("first"))], canonizers=canonizers)
     return LayerMapComposite(layer_map=layers, canonizers=canonizers)
 
 
-def zennit_cases(name, model, x, target):
-    """Zennit's composites on the unfolded model, BatchNorm merged by Zennit's canonizer, in float32 and float64."""
+def zennit_cases(name, model, x, target, maps=None, with_input=False):
+    """Zennit's composites (and `maps`, layer maps with their parameters) on the unfolded model, BatchNorm merged by
+    Zennit's canonizer, in float32 and float64. `with_input`: the input and targets go into zennit.json too."""
     folder = os.path.join(OUT, name)
+    os.makedirs(folder, exist_ok=True)
     model.eval()
     if BATCH_NORMS[name]:
         path = os.path.join(folder, "model-bn.onnx")
@@ -259,26 +283,33 @@ def zennit_cases(name, model, x, target):
     if x.shape[1] == 1:
         low, high = float(x.min()), float(x.max())
     else:
-        low = [float(v) for v in x.amin(dim=(0, 2, 3))]
-        high = [float(v) for v in x.amax(dim=(0, 2, 3))]
-    bound = (lambda v, dt: torch.tensor(v, dtype=dt).view(1, -1, 1, 1) if isinstance(v, list) else v)
+        others = tuple(d for d in range(x.ndim) if d != 1)
+        low = [float(v) for v in x.amin(dim=others)]
+        high = [float(v) for v in x.amax(dim=others)]
+    nd = x.ndim
     cases = [
         ("epsilon_plus_flat", {"composite": "epsilon-plus-flat"}, lambda c, dt: EpsilonPlusFlat(canonizers=c)),
         ("epsilon_gamma_box", {"composite": "epsilon-gamma-box", "low": low, "high": high},
-         lambda c, dt: EpsilonGammaBox(low=bound(low, dt), high=bound(high, dt), canonizers=c)),
+         lambda c, dt: EpsilonGammaBox(low=bound(low, dt, nd), high=bound(high, dt, nd), canonizers=c)),
         ("epsilon_plus", {"composite": "epsilon-plus"}, lambda c, dt: EpsilonPlus(canonizers=c)),
         ("epsilon_alpha2_beta1", {"composite": "epsilon-alpha2-beta1"}, lambda c, dt: EpsilonAlpha2Beta1(canonizers=c)),
         ("epsilon_alpha2_beta1_flat", {"composite": "epsilon-alpha2-beta1-flat"}, lambda c, dt: EpsilonAlpha2Beta1Flat(canonizers=c)),
     ]
-    maps = [
+    maps = maps if maps is not None else [
         ("w_square_alpha1_beta0", {"first": "w-square", "convolution": "alpha1-beta0", "dense": "epsilon"}, {"epsilon": 0.01}),
         ("gamma_alpha2_beta1", {"convolution": "gamma", "dense": "alpha2-beta1"}, {"gamma": 0.5}),
         ("z_plus_gamma", {"first": "z-plus", "convolution": "epsilon", "dense": "gamma"}, {}),
     ]
     for case, spec, parameters in maps:
+        if parameters.get("low") == "range":
+            parameters = {**parameters, "low": low, "high": high}
         cases.append((case, {"composite": spec, **parameters},
-                      (lambda s, p: lambda c, dt: layer_map({**s, "parameters": p}, c))(spec, parameters)))
+                      (lambda s, p: lambda c, dt: layer_map(s, p, c, dt, nd))(spec, parameters)))
     w = Writer()
+    if with_input:
+        w.add("input", x.numpy())
+        w.add("target", target.float().numpy())
+        w.add("logits", model(x).detach().numpy())
     classes = model(x).shape[1]
     for case, options, make in cases:
         for suffix, dtype in [("", torch.float32), ("_f64", torch.float64)]:
@@ -323,6 +354,22 @@ def main():
     target = torch.tensor([0, 3, 5])
     cases("resnetlite", model, x, target, "br2")
     zennit_cases("resnetlite", model, x, target)
+    # BatchNorm after a dense layer, folded into the Gemm by salience (Zennit's canonizer merges it): dense rules.
+    torch.manual_seed(11)
+    model = MlpBn()
+    model.bn.running_mean.uniform_(-0.3, 0.3)
+    model.bn.running_var.uniform_(0.5, 1.5)
+    model.bn.weight.data.uniform_(0.6, 1.4)
+    model.bn.bias.data.uniform_(-0.2, 0.2)
+    model.eval()
+    x = torch.randn(4, 8)
+    target = torch.tensor([0, 1, 2, 1])
+    zennit_cases("mlpbn", model, x, target, with_input=True, maps=[
+        ("w_square_alpha2_beta1", {"first": "w-square", "dense": "alpha2-beta1"}, {}),
+        ("gamma_dense", {"dense": "gamma"}, {"gamma": 0.5}),
+        ("z_box_z_plus", {"first": "z-box", "dense": "z-plus"}, {"low": "range"}),
+        ("flat_epsilon", {"first": "flat"}, {"epsilon": 0.01}),
+    ])
 
 
 if __name__ == "__main__":

@@ -25,8 +25,11 @@ export interface ZennitFixture {
   readonly cases: readonly { readonly name: string; readonly options: Readonly<Record<string, unknown>> }[];
 }
 
+/** The models with Zennit references: the parity models, and mlpbn (Linear, BatchNorm1d, ReLU, Linear; its input in zennit.json). */
+export type ZennitModel = BackpropModel | 'mlpbn';
+
 /** Zennit's composites and layer maps written by tools/make-backprop-fixtures.py (zennit.json, zennit.bin). */
-export function loadZennitFixture(name: BackpropModel): ZennitFixture {
+export function loadZennitFixture(name: ZennitModel): ZennitFixture {
   const at = (file: string) => new URL(`../fixtures/${name}/${file}`, import.meta.url);
   const { arrays } = parseFixtureArrays(readFileSync(at('zennit.json'), 'utf8'), readFileSync(at('zennit.bin')));
   const cases = Object.entries(arrays)
