@@ -26,7 +26,7 @@ describe('fitImage', () => {
     // 12 x 4 to 2 x 2: the centre 4 x 4 (columns 4..7) is cut out and halved.
     const fitted = fitImage(ramp(12, 4), 2, 2, 'crop');
     expect([fitted.image.width, fitted.image.height]).toEqual([2, 2]);
-    expect(fitted.note).toBe('12×4: centre 4×4 cut out, resized to 2×2');
+    expect(fitted.note).toBe('4×12 (h×w): centre 4×4 cut out, resized to 2×2');
     // Columns 4,5 average to 4.5 and 6,7 to 6.5: the left and right ends of the picture are gone.
     expect([red(fitted.image, 0, 0), red(fitted.image, 1, 0)]).toEqual([5, 7]);
     expect([green(fitted.image, 0, 0), green(fitted.image, 0, 1)]).toEqual([1, 3]);
@@ -34,7 +34,7 @@ describe('fitImage', () => {
 
   it('letterboxes a tall picture: scaled to fit, padded with black, centred', () => {
     const fitted = fitImage(createImage(2, 4, [200, 200, 200, 255]), 4, 4, 'letterbox');
-    expect(fitted.note).toBe('2×4 resized to 2×4 and padded with black to 4×4 (letterbox)');
+    expect(fitted.note).toBe('4×2 (h×w) resized to 4×2 and padded with black to 4×4 (letterbox)');
     const rows = Array.from({ length: 4 }, (_, x) => red(fitted.image, x, 1));
     expect(rows).toEqual([0, 200, 200, 0]);
   });

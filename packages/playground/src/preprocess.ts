@@ -87,8 +87,9 @@ function cut(image: RgbaImage, left: number, top: number, width: number, height:
 
 /** The picture at the model's input size, and a note saying what was done to it. */
 export function fitImage(image: RgbaImage, width: number, height: number, fit: FitMode): { image: RgbaImage; note: string } {
-  const from = `${image.width}×${image.height}`;
-  const to = `${width}×${height}`;
+  // Height × width, as the CLI and the tensors write sizes.
+  const from = `${image.height}×${image.width} (h×w)`;
+  const to = `${height}×${width}`;
   if (image.width === width && image.height === height) return { image, note: `${from}, the model's input size: used as is` };
   const sameAspect = image.width * height === image.height * width;
   if (fit === 'stretch' || sameAspect) {
@@ -103,7 +104,7 @@ export function fitImage(image: RgbaImage, width: number, height: number, fit: F
     const left = Math.floor((image.width - cw) / 2);
     const top = Math.floor((image.height - ch) / 2);
     const resized = cw === width && ch === height ? '' : `, resized to ${to}`;
-    return { image: resizeAntialiased(cut(image, left, top, cw, ch), width, height), note: `${from}: centre ${cw}×${ch} cut out${resized}` };
+    return { image: resizeAntialiased(cut(image, left, top, cw, ch), width, height), note: `${from}: centre ${ch}×${cw} cut out${resized}` };
   }
   const scale = Math.min(width / image.width, height / image.height);
   const iw = Math.max(1, Math.round(image.width * scale));
@@ -113,7 +114,7 @@ export function fitImage(image: RgbaImage, width: number, height: number, fit: F
   const left = Math.floor((width - iw) / 2);
   const top = Math.floor((height - ih) / 2);
   for (let y = 0; y < ih; y++) out.data.set(inner.data.subarray(y * iw * 4, (y + 1) * iw * 4), ((top + y) * width + left) * 4);
-  return { image: out, note: `${from} resized to ${iw}×${ih} and padded with black to ${to} (letterbox)` };
+  return { image: out, note: `${from} resized to ${ih}×${iw} and padded with black to ${to} (letterbox)` };
 }
 
 export interface Prepared {

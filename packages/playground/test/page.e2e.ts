@@ -309,9 +309,9 @@ describe('the playground page in Chromium', () => {
     for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) wide.data.set([255, 255, 255, 255], (y * 56 + x) * 4);
     await page.setInputFiles('#image-file', { name: 'wide.png', mimeType: 'image/png', buffer: Buffer.from(encodePng(wide)) });
     const note = page.locator('#image-note');
-    await expect.poll(() => note.textContent()).toBe('wide.png: 56×28: centre 28×28 cut out; pixels scaled to [0, 1]');
+    await expect.poll(() => note.textContent()).toBe('wide.png: 28×56 (h×w): centre 28×28 cut out; pixels scaled to [0, 1]');
     await page.selectOption('#fit', 'letterbox');
-    await expect.poll(() => note.textContent()).toContain('resized to 28×14 and padded with black to 28×28 (letterbox)');
+    await expect.poll(() => note.textContent()).toContain('resized to 14×28 and padded with black to 28×28 (letterbox)');
     await waitForTargets();
 
     const names = ['top', 'trousers', 'jumper', 'frock', 'mac', 'sandal', 'blouse', 'trainer', 'handbag', 'boot'];
