@@ -6,7 +6,7 @@
 // of the layer (512 at layer4). Peak tensor memory is shown for two workload sizes per method: it
 // must not grow with the number of samples or masks.
 import { createRng, type Method, type TensorData } from '@salience/core';
-import { eigenCam, hiResCam, layerCam, scoreCam, xGradCam } from '@salience/grad-cam';
+import { ablationCam, eigenCam, hiResCam, layerCam, scoreCam, xGradCam } from '@salience/grad-cam';
 import { fromTfjs, withoutFilterGradients } from '@salience/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -31,15 +31,29 @@ const makeInput = (rows: number): TensorData => ({ data: rng.fillUniform(new Flo
 const inputs = { batch: makeInput(batch), one: makeInput(1) };
 const targetsFor = (rows: number) => Array.from({ length: rows }, (_, i) => (i * 37) % classes);
 
-type PassKind = 'forward' | 'layer';
+type PassKind = 'forward' | 'layer' | 'head';
 const camLayer = 'layer4_1_out';
 const trunk = tf.model({ inputs: layersModel.inputs, outputs: layersModel.getLayer(camLayer).output as tf.SymbolicTensor });
 const head = (a: tf.Tensor) => layersModel.getLayer('fc').apply(layersModel.getLayer('avgpool').apply(a)) as tf.Tensor;
 const channels = (trunk.outputs[0].shape as number[])[3];
 
 const rawInputs = new Map<number, TensorData>();
-/** One raw pass of `rows` rows: a forward pass to the logits, or the trunk plus the head's backward to the layer. */
+const layerShape = (trunk.outputs[0].shape as number[]).slice(1);
+const rawActivations = new Map<number, TensorData>();
+/**
+ * One raw pass of `rows` rows: a forward pass to the logits, the trunk plus the head's backward to
+ * the layer, or the head alone from activations at the layer (what runs after a cut).
+ */
 async function rawPass(kind: PassKind, rows: number): Promise<void> {
+  if (kind === 'head') {
+    if (!rawActivations.has(rows))
+      rawActivations.set(rows, { data: rng.fillUniform(new Float32Array(rows * layerShape.reduce((a, b) => a * b, 1))), shape: [rows, ...layerShape] });
+    const a = tf.tensor(rawActivations.get(rows)!.data, [rows, ...layerShape]);
+    const logits = tf.tidy(() => head(a));
+    await logits.data();
+    tf.dispose([a, logits]);
+    return;
+  }
   if (!rawInputs.has(rows)) rawInputs.set(rows, makeInput(rows));
   const x = tf.tensor4d(rawInputs.get(rows)!.data, [rows, size, size, 3]);
   const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(targetsFor(rows), 'int32'), classes).toFloat());
@@ -102,6 +116,16 @@ const cases: Case[] = [
     images: 'one',
     options: [cam, cam, cam],
     rows: () => ({ forward: channels + 1 }),
+    workload: () => `${channels} channels`,
+  },
+  {
+    // The activation pass (which also gives the logits), then one row per ablated channel through
+    // the layers after the cut only (every path of ResNet-18 goes through the last block's output).
+    name: 'ablationcam',
+    method: ablationCam as Method<object>,
+    images: 'one',
+    options: [cam, cam, cam],
+    rows: () => ({ forward: 1, head: channels }),
     workload: () => `${channels} channels`,
   },
   {

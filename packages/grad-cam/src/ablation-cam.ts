@@ -114,6 +114,8 @@ export const ablationCam: Method<CamOptions> = camMethod({
     const inputs = new Float32Array(batch * size);
     const ablated = new Float32Array(batch * layerRow);
     const rowExamples = new Int32Array(batch);
+    // Which example's input each buffer row holds: batches repeat the same examples, so rows are copied only when that changes.
+    const held = new Int32Array(batch).fill(-1);
     await call.forEachBatch(
       total,
       async (start, end) => {
@@ -122,7 +124,10 @@ export const ablationCam: Method<CamOptions> = camMethod({
         for (let r = 0; r < rows; r++) {
           const u = Math.floor((start + r) / channels);
           const k = (start + r) % channels;
-          inputs.set(input.data.subarray(used[u] * size, (used[u] + 1) * size), r * size);
+          if (held[r] !== used[u]) {
+            inputs.set(input.data.subarray(used[u] * size, (used[u] + 1) * size), r * size);
+            held[r] = used[u];
+          }
           ablateChannel(raw.subarray(u * layerRow, (u + 1) * layerRow), ablated.subarray(r * layerRow, (r + 1) * layerRow), k, channels, inner, fills[u]);
           rowExamples[r] = used[u];
           scored += pairsOf[u].length;
