@@ -216,6 +216,26 @@ describe('the playground page in Chromium', () => {
       console.log(`${drawn.id} on onnxruntime-web wasm: page vs Node tfjs, display map ${maps.relativeError.toExponential(2)} (x max)`);
       expect(maps.relativeError, `${drawn.id} ONNX display map`).toBeLessThanOrEqual(GPU_TOLERANCE);
     }
+    // DeepLIFT's baseline and LRP's rules from their selects, through mean 0.5 and std 0.5: a black pixel is -1, a white one 1.
+    await page.fill('#mean', '0.5');
+    await page.fill('#std', '0.5');
+    await page.locator('#std').dispatchEvent('change');
+    await chooseMethods(['deep-lift', 'lrp']);
+    await page.selectOption('select[name="deep-lift.baseline"]', 'black');
+    await page.selectOption('select[name="lrp.rules"]', 'epsilon-gamma-box');
+    await page.click('#run');
+    const picked = await waitForStatus(['done', 'error', 'cancelled']);
+    expect(picked.status, picked.message).toBe('done');
+    const [lifted, relevance] = picked.runs;
+    expect([lifted.id, relevance.id]).toEqual(['deep-lift', 'lrp']);
+    expect(lifted.meta.baseline).toBe(-1);
+    expect(relevance.meta).toMatchObject({ rules: 'epsilon-gamma-box', low: -1, high: 1, gamma: 0.25 });
+    for (const run of picked.runs) expect(run.values.every(Number.isFinite) && run.values.some((v) => v !== 0), run.id).toBe(true);
+    await page.selectOption('select[name="deep-lift.baseline"]', 'zero');
+    await page.selectOption('select[name="lrp.rules"]', 'epsilon');
+    await page.fill('#mean', '0');
+    await page.fill('#std', '1');
+    await page.locator('#std').dispatchEvent('change');
     await page.check('input[name=model][value="builtin"]');
     await page.waitForFunction(() => document.querySelector('#runtime')?.textContent?.startsWith('TensorFlow') ?? false, undefined, { timeout: 120_000 });
     expect(blocked).toEqual([]);
