@@ -95,7 +95,8 @@ describe('salience explain --method with modified backpropagation', () => {
     const data = tmp.path('data');
     mkdirSync(data);
     for (const file of ['00-t-shirt-top.png', '02-pullover.png']) copyFileSync(`${BUILTIN_DIR}samples/${file}`, `${data}/${file}`);
-    const refused = await salience(['audit', '--model', BUILTIN_MODEL, '--data', data, '--method', 'deconvnet', '--out', tmp.path('audit-tfjs')]);
+    // DeepLIFT's rescale rule: one a tfjs model does not apply.
+    const refused = await salience(['audit', '--model', BUILTIN_MODEL, '--data', data, '--method', 'deep-lift', '--out', tmp.path('audit-tfjs')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('give --model file.onnx');
     const run = await salience(['audit', '--json', '--data', data, '--method', 'deconvnet,lrp', '--lrp-epsilon', '0.01', '--out', tmp.path('audit')]);
