@@ -32,6 +32,7 @@ function contextRecordingModel(subject: MethodConformanceSubject, problems: stri
     inputShape: inner.inputShape,
     capabilities: inner.capabilities,
     backwardRules: inner.backwardRules,
+    runsFromLayers: inner.runsFromLayers,
     plugin: inner.plugin,
     layers: () => inner.layers(),
     contextOf(input: TensorData) {

@@ -91,6 +91,7 @@ export function spyModel(inner: Model, options: SpyOptions = {}): SpyModel {
     inputShape: inner.inputShape,
     capabilities: (options.capabilities ?? inner.capabilities) as Model['capabilities'],
     backwardRules: inner.backwardRules,
+    runsFromLayers: inner.runsFromLayers,
     plugin: inner.plugin,
     layers: () => inner.layers(),
     calls,
