@@ -45,6 +45,9 @@ export type TfNamespace = Pick<
   | 'where'
   | 'stack'
   | 'reshape'
+  | 'relu'
+  | 'greater'
+  | 'lessEqual'
 >;
 
 /** The Keras-style layer surface the adapter needs (structural, so tfjs-layers stays optional). */

@@ -1,6 +1,7 @@
-import type { LayerInfo, Layout, Model, ModelFacts, ModelOutputs, ModelRequest, OutputName, RandomizeOptions, RequestPlan, TensorData } from '@salience/core';
+import type { BackwardRuleKind, LayerInfo, Layout, Model, ModelFacts, ModelOutputs, ModelRequest, OutputName, RandomizeOptions, RequestPlan, TensorData } from '@salience/core';
 import { checkPlanClasses, checkRandomizeRequest, GRADIENT_OUTPUTS, GradientsUnavailableError, OptionError, planRequest, ShapeError, throwIfAborted } from '@salience/core';
 import { releaseAbandonedTape } from './abandoned-tape.js';
+import { type ReluRule, TFJS_BACKWARD_RULES, withReluRule } from './backward-rules.js';
 import { borrowCpuBackwardKernels } from './cpu-kernel-fallback.js';
 import { withoutFilterGradients } from './filter-gradients.js';
 import { withFirstWinsMaxPool } from './first-wins-max-pool.js';
@@ -79,6 +80,7 @@ class TfjsAdapter implements TfjsModel {
   readonly layout: Layout;
   readonly inputShape: readonly (number | null)[];
   readonly capabilities: ReadonlySet<OutputName>;
+  readonly backwardRules: ReadonlySet<BackwardRuleKind>;
   readonly runsFromLayers: boolean;
   readonly source: TfjsModel['source'];
   readonly inputDtype: 'float32' | 'int32';
@@ -129,6 +131,8 @@ class TfjsAdapter implements TfjsModel {
       if (this.cpuKernelFallback) borrowCpuBackwardKernels(tf);
     }
     this.capabilities = capabilities;
+    // ReLU's rules swap registered gradients, which needs gradients at all.
+    this.backwardRules = new Set<BackwardRuleKind>(this.noGradients ? [] : TFJS_BACKWARD_RULES);
     // A layer's output is replaced in the forward pass (GraphModels are fed at the node), which the
     // asynchronous execution of control-flow graphs does not take.
     this.runsFromLayers = adapted.supportsLayers && !adapted.notDifferentiable;
@@ -162,7 +166,7 @@ class TfjsAdapter implements TfjsModel {
     const plan = planRequest(this.facts(), request);
     const owned: Tensor[] = [];
     try {
-      const produced = await this.compute(plan, owned);
+      const produced = await this.compute(plan, owned, request.backward?.relu);
       throwIfAborted(request.signal);
       const read = await Promise.all(plan.outputs.map((name) => readTensor(produced.get(name)!)));
       const result: Partial<Record<OutputName, TensorData>> = {};
@@ -184,6 +188,7 @@ class TfjsAdapter implements TfjsModel {
       layout: this.layout,
       inputShape: this.inputShape,
       capabilities: this.capabilities,
+      backwardRules: this.backwardRules,
       disposed: this.disposed,
       createdBy: 'fromTfjs',
       classes: this.adapted.classes,
@@ -202,8 +207,8 @@ class TfjsAdapter implements TfjsModel {
     };
   }
 
-  /** Runs the model once (forward, and backward when gradients are wanted); every tensor it returns is in `owned`. */
-  private async compute(plan: RequestPlan, owned: Tensor[]): Promise<Map<OutputName, Tensor>> {
+  /** Runs the model once (forward, and backward when gradients are wanted, with ReLU's `relu` rule); every tensor it returns is in `owned`. */
+  private async compute(plan: RequestPlan, owned: Tensor[], relu: ReluRule | undefined): Promise<Map<OutputName, Tensor>> {
     const tf = this.tf;
     const produced = new Map<OutputName, Tensor>();
     const record = (name: OutputName, value: Tensor) => {
@@ -293,7 +298,8 @@ class TfjsAdapter implements TfjsModel {
         const grads = tf.grads(objectiveOf)(xs);
         if (plan.wanted.has('inputGradients')) record('inputGradients', grads[0]);
       });
-    const backward = this.skipFilterGradients ? () => withoutFilterGradients(tf, differentiate) : differentiate;
+    const plain = this.skipFilterGradients ? () => withoutFilterGradients(tf, differentiate) : differentiate;
+    const backward = relu ? () => withReluRule(tf, relu, plain) : plain;
     try {
       // On webgl and webgpu, max-pooling ties go to the first maximum, as on cpu and in PyTorch.
       withFirstWinsMaxPool(tf, backward);

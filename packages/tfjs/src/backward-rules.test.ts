@@ -1,0 +1,186 @@
+import { CapabilityError } from '@salience/core';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../test/graph-builder.js';
+import { RELU_RULE_KERNELS, type ReluRule, reluRuleGradient, withReluRule } from './backward-rules.js';
+import { fromTfjs } from './index.js';
+
+/** Reproducible values in [-scale, scale). */
+function values(count: number, seed: number, scale = 1): Float32Array {
+  let state = seed;
+  return Float32Array.from({ length: count }, () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return (state / 2147483648 - 0.5) * 2 * scale;
+  });
+}
+
+// x [B, I] -> relu-like(x W1 + b1) [B, H] -> W2 [H, C]: large enough weights that some units pass 6.
+const B = 3;
+const I = 4;
+const H = 6;
+const C = 3;
+const X = values(B * I, 1, 2);
+const W1 = values(I * H, 2, 3);
+const B1 = values(H, 3);
+const W2 = values(H * C, 4);
+const TARGET = [0, 2, 1];
+
+/**
+ * The modified input gradient of the target logit, by hand: at the hidden units the rule's
+ * relu(dy), masked by z > 0 ('guided') and by z <= cap (the cap's ordinary gradient).
+ */
+function expected(rule: ReluRule, cap = Infinity): Float32Array {
+  const out = new Float32Array(B * I);
+  for (let r = 0; r < B; r++) {
+    for (let h = 0; h < H; h++) {
+      let z = B1[h];
+      for (let i = 0; i < I; i++) z += X[r * I + i] * W1[i * H + h];
+      const dy = W2[h * C + TARGET[r]];
+      const pass = dy > 0 && (rule === 'deconvnet' || z > 0) && z <= cap;
+      if (!pass) continue;
+      for (let i = 0; i < I; i++) out[r * I + i] += dy * W1[i * H + h];
+    }
+  }
+  return out;
+}
+
+function expectClose(actual: ArrayLike<number>, wanted: Float32Array): void {
+  const scale = Math.max(...wanted.map(Math.abs));
+  expect(scale).toBeGreaterThan(0);
+  const error = Math.max(...Array.from(actual, (v, i) => Math.abs(v - wanted[i])));
+  expect(error).toBeLessThanOrEqual(1e-6 * scale);
+}
+
+const w1 = () => tf.tensor2d(W1, [I, H]);
+const w2 = () => tf.tensor2d(W2, [H, C]);
+const b1 = () => tf.tensor1d(B1);
+
+function denseModel(activation: 'relu' | 'relu6'): tf.LayersModel {
+  const input = tf.input({ shape: [I] });
+  const hidden = tf.layers.dense({ units: H, activation, name: 'hidden' });
+  const out = tf.layers.dense({ units: C, useBias: false, name: 'out' });
+  const model = tf.model({ inputs: input, outputs: out.apply(hidden.apply(input)) as tf.SymbolicTensor });
+  hidden.setWeights([w1(), b1()]);
+  out.setWeights([w2()]);
+  return model;
+}
+
+async function fusedGraph(activation: 'Relu' | 'Relu6'): Promise<tf.GraphModel> {
+  const g = new GraphBuilder();
+  const x = g.placeholder('x', [-1, I]);
+  const fusedOps = { list: { s: [btoa('BiasAdd'), btoa(activation)] } };
+  const hidden = g.op('hidden', '_FusedMatMul', [x, g.constant('w1', [I, H], W1), g.constant('b1', [H], B1)], {
+    fused_ops: fusedOps,
+    num_args: { i: '1' },
+    transpose_a: { b: false },
+    transpose_b: { b: false },
+  });
+  g.matMul('logits', hidden, g.constant('w2', [H, C], W2));
+  return g.build();
+}
+
+async function guidedMap(source: Parameters<typeof fromTfjs>[1], rule: ReluRule): Promise<Float32Array> {
+  const model = fromTfjs(tf, source, { inputShape: [null, I] });
+  expect([...(model.backwardRules ?? [])]).toEqual(['guided', 'deconvnet']);
+  const { inputGradients } = await model.run({ input: { data: X, shape: [B, I] }, outputs: ['inputGradients'], target: TARGET, backward: { relu: rule } });
+  return inputGradients.data as Float32Array;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('reluRuleGradient', () => {
+  it('passes the positive part of dy through active units (guided), or whatever the input (deconvnet), under the cap', () => {
+    const dy = tf.tensor1d([1, -1, 2, 3, -2, 4]);
+    const x = tf.tensor1d([1, 1, -1, 0, -3, 7]);
+    expect(Array.from(reluRuleGradient(tf, 'guided', dy, x).dataSync())).toEqual([1, 0, 0, 0, 0, 4]);
+    expect(Array.from(reluRuleGradient(tf, 'deconvnet', dy, x).dataSync())).toEqual([1, 0, 2, 3, 0, 4]);
+    expect(Array.from(reluRuleGradient(tf, 'guided', dy, x, 6).dataSync())).toEqual([1, 0, 0, 0, 0, 0]);
+    expect(Array.from(reluRuleGradient(tf, 'deconvnet', dy, x, 6).dataSync())).toEqual([1, 0, 2, 3, 0, 0]);
+  });
+});
+
+describe.each(['guided', 'deconvnet'] as const)("the '%s' rule reaches every way tfjs writes a ReLU", (rule) => {
+  it('a Dense layer with a relu activation (a fused matmul outside gradients), and a GraphModel _FusedMatMul with Relu', async () => {
+    const wanted = expected(rule);
+    const layers = denseModel('relu');
+    expectClose(await guidedMap(layers, rule), wanted);
+    layers.dispose();
+    const graph = await fusedGraph('Relu');
+    expectClose(await guidedMap(graph, rule), wanted);
+    graph.dispose();
+  });
+
+  it('functions: tf.relu, tf.maximum(x, 0), tf.fused.matMul with relu', async () => {
+    const wanted = expected(rule);
+    const [a, b, c] = [w1(), b1(), w2()];
+    expectClose(await guidedMap((x) => tf.matMul(tf.relu(tf.add(tf.matMul(x, a), b)), c), rule), wanted);
+    expectClose(await guidedMap((x) => tf.matMul(tf.maximum(tf.add(tf.matMul(x, a), b), 0), c), rule), wanted);
+    expectClose(await guidedMap((x) => tf.matMul(tf.fused.matMul({ a: x, b: a, bias: b, activation: 'relu' }), c), rule), wanted);
+    tf.dispose([a, b, c]);
+  });
+
+  it('ReLU6 as min(relu(x), 6): the relu6 activation, tf.relu6, a clip at [0, 6], a GraphModel _FusedMatMul with Relu6', async () => {
+    const wanted = expected(rule, 6);
+    // The fixture's pre-activations reach past 6, so the cap matters.
+    expect(Array.from(wanted)).not.toEqual(Array.from(expected(rule)));
+    const layers = denseModel('relu6');
+    expectClose(await guidedMap(layers, rule), wanted);
+    layers.dispose();
+    const graph = await fusedGraph('Relu6');
+    expectClose(await guidedMap(graph, rule), wanted);
+    graph.dispose();
+    const [a, b, c] = [w1(), b1(), w2()];
+    expectClose(await guidedMap((x) => tf.matMul(tf.relu6(tf.add(tf.matMul(x, a), b)), c), rule), wanted);
+    expectClose(await guidedMap((x) => tf.matMul(tf.clipByValue(tf.add(tf.matMul(x, a), b), 0, 6), c), rule), wanted);
+    tf.dispose([a, b, c]);
+  });
+});
+
+describe('a ReLU out of the rule’s reach is refused', () => {
+  // A ReLU inside a custom gradient: tfjs differentiates it with the user's own function.
+  const customRelu = tf.customGrad((x, save) => {
+    const y = tf.relu(x as tf.Tensor);
+    (save as (t: tf.Tensor[]) => void)([x as tf.Tensor]);
+    return { value: y, gradFunc: (dy, [saved]) => tf.mul(dy, tf.step(saved)) };
+  });
+
+  it('inside tf.customGrad: a CapabilityError naming the kernel; without a rule the same model runs', async () => {
+    const [a, b, c] = [w1(), b1(), w2()];
+    const model = fromTfjs(tf, (x) => tf.matMul(customRelu(tf.add(tf.matMul(x, a), b)) as tf.Tensor, c), { inputShape: [null, I] });
+    const before = tf.memory().numTensors;
+    const request = { input: { data: X, shape: [B, I] }, outputs: ['inputGradients' as const], target: TARGET };
+    const error = await model.run({ ...request, backward: { relu: 'guided' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CapabilityError);
+    expect((error as Error).message).toMatch(/Relu.*custom gradient/);
+    expect(tf.memory().numTensors).toBe(before);
+    const { inputGradients } = await model.run(request);
+    expect(Array.from(inputGradients.data)).not.toEqual(Array.from(expected('guided')));
+    tf.dispose([a, b, c]);
+  });
+
+  it('a fused kernel with a ReLU inside, run while gradients are recorded', () => {
+    const a = tf.tensor3d(X, [1, B, I]);
+    const b = tf.tensor3d(W1, [1, I, H]);
+    const fused = (x: tf.Tensor) => tf.engine().runKernel('_FusedMatMul', { a: x, b }, { transposeA: false, transposeB: false, activation: 'relu' }) as tf.Tensor;
+    const run = () => tf.grad((x: tf.Tensor) => tf.sum(fused(x)))(a);
+    expect(() => withReluRule(tf, 'guided', run)).toThrow(/fused kernel \(activation 'relu'\) \(tfjs kernel _FusedMatMul\)/);
+    tf.dispose([a, b]);
+  });
+});
+
+describe('withReluRule', () => {
+  it('puts back the registered gradients and kernels, also when the work throws', () => {
+    const gradients = RELU_RULE_KERNELS.map((k) => tf.getGradient(k));
+    const kernel = tf.getKernel('Relu', 'cpu');
+    expect(() =>
+      withReluRule(tf, 'deconvnet', () => {
+        expect(tf.getGradient('Relu')).not.toBe(gradients[0]);
+        throw new Error('work failed');
+      }),
+    ).toThrow('work failed');
+    expect(RELU_RULE_KERNELS.map((k) => tf.getGradient(k))).toEqual(gradients);
+    expect(tf.getKernel('Relu', 'cpu')).toBe(kernel);
+  });
+});
