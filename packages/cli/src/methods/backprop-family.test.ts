@@ -82,9 +82,10 @@ describe('salience explain --method with modified backpropagation', () => {
   }, 120_000);
 
   it('refuses a tfjs model with a message that asks for an ONNX model', async () => {
-    const run = await salience(['explain', '--model', BUILTIN_MODEL, ...INPUTS, '--method', 'guided-backprop', '--out', tmp.path('tfjs')]);
+    // DeepLIFT's rescale rule: one a tfjs model does not apply (ReLU's rules it does).
+    const run = await salience(['explain', '--model', BUILTIN_MODEL, ...INPUTS, '--method', 'deep-lift', '--out', tmp.path('tfjs')]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('guided-backprop replaces backward rules (guided) that only an ONNX model applies; give --model file.onnx');
+    expect(run.stderr).toContain('deep-lift replaces backward rules (rescale) that only an ONNX model applies; give --model file.onnx');
     // Methods chosen by default are unchanged: still the tfjs built-in model.
     const plain = await salience(['explain', '--json', ...INPUTS, '--method', 'gradient', '--out', tmp.path('plain')]);
     expect(plain.code).toBe(0);
