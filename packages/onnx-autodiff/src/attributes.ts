@@ -1,5 +1,15 @@
 import { create } from '@bufbuild/protobuf';
-import { type AttributeProto, AttributeProtoSchema, AttributeType, type NodeProto, type TensorProto, TensorProtoSchema, toNumber } from './proto.js';
+import {
+  type AttributeProto,
+  type AttributeProtoSchema,
+  AttributeType,
+  type Fields,
+  type NodeProto,
+  newAttribute,
+  type TensorProto,
+  TensorProtoSchema,
+  toNumber,
+} from './proto.js';
 
 /** Typed reads of a node's attributes, with the schema's defaults supplied by the caller. */
 export class NodeAttributes {
@@ -96,10 +106,10 @@ export function makeAttributes(attributes: Attributes | undefined): AttributePro
 }
 
 function makeAttribute(name: string, value: AttributeValue): AttributeProto {
-  return create(AttributeProtoSchema, attributeInit(name, value));
+  return newAttribute(attributeInit(name, value));
 }
 
-function attributeInit(name: string, value: AttributeValue) {
+function attributeInit(name: string, value: AttributeValue): Fields<typeof AttributeProtoSchema> {
   const floatByName = FLOAT_ATTRIBUTES.has(name);
   if (typeof value === 'number') {
     return floatByName ? { name, type: AttributeType.FLOAT, f: value } : { name, type: AttributeType.INT, i: BigInt(Math.trunc(value)) };

@@ -15,6 +15,7 @@ import {
   type NodeInit,
   type NodeProto,
   NodeProtoSchema,
+  newNode,
   type TensorInit,
   type TensorProto,
   TensorProtoSchema,
@@ -392,7 +393,7 @@ export class ModelGraph {
         ? Array.from({ length: requested }, (_, i) => this.uniqueName(`ad/${opType}${requested > 1 ? `_${i}` : ''}`))
         : requested.map((n) => this.uniqueName(n));
     const name = this.uniqueName(options.name ?? `ad/${opType}`);
-    const node: NodeProto = create(NodeProtoSchema, {
+    const node: NodeProto = newNode({
       opType,
       input: [...inputs],
       output: outputs,

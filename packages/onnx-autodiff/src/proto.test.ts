@@ -1,11 +1,25 @@
 import { readFileSync } from 'node:fs';
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { addGradients } from './gradients.js';
 import { makeNode, makeValueInfo } from './messages.js';
 import { ModelGraph } from './model-graph.js';
-import { AttributeType, DataLocation, DataType, type ModelProto, ModelProtoSchema, type TensorProto, typeName } from './proto.js';
+import {
+  AttributeProtoSchema,
+  AttributeType,
+  DataLocation,
+  DataType,
+  type ModelProto,
+  ModelProtoSchema,
+  NodeProtoSchema,
+  newAttribute,
+  newNode,
+  newTensor,
+  type TensorProto,
+  TensorProtoSchema,
+  typeName,
+} from './proto.js';
 
 // tools/make-onnx-newer-fields-fixture.py: INT4 and FLOAT8E4M3FN initializers, a blocked DequantizeLinear
 // (opset 21), external data, a TYPE_PROTO attribute and metadata_props (IR 10), none of them in ONNX 1.10.
@@ -101,5 +115,28 @@ describe('the ONNX messages (onnx-ml.proto of the current ONNX)', () => {
     expect(out.doubled).toEqual(out.y.map((v) => 2 * v));
     // An object literal where a message belongs is refused with what to do.
     expect(() => ModelGraph.from({ ...original, graph: { ...original.graph!, node: [{ opType: 'Relu' } as never] } })).toThrowError(/create\(\)/);
+  });
+
+  it('the builder makes the messages create() makes: the same own fields over the same defaults', () => {
+    const same = <T extends object>(built: T, made: T) => {
+      expect(built).toEqual(made);
+      expect(Object.keys(built).sort()).toEqual(Object.keys(made).sort());
+      expect(Object.getPrototypeOf(Object.getPrototypeOf(built))).toBe(Object.getPrototypeOf(made));
+    };
+    const attribute = { name: 'axes', type: AttributeType.INTS, ints: [0n, -1n] };
+    same(newAttribute(attribute), create(AttributeProtoSchema, attribute));
+    same(newAttribute({ name: 'alpha', type: AttributeType.FLOAT, f: 0.5 }), create(AttributeProtoSchema, { name: 'alpha', type: AttributeType.FLOAT, f: 0.5 }));
+    const node = { opType: 'ReduceSum', input: ['x'], output: ['y'], name: 'sum', attribute: [newAttribute(attribute)] };
+    same(newNode(node), create(NodeProtoSchema, node));
+    same(newNode({ opType: 'Relu', name: undefined, domain: 'com.microsoft' }), create(NodeProtoSchema, { opType: 'Relu', domain: 'com.microsoft' }));
+    const tensor = { name: 'c', dataType: DataType.INT64, dims: [2n], rawData: new Uint8Array(16) };
+    same(newTensor(tensor), create(TensorProtoSchema, tensor));
+    // Unset fields read the schema's defaults; lists are each message's own.
+    expect([newNode({ opType: 'Relu' }).domain, newAttribute({ name: 'a' }).f, newTensor({ name: 't' }).dataLocation]).toEqual(['', 0, DataLocation.DEFAULT]);
+    const first = newNode({ opType: 'Relu' });
+    first.input.push('x');
+    expect(newNode({ opType: 'Relu' }).input).toEqual([]);
+    expect(toBinary(TensorProtoSchema, newTensor(tensor))).toEqual(toBinary(TensorProtoSchema, create(TensorProtoSchema, tensor)));
+    expect(toBinary(NodeProtoSchema, newNode(node))).toEqual(toBinary(NodeProtoSchema, create(NodeProtoSchema, node)));
   });
 });
