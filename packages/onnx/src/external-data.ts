@@ -31,7 +31,8 @@ function checkLocationInsideModelFolder(location: string, model: string | URL): 
   const segments = location.split(/[\\/]/);
   if (/^([a-z]:|[\\/])/i.test(location) || /^[a-z][a-z0-9+.-]*:/i.test(location) || segments.includes('..')) {
     throw new ModelError(
-      `The model ${String(model)} says its weights are in '${location}', a path outside the model's folder; salience reads external data only from beside the model. Re-save the model with a relative location (onnx.save(..., location='model.onnx_data')), or pass the bytes as sessionOptions.externalData.`,
+      `The model ${String(model)} says its weights are in '${location}'`,
+      "a path outside the model's folder; salience reads external data only from beside the model. Re-save the model with a relative location (onnx.save(..., location='model.onnx_data')), or pass the bytes as sessionOptions.externalData",
     );
   }
 }
