@@ -45,6 +45,7 @@ export type {
   RowTarget,
 } from './model.js';
 export { GRADIENT_OUTPUTS, LRP_COMPOSITES, LRP_RULES } from './model.js';
+export { modelWithRun } from './model-with-run.js';
 export type { Normalization, NormalizeOptions } from './normalize.js';
 export { cumulativeThreshold, normalize } from './normalize.js';
 export { checkObjective, objectiveAndLogitGradient, objectiveForRows, objectiveName } from './objective.js';

@@ -1,21 +1,14 @@
 import type { Attribution, CommonOptions, Method, Model, TensorData } from '@salience/core';
-import { checkBatchSize, checkInput, createRng, defaultBatchSize, OptionError, resolveTargets, rowSize } from '@salience/core';
+import { checkBatchSize, checkInput, createRng, defaultBatchSize, modelWithRun, OptionError, resolveTargets, rowSize } from '@salience/core';
 import { inputGrid } from '../metrics/maps.js';
 
 /** Counts the model calls that resolving the targets costs. */
 function countingCalls(model: Model): { model: Model; calls: () => number } {
   let calls = 0;
-  const counted: Model = {
-    layout: model.layout,
-    inputShape: model.inputShape,
-    capabilities: model.capabilities,
-    layers: () => model.layers(),
-    run: (request) => {
-      calls++;
-      return model.run(request);
-    },
-    dispose: () => model.dispose(),
-  };
+  const counted = modelWithRun(model, (request) => {
+    calls++;
+    return model.run(request);
+  });
   return { model: counted, calls: () => calls };
 }
 

@@ -1,4 +1,4 @@
-import type { Model, ModelRequest, OutputName, TensorData } from '@salience/core';
+import { type Model, modelWithRun, type TensorData } from '@salience/core';
 import type { TfjsModelOptions } from '@salience/tfjs';
 import { fromTfjs } from '@salience/tfjs';
 import type { Trainer } from '../checks/trainer.js';
@@ -17,18 +17,14 @@ export interface TfjsTrainerOptions extends Omit<TrainOptions, 'signal'> {
 
 /** A salience model that also disposes the tfjs model it wraps (which the trainer made). */
 function owningModel(net: LayersModel, model: Model): Model {
-  return {
-    layout: model.layout,
-    inputShape: model.inputShape,
-    capabilities: model.capabilities,
-    layers: () => model.layers(),
-    run: <K extends OutputName>(request: ModelRequest<K>) => model.run(request),
-    ...(model.randomizedCopy ? { randomizedCopy: (layers: readonly string[], options?: { seed?: number }) => model.randomizedCopy!(layers, options) } : {}),
-    dispose() {
+  return modelWithRun(
+    model,
+    (request) => model.run(request),
+    () => {
       model.dispose();
       net.dispose();
     },
-  };
+  );
 }
 
 /**
