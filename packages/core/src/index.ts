@@ -62,7 +62,7 @@ export type { Rng } from './rng.js';
 export { createRng, portableLog } from './rng.js';
 export { symmetricEigen } from './symmetric-eigen.js';
 export type { ResolvedTargets, ResolveTargetsOptions, Target } from './targets.js';
-export { argmaxRows, logitsInBatches, resolveTargets, rowTargets } from './targets.js';
+export { argmaxRows, checkLogitRows, logitsInBatches, resolveTargets, rowTargets } from './targets.js';
 export type { TensorData } from './tensor.js';
 export {
   assertShape,

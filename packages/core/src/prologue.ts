@@ -7,7 +7,7 @@ import type { CommonOptions } from './method.js';
 import type { Layout, Model, ModelOutputs, ModelRequest, Objective, OutputName } from './model.js';
 import { checkObjective, objectiveForRows } from './objective.js';
 import { checkOptionKeys } from './option-keys.js';
-import { resolveTargets } from './targets.js';
+import { checkLogitRows, resolveTargets } from './targets.js';
 import type { TensorData } from './tensor.js';
 import { batchSizeOf, concatRows, gatherRows, rowSize, sliceRows } from './tensor.js';
 
@@ -104,10 +104,7 @@ async function inputLogits(model: Model, input: TensorData, batchSize: number, c
       const examples = Int32Array.from({ length: end - start }, (_, i) => start + i);
       const rows = context ? { context: contextRows(context, examples) } : {};
       const { logits } = await model.run({ input: sliceRows(input, start, end), outputs: ['logits'], ...rows, signal });
-      if (logits.shape.length !== 2 || logits.shape[0] !== end - start) {
-        throw new ShapeError(`The model returned logits of shape [${logits.shape.join(', ')}] for ${end - start} rows; expected [${end - start}, classes].`);
-      }
-      parts.push(logits);
+      parts.push(checkLogitRows(logits, end - start));
       calls++;
     },
     { signal },

@@ -1,5 +1,5 @@
 import { forEachBatch } from './batching.js';
-import { TargetError } from './errors.js';
+import { ShapeError, TargetError } from './errors.js';
 import type { Model, RowTarget } from './model.js';
 import type { TensorData } from './tensor.js';
 import { batchSizeOf, concatRows, sliceRows } from './tensor.js';
@@ -154,4 +154,12 @@ export async function resolveTargets(
     }
   }
   return { examples: Int32Array.from(examples), targets: Int32Array.from(targets), logits };
+}
+
+/** The logits a model returned for `rows` input rows, checked to be [rows, classes]. */
+export function checkLogitRows(logits: TensorData, rows: number): TensorData {
+  if (logits.shape.length !== 2 || logits.shape[0] !== rows || logits.data.length !== rows * logits.shape[1]) {
+    throw new ShapeError(`The model returned logits of shape [${logits.shape.join(', ')}] for ${rows} rows; a model must return [${rows}, classes].`);
+  }
+  return logits;
 }

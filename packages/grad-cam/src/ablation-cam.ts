@@ -1,8 +1,8 @@
-import { CapabilityError, type Method, rowSize, ShapeError } from '@salience/core';
+import { CapabilityError, checkLogitRows, type Method, rowSize, ShapeError } from '@salience/core';
 import { type CamOptions, camMethod, checkTargetClasses, layerGeometry, pairRows } from './cam-method.js';
+import { scoresOf, storeChannelScores } from './channel-scores.js';
 import type { FeatureMapGeometry } from './class-activation-map.js';
 import { weightedChannelSum } from './elementwise-cam.js';
-import { scoresOf } from './score-cam.js';
 
 /** How far below an example's smallest activation a channel is set when its activations are not all >= 0 with a 0 (pytorch-grad-cam's ABLATION_VALUE). */
 export const ABLATION_OFFSET = 1e7;
@@ -120,7 +120,6 @@ export const ablationCam: Method<CamOptions> = camMethod({
       total,
       async (start, end) => {
         const rows = end - start;
-        let scored = 0;
         for (let r = 0; r < rows; r++) {
           const u = Math.floor((start + r) / channels);
           const k = (start + r) % channels;
@@ -130,7 +129,6 @@ export const ablationCam: Method<CamOptions> = camMethod({
           }
           ablateChannel(raw.subarray(u * layerRow, (u + 1) * layerRow), ablated.subarray(r * layerRow, (r + 1) * layerRow), k, channels, inner, fills[u]);
           rowExamples[r] = used[u];
-          scored += pairsOf[u].length;
         }
         const { logits } = await call.run({
           input: { data: inputs.subarray(0, rows * size), shape: [rows, ...input.shape.slice(1)] },
@@ -139,26 +137,7 @@ export const ablationCam: Method<CamOptions> = camMethod({
           layer,
           layerActivations: { data: ablated.subarray(0, rows * layerRow), shape: [rows, ...rawShape.slice(1)] },
         });
-        if (logits.shape.length !== 2 || logits.shape[0] !== rows) {
-          throw new ShapeError(`The model returned logits of shape [${logits.shape.join(', ')}] for ${rows} rows; a model must return [${rows}, classes].`);
-        }
-        const scoreRows = new Int32Array(scored);
-        const scorePairs = new Int32Array(scored);
-        let s = 0;
-        for (let r = 0; r < rows; r++) {
-          for (const p of pairsOf[Math.floor((start + r) / channels)]) {
-            scoreRows[s] = r;
-            scorePairs[s++] = p;
-          }
-        }
-        const values = scoresOf(
-          logits,
-          scoreRows,
-          scorePairs.map((p) => targets[p]),
-          scorePairs.map((p) => examples[p]),
-          call.objective,
-        );
-        for (let i = 0; i < scored; i++) scores[scorePairs[i] * channels + ((start + scoreRows[i]) % channels)] = values[i];
+        storeChannelScores(checkLogitRows(logits, rows), { start, channels, pairsOf, targets, examples, objective: call.objective }, scores);
       },
       request.onProgress,
     );

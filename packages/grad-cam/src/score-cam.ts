@@ -1,5 +1,6 @@
-import { gatherRows, type Method, type Objective, objectiveAndLogitGradient, rowSize, ShapeError, type TensorData } from '@salience/core';
+import { checkLogitRows, type Method, rowSize, ShapeError, type TensorData } from '@salience/core';
 import { type CamOptions, camMethod, checkTargetClasses, layerGeometry, pairRows } from './cam-method.js';
+import { storeChannelScores } from './channel-scores.js';
 import type { FeatureMapGeometry } from './class-activation-map.js';
 import { weightedChannelSum } from './elementwise-cam.js';
 
@@ -51,14 +52,6 @@ export function scoreCamMasker(height: number, width: number, outHeight: number,
     const range = hi - lo + SCORE_CAM_EPSILON;
     for (let i = 0; i < mask.length; i++) mask[i] = (mask[i] - lo) / range;
   };
-}
-
-/** The objective of each (logits row, class) pair; cross-entropy labels are per input example. */
-export function scoresOf(logits: TensorData, rows: Int32Array, classes: Int32Array, exampleOf: Int32Array, objective: Objective | undefined): Float32Array {
-  const width = logits.shape[1];
-  if (objective === undefined || objective === 'logit') return Float32Array.from(rows, (r, i) => logits.data[r * width + classes[i]]);
-  const forPairs: Objective = typeof objective === 'object' && objective.labels ? { ...objective, labels: gatherRows(objective.labels, exampleOf) } : objective;
-  return objectiveAndLogitGradient(gatherRows(logits, rows), classes, forPairs).values;
 }
 
 /**
@@ -122,7 +115,6 @@ export const scoreCam: Method<CamOptions> = camMethod({
       async (start, end) => {
         const rows = end - start;
         const copies = buffer.subarray(0, rows * size);
-        let scored = 0;
         for (let r = 0; r < rows; r++) {
           const u = Math.floor((start + r) / channels);
           const k = (start + r) % channels;
@@ -135,30 +127,10 @@ export const scoreCam: Method<CamOptions> = camMethod({
           } else {
             for (let i = 0; i < plane; i++) for (let c = 0; c < inChannels; c++) copy[i * inChannels + c] = source[i * inChannels + c] * mask[i];
           }
-          scored += pairsOf[u].length;
           rowExamples[r] = used[u];
         }
         const { logits } = await call.run({ input: { data: copies, shape: [rows, ...input.shape.slice(1)] }, examples: rowExamples.subarray(0, rows), outputs: ['logits'] });
-        if (logits.shape.length !== 2 || logits.shape[0] !== rows) {
-          throw new ShapeError(`The model returned logits of shape [${logits.shape.join(', ')}] for ${rows} rows; a model must return [${rows}, classes].`);
-        }
-        const scoreRows = new Int32Array(scored);
-        const scorePairs = new Int32Array(scored);
-        let s = 0;
-        for (let r = 0; r < rows; r++) {
-          for (const p of pairsOf[Math.floor((start + r) / channels)]) {
-            scoreRows[s] = r;
-            scorePairs[s++] = p;
-          }
-        }
-        const values = scoresOf(
-          logits,
-          scoreRows,
-          scorePairs.map((p) => targets[p]),
-          scorePairs.map((p) => examples[p]),
-          call.objective,
-        );
-        for (let i = 0; i < scored; i++) scores[scorePairs[i] * channels + ((start + scoreRows[i]) % channels)] = values[i];
+        storeChannelScores(checkLogitRows(logits, rows), { start, channels, pairsOf, targets, examples, objective: call.objective }, scores);
       },
       request.onProgress,
     );

@@ -1,6 +1,7 @@
 import {
   type Attribution,
   type CommonOptions,
+  checkLogitRows,
   checkObjective,
   type MethodCall,
   type Model,
@@ -15,13 +16,6 @@ import type { RegionSet } from './regions.js';
 import { objectiveScores } from './scores.js';
 
 const VALUES_LAYOUT: Record<Model['layout'], ValuesLayout> = { NCHW: 'NCHW', NHWC: 'NHWC', NC: 'NC', tokens: 'NT' };
-
-function checkLogits(logits: TensorData, rows: number): TensorData {
-  if (logits.shape.length !== 2 || logits.shape[0] !== rows || logits.data.length !== rows * logits.shape[1]) {
-    throw new ShapeError(`The model returned logits of shape [${logits.shape.join(', ')}] for ${rows} rows; a model must return [${rows}, classes].`);
-  }
-  return logits;
-}
 
 /** Pairs of each example, as compressed rows: pairs of example e are `order[start[e]..start[e+1])`. */
 function pairsByExample(examples: Int32Array, count: number): { start: Int32Array; order: Int32Array } {
@@ -60,7 +54,7 @@ export async function attributeByPerturbation(request: PerturbationRequest): Pro
   const rowShape = input.shape.slice(1);
   const exampleCount = input.shape[0];
   // The unperturbed logits, from the prologue; they also resolved 'predicted' and topK.
-  const baseLogits = checkLogits(call.logits!, exampleCount);
+  const baseLogits = checkLogitRows(call.logits!, exampleCount);
   let modelRows = exampleCount;
   const classes = baseLogits.shape[1];
   checkObjective(objective, exampleCount, classes);
@@ -105,7 +99,7 @@ export async function attributeByPerturbation(request: PerturbationRequest): Pro
       }
       // Each copy carries its example's context: only the attributed input is perturbed.
       const out = await call.run({ input: { data: copies, shape: [rows, ...rowShape] }, examples: rowExamples, outputs: ['logits'] });
-      const logits = checkLogits(out.logits, rows);
+      const logits = checkLogitRows(out.logits, rows);
       modelRows += rows;
 
       // Every target of an example is scored on the same copy: no duplicate model rows.

@@ -1,6 +1,7 @@
 import {
   beginMethod,
   type CommonOptions,
+  checkLogitRows,
   gatherRows,
   type MethodCall,
   type Model,
@@ -86,9 +87,7 @@ export async function prepareCall(id: string, model: Model, input: TensorData, o
 
 /** Checks the model's logits for a batch and the targets against its classes. */
 export function checkLogits(logits: TensorData, rows: number, targets: Int32Array): void {
-  if (logits.shape.length !== 2 || logits.shape[0] !== rows || logits.data.length !== rows * logits.shape[1]) {
-    throw new ShapeError(`The model returned logits of shape [${logits.shape.join(', ')}] for ${rows} rows; a model must return [${rows}, classes].`);
-  }
+  checkLogitRows(logits, rows);
   const classes = logits.shape[1];
   targets.forEach((t, p) => {
     if (t >= classes) throw new TargetError(`Target ${t} (map ${p}) does not exist: the model has ${classes} classes (0..${classes - 1}).`);
