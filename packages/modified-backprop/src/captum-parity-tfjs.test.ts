@@ -54,12 +54,20 @@ describe.each(['smallcnn', 'colorcnn'] as const)('Captum parity on %s as a tfjs 
     expectMapsClose(result.values, nchwToNhwc(fixture.arrays.guided_gradcam), TOLERANCE, `${name} guided grad-cam`);
   });
 
-  it('refuses DeepLIFT and LRP with a CapabilityError that says what runs', async () => {
-    for (const method of [deepLift, lrp]) {
-      const error = await method.attribute(model, input(), { target: fixture.target }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(CapabilityError);
-      expect((error as Error).message).toMatch(/tf2onnx/);
-      expect((error as Error).message).toMatch(/guided, deconvnet/);
-    }
+  it('matches Captum DeepLift (rescale) with a zero and a constant baseline, in calls of any size', async () => {
+    const before = tf.memory().numTensors;
+    const zero = await deepLift.attribute(model, input(), { target: fixture.target, batchSize: 2 });
+    expect(tf.memory().numTensors).toBe(before);
+    expectMapsClose(zero.values, nchwToNhwc(fixture.arrays.deeplift_zero), TOLERANCE, `${name} DeepLift, zero baseline`);
+    const baseline = nchwToNhwc(fixture.arrays.deeplift_baseline);
+    const constant = await deepLift.attribute(model, input(), { target: fixture.target, baseline });
+    expectMapsClose(constant.values, nchwToNhwc(fixture.arrays.deeplift_const), TOLERANCE, `${name} DeepLift, constant baseline`);
+  });
+
+  it('refuses LRP with a CapabilityError that says what runs', async () => {
+    const error = await lrp.attribute(model, input(), { target: fixture.target }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CapabilityError);
+    expect((error as Error).message).toMatch(/tf2onnx/);
+    expect((error as Error).message).toMatch(/guided, deconvnet, rescale/);
   });
 });

@@ -2,7 +2,7 @@ import { CapabilityError } from '@salience/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../test/graph-builder.js';
-import { RELU_RULE_KERNELS, type ReluRule, reluRuleGradient, withReluRule } from './backward-rules.js';
+import { RELU_RULE_KERNELS, RESCALE_KERNELS, type ReluRule, reluRuleGradient, withReluRule, withRescaleRule } from './backward-rules.js';
 import { fromTfjs } from './index.js';
 
 /** Reproducible values in [-scale, scale). */
@@ -44,18 +44,18 @@ function expected(rule: ReluRule, cap = Infinity): Float32Array {
   return out;
 }
 
-function expectClose(actual: ArrayLike<number>, wanted: Float32Array): void {
+function expectClose(actual: ArrayLike<number>, wanted: Float32Array, tolerance = 1e-6): void {
   const scale = Math.max(...wanted.map(Math.abs));
   expect(scale).toBeGreaterThan(0);
   const error = Math.max(...Array.from(actual, (v, i) => Math.abs(v - wanted[i])));
-  expect(error).toBeLessThanOrEqual(1e-6 * scale);
+  expect(error).toBeLessThanOrEqual(tolerance * scale);
 }
 
 const w1 = () => tf.tensor2d(W1, [I, H]);
 const w2 = () => tf.tensor2d(W2, [H, C]);
 const b1 = () => tf.tensor1d(B1);
 
-function denseModel(activation: 'relu' | 'relu6'): tf.LayersModel {
+function denseModel(activation: 'relu' | 'relu6' | 'tanh' | 'sigmoid' | 'elu'): tf.LayersModel {
   const input = tf.input({ shape: [I] });
   const hidden = tf.layers.dense({ units: H, activation, name: 'hidden' });
   const out = tf.layers.dense({ units: C, useBias: false, name: 'out' });
@@ -81,7 +81,7 @@ async function fusedGraph(activation: 'Relu' | 'Relu6'): Promise<tf.GraphModel> 
 
 async function guidedMap(source: Parameters<typeof fromTfjs>[1], rule: ReluRule): Promise<Float32Array> {
   const model = fromTfjs(tf, source, { inputShape: [null, I] });
-  expect([...(model.backwardRules ?? [])]).toEqual(['guided', 'deconvnet']);
+  expect([...(model.backwardRules ?? [])]).toEqual(['guided', 'deconvnet', 'rescale']);
   const { inputGradients } = await model.run({ input: { data: X, shape: [B, I] }, outputs: ['inputGradients'], target: TARGET, backward: { relu: rule } });
   return inputGradients.data as Float32Array;
 }
@@ -170,8 +170,100 @@ describe('a ReLU out of the rule’s reach is refused', () => {
   });
 });
 
-describe('withReluRule', () => {
-  it('puts back the registered gradients and kernels, also when the work throws', () => {
+type Activation = 'relu' | 'relu6' | 'tanh' | 'sigmoid' | 'elu';
+const ACTIVATIONS: Record<Activation, (z: number) => number> = {
+  relu: (z) => Math.max(0, z),
+  relu6: (z) => Math.min(6, Math.max(0, z)),
+  tanh: Math.tanh,
+  sigmoid: (z) => 1 / (1 + Math.exp(-z)),
+  elu: (z) => (z > 0 ? z : Math.exp(z) - 1),
+};
+
+/** Baselines for the rows of X: one shared row. */
+const BASELINE = values(I, 5, 0.5);
+
+/** DeepLIFT's rescale multipliers by hand: the input gradient of [X; baselines] rows, each pair sharing (f(z) - f(z0)) / (z - z0). */
+function expectedRescale(f: (z: number) => number): Float32Array {
+  const out = new Float32Array(2 * B * I);
+  for (let r = 0; r < B; r++) {
+    for (let h = 0; h < H; h++) {
+      let z = B1[h];
+      let z0 = B1[h];
+      for (let i = 0; i < I; i++) {
+        z += X[r * I + i] * W1[i * H + h];
+        z0 += BASELINE[i] * W1[i * H + h];
+      }
+      const m = ((f(z) - f(z0)) / (z - z0)) * W2[h * C + TARGET[r]];
+      for (let i = 0; i < I; i++) {
+        out[r * I + i] += m * W1[i * H + h];
+        out[(B + r) * I + i] += m * W1[i * H + h];
+      }
+    }
+  }
+  return out;
+}
+
+const PAIRED = { data: Float32Array.from([...X, ...Array.from({ length: B }, () => [...BASELINE]).flat()]), shape: [2 * B, I] };
+const PAIRED_TARGET = [...TARGET, ...TARGET];
+
+describe("DeepLIFT's rescale rule", () => {
+  it.each(['relu', 'relu6', 'tanh', 'sigmoid', 'elu'] as const)(
+    'passes back (f(z) - f(z0)) / (z - z0) through a Dense layer with a %s activation, so the map sums to the change of the logit',
+    async (activation) => {
+      const layers = denseModel(activation);
+      const model = fromTfjs(tf, layers);
+      expect(model.backwardRules?.has('rescale')).toBe(true);
+      const before = tf.memory().numTensors;
+      const { inputGradients, logits } = await model.run({ input: PAIRED, outputs: ['inputGradients', 'logits'], target: PAIRED_TARGET, backward: { rescale: true } });
+      expect(tf.memory().numTensors).toBe(before);
+      // float32 differences of nearby values: (f(z) - f(z0)) / (z - z0) keeps about 6 digits.
+      expectClose(inputGradients.data, expectedRescale(ACTIVATIONS[activation]), 1e-5);
+      // Completeness: sum((x - x0) * multipliers) = logit(x) - logit(x0), the output layer being linear.
+      for (let r = 0; r < B; r++) {
+        let sum = 0;
+        for (let i = 0; i < I; i++) sum += (X[r * I + i] - BASELINE[i]) * inputGradients.data[r * I + i];
+        const change = logits.data[r * C + TARGET[r]] - logits.data[(B + r) * C + TARGET[r]];
+        expect(sum).toBeCloseTo(change, 4);
+      }
+      layers.dispose();
+    },
+  );
+
+  it('reaches a LeakyReLU layer and tf.relu6; a tanh inside tf.customGrad is refused', async () => {
+    const input = tf.input({ shape: [I] });
+    const hidden = tf.layers.dense({ units: H, name: 'hidden' });
+    const out = tf.layers.dense({ units: C, useBias: false, name: 'out' });
+    const leaky = tf.layers.leakyReLU({ alpha: 0.1 });
+    const layers = tf.model({ inputs: input, outputs: out.apply(leaky.apply(hidden.apply(input))) as tf.SymbolicTensor });
+    hidden.setWeights([w1(), b1()]);
+    out.setWeights([w2()]);
+    const { inputGradients } = await fromTfjs(tf, layers).run({ input: PAIRED, outputs: ['inputGradients'], target: PAIRED_TARGET, backward: { rescale: true } });
+    expectClose(
+      inputGradients.data,
+      expectedRescale((z) => (z > 0 ? z : 0.1 * z)),
+      1e-5,
+    );
+    layers.dispose();
+
+    const customTanh = tf.customGrad((x, save) => {
+      const y = tf.tanh(x as tf.Tensor);
+      (save as (t: tf.Tensor[]) => void)([y]);
+      return { value: y, gradFunc: (dy, [saved]) => tf.mul(dy, tf.sub(1, tf.square(saved))) };
+    });
+    const [a, b, c] = [w1(), b1(), w2()];
+    const relu6 = fromTfjs(tf, (x) => tf.matMul(tf.relu6(tf.add(tf.matMul(x, a), b)), c), { inputShape: [null, I] });
+    const capped = await relu6.run({ input: PAIRED, outputs: ['inputGradients'], target: PAIRED_TARGET, backward: { rescale: true } });
+    expectClose(capped.inputGradients.data, expectedRescale(ACTIVATIONS.relu6), 1e-5);
+    const model = fromTfjs(tf, (x) => tf.matMul(customTanh(tf.add(tf.matMul(x, a), b)) as tf.Tensor, c), { inputShape: [null, I] });
+    const error = await model.run({ input: PAIRED, outputs: ['inputGradients'], target: PAIRED_TARGET, backward: { rescale: true } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CapabilityError);
+    expect((error as Error).message).toMatch(/custom gradient.*Tanh.*rescale/);
+    tf.dispose([a, b, c]);
+  });
+});
+
+describe('withReluRule and withRescaleRule', () => {
+  it('put back the registered gradients and kernels, also when the work throws', () => {
     const gradients = RELU_RULE_KERNELS.map((k) => tf.getGradient(k));
     const kernel = tf.getKernel('Relu', 'cpu');
     expect(() =>
@@ -181,6 +273,14 @@ describe('withReluRule', () => {
       }),
     ).toThrow('work failed');
     expect(RELU_RULE_KERNELS.map((k) => tf.getGradient(k))).toEqual(gradients);
+    expect(tf.getKernel('Relu', 'cpu')).toBe(kernel);
+    const rescaled = RESCALE_KERNELS.map((k) => tf.getGradient(k));
+    expect(() =>
+      withRescaleRule(tf, () => {
+        throw new Error('work failed');
+      }),
+    ).toThrow('work failed');
+    expect(RESCALE_KERNELS.map((k) => tf.getGradient(k))).toEqual(rescaled);
     expect(tf.getKernel('Relu', 'cpu')).toBe(kernel);
   });
 });

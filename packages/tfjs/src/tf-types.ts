@@ -48,6 +48,14 @@ export type TfNamespace = Pick<
   | 'relu'
   | 'greater'
   | 'lessEqual'
+  | 'split'
+  | 'concat'
+  | 'sub'
+  | 'div'
+  | 'abs'
+  | 'less'
+  | 'maximum'
+  | 'minimum'
 >;
 
 /** The Keras-style layer surface the adapter needs (structural, so tfjs-layers stays optional). */

@@ -1,7 +1,20 @@
-import type { BackwardRuleKind, LayerInfo, Layout, Model, ModelFacts, ModelOutputs, ModelRequest, OutputName, RandomizeOptions, RequestPlan, TensorData } from '@salience/core';
+import type {
+  BackwardRuleKind,
+  BackwardRules,
+  LayerInfo,
+  Layout,
+  Model,
+  ModelFacts,
+  ModelOutputs,
+  ModelRequest,
+  OutputName,
+  RandomizeOptions,
+  RequestPlan,
+  TensorData,
+} from '@salience/core';
 import { checkPlanClasses, checkRandomizeRequest, GRADIENT_OUTPUTS, GradientsUnavailableError, OptionError, planRequest, ShapeError, throwIfAborted } from '@salience/core';
 import { releaseAbandonedTape } from './abandoned-tape.js';
-import { type ReluRule, TFJS_BACKWARD_RULES, withReluRule } from './backward-rules.js';
+import { TFJS_BACKWARD_RULES, withReluRule, withRescaleRule } from './backward-rules.js';
 import { borrowCpuBackwardKernels } from './cpu-kernel-fallback.js';
 import { withoutFilterGradients } from './filter-gradients.js';
 import { withFirstWinsMaxPool } from './first-wins-max-pool.js';
@@ -131,7 +144,7 @@ class TfjsAdapter implements TfjsModel {
       if (this.cpuKernelFallback) borrowCpuBackwardKernels(tf);
     }
     this.capabilities = capabilities;
-    // ReLU's rules swap registered gradients, which needs gradients at all.
+    // The rules swap registered gradients, which needs gradients at all.
     this.backwardRules = new Set<BackwardRuleKind>(this.noGradients ? [] : TFJS_BACKWARD_RULES);
     // A layer's output is replaced in the forward pass (GraphModels are fed at the node), which the
     // asynchronous execution of control-flow graphs does not take.
@@ -166,7 +179,7 @@ class TfjsAdapter implements TfjsModel {
     const plan = planRequest(this.facts(), request);
     const owned: Tensor[] = [];
     try {
-      const produced = await this.compute(plan, owned, request.backward?.relu);
+      const produced = await this.compute(plan, owned, request.backward);
       throwIfAborted(request.signal);
       const read = await Promise.all(plan.outputs.map((name) => readTensor(produced.get(name)!)));
       const result: Partial<Record<OutputName, TensorData>> = {};
@@ -207,8 +220,8 @@ class TfjsAdapter implements TfjsModel {
     };
   }
 
-  /** Runs the model once (forward, and backward when gradients are wanted, with ReLU's `relu` rule); every tensor it returns is in `owned`. */
-  private async compute(plan: RequestPlan, owned: Tensor[], relu: ReluRule | undefined): Promise<Map<OutputName, Tensor>> {
+  /** Runs the model once (forward, and backward when gradients are wanted, with the backward `rules`); every tensor it returns is in `owned`. */
+  private async compute(plan: RequestPlan, owned: Tensor[], rules: BackwardRules | undefined): Promise<Map<OutputName, Tensor>> {
     const tf = this.tf;
     const produced = new Map<OutputName, Tensor>();
     const record = (name: OutputName, value: Tensor) => {
@@ -299,7 +312,8 @@ class TfjsAdapter implements TfjsModel {
         if (plan.wanted.has('inputGradients')) record('inputGradients', grads[0]);
       });
     const plain = this.skipFilterGradients ? () => withoutFilterGradients(tf, differentiate) : differentiate;
-    const backward = relu ? () => withReluRule(tf, relu, plain) : plain;
+    const relu = rules?.relu;
+    const backward = relu ? () => withReluRule(tf, relu, plain) : rules?.rescale ? () => withRescaleRule(tf, plain) : plain;
     try {
       // On webgl and webgpu, max-pooling ties go to the first maximum, as on cpu and in PyTorch.
       withFirstWinsMaxPool(tf, backward);

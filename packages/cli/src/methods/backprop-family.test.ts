@@ -82,10 +82,10 @@ describe('salience explain --method with modified backpropagation', () => {
   }, 120_000);
 
   it('refuses a tfjs model with a message that asks for an ONNX model', async () => {
-    // DeepLIFT's rescale rule: one a tfjs model does not apply (ReLU's rules it does).
-    const run = await salience(['explain', '--model', BUILTIN_MODEL, ...INPUTS, '--method', 'deep-lift', '--out', tmp.path('tfjs')]);
+    // LRP's rules: ones a tfjs model does not apply (ReLU's and DeepLIFT's it does).
+    const run = await salience(['explain', '--model', BUILTIN_MODEL, ...INPUTS, '--method', 'lrp', '--out', tmp.path('tfjs')]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('deep-lift replaces backward rules (rescale) that only an ONNX model applies; give --model file.onnx');
+    expect(run.stderr).toContain('lrp replaces backward rules (lrp-epsilon) that only an ONNX model applies; give --model file.onnx');
     // Methods chosen by default are unchanged: still the tfjs built-in model.
     const plain = await salience(['explain', '--json', ...INPUTS, '--method', 'gradient', '--out', tmp.path('plain')]);
     expect(plain.code).toBe(0);
@@ -96,8 +96,8 @@ describe('salience explain --method with modified backpropagation', () => {
     const data = tmp.path('data');
     mkdirSync(data);
     for (const file of ['00-t-shirt-top.png', '02-pullover.png']) copyFileSync(`${BUILTIN_DIR}samples/${file}`, `${data}/${file}`);
-    // DeepLIFT's rescale rule: one a tfjs model does not apply.
-    const refused = await salience(['audit', '--model', BUILTIN_MODEL, '--data', data, '--method', 'deep-lift', '--out', tmp.path('audit-tfjs')]);
+    // LRP's rules: ones a tfjs model does not apply.
+    const refused = await salience(['audit', '--model', BUILTIN_MODEL, '--data', data, '--method', 'lrp', '--out', tmp.path('audit-tfjs')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('give --model file.onnx');
     const run = await salience(['audit', '--json', '--data', data, '--method', 'deconvnet,lrp', '--lrp-epsilon', '0.01', '--out', tmp.path('audit')]);
@@ -116,8 +116,13 @@ describe('salience explain --method with modified backpropagation', () => {
     const cases: [string[], string][] = [
       [['--method', 'lrp', '--lrp-epsilon', '-1'], "--lrp-epsilon must be >= 0; got '-1'."],
       [['--method', 'lrp', '--lrp-epsilon', 'tiny'], "--lrp-epsilon must be a number; got 'tiny'."],
-      [['--method', 'lrp', '--lrp-composite', 'gamma'], "--lrp-composite must be one of epsilon-plus-flat; got 'gamma'."],
-      [['--method', 'lrp', '--lrp-composite', 'epsilon-plus-flat', '--lrp-epsilon', '0.1'], 'Give --lrp-epsilon or --lrp-composite, not both'],
+      [['--method', 'lrp', '--lrp-composite', 'gamma'], "--lrp-composite must be one of epsilon-plus-flat, epsilon-gamma-box, epsilon-plus, epsilon-alpha2-beta1, epsilon-alpha2-beta1-flat; got 'gamma'."],
+      [['--method', 'lrp', '--lrp-rules', 'conv:gamma'], "--lrp-rules must be LAYER=RULE pairs separated by commas"],
+      [['--method', 'lrp', '--lrp-composite', 'epsilon-plus', '--lrp-rules', 'conv=gamma'], 'Give --lrp-composite or --lrp-rules, not both'],
+      [['--method', 'lrp', '--lrp-composite', 'epsilon-plus-flat', '--lrp-gamma', '0.5'], "--lrp-gamma is the gamma rule's, and --lrp-composite epsilon-plus-flat has no gamma rule"],
+      [['--method', 'lrp', '--lrp-low', '0'], '--lrp-low set parameters of LRP rules per layer type: give --lrp-composite or --lrp-rules too'],
+      [['--method', 'lrp', '--lrp-rules', 'first=z-box', '--lrp-low', '1', '--lrp-high', '0'], '--lrp-low must not exceed --lrp-high; channel 0 has 1 > 0.'],
+      [['--method', 'deconvnet', '--lrp-gamma', '0.1'], '--lrp-gamma applies to lrp, and no such method is chosen'],
       [['--method', 'deconvnet', '--lrp-epsilon', '0.1'], '--lrp-epsilon applies to lrp, and no such method is chosen'],
       [['--method', 'guided-backprop', '--baseline', '0.5'], '--baseline applies to'],
       [['--method', 'deep-lift', '--baseline', 'blur'], '--baseline blur applies to ig or occlusion; deep-lift takes zero, a number or a .npy file'],
