@@ -11,7 +11,7 @@ import type { WorkerFlags } from './commands/worker.js';
 import { DEFAULT_MAX_PIXELS } from './inputs/image-decoding.js';
 import type { PreprocessingFlags } from './inputs/image-input.js';
 import { CHANNEL_ORDERS, PRESET_NAMES } from './inputs/preprocessing.js';
-import { LRP_COMPOSITES, parseLrpEpsilon } from './methods/backprop-family.js';
+import { LRP_COMPOSITE_NAMES, parseLrpBound, parseLrpComposite, parseLrpEpsilon, parseLrpGamma, parseLrpRules } from './methods/backprop-family.js';
 import { type BaselineFlag, DEFAULT_METHODS, METHOD_NAMES, type MethodFlags, type MethodName, methodName, QUADRATURE_SPELLINGS } from './methods/methods.js';
 import {
   parseChoice,
@@ -47,6 +47,10 @@ export interface MethodOptionFlags {
   readonly superpixels?: string;
   readonly lrpEpsilon?: string;
   readonly lrpComposite?: string;
+  readonly lrpRules?: string;
+  readonly lrpGamma?: string;
+  readonly lrpLow?: string;
+  readonly lrpHigh?: string;
   readonly batchSize?: string;
   readonly seed?: string;
   readonly limit?: string[];
@@ -187,8 +191,12 @@ function addMethodOptions(command: Command): Command {
     .option('--token-grid <HxW[+P]>', 'CAM family and attention-rollout on a vision transformer: the token grid, P tokens before it (default: found from the token count)')
     .option('--grid <cell>', 'kernel-shap, lime, shapley-sampling: square cells of this many pixels as features (default: 1/8 of the shorter side)')
     .option('--superpixels <n>', 'kernel-shap, lime, shapley-sampling: about n SLIC superpixels per image as features, instead of --grid')
-    .option('--lrp-epsilon <e>', "lrp: the epsilon rule's stabiliser, >= 0 (default: 1e-9, Captum's)")
-    .option('--lrp-composite <name>', `lrp: rules per layer type instead of epsilon everywhere: ${LRP_COMPOSITES.join(', ')} (Zennit's)`)
+    .option('--lrp-epsilon <e>', "lrp: the epsilon rule's stabiliser, >= 0 (default: 1e-9, Captum's; with a composite or --lrp-rules 1e-6, Zennit's)")
+    .option('--lrp-composite <name>', `lrp: Zennit's rules per layer type instead of epsilon everywhere: ${LRP_COMPOSITE_NAMES.join(', ')}`)
+    .option('--lrp-rules <layer=rule,...>', 'lrp: a rule per layer type (first, conv, dense; left out: epsilon), e.g. first=z-box,conv=gamma,dense=epsilon')
+    .option('--lrp-gamma <g>', "lrp: the gamma rule's gamma, >= 0 (default: 0.25, Zennit's)")
+    .option('--lrp-low <values>', "lrp: the z-box rule's lowest input value, one or one per channel (default for images: pixel 0 after --range/--mean/--std)")
+    .option('--lrp-high <values>', "lrp: the z-box rule's highest input value, likewise (default for images: pixel 255 after --range/--mean/--std)")
     .option('--window <HxW>', 'occlusion: 4, 4x8 or h=4,w=8 (height x width), or one size per dimension of an example (NCHW 1,4,4) (default: 1/8 of the shorter side)')
     .option('--stride <HxW>', 'occlusion: in the same forms as --window (default: the window)')
     .option('--batch-size <n>', 'most rows per model call (default: sized from the input)')
@@ -426,7 +434,11 @@ function methodOptions(flags: MethodOptionFlags): { flags: MethodFlags; baseline
     grid: optional(flags.grid, (t) => parseInteger(t, '--grid', 1)),
     superpixels: optional(flags.superpixels, (t) => parseInteger(t, '--superpixels', 1)),
     lrpEpsilon: optional(flags.lrpEpsilon, (t) => parseLrpEpsilon(t, '--lrp-epsilon')),
-    lrpComposite: optional(flags.lrpComposite, (t) => parseChoice(t, '--lrp-composite', LRP_COMPOSITES)),
+    lrpComposite: optional(flags.lrpComposite, (t) => parseLrpComposite(t, '--lrp-composite')),
+    lrpRules: optional(flags.lrpRules, (t) => parseLrpRules(t, '--lrp-rules')),
+    lrpGamma: optional(flags.lrpGamma, (t) => parseLrpGamma(t, '--lrp-gamma')),
+    lrpLow: optional(flags.lrpLow, (t) => parseLrpBound(t, '--lrp-low')),
+    lrpHigh: optional(flags.lrpHigh, (t) => parseLrpBound(t, '--lrp-high')),
   };
   if (methodFlags.quadrature !== undefined) {
     // Checked here so that a typo is a usage error even before the model loads.

@@ -27,6 +27,7 @@ import { imageBatch, type ModelInput, rejectTensorPreprocessing, tensorBatch } f
 import { checkReadPaths } from '../inputs/preflight.js';
 import { channelCount, type Preprocessing } from '../inputs/preprocessing.js';
 import { checkLabelRange } from '../inputs/truth-file.js';
+import { withLrpBounds } from '../methods/backprop-family.js';
 import { chooseMethods, methodSkipReason } from '../methods/method-choice.js';
 import type { BaselineFlag, MethodFlags, MethodName, MethodSpec } from '../methods/methods.js';
 import { clampWindow } from '../methods/window-clamp.js';
@@ -249,7 +250,7 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
     if (running.length === 0) throw new CliError('usage', `None of the methods (${specs.map((s) => s.name).join(', ')}) can run on this model; name one with --method.`);
     for (const [m, entry] of models.entries()) {
       for (const spec of running) {
-        const configured = spec.configure({ ...flags, layer: layerOf(m) });
+        const configured = spec.configure(withLrpBounds({ ...flags, layer: layerOf(m) }, entry.preprocessing).flags);
         entry.methods.push({ name: spec.name, method: configured.method, options: request.limits ? { ...configured.options, limits: request.limits } : configured.options });
         entry.options.push(configured.options);
       }

@@ -19,6 +19,7 @@ import { nonFiniteRows } from '../inputs/finite.js';
 import { readInputs } from '../inputs/inputs.js';
 import { prepareInput } from '../inputs/model-input.js';
 import { checkReadPaths } from '../inputs/preflight.js';
+import { withLrpBounds } from '../methods/backprop-family.js';
 import { chooseMethods, methodSkipReason } from '../methods/method-choice.js';
 import { type BaselineFlag, DEFAULT_METHODS, type MethodFlags, type MethodName } from '../methods/methods.js';
 import { parseTarget } from '../methods/option-values.js';
@@ -133,6 +134,10 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
       flags = clamped.flags;
       for (const message of clamped.notes) note(message);
     }
+    // LRP's z-box bounds that the user did not give, from this input's preprocessing.
+    const bounded = withLrpBounds(flags, preprocessing);
+    flags = bounded.flags;
+    if (bounded.note) note(bounded.note);
     const tokenGradients = model.layout === 'tokens' ? specs.filter((s) => s.requires.some((o) => GRADIENT_OUTPUTS.includes(o))) : [];
     if (tokenGradients.length > 0 && explicitMethods) throw new CliError('noGradients', tokenIdsHaveNoGradient(tokenGradients.map((s) => s.name)));
     const configured = specs.filter((spec) => !tokenGradients.includes(spec)).map((spec) => ({ spec, configured: spec.configure(flags) }));

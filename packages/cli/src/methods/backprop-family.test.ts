@@ -1,10 +1,13 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { lrp } from '@salience/modified-backprop';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readNpyFile, salience, scratch } from '../../test/cli-harness.js';
 import type { AuditSummary } from '../audit/summary.js';
 import type { ExplainSummary } from '../commands/explain-outputs.js';
 import { writeNpy } from '../inputs/npy.js';
 import { BUILTIN_DIR, BUILTIN_MODEL } from '../models/builtin.js';
+import { loadModelFile } from '../models/model-file.js';
 
 // Modified backpropagation through `salience explain`: without --model the command loads the
 // built-in model's ONNX copy (only ONNX models apply the rules); two of its samples.
@@ -116,10 +119,16 @@ describe('salience explain --method with modified backpropagation', () => {
     const cases: [string[], string][] = [
       [['--method', 'lrp', '--lrp-epsilon', '-1'], "--lrp-epsilon must be >= 0; got '-1'."],
       [['--method', 'lrp', '--lrp-epsilon', 'tiny'], "--lrp-epsilon must be a number; got 'tiny'."],
-      [['--method', 'lrp', '--lrp-composite', 'gamma'], "--lrp-composite must be one of epsilon-plus-flat, epsilon-gamma-box, epsilon-plus, epsilon-alpha2-beta1, epsilon-alpha2-beta1-flat; got 'gamma'."],
-      [['--method', 'lrp', '--lrp-rules', 'conv:gamma'], "--lrp-rules must be LAYER=RULE pairs separated by commas"],
+      [
+        ['--method', 'lrp', '--lrp-composite', 'gamma'],
+        "--lrp-composite must be one of epsilon-plus-flat, epsilon-gamma-box, epsilon-plus, epsilon-alpha2-beta1, epsilon-alpha2-beta1-flat; got 'gamma'.",
+      ],
+      [['--method', 'lrp', '--lrp-rules', 'conv:gamma'], '--lrp-rules must be LAYER=RULE pairs separated by commas'],
       [['--method', 'lrp', '--lrp-composite', 'epsilon-plus', '--lrp-rules', 'conv=gamma'], 'Give --lrp-composite or --lrp-rules, not both'],
-      [['--method', 'lrp', '--lrp-composite', 'epsilon-plus-flat', '--lrp-gamma', '0.5'], "--lrp-gamma is the gamma rule's, and --lrp-composite epsilon-plus-flat has no gamma rule"],
+      [
+        ['--method', 'lrp', '--lrp-composite', 'epsilon-plus-flat', '--lrp-gamma', '0.5'],
+        "--lrp-gamma is the gamma rule's, and --lrp-composite epsilon-plus-flat has no gamma rule",
+      ],
       [['--method', 'lrp', '--lrp-low', '0'], '--lrp-low set parameters of LRP rules per layer type: give --lrp-composite or --lrp-rules too'],
       [['--method', 'lrp', '--lrp-rules', 'first=z-box', '--lrp-low', '1', '--lrp-high', '0'], '--lrp-low must not exceed --lrp-high; channel 0 has 1 > 0.'],
       [['--method', 'deconvnet', '--lrp-gamma', '0.1'], '--lrp-gamma applies to lrp, and no such method is chosen'],
@@ -133,5 +142,118 @@ describe('salience explain --method with modified backpropagation', () => {
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr).toContain(message);
     }
+  }, 60_000);
+});
+
+// smallcnn and Zennit's EpsilonGammaBox maps of it, copied from modified-backprop's fixtures by tools/make-cli-lrp-fixture.py.
+const LRP_FIXTURE = fileURLToPath(new URL('../../test/fixtures/lrp-zennit/', import.meta.url));
+const maxAbs = (values: ArrayLike<number>) => Array.from(values).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>, from = 0, to = a.length) => {
+  let most = 0;
+  for (let i = from; i < to; i++) most = Math.max(most, Math.abs(a[i] - b[i]));
+  return most;
+};
+
+describe("salience explain --method lrp with Zennit's composites and layer maps", () => {
+  const tmp = scratch();
+  afterAll(() => tmp.remove());
+  const reference = JSON.parse(readFileSync(`${LRP_FIXTURE}reference.json`, 'utf8')) as { options: { low: number; high: number }; target: number[] };
+  const model = `${LRP_FIXTURE}model.onnx`;
+  const input = `${LRP_FIXTURE}x.npy`;
+  const { low, high } = reference.options;
+  const explain = (out: string, ...args: string[]) =>
+    salience(['explain', '--json', '--model', model, '--input', input, '--target', reference.target.join(','), '--method', 'lrp', ...args, '--out', tmp.path(out)]);
+
+  it('--lrp-composite epsilon-gamma-box on smallcnn: the library API map within 1e-6, and Zennit within 1e-4 of each map max', async () => {
+    const run = await explain('box', '--lrp-composite', 'epsilon-gamma-box', '--lrp-low', String(low), '--lrp-high', String(high));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const [summary] = run.json<ExplainSummary>().methods;
+    expect(summary.meta).toMatchObject({ rules: 'epsilon-gamma-box', low, high, gamma: 0.25, epsilon: 1e-6 });
+    const cli = readNpyFile(tmp.path('box', 'lrp.npy'));
+    expect(cli.shape).toEqual([4, 1, 28, 28]);
+
+    const x = readNpyFile(input);
+    const loaded = await loadModelFile(model, { backend: 'wasm' });
+    try {
+      const library = await lrp.attribute(loaded.model, { data: x.data, shape: x.shape }, { target: reference.target, composite: 'epsilon-gamma-box', low, high });
+      expect(maxDiff(cli.data, library.values.data)).toBeLessThan(1e-6);
+      const layers = await lrp.attribute(
+        loaded.model,
+        { data: x.data, shape: x.shape },
+        { target: reference.target, composite: { first: 'w-square', convolution: 'alpha1-beta0' }, epsilon: 0.01 },
+      );
+      const mapped = await explain('rules', '--lrp-rules', 'first=w-square,conv=alpha1-beta0', '--lrp-epsilon', '0.01');
+      expect(mapped.code).toBe(0);
+      expect(mapped.json<ExplainSummary>().methods[0].meta).toMatchObject({ rules: { first: 'w-square', convolution: 'alpha1-beta0' }, epsilon: 0.01 });
+      const rules = readNpyFile(tmp.path('rules', 'lrp.npy')).data;
+      expect(maxDiff(rules, layers.values.data)).toBeLessThan(1e-6);
+      expect(maxDiff(rules, cli.data)).toBeGreaterThan(1e-3);
+    } finally {
+      loaded.dispose();
+    }
+
+    const zennit = readNpyFile(`${LRP_FIXTURE}zennit-epsilon-gamma-box.npy`).data;
+    const size = 28 * 28;
+    for (let n = 0; n < 4; n++) {
+      const scale = maxAbs(zennit.subarray(n * size, (n + 1) * size));
+      expect(scale).toBeGreaterThan(0);
+      expect(maxDiff(cli.data, zennit, n * size, (n + 1) * size) / scale, `map ${n}`).toBeLessThan(1e-4);
+    }
+  }, 60_000);
+
+  it('asks for --lrp-low and --lrp-high on a .npy input, which has no preprocessing to derive them from', async () => {
+    const run = await explain('no-bounds', '--lrp-composite', 'epsilon-gamma-box');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--lrp-composite epsilon-gamma-box has the z-box rule, which needs the input's bounds: give --lrp-low and --lrp-high");
+  }, 30_000);
+
+  it('derives the z-box bounds of images from --mean and --std, says so in the output and the report, and runs as the explicit bounds do', async () => {
+    const derived = await salience([
+      'explain',
+      '--json',
+      ...INPUTS,
+      '--method',
+      'lrp',
+      '--lrp-rules',
+      'first=z-box,conv=gamma',
+      '--mean',
+      '0.5',
+      '--std',
+      '0.25',
+      '--out',
+      tmp.path('derived'),
+    ]);
+    expect(derived.code).toBe(0);
+    expect(derived.stderr).toContain('lrp: z-box low and high: pixels 0 and 255 after the preprocessing (range 0..1, mean 0.5, std 0.25): --lrp-low -2 --lrp-high 2');
+    const [summary] = derived.json<ExplainSummary>().methods;
+    expect(summary.meta).toMatchObject({ low: -2, high: 2, bounds: 'z-box low and high: pixels 0 and 255 after the preprocessing (range 0..1, mean 0.5, std 0.25)' });
+    const html = readFileSync(tmp.path('derived', 'report.html'), 'utf8');
+    expect(html).toMatch(/<span class="k">bounds<\/span> <code>z-box low and high: pixels 0 and 255 after the preprocessing/);
+    const given = await salience([
+      'explain',
+      '--json',
+      ...INPUTS,
+      '--method',
+      'lrp',
+      '--lrp-rules',
+      'first=z-box,conv=gamma',
+      '--lrp-low',
+      '-2',
+      '--lrp-high',
+      '2',
+      '--mean',
+      '0.5',
+      '--std',
+      '0.25',
+      '--out',
+      tmp.path('given'),
+    ]);
+    expect(given.stderr).toBe('');
+    expect(given.json<ExplainSummary>().methods[0].meta).not.toHaveProperty('bounds');
+    const a = readNpyFile(tmp.path('derived', 'lrp.npy')).data;
+    const b = readNpyFile(tmp.path('given', 'lrp.npy')).data;
+    expect(maxAbs(a)).toBeGreaterThan(0);
+    expect(maxDiff(a, b)).toBe(0);
   }, 60_000);
 });

@@ -18,7 +18,13 @@ const META_KEYS: Readonly<Record<MethodFlag, readonly string[]>> = {
   grid: ['featureMask'],
   superpixels: ['featureMask'],
   lrpEpsilon: ['epsilon'],
-  lrpComposite: ['rules'],
+  // A composite with the z-box rule shows its bounds, and where they came from when derived.
+  lrpComposite: ['rules', 'low', 'high', 'bounds'],
+  lrpRules: ['rules', 'low', 'high', 'bounds'],
+  lrpGamma: ['gamma'],
+  lrpLow: ['low'],
+  lrpHigh: ['high'],
+  lrpBoundsFrom: ['bounds'],
 };
 
 /**

@@ -1,12 +1,13 @@
-import type { Attribution, BackwardRuleKind, Method, Model, OutputName, TensorData } from '@salience/core';
+import type { Attribution, BackwardRuleKind, LrpCompositeName, Method, Model, OutputName, TensorData } from '@salience/core';
 import { gradCam, type TokenGridOption } from '@salience/grad-cam';
 import { type GradientVariant, gradient } from '@salience/gradient';
 import { type IntegratedGradientsOptions, integratedGradients, type Quadrature } from '@salience/integrated-gradients';
+import type { LrpBound } from '@salience/modified-backprop';
 import { type OcclusionOptions, occlusion } from '@salience/occlusion';
 import type { ReportDisplay } from '@salience/render';
 import { type NoiseStdev, type SmoothGradStatistic, smoothGrad } from '@salience/smoothgrad';
 import { usageError } from '../cli-error.js';
-import { BACKPROP_FAMILY } from './backprop-family.js';
+import { BACKPROP_FAMILY, type LrpLayerMap } from './backprop-family.js';
 import { CAM_FAMILY } from './cam-family.js';
 import { SHAPLEY_FAMILY } from './shapley-family.js';
 
@@ -125,8 +126,17 @@ export interface MethodFlags {
   readonly superpixels?: number;
   /** lrp: the epsilon rule's stabiliser. */
   readonly lrpEpsilon?: number;
-  /** lrp: a composite of rules per layer type instead of epsilon everywhere. */
-  readonly lrpComposite?: 'epsilon-plus-flat';
+  /** lrp: one of Zennit's composites (rules per layer type) instead of epsilon everywhere. */
+  readonly lrpComposite?: LrpCompositeName;
+  /** lrp: a rule per layer type (first, convolutions, dense layers). */
+  readonly lrpRules?: LrpLayerMap;
+  /** lrp: the gamma rule's gamma. */
+  readonly lrpGamma?: number;
+  /** lrp: the z-box rule's input bounds, one value or one per channel. */
+  readonly lrpLow?: LrpBound;
+  readonly lrpHigh?: LrpBound;
+  /** lrp: where z-box bounds the user did not give came from (set by the command from its preprocessing; not a flag). */
+  readonly lrpBoundsFrom?: string;
 }
 
 export type MethodFlag = keyof MethodFlags;
