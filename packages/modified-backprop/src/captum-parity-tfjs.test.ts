@@ -1,5 +1,6 @@
-import { CapabilityError } from '@salience/core';
-import { expectMapsClose, loadCaptumFixture, nchwToNhwc } from '@salience/testing';
+import { readFileSync } from 'node:fs';
+import { CapabilityError, type TensorData } from '@salience/core';
+import { expectMapsClose, loadCaptumFixture, nchwToNhwc, parseFixtureArrays } from '@salience/testing';
 import { buildFixtureModel } from '@salience/testing/tfjs';
 import { fromTfjs, type TfjsModel } from '@salience/tfjs';
 import * as tf from '@tensorflow/tfjs';
@@ -12,16 +13,52 @@ import { deconvnet, guidedBackprop } from './modified-relu.js';
 
 const TOLERANCE = 1e-4;
 
-// The tfjs rebuilds of the shared Captum fixture models (resnetlite has none): the same weights as
-// the ONNX export that Captum's maps were made from.
-describe.each(['smallcnn', 'colorcnn'] as const)('Captum parity on %s as a tfjs LayersModel (cpu)', (name) => {
+/** Conv OIHW -> HWIO, linear [out, in] -> [in, out]. */
+function load(layer: tf.layers.Layer, weights: Readonly<Record<string, TensorData>>, module: string, perm: number[]): void {
+  const tensor = (key: string) => tf.tensor(weights[key].data, [...weights[key].shape]);
+  tf.tidy(() => layer.setWeights([tensor(`${module}.weight`).transpose(perm), tensor(`${module}.bias`)]));
+}
+
+/**
+ * resnetlite (a stem, a max pool, two residual blocks, the second with a strided 1x1 shortcut) as a
+ * tfjs LayersModel, from the weights of its ONNX export (BatchNorm folded into the convolutions),
+ * written by tools/make-resnetlite-tfjs-weights.py.
+ */
+function resnetlite(): tf.LayersModel {
+  const at = (file: string) => new URL(`../fixtures/resnetlite/${file}`, import.meta.url);
+  const { arrays } = parseFixtureArrays(readFileSync(at('tfjs-weights.json'), 'utf8'), readFileSync(at('tfjs-weights.bin')));
+  const convs: tf.layers.Layer[] = [];
+  const conv = (name: string, filters: number, kernelSize: number, strides: number, x: tf.SymbolicTensor) => {
+    const layer = tf.layers.conv2d({ name, filters, kernelSize, strides, padding: strides === 1 && kernelSize === 3 ? 'same' : 'valid' });
+    convs.push(layer);
+    // PyTorch pads a strided 3x3 convolution by 1 on every side; tfjs 'same' would pad one side only.
+    const padded = strides === 2 && kernelSize === 3 ? (tf.layers.zeroPadding2d({ name: `${name}_pad`, padding: 1 }).apply(x) as tf.SymbolicTensor) : x;
+    return layer.apply(padded) as tf.SymbolicTensor;
+  };
+  const relu = (name: string, x: tf.SymbolicTensor) => tf.layers.reLU({ name }).apply(x) as tf.SymbolicTensor;
+  const input = tf.input({ shape: [16, 16, 3], name: 'input' });
+  let h = tf.layers.maxPooling2d({ name: 'pool', poolSize: 2 }).apply(relu('r0', conv('stem', 8, 3, 1, input))) as tf.SymbolicTensor;
+  const a = conv('a2', 8, 3, 1, relu('ar1', conv('a1', 8, 3, 1, h)));
+  h = relu('ar2', tf.layers.add({ name: 'add' }).apply([h, a]) as tf.SymbolicTensor);
+  const b = conv('b2', 16, 3, 1, relu('br1', conv('b1', 16, 3, 2, h)));
+  h = relu('br2', tf.layers.add({ name: 'add_1' }).apply([conv('short', 16, 1, 2, h), b]) as tf.SymbolicTensor);
+  const fc = tf.layers.dense({ name: 'fc', units: 6 });
+  const model = tf.model({ inputs: input, outputs: fc.apply(tf.layers.globalAveragePooling2d({ name: 'mean' }).apply(h)) as tf.SymbolicTensor });
+  for (const layer of convs) load(layer, arrays, layer.name, [2, 3, 1, 0]);
+  load(fc, arrays, 'fc', [1, 0]);
+  return model;
+}
+
+// The tfjs rebuilds of the fixture models: the same weights as the ONNX export that Captum's maps
+// were made from (smallcnn and colorcnn from the shared Captum fixtures' weights).
+describe.each(['smallcnn', 'colorcnn', 'resnetlite'] as const)('Captum parity on %s as a tfjs LayersModel (cpu)', (name) => {
   let fixture: BackpropFixture;
   let layers: tf.LayersModel;
   let model: TfjsModel;
   beforeAll(async () => {
     await tf.setBackend('cpu');
     fixture = loadBackpropFixture(name);
-    layers = buildFixtureModel(tf, name, (await loadCaptumFixture(name)).weights);
+    layers = name === 'resnetlite' ? resnetlite() : buildFixtureModel(tf, name, (await loadCaptumFixture(name)).weights);
     model = fromTfjs(tf, layers);
   });
   afterAll(() => {
