@@ -109,6 +109,25 @@ describe('salience explain --method with modified backpropagation', () => {
     const summary = run.json<AuditSummary>();
     expect(summary.models[0]).toMatchObject({ builtin: true, format: expect.stringMatching(/onnx/i) });
     expect(summary.figures.map((f) => f.method).sort()).toEqual(['deconvnet', 'lrp']);
+    // EpsilonGammaBox's z-box bounds come from the audit's preprocessing (pixels 0 and 255 after --mean/--std), as in explain.
+    const box = await salience([
+      'audit',
+      '--json',
+      '--data',
+      data,
+      '--method',
+      'lrp',
+      '--lrp-composite',
+      'EpsilonGammaBox',
+      '--mean',
+      '0.5',
+      '--std',
+      '0.25',
+      '--out',
+      tmp.path('audit-box'),
+    ]);
+    expect(box.stderr).toBe('');
+    expect(box.code).toBe(0);
     // Methods without backward rules keep the tfjs built-in model.
     const plain = await salience(['audit', '--json', '--data', data, '--method', 'gradient', '--out', tmp.path('audit-plain')]);
     expect(plain.code).toBe(0);
