@@ -223,17 +223,29 @@ function pairDifference(tf: RescaleTf, t: Tensor): Tensor {
 interface TapeNode {
   readonly inputs: Record<string, Tensor | undefined>;
   readonly outputs: readonly Tensor[];
+  readonly saved?: readonly Tensor[];
+}
+
+/** The ops tfjs recorded in the pass being differentiated (it keeps them until the backward pass ends). */
+function activeTape(tf: Pick<TfNamespace, 'engine'>): readonly TapeNode[] {
+  const tape = (tf.engine() as unknown as { state?: { activeTape?: TapeNode[] } }).state?.activeTape;
+  return Array.isArray(tape) ? tape : [];
 }
 
 /**
- * How many ops recorded on the active tape read `t`'s data, leaving out the copies tfjs records
- * when it saves a tensor for a gradient (an output with the same data and shape).
+ * The op whose gradient function was handed `saved`: tfjs passes a node's own saved array, whose
+ * tensors are copies (with other data on some backends), while the node holds the op's real input
+ * and output tensors.
  */
-function readersOf(tf: Pick<TfNamespace, 'engine'>, t: Tensor): number {
-  const tape = (tf.engine() as unknown as { state?: { activeTape?: TapeNode[] } }).state?.activeTape;
-  if (!Array.isArray(tape)) return Infinity;
-  const isCopy = (node: TapeNode) => node.outputs.length === 1 && node.outputs[0].dataId === t.dataId && node.outputs[0].shape.join() === t.shape.join();
-  return tape.filter((node) => !isCopy(node) && Object.values(node.inputs).some((input) => input?.dataId === t.dataId)).length;
+function nodeOf(tape: readonly TapeNode[], saved: readonly Tensor[]): TapeNode | undefined {
+  return tape.find((node) => node.saved === saved);
+}
+
+/** How many ops on the tape read `t`, leaving out the copies tfjs records when it saves a tensor for a gradient. */
+function readersOf(tape: readonly TapeNode[], t: Tensor): number {
+  const copies = new Set(tape.flatMap((node) => node.saved ?? []));
+  const isCopy = (node: TapeNode) => node.outputs.length === 1 && copies.has(node.outputs[0]);
+  return tape.filter((node) => !isCopy(node) && Object.values(node.inputs).includes(t)).length;
 }
 
 function rescaleGradient(tf: RescaleTf, kernelName: string, pooled: Map<object, Tensor>): GradConfig | undefined {
@@ -249,18 +261,23 @@ function rescaleGradient(tf: RescaleTf, kernelName: string, pooled: Map<object, 
     ...original,
     inputsToSave: ['x'],
     outputsToSave: [true],
-    gradFunc: (dy, [x, y], attrs: NamedAttrMap) => ({
+    gradFunc: (dy, saved, attrs: NamedAttrMap) => ({
       x: () => {
+        const [x, y] = saved;
         const grad = dy as Tensor;
         const plain = plainOf(grad, x, y, attrs);
         const deltaIn = pairDifference(tf, x);
+        const tape = activeTape(tf);
+        const node = nodeOf(tape, saved);
         if (kernelName !== 'MaxPool') {
           // Captum's hooks read a module's output gradient before the next module's hook replaces
           // it, so a nonlinearity whose only consumer is a MaxPool scales the pool's plain gradient.
-          const scaled = tf.div(tf.mul(pooled.get(y.dataId) ?? grad, pairDifference(tf, y)), deltaIn);
+          const pool = node && pooled.get(node.outputs[0]);
+          const scaled = tf.div(tf.mul(pool ?? grad, pairDifference(tf, y)), deltaIn);
           return rescaled(plain, deltaIn, scaled);
         }
-        if (readersOf(tf, x) === 1 && !pooled.has(x.dataId)) pooled.set(x.dataId, tf.keep(plain.clone()));
+        const input = node?.inputs.x;
+        if (input && readersOf(tape, input) === 1 && !pooled.has(input)) pooled.set(input, tf.keep(plain.clone()));
         const [a, b] = tf.split(y, 2, 0);
         const top = tf.maximum(a, b);
         const deltaOut = tf.concat([tf.sub(top, b), tf.sub(a, top)], 0);
