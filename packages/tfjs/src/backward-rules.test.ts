@@ -112,13 +112,21 @@ describe.each(['guided', 'deconvnet'] as const)("the '%s' rule reaches every way
     graph.dispose();
   });
 
-  it('functions: tf.relu, tf.maximum(x, 0), tf.fused.matMul with relu', async () => {
+  it('functions: tf.relu, tf.maximum(x, 0), tf.fused.matMul and tf.fused.conv2d with relu; max(x, 0.5) keeps its gradient', async () => {
     const wanted = expected(rule);
     const [a, b, c] = [w1(), b1(), w2()];
     expectClose(await guidedMap((x) => tf.matMul(tf.relu(tf.add(tf.matMul(x, a), b)), c), rule), wanted);
     expectClose(await guidedMap((x) => tf.matMul(tf.maximum(tf.add(tf.matMul(x, a), b), 0), c), rule), wanted);
     expectClose(await guidedMap((x) => tf.matMul(tf.fused.matMul({ a: x, b: a, bias: b, activation: 'relu' }), c), rule), wanted);
-    tf.dispose([a, b, c]);
+    // The dense layer as a 1x1 convolution of a 1x1 image.
+    const filter = a.reshape([1, 1, I, H]) as tf.Tensor4D;
+    const conv = (x: tf.Tensor) => tf.fused.conv2d({ x: x.reshape([-1, 1, 1, I]) as tf.Tensor4D, filter, strides: 1, pad: 'valid', bias: b, activation: 'relu' }).reshape([-1, H]);
+    expectClose(await guidedMap((x) => tf.matMul(conv(x), c), rule), wanted);
+    // Not a ReLU: the rule leaves it alone.
+    const shifted = (x: tf.Tensor) => tf.matMul(tf.maximum(tf.add(tf.matMul(x, a), b), 0.5), c);
+    const plain = await fromTfjs(tf, shifted, { inputShape: [null, I] }).run({ input: { data: X, shape: [B, I] }, outputs: ['inputGradients'], target: TARGET });
+    expect(Array.from(await guidedMap(shifted, rule))).toEqual(Array.from(plain.inputGradients.data));
+    tf.dispose([a, b, c, filter]);
   });
 
   it('ReLU6 as min(relu(x), 6): the relu6 activation, tf.relu6, a clip at [0, 6], a GraphModel _FusedMatMul with Relu6', async () => {
