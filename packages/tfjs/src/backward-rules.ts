@@ -23,7 +23,7 @@ export const TFJS_BACKWARD_RULES: readonly BackwardRuleKind[] = ['guided', 'deco
 export const RELU_RULE_KERNELS: readonly string[] = ['Relu', 'Relu6', 'ClipByValue', 'Maximum'];
 
 /** Kernels that would compute a nonlinearity out of a rule's reach: fused kernels with an activation other than 'linear'. */
-export const FUSED_RELU_KERNELS: readonly string[] = ['_FusedMatMul', 'FusedConv2D', 'FusedDepthwiseConv2D'];
+export const FUSED_ACTIVATION_KERNELS: readonly string[] = ['_FusedMatMul', 'FusedConv2D', 'FusedDepthwiseConv2D'];
 
 /**
  * Kernels whose gradient DeepLIFT's rescale rule replaces: Captum's nonlinear modules (less Softmax),
@@ -127,7 +127,7 @@ function ruleGradient(tf: RuleTf, kernelName: string, rule: ReluRule): GradConfi
 
 /** A kernel that refuses to run where it would hide a nonlinearity from the rule, else runs as registered. */
 function guardedKernel(tf: Pick<RuleTf, 'engine'>, original: KernelConfig, rule: string): KernelConfig {
-  const fused = FUSED_RELU_KERNELS.includes(original.kernelName);
+  const fused = FUSED_ACTIVATION_KERNELS.includes(original.kernelName);
   return {
     ...original,
     kernelFunc: (args) => {
@@ -171,7 +171,7 @@ function withSwappedGradients<T>(tf: RuleTf, modified: readonly GradConfig[], gu
       gradients.push(tf.getGradient(config.kernelName)!);
       tf.registerGradient(config);
     }
-    for (const kernelName of [...guarded, ...FUSED_RELU_KERNELS]) {
+    for (const kernelName of [...guarded, ...FUSED_ACTIVATION_KERNELS]) {
       const original = tf.getKernel(kernelName, backendName);
       if (!original) continue;
       tf.unregisterKernel(kernelName, backendName);

@@ -7,7 +7,7 @@
  */
 
 export type { ReluRule } from './backward-rules.js';
-export { FUSED_RELU_KERNELS, RELU_RULE_KERNELS, RESCALE_KERNELS, reluRuleGradient, TFJS_BACKWARD_RULES, withReluRule, withRescaleRule } from './backward-rules.js';
+export { FUSED_ACTIVATION_KERNELS, RELU_RULE_KERNELS, RESCALE_KERNELS, reluRuleGradient, TFJS_BACKWARD_RULES, withReluRule, withRescaleRule } from './backward-rules.js';
 export { BACKWARD_KERNELS, borrowCpuBackwardKernels, missingBackwardKernels } from './cpu-kernel-fallback.js';
 export { FILTER_GRADIENT_KERNELS, withoutFilterGradients } from './filter-gradients.js';
 export type { FirstWinsPadding } from './first-wins-max-pool.js';
