@@ -23,14 +23,14 @@ const pixels = 28 * 28;
 const data = new Float32Array(samples.length * pixels);
 samples.forEach((s, i) => {
   const image = decodePng(readFileSync(`${BUILTIN_DIR}${s.file}`));
-  for (let p = 0; p < pixels; p++) data[i * pixels + p] = image.data[4 * p] / 255;
+  for (let p = 0; p < pixels; p++) data[i * pixels + p] = image.data[4 * p]! / 255;
 });
 const input: TensorData = { data, shape: [samples.length, 1, 28, 28] };
 const labels = samples.map((s) => s.label);
 
 const model = await fromOnnx(ort, readFileSync(BUILTIN_ONNX_MODEL), { sessionOptions: { intraOpNumThreads: 1 } });
 const { logits } = await model.run({ input, outputs: ['logits'] });
-const classes = logits.shape[1];
+const classes = logits.shape[1]!;
 const correct = labels.filter((label, r) => {
   const row = Array.from(logits.data.subarray(r * classes, (r + 1) * classes));
   return row.indexOf(Math.max(...row)) === label;
@@ -45,7 +45,7 @@ const methods: { method: Method; name: string; options?: object }[] = [
 const report = await runSanityChecks(model, methods, { input, labels }, { checks: ['parameter-randomization'], parameterRandomization: { modes: ['cascading'] } });
 model.dispose();
 
-const first = report.methods[0].parameterRandomization!;
+const first = report.methods[0]!.parameterRandomization!;
 const steps = first.cascading.map((s) => s.layer);
 console.log(`Built-in model: ${correct} of ${samples.length} samples classified correctly; layers randomised from the top: ${steps.join(' -> ')}.\n`);
 console.log(`| method | ${steps.map((l, k) => (k === 0 ? `${l} randomised` : `+ ${l}`)).join(' | ')} |`);
@@ -58,6 +58,6 @@ console.log('\nAfter the top layer (fc2) alone, every measure:\n');
 console.log('| method | Spearman (abs) | Spearman (signed) | SSIM | top-k intersection |');
 console.log('| --- | --- | --- | --- | --- |');
 for (const entry of report.methods) {
-  const s = entry.parameterRandomization!.cascading[0].similarity;
+  const s = entry.parameterRandomization!.cascading[0]!.similarity;
   console.log(`| ${entry.name} | ${s.spearmanAbs.toFixed(2)} | ${s.spearmanSigned.toFixed(2)} | ${s.ssim.toFixed(2)} | ${s.topK.toFixed(2)} |`);
 }

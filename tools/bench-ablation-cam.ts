@@ -71,8 +71,8 @@ for (let r = 0; r < reps; r++) {
 const rawStart = performance.now();
 await rawForward();
 const raw = performance.now() - rawStart;
-const m = median(method);
+const m = median(method)!;
 console.log(`onnxruntime-node, ${threads} threads, ResNet-18 224x224, layer '${layer}' (${channels} channels), batches of ${batch}, median of ${reps}`);
-console.log(`ablationcam ${m.toFixed(0)} ms (in run ${median(runs).toFixed(0)} ms); raw forward rows (${channels + 1}) ${raw.toFixed(0)} ms; ratio ${(m / raw).toFixed(3)}`);
+console.log(`ablationcam ${m.toFixed(0)} ms (in run ${median(runs)!.toFixed(0)} ms); raw forward rows (${channels + 1}) ${raw.toFixed(0)} ms; ratio ${(m / raw).toFixed(3)}`);
 model.dispose();
 await session.release();

@@ -27,7 +27,7 @@ const BUILTIN_DIR = new URL('../packages/cli/builtin/', import.meta.url).pathnam
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+  return (i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback)!;
 }
 
 class Measured extends Error {}
@@ -50,8 +50,8 @@ async function measure(request: AuditRequest): Promise<Rate> {
     await audit(request, {
       distribute: async (work) => {
         const setupMs = performance.now() - started;
-        const chunks = work.datasets[0].chunks;
-        const count = (c: number) => Math.min(work.datasets[0].count, (c + 1) * work.chunkSize) - c * work.chunkSize;
+        const chunks = work.datasets[0]!.chunks;
+        const count = (c: number) => Math.min(work.datasets[0]!.count, (c + 1) * work.chunkSize) - c * work.chunkSize;
         let t = performance.now();
         await work.compute(0, 0);
         const warmupMs = performance.now() - t;
@@ -82,7 +82,7 @@ function line(name: string, r: Rate): string {
 
 const tmp = mkdtempSync(join(tmpdir(), 'salience-bench-audit-'));
 try {
-  console.log(`bench-audit: one worker process; ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), load average ${loadavg()[0].toFixed(1)}; Node ${process.version}`);
+  console.log(`bench-audit: one worker process; ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), load average ${loadavg()[0]!.toFixed(1)}; Node ${process.version}`);
 
   // The built-in model: its twelve samples repeated.
   const images = Number(flag('--images', '192'));
@@ -90,7 +90,7 @@ try {
   const fashion = join(tmp, 'fashion');
   rmSync(fashion, { recursive: true, force: true });
   mkdirSync(fashion);
-  for (let i = 0; i < images; i++) copyFileSync(`${BUILTIN_DIR}${samples[i % samples.length].file}`, join(fashion, `${String(i).padStart(5, '0')}.png`));
+  for (let i = 0; i < images; i++) copyFileSync(`${BUILTIN_DIR}${samples[i % samples.length]!.file}`, join(fashion, `${String(i).padStart(5, '0')}.png`));
   const chunkSize = Number(flag('--chunk-size', '64'));
   const builtin = await measure({ data: [fashion], out: join(tmp, 'out-builtin'), chunkSize });
   console.log(line('built-in CNN 28x28, tfjs wasm', builtin));

@@ -28,16 +28,16 @@ const ms = (t: number) => `${t.toFixed(1)} ms`;
 for (const name of models) {
   const at = (file: string) => new URL(`${name}/${file}`, fixtures);
   const { arrays } = parseFixtureArrays(readFileSync(at('backprop.json'), 'utf8'), readFileSync(at('backprop.bin')));
-  const input = arrays.input;
-  const target = Int32Array.from(arrays.target.data);
-  const layer = arrays.guided_gradcam.extra.layer as string;
-  const [c, h, w] = input.shape.slice(1);
+  const input = arrays.input!;
+  const target = Int32Array.from(arrays.target!.data);
+  const layer = arrays.guided_gradcam!.extra.layer as string;
+  const [c, h, w] = input.shape.slice(1) as [number, number, number];
   const box = { low: -3, high: 3 };
   const model: OnnxModel = await fromOnnx(ort, readFileSync(at('model.onnx')), { sessionOptions: { intraOpNumThreads: 1 } });
-  const rows = input.shape[0];
+  const rows = input.shape[0]!;
   const doubled: TensorData = { data: new Float32Array(2 * input.data.length), shape: [2 * rows, c, h, w] };
   doubled.data.set(input.data);
-  const raw = (x: TensorData) => model.run({ input: x, outputs: ['inputGradients'], target: Array.from({ length: x.shape[0] }, (_, i) => target[i % rows]) });
+  const raw = (x: TensorData) => model.run({ input: x, outputs: ['inputGradients'], target: Array.from({ length: x.shape[0]! }, (_, i) => target[i % rows]!) });
   const cases: [string, Method<object>, object][] = [
     ['Guided Backprop', guidedBackprop, {}],
     ['Deconvnet', deconvnet, {}],

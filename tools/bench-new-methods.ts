@@ -35,10 +35,10 @@ type PassKind = 'forward' | 'layer' | 'head';
 const camLayer = 'layer4_1_out';
 const trunk = tf.model({ inputs: layersModel.inputs, outputs: layersModel.getLayer(camLayer).output as tf.SymbolicTensor });
 const head = (a: tf.Tensor) => layersModel.getLayer('fc').apply(layersModel.getLayer('avgpool').apply(a)) as tf.Tensor;
-const channels = (trunk.outputs[0].shape as number[])[3];
+const channels = (trunk.outputs[0]!.shape as number[])[3]!;
 
 const rawInputs = new Map<number, TensorData>();
-const layerShape = (trunk.outputs[0].shape as number[]).slice(1);
+const layerShape = (trunk.outputs[0]!.shape as number[]).slice(1);
 const rawActivations = new Map<number, TensorData>();
 /**
  * One raw pass of `rows` rows: a forward pass to the logits, the trunk plus the head's backward to
@@ -188,7 +188,7 @@ for (const c of cases) {
   if (only && !only.has(c.name)) continue;
   const [options, small, large] = c.options;
   const input = inputs[c.images];
-  const run = (o: object) => c.method.attribute(model, input, { ...o, target: targetsFor(input.shape[0]), batchSize: batch });
+  const run = (o: object) => c.method.attribute(model, input, { ...o, target: targetsFor(input.shape[0]!), batchSize: batch });
   const raw = () => rawPasses(c.rows(options));
   await raw();
   await run(options);
@@ -205,7 +205,7 @@ for (const c of cases) {
   }
   const [m, r] = [median(methodMs), median(rawMs)];
   console.log(
-    `${c.name.padEnd(22)} ${c.workload(options).padEnd(14)} ${m.toFixed(0).padStart(9)} ${r.toFixed(0).padStart(8)} ${(m / r).toFixed(3).padStart(7)}   ${peaks.join(' -> ')}`,
+    `${c.name.padEnd(22)} ${c.workload(options).padEnd(14)} ${m!.toFixed(0).padStart(9)} ${r!.toFixed(0).padStart(8)} ${(m! / r!).toFixed(3).padStart(7)}   ${peaks.join(' -> ')}`,
   );
 }
 model.dispose();

@@ -31,8 +31,8 @@ const threads = option('threads', 2);
 const bytes = new Uint8Array(readFileSync(path));
 const started = performance.now();
 const graph = ModelGraph.decode(bytes);
-const input = graph.inputs[0];
-const output = graph.outputs[0];
+const input = graph.inputs[0]!;
+const output = graph.outputs[0]!;
 const built = addGradients(graph, { of: output, seed: 'seed', wrt: [input] });
 const buildMs = performance.now() - started;
 
@@ -67,8 +67,8 @@ for (let i = 0; i < runs; i++) {
   backwardTimes.push(await time(runBackward));
 }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-const f = median(forwardTimes);
-const g = median(backwardTimes);
+const f = median(forwardTimes)!;
+const g = median(backwardTimes)!;
 console.log(`model ${path.split('/').pop()} (${graph.nodes.length} nodes), batch ${batch}, ${threads} threads, ${runs} runs`);
 console.log(`build gradient graph: ${buildMs.toFixed(0)} ms (+${ModelGraph.decode(built.model).nodes.length - graph.nodes.length} nodes)`);
 console.log(`forward:            ${f.toFixed(1)} ms`);

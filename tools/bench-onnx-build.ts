@@ -87,9 +87,9 @@ function embeddingOutput(g: ModelGraph): string | undefined {
   let best: { name: string; rows: number } | undefined;
   for (const node of g.nodes) {
     if (node.opType !== 'Gather' || !g.isInitializer(node.input?.[0] ?? '')) continue;
-    const table = g.info(node.input![0]).shape;
+    const table = g.info(node.input![0]!).shape;
     const rows = (table?.[0] as number) ?? 0;
-    if (table?.length === 2 && (!best || rows > best.rows)) best = { name: node.output![0], rows };
+    if (table?.length === 2 && (!best || rows > best.rows)) best = { name: node.output![0]!, rows };
   }
   return best?.name;
 }
@@ -97,7 +97,7 @@ const floatInput = probe.inputs.find((n) => probe.info(n).dtype === 1);
 const found = option('wrt') ?? floatInput ?? embeddingOutput(probe);
 if (!found) throw new Error('No float input and no embedding Gather: name the tensor with --wrt.');
 const wrt: string = found;
-const output = probe.outputs[0];
+const output = probe.outputs[0]!;
 
 /** Specialise and extend a graph, returning its bytes and names. */
 function extend(graph: ModelGraph, prefix: string) {
@@ -136,7 +136,7 @@ if (!built || !session) throw new Error('--repeat must be at least 1');
 
 const feeds: Record<string, ort.Tensor> = {};
 for (const name of probe.inputs) {
-  const dims = shapes[name];
+  const dims = shapes[name]!;
   const count = dims.reduce((a, b) => a * b, 1);
   const dtype = probe.info(name).dtype;
   const id = (i: number) => (/mask/i.test(name) ? 1 : /type/i.test(name) ? 0 : 1 + ((i * 37) % 100));
@@ -163,7 +163,7 @@ const classes = (built.special.info(output).shape?.[1] as number) ?? 2;
 const weights = new Float32Array(batch * classes);
 for (let b = 0; b < batch; b++) weights[b * classes + (b % classes)] = 1;
 feeds[built.targetInput] = new ort.Tensor('float32', weights, [batch, classes]);
-const gradientName = built.gradients[wrt];
+const gradientName = built.gradients[wrt]!;
 const result = await step('first run', () => session!.run(feeds, [output, gradientName]));
 const later: number[] = [];
 for (let i = 0; i < runs - 1; i++) {
@@ -171,7 +171,7 @@ for (let i = 0; i < runs - 1; i++) {
   await session.run(feeds, [output, gradientName]);
   later.push(performance.now() - t);
 }
-const gradient = result[gradientName].data as Float32Array;
+const gradient = result[gradientName]!.data as Float32Array;
 let max = 0;
 for (const v of gradient) max = Math.max(max, Math.abs(v));
 await session.release();
@@ -205,9 +205,9 @@ console.log(
   `${path}: wrt '${wrt}', inputs ${JSON.stringify(shapes)}, ${probe.nodes.length} nodes, ${(bytes.length / 1e6).toFixed(1)} MB, ${threads} thread(s), median of ${repeat}`,
 );
 console.log(`  ${'step'.padEnd(26)} ${'wall ms'.padStart(8)} ${'CPU ms'.padStart(8)}`);
-for (const row of rows) console.log(`  ${row.step.padEnd(26)} ${row.wallMs.toFixed(0).padStart(8)} ${row.cpuMs.toFixed(0).padStart(8)}`);
+for (const row of rows) console.log(`  ${row.step.padEnd(26)} ${row.wallMs!.toFixed(0).padStart(8)} ${row.cpuMs!.toFixed(0).padStart(8)}`);
 console.log(`  ${'= graph work + session'.padEnd(26)} ${sum(ours, 'wallMs').toFixed(0).padStart(8)} ${sum(ours, 'cpuMs').toFixed(0).padStart(8)}`);
 console.log(`  ${'= same, before sharing'.padEnd(26)} ${sum(before, 'wallMs').toFixed(0).padStart(8)} ${sum(before, 'cpuMs').toFixed(0).padStart(8)}`);
-if (later.length) console.log(`  ${'later runs'.padEnd(26)} ${median(later).toFixed(0).padStart(8)} ms (median of ${later.length})`);
+if (later.length) console.log(`  ${'later runs'.padEnd(26)} ${median(later)!.toFixed(0).padStart(8)} ms (median of ${later.length})`);
 console.log(`  gradient: ${gradient.length} values, max |g| ${max.toExponential(3)}`);
 if (json) writeFileSync(json, `${JSON.stringify({ path, wrt, shapes, threads, repeat, rows }, null, 1)}\n`);

@@ -42,9 +42,9 @@ const reps = Number(option('reps', '3'));
 const tfjsReps = Number(option('tfjs-reps', '1'));
 const occlusionReps = Number(option('occlusion-reps', '1'));
 const batch = Number(option('batch', '8'));
-const only = args.includes('--methods') ? new Set(option('methods', '').split(',')) : null;
+const only = args.includes('--methods') ? new Set(option('methods', '')!.split(',')) : null;
 const withTfjs = !args.includes('--no-tfjs');
-const tfjsOnly = args.includes('--tfjs-methods') ? new Set(option('tfjs-methods', '').split(',')) : null;
+const tfjsOnly = args.includes('--tfjs-methods') ? new Set(option('tfjs-methods', '')!.split(',')) : null;
 const size = 224;
 const classes = 1000;
 const camTensor = '/blocks/blocks.7/Relu_1_output_0';
@@ -88,7 +88,7 @@ function feeds(kind: PassKind, rows: number): Record<string, import('onnxruntime
   const input = new ort.Tensor('float32', x, [rows, 3, size, size]);
   if (kind === 'forward') return { input };
   const seed = new Float32Array(rows * classes);
-  for (let r = 0; r < rows; r++) seed[r * classes + target[0]] = 1;
+  for (let r = 0; r < rows; r++) seed[r * classes + target[0]!] = 1;
   return { input, seed: new ort.Tensor('float32', seed, [rows, classes]) };
 }
 const sessions = { forward, gradient: inputGradient, layer: layerGradient };
@@ -108,7 +108,7 @@ if (args.includes('--batch-sweep')) {
       f.push(await timed(() => rawPass('forward', rows)));
       g.push(await timed(() => rawPass('gradient', rows)));
     }
-    const [fm, gm] = [median(f) / rows, median(g) / rows];
+    const [fm, gm] = [median(f)! / rows, median(g)! / rows];
     console.log(`${String(rows).padStart(4)} ${fm.toFixed(1).padStart(9)} ${gm.toFixed(1).padStart(18)} ${(gm / fm).toFixed(2).padStart(7)}`);
   }
   console.log('');
@@ -142,7 +142,7 @@ async function tfjsModel(): Promise<{ model: Model; input: TensorData; camLayer:
   await tf.ready();
   const nhwc = new Float32Array(image.data.length);
   const plane = size * size;
-  for (let c = 0; c < 3; c++) for (let i = 0; i < plane; i++) nhwc[i * 3 + c] = image.data[c * plane + i];
+  for (let c = 0; c < 3; c++) for (let i = 0; i < plane; i++) nhwc[i * 3 + c] = image.data[c * plane + i]!;
   return {
     model: fromTfjs(tf, buildResNet18(tf, { size, classes })),
     input: { data: nhwc, shape: [1, size, size, 3] },
@@ -171,8 +171,8 @@ const timedModel: Model = new Proxy(model, {
       const answer = await target.run(request);
       inRunMs += performance.now() - start;
       const kind: PassKind = request.outputs.includes('layerGradients') ? 'layer' : request.outputs.includes('inputGradients') ? 'gradient' : 'forward';
-      pairedRawMs += await timed(() => rawPass(kind, request.input.shape[0]));
-      pairedRows[kind] = (pairedRows[kind] ?? 0) + request.input.shape[0];
+      pairedRawMs += await timed(() => rawPass(kind, request.input.shape[0]!));
+      pairedRows[kind] = (pairedRows[kind] ?? 0) + request.input.shape[0]!;
       return answer;
     };
   },
@@ -204,13 +204,13 @@ for (const c of cases) {
     await runTfjs(c.name === 'occlusion' ? { window: 112, stride: 112 } : {});
     const tfjsMs: number[] = [];
     for (let r = 0; r < tfjsReps; r++) tfjsMs.push(await timed(() => runTfjs()));
-    tfjsColumn = `${median(tfjsMs).toFixed(0).padStart(12)} ${(median(tfjsMs) / median(methodMs)).toFixed(1).padStart(12)}x`;
+    tfjsColumn = `${median(tfjsMs)!.toFixed(0).padStart(12)} ${(median(tfjsMs)! / median(methodMs)!).toFixed(1).padStart(12)}x`;
   }
   const [m, r, inRun] = [median(methodMs), median(rawMs), median(runMs)];
   const kinds = new Set([...Object.keys(c.passes), ...Object.keys(pairedRows)] as PassKind[]);
   if ([...kinds].some((k) => c.passes[k] !== pairedRows[k])) console.log(`  (${c.name} ran ${JSON.stringify(pairedRows)} rows; expected ${JSON.stringify(c.passes)})`);
   console.log(
-    `${c.name.padEnd(22)} ${c.workload.padEnd(14)} ${m.toFixed(0).padStart(8)} ${inRun.toFixed(0).padStart(9)} ${r.toFixed(0).padStart(8)} ${(m / r).toFixed(3).padStart(7)} ${(inRun / r).toFixed(3).padStart(9)}   ${tfjsColumn}`,
+    `${c.name.padEnd(22)} ${c.workload.padEnd(14)} ${m!.toFixed(0).padStart(8)} ${inRun!.toFixed(0).padStart(9)} ${r!.toFixed(0).padStart(8)} ${(m! / r!).toFixed(3).padStart(7)} ${(inRun! / r!).toFixed(3).padStart(9)}   ${tfjsColumn}`,
   );
 }
 model.dispose();

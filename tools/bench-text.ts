@@ -22,10 +22,10 @@ const flag = (name: string, fallback: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const folder = args.find((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--'))) ?? '/tmp/distilbert-base';
+const folder = args.find((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1]!.startsWith('--'))) ?? '/tmp/distilbert-base';
 const threads = Number(flag('--threads', '2'));
 const runs = Number(flag('--runs', '3'));
-const python = flag('--python', '/tmp/venv/bin/python');
+const python = flag('--python', '/tmp/venv/bin/python')!;
 const T = 32;
 const STEPS = 50;
 
@@ -49,7 +49,7 @@ for (const w of words) {
 }
 const batch = classifier.encode(text);
 if (batch.ids.shape[1] !== T) throw new Error(`the bench text has ${batch.ids.shape[1]} tokens, not ${T}`);
-writeFileSync(join(folder, 'bench-ids.json'), JSON.stringify(batch.texts[0].ids));
+writeFileSync(join(folder, 'bench-ids.json'), JSON.stringify(batch.texts[0]!.ids));
 
 const ig = () => tokenIntegratedGradients.attribute(classifier.model, batch.ids, { target: [1], padTokenId: classifier.padId ?? 0, steps: STEPS });
 let t = performance.now();
@@ -67,7 +67,7 @@ const captum = spawnSync(python, ['tools/export-text-folder.py', '--time-captum'
 if (captum.status !== 0) throw new Error(`Captum timing failed:\n${captum.stderr}`);
 const c = JSON.parse(captum.stdout.trim().split('\n').pop() as string) as { load: number; first: number; warm: number; torch: string };
 
-const ours = median(warm);
+const ours = median(warm)!;
 console.log(`Per-token IG, ${STEPS} Gauss-Legendre steps, one ${T}-token text, DistilBERT-base size (${folder}), ${threads} threads each`);
 console.log('');
 console.log('|  | salience (onnxruntime-node) | Captum (torch CPU) |');

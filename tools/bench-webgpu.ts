@@ -24,5 +24,5 @@ const adapter = await installDawnNavigator();
 console.log(`Dawn adapter: ${adapter} (Vulkan drivers: ${process.env.VK_ICD_FILENAMES ?? (systemIcds.join(', ') || 'none found')})`);
 await import('@tensorflow/tfjs-backend-webgpu');
 const args = process.argv.slice(2);
-process.argv = [process.argv[0], process.argv[1], ...(args.includes('--backend') ? args : ['--backend', 'webgpu', ...args])];
+process.argv = [process.argv[0]!, process.argv[1]!, ...(args.includes('--backend') ? args : ['--backend', 'webgpu', ...args])];
 await import('./bench.ts');

@@ -35,7 +35,7 @@ function option(name: string): string | undefined {
   return at >= 0 ? process.argv[at + 1] : undefined;
 }
 function options(name: string): string[] {
-  return process.argv.flatMap((a, i) => (a === `--${name}` && process.argv[i + 1] ? [process.argv[i + 1]] : []));
+  return process.argv.flatMap((a, i) => (a === `--${name}` && process.argv[i + 1]! ? [process.argv[i + 1]!] : []));
 }
 const runs = Number(option('runs') ?? 3);
 const STEPS = 50;
@@ -69,7 +69,7 @@ interface Row {
 
 async function benchModel(zoo: ZooModel): Promise<Row> {
   const [model, fromOnnxMs] = await timed(() => fromOnnx(ort as unknown as OrtModule, zoo.modelPath, { sessionOptions: SESSION_OPTIONS }));
-  const rows = zoo.input.shape[0] * STEPS;
+  const rows = zoo.input.shape[0]! * STEPS;
   const ig =
     zoo.kind === 'image'
       ? () => integratedGradients.attribute(model, zoo.input, { quadrature: 'gauss-legendre', steps: STEPS, target: zoo.target, batchSize: rows })
@@ -98,8 +98,8 @@ async function benchModel(zoo: ZooModel): Promise<Row> {
     input: zoo.input.shape.join('x'),
     fromOnnxMs,
     firstIgMs,
-    warmIgMs: median(warm),
-    warmIgCpuMs: median(warmCpu),
+    warmIgMs: median(warm)!,
+    warmIgCpuMs: median(warmCpu)!,
     captumStoredMs: (zoo.meta.captumIg50Seconds as number) * 1000,
   };
 }
@@ -121,7 +121,7 @@ if (process.argv.includes('--captum')) {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const seconds = JSON.parse(out) as Record<string, number>;
-  for (const row of table) if (seconds[row.name] !== undefined) row.captumNowMs = seconds[row.name] * 1000;
+  for (const row of table) if (seconds[row.name] !== undefined) row.captumNowMs = seconds[row.name]! * 1000;
 }
 
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));

@@ -148,7 +148,7 @@ for (const c of cases) {
   if (only && !only.has(c.name)) continue;
   const [options, small, large] = c.options;
   const input = inputs[c.images];
-  const run = (o: object) => c.method.attribute(model, input, { ...o, target: targetsFor(input.shape[0]), batchSize: batch });
+  const run = (o: object) => c.method.attribute(model, input, { ...o, target: targetsFor(input.shape[0]!), batchSize: batch });
   const raw = () => rawPasses(c.rows(options));
   await raw(); // warm-up: kernels compiled, weights uploaded
   await run(options);
@@ -165,7 +165,7 @@ for (const c of cases) {
   }
   const [m, r] = [median(methodMs), median(rawMs)];
   console.log(
-    `${c.name.padEnd(22)} ${c.workload(options).padEnd(14)} ${m.toFixed(0).padStart(9)} ${r.toFixed(0).padStart(8)} ${(m / r).toFixed(3).padStart(7)}   ${peaks.join(' -> ')}`,
+    `${c.name.padEnd(22)} ${c.workload(options).padEnd(14)} ${m!.toFixed(0).padStart(9)} ${r!.toFixed(0).padStart(8)} ${(m! / r!).toFixed(3).padStart(7)}   ${peaks.join(' -> ')}`,
   );
 }
 model.dispose();

@@ -39,14 +39,14 @@ function extendedGraph(model: Uint8Array, layer: string, ties: 'first' | 'split'
   const graph = ModelGraph.decode(model);
   const { objective, targetInput } = appendTargetObjective(graph, { logits: 'logits', kind: 'logit', targetInput: 'salience_target_weights' });
   const built = addGradients(graph, { of: objective, wrt: ['input', layer], keepOutputs: [layer], maxPoolTies: ties });
-  return { bytes: built.model, targetInput, outputs: [built.gradients.input, built.gradients[layer], built.kept[layer]] };
+  return { bytes: built.model, targetInput, outputs: [built.gradients.input!, built.gradients[layer]!, built.kept[layer]!] };
 }
 
 const cases: Built[] = [];
 for (const name of ['smallcnn', 'colorcnn'] as const) {
   const fixture = await loadCaptumFixture(name);
   const layer = `/${fixture.gradcamLayer}/Conv_output_0`;
-  const classes = fixture.logits.shape[1];
+  const classes = fixture.logits.shape[1]!;
   const weights = new Array(fixture.target.length * classes).fill(0);
   fixture.target.forEach((t, r) => {
     weights[r * classes + t] = 1;
@@ -72,7 +72,7 @@ const server = createServer((request, response) => {
     if (url.pathname === '/') {
       response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>ort webgpu</title>');
     } else if (url.pathname.startsWith('/model/')) {
-      response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(cases[Number(url.pathname.slice(7))].bytes);
+      response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(cases[Number(url.pathname.slice(7))]!.bytes);
     } else if (url.pathname.startsWith('/ort/')) {
       const file = join(ortWebDist, url.pathname.slice(5).replace(/\.\./g, ''));
       const type = file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
@@ -137,13 +137,13 @@ for (const build of BUILDS)
       continue;
     }
     const report = c.outputs.map((name) => {
-      const expected = cpu[name].data as Float32Array;
-      const got = web.out[name];
+      const expected = cpu[name]!.data as Float32Array;
+      const got = web.out[name]!;
       let worst = 0;
       let scale = 0;
       for (let i = 0; i < expected.length; i++) {
-        worst = Math.max(worst, Math.abs(got[i] - expected[i]));
-        scale = Math.max(scale, Math.abs(expected[i]));
+        worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+        scale = Math.max(scale, Math.abs(expected[i]!));
       }
       if (!(worst <= 1e-3 * scale)) failures++;
       return `${name.replace(/^.*\//, '')} ${(worst / scale).toExponential(1)}`;

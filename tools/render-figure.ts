@@ -12,9 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 
 const builtin = new URL('../packages/cli/builtin/', import.meta.url).pathname;
 const labels = readFileSync(`${builtin}labels.txt`, 'utf8').trim().split('\n');
-const sample = (JSON.parse(readFileSync(`${builtin}samples.json`, 'utf8')) as { file: string; label: number }[])[3];
+const sample = (JSON.parse(readFileSync(`${builtin}samples.json`, 'utf8')) as { file: string; label: number }[])[3]!;
 const png = decodePng(readFileSync(`${builtin}${sample.file}`));
-const pixels = Float32Array.from({ length: png.width * png.height }, (_, p) => png.data[p * 4] / 255);
+const pixels = Float32Array.from({ length: png.width * png.height }, (_, p) => png.data[p * 4]! / 255);
 const artifacts = JSON.parse(readFileSync(`${builtin}model.json`, 'utf8'));
 const weights = readFileSync(`${builtin}weights.bin`);
 const layers = await tf.loadLayersModel(
@@ -43,5 +43,5 @@ const sheet = grid(
 const out = new URL('../docs/render-figure.png', import.meta.url).pathname;
 writeFileSync(out, encodePng(sheet));
 console.log(
-  `Wrote ${out} (${sheet.width} x ${sheet.height}); ${labels[target]} p = ${probabilities[target].toFixed(3)}, IG delta ${Array.from(ig.meta.delta as Float32Array).map((d) => d.toExponential(2))}`,
+  `Wrote ${out} (${sheet.width} x ${sheet.height}); ${labels[target]} p = ${probabilities[target]!.toFixed(3)}, IG delta ${Array.from(ig.meta.delta as Float32Array).map((d) => d.toExponential(2))}`,
 );

@@ -57,7 +57,7 @@ function shiftedOneHots(sentences: readonly Sentence[]): tf.Tensor2D[] {
   return [-1, 0, 1].map((shift) => {
     const shifted = Int32Array.from(ids, (_, i) => {
       const t = (i % T) + shift;
-      return t < 0 || t >= T ? -1 : ids[i + shift];
+      return t < 0 || t >= T ? -1 : ids[i + shift]!;
     });
     return tf.tidy(() => tf.oneHot(tf.tensor1d(shifted, 'int32'), V).toFloat() as tf.Tensor2D);
   });
@@ -65,7 +65,7 @@ function shiftedOneHots(sentences: readonly Sentence[]): tf.Tensor2D[] {
 
 function logitsOf(w: Weights, hots: readonly tf.Tensor2D[], rows: number): tf.Tensor2D {
   let pre: tf.Tensor = w.convBias;
-  for (let k = 0; k < 3; k++) pre = tf.add(pre, tf.matMul(tf.matMul(hots[k], w.table), w.taps[k]));
+  for (let k = 0; k < 3; k++) pre = tf.add(pre, tf.matMul(tf.matMul(hots[k]!, w.table), w.taps[k]!));
   const pooled = tf.relu(pre).reshape([rows, T, F]).mean(1) as tf.Tensor2D;
   return tf.add(tf.matMul(pooled, w.dense), w.denseBias);
 }
@@ -135,7 +135,7 @@ async function train(name: keyof typeof TRAINING_SETS, seed: number): Promise<vo
     const order = Array.from({ length: Math.ceil(rows / BATCH) }, (_, i) => i);
     for (let i = order.length - 1; i > 0; i--) {
       const j = rng.int(i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
+      [order[i], order[j]] = [order[j]!, order[i]!];
     }
     let total = 0;
     for (const batch of order) {
@@ -146,7 +146,7 @@ async function train(name: keyof typeof TRAINING_SETS, seed: number): Promise<vo
         const y = labels.slice([start, 0], [n, 2]);
         return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, logitsOf(weights, part, n)) as tf.Scalar, true)!;
       });
-      total += (await loss.data())[0] * n;
+      total += (await loss.data())[0]! * n;
       loss.dispose();
     }
     lastLoss = total / rows;
@@ -160,7 +160,7 @@ async function train(name: keyof typeof TRAINING_SETS, seed: number): Promise<vo
     const { data, shape } = idsOf(heldOut);
     return [logitsOf(weights, heldOutHots, heldOut.length), model.predict(tf.tensor(data, [...shape])) as tf.Tensor2D, logitsOf(weights, hots, rows)];
   });
-  const mismatch = tf.tidy(() => tf.max(tf.abs(tf.sub(trained, rebuilt))).dataSync()[0]);
+  const mismatch = tf.tidy(() => tf.max(tf.abs(tf.sub(trained, rebuilt))).dataSync()[0])!;
   if (!(mismatch < 1e-4)) throw new Error(`The LayersModel disagrees with the trained network by ${mismatch}; not saving it.`);
   const facts = {
     data: options,

@@ -49,4 +49,4 @@ writeFileSync(target, encodePng(figure));
 rmSync(out, { recursive: true, force: true });
 console.log(`Wrote ${target} (${figure.width} x ${figure.height}).`);
 for (const f of summary.findings) console.log(`finding: ${f.text}`);
-console.log(`mean similarity of the two models' maps: ${summary.comparisons[0].meanSimilarity.toFixed(3)}`);
+console.log(`mean similarity of the two models' maps: ${summary.comparisons[0]!.meanSimilarity.toFixed(3)}`);

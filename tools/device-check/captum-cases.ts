@@ -22,14 +22,14 @@ export interface CaptumCase {
 
 /** Captum's NCHW arrays as the NHWC tfjs rebuilds give them. */
 const nhwc = (t: TensorData): TensorData => (t.shape.length === 4 ? nchwToNhwc(t) : t);
-const same = (array: string) => (f: CaptumFixture) => nhwc(f.cases[array]);
+const same = (array: string) => (f: CaptumFixture) => nhwc(f.cases[array]!);
 /** Captum's [B, 1, h, w] Grad-CAM holds the same numbers as our [B, h, w]. */
 const dropChannel = (array: string) => (f: CaptumFixture) => {
-  const t = f.cases[array];
-  return { data: t.data, shape: [t.shape[0], ...t.shape.slice(2)] };
+  const t = f.cases[array]!;
+  return { data: t.data, shape: [t.shape[0]!, ...t.shape.slice(2)] };
 };
 /** The fixture's noise [n, B, C, H, W] as [n, B, H, W, C]. */
-const noiseOf = (f: CaptumFixture) => nchwToNhwc(f.cases.smoothgrad_noise, 2);
+const noiseOf = (f: CaptumFixture) => nchwToNhwc(f.cases.smoothgrad_noise!, 2);
 
 const IG_RULES: ReadonlyArray<[string, string]> = [
   ['riemann_right', 'riemann-right'],
@@ -59,7 +59,7 @@ const occlusionOptions = (f: CaptumFixture): object => (f.name === 'smallcnn' ? 
 const IMAGE_CASES: readonly CaptumCase[] = [
   { array: 'gradient', method: gradient, options: () => ({ variant: 'signed' }), expected: same('gradient') },
   { array: 'saliency_abs', method: gradient, options: () => ({}), expected: same('saliency_abs') },
-  { array: 'saliency_abs_channel_max', method: gradient, options: () => ({ channelReduction: 'max' }), expected: (f) => f.cases.saliency_abs_channel_max },
+  { array: 'saliency_abs_channel_max', method: gradient, options: () => ({ channelReduction: 'max' }), expected: (f) => f.cases.saliency_abs_channel_max! },
   { array: 'input_x_gradient', method: inputXGradient, options: () => ({}), expected: same('input_x_gradient') },
   ...IG_RULES.map(
     ([captum, quadrature]): CaptumCase => ({

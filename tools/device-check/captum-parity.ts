@@ -44,22 +44,22 @@ export interface ParityReport {
 
 /** F(x) - F(baseline) of each map, from Captum's own map and delta: sum(map) - delta. */
 function largestGap(map: TensorData, delta: TensorData): number {
-  const size = map.data.length / map.shape[0];
+  const size = map.data.length / map.shape[0]!;
   let largest = 0;
   for (let m = 0; m < delta.data.length; m++) {
     let total = 0;
-    for (let i = 0; i < size; i++) total += map.data[m * size + i];
-    largest = Math.max(largest, Math.abs(total - delta.data[m]));
+    for (let i = 0; i < size; i++) total += map.data[m * size + i]!;
+    largest = Math.max(largest, Math.abs(total - delta.data[m]!));
   }
   return largest;
 }
 
 function deltaErrorOf(actual: unknown, fixture: CaptumFixture, c: CaptumCase): number {
-  const expected = fixture.cases[c.delta!];
+  const expected = fixture.cases[c.delta!]!;
   if (!(actual instanceof Float32Array) || actual.length !== expected.data.length) return Number.POSITIVE_INFINITY;
   let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected.data[i]));
-  return worst / Math.max(1, largestGap(fixture.cases[c.array], expected));
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected.data[i]!));
+  return worst / Math.max(1, largestGap(fixture.cases[c.array]!, expected));
 }
 
 async function runCase(
@@ -129,7 +129,7 @@ export async function captumParity(tf: Tf, tolerance: number, log: (line: string
         const note = r.known
           ? r.knownNowMeets
             ? '\n     known divergence NOW MEETS the tolerance: drop it from KNOWN_DIVERGENCES'
-            : `\n     known divergence (bound ${knownHere[r.name].bound}): ${r.known}`
+            : `\n     known divergence (bound ${knownHere[r.name]!.bound}): ${r.known}`
           : '';
         log(
           `${status.padEnd(5)} ${r.name.padEnd(38)} max|err| ${r.maxAbsError.toExponential(2)}  map max ${r.mapMax.toExponential(2)}  ` +

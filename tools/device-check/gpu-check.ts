@@ -25,7 +25,7 @@ const argv = process.argv.slice(2);
 const flags = new Set(argv.filter((a) => a.startsWith('--')));
 const flagValue = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length && !argv[i + 1].startsWith('--') ? argv[i + 1] : undefined;
+  return i >= 0 && i + 1 < argv.length && !argv[i + 1]!.startsWith('--') ? argv[i + 1] : undefined;
 };
 const numberOf = (name: string, fallback: number): number => {
   const raw = flagValue(name);

@@ -45,7 +45,7 @@ async function medianMs(reps: number, work: () => Promise<unknown>): Promise<num
     await work();
     times.push(performance.now() - start);
   }
-  return median(times);
+  return median(times)!;
 }
 
 export async function benchResNet18(tf: Tf, settings: BenchSettings, log: (line: string) => void): Promise<BenchReport> {

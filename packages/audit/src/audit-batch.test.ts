@@ -35,15 +35,15 @@ describe('auditBatch', () => {
       const exp = row.map((v) => Math.exp(v - Math.max(...row)));
       expect(r.probability).toBeCloseTo(1 / exp.reduce((a, b) => a + b, 0), 6);
       expect(Object.keys(r.maps)).toEqual(['gradient', 'ixg']);
-      expect(r.maps.gradient.thumbnail.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(r.maps.gradient!.thumbnail.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
       expect(r.image?.width).toBe(W);
     }
     // The map summarised is the method's own map, channels summed as magnitudes.
     const direct = await gradient.attribute(model, x, { target: records.map((r) => r.target) });
-    const first = Array.from({ length: H * W }, (_, p) => [0, 1, 2].reduce((s, c) => s + Math.abs(direct.values.data[c * H * W + p]), 0));
+    const first = Array.from({ length: H * W }, (_, p) => [0, 1, 2].reduce((s, c) => s + Math.abs(direct.values.data[c * H * W + p]!), 0));
     const mass = first.reduce((a, b) => a + b, 0);
-    expect(records[0].maps.gradient.mass).toBeCloseTo(mass, 4);
-    expect(records[0].maps.gradient.thumbnail[7]).toBeCloseTo(first[7] / mass, 5);
+    expect(records[0]!.maps.gradient!.mass).toBeCloseTo(mass, 4);
+    expect(records[0]!.maps.gradient!.thumbnail[7]).toBeCloseTo(first[7]! / mass, 5);
   });
 
   it('gives the same records in one batch or in several', async () => {
@@ -56,9 +56,9 @@ describe('auditBatch', () => {
     const parts = [...a.records, ...b.records];
     expect(parts.map((r) => r.index)).toEqual(whole.records.map((r) => r.index));
     for (let i = 0; i < 6; i++) {
-      expect(parts[i].label).toBeNull();
-      expect(parts[i].maps.ixg.shares).toEqual(whole.records[i].maps.ixg.shares);
-      expect(Array.from(parts[i].maps.gradient.thumbnail)).toEqual(Array.from(whole.records[i].maps.gradient.thumbnail));
+      expect(parts[i]!.label).toBeNull();
+      expect(parts[i]!.maps.ixg!.shares).toEqual(whole.records[i]!.maps.ixg!.shares);
+      expect(Array.from(parts[i]!.maps.gradient!.thumbnail)).toEqual(Array.from(whole.records[i]!.maps.gradient!.thumbnail));
     }
   });
 
@@ -67,7 +67,7 @@ describe('auditBatch', () => {
     const object = boxRegion('object', H, W, { top: 2, left: 1, bottom: 6, right: 5 });
     const { records } = await auditBatch(
       model,
-      [methods[0]],
+      [methods[0]!],
       input(3),
       [0, 1, 2].map((l) => ({ name: `e${l}`, label: l })),
       {
@@ -76,7 +76,7 @@ describe('auditBatch', () => {
       },
     );
     expect(records.map((r) => r.target)).toEqual([0, 1, 2]);
-    const shares = records[0].maps.gradient.shares;
+    const shares = records[0]!.maps.gradient!.shares;
     expect(Object.keys(shares)).toEqual(['top-left', 'top-right', 'bottom-left', 'bottom-right', 'outside-object']);
     expect(shares['outside-object']).toBeGreaterThan(0);
     expect(shares['outside-object']).toBeLessThan(1);
@@ -87,7 +87,7 @@ describe('auditBatch', () => {
     const x = input(2);
     await expect(auditBatch(model, methods, x, [{ name: 'a' }])).rejects.toThrow(OptionError);
     await expect(auditBatch(model, [], x, [{ name: 'a' }, { name: 'b' }])).rejects.toThrow(/at least one method/);
-    await expect(auditBatch(model, [methods[0], methods[0]], x, [{ name: 'a' }, { name: 'b' }])).rejects.toThrow(/named 'gradient'/);
+    await expect(auditBatch(model, [methods[0]!, methods[0]!], x, [{ name: 'a' }, { name: 'b' }])).rejects.toThrow(/named 'gradient'/);
     await expect(auditBatch(model, methods, x, [{ name: 'a', label: 3 }, { name: 'b' }])).rejects.toThrow(TargetError);
     await expect(auditBatch(model, methods, x, [{ name: 'a', label: 1 }, { name: 'b' }], { explain: 'label' })).rejects.toThrow(/b has none/);
     await expect(auditBatch(model, methods, x, [{ name: 'a' }, { name: 'b' }], { thumbnailSide: 0 })).rejects.toThrow(/thumbnailSide/);
@@ -107,7 +107,7 @@ describe('auditBatch', () => {
       },
     };
     await expect(
-      auditBatch(model, [{ name: 'stop', method: stopping }, methods[0]], input(2), [{ name: 'a' }, { name: 'b' }], {
+      auditBatch(model, [{ name: 'stop', method: stopping }, methods[0]!], input(2), [{ name: 'a' }, { name: 'b' }], {
         signal: controller.signal,
         onProgress: (method, done, total) => seen.push(`${method} ${done}/${total}`),
       }),

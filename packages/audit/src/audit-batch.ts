@@ -75,15 +75,15 @@ export interface AuditBatchResult {
 const IMAGE_LAYOUTS = new Set(['NCHW', 'NHWC']);
 
 function softmaxRows(logits: TensorData): { predicted: Int32Array; probability: Float64Array } {
-  const [rows, classes] = logits.shape;
+  const [rows, classes] = logits.shape as [number, number];
   const predicted = new Int32Array(rows);
   const probability = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const row = logits.data.subarray(r * classes, (r + 1) * classes);
     let best = 0;
-    for (let c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
+    for (let c = 1; c < classes; c++) if (row[c]! > row[best]!) best = c;
     let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(row[c] - row[best]);
+    for (let c = 0; c < classes; c++) sum += Math.exp(row[c]! - row[best]!);
     predicted[r] = best;
     probability[r] = 1 / sum;
   }
@@ -131,18 +131,18 @@ export async function auditBatch(
   const batchSize = options.batchSize ?? defaultBatchSize(rowSize(input));
 
   const logits = await logitsInBatches(model, input, batchSize, signal);
-  const classes = logits.shape[1];
+  const classes = logits.shape[1]!;
   const { predicted, probability } = softmaxRows(logits);
   const labels = examples.map((e) => (e.label === undefined || e.label === null ? null : e.label));
   for (const [i, label] of labels.entries()) {
     if (label !== null && !(Number.isInteger(label) && label >= 0 && label < classes)) {
-      throw new TargetError(`Example ${examples[i].name} has label ${label}; the model has classes 0..${classes - 1}.`);
+      throw new TargetError(`Example ${examples[i]!.name} has label ${label}; the model has classes 0..${classes - 1}.`);
     }
   }
   const targets = Array.from(predicted, (p, i) => {
     if (explain === 'predicted') return p;
-    const label = labels[i];
-    if (label === null) throw new TargetError(`Explaining the true class needs a label for every example; ${examples[i].name} has none.`);
+    const label = labels[i]!;
+    if (label === null) throw new TargetError(`Explaining the true class needs a label for every example; ${examples[i]!.name} has none.`);
     return label;
   });
 
@@ -167,8 +167,8 @@ export async function auditBatch(
     const regions = regionCache.get(key)!;
     const positions = reduced.height * reduced.width;
     for (let m = 0; m < reduced.count; m++) {
-      const row = attribution.examples[m];
-      maps[row][entry.name] = summariseMap(reduced.absolute.subarray(m * positions, (m + 1) * positions), reduced.height, reduced.width, regions, side);
+      const row = attribution.examples[m]!;
+      maps[row]![entry.name] = summariseMap(reduced.absolute.subarray(m * positions, (m + 1) * positions), reduced.height, reduced.width, regions, side);
     }
     timeMs[entry.name] = performance.now() - started;
   }
@@ -177,13 +177,13 @@ export async function auditBatch(
     const image = pictureOf(input, model, r, options.images?.[r], side);
     return {
       index: (options.firstIndex ?? 0) + r,
-      name: examples[r].name,
-      label: labels[r],
-      predicted: predicted[r],
-      probability: probability[r],
-      target: targets[r],
+      name: examples[r]!.name,
+      label: labels[r]!,
+      predicted: predicted[r]!,
+      probability: probability[r]!,
+      target: targets[r]!,
       ...(image ? { image } : {}),
-      maps: maps[r],
+      maps: maps[r]!,
     };
   });
   return { records, timeMs };

@@ -145,7 +145,7 @@ function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 
 function refOf(dataset: string, record: AuditRecord, method: string, score: number): ExampleRef {
   const { maps, ...facts } = record;
-  return { ...facts, dataset, map: maps[method], score };
+  return { ...facts, dataset, map: maps[method]!, score };
 }
 
 /**
@@ -175,17 +175,17 @@ export class AuditCollector {
   add(dataset: string, byModel: Readonly<Record<string, readonly AuditRecord[]>>): void {
     const models = Object.keys(byModel);
     if (models.length === 0) return;
-    const first = byModel[models[0]];
+    const first = byModel[models[0]!]!;
     for (const model of models) {
-      const records = byModel[model];
-      if (records.length !== first.length || records.some((r, i) => r.index !== first[i].index)) {
+      const records = byModel[model]!;
+      if (records.length !== first.length || records.some((r, i) => r.index !== first[i]!.index)) {
         throw new OptionError(`The records of model ${model} do not cover the same examples as those of ${models[0]}.`);
       }
       if (!this.models.includes(model)) this.models.push(model);
       for (const record of records) this.addRecord(model, dataset, record);
     }
     if (!this.datasets.includes(dataset)) this.datasets.push(dataset);
-    for (const other of models.slice(1)) this.compare(dataset, models[0], other, first, byModel[other]);
+    for (const other of models.slice(1)) this.compare(dataset, models[0]!, other, first, byModel[other]!);
   }
 
   private group(model: string, dataset: string): GroupState {
@@ -248,18 +248,18 @@ export class AuditCollector {
         this.comparisons.set(key, state);
       }
       for (let i = 0; i < a.length; i++) {
-        const mapA = a[i].maps[method];
-        const mapB = b[i].maps[method];
+        const mapA = a[i]!.maps[method];
+        const mapB = b[i]!.maps[method];
         if (!mapA || !mapB || mapA.thumbnail.length !== mapB.thumbnail.length) continue;
         const similarity = spearman(mapA.thumbnail, mapB.thumbnail);
         state.count++;
         state.sum += similarity;
-        if (a[i].predicted === b[i].predicted) state.agreements++;
-        const perClass = entryOf(state.classes, a[i].target, () => ({ count: 0, sum: 0 }));
+        if (a[i]!.predicted === b[i]!.predicted) state.agreements++;
+        const perClass = entryOf(state.classes, a[i]!.target, () => ({ count: 0, sum: 0 }));
         perClass.count++;
         perClass.sum += similarity;
         // The least similar first: rank by the negated similarity.
-        state.least.offer(-similarity, () => ({ first: refOf(dataset, a[i], method, similarity), second: refOf(dataset, b[i], method, similarity), similarity }));
+        state.least.offer(-similarity, () => ({ first: refOf(dataset, a[i]!, method, similarity), second: refOf(dataset, b[i]!, method, similarity), similarity }));
       }
     }
   }
@@ -281,7 +281,7 @@ export class AuditCollector {
             means[method] = sum.mean();
             examples[method] = pair.examples.list().map((r) => refOf(g.dataset, r, method, r.probability));
           }
-          return { label, predicted, count: pair.count, means, examples };
+          return { label: label!, predicted: predicted!, count: pair.count, means, examples };
         })
         .sort((x, y) => y.count - x.count || x.label - y.label || x.predicted - y.predicted),
       methods: Object.fromEntries(
@@ -311,7 +311,7 @@ export class AuditCollector {
     const regions: Record<string, Record<string, number>> = {};
     for (const [method, size] of this.mapSizes) regions[method] = Object.fromEntries(regionsFor(size.height, size.width).map((r) => [r.name, r.area]));
     const findings = groups.flatMap((g) =>
-      Object.entries(g.methods).flatMap(([method, summary]) => findConcentrations({ model: g.model, dataset: g.dataset, method }, summary, regions[method], this.options)),
+      Object.entries(g.methods).flatMap(([method, summary]) => findConcentrations({ model: g.model, dataset: g.dataset, method }, summary, regions[method]!, this.options)),
     );
     return {
       classes: this.options.classes,

@@ -45,8 +45,8 @@ describe('auditDataset', () => {
     const expected = collector.result();
     expect(result.models).toEqual(['main', 'other']);
     expect(result.groups.map((g) => [g.model, g.count, g.correct])).toEqual(expected.groups.map((g) => [g.model, g.count, g.correct]));
-    expect(result.comparisons[0].meanSimilarity).toBeCloseTo(expected.comparisons[0].meanSimilarity, 10);
-    expect(Array.from(result.groups[0].methods.gradient.all.map)).toEqual(Array.from(expected.groups[0].methods.gradient.all.map).map((v) => expect.closeTo(v, 7)));
+    expect(result.comparisons[0]!.meanSimilarity).toBeCloseTo(expected.comparisons[0]!.meanSimilarity, 10);
+    expect(Array.from(result.groups[0]!.methods.gradient!.all.map)).toEqual(Array.from(expected.groups[0]!.methods.gradient!.all.map).map((v) => expect.closeTo(v, 7)));
   });
 
   it('stops between batches when aborted', async () => {

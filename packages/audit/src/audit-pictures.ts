@@ -41,7 +41,7 @@ export interface ClassMeansFigureOptions {
 export function classMeansFigure(result: AuditResult, options: ClassMeansFigureOptions = {}): RgbaImage {
   const model = options.model ?? result.models[0];
   const dataset = options.dataset ?? result.datasets[0];
-  const method = options.method ?? result.methods[0];
+  const method = (options.method ?? result.methods[0])!;
   const group = result.groups.find((g) => g.model === model && g.dataset === dataset);
   const summary = group?.methods[method];
   if (!summary) throw new OptionError(`The audit has no maps of method '${method}' for model '${model}' on dataset '${dataset}'.`);

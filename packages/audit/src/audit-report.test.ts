@@ -15,7 +15,7 @@ function records(shortcut: boolean): AuditRecord[] {
     const label = i % 3;
     const predicted = i % 8 === 0 ? (label + 1) % 3 : label;
     const map = Float32Array.from({ length: SIDE * SIDE }, (_, p) => 1 + Math.abs(Math.sin(p + i)));
-    if (shortcut && predicted === 1) map[SIDE * SIDE - 1] += 400;
+    if (shortcut && predicted === 1) map[SIDE * SIDE - 1]! += 400;
     const image = { width: SIDE, height: SIDE, data: new Uint8ClampedArray(SIDE * SIDE * 4).fill(128) };
     return { index: i, name: `<img${i}>`, label, predicted, probability: 0.7, target: predicted, image, maps: { gradient: summariseMap(map, SIDE, SIDE, REGIONS) } };
   });

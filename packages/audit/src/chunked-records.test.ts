@@ -44,7 +44,7 @@ describe('records that travel as chunk files', () => {
     const chunks = [all.slice(0, 16), all.slice(16, 32), all.slice(32, 48), all.slice(48)];
     const here = report(chunks);
     // Chunks computed on "other machines", in another order, and read back in chunk order.
-    const files = new Map([2, 0, 3, 1].map((c) => [c, encodeRecords(chunks[c])]));
+    const files = new Map([2, 0, 3, 1].map((c) => [c, encodeRecords(chunks[c]!)]));
     const travelled = report([0, 1, 2, 3].map((c) => decodeRecords(files.get(c) as Uint8Array)));
     expect(travelled.json).toBe(here.json);
     expect(travelled.html).toBe(here.html);

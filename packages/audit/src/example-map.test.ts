@@ -28,7 +28,7 @@ describe('summariseMap', () => {
     expect(s.thumbnail.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     // The first thumbnail cell covers rows 0..2, columns 0..2.
     let block = 0;
-    for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) block += map[y * 70 + x];
+    for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) block += map[y * 70 + x]!;
     expect(s.thumbnail[0]).toBeCloseTo(block / s.mass, 6);
   });
 

@@ -37,14 +37,14 @@ export function thumbnailSize(height: number, width: number, maxSide = DEFAULT_T
 export function summariseMap(absolute: ArrayLike<number>, height: number, width: number, regions: readonly Region[], maxSide = DEFAULT_THUMBNAIL_SIDE): ExampleMap {
   if (absolute.length !== height * width) throw new ShapeError(`A ${height} x ${width} map has ${height * width} values; got ${absolute.length}.`);
   let mass = 0;
-  for (let i = 0; i < absolute.length; i++) mass += Math.abs(absolute[i]);
+  for (let i = 0; i < absolute.length; i++) mass += Math.abs(absolute[i]!);
   const shares: Record<string, number> = {};
   for (const region of regions) {
     if (region.height !== height || region.width !== width) {
       throw new ShapeError(`The region ${region.name} is ${region.height} x ${region.width}; the maps are ${height} x ${width}.`);
     }
     let inside = 0;
-    for (let i = 0; i < absolute.length; i++) if (region.mask[i]) inside += Math.abs(absolute[i]);
+    for (let i = 0; i < absolute.length; i++) if (region.mask[i]) inside += Math.abs(absolute[i]!);
     shares[region.name] = mass > 0 ? inside / mass : 0;
   }
   const size = thumbnailSize(height, width, maxSide);
@@ -52,7 +52,7 @@ export function summariseMap(absolute: ArrayLike<number>, height: number, width:
   if (mass > 0) {
     for (let y = 0; y < height; y++) {
       const row = Math.floor(y / size.factor) * size.width;
-      for (let x = 0; x < width; x++) thumbnail[row + Math.floor(x / size.factor)] += Math.abs(absolute[y * width + x]) / mass;
+      for (let x = 0; x < width; x++) thumbnail[row + Math.floor(x / size.factor)]! += Math.abs(absolute[y * width + x]!) / mass;
     }
   }
   return { height, width, mass, shares, thumbnailHeight: size.height, thumbnailWidth: size.width, thumbnail };

@@ -39,8 +39,8 @@ describe('findConcentrations', () => {
     const found = findConcentrations(where, s, { 'bottom-right': 0.0625 });
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ class: 1, region: 'bottom-right', count: 20, share: 0.4, area: 0.0625 });
-    expect(found[0].lift).toBeCloseTo(6.4, 12);
-    expect(found[0].othersShare).toBeCloseTo(0.045, 12);
+    expect(found[0]!.lift).toBeCloseTo(6.4, 12);
+    expect(found[0]!.othersShare).toBeCloseTo(0.045, 12);
   });
 
   it('skips classes with too few examples or too little contrast', () => {
@@ -70,7 +70,7 @@ describe('findConcentrations', () => {
     ]);
     const found = findConcentrations(where, s, { border: 0.3 });
     expect(found.map((f) => f.class)).toEqual([null]);
-    expect(found[0].share).toBeCloseTo(0.55, 12);
+    expect(found[0]!.share).toBeCloseTo(0.55, 12);
   });
 
   it('flags every class outside the object, without the contrast rule', () => {

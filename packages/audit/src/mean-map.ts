@@ -29,7 +29,7 @@ export class MeanMapSum {
         `Maps of ${map.thumbnailHeight} x ${map.thumbnailWidth} and ${this.height} x ${this.width} cannot be averaged together; audit one input size at a time.`,
       );
     }
-    for (let i = 0; i < map.thumbnail.length; i++) this.sum[i] += map.thumbnail[i];
+    for (let i = 0; i < map.thumbnail.length; i++) this.sum[i]! += map.thumbnail[i]!;
     for (const [region, share] of Object.entries(map.shares)) this.shareSums.set(region, (this.shareSums.get(region) ?? 0) + share);
     this.count++;
   }

@@ -7,9 +7,9 @@ export class RankedList<T> {
   /** Offers an item; `make` builds it only when it makes the list (pictures are copied then). */
   offer(score: number, make: () => T): void {
     if (!Number.isFinite(score) || this.k <= 0) return;
-    if (this.items.length === this.k && score <= this.items[this.items.length - 1].score) return;
+    if (this.items.length === this.k && score <= this.items[this.items.length - 1]!.score) return;
     let at = this.items.length;
-    while (at > 0 && this.items[at - 1].score < score) at--;
+    while (at > 0 && this.items[at - 1]!.score < score) at--;
     this.items.splice(at, 0, { score, item: make() });
     if (this.items.length > this.k) this.items.pop();
   }

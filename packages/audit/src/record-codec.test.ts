@@ -33,14 +33,14 @@ describe('record files', () => {
     const decoded = decodeRecords(encodeRecords(records));
     expect(decoded).toHaveLength(3);
     for (let i = 0; i < 3; i++) {
-      const a = records[i];
-      const b = decoded[i];
+      const a = records[i]!;
+      const b = decoded[i]!;
       expect({ ...b, maps: undefined, image: undefined }).toEqual({ ...a, maps: undefined, image: undefined });
       expect(Array.from(b.image?.data ?? [])).toEqual(Array.from(a.image?.data ?? []));
       for (const name of ['gradient', 'gradcam']) {
-        expect(b.maps[name].shares).toEqual(a.maps[name].shares);
-        expect(b.maps[name].mass).toBe(a.maps[name].mass);
-        expect(Array.from(b.maps[name].thumbnail)).toEqual(Array.from(a.maps[name].thumbnail));
+        expect(b.maps[name]!.shares).toEqual(a.maps[name]!.shares);
+        expect(b.maps[name]!.mass).toBe(a.maps[name]!.mass);
+        expect(Array.from(b.maps[name]!.thumbnail)).toEqual(Array.from(a.maps[name]!.thumbnail));
       }
     }
   });
@@ -51,8 +51,8 @@ describe('record files', () => {
     const padded = Buffer.alloc(bytes.length + 7);
     padded.set(bytes, 7);
     const decoded = decodeRecords(padded.subarray(7));
-    expect(Array.from(decoded[1].maps.gradient.thumbnail)).toEqual(Array.from(records[1].maps.gradient.thumbnail));
-    expect(Array.from(decoded[0].image?.data ?? [])).toEqual(Array.from(records[0].image?.data ?? []));
+    expect(Array.from(decoded[1]!.maps.gradient!.thumbnail)).toEqual(Array.from(records[1]!.maps.gradient!.thumbnail));
+    expect(Array.from(decoded[0]!.image?.data ?? [])).toEqual(Array.from(records[0]!.image?.data ?? []));
   });
 
   it('round-trips an empty batch', () => {

@@ -54,8 +54,8 @@ export function encodeRecords(records: readonly AuditRecord[]): Uint8Array {
   bytes.set(header, MAGIC.length + 4);
   const floats = new Float32Array(bytes.buffer, start, blobSize / 4);
   records.forEach((record, r) => {
-    for (const [name, map] of Object.entries(record.maps)) floats.set(map.thumbnail, encoded[r].maps[name].offset / 4);
-    const image = encoded[r].image;
+    for (const [name, map] of Object.entries(record.maps)) floats.set(map.thumbnail, encoded[r]!.maps[name]!.offset / 4);
+    const image = encoded[r]!.image;
     if (record.image && image) bytes.set(record.image.data, start + image.offset);
   });
   return bytes;

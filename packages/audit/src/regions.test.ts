@@ -12,19 +12,19 @@ describe('regions', () => {
       expect(count(c.mask)).toBe(49);
       expect(c.area).toBeCloseTo(49 / 784, 12);
     }
-    const br = corners[3];
+    const br = corners[3]!;
     expect(br.mask[27 * 28 + 27]).toBe(1);
     expect(br.mask[21 * 28 + 21]).toBe(1);
     expect(br.mask[20 * 28 + 27]).toBe(0);
-    expect(corners[0].mask[0]).toBe(1);
-    expect(corners[1].mask[27]).toBe(1);
-    expect(corners[2].mask[27 * 28]).toBe(1);
+    expect(corners[0]!.mask[0]).toBe(1);
+    expect(corners[1]!.mask[27]).toBe(1);
+    expect(corners[2]!.mask[27 * 28]).toBe(1);
   });
 
   it('handles non-square images and keeps at least one pixel', () => {
     const [tl, tr] = cornerRegions(3, 10, 0.1);
-    expect(count(tl.mask)).toBe(1);
-    expect(tr.mask[9]).toBe(1);
+    expect(count(tl!.mask)).toBe(1);
+    expect(tr!.mask[9]).toBe(1);
   });
 
   it('measures the border band', () => {

@@ -53,7 +53,7 @@ async function time(work: () => Promise<unknown>): Promise<number> {
     await work();
     runs.push(performance.now() - start);
   }
-  return [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+  return [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
 }
 
 async function bench(): Promise<BenchResult> {
@@ -98,7 +98,7 @@ async function bench(): Promise<BenchResult> {
   const rows: BenchRow[] = [];
   for (const c of cases) {
     if (only && !only.has(c.name)) continue;
-    const ms = await time(() => c.method.attribute(model, c.input, { ...c.options, target: target(c.input.shape[0]), batchSize: batch }));
+    const ms = await time(() => c.method.attribute(model, c.input, { ...c.options, target: target(c.input.shape[0]!), batchSize: batch }));
     rows.push({ method: c.name, workload: c.workload, ms, rawMs: c.raw });
     log(`${backend}: ${c.name} ${c.workload} ${ms.toFixed(0)} ms`);
   }

@@ -39,7 +39,7 @@ describe('tfjs backends that Chromium offers', () => {
       y.dispose();
     }
     for (const [backend, values] of Object.entries(results)) {
-      const worst = Math.max(...values.map((v, i) => Math.abs(v - results.cpu[i])));
+      const worst = Math.max(...values.map((v, i) => Math.abs(v - results.cpu![i]!)));
       expect(worst, backend).toBeLessThan(1e-5);
     }
   });

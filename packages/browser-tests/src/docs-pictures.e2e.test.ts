@@ -54,7 +54,7 @@ function colours(image: RgbaImage, x0: number, y0: number, x1: number, y1: numbe
   for (let y = Math.max(0, y0); y < Math.min(image.height, y1); y++) {
     for (let x = Math.max(0, x0); x < Math.min(image.width, x1); x++) {
       const i = (y * image.width + x) * 4;
-      seen.add((image.data[i] << 16) | (image.data[i + 1] << 8) | image.data[i + 2]);
+      seen.add((image.data[i]! << 16) | (image.data[i + 1]! << 8) | image.data[i + 2]!);
     }
   }
   return seen.size;
@@ -96,7 +96,7 @@ describe('docs/report.png: report.html of a real `salience explain` run, in Chro
     expect(await rows.count()).toBe(DOCS_EXAMPLES.length);
     for (const [i, name] of DOCS_EXAMPLES.entries()) {
       const row = rows.nth(i);
-      expect(await row.locator('th').textContent()).toContain(`${i + 1} · ${name} · ${labels[pictures.summary.examples[i].predicted]}`);
+      expect(await row.locator('th').textContent()).toContain(`${i + 1} · ${name} · ${labels[pictures.summary.examples[i]!.predicted]}`);
       const links = row.locator('td a');
       expect(await links.count()).toBe(DOCS_METHODS.length);
       for (const href of await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')))) expect(href).toBe(`#example-${i + 1}`);
@@ -111,7 +111,7 @@ describe('docs/report.png: report.html of a real `salience explain` run, in Chro
           context.drawImage(image, 0, 0);
           const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
           const seen = new Set<number>();
-          for (let p = 0; p < data.length; p += 4) seen.add((data[p] << 16) | (data[p + 1] << 8) | data[p + 2]);
+          for (let p = 0; p < data.length; p += 4) seen.add((data[p]! << 16) | (data[p + 1]! << 8) | data[p + 2]!);
           return { width: image.naturalWidth, colours: seen.size };
         }),
       );
@@ -142,10 +142,13 @@ describe('docs/report.png: report.html of a real `salience explain` run, in Chro
     );
     expect(laid.length).toBe(DOCS_METHODS.length * 2);
     expect([...new Set(laid.map((c) => c.method))]).toEqual([...DOCS_METHOD_TITLES]);
-    const pullover = pictures.summary.examples[2];
-    expect(laid[0].target).toBe(`target ${pullover.predicted} · ${labels[pullover.predicted]} · p = ${pullover.probability.toFixed(4)}`);
+    const pullover = pictures.summary.examples[2]!;
+    expect(laid[0]!.target).toBe(`target ${pullover.predicted} · ${labels[pullover.predicted]} · p = ${pullover.probability.toFixed(4)}`);
     for (const title of DOCS_METHOD_TITLES) {
-      const [a, b] = laid.filter((c) => c.method === title);
+      const [a, b] = laid.filter((c) => c.method === title) as [
+        { method: string | undefined; target: string | undefined; left: number; right: number; top: number },
+        { method: string | undefined; target: string | undefined; left: number; right: number; top: number },
+      ];
       expect(a.top, title).toBe(b.top);
       expect(b.left, title).toBeGreaterThanOrEqual(a.right);
     }
@@ -173,11 +176,11 @@ describe('docs/report.png: report.html of a real `salience explain` run, in Chro
       expect(bar.height).toBeGreaterThanOrEqual(4);
       expect(bar.background).toMatch(/^linear-gradient\(/);
       expect(bar.ticks.length).toBe(3);
-      const [low, mid, high] = bar.ticks.map(parseTick);
+      const [low, mid, high] = bar.ticks.map(parseTick) as [number, number, number];
       expect(high, bar.ticks.join(' ')).toBeGreaterThan(0);
       // the caption says what the colours measure and the value full colour stands for, as the top tick does
       expect(bar.caption).toMatch(/^(\|attribution\||attribution|positive attribution|size of negative attribution)[^;]* per pixel; full colour at ±?[\d.e+−-]+/);
-      const full = parseTick(/full colour at (±?[\d.e+−-]+)/.exec(bar.caption)![1]);
+      const full = parseTick(/full colour at (±?[\d.e+−-]+)/.exec(bar.caption)![1]!);
       expect(full).toBeCloseTo(high, 10);
       if (bar.caption.includes('±')) expect([low, mid]).toEqual([-high, 0]);
       else expect(low).toBe(0);
@@ -197,7 +200,7 @@ describe('docs/report.png: report.html of a real `salience explain` run, in Chro
     const y = Math.round(bar.y + bar.height / 2);
     const [left, right] = [pixel(shot, Math.round(bar.x) + 2, y), pixel(shot, Math.round(bar.x + bar.width) - 3, y)];
     expect(Math.max(...left.slice(0, 3))).toBeLessThan(40);
-    expect(Math.min(right[0], right[1])).toBeGreaterThan(220);
+    expect(Math.min(right[0]!, right[1]!)).toBeGreaterThan(220);
     expect(colours(shot, Math.round(bar.x), y, Math.round(bar.x + bar.width), y + 1)).toBeGreaterThan(40);
 
     const committed = await png(join(REPO_ROOT, 'docs/report.png'));
@@ -230,7 +233,7 @@ describe('docs/figure.png: the Captum-style figure of the same run, in Chromium'
     try {
       await figurePage.goto(pathToFileURL(pictures.figure).href);
       const shown = await figurePage.evaluate(() => {
-        const image = document.images[0];
+        const image = document.images[0]!;
         const canvas = document.createElement('canvas');
         canvas.width = image.naturalWidth;
         canvas.height = image.naturalHeight;
@@ -249,7 +252,7 @@ describe('docs/figure.png: the Captum-style figure of the same run, in Chromium'
   });
 
   it('has the title with the method, the class and its probability', () => {
-    const example = pictures.summary.examples[DOCS_FIGURE.example];
+    const example = pictures.summary.examples[DOCS_FIGURE.example]!;
     const title = figureTitle({ method: DOCS_FIGURE.title, target: example.predicted, className: labels[example.predicted], probability: example.probability });
     expect(title).toBe(`Integrated gradients · Pullover (class 2) · p = ${example.probability.toFixed(3)}`);
     // the title line drawn alone in render's typeface is exactly the figure's top band
@@ -274,13 +277,13 @@ describe('docs/figure.png: the Captum-style figure of the same run, in Chromium'
         if (r !== g || g !== b) notGray++;
         const heat = inBand(panel(1) + x, y);
         const blended = inBand(panel(2) + x, y);
-        if (heat[0] - heat[2] > 60) red++;
-        if (heat[2] - heat[0] > 60) blue++;
-        if (Math.abs(blended[0] - blended[2]) > 30) blendedColour++;
+        if (heat[0]! - heat[2]! > 60) red++;
+        if (heat[2]! - heat[0]! > 60) blue++;
+        if (Math.abs(blended[0]! - blended[2]!) > 30) blendedColour++;
         if (r === 0) {
           // integrated gradients from a black baseline are 0 on black pixels: white heat, the image unchanged when blended
           black++;
-          if (Math.min(...heat.slice(0, 3)) < 250 || blended[0] + blended[1] + blended[2] !== 0) notZero++;
+          if (Math.min(...heat.slice(0, 3)) < 250 || blended[0]! + blended[1]! + blended[2]! !== 0) notZero++;
         }
       }
     }
@@ -301,7 +304,7 @@ describe('docs/figure.png: the Captum-style figure of the same run, in Chromium'
     let strip = -1;
     for (let x = x0; x < fig.width && strip < 0; x++) {
       const [top, mid, bottom] = [pixel(fig, x, panelsTop + 2), pixel(fig, x, panelsTop + PANEL / 2), pixel(fig, x, panelsTop + PANEL - 3)];
-      if (top[0] - top[2] > 60 && bottom[2] - bottom[0] > 60 && Math.min(...mid.slice(0, 3)) > 235) strip = x;
+      if (top[0]! - top[2]! > 60 && bottom[2]! - bottom[0]! > 60 && Math.min(...mid.slice(0, 3)) > 235) strip = x;
     }
     expect(strip, 'no colour strip right of the panels').toBeGreaterThan(0);
     expect(colours(fig, strip, panelsTop, strip + 1, panelsTop + PANEL)).toBeGreaterThan(50);
@@ -309,7 +312,7 @@ describe('docs/figure.png: the Captum-style figure of the same run, in Chromium'
     let text = 0;
     for (let y = panelsTop - small; y < panelsTop + PANEL + small; y++) {
       for (let x = strip + 8; x < fig.width; x++) {
-        const [r, g, b] = pixel(fig, x, y);
+        const [r, g, b] = pixel(fig, x, y) as [number, number, number];
         if (r === g && g === b && r < 120) text++;
       }
     }

@@ -56,7 +56,7 @@ const TARGETS = [0, 1, 2];
 
 function largest(values: ArrayLike<number>): number {
   let m = 0;
-  for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]));
+  for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]!));
   return m;
 }
 
@@ -67,8 +67,8 @@ function relativeErrors(actual: ArrayLike<number>, expected: ArrayLike<number>, 
     let error = 0;
     let scale = 0;
     for (let i = r * per; i < (r + 1) * per; i++) {
-      error = Math.max(error, Math.abs(actual[i] - expected[i]));
-      scale = Math.max(scale, Math.abs(expected[i]));
+      error = Math.max(error, Math.abs(actual[i]! - expected[i]!));
+      scale = Math.max(scale, Math.abs(expected[i]!));
     }
     return error / scale;
   });
@@ -134,9 +134,9 @@ describe('max-pooling ties on the GPU backends', () => {
       for (const [n, geometry] of GEOMETRIES.entries()) {
         const actual = await poolGradient(geometry, 'first wins');
         for (let i = 0; i < actual.length; i++) {
-          const error = Math.abs(actual[i] - expected[n][i]);
+          const error = Math.abs(actual[i]! - expected[n]![i]!);
           worst = Math.max(worst, error);
-          if (error > 1e-6) expect.fail(`${JSON.stringify(geometry)}: element ${i} is ${actual[i]}, the cpu kernel gives ${expected[n][i]}`);
+          if (error > 1e-6) expect.fail(`${JSON.stringify(geometry)}: element ${i} is ${actual[i]}, the cpu kernel gives ${expected[n]![i]}`);
         }
       }
       console.log(`firstWinsMaxPoolGrad on ${backend}: ${GEOMETRIES.length} geometries, largest difference from the cpu kernel ${worst.toExponential(2)}`);

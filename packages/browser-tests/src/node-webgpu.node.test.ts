@@ -59,8 +59,8 @@ describe("tfjs's webgpu backend in Node, on Dawn (the webgpu package)", () => {
     let worst = 0;
     let scale = 0;
     for (let i = 0; i < onCpu.data.length; i++) {
-      worst = Math.max(worst, Math.abs(onGpu.data[i] - onCpu.data[i]));
-      scale = Math.max(scale, Math.abs(onCpu.data[i]));
+      worst = Math.max(worst, Math.abs(onGpu.data[i]! - onCpu.data[i]!));
+      scale = Math.max(scale, Math.abs(onCpu.data[i]!));
     }
     console.log(`Dawn webgpu vs cpu: max |difference| / max |gradient| = ${(worst / scale).toExponential(2)}`);
     expect(scale).toBeGreaterThan(0);

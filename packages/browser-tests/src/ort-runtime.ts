@@ -35,7 +35,7 @@ export async function ortOffer(provider: OrtProvider): Promise<{ offered: boolea
     const session = await ort.InferenceSession.create(fixture.modelBytes, sessionOptions(provider));
     await session.release();
   } catch (error) {
-    return { offered: false, detail: (error as Error).message.split('\n')[0] };
+    return { offered: false, detail: (error as Error).message.split('\n')[0]! };
   }
   if (provider === 'wasm') return { offered: true, detail: `onnxruntime-web ${ort.env.versions.web}, 1 thread` };
   const adapter = await (navigator as Navigator & { gpu?: GPU }).gpu?.requestAdapter();

@@ -21,10 +21,10 @@ export interface ParityCase {
 /** Captum's NCHW arrays in the runtime's layout. */
 export const inLayout = (t: TensorData, layout: ImageLayout): TensorData => (layout === 'NHWC' && t.shape.length === 4 ? nchwToNhwc(t) : t);
 /** Captum's [B, 1, h, w] Grad-CAM holds the same numbers as our [B, h, w]. */
-const dropChannel = (t: TensorData): TensorData => ({ data: t.data, shape: [t.shape[0], ...t.shape.slice(2)] });
-const fromCase = (name: string) => (f: CaptumFixture, layout: ImageLayout) => inLayout(f.cases[name], layout);
+const dropChannel = (t: TensorData): TensorData => ({ data: t.data, shape: [t.shape[0]!, ...t.shape.slice(2)] });
+const fromCase = (name: string) => (f: CaptumFixture, layout: ImageLayout) => inLayout(f.cases[name]!, layout);
 /** The fixture's noise [n, B, C, H, W], in the runtime's layout. */
-const noiseOf = (f: CaptumFixture, layout: ImageLayout) => (layout === 'NHWC' ? nchwToNhwc(f.cases.smoothgrad_noise, 2) : f.cases.smoothgrad_noise);
+const noiseOf = (f: CaptumFixture, layout: ImageLayout) => (layout === 'NHWC' ? nchwToNhwc(f.cases.smoothgrad_noise!, 2) : f.cases.smoothgrad_noise);
 
 /** Captum's sliding windows: (1, 4, 4) step (1, 2, 2) on smallcnn, 6 step 3 over all channels on colorcnn. */
 function occlusionSettings(f: CaptumFixture, layout: ImageLayout): object {
@@ -34,7 +34,7 @@ function occlusionSettings(f: CaptumFixture, layout: ImageLayout): object {
 
 const IMAGE_CASES: readonly ParityCase[] = [
   { check: 'gradient (signed)', method: gradient, options: () => ({ variant: 'signed' }), expected: fromCase('gradient') },
-  { check: '|gradient|, channel max', method: gradient, options: () => ({ channelReduction: 'max' }), expected: (f) => f.cases.saliency_abs_channel_max },
+  { check: '|gradient|, channel max', method: gradient, options: () => ({ channelReduction: 'max' }), expected: (f) => f.cases.saliency_abs_channel_max! },
   { check: 'input x gradient', method: inputXGradient, options: () => ({}), expected: fromCase('input_x_gradient') },
   {
     check: 'IG riemann-right, 50 steps',
@@ -74,21 +74,21 @@ const IMAGE_CASES: readonly ParityCase[] = [
     check: 'Grad-CAM at the layer',
     method: gradCam,
     options: (f) => ({ resolution: 'layer', layer: f.gradcamLayer }),
-    expected: (f) => dropChannel(f.cases.gradcam_layer),
+    expected: (f) => dropChannel(f.cases.gradcam_layer!),
   },
   {
     check: 'Grad-CAM, bilinear to the input',
     method: gradCam,
     options: (f) => ({ resolution: 'input', upsample: 'bilinear', layer: f.gradcamLayer }),
-    expected: (f) => dropChannel(f.cases.gradcam_bilinear),
+    expected: (f) => dropChannel(f.cases.gradcam_bilinear!),
   },
   { check: 'occlusion', method: occlusion, options: occlusionSettings, expected: fromCase('occlusion') },
 ];
 
 const TABULAR_CASES: readonly ParityCase[] = [
-  { check: 'gradient (signed)', method: gradient, options: () => ({ variant: 'signed' }), expected: (f) => f.cases.gradient },
-  { check: 'input x gradient', method: inputXGradient, options: () => ({}), expected: (f) => f.cases.input_x_gradient },
-  { check: 'IG gauss-legendre, 64 steps', method: integratedGradients, options: () => ({ steps: 64 }), expected: (f) => f.cases.ig_gausslegendre_64 },
+  { check: 'gradient (signed)', method: gradient, options: () => ({ variant: 'signed' }), expected: (f) => f.cases.gradient! },
+  { check: 'input x gradient', method: inputXGradient, options: () => ({}), expected: (f) => f.cases.input_x_gradient! },
+  { check: 'IG gauss-legendre, 64 steps', method: integratedGradients, options: () => ({ steps: 64 }), expected: (f) => f.cases.ig_gausslegendre_64! },
 ];
 
 /** Every method of the Captum fixtures, per fixture model. */

@@ -42,9 +42,9 @@ interface TextCase {
 }
 
 async function fetchTextCase(base: URL): Promise<TextCase> {
-  const [manifest, bin] = await Promise.all(['cases.json', 'cases.bin'].map(async (name) => (await fetch(new URL(name, base))).arrayBuffer()));
+  const [manifest, bin] = (await Promise.all(['cases.json', 'cases.bin'].map(async (name) => (await fetch(new URL(name, base))).arrayBuffer()))) as [ArrayBuffer, ArrayBuffer];
   const { arrays, meta } = parseFixtureArrays(new TextDecoder().decode(manifest), bin);
-  return { arrays, meta: meta as unknown as TextCase['meta'], target: Array.from(arrays.target.data) };
+  return { arrays, meta: meta as unknown as TextCase['meta'], target: Array.from(arrays.target!.data) };
 }
 
 let fx: TextCase;
@@ -73,9 +73,9 @@ afterAll(async () => {
 
 /** Captum scores padding too (its gradients there are real); token-saliency gives padding 0. */
 function captum(name: TextMapName): TensorData {
-  const ref = fx.arrays[name];
+  const ref = fx.arrays[name]!;
   if (name === 'logits' || name.startsWith('token_ablation') || name.startsWith('token_occlusion')) return ref;
-  const mask = fx.arrays.attention_mask.data;
+  const mask = fx.arrays.attention_mask!.data;
   return { data: Float32Array.from(ref.data, (v, i) => (mask[i] === 0 ? 0 : v)), shape: ref.shape };
 }
 
@@ -89,8 +89,8 @@ function expectClose(against: string, check: string, actual: TensorData, expecte
 describe('a text classifier folder in Chromium on onnxruntime-web wasm (BERT fixture)', () => {
   it("tokenises in the page as Python's tokenizers and as Node did: ids, tokens, offsets, special tokens; labels and pad from the folder", () => {
     const batch = float.encode(fx.meta.texts);
-    expect(Array.from(batch.ids.data)).toEqual(Array.from(fx.arrays.input_ids.data));
-    expect(Array.from(batch.ids.shape)).toEqual(Array.from(fx.arrays.input_ids.shape));
+    expect(Array.from(batch.ids.data)).toEqual(Array.from(fx.arrays.input_ids!.data));
+    expect(Array.from(batch.ids.shape)).toEqual(Array.from(fx.arrays.input_ids!.shape));
     expect(Array.from(batch.ids.data)).toEqual(node.ids);
     expect(batch.texts.map((t) => [...t.tokens])).toEqual(node.tokens);
     expect(batch.texts.map((t) => t.offsets.map((o) => [...o]))).toEqual(node.offsets);
@@ -101,7 +101,7 @@ describe('a text classifier folder in Chromium on onnxruntime-web wasm (BERT fix
       expect(text.special.map(Number)).toEqual(fx.meta.specialTokensMask[i]);
       // every other token is the text's own characters (BERT lowercases and strips accents)
       for (const [t, [start, end]] of text.offsets.entries()) {
-        if (!text.special[t]) expect(text.text.slice(start, end).toLowerCase().normalize('NFD').replace(/\p{M}/gu, '')).toBe(text.tokens[t].replace(/^##/, ''));
+        if (!text.special[t]) expect(text.text.slice(start, end).toLowerCase().normalize('NFD').replace(/\p{M}/gu, '')).toBe(text.tokens[t]!.replace(/^##/, ''));
       }
     }
     expect(float.labels).toEqual(['negative', 'neutral', 'positive']);
@@ -124,6 +124,6 @@ describe('a text classifier folder in Chromium on onnxruntime-web wasm (BERT fix
     expect(quantized.quantization.map((q) => q.op)).toEqual(expect.arrayContaining(['DynamicQuantizeLinear', 'MatMulInteger']));
     expect(() => quantized.assertGradients()).toThrow(/quantized.*float model/s);
     const q = await occlusion.attribute(quantized.model, ids, { target: fx.target, window: [1], stride: [1], baseline: fx.meta.padTokenId });
-    expectClose('captum', 'quantized_ablation_pad', q.values, fx.arrays.quantized_ablation_pad);
+    expectClose('captum', 'quantized_ablation_pad', q.values, fx.arrays.quantized_ablation_pad!);
   });
 });

@@ -33,7 +33,7 @@ const SAME = 1e-6;
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   expect(a.length).toBe(b.length);
   let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
   return d;
 };
 
@@ -135,13 +135,13 @@ export function describeTransformersJs(which: TransformersOrt): void {
       let pipelineScores = 0;
       for (const [i, text] of TEXTS.entries()) {
         const theirs = await classify.tokenizer(text);
-        expect(Array.from(theirs.input_ids.data as BigInt64Array, Number)).toEqual(ours.texts[i].ids);
+        expect(Array.from(theirs.input_ids.data as BigInt64Array, Number)).toEqual(ours.texts[i]!.ids);
         const scores = (await classify(text, { top_k: 3 })) as { label: string; score: number }[];
         expect(scores.length).toBe(3);
         for (const { label, score } of scores) {
           const c = fromPipeline.labels?.indexOf(label) ?? -1;
           expect(c, label).toBeGreaterThanOrEqual(0);
-          pipelineScores = Math.max(pipelineScores, Math.abs(score - folderPrediction.probabilities.data[i * 3 + c]));
+          pipelineScores = Math.max(pipelineScores, Math.abs(score - folderPrediction.probabilities.data[i * 3 + c]!));
         }
       }
       measured.pipelineScores = pipelineScores;

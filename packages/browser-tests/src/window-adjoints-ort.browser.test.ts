@@ -60,7 +60,7 @@ function gradientModel(c: WindowCase): { bytes: Uint8Array; output: string } {
   const y = g.add(c.op, inputs, attrs, { output: 'y' });
   const half = g.add('Mul', [g.add('Mul', [y, y]), g.scalar(0.5)], undefined, { output: 'objective' });
   const built = addGradients(g, { of: half, wrt: ['x'], maxPoolTies: 'split' });
-  return { bytes: built.model, output: built.gradients.x };
+  return { bytes: built.model, output: built.gradients.x! };
 }
 
 async function run(provider: 'wasm' | 'webgpu', bytes: Uint8Array, x: { data: Float32Array; shape: readonly number[] }, output: string) {
@@ -68,7 +68,7 @@ async function run(provider: 'wasm' | 'webgpu', bytes: Uint8Array, x: { data: Fl
   const session = await ort.InferenceSession.create(bytes, sessionOptions(provider));
   try {
     const feed = new ort.Tensor('float32', x.data, [...x.shape]);
-    const result = (await session.run({ x: feed }, [output]))[output];
+    const result = (await session.run({ x: feed }, [output]))[output]!;
     const data = Float32Array.from((await result.getData()) as Float32Array);
     result.dispose();
     feed.dispose();
@@ -84,7 +84,7 @@ describe(`the conv and pool gradients of @salience/onnx-autodiff on onnxruntime-
   if (!offered) {
     it('is NOT offered by this browser: nothing to compare', async () => {
       console.log(`window adjoints: onnxruntime-web webgpu is not offered here: ${detail}`);
-      await expect(configureOrt().InferenceSession.create(gradientModel(CASES[0]).bytes, sessionOptions('webgpu'))).rejects.toThrow();
+      await expect(configureOrt().InferenceSession.create(gradientModel(CASES[0]!).bytes, sessionOptions('webgpu'))).rejects.toThrow();
     });
     return;
   }

@@ -38,6 +38,6 @@ export function describeFailure(error: unknown): Failure {
     .replace(/Use model\.layers\(\) to list them\./g, 'Run `salience layers --model <file>` to list them.')
     .replace(/`?model\.layers\(\)`?/g, '`salience layers --model <file>`');
   const code = codeOf(error);
-  if (code !== undefined && code in BY_CODE) return { exitCode: BY_CODE[code], code, message };
+  if (code !== undefined && code in BY_CODE) return { exitCode: BY_CODE[code]!, code, message };
   return { exitCode: EXIT_CODES.failure, code: code ?? 'FAILURE', message };
 }

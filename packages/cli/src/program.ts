@@ -513,9 +513,9 @@ export function parseLimits(values: readonly string[] | undefined): Partial<Reco
   const limits: Partial<Record<WorkLimit, number>> = {};
   for (const value of values) {
     const match = /^([a-z]+)=(.+)$/.exec(value.trim());
-    if (!match || !(LIMIT_KINDS as string[]).includes(match[1]))
+    if (!match || !(LIMIT_KINDS as string[]).includes(match[1]!))
       throw usageError(`--limit must be KIND=N with KIND one of ${LIMIT_KINDS.join(', ')}, e.g. steps=50000; got '${value}'.`);
-    limits[match[1] as WorkLimit] = parseInteger(match[2], `--limit ${match[1]}`, 1);
+    limits[match[1] as WorkLimit] = parseInteger(match[2]!, `--limit ${match[1]}`, 1);
   }
   return limits;
 }
@@ -526,10 +526,10 @@ export function parseContext(values: readonly string[] | undefined): Record<stri
   const context: Record<string, string> = {};
   for (const value of values) {
     const match = /^([^=]+)=(.+)$/.exec(value);
-    if (!match || match[1].trim() === '' || match[2].trim() === '') throw usageError(`--context must be NAME=FILE.npy, e.g. attention_mask=mask.npy; got '${value}'.`);
-    const name = match[1].trim();
+    if (!match || match[1]!.trim() === '' || match[2]!.trim() === '') throw usageError(`--context must be NAME=FILE.npy, e.g. attention_mask=mask.npy; got '${value}'.`);
+    const name = match[1]!.trim();
     if (Object.hasOwn(context, name)) throw usageError(`--context names '${name}' twice; give each input once.`);
-    context[name] = match[2].trim();
+    context[name] = match[2]!.trim();
   }
   return context;
 }
@@ -556,13 +556,13 @@ export function parseBox(text: string, flag: string): Box {
   const values = text.split(',').map((p) => p.trim());
   if (values.length !== 4) throw usageError(`${flag} must be top,left,bottom,right in pixels, e.g. 4,4,24,24; got '${text}'.`);
   if (values.some((v) => v.includes('='))) {
-    const named = new Map(values.map((v) => [v.split('=')[0].trim().toLowerCase(), v.slice(v.indexOf('=') + 1)]));
+    const named = new Map(values.map((v) => [v.split('=')[0]!.trim().toLowerCase(), v.slice(v.indexOf('=') + 1)]));
     if (named.size !== 4 || BOX_SIDES.some((side) => !named.has(side))) throw usageError(`${flag} must name each side once, e.g. top=4,left=4,bottom=24,right=24; got '${text}'.`);
     values.splice(0, 4, ...BOX_SIDES.map((side) => named.get(side) as string));
   }
-  const [top, left, bottom, right] = values.map((v) => parseInteger(v, flag, 0));
+  const [top, left, bottom, right] = values.map((v) => parseInteger(v, flag, 0)) as [number, number, number, number];
   if (!(bottom > top && right > left)) throw usageError(`${flag} must have bottom > top and right > left (top,left,bottom,right); got '${text}'.`);
-  return { top, left, bottom, right };
+  return { top: top!, left: left!, bottom: bottom!, right: right! };
 }
 
 function parseFraction(text: string, flag: string): number {

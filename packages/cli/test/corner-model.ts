@@ -21,17 +21,17 @@ export function cornerNet(): AnalyticNet {
     [1, 0],
     [1, 1],
   ])
-    weights[0][y * side + x] = 1;
+    weights[0]![y! * side + x!] = 1;
   return {
     classes: 2,
     layers: [],
     forward(x, rowShape) {
-      const logits = Float64Array.from(weights, (w) => w.reduce((sum, v, i) => sum + v * x[i], 0));
+      const logits = Float64Array.from(weights, (w) => w.reduce((sum, v, i) => sum + v * x[i]!, 0));
       return { x, rowShape, logits, layers: {} };
     },
     backward(state, g) {
       const input = new Float64Array(state.x.length);
-      for (let k = 0; k < 2; k++) for (let i = 0; i < input.length; i++) input[i] += g[k] * weights[k][i];
+      for (let k = 0; k < 2; k++) for (let i = 0; i < input.length; i++) input[i]! += g[k]! * weights[k]![i]!;
       return { input, layers: {} };
     },
   };

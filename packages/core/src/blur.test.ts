@@ -4,10 +4,10 @@ import { OptionError } from './errors.js';
 import type { TensorData } from './tensor.js';
 
 function nchwToNhwc(t: TensorData): TensorData {
-  const [b, c, h, w] = t.shape;
+  const [b, c, h, w] = t.shape as [number, number, number, number];
   const out = new Float32Array(t.data.length);
   for (let n = 0; n < b; n++)
-    for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((n * h + y) * w + x) * c + k] = t.data[((n * c + k) * h + y) * w + x];
+    for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((n * h + y) * w + x) * c + k] = t.data[((n * c + k) * h + y) * w + x]!;
   return { data: out, shape: [b, h, w, c] };
 }
 
@@ -30,7 +30,7 @@ describe('gaussianBlur', () => {
     const k = gaussianKernel(1.2);
     expect(k.length).toBe(2 * 5 + 1);
     expect(k.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 14);
-    expect(k[5]).toBeGreaterThan(k[4]);
+    expect(k[5]).toBeGreaterThan(k[4]!);
   });
 
   it('matches scipy.ndimage.gaussian_filter over the spatial axes of NCHW images', () => {

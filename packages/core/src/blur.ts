@@ -15,7 +15,7 @@ export function gaussianKernel(sigma: number): Float64Array {
     kernel[i + radius] = w;
     total += w;
   }
-  for (let i = 0; i < kernel.length; i++) kernel[i] /= total;
+  for (let i = 0; i < kernel.length; i++) kernel[i]! /= total;
   return kernel;
 }
 
@@ -42,9 +42,9 @@ export function gaussianBlur(images: TensorData, layout: Layout, sigma: number):
 }
 
 function blurAxis(data: Float32Array, shape: readonly number[], axis: number, kernel: Float64Array): Float32Array {
-  const length = shape[axis];
+  const length = shape[axis]!;
   let inner = 1;
-  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
+  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d]!;
   const outer = data.length / (length * inner);
   const radius = (kernel.length - 1) / 2;
   // Source index of every tap, folded back into [0, length) once for all lines.
@@ -58,7 +58,7 @@ function blurAxis(data: Float32Array, shape: readonly number[], axis: number, ke
     for (let j = 0; j < inner; j++) {
       for (let i = 0; i < length; i++) {
         let acc = 0;
-        for (let t = 0; t < kernel.length; t++) acc += kernel[t] * data[base + source[i * kernel.length + t] * inner + j];
+        for (let t = 0; t < kernel.length; t++) acc += kernel[t]! * data[base + source[i * kernel.length + t]! * inner + j]!;
         out[base + i * inner + j] = acc;
       }
     }

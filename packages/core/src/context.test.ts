@@ -3,7 +3,7 @@ import { contextRows, resolveContext } from './context.js';
 import type { Model } from './model.js';
 import { tensor } from './tensor.js';
 
-const model = { contextOf: (x: { shape: readonly number[] }) => ({ position_ids: tensor(new Float32Array(x.shape[0] * 2).fill(1), [x.shape[0], 2]) }) } as unknown as Model;
+const model = { contextOf: (x: { shape: readonly number[] }) => ({ position_ids: tensor(new Float32Array(x.shape[0]! * 2).fill(1), [x.shape[0]!, 2]) }) } as unknown as Model;
 
 describe('context', () => {
   it('is undefined when the model derives none and none is given', () => {
@@ -20,7 +20,7 @@ describe('context', () => {
 
   it('gathers rows by example', () => {
     const c = { m: tensor([1, 2, 3, 4], [2, 2]) };
-    expect(Array.from(contextRows(c, [1, 1, 0])!.m.data)).toEqual([3, 4, 3, 4, 1, 2]);
+    expect(Array.from(contextRows(c, [1, 1, 0])!.m!.data)).toEqual([3, 4, 3, 4, 1, 2]);
     expect(contextRows(undefined, [0])).toBeUndefined();
   });
 });

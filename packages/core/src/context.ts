@@ -12,11 +12,11 @@ export type Context = Readonly<Record<string, TensorData>>;
  * that every perturbed row keeps its example's mask. Undefined when there is none.
  */
 export function resolveContext(model: Model, input: TensorData, given: Context | undefined): Context | undefined {
-  if (given !== undefined) checkContextRows(given, input.shape[0]);
+  if (given !== undefined) checkContextRows(given, input.shape[0]!);
   const context: Record<string, TensorData> = { ...model.contextOf?.(input), ...given };
   if (Object.keys(context).length === 0) return undefined;
   // Derived rows are checked too: a model's contextOf is user code as much as the caller's rows.
-  checkContextRows(context, input.shape[0]);
+  checkContextRows(context, input.shape[0]!);
   return context;
 }
 

@@ -36,20 +36,20 @@ export function normalize(values: TensorData, options: NormalizeOptions): Tensor
           if (v > hi) hi = v;
         }
         const scale = hi - lo > epsilon ? 1 / (hi - lo) : 0;
-        for (let i = 0; i < map.length; i++) map[i] = (map[i] - lo) * scale;
+        for (let i = 0; i < map.length; i++) map[i] = (map[i]! - lo) * scale;
         break;
       }
       case 'abs-max': {
         let hi = 0;
         for (const v of map) hi = Math.max(hi, Math.abs(v));
         const scale = hi > epsilon ? 1 / hi : 0;
-        for (let i = 0; i < map.length; i++) map[i] *= scale;
+        for (let i = 0; i < map.length; i++) map[i]! *= scale;
         break;
       }
       case 'percentile': {
         const threshold = cumulativeThreshold(map, 100 - (options.outlierPercent ?? 2));
         const scale = threshold > epsilon ? 1 / threshold : 0;
-        for (let i = 0; i < map.length; i++) map[i] = Math.max(-1, Math.min(1, map[i] * scale));
+        for (let i = 0; i < map.length; i++) map[i] = Math.max(-1, Math.min(1, map[i]! * scale));
         break;
       }
       default:

@@ -20,11 +20,11 @@ describe('objectiveAndLogitGradient', () => {
     for (let i = 0; i < logits.data.length; i++) {
       const up = Float32Array.from(logits.data);
       const down = Float32Array.from(logits.data);
-      up[i] += h;
-      down[i] -= h;
+      up[i]! += h;
+      down[i]! -= h;
       const row = Math.floor(i / 3);
-      const fUp = objectiveAndLogitGradient(tensor(up, [2, 3]), targets, objective).values[row];
-      const fDown = objectiveAndLogitGradient(tensor(down, [2, 3]), targets, objective).values[row];
+      const fUp = objectiveAndLogitGradient(tensor(up, [2, 3]), targets, objective).values[row]!;
+      const fDown = objectiveAndLogitGradient(tensor(down, [2, 3]), targets, objective).values[row]!;
       expect(gradient[i]).toBeCloseTo((fUp - fDown) / (2 * h), 3);
     }
   });
@@ -32,7 +32,7 @@ describe('objectiveAndLogitGradient', () => {
   it('cross-entropy with the target as label is minus the log-probability', () => {
     const ce = objectiveAndLogitGradient(logits, targets, { kind: 'cross-entropy' }).values;
     const lp = objectiveAndLogitGradient(logits, targets, 'log-probability').values;
-    expect(ce[0]).toBeCloseTo(-lp[0], 6);
+    expect(ce[0]).toBeCloseTo(-lp[0]!, 6);
   });
 
   it('rejects unknown objectives and mis-shaped labels', () => {

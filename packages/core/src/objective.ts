@@ -26,16 +26,16 @@ export function checkObjective(objective: Objective | undefined, rows: number, c
  * that only know d logits / d input (analytic fakes, hand-written adapters) chain through it.
  */
 export function objectiveAndLogitGradient(logits: TensorData, targets: Int32Array, objective: Objective = 'logit'): { values: Float32Array; gradient: Float32Array } {
-  const [rows, classes] = logits.shape;
+  const [rows, classes] = logits.shape as [number, number];
   checkObjective(objective, rows, classes);
   const values = new Float32Array(rows);
   const gradient = new Float32Array(rows * classes);
   for (let r = 0; r < rows; r++) {
     const z = logits.data.subarray(r * classes, (r + 1) * classes);
     const g = gradient.subarray(r * classes, (r + 1) * classes);
-    const t = targets[r];
+    const t = targets[r]!;
     if (objective === 'logit') {
-      values[r] = z[t];
+      values[r] = z[t]!;
       g[t] = 1;
       continue;
     }
@@ -44,26 +44,26 @@ export function objectiveAndLogitGradient(logits: TensorData, targets: Int32Arra
     let sum = 0;
     for (const v of z) sum += Math.exp(v - max);
     const logSum = max + Math.log(sum);
-    const p = (c: number) => Math.exp(z[c] - logSum);
+    const p = (c: number) => Math.exp(z[c]! - logSum);
     if (objective === 'probability') {
       const pt = p(t);
       values[r] = pt;
       for (let c = 0; c < classes; c++) g[c] = pt * ((c === t ? 1 : 0) - p(c));
     } else if (objective === 'log-probability') {
-      values[r] = z[t] - logSum;
+      values[r] = z[t]! - logSum;
       for (let c = 0; c < classes; c++) g[c] = (c === t ? 1 : 0) - p(c);
     } else {
       const labels = objective.labels;
       let total = 0;
       let loss = 0;
       for (let c = 0; c < classes; c++) {
-        const y = labels ? labels.data[r * classes + c] : c === t ? 1 : 0;
+        const y = (labels ? labels.data[r * classes + c] : c === t ? 1 : 0)!;
         total += y;
-        loss -= y * (z[c] - logSum);
+        loss -= y * (z[c]! - logSum);
       }
       values[r] = loss;
       for (let c = 0; c < classes; c++) {
-        const y = labels ? labels.data[r * classes + c] : c === t ? 1 : 0;
+        const y = (labels ? labels.data[r * classes + c] : c === t ? 1 : 0)!;
         g[c] = total * p(c) - y;
       }
     }

@@ -33,7 +33,7 @@ describe('checkPluginCompatibility', () => {
     );
     checkPluginCompatibility(old, { coreVersion: '2.0.1', warn });
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(warn.mock.calls[0][0]).toBe(`[salience] ${result.message}`);
+    expect(warn.mock.calls[0]![0]).toBe(`[salience] ${result.message}`);
   });
 
   it('treats each 0.x minor as its own major, and tells a newer plugin to upgrade core', () => {
@@ -49,7 +49,7 @@ describe('checkPluginCompatibility', () => {
     const warn = vi.fn();
     const result = checkPluginCompatibility(stamped('@acme/odd', 'latest'), { coreVersion: '1.0.0', warn });
     expect(result.compatible).toBe(true);
-    expect(warn.mock.calls[0][0]).toMatch(/'latest', which is not a version like '1\.2\.3'/);
+    expect(warn.mock.calls[0]![0]).toMatch(/'latest', which is not a version like '1\.2\.3'/);
   });
 
   it('is checked for every adapter that a method meets, through assertCapabilities', () => {
@@ -67,7 +67,7 @@ describe('checkPluginCompatibility', () => {
       assertCapabilities(model, ['logits']);
       assertCapabilities(model, ['logits']);
       expect(spy).toHaveBeenCalledTimes(1);
-      expect(spy.mock.calls[0][0]).toMatch(/@acme\/ancient-adapter was built against @salience\/core 0\.0\.1/);
+      expect(spy.mock.calls[0]![0]).toMatch(/@acme\/ancient-adapter was built against @salience\/core 0\.0\.1/);
     } finally {
       spy.mockRestore();
     }

@@ -14,12 +14,12 @@ function twoClassModel(extra: Partial<Model> = {}): Model & { requests: ModelReq
     layers: () => [],
     async run(request) {
       requests.push(request as ModelRequest);
-      const rows = request.input.shape[0];
+      const rows = request.input.shape[0]!;
       const data = new Float32Array(rows * 2);
       for (let r = 0; r < rows; r++) {
         const [a, b] = request.input.data.subarray(r * 2, r * 2 + 2);
-        data[r * 2] = a + b;
-        data[r * 2 + 1] = a - b;
+        data[r * 2] = a! + b!;
+        data[r * 2 + 1] = a! - b!;
       }
       return { logits: { data, shape: [rows, 2] } } as never;
     },
@@ -63,11 +63,11 @@ describe('beginMethod', () => {
     expect(request.signal).toBe(signal);
     expect(Array.from((request.objective as { labels: { data: Float32Array } }).labels.data)).toEqual([0.5, 0.5, 1, 0]);
     // The caller's context overrides what the model derives; rows follow the examples.
-    expect(Array.from(request.context!.mask.data)).toEqual([1, 0, 1, 1]);
-    expect(Array.from(request.context!.derived.data)).toEqual([7, 7, 7, 7]);
+    expect(Array.from(request.context!.mask!.data)).toEqual([1, 0, 1, 1]);
+    expect(Array.from(request.context!.derived!.data)).toEqual([7, 7, 7, 7]);
     await call.run({ input: tensor([0, 0], [1, 2]), examples: [1], outputs: ['logits'] });
     expect(call.modelCalls).toBe(1);
-    expect(model.requests[0].target).toBeUndefined();
+    expect(model.requests[0]!.target).toBeUndefined();
   });
 
   it('computes the context from the real input, once', async () => {
@@ -86,8 +86,8 @@ describe('beginMethod', () => {
     const call = await beginMethod(model, input, {}, spec);
     expect(seen).toEqual([[1, 2, 3, -1, 0, 5]]);
     // The logits that resolved 'predicted' carried it too.
-    expect(Array.from(model.requests[0].context!.mask.data)).toEqual([1, 1, 1, 1, 0, 1]);
-    expect(Array.from(call.request({ input, examples: [2], outputs: ['logits'] }).context!.mask.data)).toEqual([0, 1]);
+    expect(Array.from(model.requests[0]!.context!.mask!.data)).toEqual([1, 1, 1, 1, 0, 1]);
+    expect(Array.from(call.request({ input, examples: [2], outputs: ['logits'] }).context!.mask!.data)).toEqual([0, 1]);
   });
 
   it('rejects bad context, unknown keys, layouts and capabilities before any model call', async () => {

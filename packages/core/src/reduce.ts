@@ -32,7 +32,7 @@ export function reduceChannels(values: TensorData, layout: Layout, reduction: Ch
   if (rank < 3) throw new ShapeError(`Channel reduction needs a tensor of rank 3 or more; got shape [${values.shape}].`);
   const axis = channelAxis(layout, rank);
   const outer = values.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-  const channels = values.shape[axis];
+  const channels = values.shape[axis]!;
   const inner = values.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const out = new Float32Array(outer * inner);
   const src = values.data;
@@ -41,7 +41,7 @@ export function reduceChannels(values: TensorData, layout: Layout, reduction: Ch
       const base = o * channels * inner + i;
       let acc = reduction === 'max' ? -Infinity : 0;
       for (let c = 0; c < channels; c++) {
-        const v = src[base + c * inner];
+        const v = src[base + c * inner]!;
         switch (reduction) {
           case 'max':
             if (v > acc) acc = v;

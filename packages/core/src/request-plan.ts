@@ -90,7 +90,7 @@ export type RequestPlan<K extends OutputName = OutputName> = ForwardPlan<K> | Gr
 
 function checkIds(input: TensorData, vocabulary: number | undefined): void {
   for (let i = 0; i < input.data.length; i++) {
-    const id = input.data[i];
+    const id = input.data[i]!;
     if (!Number.isInteger(id) || id < 0 || (vocabulary !== undefined && id >= vocabulary)) {
       const range = vocabulary !== undefined ? `0..${vocabulary - 1}` : 'non-negative integers';
       throw new ShapeError(`Token id ${id} at position ${i} is not a valid id (${range}).`);
@@ -242,7 +242,7 @@ function checkLayerActivations(facts: ModelFacts, request: ModelRequest, outputs
 
 function checkTargetClasses(targets: Int32Array, classes: number): void {
   for (let i = 0; i < targets.length; i++) {
-    if (targets[i] >= classes) throw new TargetError(`Target [${i}] is class ${targets[i]}, but the model has ${classes} classes (0..${classes - 1}).`);
+    if (targets[i]! >= classes) throw new TargetError(`Target [${i}] is class ${targets[i]}, but the model has ${classes} classes (0..${classes - 1}).`);
   }
 }
 
@@ -269,7 +269,7 @@ export function planRequest<K extends OutputName>(facts: ModelFacts, request: Mo
   const { input } = request;
   checkInput(facts, input);
   if (facts.tokenIds ?? facts.layout === 'tokens') checkIds(input, facts.vocabulary);
-  const rows = input.shape[0];
+  const rows = input.shape[0]!;
 
   let layer: string | undefined;
   if (outputs.some((o) => LAYER_OUTPUTS.includes(o))) {
@@ -323,7 +323,7 @@ export function checkPlanClasses(plan: RequestPlan, classes: number): void {
  * logits) and objective: what an adapter that only knows d logits / d input chains through.
  */
 export function logitGradient(plan: GradientPlan, logits: TensorData): Float32Array {
-  checkPlanClasses(plan, logits.shape[1]);
+  checkPlanClasses(plan, logits.shape[1]!);
   const targets = plan.targets === 'predicted' ? argmaxRows(logits) : plan.targets;
   return objectiveAndLogitGradient(logits, targets, plan.objective).gradient;
 }

@@ -70,7 +70,7 @@ describe('resolveTargets with known logits or batches', () => {
       ...fakeModel,
       run: async (req) => {
         calls++;
-        const rows = req.input.shape[0];
+        const rows = req.input.shape[0]!;
         const start = req.input.data.byteOffset / 4;
         return { logits: tensor(logits.data.subarray(start * 3, (start + rows) * 3), [rows, 3]) } as never;
       },

@@ -24,21 +24,21 @@ export interface ResolvedTargets {
 }
 
 export function argmaxRows(logits: TensorData): Int32Array {
-  const [rows, classes] = logits.shape;
+  const [rows, classes] = logits.shape as [number, number];
   const out = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
     let best = 0;
-    for (let c = 1; c < classes; c++) if (logits.data[r * classes + c] > logits.data[r * classes + best]) best = c;
+    for (let c = 1; c < classes; c++) if (logits.data[r * classes + c]! > logits.data[r * classes + best]!) best = c;
     out[r] = best;
   }
   return out;
 }
 
 function topKOfRow(logits: TensorData, r: number, k: number): number[] {
-  const classes = logits.shape[1];
+  const classes = logits.shape[1]!;
   const order = Array.from({ length: classes }, (_, c) => c);
   const row = logits.data.subarray(r * classes, (r + 1) * classes);
-  order.sort((a, b) => row[b] - row[a] || a - b);
+  order.sort((a, b) => row[b]! - row[a]! || a - b);
   return order.slice(0, k);
 }
 
@@ -71,8 +71,8 @@ export function rowTargets(target: RowTarget | undefined, rows: number, logits?:
   }
   const out = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
-    checkClass(target[i], classes, `[${i}]`);
-    out[i] = target[i];
+    checkClass(target[i]!, classes, `[${i}]`);
+    out[i] = target[i]!;
   }
   return out;
 }
@@ -141,7 +141,7 @@ export async function resolveTargets(
     perExample = () => target.classes;
   } else {
     const k = target.topK;
-    const classes = logits!.shape[1];
+    const classes = logits!.shape[1]!;
     if (!Number.isInteger(k) || k < 1 || k > classes) throw new TargetError(`topK must be an integer in 1..${classes}; got ${k}.`);
     perExample = (r) => topKOfRow(logits!, r, k);
   }
@@ -158,7 +158,7 @@ export async function resolveTargets(
 
 /** The logits a model returned for `rows` input rows, checked to be [rows, classes]. */
 export function checkLogitRows(logits: TensorData, rows: number): TensorData {
-  if (logits.shape.length !== 2 || logits.shape[0] !== rows || logits.data.length !== rows * logits.shape[1]) {
+  if (logits.shape.length !== 2 || logits.shape[0] !== rows || logits.data.length !== rows * logits.shape[1]!) {
     throw new ShapeError(`The model returned logits of shape [${logits.shape.join(', ')}] for ${rows} rows; a model must return [${rows}, classes].`);
   }
   return logits;

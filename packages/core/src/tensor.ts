@@ -31,7 +31,7 @@ export function zerosLike(t: TensorData): TensorData {
 /** Number of rows (dimension 0): every tensor at the boundary has the batch first. */
 export function batchSizeOf(t: TensorData): number {
   if (t.shape.length === 0) throw new ShapeError('Expected a batched tensor (batch on dimension 0), got a scalar.');
-  return t.shape[0];
+  return t.shape[0]!;
 }
 
 export function rowSize(t: TensorData): number {
@@ -54,21 +54,21 @@ export function row(t: TensorData, i: number): Float32Array {
 export function gatherRows(t: TensorData, indices: ArrayLike<number>): TensorData {
   const r = rowSize(t);
   const out = new Float32Array(indices.length * r);
-  for (let i = 0; i < indices.length; i++) out.set(t.data.subarray(indices[i] * r, (indices[i] + 1) * r), i * r);
+  for (let i = 0; i < indices.length; i++) out.set(t.data.subarray(indices[i]! * r, (indices[i]! + 1) * r), i * r);
   return { data: out, shape: [indices.length, ...t.shape.slice(1)] };
 }
 
 export function concatRows(parts: readonly TensorData[]): TensorData {
   if (parts.length === 0) throw new ShapeError('Cannot concatenate zero tensors.');
-  if (parts.length === 1) return parts[0];
-  const tail = parts[0].shape.slice(1);
+  if (parts.length === 1) return parts[0]!;
+  const tail = parts[0]!.shape.slice(1);
   let rows = 0;
   let total = 0;
   for (const p of parts) {
     if (!sameShape(p.shape.slice(1), tail)) {
       throw new ShapeError(`Cannot concatenate rows of shape [${p.shape.slice(1)}] with rows of shape [${tail}].`);
     }
-    rows += p.shape[0];
+    rows += p.shape[0]!;
     total += p.data.length;
   }
   const out = new Float32Array(total);

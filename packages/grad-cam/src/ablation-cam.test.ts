@@ -52,18 +52,18 @@ describe('ablationCam', () => {
     const one = { data: input.data.slice(0, 28 * 28), shape: [1, 1, 28, 28] };
     const { layerActivations, logits } = await model.run({ input: one, outputs: ['layerActivations', 'logits'], layer: 'c3' });
     const fill = ablationValue(layerActivations.data);
-    const y = logits.data[2];
+    const y = logits.data[2]!;
     const map = new Float64Array(49);
     for (let k = 0; k < 16; k++) {
       const ablated = Float32Array.from(layerActivations.data);
       ablated.fill(fill, k * 49, (k + 1) * 49);
       const out = await model.run({ input: one, outputs: ['logits'], layer: 'c3', layerActivations: { data: ablated, shape: layerActivations.shape } });
-      const w = (y - out.logits.data[2]) / y;
-      for (let p = 0; p < 49; p++) map[p] += w * layerActivations.data[k * 49 + p];
+      const w = (y - out.logits.data[2]!) / y;
+      for (let p = 0; p < 49; p++) map[p]! += w * layerActivations.data[k * 49 + p]!;
     }
     const result = await ablationCam.attribute(model, one, { layer: 'c3', target: 2, resolution: 'layer', relu: false });
     const max = Math.max(...map.map(Math.abs));
-    for (let p = 0; p < 49; p++) expect(Math.abs(result.values.data[p] - map[p])).toBeLessThan(1e-5 * max);
+    for (let p = 0; p < 49; p++) expect(Math.abs(result.values.data[p]! - map[p]!)).toBeLessThan(1e-5 * max);
   });
 
   it('refuses a model that cannot run from layer activations before any call, naming what works instead', async () => {

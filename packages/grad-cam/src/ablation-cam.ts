@@ -14,7 +14,7 @@ export const ABLATION_OFFSET = 1e7;
  */
 export function ablationValue(activations: Float32Array): number {
   let min = Infinity;
-  for (let i = 0; i < activations.length; i++) if (activations[i] < min) min = activations[i];
+  for (let i = 0; i < activations.length; i++) if (activations[i]! < min) min = activations[i]!;
   return min === 0 ? 0 : min - ABLATION_OFFSET;
 }
 
@@ -25,8 +25,8 @@ export function ablationValue(activations: Float32Array): number {
  */
 function channelLayout(shape: readonly number[], channelsFirst: boolean): { channels: number; inner: number } {
   const row = shape.slice(1);
-  if (channelsFirst && row.length === 3) return { channels: row[0], inner: row[1] * row[2] };
-  return { channels: row[row.length - 1], inner: 1 };
+  if (channelsFirst && row.length === 3) return { channels: row[0]!, inner: row[1]! * row[2]! };
+  return { channels: row[row.length - 1]!, inner: 1 };
 }
 
 /** Sets channel k of one layer row (copied into `out` first) to `value`. */
@@ -63,7 +63,7 @@ export const ablationCam: Method<CamOptions> = camMethod({
     const slot = new Map(used.map((e, k) => [e, k]));
     const pairsOf: number[][] = used.map(() => []);
     examples.forEach((e, p) => {
-      pairsOf[slot.get(e)!].push(p);
+      pairsOf[slot.get(e)!]!.push(p);
     });
     const usedRows = Int32Array.from(used);
 
@@ -88,16 +88,16 @@ export const ablationCam: Method<CamOptions> = camMethod({
       }
       raw.set(outputs.layerActivations.data, start * size);
       const scoredPairs = used.slice(start, end).flatMap((e) => pairsOf[slot.get(e)!]);
-      const rows = Int32Array.from(scoredPairs, (p) => slot.get(examples[p])! - start);
+      const rows = Int32Array.from(scoredPairs, (p) => slot.get(examples[p!]!)! - start);
       const values = scoresOf(
         logits,
         rows,
-        Int32Array.from(scoredPairs, (p) => targets[p]),
-        Int32Array.from(scoredPairs, (p) => examples[p]),
+        Int32Array.from(scoredPairs, (p) => targets[p!]!),
+        Int32Array.from(scoredPairs, (p) => examples[p!]!),
         call.objective,
       );
       scoredPairs.forEach((p, i) => {
-        original[p] = values[i];
+        original[p!] = values[i]!;
       });
     });
     const g = geometry!;
@@ -124,11 +124,11 @@ export const ablationCam: Method<CamOptions> = camMethod({
           const u = Math.floor((start + r) / channels);
           const k = (start + r) % channels;
           if (held[r] !== used[u]) {
-            inputs.set(input.data.subarray(used[u] * size, (used[u] + 1) * size), r * size);
-            held[r] = used[u];
+            inputs.set(input.data.subarray(used[u]! * size, (used[u]! + 1) * size), r * size);
+            held[r] = used[u]!;
           }
-          ablateChannel(raw.subarray(u * layerRow, (u + 1) * layerRow), ablated.subarray(r * layerRow, (r + 1) * layerRow), k, channels, inner, fills[u]);
-          rowExamples[r] = used[u];
+          ablateChannel(raw.subarray(u * layerRow, (u + 1) * layerRow), ablated.subarray(r * layerRow, (r + 1) * layerRow), k, channels, inner, fills[u]!);
+          rowExamples[r] = used[u]!;
         }
         const { logits } = await call.run({
           input: { data: inputs.subarray(0, rows * size), shape: [rows, ...input.shape.slice(1)] },
@@ -144,8 +144,8 @@ export const ablationCam: Method<CamOptions> = camMethod({
 
     // 3. w_k = (y - y_k) / y (no epsilon, as pytorch-grad-cam), then the weighted sum of the feature map.
     for (let p = 0; p < pairs; p++) {
-      const y = original[p];
-      for (let k = 0; k < channels; k++) scores[p * channels + k] = (y - scores[p * channels + k]) / y;
+      const y = original[p]!;
+      for (let k = 0; k < channels; k++) scores[p * channels + k] = (y - scores[p * channels + k]!) / y;
     }
     const featureRow = g.channels * g.height * g.width;
     const pairActivations = new Float32Array(pairs * featureRow);

@@ -52,15 +52,15 @@ describe('attention rollout on a transformers ViT (onnxruntime-node)', () => {
   afterAll(() => model.dispose());
 
   it.each(['mean', 'max'] as const)("matches the rollout of transformers' attention probabilities (heads fused by %s)", async (headFusion) => {
-    const result = await attentionRollout.attribute(model, fixture.arrays.input, { headFusion, resolution: 'layer', batchSize: 2 });
+    const result = await attentionRollout.attribute(model, fixture.arrays.input!, { headFusion, resolution: 'layer', batchSize: 2 });
     expect(result.meta).toMatchObject({ layers: ['/vit/layers.0/attention/Softmax_output_0', '/vit/layers.1/attention/Softmax_output_0'], tokenGrid: { prefixTokens: 1 } });
-    expectMapsClose(result.values, fixture.arrays[`rollout_${headFusion}`], 1e-4, `rollout ${headFusion}`);
-    const named = await attentionRollout.attribute(model, fixture.arrays.input, { headFusion, resolution: 'layer', layers: result.meta.layers as string[] });
+    expectMapsClose(result.values, fixture.arrays[`rollout_${headFusion}`]!, 1e-4, `rollout ${headFusion}`);
+    const named = await attentionRollout.attribute(model, fixture.arrays.input!, { headFusion, resolution: 'layer', layers: result.meta.layers as string[] });
     expect(Array.from(named.values.data)).toEqual(Array.from(result.values.data));
   });
 
   it('rejects unknown or misshapen layers and fusions before running the model', async () => {
-    const input = fixture.arrays.input;
+    const input = fixture.arrays.input!;
     await expect(attentionRollout.attribute(model, input, { layers: ['nope'] })).rejects.toThrow(UnknownLayerError);
     await expect(attentionRollout.attribute(model, input, { layers: ['vit.layers.1.layernorm_before'] })).rejects.toThrow(OptionError);
     await expect(attentionRollout.attribute(model, input, { headFusion: 'median' as never })).rejects.toThrow(OptionError);

@@ -70,25 +70,25 @@ export function rolloutStep(attention: Float32Array, heads: number, tokens: numb
   const a = new Float64Array(tokens * tokens);
   const plane = tokens * tokens;
   for (let i = 0; i < plane; i++) {
-    let v = attention[i];
+    let v = attention[i]!;
     for (let h = 1; h < heads; h++) {
-      const x = attention[h * plane + i];
+      const x = attention[h * plane + i]!;
       v = fusion === 'mean' ? v + x : fusion === 'max' ? Math.max(v, x) : Math.min(v, x);
     }
-    a[i] = fusion === 'mean' ? v / heads : v;
+    a[i] = (fusion === 'mean' ? v / heads : v)!;
   }
   for (let i = 0; i < tokens; i++) {
-    a[i * tokens + i] += 1;
+    a[i * tokens + i]! += 1;
     let sum = 0;
-    for (let j = 0; j < tokens; j++) sum += a[i * tokens + j];
-    for (let j = 0; j < tokens; j++) a[i * tokens + j] /= sum;
+    for (let j = 0; j < tokens; j++) sum += a[i * tokens + j]!;
+    for (let j = 0; j < tokens; j++) a[i * tokens + j]! /= sum;
   }
   const next = new Float64Array(plane);
   for (let i = 0; i < tokens; i++) {
     for (let k = 0; k < tokens; k++) {
-      const aik = a[i * tokens + k];
+      const aik = a[i * tokens + k]!;
       if (aik === 0) continue;
-      for (let j = 0; j < tokens; j++) next[i * tokens + j] += aik * rollout[k * tokens + j];
+      for (let j = 0; j < tokens; j++) next[i * tokens + j]! += aik * rollout[k * tokens + j]!;
     }
   }
   rollout.set(next);
@@ -144,7 +144,7 @@ export const attentionRollout: Method<AttentionRolloutOptions> = {
             layer: layer.name,
           });
           if (start === 0 && l === 0) checkTargetClasses(targets, logits);
-          const [b, heads, t, t2] = attention.shape;
+          const [b, heads, t, t2] = attention.shape as [number, number, number, number];
           if (attention.shape.length !== 4 || b !== n || t !== t2) {
             throw new ShapeError(`Layer '${layer.name}' gave [${attention.shape.join(', ')}]; attention probabilities are [batch, heads, tokens, tokens].`);
           }
@@ -161,13 +161,13 @@ export const attentionRollout: Method<AttentionRolloutOptions> = {
             });
           }
           const size = heads * t * t;
-          for (let r = 0; r < n; r++) rolloutStep(attention.data.subarray(r * size, (r + 1) * size), heads, t, fusion, rollouts[r]);
+          for (let r = 0; r < n; r++) rolloutStep(attention.data.subarray(r * size, (r + 1) * size), heads, t, fusion, rollouts[r]!);
         }
         const g = grid!;
         const cells = g.height * g.width;
         for (let r = 0; r < n; r++) {
           // The first token's row: how much each image token flows into it.
-          for (let c = 0; c < cells; c++) maps[(start + r) * cells + c] = rollouts[r][g.prefixTokens + c];
+          for (let c = 0; c < cells; c++) maps[(start + r) * cells + c] = rollouts[r]![g.prefixTokens + c]!;
         }
       },
       options.onProgress,
@@ -177,7 +177,7 @@ export const attentionRollout: Method<AttentionRolloutOptions> = {
     let values = maps;
     let [outHeight, outWidth] = [g.height, g.width];
     if (resolution === 'input') {
-      [outHeight, outWidth] = model.layout === 'NCHW' ? [input.shape[2], input.shape[3]] : [input.shape[1], input.shape[2]];
+      [outHeight, outWidth] = model.layout === 'NCHW' ? [input.shape[2]!, input.shape[3]!] : [input.shape[1]!, input.shape[2]!];
       values = new Float32Array(rows * outHeight * outWidth);
       const resize = mapResizer(g.height, g.width, outHeight, outWidth, upsample);
       for (let r = 0; r < rows; r++) resize(maps.subarray(r * cells, (r + 1) * cells), values.subarray(r * outHeight * outWidth, (r + 1) * outHeight * outWidth));

@@ -41,7 +41,8 @@ const CASES: Record<string, Case> = {
   'an unknown resolution': { call: (s) => gradCam.attribute(s.model, s.input, { layer: 'c3', resolution: 'huge' as 'input', target: 0 }), error: OptionError },
   'a class past the last': { call: (s) => gradCam.attribute(s.model, s.input, { layer: 'c3', target: 10 }), error: TargetError },
   'an NCHW input to an NHWC model': {
-    call: (s) => gradCam.attribute(s.model, { data: s.input.data, shape: [s.input.shape[0], s.input.shape[3], s.input.shape[1], s.input.shape[2]] }, { layer: 'c3', target: 0 }),
+    call: (s) =>
+      gradCam.attribute(s.model, { data: s.input.data, shape: [s.input.shape[0]!, s.input.shape[3]!, s.input.shape[1]!, s.input.shape[2]!] }, { layer: 'c3', target: 0 }),
     error: ShapeError,
   },
   'Score-CAM with batchSize 0': { call: (s) => scoreCam.attribute(s.model, s.input, { layer: 'c3', target: 0, batchSize: 0 }), error: OptionError },

@@ -92,7 +92,7 @@ export function layerGeometry(t: TensorData, rows: number, layer: string, channe
 
 /** Forward-only CAMs never pass a target to the model, so they check the classes against the logits themselves. */
 export function checkTargetClasses(targets: Int32Array, logits: TensorData): void {
-  const classes = logits.shape[1];
+  const classes = logits.shape[1]!;
   targets.forEach((t, p) => {
     if (t >= classes) throw new TargetError(`Target ${t} (map ${p}) does not exist: the model has ${classes} classes (0..${classes - 1}).`);
   });
@@ -101,7 +101,7 @@ export function checkTargetClasses(targets: Int32Array, logits: TensorData): voi
 /** The rows of `input` that pairs start..end explain, without a copy when they are consecutive. */
 export function pairRows(input: TensorData, examples: Int32Array, start: number, end: number): TensorData {
   const size = rowSize(input);
-  const e0 = examples[start];
+  const e0 = examples[start]!;
   let consecutive = true;
   for (let i = start; i < end; i++) if (examples[i] !== e0 + i - start) consecutive = false;
   return consecutive
@@ -185,7 +185,7 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
       const featureMap = (t: TensorData): TensorData => {
         if (!tokenLayer) return t;
         if (t.shape.length !== 3) throw new ShapeError(`Layer '${layer.info.name}' gave [${t.shape.join(', ')}]; a token layer's output is [batch, tokens, channels].`);
-        grid ??= tokenGrid(t.shape[1], options.tokenGrid);
+        grid ??= tokenGrid(t.shape[1]!, options.tokenGrid);
         return tokensToFeatureMap(t, grid);
       };
       const { examples, targets, batchSize } = call;
@@ -205,20 +205,20 @@ export function camMethod(spec: CamSpec, defaults: CamOptions = {}): Method<CamO
       const { geometry } = made;
       const rows = examples.length;
       const layerSize = geometry.height * geometry.width;
-      if (settings.relu) for (let i = 0; i < made.maps.length; i++) if (made.maps[i] < 0) made.maps[i] = 0;
+      if (settings.relu) for (let i = 0; i < made.maps.length; i++) if (made.maps[i]! < 0) made.maps[i] = 0;
       const atInput = settings.resolution === 'input';
       const [outHeight, outWidth] = atInput ? (model.layout === 'NCHW' ? [input.shape[2], input.shape[3]] : [input.shape[1], input.shape[2]]) : [geometry.height, geometry.width];
-      const outSize = outHeight * outWidth;
+      const outSize = outHeight! * outWidth!;
       let values = made.maps;
       if (atInput) {
         values = new Float32Array(rows * outSize);
-        const resize = mapResizer(geometry.height, geometry.width, outHeight, outWidth, settings.upsample);
+        const resize = mapResizer(geometry.height, geometry.width, outHeight!, outWidth!, settings.upsample);
         for (let r = 0; r < rows; r++) resize(made.maps.subarray(r * layerSize, (r + 1) * layerSize), values.subarray(r * outSize, (r + 1) * outSize));
       }
       if (settings.normalize === 'min-max') for (let r = 0; r < rows; r++) minMaxInPlace(values.subarray(r * outSize, (r + 1) * outSize));
       return {
         method: id,
-        values: { data: values, shape: [rows, outHeight, outWidth] },
+        values: { data: values, shape: [rows, outHeight!, outWidth!] },
         layout: 'NHW',
         examples,
         targets,

@@ -48,12 +48,12 @@ interface Loaded {
 const RUNTIMES = {
   'tfjs cpu': async (name: (typeof MODELS)[number], cam: ParsedFixture): Promise<Pick<Loaded, 'model' | 'input'>> => {
     const fixture = await loadCaptumFixture(name);
-    return { model: fromTfjs(tf, buildFixtureModel(tf, name, fixture.weights)), input: nchwToNhwc(cam.arrays.input) };
+    return { model: fromTfjs(tf, buildFixtureModel(tf, name, fixture.weights)), input: nchwToNhwc(cam.arrays.input!) };
   },
   'onnxruntime-node': async (name: (typeof MODELS)[number], cam: ParsedFixture): Promise<Pick<Loaded, 'model' | 'input'>> => {
     const fixture = await loadCaptumFixture(name);
     const model = await fromOnnx(ortNode as unknown as OrtModule, fixture.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } });
-    return { model, input: cam.arrays.input };
+    return { model, input: cam.arrays.input! };
   },
 };
 
@@ -65,7 +65,7 @@ describe.each(Object.keys(RUNTIMES) as (keyof typeof RUNTIMES)[])('pytorch-grad-
     for (const name of MODELS) {
       const cam = await camFixture(name);
       const { model, input } = await RUNTIMES[runtime](name, cam);
-      loaded.set(name, { cam, layer: cam.meta.layer as string, target: Int32Array.from(cam.arrays.target.data), model, input });
+      loaded.set(name, { cam, layer: cam.meta.layer as string, target: Int32Array.from(cam.arrays.target!.data), model, input });
     }
   });
 
@@ -77,13 +77,13 @@ describe.each(Object.keys(RUNTIMES) as (keyof typeof RUNTIMES)[])('pytorch-grad-
     it.each(METHODS)('%s: the map at the layer before ReLU', async (_, method, key) => {
       const { cam, layer, target, model, input } = loaded.get(name)!;
       const result = await method.attribute(model, input, { target, layer, resolution: 'layer', relu: false, batchSize: 5 });
-      expectMapsClose(result.values, cam.arrays[`${key}_raw`], TOLERANCE, `${name} ${key}_raw (${runtime})`);
+      expectMapsClose(result.values, cam.arrays[`${key}_raw`]!, TOLERANCE, `${name} ${key}_raw (${runtime})`);
     });
 
     it.each(METHODS)("%s: pytorch-grad-cam's scaled map at the input's size", async (_, method, key) => {
       const { cam, layer, target, model, input } = loaded.get(name)!;
       const result = await method.attribute(model, input, { target, layer, normalize: 'min-max' });
-      expectFinalMapsClose(result.values, cam.arrays[`${key}_final`], cam.arrays[`${key}_raw`], TOLERANCE, `${name} ${key}_final (${runtime})`);
+      expectFinalMapsClose(result.values, cam.arrays[`${key}_final`]!, cam.arrays[`${key}_raw`]!, TOLERANCE, `${name} ${key}_final (${runtime})`);
     });
   });
 
@@ -92,10 +92,10 @@ describe.each(Object.keys(RUNTIMES) as (keyof typeof RUNTIMES)[])('pytorch-grad-
       const { cam, layer, target, model, input } = loaded.get(name)!;
       const ours = await eigenCam.attribute(model, input, { target, layer, resolution: 'layer', relu: false });
       const abs = (t: TensorData) => ({ data: t.data.map(Math.abs), shape: t.shape });
-      expectMapsClose(abs(ours.values), abs(cam.arrays.eigencam_raw), TOLERANCE);
+      expectMapsClose(abs(ours.values), abs(cam.arrays.eigencam_raw!), TOLERANCE);
     }
     // The colorcnn projections come out of LAPACK with the other sign: the convention matters.
     const { cam } = loaded.get('colorcnn')!;
-    expect(compareMaps(cam.arrays.eigencam_raw, cam.arrays.eigencam_signed_raw).relativeError).toBeGreaterThan(1);
+    expect(compareMaps(cam.arrays.eigencam_raw!, cam.arrays.eigencam_signed_raw!).relativeError).toBeGreaterThan(1);
   });
 });

@@ -11,7 +11,7 @@ const RUNTIMES: Record<string, OrtModule> = { 'onnxruntime-node': ortNode, 'onnx
 
 /** Captum's [B, 1, h, w] holds the same numbers as our [B, h, w]. */
 function dropChannel(expected: TensorData): TensorData {
-  const [b, one, h, w] = expected.shape;
+  const [b, one, h, w] = expected.shape as [number, number, number, number];
   expect(one).toBe(1);
   return { data: expected.data, shape: [b, h, w] };
 }
@@ -30,7 +30,7 @@ describe.each(Object.keys(RUNTIMES))('Captum parity through model.onnx on %s', (
     ortWeb.env.wasm.numThreads = 1;
     for (const name of ['smallcnn', 'colorcnn'] as const) {
       const fixture = await loadCaptumFixture(name);
-      loaded.set(name, { fixture, model: await fromOnnx(RUNTIMES[runtime], fixture.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } }) });
+      loaded.set(name, { fixture, model: await fromOnnx(RUNTIMES[runtime]!, fixture.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } }) });
     }
   });
 
@@ -44,14 +44,14 @@ describe.each(Object.keys(RUNTIMES))('Captum parity through model.onnx on %s', (
       const { fixture, model } = loaded.get(name)!;
       const result = await gradCam.attribute(model, fixture.input, { ...options, target: fixture.target, layer: fixture.gradcamLayer });
       expect(result.meta.layer).toBe(fixture.gradcamLayer);
-      expectMapsClose(result.values, dropChannel(fixture.cases[expectedName]), TOLERANCE, `${name} ${expectedName} (${runtime})`);
+      expectMapsClose(result.values, dropChannel(fixture.cases[expectedName]!), TOLERANCE, `${name} ${expectedName} (${runtime})`);
     });
 
     it('finds the layer by itself', async () => {
       const { fixture, model } = loaded.get(name)!;
       const auto = await gradCam.attribute(model, fixture.input, { target: fixture.target, resolution: 'layer', batchSize: 3 });
       expect(auto.meta).toMatchObject({ layer: fixture.gradcamLayer, layerChosen: 'auto' });
-      expectMapsClose(auto.values, dropChannel(fixture.cases.gradcam_layer), TOLERANCE);
+      expectMapsClose(auto.values, dropChannel(fixture.cases.gradcam_layer!), TOLERANCE);
     });
   });
 });

@@ -11,7 +11,7 @@ const TOLERANCE = 1e-4;
 
 /** Captum's [B, 1, h, w] holds the same numbers as our [B, h, w]. */
 function dropChannel(expected: TensorData): TensorData {
-  const [b, one, h, w] = expected.shape;
+  const [b, one, h, w] = expected.shape as [number, number, number, number];
   expect(one).toBe(1);
   return { data: expected.data, shape: [b, h, w] };
 }
@@ -43,21 +43,21 @@ describe.each(['cpu', 'wasm'])('Captum parity on tfjs %s', (backend) => {
 
   describe.each(['smallcnn', 'colorcnn'])('%s', (name) => {
     it.each(cases)('%s', async (expectedName, options) => {
-      const { fixture, model, input } = fixtures[name];
+      const { fixture, model, input } = fixtures[name]!;
       const result = await gradCam.attribute(model, input, { ...options, target: fixture.target, layer: fixture.gradcamLayer });
       expect(result.meta.layer).toBe(fixture.gradcamLayer);
-      expectMapsClose(result.values, dropChannel(fixture.cases[expectedName]), TOLERANCE, `${name} ${expectedName} (${backend})`);
+      expectMapsClose(result.values, dropChannel(fixture.cases[expectedName]!), TOLERANCE, `${name} ${expectedName} (${backend})`);
     });
 
     it('finds the Grad-CAM layer of the fixture by itself', async () => {
-      const { fixture, model, input } = fixtures[name];
+      const { fixture, model, input } = fixtures[name]!;
       const result = await gradCam.attribute(model, input, { target: fixture.target, resolution: 'layer' });
       expect(result.meta).toMatchObject({ layer: fixture.gradcamLayer, layerChosen: 'auto' });
-      expectMapsClose(result.values, dropChannel(fixture.cases.gradcam_layer), TOLERANCE);
+      expectMapsClose(result.values, dropChannel(fixture.cases.gradcam_layer!), TOLERANCE);
     });
 
     it('leaks no tensors, on success and on failure', async () => {
-      const { model, input } = fixtures[name];
+      const { model, input } = fixtures[name]!;
       const run = (method: typeof gradCam, options: GradCamOptions & CommonOptions = {}): Promise<Attribution> =>
         method.attribute(model, input, { target: { topK: 2 }, batchSize: 3, ...options });
       await run(gradCam); // warm-up: kernels and weights that tfjs keeps

@@ -2,8 +2,8 @@ import { gatherRows, type Objective, objectiveAndLogitGradient, type TensorData 
 
 /** The objective of each (logits row, class) pair; cross-entropy labels are per input example. */
 export function scoresOf(logits: TensorData, rows: Int32Array, classes: Int32Array, exampleOf: Int32Array, objective: Objective | undefined): Float32Array {
-  const width = logits.shape[1];
-  if (objective === undefined || objective === 'logit') return Float32Array.from(rows, (r, i) => logits.data[r * width + classes[i]]);
+  const width = logits.shape[1]!;
+  if (objective === undefined || objective === 'logit') return Float32Array.from(rows, (r, i) => logits.data[r * width + classes[i]!]!);
   const forPairs: Objective = typeof objective === 'object' && objective.labels ? { ...objective, labels: gatherRows(objective.labels, exampleOf) } : objective;
   return objectiveAndLogitGradient(gatherRows(logits, rows), classes, forPairs).values;
 }
@@ -27,11 +27,11 @@ export interface ChannelSweep {
  */
 export function storeChannelScores(logits: TensorData, sweep: ChannelSweep, scores: Float64Array): void {
   const { start, channels, pairsOf, targets, examples, objective } = sweep;
-  const rows = logits.shape[0];
+  const rows = logits.shape[0]!;
   const rowOf: number[] = [];
   const pairOf: number[] = [];
   for (let r = 0; r < rows; r++) {
-    for (const p of pairsOf[Math.floor((start + r) / channels)]) {
+    for (const p of pairsOf[Math.floor((start + r) / channels)]!) {
       rowOf.push(r);
       pairOf.push(p);
     }
@@ -39,9 +39,9 @@ export function storeChannelScores(logits: TensorData, sweep: ChannelSweep, scor
   const values = scoresOf(
     logits,
     Int32Array.from(rowOf),
-    Int32Array.from(pairOf, (p) => targets[p]),
-    Int32Array.from(pairOf, (p) => examples[p]),
+    Int32Array.from(pairOf, (p) => targets[p]!),
+    Int32Array.from(pairOf, (p) => examples[p]!),
     objective,
   );
-  for (let i = 0; i < values.length; i++) scores[pairOf[i] * channels + ((start + rowOf[i]) % channels)] = values[i];
+  for (let i = 0; i < values.length; i++) scores[pairOf[i]! * channels + ((start + rowOf[i]!) % channels)] = values[i]!;
 }

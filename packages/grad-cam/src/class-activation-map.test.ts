@@ -40,7 +40,7 @@ function maps(weighting: ChannelWeighting, relu: boolean, first: boolean): numbe
 
 function expectValues(actual: number[], expected: number[]): void {
   actual.forEach((v, i) => {
-    expect(v, `position ${i}`).toBeCloseTo(expected[i], 6);
+    expect(v, `position ${i}`).toBeCloseTo(expected[i]!, 6);
   });
 }
 

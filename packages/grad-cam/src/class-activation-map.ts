@@ -29,8 +29,8 @@ export function featureMapGeometry(shape: readonly number[], channelsFirst: bool
     throw new ShapeError(`The layer's output has shape [${shape.join(', ')}]; Grad-CAM needs a 4-D feature map (batch, two spatial axes, channels).`);
   }
   return channelsFirst
-    ? { channels: shape[1], height: shape[2], width: shape[3], channelStride: shape[2] * shape[3], positionStride: 1 }
-    : { height: shape[1], width: shape[2], channels: shape[3], channelStride: 1, positionStride: shape[3] };
+    ? { channels: shape[1]!, height: shape[2]!, width: shape[3]!, channelStride: shape[2]! * shape[3]!, positionStride: 1 }
+    : { height: shape[1]!, width: shape[2]!, channels: shape[3]!, channelStride: 1, positionStride: shape[3]! };
 }
 
 /**
@@ -48,7 +48,7 @@ export function classActivationMaps(
   const { channels, channelStride, positionStride } = geometry;
   const positions = geometry.height * geometry.width;
   const rowSize = channels * positions;
-  const rows = activations.shape[0];
+  const rows = activations.shape[0]!;
   const weights = new Float64Array(channels);
   const map = new Float64Array(positions);
   for (let r = 0; r < rows; r++) {
@@ -58,7 +58,7 @@ export function classActivationMaps(
     else plusPlusWeights(a, g, channels, positions, channelStride, positionStride, weights);
     weightedChannelMap(a, weights, geometry, map);
     const target = out.subarray(r * positions, (r + 1) * positions);
-    for (let p = 0; p < positions; p++) target[p] = relu && map[p] < 0 ? 0 : map[p];
+    for (let p = 0; p < positions; p++) target[p] = (relu && map[p]! < 0 ? 0 : map[p])!;
   }
 }
 
@@ -72,15 +72,15 @@ export function weightedChannelMap(a: Float32Array, weights: Float64Array, geome
   if (positionStride === 1) {
     map.fill(0);
     for (let k = 0; k < channels; k++) {
-      const wk = weights[k];
+      const wk = weights[k]!;
       const base = k * channelStride;
-      for (let p = 0; p < positions; p++) map[p] += wk * a[base + p];
+      for (let p = 0; p < positions; p++) map[p]! += wk * a[base + p]!;
     }
   } else {
     for (let p = 0; p < positions; p++) {
       const base = p * positionStride;
       let sum = 0;
-      for (let k = 0; k < channels; k++) sum += weights[k] * a[base + k];
+      for (let k = 0; k < channels; k++) sum += weights[k]! * a[base + k]!;
       map[p] = sum;
     }
   }
@@ -91,31 +91,31 @@ function meanGradients(g: Float32Array, channels: number, positions: number, cha
   if (positionStride === 1) {
     for (let k = 0; k < channels; k++) {
       let sum = 0;
-      for (let p = 0, i = k * channelStride; p < positions; p++, i++) sum += g[i];
+      for (let p = 0, i = k * channelStride; p < positions; p++, i++) sum += g[i]!;
       weights[k] = sum;
     }
   } else {
     for (let p = 0; p < positions; p++) {
       const base = p * positionStride;
-      for (let k = 0; k < channels; k++) weights[k] += g[base + k];
+      for (let k = 0; k < channels; k++) weights[k]! += g[base + k]!;
     }
   }
-  for (let k = 0; k < channels; k++) weights[k] /= positions;
+  for (let k = 0; k < channels; k++) weights[k]! /= positions;
 }
 
 function plusPlusWeights(a: Float32Array, g: Float32Array, channels: number, positions: number, channelStride: number, positionStride: number, weights: Float64Array): void {
   const activationSums = new Float64Array(channels);
   for (let k = 0; k < channels; k++) {
     let sum = 0;
-    for (let p = 0; p < positions; p++) sum += a[k * channelStride + p * positionStride];
+    for (let p = 0; p < positions; p++) sum += a[k * channelStride + p * positionStride]!;
     activationSums[k] = sum;
   }
   weights.fill(0);
   for (let k = 0; k < channels; k++) {
-    const total = activationSums[k];
+    const total = activationSums[k]!;
     let sum = 0;
     for (let p = 0; p < positions; p++) {
-      const gk = g[k * channelStride + p * positionStride];
+      const gk = g[k * channelStride + p * positionStride]!;
       // relu(g) * alpha: only positive gradients contribute, and alpha is 0 where g is 0.
       if (gk > 0) {
         const g2 = gk * gk;

@@ -9,10 +9,10 @@ import type { FeatureMapGeometry } from './class-activation-map.js';
 export function topEigenvector(matrix: Float64Array, n: number): { vector: Float64Array; value: number } {
   const { values, vectors } = symmetricEigen(matrix, n, 1e-30);
   let best = 0;
-  for (let i = 1; i < n; i++) if (values[i] > values[best]) best = i;
+  for (let i = 1; i < n; i++) if (values[i]! > values[best]!) best = i;
   const vector = new Float64Array(n);
-  for (let k = 0; k < n; k++) vector[k] = vectors[k * n + best];
-  return { vector, value: values[best] };
+  for (let k = 0; k < n; k++) vector[k] = vectors[k * n + best]!;
+  return { vector, value: values[best]! };
 }
 
 /**
@@ -28,12 +28,12 @@ export function eigenCamMap(activations: Float32Array, geometry: FeatureMapGeome
   const x = new Float64Array(positions * channels);
   for (let k = 0; k < channels; k++) {
     let mean = 0;
-    for (let p = 0; p < positions; p++) mean += activations[k * channelStride + p * positionStride];
+    for (let p = 0; p < positions; p++) mean += activations[k * channelStride + p * positionStride]!;
     mean /= positions;
     for (let p = 0; p < positions; p++) {
       const value = activations[k * channelStride + p * positionStride];
       // NaN activations count as 0, as in pytorch-grad-cam.
-      x[p * channels + k] = (Number.isNaN(value) ? 0 : value) - mean;
+      x[p * channels + k] = (Number.isNaN(value) ? 0 : value)! - mean;
     }
   }
   const projection = new Float64Array(positions);
@@ -42,16 +42,16 @@ export function eigenCamMap(activations: Float32Array, geometry: FeatureMapGeome
     for (let p = 0; p < positions; p++) {
       const row = p * channels;
       for (let i = 0; i < channels; i++) {
-        const xi = x[row + i];
+        const xi = x[row + i]!;
         if (xi === 0) continue;
-        for (let j = i; j < channels; j++) gram[i * channels + j] += xi * x[row + j];
+        for (let j = i; j < channels; j++) gram[i * channels + j]! += xi * x[row + j]!;
       }
     }
-    for (let i = 0; i < channels; i++) for (let j = 0; j < i; j++) gram[i * channels + j] = gram[j * channels + i];
+    for (let i = 0; i < channels; i++) for (let j = 0; j < i; j++) gram[i * channels + j] = gram[j * channels + i]!;
     const { vector } = topEigenvector(gram, channels);
     for (let p = 0; p < positions; p++) {
       let sum = 0;
-      for (let k = 0; k < channels; k++) sum += x[p * channels + k] * vector[k];
+      for (let k = 0; k < channels; k++) sum += x[p * channels + k]! * vector[k]!;
       projection[p] = sum;
     }
   } else {
@@ -59,7 +59,7 @@ export function eigenCamMap(activations: Float32Array, geometry: FeatureMapGeome
     for (let p = 0; p < positions; p++) {
       for (let q = p; q < positions; q++) {
         let sum = 0;
-        for (let k = 0; k < channels; k++) sum += x[p * channels + k] * x[q * channels + k];
+        for (let k = 0; k < channels; k++) sum += x[p * channels + k]! * x[q * channels + k]!;
         gram[p * positions + q] = sum;
         gram[q * positions + p] = sum;
       }
@@ -67,7 +67,7 @@ export function eigenCamMap(activations: Float32Array, geometry: FeatureMapGeome
     // X v = sigma u, with u the top eigenvector of X X^T and sigma^2 its eigenvalue.
     const { vector, value } = topEigenvector(gram, positions);
     const sigma = Math.sqrt(Math.max(0, value));
-    for (let p = 0; p < positions; p++) projection[p] = sigma * vector[p];
+    for (let p = 0; p < positions; p++) projection[p] = sigma * vector[p]!;
   }
   let lo = Infinity;
   let hi = -Infinity;
@@ -76,7 +76,7 @@ export function eigenCamMap(activations: Float32Array, geometry: FeatureMapGeome
     if (v > hi) hi = v;
   }
   const sign = Math.abs(lo) > Math.abs(hi) ? -1 : 1;
-  for (let p = 0; p < positions; p++) out[p] = sign * projection[p];
+  for (let p = 0; p < positions; p++) out[p] = sign * projection[p]!;
 }
 
 /**

@@ -9,7 +9,7 @@ export function channelSumOfProducts(activations: TensorData, gradients: TensorD
   const { channels, channelStride, positionStride } = geometry;
   const positions = geometry.height * geometry.width;
   const size = channels * positions;
-  const rows = activations.shape[0];
+  const rows = activations.shape[0]!;
   const map = new Float64Array(positions);
   for (let r = 0; r < rows; r++) {
     const a = activations.data.subarray(r * size, (r + 1) * size);
@@ -19,8 +19,8 @@ export function channelSumOfProducts(activations: TensorData, gradients: TensorD
       for (let k = 0; k < channels; k++) {
         const base = k * channelStride;
         for (let p = 0; p < positions; p++) {
-          const gk = g[base + p];
-          if (!positiveGradientsOnly || gk > 0) map[p] += gk * a[base + p];
+          const gk = g[base + p]!;
+          if (!positiveGradientsOnly || gk > 0) map[p]! += gk * a[base + p]!;
         }
       }
     } else {
@@ -28,8 +28,8 @@ export function channelSumOfProducts(activations: TensorData, gradients: TensorD
         const base = p * positionStride;
         let sum = 0;
         for (let k = 0; k < channels; k++) {
-          const gk = g[base + k];
-          if (!positiveGradientsOnly || gk > 0) sum += gk * a[base + k];
+          const gk = g[base + k]!;
+          if (!positiveGradientsOnly || gk > 0) sum += gk * a[base + k]!;
         }
         map[p] = sum;
       }
@@ -43,7 +43,7 @@ export function weightedChannelSum(activations: TensorData, weights: Float64Arra
   const positions = geometry.height * geometry.width;
   const size = geometry.channels * positions;
   const map = new Float64Array(positions);
-  for (let r = 0; r < activations.shape[0]; r++) {
+  for (let r = 0; r < activations.shape[0]!; r++) {
     const w = weights.subarray(r * geometry.channels, (r + 1) * geometry.channels);
     weightedChannelMap(activations.data.subarray(r * size, (r + 1) * size), w, geometry, map);
     out.set(map, r * positions);

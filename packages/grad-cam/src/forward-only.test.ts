@@ -20,18 +20,18 @@ describe('forward-only CAMs on an ONNX model whose gradients cannot be built', (
     });
     try {
       expect(model.gradientError).toMatchObject({ code: 'UNSUPPORTED_OP', op: 'Softsign' });
-      const target = Int32Array.from(arrays.target.data);
+      const target = Int32Array.from(arrays.target!.data);
       for (const [method, key] of [
         [scoreCam, 'scorecam'],
         [eigenCam, 'eigencam_signed'],
         [ablationCam, 'ablationcam'],
       ] as const) {
-        const raw = await method.attribute(model, arrays.input, { target, layer: 'c3', resolution: 'layer', relu: false, batchSize: 7 });
-        expectMapsClose(raw.values, arrays[`${key}_raw`], 1e-4, `softsign ${key}_raw`);
-        const final = await method.attribute(model, arrays.input, { target, layer: 'c3', normalize: 'min-max' });
-        expectMapsClose(final.values, arrays[`${key}_final`], 1e-4, `softsign ${key}_final`);
+        const raw = await method.attribute(model, arrays.input!, { target, layer: 'c3', resolution: 'layer', relu: false, batchSize: 7 });
+        expectMapsClose(raw.values, arrays[`${key}_raw`]!, 1e-4, `softsign ${key}_raw`);
+        const final = await method.attribute(model, arrays.input!, { target, layer: 'c3', normalize: 'min-max' });
+        expectMapsClose(final.values, arrays[`${key}_final`]!, 1e-4, `softsign ${key}_final`);
       }
-      await expect(hiResCam.attribute(model, arrays.input, { target, layer: 'c3' })).rejects.toSatisfy(
+      await expect(hiResCam.attribute(model, arrays.input!, { target, layer: 'c3' })).rejects.toSatisfy(
         (e) => e instanceof SalienceError && ['MISSING_CAPABILITY', 'UNSUPPORTED_OP'].includes(e.code),
       );
     } finally {

@@ -50,7 +50,7 @@ class StubModel implements Model {
 
   async run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
     this.requests.push(request as ModelRequest);
-    const rows = request.input.shape[0];
+    const rows = request.input.shape[0]!;
     // Logits: class c scores c + sum(input), so 'predicted' is the last class.
     const logits: TensorData = { data: new Float32Array(rows * 3), shape: [rows, 3] };
     for (let r = 0; r < rows; r++) for (let c = 0; c < 3; c++) logits.data[r * 3 + c] = c;
@@ -58,7 +58,7 @@ class StubModel implements Model {
     if (request.outputs.includes('layerGradients' as K)) {
       const targets = rowTargets(request.target, rows, logits);
       out.layerActivations = this.stack(rows, () => 1);
-      out.layerGradients = this.stack(rows, (r) => targets[r] + 1, true);
+      out.layerGradients = this.stack(rows, (r) => targets[r]! + 1, true);
     }
     return out as Pick<ModelOutputs, K>;
   }
@@ -70,7 +70,7 @@ class StubModel implements Model {
       for (let k = 0; k < 3; k++) {
         for (let p = 0; p < 4; p++) {
           const at = this.layout === 'NCHW' ? k * 4 + p : p * 3 + k;
-          data[r * 12 + at] = source[k][p] * scale(r);
+          data[r * 12 + at] = source[k]![p]! * scale(r);
         }
       }
     }
@@ -92,7 +92,7 @@ const imageNhwc = (rows = 1): TensorData => ({ data: new Float32Array(rows * 16)
 function close(actual: Float32Array | number[], expected: number[], digits = 6): void {
   expect(actual.length).toBe(expected.length);
   Array.from(actual).forEach((v, i) => {
-    expect(v, `value ${i}`).toBeCloseTo(expected[i], digits);
+    expect(v, `value ${i}`).toBeCloseTo(expected[i]!, digits);
   });
 }
 

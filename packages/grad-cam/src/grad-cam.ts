@@ -115,7 +115,7 @@ export function camMeta(
 
 /** Height and width of an image input in the model's layout. */
 function inputSize(model: Model, input: TensorData): [number, number] {
-  return model.layout === 'NCHW' ? [input.shape[2], input.shape[3]] : [input.shape[1], input.shape[2]];
+  return model.layout === 'NCHW' ? [input.shape[2]!, input.shape[3]!] : [input.shape[1]!, input.shape[2]!];
 }
 
 function checkLayerOutputs(activations: TensorData, gradients: TensorData, rows: number, layer: string): void {

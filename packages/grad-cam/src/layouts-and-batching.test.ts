@@ -13,15 +13,15 @@ function randomImages(rows: number, shape: number[], seed = 7): TensorData {
 /** Grad-CAM written out naively from the model's own layer outputs, channels first. */
 async function referenceGradCam(model: Model, input: TensorData, target: number[], layer: string): Promise<number[]> {
   const { layerActivations: a, layerGradients: g } = await model.run({ input, outputs: ['layerActivations', 'layerGradients'], target, layer });
-  const [rows, channels, h, w] = a.shape;
+  const [rows, channels, h, w] = a.shape as [number, number, number, number];
   const out: number[] = [];
   for (let r = 0; r < rows; r++) {
     for (let p = 0; p < h * w; p++) {
       let sum = 0;
       for (let k = 0; k < channels; k++) {
         let mean = 0;
-        for (let q = 0; q < h * w; q++) mean += g.data[(r * channels + k) * h * w + q] / (h * w);
-        sum += mean * a.data[(r * channels + k) * h * w + p];
+        for (let q = 0; q < h * w; q++) mean += g.data[(r * channels + k) * h * w + q]! / (h * w);
+        sum += mean * a.data[(r * channels + k) * h * w + p]!;
       }
       out.push(Math.max(0, sum));
     }
@@ -32,7 +32,7 @@ async function referenceGradCam(model: Model, input: TensorData, target: number[
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-6): void {
   expect(actual.length).toBe(expected.length);
   let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
   expect(worst).toBeLessThanOrEqual(tolerance);
 }
 

@@ -10,5 +10,5 @@ export function minMaxInPlace(map: Float32Array): void {
     if (v > hi) hi = v;
   }
   const range = hi - lo + MIN_MAX_EPSILON;
-  for (let i = 0; i < map.length; i++) map[i] = (map[i] - lo) / range;
+  for (let i = 0; i < map.length; i++) map[i] = (map[i]! - lo) / range;
 }

@@ -11,7 +11,7 @@ function resize(values: number[], h: number, w: number, outH: number, outW: numb
 function expectClose(actual: number[], expected: number[], tolerance = 1e-6): void {
   expect(actual).toHaveLength(expected.length);
   actual.forEach((v, i) => {
-    expect(Math.abs(v - expected[i]), `value ${i}: ${v} vs ${expected[i]}`).toBeLessThanOrEqual(tolerance);
+    expect(Math.abs(v - expected[i]!), `value ${i}: ${v} vs ${expected[i]}`).toBeLessThanOrEqual(tolerance);
   });
 }
 

@@ -71,9 +71,9 @@ export function mapResizer(h: number, w: number, outH: number, outW: number, mod
     const cols = nearestAxis(w, outW);
     return (source, target) => {
       for (let y = 0; y < outH; y++) {
-        const from = rows.lo[y] * w;
+        const from = rows.lo[y]! * w;
         const out = y * outW;
-        for (let x = 0; x < outW; x++) target[out + x] = source[from + cols.lo[x]];
+        for (let x = 0; x < outW; x++) target[out + x] = source[from + cols.lo[x]!]!;
       }
     };
   }
@@ -81,18 +81,18 @@ export function mapResizer(h: number, w: number, outH: number, outW: number, mod
   const cols = linearAxis(w, outW);
   return (source, target) => {
     for (let y = 0; y < outH; y++) {
-      const top = rows.lo[y] * w;
-      const bottom = rows.hi[y] * w;
-      const wTop = rows.wLo[y];
-      const wBottom = rows.wHi[y];
+      const top = rows.lo[y]! * w;
+      const bottom = rows.hi[y]! * w;
+      const wTop = rows.wLo[y]!;
+      const wBottom = rows.wHi[y]!;
       const out = y * outW;
       for (let x = 0; x < outW; x++) {
-        const left = cols.lo[x];
-        const right = cols.hi[x];
-        const wLeft = cols.wLo[x];
-        const wRight = cols.wHi[x];
+        const left = cols.lo[x]!;
+        const right = cols.hi[x]!;
+        const wLeft = cols.wLo[x]!;
+        const wRight = cols.wHi[x]!;
         // Same grouping as PyTorch: rows first, then the blend of the two rows.
-        target[out + x] = wTop * (wLeft * source[top + left] + wRight * source[top + right]) + wBottom * (wLeft * source[bottom + left] + wRight * source[bottom + right]);
+        target[out + x] = wTop * (wLeft * source[top + left]! + wRight * source[top + right]!) + wBottom * (wLeft * source[bottom + left]! + wRight * source[bottom + right]!);
       }
     }
   };

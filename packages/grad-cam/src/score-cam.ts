@@ -16,8 +16,8 @@ function alignedAxis(size: number, out: number): { lo: Int32Array; hi: Int32Arra
   for (let i = 0; i < out; i++) {
     const source = i * scale;
     lo[i] = Math.min(size - 1, Math.floor(source));
-    hi[i] = Math.min(size - 1, lo[i] + 1);
-    frac[i] = source - lo[i];
+    hi[i] = Math.min(size - 1, lo[i]! + 1);
+    frac[i] = source - lo[i]!;
   }
   return { lo, hi, frac };
 }
@@ -34,13 +34,13 @@ export function scoreCamMasker(height: number, width: number, outHeight: number,
     let lo = Infinity;
     let hi = -Infinity;
     for (let y = 0; y < outHeight; y++) {
-      const y0 = rows.lo[y];
-      const y1 = rows.hi[y];
-      const fy = rows.frac[y];
+      const y0 = rows.lo[y]!;
+      const y1 = rows.hi[y]!;
+      const fy = rows.frac[y]!;
       for (let x = 0; x < outWidth; x++) {
-        const x0 = cols.lo[x];
-        const x1 = cols.hi[x];
-        const fx = cols.frac[x];
+        const x0 = cols.lo[x]!;
+        const x1 = cols.hi[x]!;
+        const fx = cols.frac[x]!;
         const top = channel(y0, x0) * (1 - fx) + channel(y0, x1) * fx;
         const bottom = channel(y1, x0) * (1 - fx) + channel(y1, x1) * fx;
         const v = top * (1 - fy) + bottom * fy;
@@ -50,7 +50,7 @@ export function scoreCamMasker(height: number, width: number, outHeight: number,
       }
     }
     const range = hi - lo + SCORE_CAM_EPSILON;
-    for (let i = 0; i < mask.length; i++) mask[i] = (mask[i] - lo) / range;
+    for (let i = 0; i < mask.length; i++) mask[i] = (mask[i]! - lo) / range;
   };
 }
 
@@ -72,7 +72,7 @@ export const scoreCam: Method<CamOptions> = camMethod({
     const slot = new Map(used.map((e, k) => [e, k]));
     const pairsOf: number[][] = used.map(() => []);
     examples.forEach((e, p) => {
-      pairsOf[slot.get(e)!].push(p);
+      pairsOf[slot.get(e)!]!.push(p);
     });
     const usedRows = Int32Array.from(used);
 
@@ -100,9 +100,9 @@ export const scoreCam: Method<CamOptions> = camMethod({
     // The input's layout is the model's; the layer's may differ (a token layer is channels last).
     const inputChannelsFirst = model.layout === 'NCHW';
     const [inHeight, inWidth, inChannels] = inputChannelsFirst ? [input.shape[2], input.shape[3], input.shape[1]] : [input.shape[1], input.shape[2], input.shape[3]];
-    const plane = inHeight * inWidth;
+    const plane = inHeight! * inWidth!;
     const size = rowSize(input);
-    const masker = scoreCamMasker(g.height, g.width, inHeight, inWidth);
+    const masker = scoreCamMasker(g.height, g.width, inHeight!, inWidth!);
     const mask = new Float32Array(plane);
 
     // 2. One masked copy per (example, channel), in batches; every target of the example is scored on it.
@@ -119,15 +119,15 @@ export const scoreCam: Method<CamOptions> = camMethod({
           const u = Math.floor((start + r) / channels);
           const k = (start + r) % channels;
           const a = activations.subarray(u * layerRow, (u + 1) * layerRow);
-          masker((y, x) => a[k * channelStride + (y * g.width + x) * positionStride], mask);
-          const source = input.data.subarray(used[u] * size, (used[u] + 1) * size);
+          masker((y, x) => a[k * channelStride + (y * g.width + x) * positionStride]!, mask);
+          const source = input.data.subarray(used[u]! * size, (used[u]! + 1) * size);
           const copy = copies.subarray(r * size, (r + 1) * size);
           if (inputChannelsFirst) {
-            for (let c = 0; c < inChannels; c++) for (let i = 0; i < plane; i++) copy[c * plane + i] = source[c * plane + i] * mask[i];
+            for (let c = 0; c < inChannels!; c++) for (let i = 0; i < plane; i++) copy[c * plane + i] = source[c * plane + i]! * mask[i]!;
           } else {
-            for (let i = 0; i < plane; i++) for (let c = 0; c < inChannels; c++) copy[i * inChannels + c] = source[i * inChannels + c] * mask[i];
+            for (let i = 0; i < plane; i++) for (let c = 0; c < inChannels!; c++) copy[i * inChannels! + c] = source[i * inChannels! + c]! * mask[i]!;
           }
-          rowExamples[r] = used[u];
+          rowExamples[r] = used[u]!;
         }
         const { logits } = await call.run({ input: { data: copies, shape: [rows, ...input.shape.slice(1)] }, examples: rowExamples.subarray(0, rows), outputs: ['logits'] });
         storeChannelScores(checkLogitRows(logits, rows), { start, channels, pairsOf, targets, examples, objective: call.objective }, scores);
@@ -141,8 +141,8 @@ export const scoreCam: Method<CamOptions> = camMethod({
       let max = -Infinity;
       for (const v of w) max = Math.max(max, v);
       let sum = 0;
-      for (let k = 0; k < channels; k++) sum += w[k] = Math.exp(w[k] - max);
-      for (let k = 0; k < channels; k++) w[k] /= sum;
+      for (let k = 0; k < channels; k++) sum += w[k] = Math.exp(w[k]! - max);
+      for (let k = 0; k < channels; k++) w[k]! /= sum;
     }
     const pairActivations = new Float32Array(pairs * layerRow);
     examples.forEach((e, p) => {

@@ -51,7 +51,7 @@ export function tokenGrid(tokens: number, option?: TokenGridOption): TokenGrid {
       `A token layer with ${tokens} tokens ${found.length ? `could be ${options}` : 'is not a square grid after 0, 1 or 2 prefix tokens'}; say how with tokenGrid: { height, width, prefixTokens }.`,
     );
   }
-  return found[0];
+  return found[0]!;
 }
 
 /**
@@ -60,7 +60,7 @@ export function tokenGrid(tokens: number, option?: TokenGridOption): TokenGrid {
  */
 export function tokensToFeatureMap(t: TensorData, grid: TokenGrid): TensorData {
   if (t.shape.length !== 3) throw new ShapeError(`A token layer's output must be [batch, tokens, channels]; got [${t.shape.join(', ')}].`);
-  const [rows, tokens, channels] = t.shape;
+  const [rows, tokens, channels] = t.shape as [number, number, number];
   const kept = grid.height * grid.width;
   if (grid.prefixTokens + kept !== tokens) throw new ShapeError(`The layer has ${tokens} tokens; the grid needs ${grid.prefixTokens + kept}.`);
   const out = new Float32Array(rows * kept * channels);

@@ -51,26 +51,26 @@ describe.each(MODELS)('pytorch-grad-cam parity on a %s token layer (onnxruntime-
     const at = (file: string) => new URL(`../fixtures/cam/${file}`, import.meta.url);
     fixture = parseFixtureArrays(await readFile(at(`${name}.json`), 'utf8'), await readFile(at(`${name}.bin`)));
     model = await fromOnnx(ortNode as unknown as OrtModule, new Uint8Array(await readFile(at(`${name}.onnx`))), { sessionOptions: { intraOpNumThreads: 1 } });
-    target = Int32Array.from(fixture.arrays.target.data);
+    target = Int32Array.from(fixture.arrays.target!.data);
     LAYER = fixture.meta.layer as string;
   });
 
   afterAll(() => model.dispose());
 
   it.each(METHODS)('%s: the map on the token grid before ReLU, and the scaled map at the input', async (key, method) => {
-    const input: TensorData = fixture.arrays.input;
+    const input: TensorData = fixture.arrays.input!;
     const raw = await method.attribute(model, input, { target, layer: LAYER, resolution: 'layer', relu: false, batchSize: 2 });
     expect(raw.meta).toMatchObject({ tokenGrid: { height: 4, width: 4, prefixTokens: fixture.meta.prefixTokens }, layerSize: [4, 4] });
-    expectMapsClose(raw.values, fixture.arrays[`${key}_raw`], TOLERANCE, `${name} ${key}_raw`);
+    expectMapsClose(raw.values, fixture.arrays[`${key}_raw`]!, TOLERANCE, `${name} ${key}_raw`);
     const final = await method.attribute(model, input, { target, layer: LAYER, normalize: 'min-max' });
-    expectFinalMapsClose(final.values, fixture.arrays[`${key}_final`], fixture.arrays[`${key}_raw`], TOLERANCE, `${name} ${key}_final`);
+    expectFinalMapsClose(final.values, fixture.arrays[`${key}_final`]!, fixture.arrays[`${key}_raw`]!, TOLERANCE, `${name} ${key}_final`);
   });
 
   it('takes an explicit grid, and rejects one that does not fit the tokens', async () => {
-    const input: TensorData = fixture.arrays.input;
+    const input: TensorData = fixture.arrays.input!;
     const prefixTokens = fixture.meta.prefixTokens as number;
     const explicit = await hiResCam.attribute(model, input, { target, layer: LAYER, resolution: 'layer', relu: false, tokenGrid: { height: 4, width: 4, prefixTokens } });
-    expectMapsClose(explicit.values, fixture.arrays.hirescam_raw, TOLERANCE);
+    expectMapsClose(explicit.values, fixture.arrays.hirescam_raw!, TOLERANCE);
     await expect(hiResCam.attribute(model, input, { target, layer: LAYER, tokenGrid: { height: 4, width: 4, prefixTokens: prefixTokens + 1 } })).rejects.toThrow(OptionError);
   });
 });

@@ -14,7 +14,7 @@ export function xGradCamWeights(activations: TensorData, gradients: TensorData, 
   const { channels, channelStride, positionStride } = geometry;
   const positions = geometry.height * geometry.width;
   const size = channels * positions;
-  const rows = activations.shape[0];
+  const rows = activations.shape[0]!;
   const weights = new Float64Array(rows * channels);
   for (let r = 0; r < rows; r++) {
     const base = r * size;
@@ -23,8 +23,8 @@ export function xGradCamWeights(activations: TensorData, gradients: TensorData, 
       let total = 0;
       for (let p = 0; p < positions; p++) {
         const i = base + k * channelStride + p * positionStride;
-        products += gradients.data[i] * activations.data[i];
-        total += activations.data[i];
+        products += gradients.data[i]! * activations.data[i]!;
+        total += activations.data[i]!;
       }
       weights[r * channels + k] = products / (total + XGRAD_CAM_EPSILON);
     }

@@ -8,9 +8,9 @@ import { expectMapsClose } from '@salience/testing';
  * much, so the tolerance is widened by range / peak of the map before scaling (`raw`).
  */
 export function expectFinalMapsClose(actual: TensorData, expected: TensorData, raw: TensorData, tolerance: number, label: string): void {
-  const size = expected.data.length / expected.shape[0];
-  const rawSize = raw.data.length / raw.shape[0];
-  for (let m = 0; m < expected.shape[0]; m++) {
+  const size = expected.data.length / expected.shape[0]!;
+  const rawSize = raw.data.length / raw.shape[0]!;
+  for (let m = 0; m < expected.shape[0]!; m++) {
     const row = raw.data.subarray(m * rawSize, (m + 1) * rawSize);
     let peak = -Infinity;
     let range = 0;

@@ -18,7 +18,7 @@ describe.each(Object.keys(RUNTIMES))('Captum parity through model.onnx on %s', (
     for (const name of MODELS) {
       const fixture = await loadCaptumFixture(name);
       // The fixtures are NCHW, as the ONNX models: no transposes.
-      const model = await fromOnnx(RUNTIMES[runtime], fixture.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } });
+      const model = await fromOnnx(RUNTIMES[runtime]!, fixture.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } });
       loaded.set(name, { fixture, model });
     }
   });
@@ -31,9 +31,9 @@ describe.each(Object.keys(RUNTIMES))('Captum parity through model.onnx on %s', (
     it('signed gradient matches Saliency(abs=False), gradient x input matches InputXGradient', async () => {
       const { fixture, model } = loaded.get(name)!;
       const signed = await gradient.attribute(model, fixture.input, { target: fixture.target, variant: 'signed' });
-      expectMapsClose(signed.values, fixture.cases.gradient, TOLERANCE, `${name} gradient (${runtime})`);
+      expectMapsClose(signed.values, fixture.cases.gradient!, TOLERANCE, `${name} gradient (${runtime})`);
       const ixg = await inputXGradient.attribute(model, fixture.input, { target: fixture.target, batchSize: 3 });
-      expectMapsClose(ixg.values, fixture.cases.input_x_gradient, TOLERANCE, `${name} input x gradient (${runtime})`);
+      expectMapsClose(ixg.values, fixture.cases.input_x_gradient!, TOLERANCE, `${name} input x gradient (${runtime})`);
     });
   });
 
@@ -41,10 +41,10 @@ describe.each(Object.keys(RUNTIMES))('Captum parity through model.onnx on %s', (
     it('|gradient| and its channel max match Saliency(abs=True)', async () => {
       const { fixture, model } = loaded.get(name)!;
       const abs = await gradient.attribute(model, fixture.input, { target: fixture.target });
-      expectMapsClose(abs.values, fixture.cases.saliency_abs, TOLERANCE, `${name} |gradient| (${runtime})`);
+      expectMapsClose(abs.values, fixture.cases.saliency_abs!, TOLERANCE, `${name} |gradient| (${runtime})`);
       const max = await gradient.attribute(model, fixture.input, { target: fixture.target, channelReduction: 'max', batchSize: 2 });
-      expect(max.values.shape).toEqual(fixture.cases.saliency_abs_channel_max.shape);
-      expectMapsClose(max.values, fixture.cases.saliency_abs_channel_max, TOLERANCE, `${name} channel max (${runtime})`);
+      expect(max.values.shape).toEqual(fixture.cases.saliency_abs_channel_max!.shape);
+      expectMapsClose(max.values, fixture.cases.saliency_abs_channel_max!, TOLERANCE, `${name} channel max (${runtime})`);
     });
   });
 });

@@ -31,31 +31,31 @@ describe.each(['cpu', 'wasm'])('Captum parity on tfjs %s', (backend) => {
 
   describe.each(MODELS)('%s', (name) => {
     it('signed gradient matches Saliency(abs=False)', async () => {
-      const { fixture, model, input, nhwc } = loaded[name];
+      const { fixture, model, input, nhwc } = loaded[name]!;
       const result = await gradient.attribute(model, input, { target: fixture.target, variant: 'signed' });
-      expectMapsClose(result.values, nhwc(fixture.cases.gradient), TOLERANCE, `${name} gradient (${backend})`);
+      expectMapsClose(result.values, nhwc(fixture.cases.gradient!), TOLERANCE, `${name} gradient (${backend})`);
     });
 
     it('gradient x input matches InputXGradient', async () => {
-      const { fixture, model, input, nhwc } = loaded[name];
+      const { fixture, model, input, nhwc } = loaded[name]!;
       const result = await inputXGradient.attribute(model, input, { target: fixture.target });
-      expectMapsClose(result.values, nhwc(fixture.cases.input_x_gradient), TOLERANCE, `${name} input x gradient (${backend})`);
+      expectMapsClose(result.values, nhwc(fixture.cases.input_x_gradient!), TOLERANCE, `${name} input x gradient (${backend})`);
     });
   });
 
   describe.each(['smallcnn', 'colorcnn'] as const)('%s image', (name) => {
     it('|gradient| and its channel max match Saliency(abs=True)', async () => {
-      const { fixture, model, input, nhwc } = loaded[name];
+      const { fixture, model, input, nhwc } = loaded[name]!;
       const abs = await gradient.attribute(model, input, { target: fixture.target });
-      expectMapsClose(abs.values, nhwc(fixture.cases.saliency_abs), TOLERANCE, `${name} |gradient| (${backend})`);
+      expectMapsClose(abs.values, nhwc(fixture.cases.saliency_abs!), TOLERANCE, `${name} |gradient| (${backend})`);
       const max = await gradient.attribute(model, input, { target: fixture.target, channelReduction: 'max', batchSize: 2 });
-      expect(max.values.shape).toEqual(fixture.cases.saliency_abs_channel_max.shape);
-      expectMapsClose(max.values, fixture.cases.saliency_abs_channel_max, TOLERANCE, `${name} channel max (${backend})`);
+      expect(max.values.shape).toEqual(fixture.cases.saliency_abs_channel_max!.shape);
+      expectMapsClose(max.values, fixture.cases.saliency_abs_channel_max!, TOLERANCE, `${name} channel max (${backend})`);
     });
   });
 
   it('leaks no tensors', async () => {
-    const { fixture, model, input } = loaded.colorcnn;
+    const { fixture, model, input } = loaded.colorcnn!;
     await gradient.attribute(model, input, { target: fixture.target });
     const before = tf.memory().numTensors;
     await gradient.attribute(model, input, { target: { topK: 2 }, batchSize: 4 });

@@ -23,7 +23,7 @@ describe('gradient', () => {
     const ixg = await inputXGradient.attribute(model, input, { target: targets });
     expect(Array.from(signed.values.data)).toEqual(Array.from(raw));
     expect(Array.from(abs.values.data)).toEqual(Array.from(raw, Math.abs));
-    expect(Array.from(ixg.values.data)).toEqual(Array.from(raw, (g, i) => Math.fround(g * input.data[i])));
+    expect(Array.from(ixg.values.data)).toEqual(Array.from(raw, (g, i) => Math.fround(g * input.data[i]!)));
     expect(abs.method).toBe('gradient');
     expect(ixg.method).toBe('input-x-gradient');
     expect(Array.from(abs.targets)).toEqual(targets);
@@ -87,7 +87,7 @@ describe('gradient', () => {
       expect(reduced.values.shape).toEqual([2, 5, 4]);
       expect(reduced.layout).toBe('NHW');
       const at = (b: number, c: number, h: number, w: number) => full.values.data[layout === 'NCHW' ? ((b * 3 + c) * 5 + h) * 4 + w : ((b * 5 + h) * 4 + w) * 3 + c];
-      expect(reduced.values.data[(1 * 5 + 2) * 4 + 3]).toBe(Math.max(at(1, 0, 2, 3), at(1, 1, 2, 3), at(1, 2, 2, 3)));
+      expect(reduced.values.data[(1 * 5 + 2) * 4 + 3]).toBe(Math.max(at(1, 0, 2, 3)!, at(1, 1, 2, 3)!, at(1, 2, 2, 3)!));
     }
   });
 

@@ -96,10 +96,10 @@ function writeVariant(variant: GradientVariant, gradient: Float32Array, input: F
       out.set(gradient);
       return;
     case 'absolute':
-      for (let i = 0; i < out.length; i++) out[i] = Math.abs(gradient[i]);
+      for (let i = 0; i < out.length; i++) out[i] = Math.abs(gradient[i]!);
       return;
     case 'input-x-gradient':
-      for (let i = 0; i < out.length; i++) out[i] = input[i] * gradient[i];
+      for (let i = 0; i < out.length; i++) out[i] = input[i]! * gradient[i]!;
       return;
   }
 }

@@ -48,7 +48,7 @@ describe.each(['cpu', 'wasm'])('an abort fired from a timer on tfjs %s', (backen
     expect(counts.callsWhenAborted).toBeGreaterThanOrEqual(5);
     // The batch running when the timer fired may finish; no other one starts.
     expect(counts.calls - counts.callsWhenAborted).toBeLessThanOrEqual(1);
-    const batches = Math.ceil((fixture.input.shape[0] * steps) / batchSize);
+    const batches = Math.ceil((fixture.input.shape[0]! * steps) / batchSize);
     expect(counts.calls).toBeLessThan(batches / 10);
   }, 30_000);
 });

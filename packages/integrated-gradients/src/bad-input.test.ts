@@ -46,7 +46,7 @@ interface Case {
 
 const withData = (input: TensorData, data: ArrayLike<number>, shape = input.shape): TensorData => ({ data: data as Float32Array, shape });
 const rows = (input: TensorData, n: number): TensorData => {
-  const size = input.data.length / input.shape[0];
+  const size = input.data.length / input.shape[0]!;
   return { data: input.data.slice(0, n * size), shape: [n, ...input.shape.slice(1)] };
 };
 const poisoned = (input: TensorData, value: number): TensorData => {
@@ -59,12 +59,15 @@ const quick = { steps: 4, target: 0 } as const;
 /** Calls through integrated gradients and the model's own `run`, on an `NC` model. */
 const CASES: Record<string, Case> = {
   // Inputs: shape, rank, layout, element type, values.
-  'an input without a batch axis': { call: (s) => ig.attribute(s.model, { data: s.input.data.slice(0, s.input.shape[1]), shape: [s.input.shape[1]] }, quick), error: ShapeError },
+  'an input without a batch axis': { call: (s) => ig.attribute(s.model, { data: s.input.data.slice(0, s.input.shape[1]), shape: [s.input.shape[1]!] }, quick), error: ShapeError },
   'one feature too many': {
-    call: (s) => ig.attribute(s.model, { data: new Float32Array(2 * (s.input.shape[1] + 1)), shape: [2, s.input.shape[1] + 1] }, quick),
+    call: (s) => ig.attribute(s.model, { data: new Float32Array(2 * (s.input.shape[1]! + 1)), shape: [2, s.input.shape[1]! + 1] }, quick),
     error: ShapeError,
   },
-  'an image layout on a tabular model': { call: (s) => ig.attribute(s.model, { data: s.input.data, shape: [s.input.shape[0], 1, 1, s.input.shape[1]] }, quick), error: ShapeError },
+  'an image layout on a tabular model': {
+    call: (s) => ig.attribute(s.model, { data: s.input.data, shape: [s.input.shape[0]!, 1, 1, s.input.shape[1]!] }, quick),
+    error: ShapeError,
+  },
   'data shorter than the shape': { call: (s) => ig.attribute(s.model, withData(s.input, s.input.data.subarray(1)), quick), error: ShapeError },
   'Float64Array data': { call: (s) => ig.attribute(s.model, withData(s.input, Float64Array.from(s.input.data)), quick), error: ShapeError, message: /Float32Array/ },
   'Int32Array data': { call: (s) => ig.attribute(s.model, withData(s.input, Int32Array.from(s.input.data)), quick), error: ShapeError, message: /Float32Array/ },
@@ -99,11 +102,11 @@ const CASES: Record<string, Case> = {
     error: ShapeError,
   },
   'a context for a model without context inputs': {
-    call: (s) => ig.attribute(s.model, s.input, { ...quick, context: { attention_mask: { data: new Float32Array(s.input.shape[0]), shape: [s.input.shape[0], 1] } } }),
+    call: (s) => ig.attribute(s.model, s.input, { ...quick, context: { attention_mask: { data: new Float32Array(s.input.shape[0]!), shape: [s.input.shape[0]!, 1] } } }),
     error: OptionError,
   },
   'a context with the wrong rows': {
-    call: (s) => ig.attribute(s.model, s.input, { ...quick, context: { attention_mask: { data: new Float32Array(s.input.shape[0] + 1), shape: [s.input.shape[0] + 1, 1] } } }),
+    call: (s) => ig.attribute(s.model, s.input, { ...quick, context: { attention_mask: { data: new Float32Array(s.input.shape[0]! + 1), shape: [s.input.shape[0]! + 1, 1] } } }),
     error: ShapeError,
     message: /attention_mask has shape \[\d+, 1\]; give one row per row of the input/,
   },
@@ -112,12 +115,12 @@ const CASES: Record<string, Case> = {
   'a negative class': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: -1 }), error: TargetError },
   'a NaN class': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: Number.NaN }), error: TargetError, message: /NaN/ },
   'NaN in a per-example target array': {
-    call: (s) => ig.attribute(s.model, s.input, { ...quick, target: Array.from({ length: s.input.shape[0] }, (_, i) => (i === 1 ? Number.NaN : 0)) }),
+    call: (s) => ig.attribute(s.model, s.input, { ...quick, target: Array.from({ length: s.input.shape[0]! }, (_, i) => (i === 1 ? Number.NaN : 0)) }),
     error: TargetError,
     message: /\[1\] is NaN/,
   },
   'a fractional class': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: 0.5 }), error: TargetError },
-  'one target too few': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: new Array(s.input.shape[0] - 1).fill(0) }), error: TargetError },
+  'one target too few': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: new Array(s.input.shape[0]! - 1).fill(0) }), error: TargetError },
   'topK 0': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: { topK: 0 } }), error: TargetError },
   'classes []': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: { classes: [] } }), error: TargetError },
   'a target of the wrong kind': { call: (s) => ig.attribute(s.model, s.input, { ...quick, target: 'best' as 'predicted' }), error: TargetError },
@@ -167,7 +170,7 @@ describe.each(Object.keys(RUNTIMES) as (keyof typeof RUNTIMES)[])('bad input to 
     subject = await RUNTIMES[runtime](await loadCaptumFixture('tabular'));
     const { logits } = await subject.model.run({ input: subject.input, outputs: ['logits'] });
     before = logits.data.slice();
-    subject.classes = logits.shape[1];
+    subject.classes = logits.shape[1]!;
   });
   afterAll(() => subject.dispose());
 
@@ -280,7 +283,7 @@ describe('bad input to token models', () => {
     for (const [name, model] of models()) {
       const input = ids([1, 2, 3, 4, 5, 6], model);
       const { embeddings } = await model.run({ input, outputs: ['embeddings'] });
-      const [b, t, d] = embeddings.shape;
+      const [b, t, d] = embeddings.shape as [number, number, number];
       const wide = { data: new Float32Array(b * t * (d + 1)), shape: [b, t, d + 1] };
       await expectTyped(() => model.run({ input, embeddings: wide, outputs: ['logits'] }), ShapeError);
       const short = { data: embeddings.data.subarray(0, t * d), shape: [1, t, d] };

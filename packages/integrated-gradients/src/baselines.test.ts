@@ -43,7 +43,7 @@ describe('resolveBaselines', () => {
       { data: new Float32Array(size).fill(Number.NaN), shape: [3, 4, 4] },
     ];
     for (const b of bad) expect(() => resolveBaselines(b, input, 'NCHW', 0)).toThrow(ShapeError);
-    expect(() => resolveBaselines(bad[0], input, 'NCHW', 0)).toThrow(/one baseline per example \[2, 3, 4, 4\]/);
+    expect(() => resolveBaselines(bad[0]!, input, 'NCHW', 0)).toThrow(/one baseline per example \[2, 3, 4, 4\]/);
   });
 
   it('rejects unknown kinds, empty lists and bad numbers with OptionError', () => {

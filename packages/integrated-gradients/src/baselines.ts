@@ -71,7 +71,7 @@ export function resolveBaselines(baselines: Baselines, input: TensorData, layout
     return {
       count: sources.length,
       perExample: sources.some((s) => s.perExample),
-      fill: (example, index, out) => sources[index].fill(example, out),
+      fill: (example, index, out) => sources[index]!.fill(example, out),
       description: sources.map((s) => s.description),
     };
   }
@@ -178,28 +178,28 @@ function sampledBaselines(spec: BaselineSamples, context: Context): BaselineSet 
   return {
     count: samples,
     perExample: true,
-    fill: (example, index, out) => sources[index].fill(example, out),
-    description: { samples, from: sources[0].description },
+    fill: (example, index, out) => sources[index]!.fill(example, out),
+    description: { samples, from: sources[0]!.description },
   };
 }
 
 /** `samples` rows per example drawn with replacement (seeded) from a reference set [N, ...]. */
 function referenceSamples(pool: TensorData, samples: number, context: Context): BaselineSet {
   const rest = context.input.shape.slice(1);
-  if (pool.shape.length !== rest.length + 1 || !sameShape(pool.shape.slice(1), rest) || pool.shape[0] < 1 || pool.data.length !== sizeOf(pool.shape)) {
+  if (pool.shape.length !== rest.length + 1 || !sameShape(pool.shape.slice(1), rest) || pool.shape[0]! < 1 || pool.data.length !== sizeOf(pool.shape)) {
     throw new ShapeError(`baselines.from has shape [${pool.shape.join(', ')}]; reference rows must be [N, ${rest.join(', ')}] with N >= 1.`);
   }
   checkFinite(pool.data, 'baselines.from');
-  const batch = context.input.shape[0];
+  const batch = context.input.shape[0]!;
   const rng = createRng(context.seed);
   const picks = new Int32Array(batch * samples);
-  for (let i = 0; i < picks.length; i++) picks[i] = rng.int(pool.shape[0]);
+  for (let i = 0; i < picks.length; i++) picks[i] = rng.int(pool.shape[0]!);
   const size = context.rowSize;
   return {
     count: samples,
     perExample: true,
     fill: (example, index, out) => {
-      const r = picks[example * samples + index];
+      const r = picks[example * samples + index]!;
       out.set(pool.data.subarray(r * size, (r + 1) * size));
     },
     description: { samples, from: { kind: 'reference', rows: pool.shape[0] } },

@@ -23,17 +23,17 @@ const RUNTIMES: Record<string, OrtModule> = { 'onnxruntime-node': ortNode, 'onnx
 
 /** Deltas agree within 1e-4 of the largest |F(x) - F(baseline)| of the batch (1e-4 absolute when that is tiny). */
 function expectDeltasClose(actual: Float32Array, map: TensorData, delta: TensorData, label: string): void {
-  const size = map.data.length / map.shape[0];
+  const size = map.data.length / map.shape[0]!;
   let largestGap = 0;
   for (let m = 0; m < delta.data.length; m++) {
     let total = 0;
-    for (let i = 0; i < size; i++) total += map.data[m * size + i];
-    largestGap = Math.max(largestGap, Math.abs(total - delta.data[m]));
+    for (let i = 0; i < size; i++) total += map.data[m * size + i]!;
+    largestGap = Math.max(largestGap, Math.abs(total - delta.data[m]!));
   }
   const allowed = TOLERANCE * Math.max(1, largestGap);
   expect(actual.length, label).toBe(delta.data.length);
   for (let m = 0; m < actual.length; m++) {
-    expect(Math.abs(actual[m] - delta.data[m]), `${label}[${m}]: ${actual[m]} vs ${delta.data[m]}`).toBeLessThanOrEqual(allowed);
+    expect(Math.abs(actual[m]! - delta.data[m]!), `${label}[${m}]: ${actual[m]} vs ${delta.data[m]}`).toBeLessThanOrEqual(allowed);
   }
 }
 
@@ -54,7 +54,7 @@ describe.each(Object.keys(RUNTIMES))('Captum parity through model.onnx on %s', (
     ortWeb.env.wasm.numThreads = 1;
     for (const name of MODELS) {
       const fixture = await loadCaptumFixture(name);
-      loaded.set(name, { fixture, model: await fromOnnx(RUNTIMES[runtime], fixture.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } }) });
+      loaded.set(name, { fixture, model: await fromOnnx(RUNTIMES[runtime]!, fixture.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } }) });
     }
   });
 
@@ -69,17 +69,17 @@ describe.each(Object.keys(RUNTIMES))('Captum parity through model.onnx on %s', (
       const result = await ig.attribute(model, fixture.input, { ...options, target: Array.from(fixture.target), batchSize: 100 });
       const key = `ig_${captumName}_50`;
       const tolerance = name === 'smallcnn' && quadrature === 'gauss-legendre' ? SMALLCNN_GAUSS_LEGENDRE : TOLERANCE;
-      expectMapsClose(result.values, fixture.cases[key], tolerance, `${name} ${key} (${runtime})`);
-      expectDeltasClose(result.meta.delta as Float32Array, fixture.cases[key], fixture.cases[`${key}_delta`], `${name} ${key}_delta`);
+      expectMapsClose(result.values, fixture.cases[key]!, tolerance, `${name} ${key} (${runtime})`);
+      expectDeltasClose(result.meta.delta as Float32Array, fixture.cases[key]!, fixture.cases[`${key}_delta`]!, `${name} ${key}_delta`);
     });
 
     it('ig_trapezoid_32_baseline_half, Captum weights and a correct trapezoid (x 32/31)', async () => {
       const { fixture, model } = loaded.get(name)!;
       const base = { quadrature: 'riemann-trapezoid', steps: 32, baselines: 0.5, target: Array.from(fixture.target) } as const;
       const captum = await ig.attribute(model, fixture.input, { ...base, captumTrapezoid: true });
-      expectMapsClose(captum.values, fixture.cases.ig_trapezoid_32_baseline_half, TOLERANCE, `${name} captum trapezoid (${runtime})`);
+      expectMapsClose(captum.values, fixture.cases.ig_trapezoid_32_baseline_half!, TOLERANCE, `${name} captum trapezoid (${runtime})`);
       const correct = await ig.attribute(model, fixture.input, { ...base, batchSize: 7 });
-      expectMapsClose(correct.values, scaled(fixture.cases.ig_trapezoid_32_baseline_half, 32 / 31), TOLERANCE, `${name} trapezoid (${runtime})`);
+      expectMapsClose(correct.values, scaled(fixture.cases.ig_trapezoid_32_baseline_half!, 32 / 31), TOLERANCE, `${name} trapezoid (${runtime})`);
     });
   });
 
@@ -88,7 +88,7 @@ describe.each(Object.keys(RUNTIMES))('Captum parity through model.onnx on %s', (
     const result = await ig.attribute(model, fixture.input, { steps: 64, target: Array.from(fixture.target) });
     expect(result.layout).toBe('NC');
     const { cases } = fixture;
-    expectMapsClose(result.values, cases.ig_gausslegendre_64, TOLERANCE, `tabular ig_gausslegendre_64 (${runtime})`);
-    expectDeltasClose(result.meta.delta as Float32Array, cases.ig_gausslegendre_64, cases.ig_gausslegendre_64_delta, 'tabular delta');
+    expectMapsClose(result.values, cases.ig_gausslegendre_64!, TOLERANCE, `tabular ig_gausslegendre_64 (${runtime})`);
+    expectDeltasClose(result.meta.delta as Float32Array, cases.ig_gausslegendre_64!, cases.ig_gausslegendre_64_delta!, 'tabular delta');
   });
 });

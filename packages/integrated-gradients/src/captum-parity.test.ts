@@ -45,8 +45,8 @@ async function load(name: CaptumModelName): Promise<Loaded> {
 }
 
 function expected(loaded: Loaded, name: string, scale = 1): TensorData {
-  const stored = loaded.fixture.cases[name];
-  const inLayout = loaded.fixture.layout === 'NCHW' ? nchwToNhwc(stored) : stored;
+  const stored = loaded.fixture.cases[name]!;
+  const inLayout = (loaded.fixture.layout === 'NCHW' ? nchwToNhwc(stored) : stored)!;
   return { data: inLayout.data.map((v) => v * scale), shape: inLayout.shape };
 }
 
@@ -55,17 +55,17 @@ function expected(loaded: Loaded, name: string, scale = 1): TensorData {
  * when that is tiny). F(x) - F(baseline) = sum(Captum's map) - Captum's delta.
  */
 function expectDeltasClose(actual: Float32Array, map: TensorData, delta: TensorData, label: string): void {
-  const size = map.data.length / map.shape[0];
+  const size = map.data.length / map.shape[0]!;
   let largestGap = 0;
   for (let m = 0; m < delta.data.length; m++) {
     let total = 0;
-    for (let i = 0; i < size; i++) total += map.data[m * size + i];
-    largestGap = Math.max(largestGap, Math.abs(total - delta.data[m]));
+    for (let i = 0; i < size; i++) total += map.data[m * size + i]!;
+    largestGap = Math.max(largestGap, Math.abs(total - delta.data[m]!));
   }
   const allowed = TOLERANCE * Math.max(1, largestGap);
   expect(actual.length, label).toBe(delta.data.length);
   for (let m = 0; m < actual.length; m++) {
-    expect(Math.abs(actual[m] - delta.data[m]), `${label}[${m}]: ${actual[m]} vs ${delta.data[m]}`).toBeLessThanOrEqual(allowed);
+    expect(Math.abs(actual[m]! - delta.data[m]!), `${label}[${m}]: ${actual[m]} vs ${delta.data[m]}`).toBeLessThanOrEqual(allowed);
   }
 }
 
@@ -98,7 +98,7 @@ describe.each(['cpu', 'wasm'])('Captum parity on the tfjs %s backend', (backend)
       const key = `ig_${captumName}_50`;
       const tolerance = backend === 'wasm' && name === 'smallcnn' && quadrature === 'gauss-legendre' ? WASM_SMALLCNN_GAUSS_LEGENDRE : TOLERANCE;
       expectMapsClose(result.values, expected(loaded, key), tolerance, `${name} ${key}`);
-      expectDeltasClose(result.meta.delta as Float32Array, loaded.fixture.cases[key], loaded.fixture.cases[`${key}_delta`], `${name} ${key}_delta`);
+      expectDeltasClose(result.meta.delta as Float32Array, loaded.fixture.cases[key]!, loaded.fixture.cases[`${key}_delta`]!, `${name} ${key}_delta`);
     });
 
     it('ig_trapezoid_32_baseline_half, Captum weights and a correct trapezoid (x 32/31)', async () => {
@@ -118,8 +118,8 @@ describe.each(['cpu', 'wasm'])('Captum parity on the tfjs %s backend', (backend)
       expect(tf.memory().numTensors).toBe(before);
       expect(result.layout).toBe('NC');
       const { cases } = loaded.fixture;
-      expectMapsClose(result.values, cases.ig_gausslegendre_64, TOLERANCE, 'tabular ig_gausslegendre_64');
-      expectDeltasClose(result.meta.delta as Float32Array, cases.ig_gausslegendre_64, cases.ig_gausslegendre_64_delta, 'tabular delta');
+      expectMapsClose(result.values, cases.ig_gausslegendre_64!, TOLERANCE, 'tabular ig_gausslegendre_64');
+      expectDeltasClose(result.meta.delta as Float32Array, cases.ig_gausslegendre_64!, cases.ig_gausslegendre_64_delta!, 'tabular delta');
     } finally {
       loaded.dispose();
     }

@@ -30,7 +30,7 @@ function masked(): Model & { readonly requests: ModelRequest[] } {
   };
 }
 
-const rowsOf = (t: { data: Float32Array; shape: readonly number[] }) => Array.from({ length: t.shape[0] }, (_, r) => Array.from(t.data.subarray(r * 3, r * 3 + 3)).join(''));
+const rowsOf = (t: { data: Float32Array; shape: readonly number[] }) => Array.from({ length: t.shape[0]! }, (_, r) => Array.from(t.data.subarray(r * 3, r * 3 + 3)).join(''));
 
 describe('integrated gradients with companion inputs', () => {
   it("evaluates F(baseline) and every path point with the real example's companions", async () => {
@@ -41,7 +41,7 @@ describe('integrated gradients with companion inputs', () => {
     const real = ['101', '010'];
     for (const request of model.requests) {
       const inputs = rowsOf(request.input);
-      const masks = rowsOf(request.context!.mask);
+      const masks = rowsOf(request.context!.mask!);
       expect(masks).toHaveLength(inputs.length);
       // A zero baseline would derive an all-zero mask; each row keeps its example's instead.
       for (const mask of masks) expect(real).toContain(mask);
@@ -51,7 +51,7 @@ describe('integrated gradients with companion inputs', () => {
     expect(result.meta.endpointRows).toBe(4);
     const baselineRows = model.requests.flatMap((q) =>
       rowsOf(q.input)
-        .map((row, r) => [row, rowsOf(q.context!.mask)[r]])
+        .map((row, r) => [row, rowsOf(q.context!.mask!)[r]])
         .filter(([row]) => row === '000'),
     );
     expect(baselineRows.map(([, mask]) => mask)).toEqual(real);
@@ -65,7 +65,7 @@ describe('integrated gradients with companion inputs', () => {
     const gradientCalls = model.requests.filter((q) => q.outputs.includes('inputGradients'));
     expect(gradientCalls.length).toBeGreaterThan(0);
     for (const q of gradientCalls) {
-      const masks = rowsOf(q.context!.mask);
+      const masks = rowsOf(q.context!.mask!);
       // Rows are (example, node), example major: two nodes each.
       expect(masks).toEqual(['111', '111', '000', '000'].slice(0, masks.length));
     }

@@ -1,4 +1,4 @@
-import { concatRows, gatherRows, type MethodCall, objectiveAndLogitGradient, objectiveForRows, rowSize, ShapeError, type TensorData } from '@salience/core';
+import { checkLogitRows, concatRows, gatherRows, type MethodCall, objectiveAndLogitGradient, objectiveForRows, rowSize, ShapeError, type TensorData } from '@salience/core';
 import type { BaselineSet } from './baselines.js';
 
 export interface EndpointGaps {
@@ -16,11 +16,11 @@ export interface EndpointGaps {
 export async function endpointGaps(call: MethodCall, baselines: BaselineSet): Promise<EndpointGaps> {
   const { input, examples, targets, objective } = call;
   const inputLogits = call.logits;
-  const batch = input.shape[0];
+  const batch = input.shape[0]!;
   const size = rowSize(input);
   const count = baselines.count;
   const perExample = baselines.perExample || call.context !== undefined;
-  const inputRows = inputLogits ? 0 : batch;
+  const inputRows = (inputLogits ? 0 : batch)!;
   const baselineRows = perExample ? batch * count : count;
   const total = inputRows + baselineRows;
   const parts: TensorData[] = [];
@@ -41,14 +41,11 @@ export async function endpointGaps(call: MethodCall, baselines: BaselineSet): Pr
       rowExamples[r - start] = example;
     }
     const { logits } = await call.run({ input: { data, shape: [end - start, ...input.shape.slice(1)] }, examples: rowExamples, outputs: ['logits'] });
-    if (logits.shape.length !== 2 || logits.shape[0] !== end - start) {
-      throw new ShapeError(`The model returned logits of shape [${logits.shape}] for ${end - start} rows; expected [${end - start}, classes].`);
-    }
-    parts.push(logits);
+    parts.push(checkLogitRows(logits, end - start));
   });
 
   const all = concatRows(parts);
-  const xLogits = inputLogits ?? { data: all.data.subarray(0, batch * all.shape[1]), shape: [batch, all.shape[1]] };
+  const xLogits = inputLogits ?? { data: all.data.subarray(0, batch * all.shape[1]!), shape: [batch, all.shape[1]!] };
   const pairs = examples.length;
   const atInput = objectiveAndLogitGradient(gatherRows(xLogits, examples), targets, objectiveForRows(objective, examples)).values;
 
@@ -59,9 +56,9 @@ export async function endpointGaps(call: MethodCall, baselines: BaselineSet): Pr
   for (let p = 0; p < pairs; p++) {
     for (let k = 0; k < count; k++) {
       const path = p * count + k;
-      baselineRow[path] = inputRows + (perExample ? examples[p] * count + k : k);
-      pathExample[path] = examples[p];
-      pathTarget[path] = targets[p];
+      baselineRow[path] = inputRows + (perExample ? examples[p]! * count + k : k);
+      pathExample[path] = examples[p]!;
+      pathTarget[path] = targets[p]!;
     }
   }
   const atBaseline = objectiveAndLogitGradient(gatherRows(all, baselineRow), pathTarget, objectiveForRows(objective, pathExample)).values;
@@ -69,8 +66,8 @@ export async function endpointGaps(call: MethodCall, baselines: BaselineSet): Pr
   const gaps = new Float64Array(pairs);
   for (let p = 0; p < pairs; p++) {
     let mean = 0;
-    for (let k = 0; k < count; k++) mean += atBaseline[p * count + k];
-    gaps[p] = atInput[p] - mean / count;
+    for (let k = 0; k < count; k++) mean += atBaseline[p * count + k]!;
+    gaps[p] = atInput[p]! - mean / count;
   }
   return { gaps, rows: total };
 }

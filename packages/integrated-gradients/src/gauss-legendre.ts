@@ -73,7 +73,7 @@ function legendre(n: number, x: number, { a, b }: { a: Float64Array; b: Float64A
   let previous = 1;
   let current = x;
   for (let k = 2; k <= n; k++) {
-    const next = a[k] * x * current - b[k] * previous;
+    const next = a[k]! * x * current - b[k]! * previous;
     previous = current;
     current = next;
   }

@@ -24,22 +24,22 @@ function exactIg(p: TabularParams, x: ArrayLike<number>, base: ArrayLike<number>
     let sx = 0;
     let sb = 0;
     for (let i = 0; i < F; i++) {
-      sx += U[j * F + i] * x[i];
-      sb += U[j * F + i] * base[i];
+      sx += U[j * F + i]! * x[i]!;
+      sb += U[j * F + i]! * base[i]!;
     }
     mean[j] = Math.abs(sx - sb) < 1e-12 ? Math.cos(sx) : (Math.sin(sx) - Math.sin(sb)) / (sx - sb);
   }
   for (let i = 0; i < F; i++) {
-    let g = W[target * F + i] + a[target] * (x[i] + base[i]);
-    for (let j = 0; j < H; j++) g += V[target * H + j] * U[j * F + i] * mean[j];
-    out[i] = (x[i] - base[i]) * g;
+    let g = W[target * F + i]! + a[target]! * (x[i]! + base[i]!);
+    for (let j = 0; j < H; j++) g += V[target * H + j]! * U[j * F + i]! * mean[j]!;
+    out[i] = (x[i]! - base[i]!) * g;
   }
   return out;
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
 
@@ -58,8 +58,8 @@ describe('integrated gradients on an analytic model', () => {
     expect(Array.from(result.examples)).toEqual([0, 0, 1, 1, 2, 2]);
     expect(Array.from(result.targets)).toEqual([0, 2, 0, 2, 0, 2]);
     for (let m = 0; m < 6; m++) {
-      const x = input.data.subarray(result.examples[m] * FEATURES, (result.examples[m] + 1) * FEATURES);
-      const exact = exactIg(model.params, x, new Float32Array(FEATURES), result.targets[m]);
+      const x = input.data.subarray(result.examples[m]! * FEATURES, (result.examples[m]! + 1) * FEATURES);
+      const exact = exactIg(model.params, x, new Float32Array(FEATURES), result.targets[m]!);
       expect(maxAbsDiff(result.values.data.subarray(m * FEATURES, (m + 1) * FEATURES), exact)).toBeLessThan(1e-5);
     }
     expect(result.meta).toMatchObject({ quadrature: 'gauss-legendre', steps: 50, baselines: 'zero', multiplyByInputs: true, objective: 'logit' });
@@ -72,7 +72,7 @@ describe('integrated gradients on an analytic model', () => {
       deltas.push(maxAbs(deltaOf(meta)));
     }
     // A first-order rule: doubling the steps about halves the error.
-    for (let i = 1; i < deltas.length; i++) expect(deltas[i]).toBeLessThan(0.7 * deltas[i - 1]);
+    for (let i = 1; i < deltas.length; i++) expect(deltas[i]).toBeLessThan(0.7 * deltas[i - 1]!);
     const gl = await ig.attribute(model, input, { target: 1, steps: 16 });
     expect(maxAbs(deltaOf(gl.meta))).toBeLessThan(1e-5);
     // The delta is what completeness says: sum(attribution) - (F(x) - F(0)).
@@ -80,8 +80,8 @@ describe('integrated gradients on an analytic model', () => {
     const { logits: atX } = await model.run({ input, outputs: ['logits'] });
     for (let m = 0; m < 3; m++) {
       let total = 0;
-      for (let i = 0; i < FEATURES; i++) total += gl.values.data[m * FEATURES + i];
-      expect(deltaOf(gl.meta)[m]).toBeCloseTo(total - (atX.data[m * 3 + 1] - logits.data[m * 3 + 1]), 5);
+      for (let i = 0; i < FEATURES; i++) total += gl.values.data[m * FEATURES + i]!;
+      expect(deltaOf(gl.meta)[m]).toBeCloseTo(total - (atX.data[m * 3 + 1]! - logits.data[m * 3 + 1]!), 5);
     }
   });
 
@@ -124,9 +124,9 @@ describe('integrated gradients on an analytic model', () => {
   it('averages several baselines, the delta with them (expected-gradients style)', async () => {
     const list = await ig.attribute(model, input, { target: 1, baselines: ['zero', 0.5, -0.25] });
     const alone = await Promise.all([0, 0.5, -0.25].map((b) => ig.attribute(model, input, { target: 1, baselines: b })));
-    const mean = list.values.data.map((_, i) => (alone[0].values.data[i] + alone[1].values.data[i] + alone[2].values.data[i]) / 3);
+    const mean = list.values.data.map((_, i) => (alone[0]!.values.data[i]! + alone[1]!.values.data[i]! + alone[2]!.values.data[i]!) / 3);
     expect(maxAbsDiff(list.values.data, mean)).toBeLessThan(1e-6);
-    const meanDelta = deltaOf(list.meta).map((_, m) => alone.reduce((s, r) => s + deltaOf(r.meta)[m], 0) / 3);
+    const meanDelta = deltaOf(list.meta).map((_, m) => alone.reduce((s, r) => s + deltaOf(r.meta)[m]!, 0) / 3);
     expect(maxAbsDiff(deltaOf(list.meta), meanDelta)).toBeLessThan(1e-6);
     expect(list.meta.baselineCount).toBe(3);
 
@@ -141,7 +141,7 @@ describe('integrated gradients on an analytic model', () => {
   it('returns the path-integrated gradient without (x - baseline) when multiplyByInputs is false', async () => {
     const times = await ig.attribute(model, input, { target: 0, baselines: 0.25 });
     const plain = await ig.attribute(model, input, { target: 0, baselines: 0.25, multiplyByInputs: false });
-    const rebuilt = plain.values.data.map((g, i) => g * (input.data[i] - 0.25));
+    const rebuilt = plain.values.data.map((g, i) => g * (input.data[i]! - 0.25));
     expect(maxAbsDiff(rebuilt, times.values.data)).toBeLessThan(1e-6);
     // The delta still measures completeness of the attribution proper.
     expect(maxAbsDiff(deltaOf(plain.meta), deltaOf(times.meta))).toBeLessThan(1e-7);
@@ -155,9 +155,9 @@ describe('integrated gradients on an analytic model', () => {
     const separate = await Promise.all([2, 0].map((t) => ig.attribute(model, input, { target: t, steps: 10 })));
     for (let m = 0; m < 6; m++) {
       const e = Math.floor(m / 2);
-      const from = separate[m % 2];
+      const from = separate[m % 2]!;
       expect(both.values.data.subarray(m * FEATURES, (m + 1) * FEATURES)).toEqual(from.values.data.subarray(e * FEATURES, (e + 1) * FEATURES));
-      expect(deltaOf(both.meta)[m]).toBeCloseTo(deltaOf(from.meta)[e], 6);
+      expect(deltaOf(both.meta)[m]).toBeCloseTo(deltaOf(from.meta)[e]!, 6);
     }
     // 6 pairs x 10 steps in one gradient call; the 3 inputs and the zero baseline in one logits call.
     expect(calls).toBe(2);
@@ -199,7 +199,7 @@ describe('integrated gradients on an analytic model', () => {
     await ig.attribute(model, input, { target: 0, steps: 10, batchSize: 8, onProgress: (done, total) => seen.push([done, total]) });
     expect(seen.length).toBe(4);
     expect(seen.at(-1)).toEqual([30, 30]);
-    for (let i = 1; i < seen.length; i++) expect(seen[i][0]).toBeGreaterThan(seen[i - 1][0]);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBeGreaterThan(seen[i - 1]![0]);
   });
 
   it('stops between batches when aborted, and before any work when already aborted', async () => {

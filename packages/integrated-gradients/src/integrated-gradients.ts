@@ -121,10 +121,10 @@ function pathIntegration(call: MethodCall, baselines: BaselineSet, multiplyByInp
       averaged: count,
       group: (path) => Math.floor(path / count),
       fill(path, start, difference) {
-        const example = examples[Math.floor(path / count)];
+        const example = examples[Math.floor(path / count)]!;
         baselines.fill(example, path % count, start);
         const x = input.data.subarray(example * size, (example + 1) * size);
-        for (let i = 0; i < size; i++) difference[i] = x[i] - start[i];
+        for (let i = 0; i < size; i++) difference[i] = x[i]! - start[i]!;
       },
     },
     multiplyByInputs,
@@ -132,8 +132,8 @@ function pathIntegration(call: MethodCall, baselines: BaselineSet, multiplyByInp
       const pairOfRow = pathOfRow.map((path) => Math.floor(path / count));
       const { inputGradients } = await call.run({
         input: { data: points, shape: [rows, ...input.shape.slice(1)] },
-        examples: pairOfRow.map((pair) => examples[pair]),
-        targets: pairOfRow.map((pair) => targets[pair]),
+        examples: pairOfRow.map((pair) => examples[pair]!),
+        targets: pairOfRow.map((pair) => targets[pair]!),
         outputs: ['inputGradients'],
       });
       if (inputGradients.data.length !== points.length) {
@@ -195,8 +195,8 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
       rowsDone += rowsThisRound;
       let maxAbsDelta = 0;
       for (let p = 0; p < pairs; p++) {
-        delta[p] = round.scale * job.completeness[p] - endpoints.gaps[p];
-        maxAbsDelta = Math.max(maxAbsDelta, Math.abs(delta[p]));
+        delta[p] = round.scale * job.completeness[p]! - endpoints.gaps[p]!;
+        maxAbsDelta = Math.max(maxAbsDelta, Math.abs(delta[p]!));
       }
       rounds.push({ steps: round.steps, evaluatedSteps: round.alphas.length, reusedSteps: round.reused, maxAbsDelta });
       // A non-finite delta (the model returned NaN or Infinity) cannot improve by refining.
@@ -206,8 +206,8 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
     }
 
     const values = new Float32Array(pairs * size);
-    for (let i = 0; i < values.length; i++) values[i] = job.sums[i] * round.scale;
-    const finalDelta = rounds[rounds.length - 1].maxAbsDelta;
+    for (let i = 0; i < values.length; i++) values[i] = job.sums[i]! * round.scale;
+    const finalDelta = rounds[rounds.length - 1]!.maxAbsDelta;
     return {
       method: 'integrated-gradients',
       values: { data: values, shape: [pairs, ...input.shape.slice(1)] },

@@ -75,33 +75,33 @@ export async function integrateRound(job: PathIntegration, round: QuadratureRoun
       for (let r = 0; r < rows; r++) {
         const path = Math.floor((first + r) / nodes);
         const { start, difference } = endpointsOf(path, cache);
-        const alpha = Math.fround(round.alphas[(first + r) % nodes]);
+        const alpha = Math.fround(round.alphas[(first + r) % nodes]!);
         const out = points.subarray(r * size, (r + 1) * size);
-        for (let i = 0; i < size; i++) out[i] = start[i] + Math.fround(alpha * difference[i]);
+        for (let i = 0; i < size; i++) out[i] = start[i]! + Math.fround(alpha * difference[i]!);
         pathOfRow[r] = path;
       }
       const gradients = await job.gradients(points, pathOfRow, rows);
       for (let r = 0; r < rows; r++) {
-        const path = pathOfRow[r];
+        const path = pathOfRow[r]!;
         const group = paths.group(path);
         const { difference } = endpointsOf(path, cache);
-        const weight = round.coefficients[(first + r) % nodes] / averaged;
+        const weight = round.coefficients[(first + r) % nodes]! / averaged;
         const g = gradients.subarray(r * size, (r + 1) * size);
         const sum = sums.subarray(group * size, (group + 1) * size);
         let dot = 0;
         if (job.multiplyByInputs) {
           for (let i = 0; i < size; i++) {
-            const term = difference[i] * g[i];
+            const term = difference[i]! * g[i]!;
             dot += term;
-            sum[i] += weight * term;
+            sum[i]! += weight * term;
           }
         } else {
           for (let i = 0; i < size; i++) {
-            dot += difference[i] * g[i];
-            sum[i] += weight * g[i];
+            dot += difference[i]! * g[i]!;
+            sum[i]! += weight * g[i]!;
           }
         }
-        completeness[group] += weight * dot;
+        completeness[group]! += weight * dot;
       }
       const last = Math.floor((end - 1) / nodes);
       carried = { path: last, ends: endpointsOf(last, cache) };

@@ -36,7 +36,7 @@ describe('quadratureRule', () => {
   it('integrates x^2 on [0, 1] with the expected accuracy', () => {
     const integral = (q: Quadrature, n: number) => {
       const { alphas, weights } = quadratureRule(q, n);
-      return alphas.reduce((s, a, i) => s + weights[i] * a * a, 0);
+      return alphas.reduce((s, a, i) => s + weights[i]! * a * a, 0);
     };
     expect(integral('gauss-legendre', 2)).toBeCloseTo(1 / 3, 15);
     expect(integral('riemann-trapezoid', 11)).toBeCloseTo(1 / 3 + 1 / 600, 14);
@@ -60,7 +60,7 @@ describe('refineRound', () => {
     const pairs: Array<[number, number]> = [];
     const kept = next.reused > 0 ? [first] : [];
     for (const round of [...kept, next]) {
-      for (let i = 0; i < round.alphas.length; i++) pairs.push([round.alphas[i], round.coefficients[i] * next.scale]);
+      for (let i = 0; i < round.alphas.length; i++) pairs.push([round.alphas[i]!, round.coefficients[i]! * next.scale]);
     }
     pairs.sort((x, y) => x[0] - y[0]);
     return { steps: next.steps, reused: next.reused, alphas: pairs.map((p) => p[0]), weights: pairs.map((p) => p[1]) };

@@ -87,8 +87,8 @@ export function firstRound(quadrature: Quadrature, steps: number, captumTrapezoi
     case 'gauss-legendre': {
       const { nodes, weights } = gaussLegendre(steps);
       for (let i = 0; i < steps; i++) {
-        alphas[i] = 0.5 * (1 + nodes[i]);
-        coefficients[i] = 0.5 * weights[i];
+        alphas[i] = 0.5 * (1 + nodes[i]!);
+        coefficients[i] = 0.5 * weights[i]!;
       }
       scale = 1;
       break;

@@ -15,7 +15,7 @@ const TOLERANCE = 1e-4;
 
 /** Conv OIHW -> HWIO, linear [out, in] -> [in, out]. */
 function load(layer: tf.layers.Layer, weights: Readonly<Record<string, TensorData>>, module: string, perm: number[]): void {
-  const tensor = (key: string) => tf.tensor(weights[key].data, [...weights[key].shape]);
+  const tensor = (key: string) => tf.tensor(weights[key]!.data, [...weights[key]!.shape]);
   tf.tidy(() => layer.setWeights([tensor(`${module}.weight`).transpose(perm), tensor(`${module}.bias`)]));
 }
 
@@ -65,19 +65,19 @@ describe.each(['smallcnn', 'colorcnn', 'resnetlite'] as const)('Captum parity on
     model.dispose();
     layers.dispose();
   });
-  const input = () => nchwToNhwc(fixture.arrays.input);
+  const input = () => nchwToNhwc(fixture.arrays.input!);
 
   it('the rebuilt model gives the fixture logits', async () => {
     const { logits } = await model.run({ input: input(), outputs: ['logits'] });
-    expectMapsClose(logits, fixture.arrays.logits, 1e-5, `${name} logits`);
+    expectMapsClose(logits, fixture.arrays.logits!, 1e-5, `${name} logits`);
   });
 
   it('matches Captum GuidedBackprop and Deconvolution, and leaves no tensor behind', async () => {
     const before = tf.memory().numTensors;
     const guided = await guidedBackprop.attribute(model, input(), { target: fixture.target });
-    expectMapsClose(guided.values, nchwToNhwc(fixture.arrays.guided_backprop), TOLERANCE, `${name} guided backprop`);
+    expectMapsClose(guided.values, nchwToNhwc(fixture.arrays.guided_backprop!), TOLERANCE, `${name} guided backprop`);
     const deconv = await deconvnet.attribute(model, input(), { target: fixture.target, batchSize: 2 });
-    expectMapsClose(deconv.values, nchwToNhwc(fixture.arrays.deconvnet), TOLERANCE, `${name} deconvnet`);
+    expectMapsClose(deconv.values, nchwToNhwc(fixture.arrays.deconvnet!), TOLERANCE, `${name} deconvnet`);
     expect(tf.memory().numTensors).toBe(before);
     // The rules are put back: a plain gradient afterwards is not the guided one.
     const { inputGradients } = await model.run({ input: input(), outputs: ['inputGradients'], target: fixture.target });
@@ -85,20 +85,20 @@ describe.each(['smallcnn', 'colorcnn', 'resnetlite'] as const)('Captum parity on
   });
 
   it('matches Captum GuidedGradCam (nearest upsampling)', async () => {
-    const layer = fixture.arrays.guided_gradcam.extra.layer as string;
+    const layer = fixture.arrays.guided_gradcam!.extra.layer as string;
     const result = await guidedGradCam.attribute(model, input(), { target: fixture.target, layer });
     expect(result.meta.layer).toBe(layer);
-    expectMapsClose(result.values, nchwToNhwc(fixture.arrays.guided_gradcam), TOLERANCE, `${name} guided grad-cam`);
+    expectMapsClose(result.values, nchwToNhwc(fixture.arrays.guided_gradcam!), TOLERANCE, `${name} guided grad-cam`);
   });
 
   it('matches Captum DeepLift (rescale) with a zero and a constant baseline, in calls of any size', async () => {
     const before = tf.memory().numTensors;
     const zero = await deepLift.attribute(model, input(), { target: fixture.target, batchSize: 2 });
     expect(tf.memory().numTensors).toBe(before);
-    expectMapsClose(zero.values, nchwToNhwc(fixture.arrays.deeplift_zero), TOLERANCE, `${name} DeepLift, zero baseline`);
-    const baseline = nchwToNhwc(fixture.arrays.deeplift_baseline);
+    expectMapsClose(zero.values, nchwToNhwc(fixture.arrays.deeplift_zero!), TOLERANCE, `${name} DeepLift, zero baseline`);
+    const baseline = nchwToNhwc(fixture.arrays.deeplift_baseline!);
     const constant = await deepLift.attribute(model, input(), { target: fixture.target, baseline });
-    expectMapsClose(constant.values, nchwToNhwc(fixture.arrays.deeplift_const), TOLERANCE, `${name} DeepLift, constant baseline`);
+    expectMapsClose(constant.values, nchwToNhwc(fixture.arrays.deeplift_const!), TOLERANCE, `${name} DeepLift, constant baseline`);
   });
 
   it('refuses LRP with a CapabilityError that says what runs', async () => {

@@ -42,7 +42,7 @@ function baselineRows(baseline: DeepLiftOptions['baseline'], input: TensorData):
   const same = (shape: readonly number[]) => shape.length === rest.length && shape.every((d, i) => d === rest[i]);
   const shared = same(baseline.shape) || (baseline.shape[0] === 1 && same(baseline.shape.slice(1)));
   const perExample = baseline.shape[0] === input.shape[0] && same(baseline.shape.slice(1));
-  if ((!shared && !perExample) || baseline.data.length !== (perExample ? input.shape[0] : 1) * size) {
+  if ((!shared && !perExample) || baseline.data.length !== (perExample ? input.shape[0] : 1)! * size) {
     throw new OptionError(`baseline has shape [${baseline.shape.join(', ')}]; give one row [${rest.join(', ')}] or one per example [${input.shape.join(', ')}].`);
   }
   for (let i = 0; i < baseline.data.length; i++) {
@@ -93,7 +93,7 @@ export const deepLift: Method<DeepLiftOptions> = {
           const rows = call.mapInput(from, to);
           const paired = new Float32Array(2 * n * size);
           paired.set(rows.data.subarray(0, n * size));
-          for (let r = 0; r < n; r++) fill(examples[from + r], paired.subarray((n + r) * size, (n + r + 1) * size));
+          for (let r = 0; r < n; r++) fill(examples[from + r]!, paired.subarray((n + r) * size, (n + r + 1) * size));
           const ex = examples.subarray(from, to);
           const tg = targets.subarray(from, to);
           const request = call.request({
@@ -105,7 +105,7 @@ export const deepLift: Method<DeepLiftOptions> = {
           const { inputGradients } = await model.run({ ...request, backward: { rescale: true } });
           calls++;
           const out = values.subarray(from * size, to * size);
-          for (let i = 0; i < out.length; i++) out[i] = (paired[i] - paired[n * size + i]) * inputGradients.data[i];
+          for (let i = 0; i < out.length; i++) out[i] = (paired[i]! - paired[n * size + i]!) * inputGradients.data[i]!;
         }
       },
       options.onProgress,

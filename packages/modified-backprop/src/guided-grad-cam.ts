@@ -50,7 +50,7 @@ export const guidedGradCam: Method<GuidedGradCamOptions> = {
     const values = guided.values;
     const rank = values.shape.length;
     const axis = channelAxis(model.layout, rank);
-    const channels = values.shape[axis];
+    const channels = values.shape[axis]!;
     const inner = values.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
     const out = new Float32Array(values.data.length);
     const camData = cam.values.data;
@@ -60,7 +60,7 @@ export const guidedGradCam: Method<GuidedGradCamOptions> = {
       const row = Math.floor(i / (channels * pixels));
       const within = i - row * channels * pixels;
       const pixel = axis === 1 ? within % inner : Math.floor(within / channels);
-      out[i] = values.data[i] * camData[row * pixels + pixel];
+      out[i] = values.data[i]! * camData[row * pixels + pixel]!;
     }
     return {
       method: 'guided-grad-cam',

@@ -46,7 +46,7 @@ describe('lrp with a composite', () => {
       return run(request);
     }) as Model['run'];
     try {
-      const input = { data: arrays.input.data.slice(0, 3 * 32 * 32), shape: [1, 3, 32, 32] };
+      const input = { data: arrays.input!.data.slice(0, 3 * 32 * 32), shape: [1, 3, 32, 32] };
       const box = await lrp.attribute(model, input, { target: target[0], composite: 'epsilon-gamma-box', low: [-2, -2, -2], high: 2 });
       expect(asked.at(-1)).toEqual({ lrp: { composite: 'epsilon-gamma-box', epsilon: 1e-6, gamma: 0.25, low: [-2, -2, -2], high: 2 } });
       expect(box.meta).toMatchObject({ rules: 'epsilon-gamma-box', epsilon: 1e-6, gamma: 0.25, low: [-2, -2, -2], high: 2 });
@@ -66,8 +66,8 @@ describe('lrp with a composite', () => {
     const { modelBytes, arrays } = loadBackpropFixture('colorcnn');
     const model = spyModel(await fromOnnx(ort, modelBytes, { sessionOptions: { intraOpNumThreads: 1 } }));
     try {
-      await expect(lrp.attribute(model, arrays.input, { target: 0, gamma: 0.5 })).rejects.toThrowError(/give composite too/);
-      await expect(lrp.attribute(model, arrays.input, { target: 0, composite: 'epsilon-gamma-box' })).rejects.toThrowError(/needs low/);
+      await expect(lrp.attribute(model, arrays.input!, { target: 0, gamma: 0.5 })).rejects.toThrowError(/give composite too/);
+      await expect(lrp.attribute(model, arrays.input!, { target: 0, composite: 'epsilon-gamma-box' })).rejects.toThrowError(/needs low/);
       expect(model.calls.length).toBe(0);
     } finally {
       model.dispose();

@@ -57,7 +57,7 @@ export function checkLrpComposite(composite: unknown, parameters: LrpCompositePa
     const highs = boundValues(high, 'high', channels);
     const at = (v: number[], i: number) => v[v.length === 1 ? 0 : i];
     for (let i = 0; i < Math.max(lows.length, highs.length); i++) {
-      if (at(lows, i) > at(highs, i)) throw new OptionError(`low must not exceed high; channel ${i} has low ${at(lows, i)} > high ${at(highs, i)}.`);
+      if (at(lows, i)! > at(highs, i)!) throw new OptionError(`low must not exceed high; channel ${i} has low ${at(lows, i)} > high ${at(highs, i)}.`);
     }
   }
   return { rules, kind };

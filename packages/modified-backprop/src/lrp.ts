@@ -90,7 +90,7 @@ export const lrp: Method<LrpOptions> = {
       ['inputGradients', 'logits'],
       { lrp: composite ? { composite, ...parameters } : { epsilon } },
       ({ inputGradients, logits }, rows, start, end, batch) => {
-        const classes = logits.shape[1];
+        const classes = logits.shape[1]!;
         for (let r = 0; r < end - start; r++) {
           // The first layer's relevance is its input times its normalised gradient, scaled by the target output.
           const from = r * size;
@@ -98,8 +98,8 @@ export const lrp: Method<LrpOptions> = {
           // The composite's first layer (flat) gives relevance itself, for a one-hot output relevance.
           if (composite) out.set(inputGradients.data.subarray(from, from + size));
           else {
-            const scale = logits.data[r * classes + targets[start + r]];
-            for (let i = 0; i < size; i++) out[i] = inputGradients.data[from + i] * rows[from + i] * scale;
+            const scale = logits.data[r * classes + targets[start + r]!]!;
+            for (let i = 0; i < size; i++) out[i] = inputGradients.data[from + i]! * rows[from + i]! * scale;
           }
         }
       },

@@ -27,7 +27,7 @@ import { lrp } from './lrp.js';
 import { deconvnet, guidedBackprop } from './modified-relu.js';
 
 const colorcnn = loadBackpropFixture('colorcnn');
-const input = { data: colorcnn.arrays.input.data.slice(0, 2 * 3 * 32 * 32), shape: [2, 3, 32, 32] };
+const input = { data: colorcnn.arrays.input!.data.slice(0, 2 * 3 * 32 * 32), shape: [2, 3, 32, 32] };
 const model = () => fromOnnx(ort, colorcnn.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } });
 
 describeMethodConformance('guided backprop on colorcnn (onnxruntime-node)', async () => ({

@@ -21,14 +21,14 @@ describe('modified backpropagation', () => {
     const { modelBytes, arrays, target } = loadBackpropFixture('colorcnn');
     const model = await fromOnnx(ort, modelBytes, { sessionOptions: { intraOpNumThreads: 1 } });
     try {
-      const result = await deepLift.attribute(model, arrays.input, { target, baseline: 0.1 });
-      const baseline = { data: new Float32Array(arrays.input.data.length).fill(0.1), shape: arrays.input.shape };
-      const [{ logits }, { logits: reference }] = [await model.run({ input: arrays.input, outputs: ['logits'] }), await model.run({ input: baseline, outputs: ['logits'] })];
-      const size = arrays.input.data.length / target.length;
-      const classes = logits.shape[1];
+      const result = await deepLift.attribute(model, arrays.input!, { target, baseline: 0.1 });
+      const baseline = { data: new Float32Array(arrays.input!.data.length).fill(0.1), shape: arrays.input!.shape };
+      const [{ logits }, { logits: reference }] = [await model.run({ input: arrays.input!, outputs: ['logits'] }), await model.run({ input: baseline, outputs: ['logits'] })];
+      const size = arrays.input!.data.length / target.length;
+      const classes = logits.shape[1]!;
       target.forEach((t, r) => {
         const sum = result.values.data.subarray(r * size, (r + 1) * size).reduce((a, b) => a + b, 0);
-        expect(sum).toBeCloseTo(logits.data[r * classes + t] - reference.data[r * classes + t], 4);
+        expect(sum).toBeCloseTo(logits.data[r * classes + t]! - reference.data[r * classes + t]!, 4);
       });
     } finally {
       model.dispose();

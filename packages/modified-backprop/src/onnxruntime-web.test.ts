@@ -13,10 +13,10 @@ describe("the modified rules' graphs run on onnxruntime-web (wasm), as in the br
     const { modelBytes, arrays, target } = loadBackpropFixture('smallcnn');
     const model = await fromOnnx(ortWeb as unknown as OrtModule, modelBytes);
     try {
-      expectMapsClose((await guidedBackprop.attribute(model, arrays.input, { target })).values, arrays.guided_backprop, 1e-4, 'guided backprop (wasm)');
-      expectMapsClose((await deconvnet.attribute(model, arrays.input, { target })).values, arrays.deconvnet, 1e-4, 'deconvnet (wasm)');
-      expectMapsClose((await deepLift.attribute(model, arrays.input, { target })).values, arrays.deeplift_zero, 1e-4, 'DeepLIFT (wasm)');
-      expectMapsClose((await lrp.attribute(model, arrays.input, { target, epsilon: 0.01 })).values, arrays['lrp_epsilon_0.01'], 1e-4, 'LRP (wasm)');
+      expectMapsClose((await guidedBackprop.attribute(model, arrays.input!, { target })).values, arrays.guided_backprop!, 1e-4, 'guided backprop (wasm)');
+      expectMapsClose((await deconvnet.attribute(model, arrays.input!, { target })).values, arrays.deconvnet!, 1e-4, 'deconvnet (wasm)');
+      expectMapsClose((await deepLift.attribute(model, arrays.input!, { target })).values, arrays.deeplift_zero!, 1e-4, 'DeepLIFT (wasm)');
+      expectMapsClose((await lrp.attribute(model, arrays.input!, { target, epsilon: 0.01 })).values, arrays['lrp_epsilon_0.01']!, 1e-4, 'LRP (wasm)');
     } finally {
       model.dispose();
     }
@@ -30,8 +30,8 @@ describe("the modified rules' graphs run on onnxruntime-web (wasm), as in the br
     try {
       for (const key of ['epsilon_gamma_box', 'w_square_alpha1_beta0']) {
         const { options } = zennit.cases.find((c) => c.name === key)!;
-        const result = await lrp.attribute(model, arrays.input, { target, ...(options as LrpOptions) });
-        expectMapsClose(result.values, zennit.arrays[key], 1e-4, `Zennit ${key} (wasm)`);
+        const result = await lrp.attribute(model, arrays.input!, { target, ...(options as LrpOptions) });
+        expectMapsClose(result.values, zennit.arrays[key]!, 1e-4, `Zennit ${key} (wasm)`);
       }
     } finally {
       model.dispose();

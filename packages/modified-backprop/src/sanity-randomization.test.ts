@@ -16,7 +16,7 @@ describe('parameter randomisation sees the difference (Adebayo et al. 2018)', ()
       const report = await runSanityChecks(
         model,
         [gradient, gradCam, guidedBackprop],
-        { input: arrays.input, labels: target },
+        { input: arrays.input!, labels: target },
         {
           checks: ['parameter-randomization'],
           parameterRandomization: { modes: ['cascading'] },
@@ -27,8 +27,8 @@ describe('parameter randomisation sees the difference (Adebayo et al. 2018)', ()
       expect(guided.length).toBe(4);
       // fc, then c3, then c2 randomised: Guided Backprop's maps stay much closer to the trained model's.
       for (let k = 0; k < 3; k++) {
-        expect(guided[k]).toBeGreaterThan(plain[k] + 0.2);
-        expect(guided[k]).toBeGreaterThan(cam[k] + 0.2);
+        expect(guided[k]).toBeGreaterThan(plain[k]! + 0.2);
+        expect(guided[k]).toBeGreaterThan(cam[k]! + 0.2);
       }
       expect(guided[0]).toBeGreaterThan(0.6);
     } finally {

@@ -14,7 +14,7 @@ export interface BackpropFixture {
 export function loadBackpropFixture(name: BackpropModel): BackpropFixture {
   const at = (file: string) => new URL(`../fixtures/${name}/${file}`, import.meta.url);
   const { arrays } = parseFixtureArrays(readFileSync(at('backprop.json'), 'utf8'), readFileSync(at('backprop.bin')));
-  return { modelBytes: readFileSync(at('model.onnx')), arrays, target: Int32Array.from(arrays.target.data) };
+  return { modelBytes: readFileSync(at('model.onnx')), arrays, target: Int32Array.from(arrays.target!.data) };
 }
 
 export interface ZennitFixture {

@@ -55,7 +55,7 @@ describe('writeNpy', () => {
   it('writes float32 little-endian C order with a 64-byte aligned header, which readNpy reads back', () => {
     const t = { data: Float32Array.from({ length: 24 }, (_, i) => Math.sin(i) * 1e3), shape: [2, 3, 4] };
     const bytes = writeNpy(t);
-    const headerLength = bytes[8] | (bytes[9] << 8);
+    const headerLength = bytes[8]! | (bytes[9]! << 8);
     expect((10 + headerLength) % 64).toBe(0);
     expect(new TextDecoder().decode(bytes.subarray(10, 10 + headerLength))).toMatch(/^\{'descr': '<f4', 'fortran_order': False, 'shape': \(2, 3, 4\), \} *\n$/);
     const back = readNpy(bytes);

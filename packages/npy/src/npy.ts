@@ -71,15 +71,15 @@ function toCOrder(values: Float32Array, shape: readonly number[]): Float32Array 
   let stride = 1;
   for (let d = 0; d < rank; d++) {
     fortranStrides[d] = stride;
-    stride *= shape[d];
+    stride *= shape[d]!;
   }
   const index = new Array<number>(rank).fill(0);
   for (let i = 0; i < out.length; i++) {
     let source = 0;
-    for (let d = 0; d < rank; d++) source += index[d] * fortranStrides[d];
-    out[i] = values[source];
+    for (let d = 0; d < rank; d++) source += index[d]! * fortranStrides[d]!;
+    out[i] = values[source]!;
     for (let d = rank - 1; d >= 0; d--) {
-      if (++index[d] < shape[d]) break;
+      if (++index[d]! < shape[d]!) break;
       index[d] = 0;
     }
   }
@@ -109,7 +109,7 @@ export const NPY_PREAMBLE = 12;
 /** Where the data starts, from the first `NPY_PREAMBLE` bytes (or the whole file). */
 export function npyDataStart(bytes: Uint8Array, what = 'The file'): number {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('NOT_NPY', what, 'it does not start with \\x93NUMPY.');
-  const major = bytes[6];
+  const major = bytes[6]!;
   if (major < 1 || major > 3) throw bad('NOT_NPY', what, `format version ${major}.${bytes[7]} is not one of 1.0, 2.0, 3.0.`);
   if (major > 1 && bytes.length < 12) throw bad('TRUNCATED', what, 'the file ends inside its header.');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -137,7 +137,7 @@ export function decodeNpyValues(bytes: Uint8Array, offset: number, count: number
   if (header.dtype === '<f4' && (bytes.byteOffset + offset) % 4 === 0) {
     return new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + count * 4));
   }
-  const reader = READERS[header.dtype.slice(1)];
+  const reader = READERS[header.dtype.slice(1)]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const data = new Float32Array(count);
   for (let i = 0; i < count; i++) data[i] = reader(view, offset + i * header.itemSize, header.littleEndian);
@@ -186,6 +186,6 @@ export function writeNpy(tensor: NpyTensor): Uint8Array {
   new DataView(out.buffer).setUint16(8, header.length, true);
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
   const view = new DataView(out.buffer, 10 + header.length);
-  for (let i = 0; i < tensor.data.length; i++) view.setFloat32(i * 4, tensor.data[i], true);
+  for (let i = 0; i < tensor.data.length; i++) view.setFloat32(i * 4, tensor.data[i]!, true);
   return out;
 }

@@ -21,7 +21,7 @@ describe.each(Object.keys(RUNTIMES))('Captum parity through model.onnx on %s', (
     ortWeb.env.wasm.numThreads = 1;
     for (const name of ['smallcnn', 'colorcnn'] as const) {
       const fixture = await loadCaptumFixture(name);
-      loaded.set(name, { fixture, model: await fromOnnx(RUNTIMES[runtime], fixture.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } }) });
+      loaded.set(name, { fixture, model: await fromOnnx(RUNTIMES[runtime]!, fixture.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } }) });
     }
   });
 
@@ -33,9 +33,9 @@ describe.each(Object.keys(RUNTIMES))('Captum parity through model.onnx on %s', (
     it('matches Captum Occlusion (NCHW, no transposes)', async () => {
       const { fixture, model } = loaded.get(name)!;
       const result = await occlusion.attribute(model, fixture.input, { ...SETTINGS[name], target: fixture.target });
-      const meta = fixture.cases.occlusion.extra as { window: number; stride: number };
+      const meta = fixture.cases.occlusion!.extra as { window: number; stride: number };
       expect(result.meta.window).toEqual(name === 'smallcnn' ? [1, meta.window, meta.window] : [3, meta.window, meta.window]);
-      expectMapsClose(result.values, fixture.cases.occlusion, TOLERANCE, `${name} occlusion (${runtime})`);
+      expectMapsClose(result.values, fixture.cases.occlusion!, TOLERANCE, `${name} occlusion (${runtime})`);
     });
   });
 });

@@ -38,20 +38,20 @@ describe.each(['cpu', 'wasm'])('Captum parity on tfjs %s', (backend) => {
 
   describe.each(['smallcnn', 'colorcnn'] as const)('%s', (name) => {
     it('matches Captum Occlusion', async () => {
-      const { fixture, model, input } = fixtures[name];
+      const { fixture, model, input } = fixtures[name]!;
       const result = await occlusion.attribute(model, input, { ...SETTINGS[name], target: fixture.target });
-      const meta = fixture.cases.occlusion.extra as { window: number; stride: number };
+      const meta = fixture.cases.occlusion!.extra as { window: number; stride: number };
       expect(result.meta.window).toEqual(name === 'smallcnn' ? [meta.window, meta.window, 1] : [meta.window, meta.window, 3]);
-      expectMapsClose(result.values, nchwToNhwc(fixture.cases.occlusion), TOLERANCE, `${name} occlusion (${backend})`);
+      expectMapsClose(result.values, nchwToNhwc(fixture.cases.occlusion!), TOLERANCE, `${name} occlusion (${backend})`);
     });
 
     it('leaks no tensors, on success and on failure', async () => {
-      const { model, input } = fixtures[name];
+      const { model, input } = fixtures[name]!;
       await occlusion.attribute(model, input, { window: 8, target: { topK: 2 } }); // warm-up: what tfjs keeps
       const before = tf.memory().numTensors;
       await occlusion.attribute(model, input, { window: 8, target: { topK: 2 }, batchSize: 5, baseline: 'blur' });
       await featureAblation.attribute(model, input, {
-        featureMask: { data: new Float32Array(input.shape[1] * input.shape[2]).map((_, i) => i % 5), shape: input.shape.slice(1, 3) },
+        featureMask: { data: new Float32Array(input.shape[1]! * input.shape[2]!).map((_, i) => i % 5), shape: input.shape.slice(1, 3) },
       });
       const controller = new AbortController();
       const aborted = occlusion.attribute(model, input, {

@@ -15,7 +15,7 @@ function quadraticModel(layout: Layout, rowShape: number[], classes = 2): Model 
     layers: () => [],
     dispose() {},
     async run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
-      const rows = request.input.shape[0];
+      const rows = request.input.shape[0]!;
       model.rowsSeen += rows;
       const logits = new Float32Array(rows * classes);
       for (let r = 0; r < rows; r++) {
@@ -23,7 +23,7 @@ function quadraticModel(layout: Layout, rowShape: number[], classes = 2): Model 
         const total = x.reduce((a, b) => a + b, 0);
         for (let c = 0; c < classes; c++) {
           let z = c * total * total;
-          for (let i = 0; i < size; i++) z += w[c * size + i] * x[i];
+          for (let i = 0; i < size; i++) z += w[c * size + i]! * x[i]!;
           logits[r * classes + c] = z;
         }
       }
@@ -40,9 +40,9 @@ describe('featureAblation', () => {
     const mask = tensor([7, 3, 7, 3], [4]);
     const result = await featureAblation.attribute(model, x, { featureMask: mask, target: 1 });
     const f = async (v: number[]) => (await model.run({ input: tensor(v, [1, 4]), outputs: ['logits'] })).logits.data[1];
-    const base = await f([1, 2, 3, 4]);
-    const drop3 = base - (await f([1, 0, 3, 0]));
-    const drop7 = base - (await f([0, 2, 0, 4]));
+    const base = (await f([1, 2, 3, 4]))!;
+    const drop3 = base - (await f([1, 0, 3, 0]))!;
+    const drop7 = base - (await f([0, 2, 0, 4]))!;
     expect(Array.from(result.values.data)).toEqual(Array.from(Float32Array.of(drop7, drop3, drop7, drop3)));
     expect(result.method).toBe('feature-ablation');
     expect(result.meta.groups).toBe(2);
@@ -72,7 +72,7 @@ describe('featureAblation', () => {
       const occluded = await occlusion.attribute(model, input, { window: [2, 3], target: { classes: [0, 1] } });
       const scale = Math.max(...Array.from(occluded.values.data, Math.abs));
       ablated.values.data.forEach((v, i) => {
-        expect(Math.abs(v - occluded.values.data[i])).toBeLessThan(1e-6 * scale);
+        expect(Math.abs(v - occluded.values.data[i]!)).toBeLessThan(1e-6 * scale);
       });
       expect(ablated.layout).toBe(layout);
     }

@@ -42,7 +42,7 @@ function groupIds(mask: TensorData | undefined, rowShape: readonly number[], lay
       const ids = new Float32Array(size);
       for (let c = 0; c < channels; c++) {
         for (let y = 0; y < height; y++) {
-          for (let x = 0; x < width; x++) ids[c * axes.channelStep + y * axes.rowStep + x * axes.columnStep] = mask.data[y * width + x];
+          for (let x = 0; x < width; x++) ids[c * axes.channelStep + y * axes.rowStep + x * axes.columnStep] = mask.data[y * width + x]!;
         }
       }
       return ids;

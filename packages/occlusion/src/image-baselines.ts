@@ -16,11 +16,11 @@ export function imageAxes(shape: readonly number[], layout: Layout, what: string
     throw new OptionError(`${what} needs images (NCHW or NHWC, rank 4); this model's layout is ${layout} with input rank ${shape.length}. Use a number or a tensor baseline.`);
   }
   if (layout === 'NCHW') {
-    const [batch, channels, height, width] = shape;
-    return { batch, channels, height, width, channelStep: height * width, rowStep: width, columnStep: 1 };
+    const [batch, channels, height, width] = shape as [number, number, number, number];
+    return { batch: batch!, channels: channels!, height: height!, width: width!, channelStep: height * width, rowStep: width, columnStep: 1 };
   }
-  const [batch, height, width, channels] = shape;
-  return { batch, channels, height, width, channelStep: 1, rowStep: width * channels, columnStep: channels };
+  const [batch, height, width, channels] = shape as [number, number, number, number];
+  return { batch: batch!, channels: channels!, height: height!, width: width!, channelStep: 1, rowStep: width * channels, columnStep: channels };
 }
 
 /** Each image with every channel replaced by that channel's mean over the image. */
@@ -32,7 +32,7 @@ export function channelMeans(input: TensorData, layout: Layout): TensorData {
     for (let c = 0; c < channels; c++) {
       const base = b * perImage + c * channelStep;
       let sum = 0;
-      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) sum += input.data[base + y * rowStep + x * columnStep];
+      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) sum += input.data[base + y * rowStep + x * columnStep]!;
       const mean = sum / (height * width);
       for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[base + y * rowStep + x * columnStep] = mean;
     }

@@ -57,9 +57,9 @@ describe('occlusion limits and context', () => {
     ];
     let copies = 0;
     for (const request of model.requests.slice(1)) {
-      const rows = request.input.shape[0];
+      const rows = request.input.shape[0]!;
       for (let r = 0; r < rows; r++) {
-        const row = Array.from(request.context!.attention_mask.data.subarray(r * 4, (r + 1) * 4));
+        const row = Array.from(request.context!.attention_mask!.data.subarray(r * 4, (r + 1) * 4));
         // Occluding with the pad id would zero the mask if it were derived from the copy.
         expect(masks).toContainEqual(row);
         copies++;
@@ -68,8 +68,8 @@ describe('occlusion limits and context', () => {
     expect(copies).toBe(8);
     const first = model.requests
       .slice(1)
-      .flatMap((q) => Array.from({ length: q.input.shape[0] }, (_, r) => Array.from(q.context!.attention_mask.data.subarray(r * 4, (r + 1) * 4))));
-    expect(first.slice(0, 4).every((m) => m.join() === masks[0].join())).toBe(true);
-    expect(first.slice(4).every((m) => m.join() === masks[1].join())).toBe(true);
+      .flatMap((q) => Array.from({ length: q.input.shape[0]! }, (_, r) => Array.from(q.context!.attention_mask!.data.subarray(r * 4, (r + 1) * 4))));
+    expect(first.slice(0, 4).every((m) => m.join() === masks[0]!.join())).toBe(true);
+    expect(first.slice(4).every((m) => m.join() === masks[1]!.join())).toBe(true);
   });
 });

@@ -50,7 +50,7 @@ class LinearModel implements Model {
   dispose(): void {}
 
   async run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
-    const rows = request.input.shape[0];
+    const rows = request.input.shape[0]!;
     const size = this.rowShape.reduce((a, b) => a * b, 1);
     this.calls++;
     this.rowsSeen += rows;
@@ -59,7 +59,7 @@ class LinearModel implements Model {
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < this.classes; c++) {
         let z = this.bias * (c + 1);
-        for (let i = 0; i < size; i++) z += this.weights[c * size + i] * request.input.data[r * size + i];
+        for (let i = 0; i < size; i++) z += this.weights[c * size + i]! * request.input.data[r * size + i]!;
         logits[r * this.classes + c] = z;
       }
     }
@@ -85,39 +85,39 @@ async function referenceOcclusion(
     return classes.map((t) => objectiveAndLogitGradient(logits, Int32Array.of(t), objective).values[0]);
   };
   const maps: Float32Array[] = [];
-  for (let e = 0; e < input.shape[0]; e++) {
+  for (let e = 0; e < input.shape[0]!; e++) {
     const x = input.data.slice(e * size, (e + 1) * size);
-    const base = await score(x, targets[e]);
-    const sums = targets[e].map(() => new Float64Array(size));
+    const base = await score(x, targets[e]!);
+    const sums = targets[e]!.map(() => new Float64Array(size));
     const counts = new Float64Array(size);
     const total = grid.positions.reduce((a, b) => a * b, 1);
     for (let k = 0; k < total; k++) {
       const position: number[] = [];
       let rest = k;
       for (let d = dims.length - 1; d >= 0; d--) {
-        position[d] = (rest % grid.positions[d]) * grid.stride[d];
-        rest = Math.floor(rest / grid.positions[d]);
+        position[d] = (rest % grid.positions[d]!) * grid.stride[d]!;
+        rest = Math.floor(rest / grid.positions[d]!);
       }
       const inside = (i: number) => {
         let r = i;
         for (let d = dims.length - 1; d >= 0; d--) {
-          const at = r % dims[d];
-          r = Math.floor(r / dims[d]);
-          if (at < position[d] || at >= position[d] + grid.window[d]) return false;
+          const at = r % dims[d]!;
+          r = Math.floor(r / dims[d]!);
+          if (at < position[d]! || at >= position[d]! + grid.window[d]!) return false;
         }
         return true;
       };
       const copy = x.slice();
       const b = baselineRow(e);
-      for (let i = 0; i < size; i++) if (inside(i)) copy[i] = b[i];
-      const scores = await score(copy, targets[e]);
+      for (let i = 0; i < size; i++) if (inside(i)) copy[i] = b[i]!;
+      const scores = await score(copy, targets[e]!);
       for (let i = 0; i < size; i++) {
         if (!inside(i)) continue;
-        counts[i]++;
-        for (let j = 0; j < targets[e].length; j++) sums[j][i] += base[j] - scores[j];
+        counts[i]!++;
+        for (let j = 0; j < targets[e]!.length; j++) sums[j]![i]! += base[j]! - scores[j]!;
       }
     }
-    for (const s of sums) maps.push(Float32Array.from(s, (v, i) => v / counts[i]));
+    for (const s of sums) maps.push(Float32Array.from(s, (v, i) => v / counts[i]!));
   }
   return maps;
 }
@@ -125,9 +125,9 @@ async function referenceOcclusion(
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
   expect(actual.length).toBe(expected.length);
   let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
   for (let i = 0; i < expected.length; i++) {
-    if (Math.abs(actual[i] - expected[i]) > tol * Math.max(1, scale)) {
+    if (Math.abs(actual[i]! - expected[i]!) > tol * Math.max(1, scale)) {
       expect.fail(`value ${i}: ${actual[i]} vs expected ${expected[i]}`);
     }
   }
@@ -142,7 +142,7 @@ function seededInput(shape: number[], seed = 1): TensorData {
 }
 
 const rows = (t: TensorData, i: number) => {
-  const size = t.data.length / t.shape[0];
+  const size = t.data.length / t.shape[0]!;
   return Array.from(t.data.subarray(i * size, (i + 1) * size));
 };
 
@@ -198,7 +198,7 @@ describe('occlusion on a linear model (drops known exactly)', () => {
           for (let j = 0; j < size; j++) {
             const [a2, b2, c2] = layout === 'NCHW' ? [Math.floor(j / 16), Math.floor(j / 4) % 4, j % 4] : [Math.floor(j / 12), Math.floor(j / 3) % 4, j % 3];
             const same = layout === 'NCHW' ? a === a2 && b >> 1 === b2 >> 1 && c >> 1 === c2 >> 1 : a >> 1 === a2 >> 1 && b >> 1 === b2 >> 1 && c === c2;
-            if (same) expected[i] += model.weights[size + j] * input.data[e * size + j];
+            if (same) expected[i]! += model.weights[size + j]! * input.data[e * size + j]!;
           }
         }
         expectClose(rows(result.values, e), expected);
@@ -260,7 +260,7 @@ describe('baselines', () => {
       const out = new Float32Array(size);
       for (let c = 0; c < 3; c++) {
         let sum = 0;
-        for (let i = 0; i < 30; i++) sum += input.data[e * size + c * 30 + i];
+        for (let i = 0; i < 30; i++) sum += input.data[e * size + c * 30 + i]!;
         out.fill(sum / 30, c * 30, (c + 1) * 30);
       }
       return out;
@@ -283,7 +283,7 @@ describe('baselines', () => {
     const nhwcModel = new LinearModel('NHWC', [6, 5, 3], new Float64Array(2 * size), 2);
     const toNhwc = (t: Float32Array) => {
       const out = new Float32Array(t.length);
-      for (let e = 0; e < 2; e++) for (let c = 0; c < 3; c++) for (let p = 0; p < 30; p++) out[e * size + p * 3 + c] = t[e * size + c * 30 + p];
+      for (let e = 0; e < 2; e++) for (let c = 0; c < 3; c++) for (let p = 0; p < 30; p++) out[e * size + p * 3 + c] = t[e * size + c * 30 + p]!;
       return out;
     };
     const nchwModel = model();

@@ -20,12 +20,12 @@ const VALUES_LAYOUT: Record<Model['layout'], ValuesLayout> = { NCHW: 'NCHW', NHW
 /** Pairs of each example, as compressed rows: pairs of example e are `order[start[e]..start[e+1])`. */
 function pairsByExample(examples: Int32Array, count: number): { start: Int32Array; order: Int32Array } {
   const start = new Int32Array(count + 1);
-  for (const e of examples) start[e + 1]++;
-  for (let e = 0; e < count; e++) start[e + 1] += start[e];
+  for (const e of examples) start[e + 1]!++;
+  for (let e = 0; e < count; e++) start[e + 1]! += start[e]!;
   const next = start.slice(0, count);
   const order = new Int32Array(examples.length);
   examples.forEach((e, p) => {
-    order[next[e]++] = p;
+    order[next[e]!++] = p;
   });
   return { start, order };
 }
@@ -52,11 +52,11 @@ export async function attributeByPerturbation(request: PerturbationRequest): Pro
   const { model, input, examples, targets, objective, batchSize } = call;
   const size = regions.size;
   const rowShape = input.shape.slice(1);
-  const exampleCount = input.shape[0];
+  const exampleCount = input.shape[0]!;
   // The unperturbed logits, from the prologue; they also resolved 'predicted' and topK.
   const baseLogits = checkLogitRows(call.logits!, exampleCount);
-  let modelRows = exampleCount;
-  const classes = baseLogits.shape[1];
+  let modelRows = exampleCount!;
+  const classes = baseLogits.shape[1]!;
   checkObjective(objective, exampleCount, classes);
   targets.forEach((t, p) => {
     if (t >= classes) throw new TargetError(`Target ${t} (map ${p}) does not exist: the model has ${classes} classes (0..${classes - 1}).`);
@@ -90,12 +90,12 @@ export async function attributeByPerturbation(request: PerturbationRequest): Pro
         const fill = baseline.of(e);
         const n = regions.runs((start + r) % regionCount, offsets, lengths);
         for (let q = 0; q < n; q++) {
-          const from = offsets[q];
-          const to = from + lengths[q];
+          const from = offsets[q]!;
+          const to = from + lengths[q]!;
           if (typeof fill === 'number') copy.fill(fill, from, to);
           else copy.set(fill.subarray(from, to), from);
         }
-        scored += pairStart[e + 1] - pairStart[e];
+        scored += pairStart[e + 1]! - pairStart[e]!;
       }
       // Each copy carries its example's context: only the attributed input is perturbed.
       const out = await call.run({ input: { data: copies, shape: [rows, ...rowShape] }, examples: rowExamples, outputs: ['logits'] });
@@ -108,26 +108,26 @@ export async function attributeByPerturbation(request: PerturbationRequest): Pro
       let s = 0;
       for (let r = 0; r < rows; r++) {
         const e = Math.floor((start + r) / regionCount);
-        for (let q = pairStart[e]; q < pairStart[e + 1]; q++) {
+        for (let q = pairStart[e]!; q < pairStart[e + 1]!; q++) {
           scoreRows[s] = r;
-          scorePairs[s++] = pairOrder[q];
+          scorePairs[s++] = pairOrder[q]!;
         }
       }
-      const pairTargets = scorePairs.map((p) => targets[p]);
-      const pairExamples = scorePairs.map((p) => examples[p]);
+      const pairTargets = scorePairs.map((p) => targets[p]!);
+      const pairExamples = scorePairs.map((p) => examples[p]!);
       const scores = objectiveScores(logits, scoreRows, pairTargets, objective, pairExamples);
 
       let i = 0;
       for (let r = 0; r < rows; r++) {
         const n = regions.runs((start + r) % regionCount, offsets, lengths);
         while (i < scored && scoreRows[i] === r) {
-          const p = scorePairs[i];
-          const drop = baseScores[p] - scores[i];
+          const p = scorePairs[i]!;
+          const drop = baseScores[p]! - scores[i]!;
           const map = p * size;
           for (let q = 0; q < n; q++) {
-            const from = map + offsets[q];
-            const to = from + lengths[q];
-            for (let k = from; k < to; k++) sums[k] += drop;
+            const from = map + offsets[q]!;
+            const to = from + lengths[q]!;
+            for (let k = from; k < to; k++) sums[k]! += drop;
           }
           i++;
         }
@@ -140,7 +140,7 @@ export async function attributeByPerturbation(request: PerturbationRequest): Pro
   const values = new Float32Array(pairs * size);
   for (let p = 0; p < pairs; p++) {
     const map = p * size;
-    for (let k = 0; k < size; k++) values[map + k] = sums[map + k] / coverage[k];
+    for (let k = 0; k < size; k++) values[map + k] = sums[map + k]! / coverage[k]!;
   }
   return {
     method: id,

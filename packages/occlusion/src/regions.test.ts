@@ -10,7 +10,7 @@ function masks(regions: RegionSet): Uint8Array[] {
     const mask = new Uint8Array(regions.size);
     const n = regions.runs(k, offsets, lengths);
     for (let q = 0; q < n; q++) {
-      for (let i = offsets[q]; i < offsets[q] + lengths[q]; i++) {
+      for (let i = offsets[q]!; i < offsets[q]! + lengths[q]!; i++) {
         expect(mask[i]).toBe(0);
         mask[i] = 1;
       }
@@ -24,9 +24,9 @@ function bruteMasks(dims: number[], window: number[], stride: number[]): Uint8Ar
   const size = dims.reduce((a, b) => a * b, 1);
   const starts = dims.map((d, j) => {
     const out: number[] = [];
-    for (let s = 0; ; s += stride[j]) {
+    for (let s = 0; ; s += stride[j]!) {
       out.push(s);
-      if (s + window[j] >= d) break;
+      if (s + window[j]! >= d) break;
     }
     return out;
   });
@@ -42,9 +42,9 @@ function bruteMasks(dims: number[], window: number[], stride: number[]): Uint8Ar
       let rest = i;
       let inside = true;
       for (let j = dims.length - 1; j >= 0; j--) {
-        const x = rest % dims[j];
-        rest = (rest - x) / dims[j];
-        if (x < start[j] || x >= start[j] + window[j]) inside = false;
+        const x = rest % dims[j]!;
+        rest = (rest - x) / dims[j]!;
+        if (x < start[j]! || x >= start[j]! + window[j]!) inside = false;
       }
       mask[i] = inside ? 1 : 0;
     }
@@ -96,7 +96,7 @@ describe('SlidingWindows', () => {
     expect(got.length).toBe(want.length);
     expect(new Set(got.map(key))).toEqual(new Set(want.map(key)));
     const coverage = new Float64Array(regions.size);
-    for (const m of want) for (let i = 0; i < m.length; i++) coverage[i] += m[i];
+    for (const m of want) for (let i = 0; i < m.length; i++) coverage[i]! += m[i]!;
     expect(Array.from(regions.coverage())).toEqual(Array.from(coverage));
   });
 

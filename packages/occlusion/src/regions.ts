@@ -20,7 +20,7 @@ export interface RegionSet {
 
 function elementStrides(dims: readonly number[]): number[] {
   const strides = new Array<number>(dims.length).fill(1);
-  for (let d = dims.length - 2; d >= 0; d--) strides[d] = strides[d + 1] * dims[d + 1];
+  for (let d = dims.length - 2; d >= 0; d--) strides[d] = strides[d + 1]! * dims[d + 1]!;
   return strides;
 }
 
@@ -57,26 +57,26 @@ export class SlidingWindows implements RegionSet {
     const start = this.#start;
     const extent = this.#extent;
     for (let d = rank - 1; d >= 0; d--) {
-      const p = k % positions[d];
-      k = (k - p) / positions[d];
-      start[d] = p * stride[d];
-      extent[d] = Math.min(window[d], dims[d] - start[d]);
+      const p = k % positions[d]!;
+      k = (k - p) / positions[d]!;
+      start[d] = p * stride[d]!;
+      extent[d] = Math.min(window[d]!, dims[d]! - start[d]!);
     }
     // Trailing dimensions that the window spans entirely merge into one contiguous run.
     let inner = rank - 1;
     while (inner > 0 && start[inner] === 0 && extent[inner] === dims[inner]) inner--;
-    const length = extent[inner] * this.#strides[inner];
+    const length = extent[inner]! * this.#strides[inner]!;
     const index = this.#index;
     index.fill(0);
     let n = 0;
     for (;;) {
-      let offset = start[inner] * this.#strides[inner];
-      for (let d = 0; d < inner; d++) offset += (start[d] + index[d]) * this.#strides[d];
+      let offset = start[inner]! * this.#strides[inner]!;
+      for (let d = 0; d < inner; d++) offset += (start[d]! + index[d]!) * this.#strides[d]!;
       offsets[n] = offset;
       lengths[n] = length;
       n++;
       let d = inner - 1;
-      while (d >= 0 && ++index[d] === extent[d]) index[d--] = 0;
+      while (d >= 0 && ++index[d]! === extent[d]) index[d--] = 0;
       if (d < 0) return n;
     }
   }
@@ -86,17 +86,17 @@ export class SlidingWindows implements RegionSet {
     // The windows are a grid, so coverage is the product of per-dimension counts.
     const perDim = dims.map((dim, d) => {
       const counts = new Float64Array(dim);
-      for (let p = 0; p < positions[d]; p++) {
-        const from = p * stride[d];
-        for (let i = from; i < Math.min(dim, from + window[d]); i++) counts[i]++;
+      for (let p = 0; p < positions[d]!; p++) {
+        const from = p * stride[d]!;
+        for (let i = from; i < Math.min(dim, from + window[d]!); i++) counts[i]!++;
       }
       return counts;
     });
     const out = new Float64Array(this.size).fill(1);
     for (let d = 0; d < dims.length; d++) {
-      const block = this.#strides[d];
-      const counts = perDim[d];
-      for (let i = 0; i < this.size; i++) out[i] *= counts[Math.floor(i / block) % dims[d]];
+      const block = this.#strides[d]!;
+      const counts = perDim[d]!;
+      for (let i = 0; i < this.size; i++) out[i]! *= counts[Math.floor(i / block) % dims[d]!]!;
     }
     return out;
   }
@@ -124,7 +124,7 @@ export class FeatureGroups implements RegionSet {
     for (let i = 0; i < this.size; ) {
       let j = i + 1;
       while (j < this.size && groupOf[j] === groupOf[i]) j++;
-      perGroup[slot.get(groupOf[i]) as number].push(i, j - i);
+      perGroup[slot.get(groupOf[i]!) as number]!.push(i, j - i);
       i = j;
     }
     this.#runStart = new Int32Array(this.count + 1);
@@ -138,10 +138,10 @@ export class FeatureGroups implements RegionSet {
     this.#lengths = new Int32Array(total);
     let maxRuns = 1;
     perGroup.forEach((r, k) => {
-      const from = this.#runStart[k];
+      const from = this.#runStart[k]!;
       for (let q = 0; q < r.length / 2; q++) {
-        this.#offsets[from + q] = r[2 * q];
-        this.#lengths[from + q] = r[2 * q + 1];
+        this.#offsets[from + q] = r[2 * q]!;
+        this.#lengths[from + q] = r[2 * q + 1]!;
       }
       maxRuns = Math.max(maxRuns, r.length / 2);
     });
@@ -149,8 +149,8 @@ export class FeatureGroups implements RegionSet {
   }
 
   runs(k: number, offsets: Int32Array, lengths: Int32Array): number {
-    const from = this.#runStart[k];
-    const n = this.#runStart[k + 1] - from;
+    const from = this.#runStart[k]!;
+    const n = this.#runStart[k + 1]! - from;
     offsets.set(this.#offsets.subarray(from, from + n));
     lengths.set(this.#lengths.subarray(from, from + n));
     return n;

@@ -75,16 +75,16 @@ export function defaultWindow(dims: readonly number[], layout: Layout): number {
  */
 export function windowGrid(dims: readonly number[], layout: Layout, window?: WindowSize, stride?: WindowSize): WindowGrid {
   const channel = channelDim(layout, dims.length);
-  const requested = expand('window', window ?? defaultWindow(dims, layout), dims, layout, channel >= 0 ? dims[channel] : 1);
-  const clamped = requested.map((w, d) => Math.min(w, dims[d]));
-  const strides = stride === undefined ? [...clamped] : expand('stride', stride, dims, layout, channel >= 0 ? clamped[channel] : 1);
+  const requested = expand('window', window ?? defaultWindow(dims, layout), dims, layout, (channel >= 0 ? dims[channel] : 1)!);
+  const clamped = requested.map((w, d) => Math.min(w, dims[d]!));
+  const strides = stride === undefined ? [...clamped] : expand('stride', stride, dims, layout, (channel >= 0 ? clamped[channel] : 1)!);
   clamped.forEach((w, d) => {
-    if (w < dims[d] && strides[d] > w) {
+    if (w < dims[d]! && strides[d]! > w) {
       throw new OptionError(
         `stride ${describe(stride as WindowSize)} is larger than window ${describe(window ?? clamped)} along dimension ${d} (${strides[d]} > ${w}), which would leave elements that no window covers; use a stride of at most the window.`,
       );
     }
   });
-  const positions = clamped.map((w, d) => Math.ceil((dims[d] - w) / strides[d]) + 1);
+  const positions = clamped.map((w, d) => Math.ceil((dims[d]! - w) / strides[d]!) + 1);
   return { dims: [...dims], window: clamped, stride: strides, positions };
 }

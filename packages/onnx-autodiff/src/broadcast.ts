@@ -22,11 +22,11 @@ export function reduceToShapeOf(g: ModelGraph, grad: string, target: string, pee
   const peerShapes = peers.map((p) => g.info(p).shape);
   const position = gradShape.length;
   targetShape.forEach((t, j) => {
-    const d = gradShape[lead + j];
+    const d = gradShape[lead + j]!;
     const fromEnd = position - (lead + j);
     const peerDims = peerShapes.map((s) => (s ? (s.length >= fromEnd ? s[s.length - fromEnd] : 1) : null));
     // Every peer has 1 here, or the same dim as the target: the output dim is the target's own.
-    const own = peers.length > 0 && peerDims.every((p) => p === 1 || sameDim(p, t));
+    const own = peers.length > 0 && peerDims.every((p) => p === 1 || sameDim(p!, t));
     if (own) return;
     if (t === 1) {
       if (d !== 1) axes.push(lead + j);

@@ -9,15 +9,15 @@ type Ort = typeof ort;
 async function inputGradients(runtime: Ort, fixture: Fixture, inputName: string, maxPoolTies?: 'first' | 'split') {
   const built = addGradients(fixture.model, { of: 'logits', seed: 'seed', wrt: [inputName], maxPoolTies });
   const session = await runtime.InferenceSession.create(built.model, { intraOpNumThreads: 1 });
-  const input = fixture.arrays.input;
-  const logits = fixture.arrays.logits;
-  const classes = logits.shape[1];
+  const input = fixture.arrays.input!;
+  const logits = fixture.arrays.logits!;
+  const classes = logits.shape[1]!;
   const out = await session.run({
     [inputName]: new runtime.Tensor('float32', input.data, [...input.shape]),
-    seed: new runtime.Tensor('float32', oneHot(fixture.arrays.target.data, classes), [...logits.shape]),
+    seed: new runtime.Tensor('float32', oneHot(fixture.arrays.target!.data, classes), [...logits.shape]),
   });
   await session.release();
-  return { gradient: out[built.gradients[inputName]].data as Float32Array, logits: out.logits.data as Float32Array };
+  return { gradient: out[built.gradients[inputName]!]!.data as Float32Array, logits: out.logits!.data as Float32Array };
 }
 
 function expectClose(actual: ArrayLike<number>, expected: Fixture['arrays'][string], relative: number) {
@@ -32,8 +32,8 @@ describe('Captum parity on onnxruntime-node: gradient of the target logit', () =
     it(`${name}: input gradient equals Captum's Saliency(abs=False)`, async () => {
       const fixture = loadFixture(name);
       const { gradient, logits } = await inputGradients(ort, fixture, 'input');
-      expectClose(logits, fixture.arrays.logits, 1e-5);
-      expectClose(gradient, fixture.arrays.gradient, 1e-5);
+      expectClose(logits, fixture.arrays.logits!, 1e-5);
+      expectClose(gradient, fixture.arrays.gradient!, 1e-5);
     });
   }
 
@@ -45,23 +45,23 @@ describe('Captum parity on onnxruntime-node: gradient of the target logit', () =
       const session = await ort.InferenceSession.create(built.model, { intraOpNumThreads: 1 });
       const { input, logits, target } = fixture.arrays;
       const out = await session.run({
-        input: new ort.Tensor('float32', input.data, [...input.shape]),
-        seed: new ort.Tensor('float32', oneHot(target.data, logits.shape[1]), [...logits.shape]),
+        input: new ort.Tensor('float32', input!.data, [...input!.shape]),
+        seed: new ort.Tensor('float32', oneHot(target!.data, logits!.shape[1]!), [...logits!.shape]),
       });
-      const activations = out[built.kept[layer]];
-      const gradient = out[built.gradients[layer]].data as Float32Array;
+      const activations = out[built.kept[layer]!]!;
+      const gradient = out[built.gradients[layer]!]!.data as Float32Array;
       const [batch, channels, h, w] = activations.dims as number[];
-      const cam = new Float32Array(batch * h * w);
-      for (let b = 0; b < batch; b++) {
-        for (let c = 0; c < channels; c++) {
-          const base = (b * channels + c) * h * w;
+      const cam = new Float32Array(batch! * h! * w!);
+      for (let b = 0; b < batch!; b++) {
+        for (let c = 0; c < channels!; c++) {
+          const base = (b * channels! + c) * h! * w!;
           let weight = 0;
-          for (let i = 0; i < h * w; i++) weight += gradient[base + i];
-          weight /= h * w;
-          for (let i = 0; i < h * w; i++) cam[b * h * w + i] += weight * (activations.data as Float32Array)[base + i];
+          for (let i = 0; i < h! * w!; i++) weight += gradient[base + i]!;
+          weight /= h! * w!;
+          for (let i = 0; i < h! * w!; i++) cam[b * h! * w! + i]! += weight * (activations.data as Float32Array)[base + i]!;
         }
       }
-      expectClose(cam, fixture.arrays.gradcam_layer_norelu, 1e-5);
+      expectClose(cam, fixture.arrays.gradcam_layer_norelu!, 1e-5);
       await session.release();
     });
   }
@@ -75,13 +75,13 @@ describe('Captum parity on onnxruntime-node: gradient of the target logit', () =
     const out = await session.run({
       input_ids: new ort.Tensor(
         'int64',
-        BigInt64Array.from(input_ids.data, (v) => BigInt(v)),
-        [...input_ids.shape],
+        BigInt64Array.from(input_ids!.data, (v) => BigInt(v)),
+        [...input_ids!.shape],
       ),
-      seed: new ort.Tensor('float32', oneHot(target.data, logits.shape[1]), [...logits.shape]),
+      seed: new ort.Tensor('float32', oneHot(target!.data, logits!.shape[1]!), [...logits!.shape]),
     });
-    expect(out[built.gradients[gathered]].dims).toEqual(fixture.arrays.embedding_gradient.shape);
-    expectClose(out[built.gradients[gathered]].data as Float32Array, fixture.arrays.embedding_gradient, 1e-5);
+    expect(out[built.gradients[gathered]!]!.dims).toEqual(fixture.arrays.embedding_gradient!.shape);
+    expectClose(out[built.gradients[gathered]!]!.data as Float32Array, fixture.arrays.embedding_gradient!, 1e-5);
     await session.release();
   });
 });
@@ -93,7 +93,7 @@ describe('Captum parity on onnxruntime-web (wasm backend, in Node)', () => {
     const fixture = loadFixture('smallcnn');
     for (const ties of ['first', 'split'] as const) {
       const { gradient } = await inputGradients(web as unknown as Ort, fixture, 'input', ties);
-      expectClose(gradient, fixture.arrays.gradient, 1e-5);
+      expectClose(gradient, fixture.arrays.gradient!, 1e-5);
     }
   });
 });

@@ -180,7 +180,7 @@ export function inlineCustomGradient(target: ModelGraph, custom: ResolvedCustomG
   const prefix = `ad/custom/${node.name || node.output?.[0]}/`;
   const renamed = new Map<string, string>();
   for (const [name, from] of Object.entries(custom.spec.inputs)) {
-    renamed.set(name, 'input' in from ? node.input![from.input] : 'output' in from ? node.output![from.output] : outputGradient(from.outputGradient));
+    renamed.set(name, ('input' in from ? node.input![from.input] : 'output' in from ? node.output![from.output] : outputGradient(from.outputGradient))!);
   }
   const rename = (name: string) => {
     if (!name) return name;

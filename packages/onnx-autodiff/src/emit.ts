@@ -86,5 +86,5 @@ export function reshapeLike(g: ModelGraph, x: string, like: string): string {
 /** Concatenation of 1-D int64 pieces given as tensors or literal numbers. */
 export function concatInts(g: ModelGraph, parts: readonly (string | readonly number[])[]): string {
   const tensors = parts.map((p) => (typeof p === 'string' ? p : g.int64s(p)));
-  return tensors.length === 1 ? tensors[0] : g.add('Concat', tensors, { axis: 0 });
+  return (tensors.length === 1 ? tensors[0] : g.add('Concat', tensors, { axis: 0 }))!;
 }

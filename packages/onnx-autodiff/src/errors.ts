@@ -64,7 +64,7 @@ export class GradientSpecError extends AutodiffError {
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[], code: 'INVALID_SPEC' | 'INVALID_GRADIENT_GRAPH' = 'INVALID_SPEC') {
-    super(code, problems.length === 1 ? problems[0] : `${problems.length} problems:\n- ${problems.join('\n- ')}`);
+    super(code, (problems.length === 1 ? problems[0] : `${problems.length} problems:\n- ${problems.join('\n- ')}`)!);
     this.name = 'GradientSpecError';
     this.problems = problems;
   }

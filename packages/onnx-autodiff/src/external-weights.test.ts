@@ -93,7 +93,7 @@ describe('externalizeWeights', () => {
     );
     const inline = await ort.InferenceSession.create(bytes, SESSION);
     const pointed = await ort.InferenceSession.create(lean, { ...SESSION, externalData: [{ path: location, data: bytes }] });
-    expect((await pointed.run({ x })).y.data).toEqual((await inline.run({ x })).y.data);
+    expect((await pointed.run({ x })).y!.data).toEqual((await inline.run({ x })).y!.data);
     // A graph extended from the small model keeps pointing at the same bytes.
     const seed = new ort.Tensor('float32', new Float32Array(32).fill(1), [4, 8]);
     const fromLean = addGradients(ModelGraph.decode(lean), { of: 'y', wrt: ['x'], seed: 'seed' });
@@ -101,8 +101,8 @@ describe('externalizeWeights', () => {
     expect(fromLean.model.length).toBeLessThan(fromFull.model.length / 4);
     const a = await ort.InferenceSession.create(fromLean.model, { ...SESSION, externalData: [{ path: location, data: bytes }] });
     const b = await ort.InferenceSession.create(fromFull.model, SESSION);
-    const grad = fromLean.gradients.x;
-    expect((await a.run({ x, seed }, [grad]))[grad].data).toEqual((await b.run({ x, seed }, [grad]))[grad].data);
+    const grad = fromLean.gradients.x!;
+    expect((await a.run({ x, seed }, [grad]))[grad]!.data).toEqual((await b.run({ x, seed }, [grad]))[grad]!.data);
     for (const s of [inline, pointed, a, b]) await s.release();
   });
 });

@@ -39,13 +39,13 @@ describe('addGradients: spec and results', () => {
     const w = [0.5, -1, 0.2, 0.3, 0.8, -0.4];
     const expected: number[] = [];
     for (let b = 0; b < 2; b++) {
-      const h = [0, 1].map((j) => [0, 1, 2].reduce((s, k) => s + xs[b * 3 + k] * w[k * 2 + j], 0));
+      const h = [0, 1].map((j) => [0, 1, 2].reduce((s, k) => s + xs[b * 3 + k]! * w[k * 2 + j]!, 0));
       const slope = h.map((v) => 1 - Math.tanh(v) ** 2);
-      for (let k = 0; k < 3; k++) expected.push(slope[0] * w[k * 2] + slope[1] * w[k * 2 + 1]);
+      for (let k = 0; k < 3; k++) expected.push(slope[0]! * w[k * 2]! + slope[1]! * w[k * 2 + 1]!);
     }
-    const got = Array.from(out.x_grad.data as Float32Array);
+    const got = Array.from(out.x_grad!.data as Float32Array);
     got.forEach((v, i) => {
-      expect(v).toBeCloseTo(expected[i], 5);
+      expect(v).toBeCloseTo(expected[i]!, 5);
     });
   });
 
@@ -57,8 +57,8 @@ describe('addGradients: spec and results', () => {
     const feeds = toTensors({ x: randomFeed(rng(2), [2, 3]), dy: randomFeed(rng(3), [2, 2]) });
     const out = await session.run(feeds);
     const alone = await (await createSession(addGradients(g, { of: 'y', wrt: ['x'], seed: 'dy' }).model)).run(feeds);
-    expect(Array.from(out.x_grad.data as Float32Array)).toEqual(Array.from(alone.x_grad.data as Float32Array));
-    expect(out.h_grad.dims).toEqual([2, 2]);
+    expect(Array.from(out.x_grad!.data as Float32Array)).toEqual(Array.from(alone.x_grad!.data as Float32Array));
+    expect(out.h_grad!.dims).toEqual([2, 2]);
   });
 
   it('the gradient of `of` w.r.t. itself is the seed', async () => {
@@ -66,7 +66,7 @@ describe('addGradients: spec and results', () => {
     const session = await createSession(built.model);
     const dy = randomFeed(rng(4), [2, 2]);
     const out = await session.run(toTensors({ x: randomFeed(rng(5), [2, 3]), dy }));
-    expect(Array.from(out.y_grad.data as Float32Array)).toEqual(Array.from(dy.data as Float32Array));
+    expect(Array.from(out.y_grad!.data as Float32Array)).toEqual(Array.from(dy.data as Float32Array));
   });
 
   it('a wrt tensor that `of` does not depend on gets zeros and is listed as disconnected', async () => {
@@ -80,7 +80,7 @@ describe('addGradients: spec and results', () => {
     const built = addGradients(g, { of: 'y', wrt: ['x', 'z'] });
     expect(built.disconnected).toEqual(['z']);
     const out = await (await createSession(built.model)).run(toTensors({ x: randomFeed(rng(6), [2]), z: randomFeed(rng(7), [3]) }));
-    expect(Array.from(out.z_grad.data as Float32Array)).toEqual([0, 0, 0]);
+    expect(Array.from(out.z_grad!.data as Float32Array)).toEqual([0, 0, 0]);
   });
 
   it('keeps intermediate tensors as outputs, through an Identity for inputs', async () => {
@@ -89,8 +89,8 @@ describe('addGradients: spec and results', () => {
     expect(built.kept.x).not.toBe('x');
     const x = randomFeed(rng(8), [2, 3]);
     const out = await (await createSession(built.model)).run(toTensors({ x }));
-    expect(out.h.dims).toEqual([2, 2]);
-    expect(Array.from(out[built.kept.x].data as Float32Array)).toEqual(Array.from(x.data as Float32Array));
+    expect(out.h!.dims).toEqual([2, 2]);
+    expect(Array.from(out[built.kept.x!]!.data as Float32Array)).toEqual(Array.from(x.data as Float32Array));
   });
 
   it('leaves a ModelGraph passed in unchanged', () => {
@@ -170,7 +170,7 @@ describe('addGradients: errors at build time', () => {
     const g = ModelGraph.create({ inputs: [{ name: 'x', type: 'float32', shape: [2, 3, 4] }] });
     const c = g.constant([1, 1, 1], 'float32', [3]);
     const z = g.constant([0, 0, 0], 'float32', [3]);
-    const bn = g.addNode('BatchNormalization', ['x', c, z, z, c], { training_mode: 1 }, { outputs: 3, name: 'bn' })[0];
+    const bn = g.addNode('BatchNormalization', ['x', c, z, z, c], { training_mode: 1 }, { outputs: 3, name: 'bn' })[0]!;
     g.add('Pad', [bn, g.int64s([0, 0, 1, 0, 0, 1])], { mode: 'reflect' }, { output: 'y', name: 'pad' });
     expect(() => addGradients(g, { of: 'y', wrt: ['x'] })).toThrowError(/training_mode=1.*\n?.*|reflect/);
     try {

@@ -151,7 +151,7 @@ function planGradients(graph: ModelGraph, spec: GradientSpec): Plan {
   const activeNodes: NodeProto[] = [];
   if (reached.has(spec.of)) active.add(spec.of);
   for (let k = nodes.length - 1; k >= 0; k--) {
-    const node = nodes[k];
+    const node = nodes[k]!;
     if (!(node.output ?? []).some((o) => active.has(o))) continue;
     let used = false;
     inputsOf.get(node)!.forEach((name, i) => {
@@ -181,7 +181,7 @@ export function buildGradients(graph: ModelGraph, spec: GradientSpec): GradientN
   const total = (name: string): string | undefined => {
     const list = contributions.get(name);
     if (!list?.length) return undefined;
-    const sum = list.length === 1 ? list[0] : graph.add('Sum', list);
+    const sum = (list.length === 1 ? list[0] : graph.add('Sum', list))!;
     graph.setInfo(sum, graph.info(name));
     contributions.set(name, [sum]);
     return sum;
@@ -209,7 +209,7 @@ export function buildGradients(graph: ModelGraph, spec: GradientSpec): GradientN
       needed.forEach((need, i) => {
         const grad = inputGrads[i];
         if (!need || grad === undefined) return;
-        const input = node.input![i];
+        const input = node.input![i]!;
         graph.setInfo(grad, graph.info(input));
         contribute(input, grad);
       });
@@ -253,10 +253,10 @@ function applyCustom(
   needed: readonly boolean[],
   contribute: (name: string, grad: string) => void,
 ): void {
-  const provided = inlineCustomGradient(graph, resolved, node, (i) => outputGrads[i] ?? zerosLike(graph, node.output![i]));
+  const provided = inlineCustomGradient(graph, resolved, node, (i) => outputGrads[i] ?? zerosLike(graph, node.output![i]!));
   needed.forEach((need, i) => {
     const grad = provided.get(i);
-    if (need && grad !== undefined) contribute(node.input![i], grad);
+    if (need && grad !== undefined) contribute(node.input![i]!, grad);
   });
 }
 

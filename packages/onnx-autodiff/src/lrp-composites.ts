@@ -145,7 +145,7 @@ function layerCopy(ctx: GradientContext, inputs: readonly string[]): { z: string
   g.appendNode(copy);
   g.setInfo(z, g.info(ctx.output(0)));
   const inner = new GradientContext(g, copy, (name) => name === inputs[0], ctx.options);
-  return { z, backward: (dy) => gradientRules[node.opType ?? ''].backward(inner, [dy])[0]! };
+  return { z, backward: (dy) => gradientRules[node.opType ?? '']!.backward(inner, [dy])[0]! };
 }
 
 /** The layer run on other inputs: (data, weights, bias?) -> its output and input gradient. */
@@ -167,7 +167,7 @@ function foldableBatchNorms(nodes: readonly NodeProto[]): Map<string, NodeProto>
     if (bn.opType !== 'BatchNormalization' || bn.domain || (bn.input?.length ?? 0) < 5 || (bn.output?.length ?? 0) > 1) continue;
     const attrs = new NodeAttributes(bn);
     if (attrs.int('training_mode', 0) !== 0) continue;
-    const y = bn.input![0];
+    const y = bn.input![0]!;
     const layer = producers.get(y);
     if (!layer || readers.get(y) !== 1 || layer.domain) continue;
     const la = new NodeAttributes(layer);
@@ -181,10 +181,10 @@ function foldableBatchNorms(nodes: readonly NodeProto[]): Map<string, NodeProto>
 function layerOf(ctx: GradientContext, folds: Map<string, NodeProto>): Layer {
   const g = ctx.graph;
   const [x, w, b] = [ctx.input(0), ctx.input(1), ctx.input(2) || undefined];
-  const plain = gradientRules[ctx.node.opType ?? ''];
+  const plain = gradientRules[ctx.node.opType ?? '']!;
   const bn = folds.get(ctx.output(0));
   if (!bn) return { x, w, b, z: ctx.output(0), backward: (dy) => plain.backward(ctx, [dy])[0]! };
-  const [, scale, shift, mean, variance] = bn.input!;
+  const [, scale, shift, mean, variance] = bn.input! as [string, string, string, string, string];
   const epsilon = new NodeAttributes(bn).float('epsilon', 1e-5);
   const key = `lrp-fold|${ctx.output(0)}`;
   // s = scale / sqrt(var + eps); W' = W * s on the output-channel axis; b' = (b - mean) * s + shift.
@@ -204,7 +204,7 @@ function layerOf(ctx: GradientContext, folds: Map<string, NodeProto>): Layer {
     scale,
   );
   const folded = run(ctx, x, wf, bf);
-  return { x, w: wf, b: bf, z: bn.output![0], backward: folded.backward };
+  return { x, w: wf, b: bf, z: bn.output![0]!, backward: folded.backward };
 }
 
 type LayerRule = (ctx: GradientContext, dy: string, layer: Layer, parameters: LrpParameters) => string;
@@ -311,7 +311,7 @@ const norm: GradientRule = {
   backward(ctx, [dy]) {
     if (dy === undefined) return [];
     const g = ctx.graph;
-    const grads = gradientRules[ctx.node.opType ?? ''].backward(ctx, [g.add('Div', [dy, stabilized(ctx, ctx.output(0))])]);
+    const grads = gradientRules[ctx.node.opType ?? '']!.backward(ctx, [g.add('Div', [dy, stabilized(ctx, ctx.output(0))])]);
     return grads.map((grad, i) => (grad === undefined || i > 0 ? undefined : g.add('Mul', [grad, ctx.input(0)])));
   },
 };

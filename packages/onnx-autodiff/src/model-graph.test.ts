@@ -53,8 +53,8 @@ describe('ModelGraph', () => {
     expect(ModelGraph.decode(out).outputs).toEqual(['logits', 'doubled']);
     const session = await createSession(out);
     const result = await session.run(toTensors({ input: { data: new Float32Array(8).fill(0.5), shape: [1, 8] } }));
-    const logits = result.logits.data as Float32Array;
-    expect(Array.from(result.doubled.data as Float32Array)).toEqual(Array.from(logits, (v) => v * 2));
+    const logits = result.logits!.data as Float32Array;
+    expect(Array.from(result.doubled!.data as Float32Array)).toEqual(Array.from(logits, (v) => v * 2));
   });
 
   it('gives unique names and refuses inputs that clash', () => {

@@ -258,7 +258,7 @@ export class ModelGraph {
       const declared = infoOfValue(input).shape;
       if (!dims || !declared) continue;
       declared.forEach((d, i) => {
-        if (typeof d === 'string') symbols.set(d, dims[i]);
+        if (typeof d === 'string') symbols.set(d, dims[i]!);
       });
     }
     return symbols;
@@ -408,7 +408,7 @@ export class ModelGraph {
       const folded = inferred.every((i) => isIntegerType(i.dtype) && isKnownNumbers(i.value) && isKnownNumbers(i.shape) && i.shape.reduce((a, b) => a * b, 1) === i.value.length);
       if (folded && inferred.length === outputs.length) {
         outputs.forEach((out, i) => {
-          const info = inferred[i];
+          const info = inferred[i]!;
           const dims = info.shape as number[];
           this.pushInitializer(makeTensor(out, info.dtype!, dims, info.value as number[]));
         });
@@ -425,7 +425,7 @@ export class ModelGraph {
     return this.addNode(opType, inputs, attributes, {
       ...options,
       outputs: options.output ? [options.output] : 1,
-    })[0];
+    })[0]!;
   }
 
   /** Appends a node as it is (names must already be unique): a NodeProto, or its fields (made into one). */
@@ -538,7 +538,7 @@ function mergeInfo(primary: TensorInfo, fallback: TensorInfo | undefined): Tenso
   const dtype = primary.dtype ?? fallback.dtype;
   let shape = primary.shape ?? fallback.shape;
   if (primary.shape && fallback.shape && primary.shape.length === fallback.shape.length) {
-    shape = primary.shape.map((d, i) => (d === null ? fallback.shape![i] : d));
+    shape = primary.shape.map((d, i) => (d === null ? fallback.shape![i]! : d));
   }
   return { dtype, shape, value: primary.value ?? fallback.value };
 }

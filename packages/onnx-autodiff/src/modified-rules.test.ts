@@ -23,7 +23,7 @@ async function gradientOf(graph: ModelGraph, x: Float32Array, shape: number[], m
   const session = await ort.InferenceSession.create(built.model);
   const out = await session.run({ x: new ort.Tensor('float32', x, shape) });
   await session.release();
-  return out[built.gradients.x].data as Float32Array;
+  return out[built.gradients.x!]!.data as Float32Array;
 }
 
 const X = new Float32Array([0.3, 0.8, -0.6, 0.2, -0.1, 0.5, 0.4, -0.7]);
@@ -31,30 +31,30 @@ const X = new Float32Array([0.3, 0.8, -0.6, 0.2, -0.1, 0.5, 0.4, -0.7]);
 describe('modified backward rules', () => {
   it("'guided' passes the positive part of the gradient through active units only", async () => {
     const got = await gradientOf(reluModel(), X, [2, 4], { relu: 'guided' });
-    const want = Array.from(X, (x, i) => (x * W[i % 4] > 0 ? Math.max(V[i % 4], 0) * W[i % 4] : 0));
+    const want = Array.from(X, (x, i) => (x * W[i % 4]! > 0 ? Math.max(V[i % 4]!, 0) * W[i % 4]! : 0));
     expect(Array.from(got)).toEqual(want.map((v) => expect.closeTo(v, 6)));
   });
 
   it("'deconvnet' passes the positive part of the gradient whatever the input", async () => {
     const got = await gradientOf(reluModel(), X, [2, 4], { relu: 'deconvnet' });
-    const want = Array.from(X, (_, i) => Math.max(V[i % 4], 0) * W[i % 4]);
+    const want = Array.from(X, (_, i) => Math.max(V[i % 4]!, 0) * W[i % 4]!);
     expect(Array.from(got)).toEqual(want.map((v) => expect.closeTo(v, 6)));
   });
 
   it('the rescale rule multiplies by Δout/Δin against the baseline half, for both halves', async () => {
     const got = await gradientOf(reluModel(), X, [2, 4], { rescale: true });
-    const h = Array.from(X, (x, i) => x * W[i % 4]);
+    const h = Array.from(X, (x, i) => x * W[i % 4]!);
     const want = Array.from(X, (_, i) => {
       const k = i % 4;
-      const dIn = h[k] - h[4 + k];
-      const dOut = Math.max(h[k], 0) - Math.max(h[4 + k], 0);
-      const multiplier = Math.abs(dIn) < 1e-10 ? (h[i] > 0 ? 1 : 0) : dOut / dIn;
-      return V[k] * multiplier * W[k];
+      const dIn = h[k]! - h[4 + k]!;
+      const dOut = Math.max(h[k]!, 0) - Math.max(h[4 + k]!, 0);
+      const multiplier = Math.abs(dIn) < 1e-10 ? (h[i]! > 0 ? 1 : 0) : dOut / dIn;
+      return V[k]! * multiplier * W[k]!;
     });
     expect(Array.from(got)).toEqual(want.map((v) => expect.closeTo(v, 5)));
     // Summed over features, (x - baseline) * multipliers is the change of the output (completeness).
-    const change = [0, 1, 2, 3].reduce((s, k) => s + V[k] * (Math.max(h[k], 0) - Math.max(h[4 + k], 0)), 0);
-    const total = [0, 1, 2, 3].reduce((s, k) => s + (X[k] - X[4 + k]) * got[k], 0);
+    const change = [0, 1, 2, 3].reduce((s, k) => s + V[k]! * (Math.max(h[k]!, 0) - Math.max(h[4 + k]!, 0)), 0);
+    const total = [0, 1, 2, 3].reduce((s, k) => s + (X[k]! - X[4 + k]!) * got[k]!, 0);
     expect(total).toBeCloseTo(change, 5);
   });
 
@@ -69,12 +69,12 @@ describe('modified backward rules', () => {
     const v = [0.5, -2];
     const routed = [0, 0, 0, 0];
     // Row 0 carries v * (max - ref) = v * (0, 0); row 1 carries v * (out - max) = v * (-1, -3).
-    routed[0] += v[0] * (4 - 4) + 0;
-    routed[1] += v[0] * 0 + 0;
-    routed[0] += v[0] * (3 - 4); // row 1's window 0 peaks at tap 0
-    routed[3] += v[1] * (2 - 5); // row 1's window 1 peaks at tap 3
+    routed[0]! += v[0]! * (4 - 4) + 0;
+    routed[1]! += v[0]! * 0 + 0;
+    routed[0]! += v[0]! * (3 - 4); // row 1's window 0 peaks at tap 0
+    routed[3]! += v[1]! * (2 - 5); // row 1's window 1 peaks at tap 3
     const deltaIn = [1 - 4, 3 - 2, 2 + 1, 0 - 5];
-    const want = [0, 1, 2, 3].map((k) => routed[k] / deltaIn[k]);
+    const want = [0, 1, 2, 3].map((k) => routed[k]! / deltaIn[k]!);
     expect(Array.from(got)).toEqual([...want, ...want].map((w) => expect.closeTo(w, 5)));
   });
 
@@ -88,14 +88,14 @@ describe('modified backward rules', () => {
     g.addOutput('out');
     const x = [0.8, 0.6];
     const got = await gradientOf(g, new Float32Array(x), [1, 2], { lrp: { epsilon: 0 } });
-    const zs = [0, 1].map((j) => x[0] * W[j] + x[1] * W[2 + j]);
+    const zs = [0, 1].map((j) => x[0]! * W[j]! + x[1]! * W[2 + j]!);
     const as = zs.map((z) => Math.max(z, 0));
-    const out = as[0] * V[0] + as[1] * V[1];
-    const relevance = as.map((v, j) => (v * V[j]) / out);
-    const want = [0, 1].map((i) => W[2 * i] * (relevance[0] / zs[0]) + W[2 * i + 1] * (relevance[1] / zs[1]));
+    const out = as[0]! * V[0]! + as[1]! * V[1]!;
+    const relevance = as.map((v, j) => (v * V[j]!) / out);
+    const want = [0, 1].map((i) => W[2 * i]! * (relevance[0]! / zs[0]!) + W[2 * i + 1]! * (relevance[1]! / zs[1]!));
     expect(Array.from(got)).toEqual(want.map((w) => expect.closeTo(w, 5)));
     // Times x, the relevance is conserved: it sums to 1 (the output's, normalised) without biases.
-    expect(x[0] * got[0] + x[1] * got[1]).toBeCloseTo(1, 5);
+    expect(x[0]! * got[0]! + x[1]! * got[1]!).toBeCloseTo(1, 5);
   });
 
   it('rejects unknown rules and an odd batch for the rescale rule before anything runs', () => {

@@ -86,7 +86,7 @@ export function modifiedRuleSet(rules: ModifiedRules | undefined): Readonly<Reco
   if (rules?.relu === 'deconvnet') set.Relu = deconvnetRelu;
   // Shared by the rules of one build: the plain gradient each MaxPool hands back, by its input.
   const pooled = new Map<string, string>();
-  if (rules?.rescale) for (const op of RESCALE_OPS) set[op] = rescale(gradientRules[op], pooled);
+  if (rules?.rescale) for (const op of RESCALE_OPS) set[op] = rescale(gradientRules[op]!, pooled);
   if (rules?.lrp?.composite) return compositeRules(rules.lrp.composite, rules.lrp);
   if (rules?.lrp) {
     const epsilon = rules.lrp.epsilon ?? 1e-9;

@@ -18,16 +18,16 @@ describe('appendTargetObjective', () => {
     const run = async (targets: Float32Array) =>
       (
         await session.run({
-          input: new ort.Tensor('float32', input.data, [...input.shape]),
-          [targetInput]: new ort.Tensor('float32', oneHot(targets, logits.shape[1]), [...logits.shape]),
+          input: new ort.Tensor('float32', input!.data, [...input!.shape]),
+          [targetInput]: new ort.Tensor('float32', oneHot(targets, logits!.shape[1]!), [...logits!.shape]),
         })
-      )[built.gradients.input].data as Float32Array;
-    for (const { worst, scale } of maxErrorPerExample(await run(target.data), gradient)) {
+      )[built.gradients.input!]!.data as Float32Array;
+    for (const { worst, scale } of maxErrorPerExample(await run(target!.data), gradient!)) {
       expect(worst).toBeLessThanOrEqual(1e-5 * scale);
     }
     // Another target through the same session gives a different map.
-    const other = await run(target.data.map((t) => (t + 1) % logits.shape[1]));
-    expect(maxErrorPerExample(other, gradient)[0].worst).toBeGreaterThan(1e-3 * maxErrorPerExample(other, gradient)[0].scale);
+    const other = await run(target!.data.map((t) => (t + 1) % logits!.shape[1]!));
+    expect(maxErrorPerExample(other, gradient!)[0]!.worst).toBeGreaterThan(1e-3 * maxErrorPerExample(other, gradient!)[0]!.scale);
     await session.release();
   });
 

@@ -23,7 +23,7 @@ function network(opset: number): ModelGraph {
   h = g.add('Pad', [h, g.int64s([0, 0, 1, 0, 0, 0, 0, 1]), g.scalar(0.25)]);
   h = g.add('AveragePool', [h], { kernel_shape: [2, 2], strides: [2, 2] });
   h = squeeze(g, unsqueeze(g, h, [0]), [0]);
-  const [a, b] = split(g, h, [1, 3], 2, 1);
+  const [a, b] = split(g, h, [1, 3], 2, 1) as [string, string];
   h = g.add('Concat', [b, g.add('Mul', [a, g.scalar(2)])], { axis: 1 });
   h = reduce(g, 'ReduceMean', h, [2, 3], false);
   h = reduce(g, 'ReduceSum', g.add('Reshape', [h, g.int64s([-1, 2, 2])]), [2], true);

@@ -34,7 +34,7 @@ async function run(model: Uint8Array, feeds: Record<string, ort.Tensor>, outputs
   const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, externalData });
   const result = await session.run(feeds, outputs);
   await session.release();
-  return Object.fromEntries(outputs.map((name) => [name, result[name].data as Float32Array]));
+  return Object.fromEntries(outputs.map((name) => [name, result[name]!.data as Float32Array]));
 }
 
 describe('the ONNX messages (onnx-ml.proto of the current ONNX)', () => {
@@ -55,7 +55,7 @@ describe('the ONNX messages (onnx-ml.proto of the current ONNX)', () => {
     expect(props(ext.metadataProps)).toEqual({ origin: 'fixture' });
     const dq = model.graph!.node.find((n) => n.name === 'dq_w')!;
     expect(dq.attribute.find((a) => a.name === 'block_size')?.i).toBe(2n);
-    const type = model.graph!.node.find((n) => n.opType === 'Optional')!.attribute[0];
+    const type = model.graph!.node.find((n) => n.opType === 'Optional')!.attribute[0]!;
     expect(type.type).toBe(AttributeType.TYPE_PROTO);
     expect(type.tp?.value.case).toBe('tensorType');
     expect(props(model.metadataProps)).toEqual({ license: 'Apache-2.0' });
@@ -88,15 +88,15 @@ describe('the ONNX messages (onnx-ml.proto of the current ONNX)', () => {
         Float32Array.from({ length: 4 }, (_, k) => (k === j ? 1 : 0)),
         [1, 4],
       );
-      const out = await run(built.model, { x, dy }, ['y', built.gradients.x]);
+      const out = await run(built.model, { x, dy }, ['y', built.gradients.x!]);
       expect(out.y).toEqual(plain);
-      columns.push(out[built.gradients.x]);
+      columns.push(out[built.gradients.x!]!);
     }
     // x W from the gradient's W equals what ONNX Runtime computed, less the bias terms b + ext.
     const zero = new ort.Tensor('float32', new Float32Array(4), [1, 4]);
     const { y: bias } = await run(bytes, { x: zero }, ['y']);
-    const xw = columns.map((w) => w.reduce((sum, v, i) => sum + v * (x.data as Float32Array)[i], 0));
-    expect(xw.map((v, j) => v + bias[j])).toEqual(Array.from(plain, (v) => expect.closeTo(v, 5)));
+    const xw = columns.map((w) => w.reduce((sum, v, i) => sum + v * (x.data as Float32Array)[i]!, 0));
+    expect(xw.map((v, j) => v + bias![j]!)).toEqual(Array.from(plain!, (v) => expect.closeTo(v, 5)));
   });
 
   it('make nodes and value infos that a model rebuilt from graph.original can hold', async () => {
@@ -112,7 +112,7 @@ describe('the ONNX messages (onnx-ml.proto of the current ONNX)', () => {
     expect(reopened.info('doubled')).toEqual({ dtype: DataType.FLOAT, shape: ['batch', 4] });
     const x = new ort.Tensor('float32', Float32Array.from([1, -2, 0.5, 3]), [1, 4]);
     const out = await run(reopened.toBytes(), { x }, ['y', 'doubled']);
-    expect(out.doubled).toEqual(out.y.map((v) => 2 * v));
+    expect(out.doubled).toEqual(out.y!.map((v) => 2 * v));
     // An object literal where a message belongs is refused with what to do.
     expect(() => ModelGraph.from({ ...original, graph: { ...original.graph!, node: [{ opType: 'Relu' } as never] } })).toThrowError(/create\(\)/);
   });

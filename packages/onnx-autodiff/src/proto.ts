@@ -241,7 +241,7 @@ export function dataTypeOf(type: ElementType | number): number {
 }
 
 function float16Bits(value: number): number {
-  const bits = new Uint32Array(Float32Array.of(value).buffer)[0];
+  const bits = new Uint32Array(Float32Array.of(value).buffer)[0]!;
   const sign = (bits >>> 16) & 0x8000;
   const biased = (bits >>> 23) & 0xff;
   const mantissa = bits & 0x7fffff;
@@ -275,20 +275,20 @@ export function makeTensor(name: string, dtype: number, dims: readonly number[],
       break;
     case DataType.FLOAT16: {
       const bits = new Uint16Array(count);
-      for (let i = 0; i < count; i++) bits[i] = float16Bits(values[i]);
+      for (let i = 0; i < count; i++) bits[i] = float16Bits(values[i]!);
       raw = new Uint8Array(bits.buffer);
       break;
     }
     case DataType.BFLOAT16: {
       const f32 = new Uint32Array(Float32Array.from(values).buffer);
       const bits = new Uint16Array(count);
-      for (let i = 0; i < count; i++) bits[i] = f32[i] >>> 16;
+      for (let i = 0; i < count; i++) bits[i] = f32[i]! >>> 16;
       raw = new Uint8Array(bits.buffer);
       break;
     }
     case DataType.INT64: {
       const ints = new BigInt64Array(count);
-      for (let i = 0; i < count; i++) ints[i] = BigInt(Math.trunc(values[i]));
+      for (let i = 0; i < count; i++) ints[i] = BigInt(Math.trunc(values[i]!));
       raw = new Uint8Array(ints.buffer);
       break;
     }

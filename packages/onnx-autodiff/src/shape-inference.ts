@@ -42,7 +42,7 @@ function unary(fn: (x: number) => number): Infer {
 
 function elementwiseValue(inputs: readonly (TensorInfo | undefined)[], shape: readonly Dim[] | undefined, fn: (...xs: number[]) => number): Dim[] | undefined {
   if (!shape || !isKnownNumbers(shape) || shape.length > 1) return undefined;
-  const count = shape.length === 0 ? 1 : shape[0];
+  const count = (shape.length === 0 ? 1 : shape[0])!;
   const values = inputs.map((i) => i?.value);
   if (values.some((v) => v === undefined)) return undefined;
   const out: Dim[] = [];
@@ -50,8 +50,8 @@ function elementwiseValue(inputs: readonly (TensorInfo | undefined)[], shape: re
     const xs = values.map((v) => (v!.length === 1 ? v![0] : v![k]));
     if (xs.some((x) => typeof x !== 'number')) {
       // Identities on symbols keep shape arithmetic like `batch * 1` or `batch + 0` known.
-      if (fn === mul && xs.length === 2 && (xs[0] === 1 || xs[1] === 1)) out.push(xs[0] === 1 ? xs[1] : xs[0]);
-      else if (fn === add && xs.length === 2 && (xs[0] === 0 || xs[1] === 0)) out.push(xs[0] === 0 ? xs[1] : xs[0]);
+      if (fn === mul && xs.length === 2 && (xs[0] === 1 || xs[1] === 1)) out.push((xs[0] === 1 ? xs[1] : xs[0])!);
+      else if (fn === add && xs.length === 2 && (xs[0] === 0 || xs[1] === 0)) out.push((xs[0] === 0 ? xs[1] : xs[0])!);
       else out.push(null);
     } else out.push(fn(...(xs as number[])));
   }
@@ -150,14 +150,14 @@ function spatialOutput(input: InferenceInput, isPool: boolean): Dim[] | undefine
       out.push(null);
       continue;
     }
-    const effective = (kernel[i] - 1) * dilations[i] + 1;
-    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') out.push(Math.ceil(d / strides[i]));
-    else if (autoPad === 'VALID') out.push(Math.floor((d - effective) / strides[i]) + 1);
+    const effective = (kernel[i]! - 1) * dilations[i]! + 1;
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') out.push(Math.ceil(d / strides[i]!));
+    else if (autoPad === 'VALID') out.push(Math.floor((d - effective) / strides[i]!) + 1);
     else {
       const span = d + pads[i] + pads[i + spatial] - effective;
-      let n = (ceil ? Math.ceil(span / strides[i]) : Math.floor(span / strides[i])) + 1;
+      let n = (ceil ? Math.ceil(span / strides[i]!) : Math.floor(span / strides[i]!)) + 1;
       // A last window that would start inside the end padding is dropped (PyTorch and ONNX Runtime agree).
-      if (ceil && (n - 1) * strides[i] >= d + pads[i]) n -= 1;
+      if (ceil && (n - 1) * strides[i]! >= d + pads[i]) n -= 1;
       out.push(n);
     }
   }
@@ -174,7 +174,7 @@ function squeezeLike(input: InferenceInput, unsqueeze: boolean): TensorInfo[] {
     const set = new Set(axes.map((a) => normalizeAxis(a, rank)));
     const shape: Dim[] = [];
     let k = 0;
-    for (let i = 0; i < rank; i++) shape.push(set.has(i) ? 1 : x.shape[k++]);
+    for (let i = 0; i < rank; i++) shape.push((set.has(i) ? 1 : x.shape[k++])!);
     return [withValue(x.dtype, shape, x.value ? [...x.value] : undefined)];
   }
   const rank = x.shape.length;
@@ -248,14 +248,14 @@ function sliceInfo(input: InferenceInput): TensorInfo[] {
       value = undefined;
       return;
     }
-    const range = sliceRange(starts[i], ends[i], steps[i], d);
+    const range = sliceRange(starts[i]!, ends[i]!, steps[i]!, d);
     shape[axis] = range.count;
     picks[axis] = range.indices;
   });
   const contents = numbersOf(value);
   if (contents && isKnownNumbers(inShape) && picks.every((p) => p)) value = pickValues(contents, inShape, picks as number[][]);
   else if (value && rank !== 1) value = undefined;
-  else if (value && rank === 1 && picks[0]) value = picks[0].map((k) => value![k]);
+  else if (value && rank === 1 && picks[0]) value = picks[0].map((k) => value![k]!);
   return [withValue(x.dtype, shape, value)];
 }
 
@@ -301,10 +301,10 @@ function concatInfo(input: InferenceInput): TensorInfo[] {
   const rank = first.shape.length;
   const axis = normalizeAxis(input.attrs.int('axis', 0), rank);
   const shape = [...first.shape];
-  shape[axis] = productOrSum(infos.map((i) => i!.shape![axis]));
+  shape[axis] = productOrSum(infos.map((i) => i!.shape![axis]!));
   for (let k = 0; k < rank; k++) {
     if (k === axis) continue;
-    for (const i of infos) if (typeof i!.shape![k] === 'number') shape[k] = i!.shape![k];
+    for (const i of infos) if (typeof i!.shape![k] === 'number') shape[k] = i!.shape![k]!;
   }
   let value = rank === 1 && infos.every((i) => i!.value) ? infos.flatMap((i) => [...i!.value!]) : undefined;
   if (!value && rank > 1 && infos.every((i) => numbersOf(i!.value) && isKnownNumbers(i!.shape))) {
@@ -353,7 +353,7 @@ function transposeInfo(input: InferenceInput): TensorInfo[] {
   return [
     withValue(
       x.dtype,
-      perm.map((p) => x.shape![p]),
+      perm.map((p) => x.shape![p]!),
       value,
     ),
   ];
@@ -362,12 +362,12 @@ function transposeInfo(input: InferenceInput): TensorInfo[] {
 function matmulInfo(input: InferenceInput): TensorInfo[] {
   const [a, b] = input.inputs;
   if (!a?.shape || !b?.shape) return [{ dtype: a?.dtype }];
-  const as = a.shape.length === 1 ? [1, a.shape[0]] : a.shape;
-  const bs = b.shape.length === 1 ? [b.shape[0], 1] : b.shape;
+  const as = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape;
+  const bs = b.shape.length === 1 ? [b.shape[0]!, 1] : b.shape;
   const batch = broadcastShapes(as.slice(0, -2), bs.slice(0, -2));
   const shape: Dim[] = [...batch];
-  if (a.shape.length > 1) shape.push(as[as.length - 2]);
-  if (b.shape.length > 1) shape.push(bs[bs.length - 1]);
+  if (a.shape.length > 1) shape.push(as[as.length - 2]!);
+  if (b.shape.length > 1) shape.push(bs[bs.length - 1]!);
   return [{ dtype: a.dtype, shape }];
 }
 
@@ -383,8 +383,8 @@ function gemmInfo(input: InferenceInput): TensorInfo[] {
 function convInfo(input: InferenceInput): TensorInfo[] {
   const [x, w] = input.inputs;
   if (!x?.shape) return [{ dtype: x?.dtype }];
-  const channels = w?.shape ? w.shape[0] : null;
-  return [{ dtype: x.dtype, shape: [x.shape[0], channels, ...(spatialOutput(input, false) ?? [])] }];
+  const channels = (w?.shape ? w.shape[0] : null)!;
+  return [{ dtype: x.dtype, shape: [x.shape[0]!, channels, ...(spatialOutput(input, false) ?? [])] }];
 }
 
 function convTransposeInfo(input: InferenceInput): TensorInfo[] {
@@ -398,7 +398,7 @@ function convTransposeInfo(input: InferenceInput): TensorInfo[] {
   const out: Dim[] = [];
   for (let i = 0; i < spatial; i++) {
     const d = x.shape[i + 2];
-    if (outputShape) out.push(outputShape[outputShape.length - spatial + i]);
+    if (outputShape) out.push(outputShape[outputShape.length - spatial + i]!);
     else if (typeof d !== 'number' || !kernel) out.push(null);
     else {
       const s = input.attrs.ints('strides')?.[i] ?? 1;
@@ -407,16 +407,16 @@ function convTransposeInfo(input: InferenceInput): TensorInfo[] {
       const pads = input.attrs.ints('pads') ?? new Array(2 * spatial).fill(0);
       const autoPad = input.attrs.string('auto_pad', 'NOTSET');
       if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') out.push(d * s);
-      else out.push(s * (d - 1) + op + (kernel[i] - 1) * dil + 1 - pads[i] - pads[i + spatial]);
+      else out.push(s * (d - 1) + op + (kernel[i]! - 1) * dil + 1 - pads[i] - pads[i + spatial]);
     }
   }
-  return [{ dtype: x.dtype, shape: [x.shape[0], outChannels, ...out] }];
+  return [{ dtype: x.dtype, shape: [x.shape[0]!, outChannels, ...out] }];
 }
 
 function poolInfo(input: InferenceInput): TensorInfo[] {
   const x = input.inputs[0];
   if (!x?.shape) return [{ dtype: x?.dtype }, { dtype: DataType.INT64 }];
-  const shape = [x.shape[0], x.shape[1], ...(spatialOutput(input, true) ?? [])];
+  const shape = [x.shape[0]!, x.shape[1]!, ...(spatialOutput(input, true) ?? [])];
   return [
     { dtype: x.dtype, shape },
     { dtype: DataType.INT64, shape },
@@ -557,10 +557,10 @@ function whereInfo(input: InferenceInput): TensorInfo[] {
   const [c, x, y] = input.inputs;
   let value: Dim[] | undefined = c && x && y ? broadcastValues([c, x, y], shape, VALUE_LIMIT, (k, a, b) => (k ? a : b)) : undefined;
   if (!value && shape && isKnownNumbers(shape) && shape.length <= 1 && c?.value && x?.value && y?.value) {
-    const n = shape.length === 0 ? 1 : shape[0];
-    const at = (v: readonly Dim[], k: number) => (v.length === 1 ? v[0] : v[k]);
+    const n = (shape.length === 0 ? 1 : shape[0])!;
+    const at = (v: readonly Dim[], k: number) => (v.length === 1 ? v[0] : v[k])!;
     value = Array.from({ length: n }, (_, k) => {
-      const cond = at(c.value!, k);
+      const cond = at(c.value!, k)!;
       return typeof cond === 'number' ? at(cond ? x.value! : y.value!, k) : null;
     });
   }
@@ -684,7 +684,7 @@ const RULES: Record<string, Infer> = {
     const x = inputs[0];
     const reps = inputs[1]?.value;
     if (!x?.shape || !reps) return [{ dtype: x?.dtype }];
-    return [{ dtype: x.dtype, shape: x.shape.map((d, i) => productOf([d, reps[i]])) }];
+    return [{ dtype: x.dtype, shape: x.shape.map((d, i) => productOf([d, reps[i]!])) }];
   },
   TopK: ({ inputs }) => [{ dtype: inputs[0]?.dtype }, { dtype: DataType.INT64 }],
   Resize: ({ inputs }) => [{ dtype: inputs[0]?.dtype, shape: inputs[0]?.shape?.map(() => null) }],

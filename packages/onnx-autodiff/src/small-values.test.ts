@@ -65,7 +65,7 @@ describe('small tensors evaluated at build time', () => {
       const identity = g.add('Identity', [out], undefined, { output: 'result' });
       g.addOutput(identity);
       const session = await ort.InferenceSession.create(g.toBytes());
-      const result = (await session.run({})).result;
+      const result = (await session.run({})).result!;
       await session.release();
       const values = Array.from(result.data as ArrayLike<number | bigint | boolean>, (v) => Number(v));
       expect(known).toEqual(values);

@@ -17,7 +17,7 @@ export function countOf(shape: readonly Dim[] | undefined): number | undefined {
 
 function stridesOf(shape: readonly number[]): number[] {
   const strides = new Array(shape.length).fill(1);
-  for (let i = shape.length - 2; i >= 0; i--) strides[i] = strides[i + 1] * shape[i + 1];
+  for (let i = shape.length - 2; i >= 0; i--) strides[i] = strides[i + 1] * shape[i + 1]!;
   return strides;
 }
 
@@ -25,8 +25,8 @@ function stridesOf(shape: readonly number[]): number[] {
 function unravel(k: number, shape: readonly number[]): number[] {
   const index = new Array(shape.length);
   for (let i = shape.length - 1; i >= 0; i--) {
-    index[i] = k % shape[i];
-    k = Math.floor(k / shape[i]);
+    index[i] = k % shape[i]!;
+    k = Math.floor(k / shape[i]!);
   }
   return index;
 }
@@ -54,18 +54,18 @@ export function broadcastValues(
   const result: number[] = [];
   for (let k = 0; k < count; k++) {
     const index = unravel(k, out);
-    const xs = parts.map((p) => p.values[index.reduce((at, v, i) => at + v * p.strides[i], 0)]);
+    const xs = parts.map((p) => p.values[index.reduce((at, v, i) => at + v * p.strides[i]!, 0)]!);
     result.push(fn(...xs));
   }
   return result;
 }
 
 export function transposeValues(value: readonly number[], shape: readonly number[], perm: readonly number[]): number[] {
-  const outShape = perm.map((p) => shape[p]);
+  const outShape = perm.map((p) => shape[p]!);
   const strides = stridesOf(shape);
   return Array.from({ length: value.length }, (_, k) => {
     const index = unravel(k, outShape);
-    return value[index.reduce((at, v, i) => at + v * strides[perm[i]], 0)];
+    return value[index.reduce((at, v, i) => at + v * strides[perm[i]!]!, 0)]!;
   });
 }
 
@@ -76,13 +76,13 @@ export function pickValues(value: readonly number[], shape: readonly number[], p
   const count = outShape.reduce((a, b) => a * b, 1);
   return Array.from({ length: count }, (_, k) => {
     const index = unravel(k, outShape);
-    return value[index.reduce((at, v, i) => at + picks[i][v] * strides[i], 0)];
+    return value[index.reduce((at, v, i) => at + picks[i]![v]! * strides[i]!, 0)]!;
   });
 }
 
 /** Gather along `axis` with indices of any rank (negative indices count from the end). */
 export function gatherValues(value: readonly number[], shape: readonly number[], indices: readonly number[], axis: number): number[] {
-  const n = shape[axis];
+  const n = shape[axis]!;
   const flat = indices.map((i) => (i < 0 ? i + n : i));
   // The indices laid out as one axis, row-major: the same order as data[:axis] + indices + data[axis+1:].
   return pickValues(
@@ -93,12 +93,12 @@ export function gatherValues(value: readonly number[], shape: readonly number[],
 }
 
 export function concatValues(parts: readonly { value: readonly number[]; shape: readonly number[] }[], axis: number): number[] {
-  const outer = parts[0].shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const outer = parts[0]!.shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const out: number[] = [];
   for (let o = 0; o < outer; o++) {
     for (const p of parts) {
       const inner = p.shape.slice(axis).reduce((a, b) => a * b, 1);
-      for (let k = 0; k < inner; k++) out.push(p.value[o * inner + k]);
+      for (let k = 0; k < inner; k++) out.push(p.value[o * inner + k]!);
     }
   }
   return out;

@@ -99,8 +99,8 @@ describe('ModelGraph.specialize', () => {
       const low = g.add('Div', [sum, g.int64s([2])]);
       return [low, g.add('Sub', [sum, low])];
     };
-    const [top, bottom] = split(total(2));
-    const [left, right] = split(total(3));
+    const [top, bottom] = split(total(2)) as [string, string];
+    const [left, right] = split(total(3)) as [string, string];
     const padding = g.add('Concat', [left, right, top, bottom], { axis: 0 });
     const full = g.add('Concat', [padding, g.add('ConstantOfShape', [g.int64s([4])], { value: fill(0) })], { axis: 0 });
     const pairs = g.add('Reshape', [full, g.int64s([-1, 2])]);

@@ -38,8 +38,8 @@ export function broadcastShapes(a: readonly Dim[], b: readonly Dim[]): Dim[] {
   const rank = Math.max(a.length, b.length);
   const out: Dim[] = [];
   for (let i = 0; i < rank; i++) {
-    const x = i < rank - a.length ? 1 : a[i - (rank - a.length)];
-    const y = i < rank - b.length ? 1 : b[i - (rank - b.length)];
+    const x = (i < rank - a.length ? 1 : a[i - (rank - a.length)])!;
+    const y = (i < rank - b.length ? 1 : b[i - (rank - b.length)])!;
     if (x === 1) out.push(y);
     else if (y === 1) out.push(x);
     else if (x === y) out.push(x);

@@ -40,14 +40,14 @@ export function oneHot(targets: Float32Array, classes: number): Float32Array {
 
 /** Expects `actual` to equal `expected` within `relative` of each example's largest magnitude. */
 export function maxErrorPerExample(actual: ArrayLike<number>, expected: FixtureArray): { worst: number; scale: number }[] {
-  const batch = expected.shape[0];
+  const batch = expected.shape[0]!;
   const per = expected.data.length / batch;
   return Array.from({ length: batch }, (_, b) => {
     let worst = 0;
     let scale = 0;
     for (let i = b * per; i < (b + 1) * per; i++) {
-      worst = Math.max(worst, Math.abs(actual[i] - expected.data[i]));
-      scale = Math.max(scale, Math.abs(expected.data[i]));
+      worst = Math.max(worst, Math.abs(actual[i]! - expected.data[i]!));
+      scale = Math.max(scale, Math.abs(expected.data[i]!));
     }
     return { worst, scale };
   });

@@ -47,7 +47,7 @@ export function distinctFeed(random: () => number, shape: readonly number[], spa
   const values = Array.from({ length: count }, (_, i) => (i - count / 2) * spacing);
   for (let i = count - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [values[i], values[j]] = [values[j], values[i]];
+    [values[i], values[j]] = [values[j]!, values[i]!];
   }
   return { data: Float32Array.from(values), shape };
 }
@@ -86,7 +86,7 @@ export async function expectGradientsMatch(graph: ModelGraph, options: CheckOpti
   forwardGraph.addOutput(of);
   const forward = await createSession(forwardGraph.toBytes());
   const base = toTensors(feeds);
-  const y = (await forward.run(base))[of];
+  const y = (await forward.run(base))[of]!;
   const random = rng(seed);
   const seedData = Float32Array.from({ length: y.data.length }, () => random() * 2 - 1);
 
@@ -102,32 +102,32 @@ export async function expectGradientsMatch(graph: ModelGraph, options: CheckOpti
   const results = await session.run({ ...base, ad_seed: new ort.Tensor('float32', seedData, y.dims) });
 
   const objective = async (tensors: Record<string, ort.Tensor>) => {
-    const out = (await forward.run(tensors))[of].data as Float32Array;
+    const out = (await forward.run(tensors))[of]!.data as Float32Array;
     let sum = 0;
-    for (let i = 0; i < out.length; i++) sum += seedData[i] * out[i];
+    for (let i = 0; i < out.length; i++) sum += seedData[i]! * out[i]!;
     return sum;
   };
   const gradients: Record<string, Float32Array> = {};
   for (const name of wrt) {
-    const analytic = results[built.gradients[name]];
-    expect(analytic.dims).toEqual([...feeds[name].shape]);
-    const value = feeds[name].data as Float32Array;
+    const analytic = results[built.gradients[name]!]!;
+    expect(analytic.dims).toEqual([...feeds[name]!.shape]);
+    const value = feeds[name]!.data as Float32Array;
     const numeric = new Float64Array(value.length);
     for (let i = 0; i < value.length; i++) {
-      const original = value[i];
+      const original = value[i]!;
       const shifted = Float32Array.from(value);
       shifted[i] = original + step;
-      const plus = await objective({ ...base, [name]: new ort.Tensor('float32', shifted, [...feeds[name].shape]) });
+      const plus = await objective({ ...base, [name]: new ort.Tensor('float32', shifted, [...feeds[name]!.shape]) });
       shifted[i] = original - step;
-      const minus = await objective({ ...base, [name]: new ort.Tensor('float32', shifted, [...feeds[name].shape]) });
+      const minus = await objective({ ...base, [name]: new ort.Tensor('float32', shifted, [...feeds[name]!.shape]) });
       numeric[i] = (plus - minus) / (2 * step);
     }
     const got = analytic.data as Float32Array;
     const scale = numeric.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    const worst = got.reduce((m, v, i) => Math.max(m, Math.abs(v - numeric[i])), 0);
+    const worst = got.reduce((m, v, i) => Math.max(m, Math.abs(v - numeric[i]!)), 0);
     if (worst > atol + rtol * scale) {
-      const order = Array.from(got.keys()).sort((a, b) => Math.abs(got[b] - numeric[b]) - Math.abs(got[a] - numeric[a]));
-      const rows = order.slice(0, 8).map((i) => `[${i}] ${got[i].toFixed(5)} vs ${numeric[i].toFixed(5)}`);
+      const order = Array.from(got.keys()).sort((a, b) => Math.abs(got[b]! - numeric[b]!) - Math.abs(got[a]! - numeric[a]!));
+      const rows = order.slice(0, 8).map((i) => `[${i}] ${got[i]!.toFixed(5)} vs ${numeric[i]!.toFixed(5)}`);
       throw new Error(`gradient w.r.t. '${name}' differs from finite differences by ${worst} (scale ${scale}):\n${rows.join('\n')}`);
     }
     expect(scale).toBeGreaterThan(0);

@@ -30,5 +30,5 @@ export function firstRows(t: TensorData, rows: number): TensorData {
 }
 
 export function joinChunks(parts: readonly TensorData[]): TensorData {
-  return parts.length === 1 ? parts[0] : concatRows(parts);
+  return (parts.length === 1 ? parts[0] : concatRows(parts))!;
 }

@@ -45,7 +45,7 @@ export class CompanionInputs {
   derive(input: TensorData, only?: ReadonlySet<string>): Record<string, TensorData> {
     const out: Record<string, TensorData> = {};
     if (!this.explained.tokens || input?.shape?.length !== 2) return out;
-    const [rows, tokens] = input.shape;
+    const [rows, tokens] = input.shape as [number, number];
     for (const companion of this.companions) {
       if (companion.role === 'given' || (only && !only.has(companion.name))) continue;
       const shape = derivedShape(companion.dims, rows, tokens);
@@ -92,7 +92,7 @@ export class CompanionInputs {
       dims.forEach((d, i) => {
         if (typeof d !== 'string') return;
         const seen = symbols.get(d);
-        if (!seen) symbols.set(d, [shape[i], name]);
+        if (!seen) symbols.set(d, [shape[i]!, name]);
         else if (seen[0] !== shape[i]) {
           throw new ShapeError(`'${name}' has ${shape[i]} for dimension '${d}' where '${seen[1]}' has ${seen[0]}; the graph declares them equal. Shape: [${shape.join(', ')}].`);
         }

@@ -26,7 +26,7 @@ const ID_VIEWS = new Set(['Reshape', 'Flatten', 'Unsqueeze', 'Squeeze', 'Cast', 
 function idViews(graph: ModelGraph, ids: string): Set<string> {
   const views = new Set([ids]);
   for (const node of graph.nodes) {
-    if ((node.domain ?? '') === '' && ID_VIEWS.has(node.opType ?? '') && views.has(node.input?.[0] ?? '')) views.add(node.output![0]);
+    if ((node.domain ?? '') === '' && ID_VIEWS.has(node.opType ?? '') && views.has(node.input?.[0] ?? '')) views.add(node.output![0]!);
   }
   return views;
 }
@@ -38,7 +38,7 @@ function isTable(graph: ModelGraph, name: string): boolean {
     const producer = graph.producer(current);
     if (producer?.opType === 'Constant') return true;
     if (producer?.opType !== 'Identity') return false;
-    current = producer.input![0];
+    current = producer.input![0]!;
   }
   return false;
 }
@@ -62,13 +62,13 @@ function lookupsOf(graph: ModelGraph, ids: string): NodeProto[] {
 }
 
 function pointOf(graph: ModelGraph, node: NodeProto, ids: string): EmbeddingPoint {
-  const table = graph.info(node.input![0]).shape;
+  const table = graph.info(node.input![0]!).shape;
   const [vocabulary, dimension] = [table?.[0], table?.[1]];
-  const indices = node.input![1];
+  const indices = node.input![1]!;
   // Embeddings fed for reshaped ids are reshaped in the graph, which needs the table's width.
   const reshaped = indices !== ids && typeof dimension === 'number' && idViews(graph, ids).has(indices);
   return {
-    tensor: node.output![0],
+    tensor: node.output![0]!,
     node,
     reshapedIds: reshaped ? indices : undefined,
     vocabulary: typeof vocabulary === 'number' ? vocabulary : undefined,
@@ -101,7 +101,7 @@ function lookupsNamed(lookups: readonly NodeProto[], asked: string): NodeProto[]
 export function findEmbedding(graph: ModelGraph, ids: string, asked: string | undefined, layers: LayerCatalogue): EmbeddingPoint | undefined {
   const lookups = lookupsOf(graph, ids);
   const names = () => lookups.map((n) => `'${n.output![0]}'${n.name ? ` (node '${n.name}')` : ''}`).join(', ');
-  if (asked === undefined) return lookups.length === 1 ? pointOf(graph, lookups[0], ids) : undefined;
+  if (asked === undefined) return lookups.length === 1 ? pointOf(graph, lookups[0]!, ids) : undefined;
   const gatherOf = (tensor: string | undefined) => {
     const producer = tensor === undefined ? undefined : graph.producer(tensor);
     return producer && isLookup(producer) ? producer : undefined;
@@ -110,7 +110,7 @@ export function findEmbedding(graph: ModelGraph, ids: string, asked: string | un
   const exact = graph.has(asked) ? gatherOf(asked) : undefined;
   if (exact) return pointOf(graph, exact, ids);
   const named = lookupsNamed(lookups, asked);
-  if (named.length === 1) return pointOf(graph, named[0], ids);
+  if (named.length === 1) return pointOf(graph, named[0]!, ids);
   if (named.length > 1)
     throw new OptionError(`embedding '${asked}' names ${named.length} lookups of the ids: ${named.map((n) => `'${n.output![0]}'`).join(', ')}; name one by its tensor.`);
   // A layer name of model.layers() whose tensor is a Gather's output.

@@ -51,13 +51,13 @@ describe('extended graphs per input shape', () => {
     // 6 x 5 pads to 8 x 8; 4 x 4 is left as it is.
     const first = await ask([1, 1, 6, 5], 1);
     expect(first.shape).toEqual([1, 1, 6, 5]);
-    for (const v of first.data) expect(v).toBeCloseTo(W[1] / 64, 6);
+    for (const v of first.data) expect(v).toBeCloseTo(W[1]! / 64, 6);
     const second = await ask([2, 1, 4, 4], 0);
-    for (const v of second.data) expect(v).toBeCloseTo(W[0] / 16, 6);
+    for (const v of second.data) expect(v).toBeCloseTo(W[0]! / 16, 6);
     expect(created).toBe(3);
     // The same shape again (another target: the target is data) reuses its graph.
     const again = await ask([1, 1, 6, 5], 0);
-    for (const v of again.data) expect(v).toBeCloseTo(W[0] / 64, 6);
+    for (const v of again.data) expect(v).toBeCloseTo(W[0]! / 64, 6);
     expect(created).toBe(3);
     model.dispose();
   });
@@ -85,7 +85,7 @@ describe('extended graphs per input shape', () => {
       const input = { data: new Float32Array(h * 4), shape: [1, 1, h, 4] };
       const { inputGradients } = await model.run({ input, outputs: ['inputGradients'], target: 0 });
       const padded = Math.ceil(h / 4) * 4 * 4;
-      for (const v of inputGradients.data) expect(v).toBeCloseTo(W[0] / padded, 6);
+      for (const v of inputGradients.data) expect(v).toBeCloseTo(W[0]! / padded, 6);
     };
     for (let h = 1; h <= MAX_SHAPED_GRAPHS; h++) await ask(h);
     expect([created, released]).toEqual([1 + MAX_SHAPED_GRAPHS, 0]);

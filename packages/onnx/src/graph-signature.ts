@@ -34,7 +34,7 @@ function pickName(kind: 'input' | 'output', asked: string | undefined, available
     if (available.includes(asked)) return asked;
     throw new OptionError(`The model has no graph ${kind} '${asked}'; its ${kind}s are ${list(available)}.`);
   }
-  if (available.length === 1) return available[0];
+  if (available.length === 1) return available[0]!;
   if (available.length === 0) throw new OptionError(`The model's graph has no ${kind}.`);
   throw new OptionError(`The model has ${available.length} ${kind}s (${list(available)}); name the one to use with the '${kind}' option.`);
 }
@@ -60,7 +60,7 @@ function resolveLayout(asked: Layout | undefined, type: FedType, rank: number, i
   if (!allowed) {
     throw new OptionError(`Input '${input}' has rank ${rank}; salience explains rank-4 images (NCHW or NHWC), rank-2 feature vectors (NC) and token ids [batch, tokens].`);
   }
-  if (asked === undefined) return allowed[0];
+  if (asked === undefined) return allowed[0]!;
   if (!allowed.includes(asked)) throw new OptionError(`Input '${input}' has rank ${rank}: its layout is ${allowed.join(' or ')}, not '${asked}'.`);
   return asked;
 }

@@ -30,8 +30,8 @@ function expected(x: readonly number[], h?: readonly number[]): number[] {
   for (let r = 0; r < x.length / 2; r++) {
     const [x0, x1] = [x[2 * r], x[2 * r + 1]];
     for (let j = 0; j < 3; j++) {
-      const hidden = h ? h[3 * r + j] : Math.max(0, x0 * W[j] + x1 * W[3 + j]);
-      out.push(hidden + [x0, x1, x0][j]);
+      const hidden = (h ? h[3 * r + j] : Math.max(0, x0! * W[j]! + x1! * W[3 + j]!))!;
+      out.push(hidden + [x0, x1, x0][j]!);
     }
   }
   return out;
@@ -69,7 +69,7 @@ describe('fromOnnx with request.layerActivations', () => {
     for (const [i, v] of expected(x, h).entries()) expect(logits.data[i]).toBeCloseTo(v, 6);
     // The plain model still gives its own logits; the layer's own activations reproduce them.
     const own = await model.run({ input, layer: 'h', outputs: ['layerActivations', 'logits'] });
-    for (const [a, b] of Array.from(own.logits.data).map((v, i) => [v, expected(x)[i]])) expect(a).toBeCloseTo(b, 5);
+    for (const [a, b] of Array.from(own.logits.data).map((v, i) => [v, expected(x)[i]])) expect(a).toBeCloseTo(b!, 5);
     const again = await model.run({ input, layer: 'h', layerActivations: own.layerActivations, outputs: ['logits'] });
     expect(Array.from(again.logits.data)).toEqual(Array.from(own.logits.data));
     const before = live();

@@ -48,7 +48,7 @@ export function layerInputGraph(graph: ModelGraph, tensor: string): LayerInputGr
   const needed = new Set(outputs);
   const kept: boolean[] = new Array(nodes.length).fill(false);
   for (let i = nodes.length - 1; i >= 0; i--) {
-    const node = nodes[i];
+    const node = nodes[i]!;
     if (!(node.output ?? []).some((o) => o && needed.has(o))) continue;
     kept[i] = true;
     for (const name of [...(node.input ?? []), ...subgraphReads(node)]) if (name) needed.add(name);
@@ -71,7 +71,7 @@ function newMessages(input: string, dims: readonly Dim[], cast: { output: string
     g.addOutput(cast.output);
   }
   const made = ModelGraph.decode(g.toBytes()).original.graph!;
-  return { input: made.input![0], cast: cast ? made.node![0] : undefined };
+  return { input: made.input![0]!, cast: cast ? made.node![0] : undefined };
 }
 
 type ValueInfoOf = NonNullable<NonNullable<ModelProto['graph']>['input']>[number];

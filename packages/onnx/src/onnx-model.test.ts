@@ -105,7 +105,7 @@ describe('names, types and shapes come from the graph', () => {
     const model = await fromOnnx(runtime, fixture.modelBytes, { ...options, maxPoolTies: 'split' });
     expect(model.maxPoolTies).toBe('split');
     const { inputGradients } = await model.run({ input: fixture.input, outputs: ['inputGradients'], target: fixture.target });
-    expectMapsClose(inputGradients, fixture.cases.gradient, 1e-5);
+    expectMapsClose(inputGradients, fixture.cases.gradient!, 1e-5);
     model.dispose();
   });
 });
@@ -154,7 +154,7 @@ describe('token models', () => {
     expect(out.embeddings.shape).toEqual([2, 5, 4]);
     // mean over 5 tokens, then the head's column: each token gets head[:, target] / 5.
     const head = [1, -1, 0.5, 2, -0.3, 0.7, 1.1, -0.2];
-    for (let t = 0; t < 5; t++) for (let d = 0; d < 4; d++) expect(out.embeddingGradients.data[(5 + t) * 4 + d]).toBeCloseTo(head[d * 2 + 1] / 5, 6);
+    for (let t = 0; t < 5; t++) for (let d = 0; d < 4; d++) expect(out.embeddingGradients.data[(5 + t) * 4 + d]).toBeCloseTo(head[d * 2 + 1]! / 5, 6);
     const again = await model.run({ input, embeddings: out.embeddings, outputs: ['logits'] });
     expectMapsClose(again.logits, out.logits, 1e-6);
     await expect(model.run({ input: { data: Float32Array.from([1, 2, 3, 4, 10]), shape: [1, 5] }, outputs: ['logits'] })).rejects.toThrow(ShapeError);

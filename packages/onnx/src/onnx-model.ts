@@ -85,11 +85,11 @@ function targetWeights(targets: Int32Array, classes: number, objective: Objectiv
   const weights = new Float32Array(rows * classes);
   if (typeof objective === 'object') {
     const labels = objective.labels;
-    if (labels) for (let i = 0; i < weights.length; i++) weights[i] = -labels.data[i];
-    else for (let r = 0; r < rows; r++) weights[r * classes + targets[r]] = -1;
+    if (labels) for (let i = 0; i < weights.length; i++) weights[i] = -labels.data[i]!;
+    else for (let r = 0; r < rows; r++) weights[r * classes + targets[r]!] = -1;
     return weights;
   }
-  for (let r = 0; r < rows; r++) weights[r * classes + targets[r]] = 1;
+  for (let r = 0; r < rows; r++) weights[r * classes + targets[r]!] = 1;
   return weights;
 }
 
@@ -195,10 +195,10 @@ class OnnxAdapter implements OnnxModel {
     // Every other input, given or derived from the (real) ids, checked before anything runs.
     const resolved = this.companions.resolve(asked.input, request.context);
     throwIfAborted(asked.signal);
-    const tokens = asked.input.shape[1];
+    const tokens = asked.input.shape[1]!;
     const { buckets } = this;
     // Only a sequence dim the graph leaves free can be padded.
-    const length = buckets && this.layout === 'tokens' && typeof this.inputShape[1] !== 'number' ? bucketLength(tokens, buckets.size) : tokens;
+    const length = (buckets && this.layout === 'tokens' && typeof this.inputShape[1] !== 'number' ? bucketLength(tokens, buckets.size) : tokens)!;
     if (length === tokens || !buckets || !canBucket(asked, this.companions.companions, request.backward !== undefined)) return this.runPlan(request, asked, resolved);
     // Padded to the bucket's length and cut back: real tokens attend only to real tokens.
     const padded = padRequest(asked, resolved, this.companions.companions, length, buckets.padId);
@@ -290,23 +290,23 @@ class OnnxAdapter implements OnnxModel {
   /** Runs one extended graph over the request's rows (in chunks when the graph fixes the batch). */
   private async execute(spec: GraphSpec, plan: Plan, context: ReadonlyMap<string, TensorData>, weights: Float32Array | undefined): Promise<Produced> {
     const extended = await this.graphs.get(spec);
-    const kept = spec.keep.map((t) => [t, extended.kept[t]] as const);
-    const gradients = (spec.gradients?.wrt ?? []).map((t) => [t, extended.gradients[t]] as const);
+    const kept = spec.keep.map((t) => [t, extended.kept[t]!] as const);
+    const gradients = (spec.gradients?.wrt ?? []).map((t) => [t, extended.gradients[t]!] as const);
     const names = [...new Set([this.outputName, ...kept.map(([, n]) => n), ...gradients.map(([, n]) => n)])];
     const parts = new Map<string, TensorData[]>(names.map((n) => [n, []]));
     for (const [start, end] of chunkRanges(plan.rows, this.signature.fixedBatch)) {
       throwIfAborted(plan.signal);
       const size = this.signature.fixedBatch ?? end - start;
       const outputs = await this.runChunk(extended, names, plan, context, weights, start, end, size);
-      for (const name of names) parts.get(name)!.push(firstRows(outputs.get(name)!, end - start));
+      for (const name of names) parts.get(name!)!.push(firstRows(outputs.get(name!)!, end - start));
     }
     const joined = (name: string) => joinChunks(parts.get(name)!);
     const logits = joined(this.outputName);
     this.checkLogits(logits, plan.rows);
     return {
       logits,
-      kept: new Map(kept.map(([t, n]) => [t, joined(n)])),
-      gradients: new Map(gradients.map(([t, n]) => [t, joined(n)])),
+      kept: new Map(kept.map(([t, n]) => [t, joined(n!)])),
+      gradients: new Map(gradients.map(([t, n]) => [t, joined(n!)])),
     };
   }
 
@@ -442,7 +442,7 @@ export async function fromOnnx(ort: OrtModule, source: OnnxModelSource, options:
     throw new OptionError("fromOnnx takes your ONNX Runtime module first: `import * as ort from 'onnxruntime-node'; await fromOnnx(ort, bytes)`.");
   }
   const problems = checkOptions(options);
-  if (problems.length > 0) throw new OptionError(problems.length === 1 ? problems[0] : `${problems.length} problems:\n- ${problems.join('\n- ')}`);
+  if (problems.length > 0) throw new OptionError((problems.length === 1 ? problems[0] : `${problems.length} problems:\n- ${problems.join('\n- ')}`)!);
   const loaded = await loadSource(source);
   let graph: ModelGraph;
   let shared: SharedWeights;

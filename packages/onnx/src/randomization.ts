@@ -33,7 +33,7 @@ function initializersOf(node: NodeProto, dimsOf: (name: string) => number[] | un
   const fills = new Map<string, Fill>();
   const inputs = node.input ?? [];
   const at = (i: number) => (inputs[i] && dimsOf(inputs[i]) ? inputs[i] : undefined);
-  const fanIn = (dims: number[], axis: number) => dims[axis] * dims.slice(2).reduce((a, b) => a * b, 1);
+  const fanIn = (dims: number[], axis: number) => dims[axis]! * dims.slice(2).reduce((a, b) => a * b, 1);
   const set = (name: string | undefined, fill: Fill) => {
     if (name) fills.set(name, fill);
   };
@@ -52,7 +52,7 @@ function initializersOf(node: NodeProto, dimsOf: (name: string) => number[] | un
       const weight = at(1);
       if (!weight) break;
       const dims = dimsOf(weight)!;
-      const bound = 1 / Math.sqrt(attribute(node, 'transB') === 1 ? dims[1] : dims[0]);
+      const bound = 1 / Math.sqrt((attribute(node, 'transB') === 1 ? dims[1] : dims[0])!);
       set(weight, uniform(bound));
       set(at(2), uniform(bound));
       break;
@@ -62,7 +62,7 @@ function initializersOf(node: NodeProto, dimsOf: (name: string) => number[] | un
         const weight = at(i);
         const dims = weight ? dimsOf(weight)! : undefined;
         if (weight && dims && dims.length === 2) {
-          set(weight, uniform(1 / Math.sqrt(dims[i === 1 ? 0 : 1])));
+          set(weight, uniform(1 / Math.sqrt(dims[i === 1 ? 0 : 1]!)));
           break;
         }
       }

@@ -5,7 +5,7 @@ import type { ContextType, FedData, OrtModule, Tensor } from './ort-types.js';
 export function idsAs(type: 'int64' | 'int32', ids: Float32Array): BigInt64Array | Int32Array {
   if (type === 'int32') return Int32Array.from(ids);
   const out = new BigInt64Array(ids.length);
-  for (let i = 0; i < ids.length; i++) out[i] = BigInt(ids[i]);
+  for (let i = 0; i < ids.length; i++) out[i] = BigInt(ids[i]!);
   return out;
 }
 

@@ -36,8 +36,8 @@ function relativeError(ours: TensorData, reference: TensorData): number {
   let max = 0;
   let error = 0;
   for (let i = 0; i < reference.data.length; i++) {
-    max = Math.max(max, Math.abs(reference.data[i]));
-    error = Math.max(error, Math.abs(ours.data[i] - reference.data[i]));
+    max = Math.max(max, Math.abs(reference.data[i]!));
+    error = Math.max(error, Math.abs(ours.data[i]! - reference.data[i]!));
   }
   return error / max;
 }
@@ -60,7 +60,7 @@ describe('sequence buckets', () => {
         for (const tokens of [5, 6, 7]) {
           const reference = await explain(plain, tokens);
           const ours = await explain(bucketed, tokens);
-          for (const [i, r] of reference.entries()) expect(relativeError(ours[i], r)).toBeLessThan(1e-5);
+          for (const [i, r] of reference.entries()) expect(relativeError(ours[i]!, r)).toBeLessThan(1e-5);
         }
         // The forward graph (logits and embeddings) and one gradient graph, for the three lengths.
         expect(created()).toBe(2);
@@ -81,7 +81,7 @@ describe('sequence buckets', () => {
       for (const tokens of [5, 6]) {
         const reference = await explain(plain, tokens);
         const ours = await explain(model, tokens);
-        for (const [i, r] of reference.entries()) expect(Array.from(ours[i].data)).toEqual(Array.from(r.data));
+        for (const [i, r] of reference.entries()) expect(Array.from(ours[i]!.data)).toEqual(Array.from(r.data));
       }
       expect(created()).toBe(3);
       model.dispose();

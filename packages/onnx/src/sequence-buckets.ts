@@ -23,19 +23,19 @@ export function canBucket(plan: RequestPlan, companions: readonly Companion[], h
 
 /** Pads the last axis of rows [.., T] to `length` with `fill(t)` at token position t >= T. */
 function padLast(t: TensorData, length: number, fill: (position: number) => number): TensorData {
-  const tokens = t.shape[t.shape.length - 1];
+  const tokens = t.shape[t.shape.length - 1]!;
   const lines = t.data.length / tokens;
   const data = new Float32Array(lines * length);
   for (let line = 0; line < lines; line++) {
     data.set(t.data.subarray(line * tokens, (line + 1) * tokens), line * length);
-    for (let p = tokens; p < length; p++) data[line * length + p] = fill(p);
+    for (let p = tokens!; p < length; p++) data[line * length + p] = fill(p);
   }
   return { data, shape: [...t.shape.slice(0, -1), length] };
 }
 
 /** Pads axis 1 of [B, T, D] to `length` with zeros. */
 function padTokens(t: TensorData, length: number): TensorData {
-  const [rows, tokens, ...rest] = t.shape;
+  const [rows, tokens, ...rest] = t.shape as [number, number, ...number[]];
   const inner = rest.reduce((a, b) => a * b, 1);
   const data = new Float32Array(rows * length * inner);
   for (let r = 0; r < rows; r++) data.set(t.data.subarray(r * tokens * inner, (r + 1) * tokens * inner), r * length * inner);
@@ -44,7 +44,7 @@ function padTokens(t: TensorData, length: number): TensorData {
 
 /** The first `tokens` positions of axis 1 of [B, L, D]. */
 export function cutTokens(t: TensorData, tokens: number): TensorData {
-  const [rows, length, ...rest] = t.shape;
+  const [rows, length, ...rest] = t.shape as [number, number, ...number[]];
   if (length === tokens) return t;
   const inner = rest.reduce((a, b) => a * b, 1);
   const data = new Float32Array(rows * tokens * inner);

@@ -18,7 +18,7 @@ const rowOf = (values: readonly number[], r: number) => values.slice(r * 6, r * 
 const DERIVED_MASK = IDS.map((id) => (id === 0 ? 0 : 1));
 
 function expectLogits(logits: TensorData, expected: readonly number[][]): void {
-  expect(logits.shape).toEqual([expected.length, expected[0].length]);
+  expect(logits.shape).toEqual([expected.length, expected[0]!.length]);
   expected.flat().forEach((v, i) => {
     expect(logits.data[i]).toBeCloseTo(v, 5);
   });
@@ -29,7 +29,7 @@ describe('a text model with input_ids and attention_mask', () => {
     const model = await fromOnnx(runtime, maskedTextModel(), options);
     expect([model.inputName, model.layout, model.contextNames]).toEqual(['input_ids', 'tokens', ['attention_mask']]);
     expect(model.embedding).toBe('/embeddings/word_embeddings/Gather_output_0');
-    expect(Array.from(model.contextOf(ids).attention_mask.data)).toEqual(DERIVED_MASK);
+    expect(Array.from(model.contextOf(ids).attention_mask!.data)).toEqual(DERIVED_MASK);
     const { logits } = await model.run({ input: ids, outputs: ['logits'] });
     expectLogits(
       logits,
@@ -49,14 +49,14 @@ describe('a text model with input_ids and attention_mask', () => {
     model.dispose();
     const padFive = await fromOnnx(runtime, maskedTextModel(), { ...options, padId: 5 });
     const mask = IDS.map((id) => (id === 5 ? 0 : 1));
-    expect(Array.from(padFive.contextOf(ids).attention_mask.data)).toEqual(mask);
+    expect(Array.from(padFive.contextOf(ids).attention_mask!.data)).toEqual(mask);
     expectLogits(
       (await padFive.run({ input: ids, outputs: ['logits'] })).logits,
       [0, 1].map((r) => maskedTextLogits(rowOf(IDS, r), rowOf(mask, r))),
     );
     padFive.dispose();
     const noPad = await fromOnnx(runtime, maskedTextModel(), { ...options, padId: null });
-    expect(Array.from(noPad.contextOf(ids).attention_mask.data)).toEqual(ones);
+    expect(Array.from(noPad.contextOf(ids).attention_mask!.data)).toEqual(ones);
     noPad.dispose();
     await expect(fromOnnx(runtime, maskedTextModel(), { padId: -1 })).rejects.toThrow(/padId must be a token id/);
   });
@@ -147,7 +147,7 @@ describe('a text model with input_ids and attention_mask', () => {
   it('derives token_type_ids as zeros and takes given ones', async () => {
     const model = await fromOnnx(runtime, maskedTextModel({ tokenTypes: true }), options);
     expect(model.contextNames).toEqual(['attention_mask', 'token_type_ids']);
-    expect(Array.from(model.contextOf(ids).token_type_ids.data)).toEqual(new Array(12).fill(0));
+    expect(Array.from(model.contextOf(ids).token_type_ids!.data)).toEqual(new Array(12).fill(0));
     const zeros = new Array(6).fill(0);
     expectLogits(
       (await model.run({ input: ids, outputs: ['logits'] })).logits,
@@ -171,7 +171,7 @@ describe('a GPT-2-style model (Reshape of the ids before the wte Gather, positio
     const model = await fromOnnx(runtime, gpt2StyleModel(), options);
     expect(model.embedding).toBe('/transformer/wte/Gather_output_0');
     expect(model.capabilities.has('embeddingGradients')).toBe(true);
-    expect(Array.from(model.contextOf(ids).position_ids.data)).toEqual(positions);
+    expect(Array.from(model.contextOf(ids).position_ids!.data)).toEqual(positions);
     const real = await model.run({ input: ids, outputs: ['logits', 'embeddings', 'embeddingGradients'], target: [1, 0] });
     expectLogits(
       real.logits,
@@ -192,7 +192,7 @@ describe('a GPT-2-style model (Reshape of the ids before the wte Gather, positio
       ];
       const row = at < 24 ? 0 : 1;
       const target = row === 0 ? 1 : 0;
-      expect(real.embeddingGradients.data[at]).toBeCloseTo((up.logits.data[row * 3 + target] - down.logits.data[row * 3 + target]) / (2 * h), 3);
+      expect(real.embeddingGradients.data[at]).toBeCloseTo((up.logits.data[row * 3 + target]! - down.logits.data[row * 3 + target]!) / (2 * h), 3);
     }
     model.dispose();
   });
@@ -235,8 +235,8 @@ describe('an image model with another input', () => {
     const { inputGradients } = await model.run({ input: pixels, outputs: ['inputGradients'], target: [0, 1], context: { scale } });
     // d logit[c] / d x = W[:, c] * scale[c].
     for (let i = 0; i < 16; i++) {
-      expect(inputGradients.data[i]).toBeCloseTo(IMAGE_WEIGHTS[i * 2] * 2, 5);
-      expect(inputGradients.data[16 + i]).toBeCloseTo(IMAGE_WEIGHTS[i * 2 + 1] * 3, 5);
+      expect(inputGradients.data[i]).toBeCloseTo(IMAGE_WEIGHTS[i * 2]! * 2, 5);
+      expect(inputGradients.data[16 + i]).toBeCloseTo(IMAGE_WEIGHTS[i * 2 + 1]! * 3, 5);
     }
     model.dispose();
   });

@@ -62,9 +62,9 @@ describe('shared weights', () => {
     const model = await fromOnnx(ort as unknown as OrtModule, join(dir, 'model.onnx'), { sessionOptions: TEST_SESSION_OPTIONS });
     const x = [1, 2, 3];
     const { logits, inputGradients } = await model.run({ input: { data: Float32Array.from(x), shape: [1, 3] }, outputs: ['logits', 'inputGradients'], target: 5 });
-    const hidden = [0, 1].map((j) => x.reduce((sum, xi, i) => sum + xi * W[i * 2 + j], 0));
-    for (let c = 0; c < CLASSES; c++) expect(logits.data[c]).toBeCloseTo(hidden[0] * V[c] + hidden[1] * V[CLASSES + c], 5);
-    for (let i = 0; i < 3; i++) expect(inputGradients.data[i]).toBeCloseTo(W[i * 2] * V[5] + W[i * 2 + 1] * V[CLASSES + 5], 6);
+    const hidden = [0, 1].map((j) => x.reduce((sum, xi, i) => sum + xi * W[i * 2 + j]!, 0));
+    for (let c = 0; c < CLASSES; c++) expect(logits.data[c]).toBeCloseTo(hidden[0]! * V[c]! + hidden[1]! * V[CLASSES + c]!, 5);
+    for (let i = 0; i < 3; i++) expect(inputGradients.data[i]).toBeCloseTo(W[i * 2]! * V[5]! + W[i * 2 + 1]! * V[CLASSES + 5]!, 6);
     model.dispose();
   });
 

@@ -47,7 +47,7 @@ const measured: Array<{ model: string; case: string; error: number; floor: numbe
 
 const maxAbs = (data: ArrayLike<number>) => {
   let m = 0;
-  for (let i = 0; i < data.length; i++) m = Math.max(m, Math.abs(data[i]));
+  for (let i = 0; i < data.length; i++) m = Math.max(m, Math.abs(data[i]!));
   return m;
 };
 
@@ -63,16 +63,16 @@ const floorOf = (expected: ZooCase) => Math.max(expected.f32Distance, typeof exp
 
 /** Same number of values, and max|actual - expected| within max(1e-4, Captum's float32 floor) of max|expected|. */
 function expectCase(zoo: ZooModel, key: string, actual: TensorData): void {
-  const expected = zoo.cases[key];
+  const expected = zoo.cases[key]!;
   expect(actual.data.length, `${zoo.name} ${key}: [${actual.shape.join(', ')}] vs [${expected.shape.join(', ')}]`).toBe(expected.data.length);
   const scale = maxAbs(expected.data);
   let worst = 0;
-  for (let i = 0; i < expected.data.length; i++) worst = Math.max(worst, Math.abs(actual.data[i] - expected.data[i]));
+  for (let i = 0; i < expected.data.length; i++) worst = Math.max(worst, Math.abs(actual.data[i]! - expected.data[i]!));
   const relTol = Math.max(TOLERANCE, floorOf(expected));
   const error = scale > 0 ? worst / scale : worst;
   // Also against Captum's float32 run: near a kink, matching it rather than float64 points at precision, not at a rule.
   let worstF32 = 0;
-  for (let i = 0; i < expected.data.length; i++) worstF32 = Math.max(worstF32, Math.abs(actual.data[i] - expected.f32.data[i]));
+  for (let i = 0; i < expected.data.length; i++) worstF32 = Math.max(worstF32, Math.abs(actual.data[i]! - expected.f32.data[i]!));
   measured.push({ model: zoo.name, case: key, error, floor: floorOf(expected), passed: error <= relTol });
   const what = `${zoo.name} ${key}: max error ${worst} over max|expected| ${scale} (vs Captum float32: ${worstF32}; Captum's float32 floor ${floorOf(expected)})`;
   expect(error, what).toBeLessThanOrEqual(relTol);
@@ -83,18 +83,18 @@ function expectCase(zoo: ZooModel, key: string, actual: TensorData): void {
  * (the reference's sum(map) - delta), or Captum's own float32 floor on the delta.
  */
 function expectDelta(zoo: ZooModel, key: string, map: ZooCase, actual: ArrayLike<number>): void {
-  const expected: ZooCase = zoo.cases[key];
-  const size = map.data.length / map.shape[0];
+  const expected: ZooCase = zoo.cases[key]!;
+  const size = map.data.length / map.shape[0]!;
   let largestGap = 0;
-  for (let m = 0; m < map.shape[0]; m++) {
+  for (let m = 0; m < map.shape[0]!; m++) {
     let total = 0;
-    for (let i = 0; i < size; i++) total += map.data[m * size + i];
-    largestGap = Math.max(largestGap, Math.abs(total - expected.data[m]));
+    for (let i = 0; i < size; i++) total += map.data[m * size + i]!;
+    largestGap = Math.max(largestGap, Math.abs(total - expected.data[m]!));
   }
   const allowed = Math.max(TOLERANCE * largestGap, floorOf(expected) * maxAbs(expected.data));
   expect(actual.length).toBe(expected.data.length);
   let worst = 0;
-  for (let m = 0; m < actual.length; m++) worst = Math.max(worst, Math.abs(actual[m] - expected.data[m]));
+  for (let m = 0; m < actual.length; m++) worst = Math.max(worst, Math.abs(actual[m]! - expected.data[m]!));
   measured.push({ model: zoo.name, case: key, error: worst / largestGap, floor: (floorOf(expected) * maxAbs(expected.data)) / largestGap, passed: worst <= allowed });
   expect(worst, `${zoo.name} ${key}: ${Array.from(actual)} vs ${Array.from(expected.data)} (|F(x) - F(baseline)| up to ${largestGap})`).toBeLessThanOrEqual(allowed);
 }
@@ -122,7 +122,7 @@ async function imageIg(name: ZooModelName, rule: 'gausslegendre' | 'riemann_trap
     target: zoo.target,
   });
   expectCase(zoo, key, result.values);
-  expectDelta(zoo, `${key}_delta`, zoo.cases[key], result.meta.delta as Float32Array);
+  expectDelta(zoo, `${key}_delta`, zoo.cases[key]!, result.meta.delta as Float32Array);
 }
 
 async function imageGradCam(name: ZooModelName): Promise<void> {
@@ -135,7 +135,7 @@ async function imageGradCam(name: ZooModelName): Promise<void> {
 
 async function imageOcclusion(name: ZooModelName): Promise<void> {
   const { zoo, model } = await open(name);
-  const { window, stride } = zoo.cases.occlusion.extra as { window: number[]; stride: number[] };
+  const { window, stride } = zoo.cases.occlusion!.extra as { window: number[]; stride: number[] };
   const result = await occlusion.attribute(model, zoo.input, { window, stride, baseline: 0, target: zoo.target });
   expectCase(zoo, 'occlusion', result.values);
 }
@@ -156,7 +156,7 @@ async function textIg(name: ZooModelName): Promise<void> {
     context: zoo.context,
   });
   expectCase(zoo, 'token_ig', result.values);
-  expectDelta(zoo, 'token_ig_delta', zoo.cases.token_ig, result.meta.delta as Float32Array);
+  expectDelta(zoo, 'token_ig_delta', zoo.cases.token_ig!, result.meta.delta as Float32Array);
 }
 
 async function textEmbeddingGradient(name: ZooModelName): Promise<void> {

@@ -73,10 +73,10 @@ export function maskedTextLogits(ids: readonly number[], mask: readonly number[]
   const pooled = new Array<number>(WIDTH).fill(0);
   let count = 0;
   ids.forEach((id, t) => {
-    count += mask[t];
-    for (let d = 0; d < WIDTH; d++) pooled[d] += Math.tanh(TABLE[id * WIDTH + d] + (types ? TYPE_TABLE[types[t] * WIDTH + d] : 0)) * mask[t];
+    count += mask[t]!;
+    for (let d = 0; d < WIDTH; d++) pooled[d]! += Math.tanh(TABLE[id * WIDTH + d]! + (types ? TYPE_TABLE[types[t]! * WIDTH + d] : 0)!) * mask[t]!;
   });
-  return Array.from({ length: CLASSES }, (_, c) => pooled.reduce((sum, p, d) => sum + (p / count) * HEAD[d * CLASSES + c], 0));
+  return Array.from({ length: CLASSES }, (_, c) => pooled.reduce((sum, p, d) => sum + (p / count) * HEAD[d * CLASSES + c]!, 0));
 }
 
 /**
@@ -123,10 +123,10 @@ export function gpt2StyleLogits(ids: readonly number[], mask: readonly number[],
   const pooled = new Array<number>(WIDTH).fill(0);
   let count = 0;
   ids.forEach((id, t) => {
-    count += mask[t];
-    for (let d = 0; d < WIDTH; d++) pooled[d] += Math.tanh(TABLE[id * WIDTH + d] + POSITION_TABLE[positions[t] * WIDTH + d]) * mask[t];
+    count += mask[t]!;
+    for (let d = 0; d < WIDTH; d++) pooled[d]! += Math.tanh(TABLE[id * WIDTH + d]! + POSITION_TABLE[positions[t]! * WIDTH + d]!) * mask[t]!;
   });
-  return Array.from({ length: CLASSES }, (_, c) => pooled.reduce((sum, p, d) => sum + (p / count) * HEAD[d * CLASSES + c], 0));
+  return Array.from({ length: CLASSES }, (_, c) => pooled.reduce((sum, p, d) => sum + (p / count) * HEAD[d * CLASSES + c]!, 0));
 }
 
 /** The ids unsqueezed and cast before their lookup: Gather(table, Cast(Unsqueeze(ids, 1))) -> [B, 1, T, D]. */

@@ -33,10 +33,10 @@ export function softsignGradient(): Uint8Array {
 /** d logits[target] / d x of the Softsign model, by hand. */
 export function softsignInputGradient(x: ArrayLike<number>, target: number): Float32Array {
   const h = [0, 0, 0];
-  for (let j = 0; j < 3; j++) for (let i = 0; i < 4; i++) h[j] += x[i] * W1[i * 3 + j];
-  const dh = h.map((v, j) => W2[j * 3 + target] / (1 + Math.abs(v)) ** 2);
+  for (let j = 0; j < 3; j++) for (let i = 0; i < 4; i++) h[j]! += x[i]! * W1[i * 3 + j]!;
+  const dh = h.map((v, j) => W2[j * 3 + target]! / (1 + Math.abs(v)) ** 2);
   const dx = new Float32Array(4);
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) dx[i] += W1[i * 3 + j] * dh[j];
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) dx[i]! += W1[i * 3 + j]! * dh[j]!;
   return dx;
 }
 

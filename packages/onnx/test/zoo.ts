@@ -54,14 +54,14 @@ export async function loadZooModel(name: ZooModelName): Promise<ZooModel> {
     cases[key] = { ...value, f32, f32Distance };
   }
   const context: Record<string, TensorData> = {};
-  for (const companion of inputs.slice(1)) context[companion] = arrays[companion];
+  for (const companion of inputs.slice(1)) context[companion] = arrays[companion]!;
   return {
     name,
     kind,
     modelPath: fileURLToPath(zooUrl(name, 'model.onnx')),
-    input: arrays[inputs[0]],
+    input: arrays[inputs[0]!]!,
     context,
-    target: Array.from(arrays.target.data),
+    target: Array.from(arrays.target!.data),
     cases,
     meta,
   };

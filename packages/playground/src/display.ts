@@ -50,7 +50,7 @@ function layoutOf(attribution: Attribution): 'NHWC' | 'NCHW' | 'NHW' {
 export function displayMapOf(attribution: Attribution, controls: DisplayControls, signed = false): TensorData {
   const { sign } = resolveDisplay(controls, signed);
   const [map] = toDisplayMap(attribution.values, { layout: layoutOf(attribution), sign, normalization: 'percentile', outlierPercent: controls.clipPercent });
-  return map;
+  return map!;
 }
 
 /**
@@ -65,12 +65,12 @@ export function picturesOf(attribution: Attribution, input: RgbaImage, controls:
   const [scale] = displayScales(attribution.values, display);
   const blend = sign === 'all' ? { opacityByValue: true, gamma: 0.5 } : {};
   return {
-    map,
-    scale,
+    map: map!,
+    scale: scale!,
     sign,
     colormap,
-    heatmap: heatmapImage(map, colormap, { width: input.width, height: input.height }),
-    overlay: overlay(input, map, { opacity: controls.opacity, colormap, ...blend }),
-    colorbar: colorbarWithUnits(scale, { colormap, length: barLength }),
+    heatmap: heatmapImage(map!, colormap, { width: input.width, height: input.height }),
+    overlay: overlay(input, map!, { opacity: controls.opacity, colormap, ...blend }),
+    colorbar: colorbarWithUnits(scale!, { colormap, length: barLength }),
   };
 }

@@ -37,9 +37,9 @@ export function imageToInput(image: RgbaImage, shape: ImageShape, normalization?
   const [m0, m1, m2] = [meanOf(0), meanOf(1), meanOf(2)];
   const [s0, s1, s2] = [stdOf(0), stdOf(1), stdOf(2)];
   for (let i = 0; i < plane; i++) {
-    const r = px[i * 4];
-    const g = px[i * 4 + 1];
-    const b = px[i * 4 + 2];
+    const r = px[i * 4]!;
+    const g = px[i * 4 + 1]!;
+    const b = px[i * 4 + 2]!;
     if (channels === 1) {
       out[i] = ((0.299 * r + 0.587 * g + 0.114 * b) / 255 - m0) / s0;
     } else {

@@ -23,10 +23,10 @@ describe('topTargets', () => {
   it('ranks classes by softmax probability, with their names', () => {
     const ranked = topTargets([0, Math.log(3), 0], ['a', 'b'], 2);
     expect(ranked.map((r) => r.index)).toEqual([1, 0]);
-    expect(ranked[0].probability).toBeCloseTo(0.6, 6);
-    expect(ranked[0].name).toBe('b');
-    expect(topTargets([0, 0, 1], ['a'], 1)[0].name).toBe('class 2');
-    expect(targetText(ranked[0])).toBe('b (class 1) · 60.0%');
+    expect(ranked[0]!.probability).toBeCloseTo(0.6, 6);
+    expect(ranked[0]!.name).toBe('b');
+    expect(topTargets([0, 0, 1], ['a'], 1)[0]!.name).toBe('class 2');
+    expect(targetText(ranked[0]!)).toBe('b (class 1) · 60.0%');
   });
 });
 

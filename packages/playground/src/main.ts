@@ -223,7 +223,7 @@ function showSamples(): void {
 }
 
 async function pickSample(index: number): Promise<void> {
-  const sample = samples[index];
+  const sample = samples[index]!;
   hook.targets = [];
   picture = { image: await decodeImage(sample.url), name: `${sample.name} (sample ${index})` };
   for (const b of $('samples').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.sample === String(index)));
@@ -278,7 +278,7 @@ function showTargets(ranked: RankedTarget[]): void {
   const select = $<HTMLSelectElement>('target');
   const previous = select.value;
   select.replaceChildren();
-  option(select, 'predicted', ranked.length ? `predicted: ${targetText(ranked[0])}` : 'predicted');
+  option(select, 'predicted', ranked.length ? `predicted: ${targetText(ranked[0]!)}` : 'predicted');
   for (const r of ranked) option(select, String(r.index), targetText(r));
   select.value = [...select.options].some((o) => o.value === previous) ? previous : 'predicted';
   $('prediction').textContent = `Prediction: ${ranked
@@ -403,7 +403,7 @@ function downloadNpy(run: MethodRun): void {
 function downloadFigure(run: MethodRun): void {
   if (!prepared) return;
   const { sign, colormap } = resolveDisplay(controls, run.choice.signed);
-  const target = run.attribution.targets[0];
+  const target = run.attribution.targets[0]!;
   const png = attributionFigure(run.attribution, {
     image: prepared.seen,
     display: { sign, outlierPercent: controls.clipPercent },
@@ -421,7 +421,7 @@ function convergenceText(run: MethodRun): string {
   if (!(delta instanceof Float32Array) || delta.length === 0) return '';
   let sum = 0;
   for (const v of run.attribution.values.data) sum += v;
-  return `convergence ${convergenceSummary(delta[0], sum).text}`;
+  return `convergence ${convergenceSummary(delta[0]!, sum).text}`;
 }
 
 function drawRun(run: MethodRun): void {
@@ -433,7 +433,7 @@ function drawRun(run: MethodRun): void {
   drawToCanvas(row.querySelector<HTMLCanvasElement>('canvas[data-kind=heatmap]')!, pictures.heatmap);
   drawToCanvas(row.querySelector<HTMLCanvasElement>('canvas[data-kind=overlay]')!, pictures.overlay);
   drawToCanvas(row.querySelector<HTMLCanvasElement>('canvas[data-kind=colorbar]')!, pictures.colorbar);
-  const target = run.attribution.targets[0];
+  const target = run.attribution.targets[0]!;
   const p = probabilities?.[target];
   row.querySelector('.target')!.textContent =
     `target ${className(target)} (class ${target})${p === undefined ? '' : `, p = ${p.toFixed(3)}`}${typeof run.attribution.meta.layer === 'string' ? ` · layer ${run.attribution.meta.layer}` : ''}`;
@@ -494,7 +494,7 @@ async function explain(): Promise<void> {
       signal: controller.signal,
       onProgress: (index, fraction) => {
         progress.value = (index + fraction) / chosen.length;
-        say(status, `${chosen[index].title} on ${backend}: ${(100 * fraction).toFixed(0)}%`);
+        say(status, `${chosen[index]!.title} on ${backend}: ${(100 * fraction).toFixed(0)}%`);
       },
       onResult: (run) => {
         runs.push(run);

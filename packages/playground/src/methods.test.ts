@@ -52,14 +52,15 @@ describe('which methods a model can run', () => {
     expect(unavailableReason(methodChoice('ablationcam'), { ...forwardOnly, runsFromLayers: true })).toBeNull();
   });
 
-  it('offers modified backpropagation only where the model applies its backward rule (ONNX), and says which it lacks', () => {
+  it('offers modified backpropagation only where the model applies its backward rule, and says which it lacks', () => {
     const all = new Set(['logits', 'inputGradients', 'layerActivations', 'layerGradients'] as const);
     const ids = ['guided-backprop', 'deconvnet', 'deep-lift', 'lrp', 'guided-grad-cam'];
-    const tfjsLike = { capabilities: all, runsFromLayers: true };
-    expect(METHOD_CHOICES.filter((c) => unavailableReason(c, tfjsLike) !== null).map((c) => c.id)).toEqual(ids);
-    expect(unavailableReason(methodChoice('deep-lift'), tfjsLike)).toBe('this model cannot apply the rescale backward rule (ONNX models only)');
+    const noRules = { capabilities: all, runsFromLayers: true };
+    expect(METHOD_CHOICES.filter((c) => unavailableReason(c, noRules) !== null).map((c) => c.id)).toEqual(ids);
+    expect(unavailableReason(methodChoice('deep-lift'), noRules)).toBe('this model cannot apply the rescale backward rule (tfjs and ONNX models that declare it)');
+    expect(unavailableReason(methodChoice('lrp'), noRules)).toMatch(/backward rule \(ONNX models only\)$/);
     expect(unavailableReason(methodChoice('guided-grad-cam'), { capabilities: all, backwardRules: new Set(['deconvnet'] as const) })).toBe(
-      'this model cannot apply the guided backward rule (ONNX models only)',
+      'this model cannot apply the guided backward rule (tfjs and ONNX models that declare it)',
     );
     // Each needs its own rule: an ONNX model declaring guided, deconvnet and rescale but not LRP's offers the other four.
     const onnxLike = { capabilities: all, backwardRules: new Set(['guided', 'deconvnet', 'rescale'] as const) };
@@ -106,7 +107,7 @@ describe('method selects (LRP rules, DeepLIFT baseline)', () => {
 
   it("give LRP Zennit's composite, with the box of black to white pixels after mean and std for EpsilonGammaBox", () => {
     const lrp = methodChoice('lrp');
-    expect(lrp.picks?.[0].options.map((o) => o.value)).toEqual([
+    expect(lrp.picks?.[0]?.options.map((o) => o.value)).toEqual([
       'epsilon',
       'epsilon-plus-flat',
       'epsilon-gamma-box',
@@ -134,7 +135,7 @@ describe('method selects (LRP rules, DeepLIFT baseline)', () => {
     const black = deepLift.options(imagenet, { values: {}, picks: { baseline: 'black' }, normalization: imagenetNorm }).baseline as { data: Float32Array; shape: number[] };
     expect(black.shape).toEqual([1, 3, 224, 224]);
     const plane = 224 * 224;
-    expect([black.data[0], black.data[plane - 1], black.data[plane], black.data[2 * plane]].map((v) => v.toFixed(4))).toEqual(['-2.1179', '-2.1179', '-2.0357', '-1.8044']);
+    expect([black.data[0], black.data[plane - 1], black.data[plane], black.data[2 * plane]].map((v) => v!.toFixed(4))).toEqual(['-2.1179', '-2.1179', '-2.0357', '-1.8044']);
     const nhwc = deepLift.options({ ...imagenet, layout: 'NHWC' }, { values: {}, picks: { baseline: 'black' }, normalization: imagenetNorm }).baseline as {
       data: Float32Array;
       shape: number[];

@@ -71,7 +71,7 @@ export interface MethodChoice {
   readonly params: readonly MethodParam[];
   /** Choices among named values (selects), beside the numbers. */
   readonly picks?: readonly MethodPick[];
-  /** Backward rules the model must apply (`model.backwardRules`): modified backpropagation, ONNX models only. */
+  /** Backward rules the model must apply (`model.backwardRules`): modified backpropagation (LRP on ONNX models only). */
   readonly backwardRules?: readonly BackwardRuleKind[];
   /** Runs the model from given layer activations (`model.runsFromLayers`): AblationCAM. */
   readonly runsFromLayers?: boolean;
@@ -121,8 +121,8 @@ function picked(choice: Pick<MethodChoice, 'picks'>, settings: MethodSettings, k
 export function inputLevel(shape: ImageShape, level: number, normalization?: ChannelNormalization): number | number[] {
   const mean = normalization?.mean ?? [0];
   const std = normalization?.std ?? [1];
-  const values = Array.from({ length: shape.channels }, (_, c) => (level - (mean[c] ?? mean[0])) / (std[c] ?? std[0]));
-  return values.every((v) => v === values[0]) ? values[0] : values;
+  const values = Array.from({ length: shape.channels }, (_, c) => (level - (mean[c] ?? mean[0])!) / (std[c] ?? std[0])!);
+  return (values.every((v) => v === values[0]) ? values[0] : values)!;
 }
 
 /** One image [1, ...] of the input's layout with a value per channel. */
@@ -134,7 +134,7 @@ function constantImage(shape: ImageShape, values: readonly number[]): TensorData
     for (const [c, v] of values.entries()) data.fill(v, c * plane, (c + 1) * plane);
     return { data, shape: [1, channels, height, width] };
   }
-  for (let i = 0; i < data.length; i++) data[i] = values[i % channels];
+  for (let i = 0; i < data.length; i++) data[i] = values[i % channels]!;
   return { data, shape: [1, height, width, channels] };
 }
 
@@ -159,7 +159,7 @@ const deepLiftChoice: MethodChoice = {
     const baseline = picked(deepLiftChoice, s, 'baseline');
     if (baseline === 'zero') return {};
     // A pixel level becomes the model's input value through the page's mean and std: one number, or a row per channel.
-    const level = inputLevel(shape, BASELINE_LEVELS[baseline], s.normalization);
+    const level = inputLevel(shape, BASELINE_LEVELS[baseline]!, s.normalization);
     return { baseline: typeof level === 'number' ? level : constantImage(shape, level) };
   },
   describe: (_shape, s) => {
@@ -229,7 +229,7 @@ export const METHOD_CHOICES: readonly MethodChoice[] = [
       { key: 'samples', label: 'samples', min: 1, max: 1024, initial: () => 16 },
       { key: 'noise', label: 'noise %', min: 1, max: 100, initial: () => 15 },
     ],
-    options: (_shape, s) => ({ variant: 'absolute', samples: s.values.samples, stdev: { relative: s.values.noise / 100 }, seed: 0 }),
+    options: (_shape, s) => ({ variant: 'absolute', samples: s.values.samples, stdev: { relative: s.values.noise! / 100 }, seed: 0 }),
     describe: (_shape, s) => `${s.values.samples} noisy |gradient|s, noise ${s.values.noise}% of the value range, seed 0`,
   },
   {
@@ -270,8 +270,8 @@ export const METHOD_CHOICES: readonly MethodChoice[] = [
     signed: true,
     usesLayer: false,
     params: [cellParam, { key: 'samples', label: 'samples', min: 2, max: 10_000, initial: () => 200 }],
-    options: (shape, s) => ({ featureMask: gridMask(shape.height, shape.width, s.values.cell), samples: s.values.samples, seed: 0 }),
-    describe: (shape, s) => `${features(shape, s.values.cell)} cells of ${s.values.cell} px set to 0 in ${s.values.samples} coalitions, seed 0`,
+    options: (shape, s) => ({ featureMask: gridMask(shape.height, shape.width, s.values.cell!), samples: s.values.samples, seed: 0 }),
+    describe: (shape, s) => `${features(shape, s.values.cell!)} cells of ${s.values.cell} px set to 0 in ${s.values.samples} coalitions, seed 0`,
   },
   {
     id: 'lime',
@@ -280,8 +280,8 @@ export const METHOD_CHOICES: readonly MethodChoice[] = [
     signed: true,
     usesLayer: false,
     params: [cellParam, { key: 'samples', label: 'samples', min: 2, max: 10_000, initial: () => 200 }],
-    options: (shape, s) => ({ featureMask: gridMask(shape.height, shape.width, s.values.cell), samples: s.values.samples, seed: 0 }),
-    describe: (shape, s) => `Lasso surrogate on ${features(shape, s.values.cell)} cells of ${s.values.cell} px, ${s.values.samples} samples, seed 0`,
+    options: (shape, s) => ({ featureMask: gridMask(shape.height, shape.width, s.values.cell!), samples: s.values.samples, seed: 0 }),
+    describe: (shape, s) => `Lasso surrogate on ${features(shape, s.values.cell!)} cells of ${s.values.cell} px, ${s.values.samples} samples, seed 0`,
   },
   {
     id: 'shapley-sampling',
@@ -290,8 +290,8 @@ export const METHOD_CHOICES: readonly MethodChoice[] = [
     signed: true,
     usesLayer: false,
     params: [cellParam, { key: 'permutations', label: 'orders', min: 1, max: 1000, initial: () => 10 }],
-    options: (shape, s) => ({ featureMask: gridMask(shape.height, shape.width, s.values.cell), permutations: s.values.permutations, seed: 0 }),
-    describe: (shape, s) => `${s.values.permutations} random orders of ${features(shape, s.values.cell)} cells of ${s.values.cell} px, seed 0`,
+    options: (shape, s) => ({ featureMask: gridMask(shape.height, shape.width, s.values.cell!), permutations: s.values.permutations, seed: 0 }),
+    describe: (shape, s) => `${s.values.permutations} random orders of ${features(shape, s.values.cell!)} cells of ${s.values.cell} px, seed 0`,
   },
   backprop('guided-backprop', 'Guided Backprop', guidedBackprop, ['guided'], 'gradient with each ReLU passing only positive gradient through active units'),
   backprop('deconvnet', 'Deconvnet', deconvnet, ['deconvnet'], 'gradient with each ReLU passing only positive gradient, whatever its input'),
@@ -319,7 +319,7 @@ export function defaultSettings(choice: MethodChoice, shape: ImageShape): Method
 /** Checks the numbers the user typed against the parameter's range; returns a message, or null when all are fine. */
 export function settingsProblem(choice: MethodChoice, settings: MethodSettings): string | null {
   for (const p of choice.params) {
-    const v = settings.values[p.key];
+    const v = settings.values[p.key]!;
     if (!Number.isInteger(v) || v < p.min || v > p.max) return `${choice.title}: ${p.label} must be a whole number from ${p.min} to ${p.max}; got ${v}.`;
   }
   for (const p of choice.picks ?? []) {
@@ -332,7 +332,11 @@ export function settingsProblem(choice: MethodChoice, settings: MethodSettings):
 /** Why a model cannot run a method (the backward rules or outputs it lacks), or null when it can. */
 export function unavailableReason(choice: MethodChoice, model: Pick<Model, 'capabilities'> & Partial<Pick<Model, 'backwardRules' | 'runsFromLayers'>>): string | null {
   const rules = (choice.backwardRules ?? []).filter((r) => !model.backwardRules?.has(r));
-  if (rules.length > 0) return `this model cannot apply the ${rules.join(', ')} backward rule (ONNX models only)`;
+  if (rules.length > 0) {
+    // tfjs models apply the ReLU and rescale rules; LRP's need the ONNX gradient builder.
+    const where = rules.some((r) => r.startsWith('lrp')) ? 'ONNX models only' : 'tfjs and ONNX models that declare it';
+    return `this model cannot apply the ${rules.join(', ')} backward rule (${where})`;
+  }
   if (choice.runsFromLayers && !model.runsFromLayers) return 'this model cannot run from given layer activations';
   const missing = choice.method.requires.filter((r) => !model.capabilities.has(r));
   return missing.length === 0 ? null : `this model gives no ${missing.join(', ')}`;

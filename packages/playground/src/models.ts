@@ -44,7 +44,7 @@ function imageShapeOf(inputShape: readonly (number | null)[], name: string, layo
 
 function wrap(tf: Tf, name: string, net: tfType.LayersModel | tfType.GraphModel, labels?: readonly string[]): PlaygroundModel {
   const backend = tf.getBackend();
-  const inputShape = 'inputs' in net && Array.isArray(net.inputs) ? (net.inputs[0].shape as (number | null)[]) : [];
+  const inputShape = 'inputs' in net && Array.isArray(net.inputs) ? (net.inputs[0]!.shape as (number | null)[]) : [];
   let shape: ImageShape;
   try {
     shape = imageShapeOf(inputShape, name);
@@ -53,7 +53,7 @@ function wrap(tf: Tf, name: string, net: tfType.LayersModel | tfType.GraphModel,
     throw error;
   }
   const model = fromTfjs(tf, net);
-  const classes = (net.outputs[0].shape as (number | null)[]).at(-1) ?? 0;
+  const classes = (net.outputs[0]!.shape as (number | null)[]).at(-1) ?? 0;
   return {
     name,
     runtime: 'tfjs',
@@ -140,7 +140,7 @@ async function loadOnnx(name: string, bytes: Uint8Array, backend: BackendName, l
     },
     outputs: ['logits'],
   });
-  const classes = logits.shape[1];
+  const classes = logits.shape[1]!;
   return { name, runtime: 'onnx', backend, model, shape, labels: labels ?? Array.from({ length: classes }, (_, i) => `class ${i}`), dispose: () => model.dispose() };
 }
 

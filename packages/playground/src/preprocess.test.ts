@@ -54,7 +54,7 @@ describe('resizeAntialiased', () => {
       board.data.set([v, v, v, 255], i * 4);
     }
     const small = resizeAntialiased(board, 4, 4);
-    for (let i = 0; i < 16; i++) expect(Math.abs(small.data[i * 4] - 128)).toBeLessThanOrEqual(1);
+    for (let i = 0; i < 16; i++) expect(Math.abs(small.data[i * 4]! - 128)).toBeLessThanOrEqual(1);
   });
 });
 
@@ -71,8 +71,8 @@ describe('normalisation', () => {
     const image = createImage(1, 1, [255, 0, 128, 255]);
     const { mean, std } = NORMALIZATION_PRESETS.imagenet;
     const prepared = prepareInput(image, { height: 1, width: 1, channels: 3 }, 'crop', NORMALIZATION_PRESETS.imagenet);
-    const expected = [255, 0, 128].map((v, c) => Math.fround((v / 255 - mean[c]) / std[c]));
-    expect(Array.from(prepared.input.data).map((v, c) => Math.abs(v - expected[c]) < 1e-6)).toEqual([true, true, true]);
+    const expected = [255, 0, 128].map((v, c) => Math.fround((v / 255 - mean[c]!) / std[c]!));
+    expect(Array.from(prepared.input.data).map((v, c) => Math.abs(v - expected[c]!) < 1e-6)).toEqual([true, true, true]);
     expect(Array.from(prepared.seen.data)).toEqual([255, 0, 128, 255]);
     expect(prepared.note).toMatch(/normalised with mean \[0.485, 0.456, 0.406\]/);
   });

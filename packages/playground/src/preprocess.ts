@@ -38,7 +38,7 @@ export function parseChannelValues(text: string, channels: number, name: 'mean' 
     throw new OptionError(`${name} has ${values.length} values but the model takes ${channels} channel${channels === 1 ? '' : 's'}; give one value or ${channels}.`);
   }
   if (name === 'std' && values.some((v) => v <= 0)) throw new OptionError(`std values must be above 0; got ${text}.`);
-  return values.length === channels ? values : new Array<number>(channels).fill(values[0]);
+  return values.length === channels ? values : new Array<number>(channels).fill(values[0]!);
 }
 
 /** Averages blocks of fx x fy pixels: the antialiasing step before a large downscale. */
@@ -55,14 +55,14 @@ function boxShrink(image: RgbaImage, fx: number, fy: number): RgbaImage {
       for (let x = 0; x < width; x++) {
         for (let dx = 0; dx < fx; dx++) {
           const o = row + (x * fx + dx) * 4;
-          sums[x * 4] += image.data[o];
-          sums[x * 4 + 1] += image.data[o + 1];
-          sums[x * 4 + 2] += image.data[o + 2];
-          sums[x * 4 + 3] += image.data[o + 3];
+          sums[x * 4]! += image.data[o]!;
+          sums[x * 4 + 1]! += image.data[o + 1]!;
+          sums[x * 4 + 2]! += image.data[o + 2]!;
+          sums[x * 4 + 3]! += image.data[o + 3]!;
         }
       }
     }
-    for (let i = 0; i < width * 4; i++) out.data[y * width * 4 + i] = Math.round(sums[i] / area);
+    for (let i = 0; i < width * 4; i++) out.data[y * width * 4 + i] = Math.round(sums[i]! / area);
   }
   return out;
 }

@@ -37,7 +37,7 @@ describe('the methods the page offers', () => {
       const own = progress.filter(([index]) => index === i).map(([, f]) => f);
       expect(own[0]).toBe(0);
       expect(own.at(-1)).toBe(1);
-      expect(own.every((f, k) => k === 0 || f >= own[k - 1])).toBe(true);
+      expect(own.every((f, k) => k === 0 || f >= own[k - 1]!)).toBe(true);
     }
   });
 
@@ -76,28 +76,28 @@ describe('pictures of a map', () => {
   it('draw the heatmap and the overlay at the input picture size, following the controls', async () => {
     const [run] = await runMethods(model(), input, shape, [methodChoice('gradient')]);
     const picture = { width: 7, height: 7, data: new Uint8ClampedArray(7 * 7 * 4).fill(255) };
-    const opaque = picturesOf(run.attribution, picture, { ...DEFAULT_CONTROLS, opacity: 1 });
-    const clear = picturesOf(run.attribution, picture, { ...DEFAULT_CONTROLS, opacity: 0 });
+    const opaque = picturesOf(run!.attribution, picture, { ...DEFAULT_CONTROLS, opacity: 1 });
+    const clear = picturesOf(run!.attribution, picture, { ...DEFAULT_CONTROLS, opacity: 0 });
     expect(opaque.heatmap.width).toBe(7);
     expect(Array.from(opaque.overlay.data)).toEqual(Array.from(opaque.heatmap.data));
     expect(Array.from(clear.overlay.data)).toEqual(Array.from(picture.data));
-    const unclipped = displayMapOf(run.attribution, { ...DEFAULT_CONTROLS, clipPercent: 0 });
-    const clipped = displayMapOf(run.attribution, { ...DEFAULT_CONTROLS, clipPercent: 20 });
+    const unclipped = displayMapOf(run!.attribution, { ...DEFAULT_CONTROLS, clipPercent: 0 });
+    const clipped = displayMapOf(run!.attribution, { ...DEFAULT_CONTROLS, clipPercent: 20 });
     expect(Math.max(...unclipped.data)).toBeCloseTo(1, 6);
     expect(clipped.data.filter((v) => v >= 1).length).toBeGreaterThan(unclipped.data.filter((v) => v >= 1).length);
-    const gray = picturesOf(run.attribution, picture, { ...DEFAULT_CONTROLS, colormap: 'gray', opacity: 1 });
+    const gray = picturesOf(run!.attribution, picture, { ...DEFAULT_CONTROLS, colormap: 'gray', opacity: 1 });
     expect(Array.from(gray.heatmap.data)).not.toEqual(Array.from(opaque.heatmap.data));
   });
 
   it('draw a signed method with its sign, a colorbar in its raw units, ', async () => {
     const [run] = await runMethods(model(), input, shape, [methodChoice('input-x-gradient')]);
     const picture = { width: 7, height: 7, data: new Uint8ClampedArray(7 * 7 * 4).fill(255) };
-    const signed = picturesOf(run.attribution, picture, DEFAULT_CONTROLS, true, 40);
+    const signed = picturesOf(run!.attribution, picture, DEFAULT_CONTROLS, true, 40);
     expect([signed.sign, signed.colormap, signed.scale.signed]).toEqual(['all', 'blue-white-red', true]);
     expect(Math.min(...signed.map.data)).toBeLessThan(0);
     expect(signed.scale.low).toBe(-signed.scale.high);
     expect(signed.colorbar.height).toBeGreaterThan(40);
-    const unsigned = picturesOf(run.attribution, picture, DEFAULT_CONTROLS, false, 40);
+    const unsigned = picturesOf(run!.attribution, picture, DEFAULT_CONTROLS, false, 40);
     expect([unsigned.sign, unsigned.colormap, unsigned.scale.signed]).toEqual(['absolute', 'inferno', false]);
     expect(Math.min(...unsigned.map.data)).toBeGreaterThanOrEqual(0);
   });
@@ -133,17 +133,17 @@ describe('modified backpropagation on the built-in ONNX model (onnxruntime-web w
       const normalization = { mean: [0.25], std: [0.5] };
       const settings = (choice: MethodChoice) => ({ ...defaultSettings(choice, shape28), picks: { rules: 'epsilon-gamma-box', baseline: 'black' }, normalization });
       const [lrp, deepLift] = await runMethods(onnx, image, shape28, [methodChoice('lrp'), methodChoice('deep-lift')], { target: 3, settings });
-      expect(lrp.attribution.meta).toMatchObject({ rules: 'epsilon-gamma-box', low: -0.5, high: 1.5, gamma: 0.25 });
+      expect(lrp!.attribution.meta).toMatchObject({ rules: 'epsilon-gamma-box', low: -0.5, high: 1.5, gamma: 0.25 });
       const [plainLrp, zeroLift] = await runMethods(onnx, image, shape28, [methodChoice('lrp'), methodChoice('deep-lift')], { target: 3 });
       for (const [run, other] of [
         [lrp, plainLrp],
         [deepLift, zeroLift],
       ]) {
-        expect(run.attribution.values.data.every(Number.isFinite), run.choice.id).toBe(true);
-        expect(Array.from(run.attribution.values.data), run.choice.id).not.toEqual(Array.from(other.attribution.values.data));
+        expect(run!.attribution.values.data.every(Number.isFinite), run!.choice.id).toBe(true);
+        expect(Array.from(run!.attribution.values.data), run!.choice.id).not.toEqual(Array.from(other!.attribution.values.data));
       }
       // Black is -0.5 after this mean and std: one number for the one channel.
-      expect(deepLift.attribution.meta).toMatchObject({ baseline: -0.5 });
+      expect(deepLift!.attribution.meta).toMatchObject({ baseline: -0.5 });
     } finally {
       onnx.dispose();
     }

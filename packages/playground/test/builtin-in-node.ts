@@ -37,5 +37,5 @@ export async function builtinInNode(): Promise<PlaygroundModel> {
 /** A sample image of the built-in model, decoded in Node. */
 export async function builtinSampleInNode(index: number) {
   const samples = JSON.parse(await readFile(new URL('samples.json', BUILTIN_DIR), 'utf8')) as { file: string }[];
-  return decodePng(await readFile(new URL(samples[index].file, BUILTIN_DIR)));
+  return decodePng(await readFile(new URL(samples[index]!.file, BUILTIN_DIR)));
 }

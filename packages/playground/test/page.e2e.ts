@@ -94,10 +94,10 @@ describe('the playground page in Chromium', () => {
     expect(hook.model).toMatch(/Fashion-MNIST/);
     expect(await page.locator('#samples button').count()).toBe(12);
     expect(await page.locator('#runtime').textContent()).toMatch(/^TensorFlow\.js/);
-    // Every method the model can run is offered; the built-in tfjs model has gradients but no
-    // replaceable backward rules, so only the five modified-backpropagation methods are greyed out.
+    // Every method the model can run is offered; the built-in tfjs model applies the ReLU and
+    // rescale backward rules but not LRP's (ONNX only), so only LRP is greyed out.
     const disabled = await page.locator('input[name=method]:disabled').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value).sort());
-    expect(disabled).toEqual(['deconvnet', 'deep-lift', 'guided-backprop', 'guided-grad-cam', 'lrp']);
+    expect(disabled).toEqual(['lrp']);
     expect(await page.locator('input[name=method]').count()).toBe(21);
     // The layers Grad-CAM can use are the model's spatial layers.
     expect(await page.locator('#layer option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([
@@ -144,7 +144,7 @@ describe('the playground page in Chromium', () => {
     const { colormap } = resolveDisplay(DEFAULT_CONTROLS, false);
 
     for (const [i, nodeRun] of nodeRuns.entries()) {
-      const drawn = hook.runs[i];
+      const drawn = hook.runs[i]!;
       const label = `${drawn.id} on webgl`;
       expect(drawn.targets, label).toEqual(Array.from(nodeRun.attribution.targets));
       const values = compareMaps({ data: Float32Array.from(drawn.values), shape: drawn.shape }, nodeRun.attribution.values);
@@ -170,16 +170,16 @@ describe('the playground page in Chromium', () => {
 
   it('redraws with the display controls without running again', async () => {
     const { runs } = await hookOf(page);
-    const before = await canvasPixels(runs[0].id, 'heatmap');
+    const before = await canvasPixels(runs[0]!.id, 'heatmap');
     await page.selectOption('#colormap', 'gray');
     await page.locator('#clip').fill('10');
-    const after = await canvasPixels(runs[0].id, 'heatmap');
+    const after = await canvasPixels(runs[0]!.id, 'heatmap');
     expect(after).not.toEqual(before);
     const hook = await hookOf(page);
     expect(hook.runs.map((r) => r.ms)).toEqual(runs.map((r) => r.ms));
     // Gray colormap: the heatmap's red channel is the drawn map, clipped at the top 10%.
-    const map = hook.runs[0].map;
-    expect(after.filter((_, i) => i % 4 === 0).every((v, p) => Math.abs(v - Math.round(255 * Math.min(1, map[p]))) <= 1)).toBe(true);
+    const map = hook.runs[0]!.map;
+    expect(after.filter((_, i) => i % 4 === 0).every((v, p) => Math.abs(v - Math.round(255 * Math.min(1, map[p]!))) <= 1)).toBe(true);
     await page.selectOption('#colormap', 'auto');
     await page.locator('#clip').fill('2');
   });
@@ -208,7 +208,7 @@ describe('the playground page in Chromium', () => {
     const nodeRuns = await runMethods(node.model, input, node.shape, [methodChoice('smoothgrad'), methodChoice('occlusion')]);
     node.dispose();
     for (const [i, nodeRun] of nodeRuns.entries()) {
-      const drawn = hook.runs[i];
+      const drawn = hook.runs[i]!;
       // The same weights, exported from PyTorch to ONNX (NCHW) and to tfjs (NHWC): one channel, so the same order.
       // Occlusion is signed: drawn with its sign by default.
       const nodeMap = displayMapOf(nodeRun.attribution, DEFAULT_CONTROLS, methodChoice(drawn.id).signed);
@@ -227,9 +227,9 @@ describe('the playground page in Chromium', () => {
     const picked = await waitForStatus(['done', 'error', 'cancelled']);
     expect(picked.status, picked.message).toBe('done');
     const [lifted, relevance] = picked.runs;
-    expect([lifted.id, relevance.id]).toEqual(['deep-lift', 'lrp']);
-    expect(lifted.meta.baseline).toBe(-1);
-    expect(relevance.meta).toMatchObject({ rules: 'epsilon-gamma-box', low: -1, high: 1, gamma: 0.25 });
+    expect([lifted!.id, relevance!.id]).toEqual(['deep-lift', 'lrp']);
+    expect(lifted!.meta.baseline).toBe(-1);
+    expect(relevance!.meta).toMatchObject({ rules: 'epsilon-gamma-box', low: -1, high: 1, gamma: 0.25 });
     for (const run of picked.runs) expect(run.values.every(Number.isFinite) && run.values.some((v) => v !== 0), run.id).toBe(true);
     await page.selectOption('select[name="deep-lift.baseline"]', 'zero');
     await page.selectOption('select[name="lrp.rules"]', 'epsilon');
@@ -248,7 +248,7 @@ describe('the playground page in Chromium', () => {
     await page.click('#samples button[data-sample="2"]');
     const { targets } = await waitForTargets();
     // The second most probable class, not the prediction.
-    const target = targets[1].index;
+    const target = targets[1]!.index;
     expect(await page.locator('#target option').count()).toBe(11);
     await page.selectOption('#target', String(target));
     await page.selectOption('#layer', 'conv2');
@@ -263,16 +263,16 @@ describe('the playground page in Chromium', () => {
     for (const run of hook.runs) expect(run.targets, run.id).toEqual([target]);
     const [ig, cam, shap] = hook.runs;
     console.log(`in the page on webgl: ${hook.runs.map((r) => `${r.id} ${r.ms.toFixed(0)} ms`).join(', ')}`);
-    expect(cam.meta.layer).toBe('conv2');
-    expect(cam.mapShape).toEqual([28, 28]);
-    expect(ig.meta.steps).toBe(64);
-    expect(shap.meta.samples).toBe(60);
-    expect(shap.meta.features).toBe(49);
+    expect(cam!.meta.layer).toBe('conv2');
+    expect(cam!.mapShape).toEqual([28, 28]);
+    expect(ig!.meta.steps).toBe(64);
+    expect(shap!.meta.samples).toBe(60);
+    expect(shap!.meta.features).toBe(49);
     // Signed methods are shown signed by default (a diverging colormap around 0); Grad-CAM as a magnitude.
-    expect([ig.sign, ig.colormap, ig.scale.signed]).toEqual(['all', 'blue-white-red', true]);
-    expect([cam.sign, cam.colormap, cam.scale.signed]).toEqual(['absolute', 'inferno', false]);
-    expect(Math.min(...ig.map)).toBeLessThan(0);
-    expect(ig.scale.low).toBeCloseTo(-ig.scale.high, 9);
+    expect([ig!.sign, ig!.colormap, ig!.scale.signed]).toEqual(['all', 'blue-white-red', true]);
+    expect([cam!.sign, cam!.colormap, cam!.scale.signed]).toEqual(['absolute', 'inferno', false]);
+    expect(Math.min(...ig!.map)).toBeLessThan(0);
+    expect(ig!.scale.low).toBeCloseTo(-ig!.scale.high, 9);
     expect(await page.locator('[data-method="integrated-gradients"] .scale').textContent()).toMatch(/full colour at/);
     expect(await page.locator('[data-method="integrated-gradients"] .target').textContent()).toContain(`(class ${target})`);
     expect(await page.locator('[data-method="integrated-gradients"] .facts').textContent()).toMatch(/^convergence Δ = \S+ \(\S+% of f\(x\) − f\(baseline\) = \S+\)$/);
@@ -280,7 +280,7 @@ describe('the playground page in Chromium', () => {
       const canvas = document.querySelector<HTMLCanvasElement>('[data-method="integrated-gradients"] canvas[data-kind=colorbar]')!;
       const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
       let coloured = 0;
-      for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i] - data[i + 2]) > 60) coloured++;
+      for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - data[i + 2]!) > 60) coloured++;
       return { width: canvas.width, height: canvas.height, coloured };
     });
     expect(bar.height).toBeGreaterThanOrEqual(168);
@@ -291,7 +291,7 @@ describe('the playground page in Chromium', () => {
     const input = imageToInput(await builtinSampleInNode(2), node.shape);
     const [nodeCam] = await runMethods(node.model, input, node.shape, [methodChoice('grad-cam')], { target, settings: () => ({ values: {}, layer: 'conv2' }) });
     node.dispose();
-    const camError = compareMaps({ data: Float32Array.from(cam.values), shape: cam.shape }, nodeCam.attribution.values).relativeError;
+    const camError = compareMaps({ data: Float32Array.from(cam!.values), shape: cam!.shape }, nodeCam!.attribution.values).relativeError;
     console.log(`grad-cam at conv2, class ${target}, on webgl: page vs Node ${camError.toExponential(2)} (x max)`);
     expect(camError).toBeLessThanOrEqual(GPU_TOLERANCE);
 
@@ -305,7 +305,7 @@ describe('the playground page in Chromium', () => {
     expect(header).toMatch(/^\{'descr': '<f4', 'fortran_order': False, 'shape': \(1, 28, 28, 1\), \} *\n$/);
     expect((10 + headerLength) % 64).toBe(0);
     const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 10 + headerLength, bytes.byteOffset + bytes.length));
-    expect(Array.from(values)).toEqual(ig.values.map((v) => Math.fround(v)));
+    expect(Array.from(values)).toEqual(ig!.values.map((v) => Math.fround(v)));
 
     // The figure as PNG: original | heat map | blended and the colorbar, 224 px panels.
     const [png] = await Promise.all([page.waitForEvent('download'), page.click('[data-method="integrated-gradients"] button[data-download=png]')]);

@@ -7,12 +7,12 @@ export function rgbToAnsi256(rgb: Rgb): number {
   const nearestLevel = (c: number) => {
     let best = 0;
     for (let k = 1; k < CUBE_LEVELS.length; k++) {
-      if (Math.abs(CUBE_LEVELS[k] - c) < Math.abs(CUBE_LEVELS[best] - c)) best = k;
+      if (Math.abs(CUBE_LEVELS[k]! - c) < Math.abs(CUBE_LEVELS[best]! - c)) best = k;
     }
     return best;
   };
-  const [r, g, b] = rgb.map(nearestLevel);
-  const cube: Rgb = [CUBE_LEVELS[r], CUBE_LEVELS[g], CUBE_LEVELS[b]];
+  const [r, g, b] = rgb.map(nearestLevel) as [number, number, number];
+  const cube: Rgb = [CUBE_LEVELS[r]!, CUBE_LEVELS[g]!, CUBE_LEVELS[b]!];
   const grayStep = Math.max(0, Math.min(23, Math.round(((rgb[0] + rgb[1] + rgb[2]) / 3 - 8) / 10)));
   const grayLevel = 8 + grayStep * 10;
   const gray: Rgb = [grayLevel, grayLevel, grayLevel];

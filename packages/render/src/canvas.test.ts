@@ -44,9 +44,9 @@ describe('drawToCanvas', () => {
     const { context, calls } = fakeContext();
     expect(drawToCanvas(context, image, { x: 3, y: 4 })).toBe(context);
     expect(calls).toHaveLength(1);
-    expect(calls[0][1]).toBe(3);
-    expect(calls[0][2]).toBe(4);
-    expect(Array.from(calls[0][0].data)).toEqual(Array.from(image.data));
+    expect(calls[0]![1]).toBe(3);
+    expect(calls[0]![2]).toBe(4);
+    expect(Array.from(calls[0]![0].data)).toEqual(Array.from(image.data));
   });
 
   it('sizes a canvas to the image and draws on its 2D context', () => {

@@ -27,20 +27,20 @@ describe('colorbarWithUnits', () => {
     expect(bar.height).toBe(length + 2 * top);
     const colours = column(bar, top, length);
     const inferno = colormap('inferno');
-    expect(colours[0].slice(0, 3)).toEqual(inferno(0.995));
-    expect(colours[length - 1].slice(0, 3)).toEqual(inferno(0.005));
+    expect(colours[0]!.slice(0, 3)).toEqual(inferno(0.995));
+    expect(colours[length - 1]!.slice(0, 3)).toEqual(inferno(0.005));
     // Lightness rises monotonically from the bottom to the top.
     const light = colours.map(([r, g, b]) => r + g + b).reverse();
-    for (let k = 1; k < light.length; k++) expect(light[k]).toBeGreaterThanOrEqual(light[k - 1] - 3);
+    for (let k = 1; k < light.length; k++) expect(light[k]).toBeGreaterThanOrEqual(light[k - 1]! - 3);
   });
 
   it('centres signed scales on white: blue at the bottom, red at the top', () => {
     const length = 101;
     const bar = colorbarWithUnits(signed, { length });
     const colours = column(bar, 7, length);
-    const [r0, , b0] = colours[0];
-    const [r1, , b1] = colours[length - 1];
-    const middle = colours[50];
+    const [r0, , b0] = colours[0]!;
+    const [r1, , b1] = colours[length - 1]!;
+    const middle = colours[50]!;
     expect(r0).toBeGreaterThan(b0); // top: red
     expect(b1).toBeGreaterThan(r1); // bottom: blue
     expect(Math.min(...middle.slice(0, 3))).toBeGreaterThan(235); // 0: white

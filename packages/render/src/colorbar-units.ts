@@ -66,9 +66,9 @@ export function colorbarWithUnits(scale: DisplayScale, options: UnitsColorbarOpt
     const y = top + length - 1 - k;
     for (let x = 0; x < thickness; x++) {
       const o = (y * width + x) * 4;
-      out.data[o] = cmap.lut[i];
-      out.data[o + 1] = cmap.lut[i + 1];
-      out.data[o + 2] = cmap.lut[i + 2];
+      out.data[o] = cmap.lut[i]!;
+      out.data[o + 1] = cmap.lut[i + 1]!;
+      out.data[o + 2] = cmap.lut[i + 2]!;
       out.data[o + 3] = 255;
     }
   }
@@ -78,7 +78,7 @@ export function colorbarWithUnits(scale: DisplayScale, options: UnitsColorbarOpt
       const o = (y * width + x) * 4;
       out.data.set(textColour, o);
     }
-    drawLabel(out, labels[i], thickness + tickLength + labelGap, y - Math.floor(line / 2), textColour, textSize);
+    drawLabel(out, labels[i]!, thickness + tickLength + labelGap, y - Math.floor(line / 2), textColour, textSize);
   });
   return out;
 }

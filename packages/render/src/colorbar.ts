@@ -28,9 +28,9 @@ export function colorbarImage(colours: ColormapName | Colormap, options: Colorba
       const value = lo + ((k + 0.5) / length) * (hi - lo);
       const i = cmap.index(value) * 3;
       const o = (y * width + x) * 4;
-      data[o] = cmap.lut[i];
-      data[o + 1] = cmap.lut[i + 1];
-      data[o + 2] = cmap.lut[i + 2];
+      data[o] = cmap.lut[i]!;
+      data[o + 1] = cmap.lut[i + 1]!;
+      data[o + 2] = cmap.lut[i + 2]!;
       data[o + 3] = 255;
     }
   }

@@ -22,11 +22,11 @@ function lightness(rgb: Rgb): number {
 
 function entry(name: Parameters<typeof colormap>[0], i: number): Rgb {
   const { lut } = colormap(name);
-  return [lut[i * 3], lut[i * 3 + 1], lut[i * 3 + 2]];
+  return [lut[i * 3]!, lut[i * 3 + 1]!, lut[i * 3 + 2]!];
 }
 
 function expectNear(actual: Rgb, expected: Rgb, tolerance: number) {
-  for (let c = 0; c < 3; c++) expect(Math.abs(actual[c] - expected[c]), `channel ${c} of ${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance);
+  for (let c = 0; c < 3; c++) expect(Math.abs(actual[c]! - expected[c]!), `channel ${c} of ${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance);
 }
 
 describe('colormap', () => {
@@ -73,9 +73,9 @@ describe('colormap', () => {
     for (const name of ['viridis', 'inferno', 'magma', 'gray'] as const) {
       const l = Array.from({ length: LUT_SIZE }, (_, i) => lightness(entry(name, i)));
       // Rounding to 8 bits can cost a hair between neighbours, never more.
-      for (let i = 1; i < LUT_SIZE; i++) expect(l[i], `${name} at ${i}`).toBeGreaterThanOrEqual(l[i - 1] - 0.1);
-      for (let i = 8; i < LUT_SIZE; i += 8) expect(l[i], `${name} at ${i}`).toBeGreaterThan(l[i - 8]);
-      expect(l[LUT_SIZE - 1] - l[0]).toBeGreaterThan(70);
+      for (let i = 1; i < LUT_SIZE; i++) expect(l[i], `${name} at ${i}`).toBeGreaterThanOrEqual(l[i - 1]! - 0.1);
+      for (let i = 8; i < LUT_SIZE; i += 8) expect(l[i], `${name} at ${i}`).toBeGreaterThan(l[i - 8]!);
+      expect(l[LUT_SIZE - 1]! - l[0]!).toBeGreaterThan(70);
     }
   });
 
@@ -83,12 +83,12 @@ describe('colormap', () => {
     for (const name of ['turbo', ...DIVERGING_COLORMAPS] as const) {
       const l = Array.from({ length: LUT_SIZE }, (_, i) => lightness(entry(name, i)));
       const middle = Math.max(...l.slice(96, 160));
-      expect(middle).toBeGreaterThan(l[0] + 30);
-      expect(middle).toBeGreaterThan(l[LUT_SIZE - 1] + 30);
+      expect(middle).toBeGreaterThan(l[0]! + 30);
+      expect(middle).toBeGreaterThan(l[LUT_SIZE - 1]! + 30);
     }
     const l = Array.from({ length: LUT_SIZE }, (_, i) => lightness(entry('blue-white-red', i)));
-    for (let i = 1; i <= 127; i++) expect(l[i]).toBeGreaterThanOrEqual(l[i - 1] - 0.1);
-    for (let i = 129; i < LUT_SIZE; i++) expect(l[i]).toBeLessThanOrEqual(l[i - 1] + 0.1);
+    for (let i = 1; i <= 127; i++) expect(l[i]).toBeGreaterThanOrEqual(l[i - 1]! - 0.1);
+    for (let i = 129; i < LUT_SIZE; i++) expect(l[i]).toBeLessThanOrEqual(l[i - 1]! + 0.1);
   });
 
   it('bins values like matplotlib and clamps the rest', () => {

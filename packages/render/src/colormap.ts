@@ -69,7 +69,7 @@ function buildNamed(name: ColormapName): Colormap {
 function polynomial(fit: ChannelPolynomials): (t: number) => [number, number, number] {
   const horner = (c: readonly number[], t: number) => {
     let acc = 0;
-    for (let k = c.length - 1; k >= 0; k--) acc = acc * t + c[k];
+    for (let k = c.length - 1; k >= 0; k--) acc = acc * t + c[k]!;
     return acc;
   };
   return (t) => [horner(fit[0], t), horner(fit[1], t), horner(fit[2], t)];
@@ -83,7 +83,7 @@ export function colormapFromFunction(name: string, kind: ColormapKind, shade: (t
   const lut = new Uint8Array(LUT_SIZE * 3);
   for (let i = 0; i < LUT_SIZE; i++) {
     const rgb = shade(i / (LUT_SIZE - 1));
-    for (let c = 0; c < 3; c++) lut[i * 3 + c] = Math.round(Math.min(1, Math.max(0, rgb[c])) * 255);
+    for (let c = 0; c < 3; c++) lut[i * 3 + c] = Math.round(Math.min(1, Math.max(0, rgb[c]!)) * 255);
   }
   return colormapFromLut(name, kind, lut);
 }
@@ -97,8 +97,8 @@ export function colormapFromStops(name: string, kind: ColormapKind, stops: reado
     const position = t * segments;
     const k = Math.min(segments - 1, Math.floor(position));
     const f = position - k;
-    const a = colours[k];
-    const b = colours[k + 1];
+    const a = colours[k]!;
+    const b = colours[k + 1]!;
     return [(a[0] + (b[0] - a[0]) * f) / 255, (a[1] + (b[1] - a[1]) * f) / 255, (a[2] + (b[2] - a[2]) * f) / 255];
   });
 }
@@ -121,7 +121,7 @@ export function colormapFromLut(name: string, kind: ColormapKind, lut: Uint8Arra
   };
   const map = (value: number): Rgb => {
     const i = index(value) * 3;
-    return [lut[i], lut[i + 1], lut[i + 2]];
+    return [lut[i]!, lut[i + 1]!, lut[i + 2]!];
   };
   return withName(map, name, kind, domain, lut, index);
 }
@@ -141,7 +141,7 @@ function parseColour(colour: string | Rgb): Rgb {
   }
   const match = /^#([0-9a-f]{6})$/i.exec(colour);
   if (!match) throw new OptionError(`A colour stop must look like '#rrggbb'; got '${colour}'.`);
-  const n = Number.parseInt(match[1], 16);
+  const n = Number.parseInt(match[1]!, 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 

@@ -52,7 +52,7 @@ export function toDisplayMap(source: Source, options: DisplayMapOptions = {}): T
   const { channelReduction = 'sum', sign = 'absolute', normalization = 'percentile', outlierPercent = 2, perExample = true } = options;
   const maps = signedMaps(values, layout, channelReduction, sign, outlierPercent);
   const scaled = normalization === 'none' ? maps : normalize(maps, { method: normalization, outlierPercent, perExample });
-  const [rows, height, width] = scaled.shape;
+  const [rows, height, width] = scaled.shape as [number, number, number];
   const out: TensorData[] = [];
   for (let r = 0; r < rows; r++) {
     out.push({ data: scaled.data.slice(r * height * width, (r + 1) * height * width), shape: [height, width] });
@@ -85,13 +85,13 @@ export function displayScales(source: Source, options: DisplayMapOptions = {}): 
   const layout = options.layout ?? ('layout' in source ? source.layout : undefined);
   const { channelReduction = 'sum', sign = 'absolute', normalization = 'percentile', outlierPercent = 2, perExample = true } = options;
   const maps = signedMaps(values, layout, channelReduction, sign, outlierPercent);
-  const [rows, height, width] = maps.shape;
+  const [rows, height, width] = maps.shape as [number, number, number];
   const size = height * width;
   const spans = perExample ? Array.from({ length: rows }, (_, r) => maps.data.subarray(r * size, (r + 1) * size)) : [maps.data];
   const ranges = spans.map((span) => rangeOf(span, normalization, outlierPercent));
   const signed = sign === 'all' && normalization !== 'min-max';
   return Array.from({ length: rows }, (_, r) => {
-    const [low, high] = ranges[perExample ? r : 0];
+    const [low, high] = ranges[perExample ? r : 0]!;
     const map = maps.data.subarray(r * size, (r + 1) * size);
     let clipped = 0;
     if (normalization !== 'min-max') for (const v of map) if ((signed ? Math.abs(v) : v) > high * (1 + 1e-6)) clipped++;
@@ -161,13 +161,13 @@ function spatialMaps(values: TensorData, layout: string | undefined, reduction: 
 function applySign(data: Float32Array, sign: DisplaySign): void {
   switch (sign) {
     case 'absolute':
-      for (let i = 0; i < data.length; i++) data[i] = Math.abs(data[i]);
+      for (let i = 0; i < data.length; i++) data[i] = Math.abs(data[i]!);
       break;
     case 'positive':
-      for (let i = 0; i < data.length; i++) data[i] = Math.max(data[i], 0);
+      for (let i = 0; i < data.length; i++) data[i] = Math.max(data[i]!, 0);
       break;
     case 'negative':
-      for (let i = 0; i < data.length; i++) data[i] = Math.max(-data[i], 0);
+      for (let i = 0; i < data.length; i++) data[i] = Math.max(-data[i]!, 0);
       break;
     case 'all':
       break;

@@ -12,18 +12,18 @@ export function drawImage(target: RgbaImage, image: RgbaImage, x: number, y: num
       if (tx < 0 || tx >= target.width) continue;
       const s = (r * image.width + c) * 4;
       const d = (ty * target.width + tx) * 4;
-      const a = src[s + 3] / 255;
+      const a = src[s + 3]! / 255;
       if (a === 1) {
-        dst[d] = src[s];
-        dst[d + 1] = src[s + 1];
-        dst[d + 2] = src[s + 2];
+        dst[d] = src[s]!;
+        dst[d + 1] = src[s + 1]!;
+        dst[d + 2] = src[s + 2]!;
         dst[d + 3] = 255;
         continue;
       }
-      const under = dst[d + 3] / 255;
+      const under = dst[d + 3]! / 255;
       const outA = a + under * (1 - a);
       if (outA === 0) continue;
-      for (let k = 0; k < 3; k++) dst[d + k] = Math.round((src[s + k] * a + dst[d + k] * under * (1 - a)) / outA);
+      for (let k = 0; k < 3; k++) dst[d + k] = Math.round((src[s + k]! * a + dst[d + k]! * under * (1 - a)) / outA);
       dst[d + 3] = Math.round(outA * 255);
     }
   }

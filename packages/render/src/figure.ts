@@ -95,7 +95,7 @@ export function figure(input: FigureInput): RgbaImage {
   let x = MARGIN;
   panels.forEach((panel, i) => {
     drawImage(out, panel, x, panelsTop);
-    const caption = fitLabel(titles[i], pw, 'small');
+    const caption = fitLabel(titles[i]!, pw, 'small');
     drawLabel(out, caption, x + Math.floor((pw - measureLabel(caption).width) / 2), panelsTop + ph + 4, TEXT, 'small');
     x += pw + GAP;
   });
@@ -148,12 +148,12 @@ export function attributionFigure(attribution: Attribution, options: Attribution
   if (!Number.isInteger(row) || row < 0 || row >= rows) throw new OptionError(`row must be an integer in [0, ${rows}); got ${row}.`);
   const display = options.display ?? {};
   const map = toDisplayMap(attribution, display)[row];
-  const scale = displayScales(attribution, display)[row];
-  const channels = attribution.layout === 'NCHW' ? attribution.values.shape[1] : attribution.layout === 'NHWC' ? attribution.values.shape[3] : 1;
+  const scale = displayScales(attribution, display)[row]!;
+  const channels = (attribution.layout === 'NCHW' ? attribution.values.shape[1] : attribution.layout === 'NHWC' ? attribution.values.shape[3] : 1)!;
   return figure({
     image: options.image,
-    map,
-    scale,
+    map: map!,
+    scale: scale!,
     title: figureTitle({ method: options.method ?? attribution.method, target: attribution.targets?.[row], className: options.className, probability: options.probability }),
     units: unitsLabel(scale.sign, channels > 1 ? (display.channelReduction ?? 'sum') : undefined),
     ...(options.colormap ? { colormap: options.colormap } : {}),

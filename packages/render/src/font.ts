@@ -27,7 +27,7 @@ export function glyphRows(char: string): number[] {
   if (!(code >= 32 && code <= 126)) code = 63;
   const at = (code - 32) * GLYPH_HEIGHT;
   const rows: number[] = [];
-  for (let r = 0; r < GLYPH_HEIGHT; r++) rows.push(Number.parseInt(GLYPHS[at + r], 32));
+  for (let r = 0; r < GLYPH_HEIGHT; r++) rows.push(Number.parseInt(GLYPHS[at + r]!, 32));
   return rows;
 }
 
@@ -57,7 +57,7 @@ export function drawText(
     const rows = glyphRows(char);
     for (let r = 0; r < GLYPH_HEIGHT; r++) {
       for (let c = 0; c < GLYPH_WIDTH; c++) {
-        if (((rows[r] >> (GLYPH_WIDTH - 1 - c)) & 1) === 0) continue;
+        if (((rows[r]! >> (GLYPH_WIDTH - 1 - c)) & 1) === 0) continue;
         for (let dy = 0; dy < scale; dy++) {
           const py = top + r * scale + dy;
           if (py < 0 || py >= target.height) continue;

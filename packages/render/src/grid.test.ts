@@ -60,7 +60,7 @@ describe('grid', () => {
     let ink = 0;
     let partial = 0;
     for (let i = 0; i < labelled.data.length; i += 4) {
-      const v = labelled.data[i];
+      const v = labelled.data[i]!;
       if (labelled.data[i + 1] !== v || labelled.data[i + 2] !== v) continue;
       if (v < 90) ink++;
       else if (v < 230) partial++;

@@ -66,20 +66,20 @@ export function grid(rows: readonly (readonly (RgbaImage | null | undefined)[])[
     x += w + gap;
   }
   labels.columns?.forEach((label, j) => {
-    const fitted = fitLabel(label, widths[j], size);
+    const fitted = fitLabel(label, widths[j]!, size);
     const w = measureLabel(fitted, size).width;
-    drawLabel(out, fitted, columnX[j] + Math.floor((widths[j] - w) / 2), gap, labelColour, size);
+    drawLabel(out, fitted, columnX[j]! + Math.floor((widths[j]! - w) / 2), gap, labelColour, size);
   });
   let y = gap + headerHeight;
   rows.forEach((row, i) => {
-    if (labels.rows) drawLabel(out, labels.rows[i], gap, y + Math.floor((heights[i] - text) / 2), labelColour, size);
+    if (labels.rows) drawLabel(out, labels.rows[i]!, gap, y + Math.floor((heights[i]! - text) / 2), labelColour, size);
     row.forEach((image, j) => {
       if (!image) return;
-      const dx = columnX[j] + Math.floor((widths[j] - image.width) / 2);
-      const dy = y + Math.floor((heights[i] - image.height) / 2);
+      const dx = columnX[j]! + Math.floor((widths[j]! - image.width) / 2);
+      const dy = y + Math.floor((heights[i]! - image.height) / 2);
       drawImage(out, image, dx, dy);
     });
-    y += heights[i] + gap;
+    y += heights[i]! + gap;
   });
   return out;
 }

@@ -27,10 +27,10 @@ export function heatmapImage(map: TensorData, colours: ColormapName | Colormap =
   const data = new Uint8ClampedArray(width * height * 4);
   const { lut } = cmap;
   for (let p = 0; p < width * height; p++) {
-    const i = cmap.index(sized.data[p]) * 3;
-    data[p * 4] = lut[i];
-    data[p * 4 + 1] = lut[i + 1];
-    data[p * 4 + 2] = lut[i + 2];
+    const i = cmap.index(sized.data[p]!) * 3;
+    data[p * 4] = lut[i]!;
+    data[p * 4 + 1] = lut[i + 1]!;
+    data[p * 4 + 2] = lut[i + 2]!;
     data[p * 4 + 3] = 255;
   }
   return { width, height, data };

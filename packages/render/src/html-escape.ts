@@ -2,5 +2,5 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 /** Text made safe for HTML element content and quoted attribute values. */
 export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => ENTITIES[c]);
+  return String(text).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }

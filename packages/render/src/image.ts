@@ -43,5 +43,5 @@ export function assertImage(image: RgbaImage, what = 'Image'): void {
 /** The RGBA values of pixel (x, y). */
 export function pixelAt(image: RgbaImage, x: number, y: number): Rgba {
   const i = (y * image.width + x) * 4;
-  return [image.data[i], image.data[i + 1], image.data[i + 2], image.data[i + 3]];
+  return [image.data[i]!, image.data[i + 1]!, image.data[i + 2]!, image.data[i + 3]!];
 }

@@ -27,7 +27,7 @@ describe('inputToImage', () => {
     const mean = [0.485, 0.456, 0.406];
     const std = [0.229, 0.224, 0.225];
     const pixel = [0.2, 0.6, 1.0];
-    const normalised = pixel.map((v, c) => (v - mean[c]) / std[c]);
+    const normalised = pixel.map((v, c) => (v - mean[c]!) / std[c]!);
     const image = inputToImage(tensor(normalised, [1, 1, 1, 3]), 'NHWC', { mean, std });
     expect(Array.from(image.data)).toEqual([51, 153, 255, 255]);
     const clipped = inputToImage(tensor([-0.5, 2], [1, 1, 2]), 'NHW');

@@ -19,7 +19,7 @@ export interface InputImageOptions {
 export function inputToImage(input: TensorData, layout: DisplayLayout, options: InputImageOptions = {}): RgbaImage {
   const { example = 0, range = [0, 1] } = options;
   const { rows, channels, height, width, channelStride, pixelStride } = geometry(input, layout);
-  if (!Number.isInteger(example) || example < 0 || example >= rows) {
+  if (!Number.isInteger(example) || example < 0 || example >= rows!) {
     throw new OptionError(`example must be an integer row in [0, ${rows}); got ${example}.`);
   }
   if (channels !== 1 && channels !== 3 && channels !== 4) {
@@ -30,19 +30,19 @@ export function inputToImage(input: TensorData, layout: DisplayLayout, options: 
   const [lo, hi] = range;
   if (!(hi > lo)) throw new OptionError(`range must be [low, high] with high > low; got [${range.join(', ')}].`);
   const scale = 255 / (hi - lo);
-  const base = example * channels * height * width;
-  const out = new Uint8ClampedArray(width * height * 4);
+  const base = example * channels * height! * width!;
+  const out = new Uint8ClampedArray(width! * height! * 4);
   const src = input.data;
-  for (let p = 0; p < width * height; p++) {
+  for (let p = 0; p < width! * height!; p++) {
     const o = p * 4;
     for (let c = 0; c < channels; c++) {
-      const v = src[base + p * pixelStride + c * channelStride];
-      out[o + c] = Math.round((v * std[c] + mean[c] - lo) * scale);
+      const v = src[base + p * pixelStride! + c * channelStride]!;
+      out[o + c] = Math.round((v * std[c]! + mean[c]! - lo) * scale);
     }
-    if (channels === 1) out[o + 1] = out[o + 2] = out[o];
+    if (channels === 1) out[o + 1] = out[o + 2] = out[o]!;
     if (channels !== 4) out[o + 3] = 255;
   }
-  return { width, height, data: out };
+  return { width: width!, height: height!, data: out };
 }
 
 function geometry(input: TensorData, layout: DisplayLayout) {
@@ -57,7 +57,7 @@ function geometry(input: TensorData, layout: DisplayLayout) {
   }
   switch (layout) {
     case 'NCHW':
-      return { rows: shape[0], channels: shape[1], height: shape[2], width: shape[3], channelStride: shape[2] * shape[3], pixelStride: 1 };
+      return { rows: shape[0], channels: shape[1], height: shape[2], width: shape[3], channelStride: shape[2]! * shape[3]!, pixelStride: 1 };
     case 'NHWC':
       return { rows: shape[0], channels: shape[3], height: shape[1], width: shape[2], channelStride: 1, pixelStride: shape[3] };
     case 'NHW':

@@ -8,10 +8,10 @@ export function mapSize(map: TensorData, what = 'Map'): { readonly height: numbe
   if (rank < 2 || shape.slice(0, rank - 2).some((d) => d !== 1)) {
     throw new ShapeError(`${what} has shape [${shape.join(', ')}]; expected one 2D map [H, W]. Use toDisplayMap to turn a batch of attributions into maps.`);
   }
-  const height = shape[rank - 2];
-  const width = shape[rank - 1];
+  const height = shape[rank - 2]!;
+  const width = shape[rank - 1]!;
   if (map.data.length !== height * width) {
     throw new ShapeError(`${what} has ${map.data.length} values but shape [${shape.join(', ')}].`);
   }
-  return { height, width };
+  return { height: height!, width: width! };
 }

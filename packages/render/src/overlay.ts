@@ -40,19 +40,19 @@ export function overlay(base: RgbaImage, map: TensorData, options: OverlayOption
   const src = base.data;
   const out = new Uint8ClampedArray(src.length);
   for (let p = 0; p < values.length; p++) {
-    const v = values[p];
+    const v = values[p]!;
     const magnitude = Number.isNaN(v) ? 0 : Math.min(1, cmap.kind === 'diverging' ? Math.abs(v) : Math.max(0, v));
     const alpha = magnitude < threshold ? 0 : opacityByValue ? opacity * (gamma === 1 ? magnitude : magnitude ** gamma) : opacity;
     const o = p * 4;
-    let r = src[o];
-    let g = src[o + 1];
-    let b = src[o + 2];
+    let r = src[o]!;
+    let g = src[o + 1]!;
+    let b = src[o + 2]!;
     if (grayscale) r = g = b = (r + g + b) / 3;
     const l = cmap.index(v) * 3;
-    out[o] = Math.round(r * (1 - alpha) + lut[l] * alpha);
-    out[o + 1] = Math.round(g * (1 - alpha) + lut[l + 1] * alpha);
-    out[o + 2] = Math.round(b * (1 - alpha) + lut[l + 2] * alpha);
-    out[o + 3] = src[o + 3];
+    out[o] = Math.round(r * (1 - alpha) + lut[l]! * alpha);
+    out[o + 1] = Math.round(g * (1 - alpha) + lut[l + 1]! * alpha);
+    out[o + 2] = Math.round(b * (1 - alpha) + lut[l + 2]! * alpha);
+    out[o + 3] = src[o + 3]!;
   }
   return { width: base.width, height: base.height, data: out };
 }

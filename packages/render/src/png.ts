@@ -24,11 +24,11 @@ export function decodePng(bytes: Uint8Array | ArrayBuffer): RgbaImage {
     const palette = png.palette;
     const indices = unpackSamples(png.data, width, height, 1, depth);
     for (let p = 0; p < width * height; p++) {
-      const entry = palette[indices[p]] ?? [0, 0, 0];
-      out[p * 4] = entry[0];
-      out[p * 4 + 1] = entry[1];
-      out[p * 4 + 2] = entry[2];
-      out[p * 4 + 3] = entry.length > 3 ? entry[3] : 255;
+      const entry = palette[indices[p]!] ?? [0, 0, 0];
+      out[p * 4] = entry[0]!;
+      out[p * 4 + 1] = entry[1]!;
+      out[p * 4 + 2] = entry[2]!;
+      out[p * 4 + 3] = (entry.length > 3 ? entry[3] : 255)!;
     }
     return { width, height, data: out };
   }
@@ -41,14 +41,14 @@ export function decodePng(bytes: Uint8Array | ArrayBuffer): RgbaImage {
     const s = p * channels;
     const o = p * 4;
     if (channels <= 2) {
-      out[o] = out[o + 1] = out[o + 2] = to8(samples[s]);
-      out[o + 3] = channels === 2 ? to8(samples[s + 1]) : key && samples[s] === key[0] ? 0 : 255;
+      out[o] = out[o + 1] = out[o + 2] = to8(samples[s]!);
+      out[o + 3] = channels === 2 ? to8(samples[s + 1]!) : key && samples[s] === key[0] ? 0 : 255;
     } else {
-      out[o] = to8(samples[s]);
-      out[o + 1] = to8(samples[s + 1]);
-      out[o + 2] = to8(samples[s + 2]);
+      out[o] = to8(samples[s]!);
+      out[o + 1] = to8(samples[s + 1]!);
+      out[o + 2] = to8(samples[s + 2]!);
       const keyed = key && samples[s] === key[0] && samples[s + 1] === key[1] && samples[s + 2] === key[2];
-      out[o + 3] = channels === 4 ? to8(samples[s + 3]) : keyed ? 0 : 255;
+      out[o + 3] = channels === 4 ? to8(samples[s + 3]!) : keyed ? 0 : 255;
     }
   }
   return { width, height, data: out };
@@ -64,7 +64,7 @@ function unpackSamples(data: ArrayLike<number>, width: number, height: number, c
   for (let y = 0; y < height; y++) {
     for (let i = 0; i < perRow; i++) {
       const bit = i * depth;
-      const byte = data[y * rowBytes + (bit >> 3)];
+      const byte = data[y * rowBytes + (bit >> 3)]!;
       out[y * perRow + i] = (byte >> (8 - depth - (bit & 7))) & mask;
     }
   }

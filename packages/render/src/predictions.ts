@@ -8,14 +8,14 @@ export interface RankedClass {
 /** Softmax with the max subtracted first, so large logits do not overflow. */
 export function softmax(logits: ArrayLike<number>): Float64Array {
   let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]!);
   const out = new Float64Array(logits.length);
   let total = 0;
   for (let i = 0; i < logits.length; i++) {
-    out[i] = Math.exp(logits[i] - max);
-    total += out[i];
+    out[i] = Math.exp(logits[i]! - max);
+    total += out[i]!;
   }
-  for (let i = 0; i < out.length; i++) out[i] /= total;
+  for (let i = 0; i < out.length; i++) out[i]! /= total;
   return out;
 }
 

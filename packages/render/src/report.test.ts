@@ -50,7 +50,7 @@ function baseReport(): ReportInput {
 }
 
 function dataUris(html: string): string[] {
-  return [...html.matchAll(/src="(data:image\/png;base64,[^"]+)"/g)].map((m) => m[1]);
+  return [...html.matchAll(/src="(data:image\/png;base64,[^"]+)"/g)].map((m) => m[1]!);
 }
 
 describe('htmlReport', () => {
@@ -65,16 +65,16 @@ describe('htmlReport', () => {
     // and the overview's thumbnails: 2 inputs and 3 (example, method) cells.
     const sources = [...html.matchAll(/src="([^"]*)"/g)].map((m) => m[1]);
     expect(sources).toHaveLength(2 + 4 + 2 + 5);
-    expect(sources.every((s) => s.startsWith('data:image/png;base64,'))).toBe(true);
+    expect(sources.every((s) => s!.startsWith('data:image/png;base64,'))).toBe(true);
   });
 
   it('embeds decodable images at the input size', () => {
     const html = htmlReport(baseReport());
     for (const uri of dataUris(html)) {
-      const decoded = decodePng(new Uint8Array(Buffer.from(uri.split(',')[1], 'base64')));
+      const decoded = decodePng(new Uint8Array(Buffer.from(uri.split(',')[1]!, 'base64')));
       expect([decoded.width, decoded.height]).toEqual([4, 4]);
     }
-    const input = decodePng(new Uint8Array(Buffer.from(dataUris(html)[0].split(',')[1], 'base64')));
+    const input = decodePng(new Uint8Array(Buffer.from(dataUris(html)[0]!.split(',')[1]!, 'base64')));
     expect(Array.from(input.data.slice(0, 4))).toEqual([200, 100, 50, 255]);
   });
 
@@ -148,7 +148,7 @@ describe('htmlReport', () => {
 
   it('shows the parameters the user chose and folds the rest', () => {
     const report = baseReport();
-    const chosen = { ...report, methods: [{ ...report.methods[0], chosen: ['window'] }] };
+    const chosen = { ...report, methods: [{ ...report.methods[0]!, chosen: ['window'] }] };
     const html = htmlReport(chosen);
     const summary = html.slice(html.indexOf('<h2>Methods</h2>'), html.indexOf('</table>', html.indexOf('<h2>Methods</h2>')));
     expect(summary).toMatch(

@@ -166,7 +166,7 @@ function prepareMethod(method: ReportMethod, position: number, report: ReportInp
   } as const;
   const rows = attribution.values.shape[0] ?? 0;
   for (let r = 0; r < rows; r++) {
-    const example = attribution.examples ? attribution.examples[r] : r;
+    const example = (attribution.examples ? attribution.examples[r] : r)!;
     if (!(example >= 0 && example < report.examples.length)) {
       throw new OptionError(`Attribution '${attribution.method}' row ${r} explains example ${example}, but the report has ${report.examples.length} examples.`);
     }
@@ -215,12 +215,12 @@ function views(attribution: Attribution, kind: PreparedMethod['kind'], display: 
   if (values.shape.length !== 2) {
     throw new ShapeError(`Attribution '${attribution.method}' in layout '${attribution.layout}' has shape [${values.shape.join(', ')}]; expected [N, T] or [N, F].`);
   }
-  const [rows, length] = values.shape;
+  const [rows, length] = values.shape as [number, number];
   const out: TensorData[] = [];
   for (let r = 0; r < rows; r++) {
     const row = values.data.slice(r * length, (r + 1) * length);
     for (let i = 0; i < row.length; i++) {
-      const v = row[i];
+      const v = row[i]!;
       if (display.sign === 'absolute') row[i] = Math.abs(v);
       else if (display.sign === 'positive') row[i] = Math.max(0, v);
       else if (display.sign === 'negative') row[i] = Math.max(0, -v);
@@ -318,7 +318,7 @@ function exampleHtml(example: ReportExample, index: number, report: ReportInput,
     badges.push(`<span class="badge">label: ${esc(label)}</span>`);
   }
   if (ranked.length > 0) {
-    const top = ranked[0].index;
+    const top = ranked[0]!.index;
     const verdict = truth === undefined ? '' : truth === top ? ' ok' : ' bad';
     badges.push(`<span class="badge${verdict}">predicted: ${esc(className(report, top))}</span>`);
   }
@@ -368,7 +368,7 @@ function methodRowHtml(
   const targetText =
     target === undefined
       ? ''
-      : `target ${target} · ${className(report, target)}${probabilities && target < probabilities.length ? ` · p = ${formatNumber(probabilities[target])}` : ''}`;
+      : `target ${target} · ${className(report, target)}${probabilities && target < probabilities.length ? ` · p = ${formatNumber(probabilities[target]!)}` : ''}`;
   const raw = rowStats(a.values, r);
   const facts: [string, string][] = [['time', timeText(m.timeMs)]];
   for (const [key, values] of m.perRow) {
@@ -396,7 +396,7 @@ function rowStats(values: TensorData, r: number) {
   let min = Infinity;
   let max = -Infinity;
   for (let i = r * n; i < (r + 1) * n; i++) {
-    const v = values.data[i];
+    const v = values.data[i]!;
     sum += v;
     if (v < min) min = v;
     if (v > max) max = v;
@@ -405,7 +405,7 @@ function rowStats(values: TensorData, r: number) {
 }
 
 function mapsHtml(m: PreparedMethod, r: number, example: ReportExample, exampleIndex: number, report: ReportInput, size: number): string {
-  const view = m.views[r];
+  const view = m.views[r]!;
   const d = m.display;
   const scale = m.scales?.[r];
   const caption = scale ? `${unitsLabel(d.sign, m.reduction)}; ${scaleLabel(scale)}` : signWords(d.sign);
@@ -477,12 +477,12 @@ function overviewHtml(report: ReportInput, methods: readonly PreparedMethod[]): 
     const cells = methods.map((m) => {
       const rows = exampleRows(m, i);
       if (rows.length === 0) return '<td class="none">—</td>';
-      const r = rows[0];
+      const r = rows[0]!;
       const more = rows.length > 1 ? `<span class="more">+${rows.length - 1} target${rows.length > 2 ? 's' : ''}</span>` : '';
       const target = m.source.attribution.targets?.[r];
       const title = `${m.name}${target === undefined ? '' : `, ${className(report, target)}`}`;
       if (m.kind !== 'image') return `<td><a href="${href}" title="${esc(title)}">${m.kind === 'tokens' ? 'tokens' : 'features'} →</a>${more}</td>`;
-      const sized = fitMap(m.views[r], example.image?.width, example.image?.height);
+      const sized = fitMap(m.views[r]!, example.image?.width, example.image?.height);
       const picture = example.image ? overlayOf(m, example.image, sized) : heatmapImage(sized, m.display.colormap);
       return `<td><a href="${href}" title="${esc(title)}">${thumbImg(thumbnail(picture), title, cellSize)}</a>${more}</td>`;
     });
@@ -498,16 +498,16 @@ function thumbImg(image: RgbaImage, alt: string, size: number): string {
 
 function featuresHtml(scores: Float32Array, names: readonly string[] | undefined, d: PreparedMethod['display']): string {
   const order = Array.from(scores.keys())
-    .sort((a, b) => Math.abs(scores[b]) - Math.abs(scores[a]) || a - b)
+    .sort((a, b) => Math.abs(scores[b]!) - Math.abs(scores[a]!) || a - b)
     .slice(0, 16);
-  const scale = Math.max(1e-30, ...order.map((i) => Math.abs(scores[i])));
+  const scale = Math.max(1e-30, ...order.map((i) => Math.abs(scores[i]!)));
   const signed = d.sign === 'all';
   const rows = order.map((i) => {
-    const v = scores[i] / scale;
+    const v = scores[i]! / scale;
     const colour = rgbToHex(d.colormap.kind === 'diverging' ? d.colormap(v) : d.colormap(signed ? (v + 1) / 2 : v));
     const left = signed ? (v < 0 ? 50 + v * 50 : 50) : 0;
     const width = signed ? Math.abs(v) * 50 : Math.abs(v) * 100;
-    return `<tr><td>${esc(names?.[i] ?? `feature ${i}`)}</td><td class="num">${esc(formatScore(scores[i], signed))}</td><td class="bar"><div class="fbar"><span style="left:${left.toFixed(1)}%;width:${width.toFixed(1)}%;background:${colour}"></span></div></td></tr>`;
+    return `<tr><td>${esc(names?.[i] ?? `feature ${i}`)}</td><td class="num">${esc(formatScore(scores[i]!, signed))}</td><td class="bar"><div class="fbar"><span style="left:${left.toFixed(1)}%;width:${width.toFixed(1)}%;background:${colour}"></span></div></td></tr>`;
   });
   return `<table class="features"><thead><tr><th>Feature</th><th>Score</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

@@ -32,7 +32,7 @@ describe('resizeMap', () => {
   it("matches PyTorch's bilinear interpolation (align_corners=False)", () => {
     const up = resizeMap(tensor(CAM, [7, 7]), 28, 28, 'bilinear');
     expect(up.shape).toEqual([28, 28]);
-    for (const [y, x, expected] of TORCH_UPSAMPLED) expect(Math.abs(up.data[y * 28 + x] - expected)).toBeLessThan(1e-9);
+    for (const [y, x, expected] of TORCH_UPSAMPLED) expect(Math.abs(up.data[y * 28 + x]! - expected)).toBeLessThan(1e-9);
   });
 
   it('interpolates between pixel centres and clamps at the edges', () => {

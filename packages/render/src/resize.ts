@@ -54,7 +54,7 @@ function resample(
         const sx = Math.min(w - 1, Math.floor(x * scaleX));
         const s = (sy * w + sx) * channels;
         const d = (y * outW + x) * channels;
-        for (let c = 0; c < channels; c++) dst[d + c] = src[s + c];
+        for (let c = 0; c < channels; c++) dst[d + c] = src[s + c]!;
       }
     }
     return;
@@ -67,13 +67,13 @@ function resample(
     const y1 = Math.min(h - 1, y0 + 1);
     const fy = sy - y0;
     for (let x = 0; x < outW; x++) {
-      const x0 = xs.lo[x];
-      const x1 = xs.hi[x];
-      const fx = xs.frac[x];
+      const x0 = xs.lo[x]!;
+      const x1 = xs.hi[x]!;
+      const fx = xs.frac[x]!;
       const d = (y * outW + x) * channels;
       for (let c = 0; c < channels; c++) {
-        const top = src[(y0 * w + x0) * channels + c] * (1 - fx) + src[(y0 * w + x1) * channels + c] * fx;
-        const bottom = src[(y1 * w + x0) * channels + c] * (1 - fx) + src[(y1 * w + x1) * channels + c] * fx;
+        const top = src[(y0 * w + x0) * channels + c]! * (1 - fx) + src[(y0 * w + x1) * channels + c]! * fx;
+        const bottom = src[(y1 * w + x0) * channels + c]! * (1 - fx) + src[(y1 * w + x1) * channels + c]! * fx;
         dst[d + c] = top * (1 - fy) + bottom * fy;
       }
     }
@@ -87,8 +87,8 @@ function bilinearTaps(size: number, outSize: number, scale: number) {
   for (let x = 0; x < outSize; x++) {
     const s = Math.max(0, (x + 0.5) * scale - 0.5);
     lo[x] = Math.min(size - 1, Math.floor(s));
-    hi[x] = Math.min(size - 1, lo[x] + 1);
-    frac[x] = s - lo[x];
+    hi[x] = Math.min(size - 1, lo[x]! + 1);
+    frac[x] = s - lo[x]!;
   }
   return { lo, hi, frac };
 }

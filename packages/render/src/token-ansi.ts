@@ -28,7 +28,7 @@ export function tokensToAnsi(tokens: readonly string[], scores: ArrayLike<number
   if (colors !== 'truecolor' && colors !== '256') throw new OptionError(`colors must be 'truecolor' or '256'; got '${colors as string}'.`);
   const colouring = colourTokens(tokens, scores, options);
   const paint = (background: Rgb, foreground: Rgb, text: string) => `${ansiColour(background, colors, 48)}${ansiColour(foreground, colors, 38)}${text}${RESET}`;
-  const line = tokens.map((token, i) => paint(colouring.colours[i].background, colouring.colours[i].foreground, visible(token))).join(visible(separator));
+  const line = tokens.map((token, i) => paint(colouring.colours[i]!.background, colouring.colours[i]!.foreground, visible(token))).join(visible(separator));
   if (!legend) return line;
   const blocks: string[] = [];
   for (let k = 0; k < 16; k++) blocks.push(`${ansiColour(colouring.legendColour((k + 0.5) / 16), colors, 48)} `);

@@ -19,7 +19,7 @@ export function tokensToHtml(tokens: readonly string[], scores: ArrayLike<number
   const { legend = true, separator = ' ' } = options;
   const colouring = colourTokens(tokens, scores, options);
   const spans = tokens.map((token, i) => {
-    const { background, foreground } = colouring.colours[i];
+    const { background, foreground } = colouring.colours[i]!;
     const style = `background-color:${rgbToHex(background)};color:${rgbToHex(foreground)};padding:1px 2px;border-radius:3px`;
     return `<span class="salience-token" style="${style}" title="${escapeHtml(`${showControlChars(token)}: ${scores[i]}`)}">${escapeHtml(showControlChars(token))}</span>`;
   });

@@ -64,7 +64,7 @@ describe('tokensToAnsi', () => {
 
   it('adds a legend line with the scale', () => {
     const out = tokensToAnsi(['a'], [-0.5]);
-    const [, legend] = out.split('\n');
+    const [, legend] = out.split('\n') as [string, string];
     expect(legend.startsWith('-0.5 ')).toBe(true);
     expect(legend.endsWith(' +0.5')).toBe(true);
     expect(legend.split('\x1b[48;2;')).toHaveLength(17);

@@ -11,7 +11,7 @@ function ink(image: { width: number; height: number; data: Uint8ClampedArray }) 
   let maxX = -Infinity;
   for (let y = 0; y < image.height; y++) {
     for (let x = 0; x < image.width; x++) {
-      const v = image.data[(y * image.width + x) * 4];
+      const v = image.data[(y * image.width + x) * 4]!;
       if (v === 255) continue;
       count++;
       if (v > 40) partial++;
@@ -62,7 +62,7 @@ describe('built-in typeface', () => {
   it('blends over the background and clips at the edges', () => {
     const image = createImage(6, 6, [255, 0, 0, 255]);
     drawLabel(image, 'MM', -3, -4, [0, 0, 255, 128], 'large');
-    const blended = Array.from({ length: 36 }, (_, p) => image.data[p * 4 + 2]).filter((b) => b > 0);
+    const blended = Array.from({ length: 36 }, (_, p) => image.data[p * 4 + 2]!).filter((b) => b > 0);
     expect(blended.length).toBeGreaterThan(0);
     expect(Math.max(...blended)).toBeLessThanOrEqual(128);
   });

@@ -28,14 +28,14 @@ function face(size: TextSize): Face {
   const packed = decodeBase64(data.coverage);
   const coverage = new Uint8Array(packed.length * 2);
   for (let i = 0; i < packed.length; i++) {
-    coverage[2 * i] = (packed[i] >> 4) * 17;
-    coverage[2 * i + 1] = (packed[i] & 15) * 17;
+    coverage[2 * i] = (packed[i]! >> 4) * 17;
+    coverage[2 * i + 1] = (packed[i]! & 15) * 17;
   }
   const offsets = new Int32Array(data.codes.length);
   let at = 0;
   for (let g = 0; g < data.codes.length; g++) {
     offsets[g] = at;
-    at += data.widths[g] * data.height;
+    at += data.widths[g]! * data.height;
   }
   const made: Face = { data, index: new Map(data.codes.map((c, g) => [c, g])), offsets, coverage };
   faces.set(size, made);
@@ -51,10 +51,10 @@ function decodeBase64(text: string): Uint8Array {
   let o = 0;
   for (let i = 0; i < clean.length; i += 4) {
     const n =
-      (values[clean.charCodeAt(i)] << 18) |
-      (values[clean.charCodeAt(i + 1)] << 12) |
-      ((i + 2 < clean.length ? values[clean.charCodeAt(i + 2)] : 0) << 6) |
-      (i + 3 < clean.length ? values[clean.charCodeAt(i + 3)] : 0);
+      (values[clean.charCodeAt(i)]! << 18) |
+      (values[clean.charCodeAt(i + 1)]! << 12) |
+      ((i + 2 < clean.length ? values[clean.charCodeAt(i + 2)] : 0)! << 6) |
+      (i + 3 < clean.length ? values[clean.charCodeAt(i + 3)] : 0)!;
     if (o < out.length) out[o++] = (n >> 16) & 255;
     if (o < out.length) out[o++] = (n >> 8) & 255;
     if (o < out.length) out[o++] = n & 255;
@@ -71,7 +71,7 @@ function glyph(f: Face, char: string): number {
 export function measureLabel(text: string, size: TextSize = 'small'): { width: number; height: number } {
   const f = face(size);
   let width = 0;
-  for (const char of text) width += f.data.advances[glyph(f, char)];
+  for (const char of text) width += f.data.advances[glyph(f, char)]!;
   return { width, height: f.data.height };
 }
 
@@ -102,25 +102,25 @@ export function drawLabel(
   const top = Math.round(y);
   for (const char of text) {
     const g = glyph(f, char);
-    const w = widths[g];
-    const base = f.offsets[g];
-    const left = pen + bearings[g];
+    const w = widths[g]!;
+    const base = f.offsets[g]!;
+    const left = pen + bearings[g]!;
     for (let r = 0; r < height; r++) {
       const py = top + r;
       if (py < 0 || py >= target.height) continue;
       for (let c = 0; c < w; c++) {
         const px = left + c;
         if (px < 0 || px >= target.width) continue;
-        const a = (f.coverage[base + r * w + c] / 255) * (colour[3] / 255);
+        const a = (f.coverage[base + r * w + c]! / 255) * (colour[3] / 255);
         if (a === 0) continue;
         const o = (py * target.width + px) * 4;
-        const under = target.data[o + 3] / 255;
+        const under = target.data[o + 3]! / 255;
         const outA = a + under * (1 - a);
-        for (let k = 0; k < 3; k++) target.data[o + k] = Math.round((colour[k] * a + target.data[o + k] * under * (1 - a)) / outA);
+        for (let k = 0; k < 3; k++) target.data[o + k] = Math.round((colour[k]! * a + target.data[o + k]! * under * (1 - a)) / outA);
         target.data[o + 3] = Math.round(outA * 255);
       }
     }
-    pen += advances[g];
+    pen += advances[g]!;
   }
   return pen;
 }

@@ -33,14 +33,14 @@ export class LinearModel implements Model {
   logitsOf(x: ArrayLike<number>, offset = 0): Float64Array {
     return Float64Array.from(this.b, (bias, c) => {
       let s = bias;
-      for (let i = 0; i < this.size; i++) s += this.W[c * this.size + i] * x[offset + i];
+      for (let i = 0; i < this.size; i++) s += this.W[c * this.size + i]! * x[offset + i]!;
       return s;
     });
   }
 
   async run<K extends OutputName>(request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
     checkInput(this, request.input);
-    const rows = request.input.shape[0];
+    const rows = request.input.shape[0]!;
     this.calls++;
     this.largestBatch = Math.max(this.largestBatch, rows);
     const logits = new Float32Array(rows * this.classes);
@@ -54,7 +54,7 @@ export class LinearModel implements Model {
       for (let r = 0; r < rows; r++) {
         for (let i = 0; i < this.size; i++) {
           let s = 0;
-          for (let c = 0; c < this.classes; c++) s += gradient[r * this.classes + c] * this.W[c * this.size + i];
+          for (let c = 0; c < this.classes; c++) s += gradient[r * this.classes + c]! * this.W[c * this.size + i]!;
           grads[r * this.size + i] = s;
         }
       }

@@ -42,7 +42,7 @@ const RUNTIMES = {
 /** The runs of each method and what it is fed from the fixture. */
 const METHODS: [string, Method<Record<string, unknown>>, (a: ParsedFixture['arrays']) => Record<string, unknown>][] = [
   ['kernelshap', kernelShap as unknown as Method<Record<string, unknown>>, (a) => ({ coalitions: a.kernelshap_coalitions })],
-  ['lime', lime as unknown as Method<Record<string, unknown>>, (a) => ({ coalitions: a.lime_coalitions, alpha: a.lime.extra.alpha })],
+  ['lime', lime as unknown as Method<Record<string, unknown>>, (a) => ({ coalitions: a.lime_coalitions, alpha: a.lime!.extra.alpha })],
   ['lime_linear', lime as unknown as Method<Record<string, unknown>>, (a) => ({ coalitions: a.lime_linear_coalitions, alpha: 0 })],
   ['svs', shapleySampling as unknown as Method<Record<string, unknown>>, (a) => ({ permutations: a.svs_permutations })],
 ];
@@ -58,7 +58,7 @@ describe.each(Object.keys(RUNTIMES) as (keyof typeof RUNTIMES)[])('Captum parity
       const image = name === 'smallcnn';
       const nhwc = image && model.layout === 'NHWC';
       const toModelLayout = (t: TensorData) => (nhwc ? nchwToNhwc(t) : t);
-      loaded.set(name, { arrays, model, input: toModelLayout(arrays.input ?? arrays.input_ids), toModelLayout });
+      loaded.set(name, { arrays, model, input: toModelLayout((arrays.input ?? arrays.input_ids)!), toModelLayout });
     }
   });
 
@@ -69,11 +69,11 @@ describe.each(Object.keys(RUNTIMES) as (keyof typeof RUNTIMES)[])('Captum parity
   describe.each(MODELS)('%s', (name) => {
     it.each(METHODS)('%s with the draws Captum made', async (key, method, fed) => {
       const { arrays, model, input, toModelLayout } = loaded.get(name)!;
-      const target = Int32Array.from(arrays.target.data);
+      const target = Int32Array.from(arrays.target!.data);
       const result = await method.attribute(model, input, { target, featureMask: arrays.feature_mask, batchSize: 16, ...fed(arrays) });
-      expect(result.meta.features).toBe(arrays.kernelshap_coalitions.shape[2]);
-      expect(Math.max(...arrays[key].data.map(Math.abs))).toBeGreaterThan(0);
-      expectMapsClose(result.values, toModelLayout(arrays[key]), TOLERANCE, `${name} ${key} (${runtime})`);
+      expect(result.meta.features).toBe(arrays.kernelshap_coalitions!.shape[2]);
+      expect(Math.max(...arrays[key]!.data.map(Math.abs))).toBeGreaterThan(0);
+      expectMapsClose(result.values, toModelLayout(arrays[key]!), TOLERANCE, `${name} ${key} (${runtime})`);
     });
   });
 });

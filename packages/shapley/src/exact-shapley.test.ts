@@ -26,14 +26,14 @@ describe('exact Shapley values over token groups', () => {
     });
     const { logits: full } = await model.run({ input, outputs: ['logits'] });
     const { logits: empty } = await model.run({ input: { data: new Float32Array(10), shape: [2, 5] }, outputs: ['logits'] });
-    const classes = full.shape[1];
+    const classes = full.shape[1]!;
     for (let e = 0; e < 2; e++) {
       const v = result.values.data.subarray(e * 5, (e + 1) * 5);
       expect(v[0]).toBe(v[1]);
       expect(v[2]).toBe(v[3]);
       // Efficiency: the features' values add up to f(x) - f(baseline).
-      const total = v[0] + v[2] + v[4];
-      expect(total).toBeCloseTo(full.data[e * classes + 1] - empty.data[e * classes + 1], 5);
+      const total = v[0]! + v[2]! + v[4]!;
+      expect(total).toBeCloseTo(full.data[e * classes + 1]! - empty.data[e * classes + 1]!, 5);
     }
 
     // KernelSHAP on all 8 coalitions (the full and empty ones weigh 1e6) gives the same values: with
@@ -42,6 +42,6 @@ describe('exact Shapley values over token groups', () => {
     const kernel = await kernelShap.attribute(model, input, { featureMask, baseline, target: 1, coalitions: { data: coalitions, shape: [8, 3] } });
     // Exact up to the finite weight standing in for the infinite one.
     const scale = Math.max(...result.values.data.map(Math.abs));
-    for (let i = 0; i < 10; i++) expect(Math.abs(kernel.values.data[i] - result.values.data[i])).toBeLessThan(1e-4 * scale);
+    for (let i = 0; i < 10; i++) expect(Math.abs(kernel.values.data[i]! - result.values.data[i]!)).toBeLessThan(1e-4 * scale);
   });
 });

@@ -21,10 +21,10 @@ export interface Features {
 /** Image axes of one example in a model's layout: [channels, height, width] and their strides. */
 function imageAxes(rowShape: readonly number[], layout: Layout) {
   if (layout === 'NCHW') {
-    const [channels, height, width] = rowShape;
+    const [channels, height, width] = rowShape as [number, number, number];
     return { channels, height, width, channelStep: height * width, rowStep: width, columnStep: 1 };
   }
-  const [height, width, channels] = rowShape;
+  const [height, width, channels] = rowShape as [number, number, number];
   return { channels, height, width, channelStep: 1, rowStep: width * channels, columnStep: channels };
 }
 
@@ -49,13 +49,13 @@ export function resolveFeatures(mask: TensorData | undefined, rowShape: readonly
     if (sameShape(mask.shape, rowShape) || sameShape(mask.shape, [1, ...rowShape])) ids = mask.data;
     else if (
       image &&
-      (sameShape(mask.shape, [imageAxes(rowShape, layout).height, imageAxes(rowShape, layout).width]) ||
-        sameShape(mask.shape, [1, imageAxes(rowShape, layout).height, imageAxes(rowShape, layout).width]))
+      (sameShape(mask.shape, [imageAxes(rowShape, layout).height!, imageAxes(rowShape, layout).width!]) ||
+        sameShape(mask.shape, [1, imageAxes(rowShape, layout).height!, imageAxes(rowShape, layout).width!]))
     ) {
       const { channels, height, width, channelStep, rowStep, columnStep } = imageAxes(rowShape, layout);
       const spread = new Float32Array(size);
-      for (let c = 0; c < channels; c++) {
-        for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) spread[c * channelStep + y * rowStep + x * columnStep] = mask.data[y * width + x];
+      for (let c = 0; c < channels!; c++) {
+        for (let y = 0; y < height!; y++) for (let x = 0; x < width!; x++) spread[c * channelStep + y * rowStep! + x * columnStep!] = mask.data[y * width! + x]!;
       }
       ids = spread;
     } else {
@@ -66,13 +66,13 @@ export function resolveFeatures(mask: TensorData | undefined, rowShape: readonly
   const sorted = [...new Set(Array.from(ids))].sort((a, b) => a - b);
   const slot = new Map(sorted.map((id, k) => [id, k]));
   const featureOf = new Int32Array(size);
-  for (let i = 0; i < size; i++) featureOf[i] = slot.get(ids[i])!;
+  for (let i = 0; i < size; i++) featureOf[i] = slot.get(ids[i]!)!;
   // Runs: maximal stretches of consecutive elements of one feature, grouped by feature.
   const runsOf: number[][] = sorted.map(() => []);
   for (let i = 0; i < size; ) {
     let j = i + 1;
     while (j < size && featureOf[j] === featureOf[i]) j++;
-    runsOf[featureOf[i]].push(i, j - i);
+    runsOf[featureOf[i]!]!.push(i, j - i);
     i = j;
   }
   const total = runsOf.reduce((n, r) => n + r.length / 2, 0);
@@ -83,8 +83,8 @@ export function resolveFeatures(mask: TensorData | undefined, rowShape: readonly
   runsOf.forEach((runs, k) => {
     runStart[k] = n;
     for (let q = 0; q < runs.length; q += 2) {
-      runOffset[n] = runs[q];
-      runLength[n++] = runs[q + 1];
+      runOffset[n] = runs[q]!;
+      runLength[n++] = runs[q + 1]!;
     }
   });
   runStart[sorted.length] = n;
@@ -119,14 +119,14 @@ export function fillCoalition(copy: Float32Array, example: Float32Array, baselin
   const { runStart, runOffset, runLength } = features;
   for (let k = 0; k < features.count; k++) {
     if (!on(k)) continue;
-    for (let q = runStart[k]; q < runStart[k + 1]; q++) {
-      const from = runOffset[q];
-      copy.set(example.subarray(from, from + runLength[q]), from);
+    for (let q = runStart[k]!; q < runStart[k + 1]!; q++) {
+      const from = runOffset[q]!;
+      copy.set(example.subarray(from, from + runLength[q]!), from);
     }
   }
 }
 
 /** Spreads one value per feature over the elements of an example. */
 export function spreadFeatures(values: Float64Array, features: Features, out: Float32Array): void {
-  for (let i = 0; i < features.size; i++) out[i] = values[features.featureOf[i]];
+  for (let i = 0; i < features.size; i++) out[i] = values[features.featureOf[i]!]!;
 }

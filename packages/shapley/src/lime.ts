@@ -20,15 +20,15 @@ function similarity(distance: 'cosine' | 'euclidean', width: number) {
       let xx = 0;
       let yy = 0;
       for (let i = 0; i < example.length; i++) {
-        dot += example[i] * copy[i];
-        xx += example[i] * example[i];
-        yy += copy[i] * copy[i];
+        dot += example[i]! * copy[i]!;
+        xx += example[i]! * example[i]!;
+        yy += copy[i]! * copy[i]!;
       }
       // PyTorch's CosineSimilarity clamps each norm at 1e-8.
       d = 1 - dot / (Math.max(Math.sqrt(xx), 1e-8) * Math.max(Math.sqrt(yy), 1e-8));
     } else {
       let sum = 0;
-      for (let i = 0; i < example.length; i++) sum += (example[i] - copy[i]) ** 2;
+      for (let i = 0; i < example.length; i++) sum += (example[i]! - copy[i]!) ** 2;
       d = Math.sqrt(sum);
     }
     return Math.exp(-(d * d) / (2 * width * width));

@@ -35,14 +35,14 @@ export class WeightedMoments {
     this.samples++;
     this.weight += weight;
     for (let a = 0; a < n; a++) {
-      const i = this.#on[a];
-      this.z[i] += weight;
-      for (let b = 0; b < n; b++) this.zz[i * m + this.#on[b]] += weight;
+      const i = this.#on[a]!;
+      this.z[i]! += weight;
+      for (let b = 0; b < n; b++) this.zz[i * m + this.#on[b]!]! += weight;
     }
     for (let o = 0; o < this.outputs; o++) {
-      const wy = weight * ys[o];
-      this.y[o] += wy;
-      for (let a = 0; a < n; a++) this.zy[o * m + this.#on[a]] += wy;
+      const wy = weight * ys[o]!;
+      this.y[o]! += wy;
+      for (let a = 0; a < n; a++) this.zy[o * m + this.#on[a]!]! += wy;
     }
   }
 
@@ -51,9 +51,9 @@ export class WeightedMoments {
     const m = this.features;
     const w = this.weight;
     const gram = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) gram[i * m + j] = this.zz[i * m + j] - (this.z[i] * this.z[j]) / w;
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) gram[i * m + j] = this.zz[i * m + j]! - (this.z[i]! * this.z[j]!) / w;
     const cross = new Float64Array(m);
-    for (let i = 0; i < m; i++) cross[i] = this.zy[o * m + i] - (this.z[i] * this.y[o]) / w;
+    for (let i = 0; i < m; i++) cross[i] = this.zy[o * m + i]! - (this.z[i]! * this.y[o]!) / w;
     return { gram, cross };
   }
 }
@@ -68,31 +68,31 @@ const CHOLESKY_PIVOT_CUTOFF = 1e-10;
 export function choleskySolve(gram: Float64Array, cross: Float64Array, m: number): Float64Array | null {
   const l = new Float64Array(m * m);
   let largest = 0;
-  for (let i = 0; i < m; i++) largest = Math.max(largest, gram[i * m + i]);
+  for (let i = 0; i < m; i++) largest = Math.max(largest, gram[i * m + i]!);
   if (!(largest > 0)) return null;
   for (let j = 0; j < m; j++) {
-    let d = gram[j * m + j];
-    for (let k = 0; k < j; k++) d -= l[j * m + k] * l[j * m + k];
+    let d = gram[j * m + j]!;
+    for (let k = 0; k < j; k++) d -= l[j * m + k]! * l[j * m + k]!;
     if (!(d > CHOLESKY_PIVOT_CUTOFF * largest)) return null;
     const ljj = Math.sqrt(d);
     l[j * m + j] = ljj;
     for (let i = j + 1; i < m; i++) {
-      let v = gram[i * m + j];
-      for (let k = 0; k < j; k++) v -= l[i * m + k] * l[j * m + k];
+      let v = gram[i * m + j]!;
+      for (let k = 0; k < j; k++) v -= l[i * m + k]! * l[j * m + k]!;
       l[i * m + j] = v / ljj;
     }
   }
   const y = new Float64Array(m);
   for (let i = 0; i < m; i++) {
-    let v = cross[i];
-    for (let k = 0; k < i; k++) v -= l[i * m + k] * y[k];
-    y[i] = v / l[i * m + i];
+    let v = cross[i]!;
+    for (let k = 0; k < i; k++) v -= l[i * m + k]! * y[k]!;
+    y[i] = v / l[i * m + i]!;
   }
   const x = new Float64Array(m);
   for (let i = m - 1; i >= 0; i--) {
-    let v = y[i];
-    for (let k = i + 1; k < m; k++) v -= l[k * m + i] * x[k];
-    x[i] = v / l[i * m + i];
+    let v = y[i]!;
+    for (let k = i + 1; k < m; k++) v -= l[k * m + i]! * x[k]!;
+    x[i] = v / l[i * m + i]!;
   }
   return x;
 }
@@ -113,11 +113,11 @@ export function weightedLeastSquares(moments: WeightedMoments, output: number): 
   for (const v of values) top = Math.max(top, Math.abs(v));
   const beta = new Float64Array(m);
   for (let e = 0; e < m; e++) {
-    if (values[e] <= RELATIVE_EIGEN_CUTOFF * top) continue;
+    if (values[e]! <= RELATIVE_EIGEN_CUTOFF * top) continue;
     let dot = 0;
-    for (let i = 0; i < m; i++) dot += vectors[i * m + e] * cross[i];
-    const scale = dot / values[e];
-    for (let i = 0; i < m; i++) beta[i] += scale * vectors[i * m + e];
+    for (let i = 0; i < m; i++) dot += vectors[i * m + e]! * cross[i]!;
+    const scale = dot / values[e]!;
+    for (let i = 0; i < m; i++) beta[i]! += scale * vectors[i * m + e]!;
   }
   return beta;
 }
@@ -151,14 +151,14 @@ export function weightedLasso(moments: WeightedMoments, output: number, options:
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
     let moved = 0;
     for (let j = 0; j < m; j++) {
-      const gjj = gram[j * m + j];
+      const gjj = gram[j * m + j]!;
       if (gjj <= 0) continue;
-      const rho = (r[j] + gjj * beta[j]) / w;
+      const rho = (r[j]! + gjj * beta[j]!) / w;
       const next = (Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0)) / (gjj / w);
-      const delta = next - beta[j];
+      const delta = next - beta[j]!;
       if (delta === 0) continue;
       beta[j] = next;
-      for (let k = 0; k < m; k++) r[k] -= gram[k * m + j] * delta;
+      for (let k = 0; k < m; k++) r[k]! -= gram[k * m + j]! * delta;
       moved = Math.max(moved, Math.abs(delta));
     }
     if (moved <= tolerance) break;

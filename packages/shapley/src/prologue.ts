@@ -78,9 +78,9 @@ export async function prepareCall(id: string, model: Model, input: TensorData, o
       baseline = resolveBaseline(options.baseline, input);
     },
   });
-  const pairsOf: number[][] = Array.from({ length: input.shape[0] }, () => []);
+  const pairsOf: number[][] = Array.from({ length: input.shape[0]! }, () => []);
   call.examples.forEach((e, p) => {
-    pairsOf[e].push(p);
+    pairsOf[e]!.push(p);
   });
   return { call, features, ...baseline, batchSize: call.batchSize, examples: call.examples, targets: call.targets, pairsOf };
 }
@@ -88,7 +88,7 @@ export async function prepareCall(id: string, model: Model, input: TensorData, o
 /** Checks the model's logits for a batch and the targets against its classes. */
 export function checkLogits(logits: TensorData, rows: number, targets: Int32Array): void {
   checkLogitRows(logits, rows);
-  const classes = logits.shape[1];
+  const classes = logits.shape[1]!;
   targets.forEach((t, p) => {
     if (t >= classes) throw new TargetError(`Target ${t} (map ${p}) does not exist: the model has ${classes} classes (0..${classes - 1}).`);
   });
@@ -96,8 +96,8 @@ export function checkLogits(logits: TensorData, rows: number, targets: Int32Arra
 
 /** The objective for (logits row, class) pairs; cross-entropy labels are rows of the input's examples. */
 export function objectiveScores(logits: TensorData, rows: Int32Array, classes: Int32Array, exampleOf: Int32Array, objective: Objective | undefined): Float32Array {
-  const width = logits.shape[1];
-  if (objective === undefined || objective === 'logit') return Float32Array.from(rows, (r, i) => logits.data[r * width + classes[i]]);
+  const width = logits.shape[1]!;
+  if (objective === undefined || objective === 'logit') return Float32Array.from(rows, (r, i) => logits.data[r * width + classes[i]!]!);
   const forPairs: Objective = typeof objective === 'object' && objective.labels ? { ...objective, labels: gatherRows(objective.labels, exampleOf) } : objective;
   return objectiveAndLogitGradient(gatherRows(logits, rows), classes, forPairs).values;
 }
@@ -107,7 +107,7 @@ export function scoreRows(logits: TensorData, exampleOfRow: ArrayLike<number>, c
   const rows: number[] = [];
   const pairs: number[] = [];
   for (let r = 0; r < exampleOfRow.length; r++) {
-    for (const p of call.pairsOf[exampleOfRow[r]]) {
+    for (const p of call.pairsOf[exampleOfRow[r]!]!) {
       rows.push(r);
       pairs.push(p);
     }
@@ -115,14 +115,14 @@ export function scoreRows(logits: TensorData, exampleOfRow: ArrayLike<number>, c
   const scores = objectiveScores(
     logits,
     Int32Array.from(rows),
-    Int32Array.from(pairs, (p) => call.targets[p]),
-    Int32Array.from(pairs, (p) => call.examples[p]),
+    Int32Array.from(pairs, (p) => call.targets[p]!),
+    Int32Array.from(pairs, (p) => call.examples[p]!),
     objective,
   );
   const out: Float32Array[] = [];
   let i = 0;
   for (let r = 0; r < exampleOfRow.length; r++) {
-    const n = call.pairsOf[exampleOfRow[r]].length;
+    const n = call.pairsOf[exampleOfRow[r]!]!.length;
     out.push(scores.subarray(i, i + n));
     i += n;
   }

@@ -15,12 +15,12 @@ describe('kernelShapSampler', () => {
     const n = 20000;
     for (let s = 0; s < n; s++) {
       draw(z);
-      counts[z.reduce((a, b) => a + b, 0)]++;
+      counts[z.reduce((a, b) => a + b, 0)]!++;
     }
-    expect(counts[0] + counts[m]).toBe(0);
+    expect(counts[0]! + counts[m]!).toBe(0);
     const kernel = [1, 2, 3, 4, 5].map((k) => (m - 1) / (k * (m - k)));
     const total = kernel.reduce((a, b) => a + b, 0);
-    for (const [i, p] of kernel.entries()) expect(Math.abs(counts[i + 1] / n - p / total)).toBeLessThan(0.015);
+    for (const [i, p] of kernel.entries()) expect(Math.abs(counts[i + 1]! / n - p / total)).toBeLessThan(0.015);
   });
 });
 

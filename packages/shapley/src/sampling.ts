@@ -18,16 +18,16 @@ export function kernelShapSampler(rng: Rng, features: number): (z: Uint8Array) =
     if (index === 1) return void z.fill(0);
     const u = rng.uniform() * total;
     let k = 1;
-    while (k < m - 1 && cumulative[k - 1] <= u) k++;
+    while (k < m - 1 && cumulative[k - 1]! <= u) k++;
     // A uniform k-subset: the first k of a partial Fisher-Yates shuffle.
     for (let i = 0; i < m; i++) order[i] = i;
     z.fill(0);
     for (let i = 0; i < k; i++) {
       const j = i + rng.int(m - i);
-      const t = order[i];
-      order[i] = order[j];
+      const t = order[i]!;
+      order[i] = order[j]!;
       order[j] = t;
-      z[order[i]] = 1;
+      z[order[i]!] = 1;
     }
   };
 }
@@ -44,8 +44,8 @@ export function randomPermutation(rng: Rng, out: Int32Array): void {
   for (let i = 0; i < out.length; i++) out[i] = i;
   for (let i = out.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
-    const t = out[i];
-    out[i] = out[j];
+    const t = out[i]!;
+    out[i] = out[j]!;
     out[j] = t;
   }
 }

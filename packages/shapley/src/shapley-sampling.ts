@@ -21,14 +21,14 @@ export interface ShapleySamplingOptions extends FeatureOptions {
 }
 
 function checkPermutations(t: TensorData, features: number): void {
-  if (t.shape.length !== 2 || t.shape[1] !== features || t.shape[0] < 1 || t.data.length !== t.shape[0] * features) {
+  if (t.shape.length !== 2 || t.shape[1] !== features || t.shape[0]! < 1 || t.data.length !== t.shape[0]! * features) {
     throw new ShapeError(`permutations has shape [${t.shape.join(', ')}]; give [n, ${features}], one order of the ${features} features per row.`);
   }
   const seen = new Uint8Array(features);
-  for (let p = 0; p < t.shape[0]; p++) {
+  for (let p = 0; p < t.shape[0]!; p++) {
     seen.fill(0);
     for (let k = 0; k < features; k++) {
-      const f = t.data[p * features + k];
+      const f = t.data[p * features + k]!;
       if (!Number.isInteger(f) || f < 0 || f >= features || seen[f]) throw new ShapeError(`permutations row ${p} is not a permutation of 0..${features - 1}.`);
       seen[f] = 1;
     }
@@ -51,7 +51,7 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
   async attribute(model: Model, input: TensorData, options: ShapleySamplingOptions & CommonOptions = {}): Promise<Attribution> {
     const id = 'shapley-sampling';
     const given = Array.isArray((options.permutations as Partial<TensorData> | null)?.shape) ? (options.permutations as TensorData) : undefined;
-    const count: number = given ? given.shape[0] : ((options.permutations as number | undefined) ?? 25);
+    const count: number = (given ? given.shape[0] : ((options.permutations as number | undefined) ?? 25))!;
     if (!given && (typeof count !== 'number' || !Number.isInteger(count) || count < 1)) {
       throw new OptionError(`permutations must be a positive integer or an [n, features] tensor; got ${JSON.stringify(options.permutations)}.`);
     }
@@ -62,7 +62,7 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
     if (given) checkPermutations(given, m);
     const { signal } = options;
     const size = features.size;
-    const exampleCount = input.shape[0];
+    const exampleCount = input.shape[0]!;
     const rowShape = input.shape.slice(1);
     const buffer = new Float32Array(Math.min(batchSize, Math.max(exampleCount, count * exampleCount * m)) * size);
 
@@ -89,8 +89,8 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
           options.objective,
         );
         for (let e = start; e < end; e++) {
-          pairsOf[e].forEach((p, o) => {
-            base[p] = scores[e - start][o];
+          pairsOf[e]!.forEach((p, o) => {
+            base[p] = scores[e - start]![o]!;
           });
         }
       },
@@ -117,14 +117,14 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
           const e = Math.floor(index / m) % exampleCount;
           const k = index % m;
           if (perm !== current) {
-            if (given) for (let i = 0; i < m; i++) order[i] = given.data[perm * m + i];
+            if (given) for (let i = 0; i < m; i++) order[i] = given.data[perm * m + i]!;
             else randomPermutation(rng, order);
-            for (let i = 0; i < m; i++) rank[order[i]] = i;
+            for (let i = 0; i < m; i++) rank[order[i]!] = i;
             current = perm;
           }
-          fillCoalition(buffer.subarray(r * size, (r + 1) * size), input.data.subarray(e * size, (e + 1) * size), call.baselineOf(e), features, (f) => rank[f] <= k);
+          fillCoalition(buffer.subarray(r * size, (r + 1) * size), input.data.subarray(e * size, (e + 1) * size), call.baselineOf(e), features, (f) => rank[f]! <= k);
           rowExamples[r] = e;
-          rowFeatures[r] = order[k];
+          rowFeatures[r] = order[k]!;
         }
         const { logits } = await call.call.run({
           input: { data: buffer.subarray(0, rows * size), shape: [rows, ...rowShape] },
@@ -135,10 +135,10 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
         const scores = scoreRows(logits, rowExamples.subarray(0, rows), call, options.objective);
         for (let r = 0; r < rows; r++) {
           const k = (start + r) % m;
-          pairsOf[rowExamples[r]].forEach((p, o) => {
-            const before = k === 0 ? base[p] : previous[p];
-            sums[p * m + rowFeatures[r]] += scores[r][o] - before;
-            previous[p] = scores[r][o];
+          pairsOf[rowExamples[r]!]!.forEach((p, o) => {
+            const before = (k === 0 ? base[p] : previous[p])!;
+            sums[p * m + rowFeatures[r]!]! += scores[r]![o]! - before;
+            previous[p] = scores[r]![o]!;
           });
         }
       },
@@ -148,7 +148,7 @@ export const shapleySampling: Method<ShapleySamplingOptions> = {
     const values = new Float32Array(examples.length * size);
     const mean = new Float64Array(m);
     for (let p = 0; p < examples.length; p++) {
-      for (let f = 0; f < m; f++) mean[f] = sums[p * m + f] / count;
+      for (let f = 0; f < m; f++) mean[f] = sums[p * m + f]! / count;
       spreadFeatures(mean, features, values.subarray(p * size, (p + 1) * size));
     }
     return {

@@ -10,7 +10,7 @@ function halves(layout: 'NCHW' | 'NHWC') {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const rgb = x < 12 ? [0.6, 0.1, 0.1] : [0.1, 0.2, 0.9];
-      for (let c = 0; c < 3; c++) data[layout === 'NCHW' ? c * h * w + y * w + x : (y * w + x) * 3 + c] = rgb[c];
+      for (let c = 0; c < 3; c++) data[layout === 'NCHW' ? c * h * w + y * w + x : (y * w + x) * 3 + c] = rgb[c]!;
     }
   }
   return { data, shape: layout === 'NCHW' ? [3, h, w] : [h, w, 3] };

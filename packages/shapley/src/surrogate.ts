@@ -80,7 +80,7 @@ export async function surrogateAttribution(spec: SurrogateSpec, model: Model, in
   if (options.samples !== undefined) checkLimit('samples', options.samples, options.limits);
   const call = await prepareCall(id, model, input, options, spec.optionKeys);
   const { features, batchSize, examples, targets, pairsOf } = call;
-  const exampleCount = input.shape[0];
+  const exampleCount = input.shape[0]!;
   const size = features.size;
   const m = features.count;
   const given = options.coalitions ? givenCoalitions(options.coalitions, exampleCount, features) : undefined;
@@ -122,12 +122,12 @@ export async function surrogateAttribution(spec: SurrogateSpec, model: Model, in
       checkLogits(logits, rows, targets);
       const scores = scoreRows(logits, rowExamples.subarray(0, rows), call, options.objective);
       for (let r = 0; r < rows; r++) {
-        const e = rowExamples[r];
+        const e = rowExamples[r]!;
         const s = (start + r) % samples;
-        if (s === 0) moments = new WeightedMoments(m, pairsOf[e].length);
-        moments!.add(zs.subarray(r * m, (r + 1) * m), weights[r], scores[r]);
+        if (s === 0) moments = new WeightedMoments(m, pairsOf[e]!.length);
+        moments!.add(zs.subarray(r * m, (r + 1) * m), weights[r]!, scores[r]!);
         if (s === samples - 1) {
-          pairsOf[e].forEach((p, o) => {
+          pairsOf[e]!.forEach((p, o) => {
             spreadFeatures(spec.fit(moments!, o), features, values.subarray(p * size, (p + 1) * size));
           });
           moments = undefined;

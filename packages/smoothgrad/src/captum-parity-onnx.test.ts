@@ -25,7 +25,7 @@ describe.each(Object.keys(RUNTIMES))('Captum parity through model.onnx on %s', (
     ortWeb.env.wasm.numThreads = 1;
     for (const name of MODELS) {
       const fixture = await loadCaptumFixture(name);
-      loaded.set(name, { fixture, model: await fromOnnx(RUNTIMES[runtime], fixture.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } }) });
+      loaded.set(name, { fixture, model: await fromOnnx(RUNTIMES[runtime]!, fixture.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } }) });
     }
   });
 
@@ -36,10 +36,10 @@ describe.each(Object.keys(RUNTIMES))('Captum parity through model.onnx on %s', (
   describe.each(MODELS)('%s', (name) => {
     it.each(CASES)('matches %s given the fixture noise (NCHW, no transposes)', async (expectedName, options) => {
       const { fixture, model } = loaded.get(name)!;
-      const noise = fixture.cases.smoothgrad_noise;
+      const noise = fixture.cases.smoothgrad_noise!;
       const result = await smoothGrad(gradient).attribute(model, fixture.input, { ...options, noise, target: Array.from(fixture.target), batchSize: 16 });
       expect(result.meta.samples).toBe(noise.shape[0]);
-      expectMapsClose(result.values, fixture.cases[expectedName], TOLERANCE, `${name} ${expectedName} on ${runtime}`);
+      expectMapsClose(result.values, fixture.cases[expectedName]!, TOLERANCE, `${name} ${expectedName} on ${runtime}`);
     });
   });
 });

@@ -29,7 +29,7 @@ async function load(name: CaptumModelName): Promise<Loaded> {
     fixture,
     model: fromTfjs(tf, buildFixtureModel(tf, name, fixture.weights)),
     input: nchwToNhwc(fixture.input),
-    noise: nchwToNhwc(fixture.cases.smoothgrad_noise, 2),
+    noise: nchwToNhwc(fixture.cases.smoothgrad_noise!, 2),
     target: Array.from(fixture.target),
   };
 }
@@ -60,7 +60,7 @@ describe.each(['cpu', 'wasm'])('Captum parity on tfjs %s', (backend) => {
       const result = await smoothGrad(gradient).attribute(model, input, { ...options, noise, target });
       expect(tf.memory().numTensors).toBe(before);
       expect(result.meta.samples).toBe(noise.shape[0]);
-      expectMapsClose(nhwcToNchw(result.values), fixture.cases[expectedName], TOLERANCE, `${name} ${expectedName} on ${backend}`);
+      expectMapsClose(nhwcToNchw(result.values), fixture.cases[expectedName]!, TOLERANCE, `${name} ${expectedName} on ${backend}`);
     });
   });
 
@@ -99,10 +99,10 @@ describe('seeded noise across tfjs backends', () => {
         const again = await smoothGrad(gradient).attribute(model, input, { ...options, target });
         expect(again.values).toEqual(maps.wasm);
         const other = await smoothGrad(gradient).attribute(model, input, { ...options, target, seed: 43 });
-        expect(() => expectMapsClose(other.values, maps.wasm, 0.05)).toThrow();
+        expect(() => expectMapsClose(other.values, maps.wasm!, 0.05)).toThrow();
       }
       model.dispose();
     }
-    expectMapsClose(maps.wasm, maps.cpu, TOLERANCE, 'seeded SmoothGrad, wasm against cpu');
+    expectMapsClose(maps.wasm!, maps.cpu!, TOLERANCE, 'seeded SmoothGrad, wasm against cpu');
   });
 });

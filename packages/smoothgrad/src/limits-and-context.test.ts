@@ -11,7 +11,7 @@ function recorder(seen: Record<string, unknown>[]): Method<object> {
     requires: [],
     async attribute(_model, input, options = {}): Promise<Attribution> {
       seen.push({ ...options });
-      const rows = input.shape[0];
+      const rows = input.shape[0]!;
       return {
         method: 'recorder',
         values: input,

@@ -18,18 +18,18 @@ export function createMoments(statistic: SmoothGradStatistic, pairs: number, map
   return {
     add(pair, map) {
       const offset = pair * mapSize;
-      if (sums) for (let i = 0; i < mapSize; i++) sums[offset + i] += map[i];
-      if (squares) for (let i = 0; i < mapSize; i++) squares[offset + i] += map[i] * map[i];
+      if (sums) for (let i = 0; i < mapSize; i++) sums[offset + i]! += map[i]!;
+      if (squares) for (let i = 0; i < mapSize; i++) squares[offset + i]! += map[i]! * map[i]!;
     },
     finish(samples) {
       const out = new Float32Array(pairs * mapSize);
       for (let i = 0; i < out.length; i++) {
-        if (statistic === 'mean') out[i] = sums![i] / samples;
-        else if (statistic === 'mean-of-squares') out[i] = squares![i] / samples;
+        if (statistic === 'mean') out[i] = sums![i]! / samples;
+        else if (statistic === 'mean-of-squares') out[i] = squares![i]! / samples;
         else {
-          const mean = sums![i] / samples;
+          const mean = sums![i]! / samples;
           // Population variance; rounding can leave a tiny negative where the maps agree.
-          out[i] = Math.max(0, squares![i] / samples - mean * mean);
+          out[i] = Math.max(0, squares![i]! / samples - mean * mean);
         }
       }
       return out;

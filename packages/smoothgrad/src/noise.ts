@@ -16,7 +16,7 @@ export interface NoisyRows {
 
 export function noisyRows(input: TensorData, plan: NoisePlan): NoisyRows {
   const size = rowSize(input);
-  const examples = input.shape[0];
+  const examples = input.shape[0]!;
   const stdevs = plan.noise ? null : exampleStdevs(input, plan);
   const noiseOf = plan.noise ? givenNoise(plan.noise, examples, size) : drawnNoise(createRng(plan.seed), stdevs!, size);
   const [low, high] = plan.clamp ?? [-Infinity, Infinity];
@@ -26,7 +26,7 @@ export function noisyRows(input: TensorData, plan: NoisePlan): NoisyRows {
       const noise = noiseOf(sample, example);
       const x = input.data.subarray(example * size, (example + 1) * size);
       for (let i = 0; i < size; i++) {
-        const v = x[i] + noise[i];
+        const v = x[i]! + noise[i]!;
         out[i] = Math.min(Math.max(v, low), high);
       }
     },
@@ -35,7 +35,7 @@ export function noisyRows(input: TensorData, plan: NoisePlan): NoisyRows {
 
 /** Absolute stdev for every example; relative stdev scales with that example's own max - min. */
 function exampleStdevs(input: TensorData, plan: NoisePlan): Float64Array {
-  const examples = input.shape[0];
+  const examples = input.shape[0]!;
   const size = rowSize(input);
   const stdevs = new Float64Array(examples);
   const stdev = plan.stdev!;
@@ -48,8 +48,8 @@ function exampleStdevs(input: TensorData, plan: NoisePlan): Float64Array {
     let max = -Infinity;
     const x = input.data.subarray(e * size, (e + 1) * size);
     for (let i = 0; i < size; i++) {
-      if (x[i] < min) min = x[i];
-      if (x[i] > max) max = x[i];
+      if (x[i]! < min) min = x[i]!;
+      if (x[i]! > max) max = x[i]!;
     }
     stdevs[e] = stdev.relative * (max - min);
   }

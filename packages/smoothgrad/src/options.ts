@@ -121,7 +121,7 @@ export function planNoise(defaults: SmoothGradOptions, call: SmoothGradOptions &
     if (merged.samples !== undefined && merged.samples !== noise.shape[0]) {
       throw new OptionError(`samples is ${merged.samples} but the given noise holds ${noise.shape[0]} samples; leave samples out.`);
     }
-    return { statistic, samples: noise.shape[0], clamp, noise, seed };
+    return { statistic, samples: noise.shape[0]!, clamp, noise, seed };
   }
   const samples = checkSamples(merged.samples ?? DEFAULT_SAMPLES);
   const stdev = checkStdev(merged.stdev ?? DEFAULT_STDEV);

@@ -27,8 +27,8 @@ function image() {
 async function gradientsAtNoisyInputs(model: Model, x: TensorData, noise: TensorData, target: number[]): Promise<Float32Array[]> {
   const size = x.data.length;
   const out: Float32Array[] = [];
-  for (let s = 0; s < noise.shape[0]; s++) {
-    const data = x.data.map((v, i) => v + noise.data[s * size + i]);
+  for (let s = 0; s < noise.shape[0]!; s++) {
+    const data = x.data.map((v, i) => v + noise.data[s * size + i]!);
     const { inputGradients } = await model.run({ input: { data, shape: x.shape }, outputs: ['inputGradients'], target });
     out.push(inputGradients.data);
   }
@@ -44,7 +44,7 @@ function echo(seen: Record<string, unknown>[] = []): Method<{ scale?: number }> 
     requires: [],
     async attribute(_model, input, options = {}) {
       seen.push({ ...options });
-      const rows = input.shape[0];
+      const rows = input.shape[0]!;
       const scale = options.scale ?? 1;
       return {
         method: 'echo',
@@ -61,7 +61,7 @@ function echo(seen: Record<string, unknown>[] = []): Method<{ scale?: number }> 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
 
@@ -89,7 +89,7 @@ describe('smoothGrad statistics', () => {
     const result = await smoothGrad(gradient).attribute(model, X, { variant: 'signed', statistic, noise, target });
     expect(result.values.shape).toEqual([2, 6]);
     for (let k = 0; k < 12; k++) {
-      expect(result.values.data[k]).toBeCloseTo(stat(grads.map((g) => g[k])), 5);
+      expect(result.values.data[k]).toBeCloseTo(stat(grads.map((g) => g[k]!)), 5);
     }
     expect(result.meta).toMatchObject({ statistic, samples, noise: 'given', stdev: null, seed: null });
   });
@@ -98,7 +98,7 @@ describe('smoothGrad statistics', () => {
     const grads = await gradientsAtNoisyInputs(model, X, noise, target);
     const result = await smoothGrad(gradient).attribute(model, X, { variant: 'absolute', noise, target });
     for (let k = 0; k < 12; k++) {
-      expect(result.values.data[k]).toBeCloseTo(grads.reduce((a, g) => a + Math.abs(g[k]), 0) / samples, 5);
+      expect(result.values.data[k]).toBeCloseTo(grads.reduce((a, g) => a + Math.abs(g[k]!), 0) / samples, 5);
     }
     expect(result.meta.inner).toEqual({ id: 'gradient', meta: expect.objectContaining({ variant: 'absolute' }) });
   });
@@ -150,10 +150,10 @@ describe('smoothGrad noise', () => {
       [0, 0.2],
       [1, 2],
     ]) {
-      const v = result.values.data.subarray(e * 6, e * 6 + 6);
+      const v = result.values.data.subarray(e! * 6, e! * 6 + 6);
       const sd = Math.sqrt(v.reduce((a, b) => a + b) / 6);
-      expect(sd).toBeGreaterThan(sigma * 0.95);
-      expect(sd).toBeLessThan(sigma * 1.05);
+      expect(sd).toBeGreaterThan(sigma! * 0.95);
+      expect(sd).toBeLessThan(sigma! * 1.05);
     }
   });
 
@@ -236,7 +236,7 @@ describe('smoothGrad batching and targets', () => {
     const result = await smoothGrad(gradient).attribute(model, X, { samples: 3, stdev: 2, target: { topK: 2 }, batchSize: 4 });
     const logits = (await model.run({ input: X, outputs: ['logits'] })).logits;
     for (let e = 0; e < 2; e++) {
-      const order = [0, 1, 2].sort((a, b) => logits.data[e * 3 + b] - logits.data[e * 3 + a]);
+      const order = [0, 1, 2].sort((a, b) => logits.data[e * 3 + b]! - logits.data[e * 3 + a]!);
       expect(Array.from(result.targets.subarray(2 * e, 2 * e + 2))).toEqual(order.slice(0, 2));
     }
     expect(result.meta.modelCalls).toBe(1 + Math.ceil(12 / 4));
@@ -277,8 +277,8 @@ describe('smoothGrad batching and targets', () => {
       for (const key of ['samples', 'stdev', 'clamp', 'noise', 'statistic', 'onProgress']) expect(options).not.toHaveProperty(key);
     }
     // Rows are sample-major: (s0, e0), (s0, e1), (s1, e0) | (s1, e1).
-    expect(Array.from(seen[0].target as Int32Array)).toEqual([1, 1, 1]);
-    const firstLabels = (seen[0].objective as { labels: TensorData }).labels;
+    expect(Array.from(seen[0]!.target as Int32Array)).toEqual([1, 1, 1]);
+    const firstLabels = (seen[0]!.objective as { labels: TensorData }).labels;
     expect(firstLabels.shape).toEqual([3, 3]);
     expect(Array.from(firstLabels.data)).toEqual([0, 1, 0, 0.5, 0, 0.5, 0, 1, 0]);
     expect(progress).toEqual([3, 4]);
@@ -332,7 +332,7 @@ describe('smoothGrad errors and cancellation', () => {
       requires: [],
       async attribute(m, input, options) {
         const r = await echo().attribute(m, input, options);
-        return { ...r, values: { data: r.values.data.subarray(6), shape: [input.shape[0] - 1, 6] }, examples: r.examples.subarray(1) } as Attribution;
+        return { ...r, values: { data: r.values.data.subarray(6), shape: [input.shape[0]! - 1, 6] }, examples: r.examples.subarray(1) } as Attribution;
       },
     };
     await expect(smoothGrad(bad).attribute(model, X, { target: 0, samples: 2 })).rejects.toBeInstanceOf(ShapeError);

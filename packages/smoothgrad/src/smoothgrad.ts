@@ -77,9 +77,9 @@ export function smoothGrad<O extends object>(inner: Method<O>, defaults: SmoothG
           for (let i = 0; i < rows; i++) {
             const sample = Math.floor((start + i) / pairs);
             const pair = (start + i) % pairs;
-            rowTargets[i] = targets[pair];
-            rowExamples[i] = examples[pair];
-            noise.write(sample, examples[pair], chunk.subarray(i * size, (i + 1) * size));
+            rowTargets[i] = targets[pair]!;
+            rowExamples[i] = examples[pair]!;
+            noise.write(sample, examples[pair]!, chunk.subarray(i * size, (i + 1) * size));
           }
           const result = await inner.attribute(counted, { data: chunk.subarray(0, rows * size), shape: [rows, ...rowShape] }, {
             ...passThrough,

@@ -8,10 +8,10 @@ describe('compareMaps', () => {
     const actual = tensor([1, -4.02, 2, 0.1, 0.21, -0.05], [2, 3]);
     const c = compareMaps(actual, expected);
     expect(c.maps[0]).toMatchObject({ map: 0, maxAbsExpected: 4, at: [1], expected: -4 });
-    expect(c.maps[0].maxAbsError).toBeCloseTo(0.02, 6);
-    expect(c.maps[0].relativeError).toBeCloseTo(0.005, 6);
+    expect(c.maps[0]!.maxAbsError).toBeCloseTo(0.02, 6);
+    expect(c.maps[0]!.relativeError).toBeCloseTo(0.005, 6);
     // The second map is small: the same absolute error is a larger share of it.
-    expect(c.maps[1].relativeError).toBeCloseTo(0.05, 5);
+    expect(c.maps[1]!.relativeError).toBeCloseTo(0.05, 5);
     expect(c.worst.map).toBe(1);
     expect(c.relativeError).toBeCloseTo(0.05, 5);
     expect(c.maxAbsError).toBeCloseTo(0.02, 6);
@@ -19,7 +19,7 @@ describe('compareMaps', () => {
 
   it('reports positions in the map and treats NaN and zero maps strictly', () => {
     const c = compareMaps(tensor([0, 0, 0, 0, 1, 2, 3, Number.NaN], [2, 2, 2]), tensor([0, 0, 0, 0, 1, 2, 3, 4], [2, 2, 2]));
-    expect(c.maps[0].relativeError).toBe(0);
+    expect(c.maps[0]!.relativeError).toBe(0);
     expect(c.maps[1]).toMatchObject({ maxAbsError: Infinity, relativeError: Infinity, at: [1, 1] });
     expect(compareMaps(tensor([0, 1e-9], [1, 2]), tensor([0, 0], [1, 2])).relativeError).toBe(Infinity);
   });

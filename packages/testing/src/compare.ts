@@ -30,8 +30,8 @@ export interface Comparison {
 function unravel(index: number, shape: readonly number[]): number[] {
   const at = new Array<number>(shape.length);
   for (let d = shape.length - 1; d >= 0; d--) {
-    at[d] = index % shape[d];
-    index = Math.floor(index / shape[d]);
+    at[d] = index % shape[d]!;
+    index = Math.floor(index / shape[d]!);
   }
   return at;
 }
@@ -46,7 +46,7 @@ export function compareMaps(actual: TensorData, expected: TensorData): Compariso
   if (actual.data.length !== expected.data.length) {
     throw new ShapeError(`Cannot compare ${actual.data.length} values with ${expected.data.length} expected values.`);
   }
-  const rows = expected.shape.length === 0 ? 1 : expected.shape[0];
+  const rows = (expected.shape.length === 0 ? 1 : expected.shape[0])!;
   const mapShape = expected.shape.slice(1);
   const size = rows === 0 ? 0 : expected.data.length / rows;
   const maps: MapComparison[] = [];
@@ -55,8 +55,8 @@ export function compareMaps(actual: TensorData, expected: TensorData): Compariso
     let maxExp = 0;
     let where = 0;
     for (let i = 0; i < size; i++) {
-      const a = actual.data[r * size + i];
-      const e = expected.data[r * size + i];
+      const a = actual.data[r * size + i]!;
+      const e = expected.data[r * size + i]!;
       let err = Math.abs(a - e);
       if (!Number.isFinite(err)) err = a === e ? 0 : Infinity;
       if (err > maxErr) {
@@ -72,8 +72,8 @@ export function compareMaps(actual: TensorData, expected: TensorData): Compariso
       maxAbsExpected: maxExp,
       relativeError,
       at: unravel(where, mapShape),
-      actual: actual.data[r * size + where],
-      expected: expected.data[r * size + where],
+      actual: actual.data[r * size + where]!,
+      expected: expected.data[r * size + where]!,
     });
   }
   const empty: MapComparison = { map: 0, maxAbsError: 0, maxAbsExpected: 0, relativeError: 0, at: [], actual: 0, expected: 0 };

@@ -211,12 +211,12 @@ describe('the conformance checks catch broken adapters', () => {
   it('outputs that depend on the other rows of the batch', async () => {
     // Like BatchNorm left in training mode: the batch mean is subtracted from the logits.
     const centre = (t: TensorData) => {
-      const [rows, classes] = t.shape;
+      const [rows, classes] = t.shape as [number, number];
       const data = Float32Array.from(t.data);
       for (let c = 0; c < classes; c++) {
         let mean = 0;
-        for (let r = 0; r < rows; r++) mean += t.data[r * classes + c] / rows;
-        for (let r = 0; r < rows; r++) data[r * classes + c] -= mean;
+        for (let r = 0; r < rows; r++) mean += t.data[r * classes + c]! / rows;
+        for (let r = 0; r < rows; r++) data[r * classes + c]! -= mean;
       }
       return { data, shape: [...t.shape] };
     };
@@ -238,7 +238,7 @@ describe('the conformance checks catch broken adapters', () => {
     const sick = broken(createTabularModel(), {
       run: async (r, inner) => {
         const out = await inner.run(r);
-        if (r.outputs.includes('inputGradients')) (r.input.data as Float32Array)[0] += 1;
+        if (r.outputs.includes('inputGradients')) (r.input.data as Float32Array)[0]! += 1;
         return out;
       },
     });
@@ -315,7 +315,7 @@ describe('the conformance checks catch broken adapters', () => {
       tabularSubject(stamped('0.0.9')),
       /@acme\/salience-adapter was built against @salience\/core 0\.0\.9/,
     );
-    expect((await planConformance(tabularSubject(stamped(CORE_VERSION)))).groups[0].checks.map((c) => c.name)).toContain(
+    expect((await planConformance(tabularSubject(stamped(CORE_VERSION)))).groups[0]!.checks.map((c) => c.name)).toContain(
       'was built against this major of @salience/core (@acme/salience-adapter)',
     );
   });

@@ -16,10 +16,10 @@ describe('tabular fake', () => {
     const { W, a, b, U, V } = model.params;
     const x = [0.5, -1.5];
     const { logits, layerActivations } = await model.run({ input: { data: Float32Array.from(x), shape: [1, 2] }, outputs: ['logits', 'layerActivations'], layer: 'hidden' });
-    const hidden = Math.sin(U[0] * x[0] + U[1] * x[1]);
+    const hidden = Math.sin(U[0]! * x[0]! + U[1]! * x[1]!);
     expect(layerActivations.data[0]).toBeCloseTo(hidden, 6);
     for (let c = 0; c < 2; c++) {
-      const z = W[c * 2] * x[0] + W[c * 2 + 1] * x[1] + a[c] * (x[0] ** 2 + x[1] ** 2) + V[c] * hidden + b[c];
+      const z = W[c * 2]! * x[0]! + W[c * 2 + 1]! * x[1]! + a[c]! * (x[0]! ** 2 + x[1]! ** 2) + V[c]! * hidden + b[c]!;
       expect(logits.data[c]).toBeCloseTo(z, 5);
     }
   });
@@ -98,7 +98,7 @@ describe('image fake', () => {
       { name: 'features', kind: 'Conv2D', outputShape: [null, 4, 6, 5], spatial: true },
       { name: 'pooled', kind: 'GlobalAveragePooling2D', outputShape: [null, 4], spatial: false },
     ]);
-    expect(nhwc.layers()[0].outputShape).toEqual([null, 6, 5, 4]);
+    expect(nhwc.layers()[0]!.outputShape).toEqual([null, 6, 5, 4]);
   });
 
   it('has a spatially varying Grad-CAM signal: the feature gradient is not constant over pixels', async () => {
@@ -120,7 +120,7 @@ describe('token fake', () => {
     expect(Array.from(embeddings.data.subarray(0, 4))).toEqual(Array.from(model.params.table.subarray(12, 16)));
     const again = await model.run({ input: ids, embeddings, outputs: ['logits'] });
     expect(again.logits).toEqual(logits);
-    expect(model.requests[1].fromEmbeddings).toBe(true);
+    expect(model.requests[1]!.fromEmbeddings).toBe(true);
   });
 
   it("gives layer 'emb' as the embeddings and their gradients", async () => {

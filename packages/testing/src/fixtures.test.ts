@@ -32,9 +32,9 @@ describe('parseFixtureArrays', () => {
   it('reads from an unaligned view of a larger buffer and copies the data', () => {
     const bytes = binOf([1, 2, 3, 4, 0.5, -7], 3);
     const { arrays } = parseFixtureArrays(manifest, bytes.subarray(3));
-    expect(Array.from(arrays.occlusion.data)).toEqual([0.5, -7]);
-    arrays.a.data[0] = 42;
-    expect(parseFixtureArrays(manifest, bytes.subarray(3)).arrays.a.data[0]).toBe(1);
+    expect(Array.from(arrays.occlusion!.data)).toEqual([0.5, -7]);
+    arrays.a!.data[0] = 42;
+    expect(parseFixtureArrays(manifest, bytes.subarray(3)).arrays.a!.data[0]).toBe(1);
   });
 
   it('rejects arrays that do not fit, bad shapes, other dtypes and manifests without arrays', () => {
@@ -52,7 +52,7 @@ describe('loadCaptumFixture', () => {
     expect(f.target).toBeInstanceOf(Int32Array);
     expect(f.target.length).toBe(rows);
     expect(f.logits.shape[0]).toBe(rows);
-    for (const t of f.target) expect(t >= 0 && t < f.logits.shape[1]).toBe(true);
+    for (const t of f.target) expect(t >= 0 && t < f.logits.shape[1]!).toBe(true);
     expect(f.modelBytes.length).toBeGreaterThan(1000);
     expect(f.modelPath).toMatch(new RegExp(`fixtures/captum/${name}/model\\.onnx$`));
     expect(f.modelUrl.href).toBe(captumFixtureUrl(name, 'model.onnx').href);
@@ -62,41 +62,41 @@ describe('loadCaptumFixture', () => {
   it('exposes the metadata of each model', async () => {
     const [small, color, tab, text] = await Promise.all(CAPTUM_MODELS.map(loadCaptumFixture));
     expect(small).toMatchObject({ layout: 'NCHW', inputName: 'input', gradcamLayer: 'c3' });
-    expect(small.input.shape).toEqual([4, 1, 28, 28]);
+    expect(small!.input.shape).toEqual([4, 1, 28, 28]);
     expect(color).toMatchObject({ layout: 'NCHW', gradcamLayer: 'b2' });
-    expect(color.cases.occlusion.extra).toEqual({ window: 6, stride: 3 });
-    expect(color.cases.gradient.method).toBe('signed gradient of the target logit w.r.t. the input');
+    expect(color!.cases.occlusion!.extra).toEqual({ window: 6, stride: 3 });
+    expect(color!.cases.gradient!.method).toBe('signed gradient of the target logit w.r.t. the input');
     expect(tab).toMatchObject({ layout: 'NC', inputName: 'input' });
     expect(text).toMatchObject({ layout: 'tokens', inputName: 'input_ids', embeddingLayer: 'emb', padTokenId: 0 });
-    expect(text.cases.embedding_gradient.shape).toEqual([3, 12, 16]);
+    expect(text!.cases.embedding_gradient!.shape).toEqual([3, 12, 16]);
   });
 
   it('gives arrays that are the fixture model evaluated in plain JavaScript (tabular: l2(tanh(l1 x)))', async () => {
     const { input, weights, logits, target, cases } = await loadCaptumFixture('tabular');
-    const [rows, features] = input.shape;
-    const w1 = weights['l1.weight'].data;
-    const b1 = weights['l1.bias'].data;
-    const w2 = weights['l2.weight'].data;
-    const b2 = weights['l2.bias'].data;
+    const [rows, features] = input.shape as [number, number];
+    const w1 = weights['l1.weight']!.data;
+    const b1 = weights['l1.bias']!.data;
+    const w2 = weights['l2.weight']!.data;
+    const b2 = weights['l2.bias']!.data;
     const hidden = b1.length;
     const classes = b2.length;
     const z = new Float32Array(rows * classes);
     const grad = new Float32Array(rows * features);
     for (let r = 0; r < rows; r++) {
       const h = Array.from({ length: hidden }, (_, j) => {
-        let s = b1[j];
-        for (let i = 0; i < features; i++) s += w1[j * features + i] * input.data[r * features + i];
+        let s = b1[j]!;
+        for (let i = 0; i < features; i++) s += w1[j * features + i]! * input.data[r * features + i]!;
         return Math.tanh(s);
       });
-      for (let c = 0; c < classes; c++) z[r * classes + c] = b2[c] + h.reduce((s, hj, j) => s + w2[c * hidden + j] * hj, 0);
+      for (let c = 0; c < classes; c++) z[r * classes + c] = b2[c]! + h.reduce((s, hj, j) => s + w2[c * hidden + j]! * hj, 0);
       for (let i = 0; i < features; i++) {
         let g = 0;
-        for (let j = 0; j < hidden; j++) g += w2[target[r] * hidden + j] * (1 - h[j] * h[j]) * w1[j * features + i];
+        for (let j = 0; j < hidden; j++) g += w2[target[r]! * hidden + j]! * (1 - h[j]! * h[j]!) * w1[j * features + i]!;
         grad[r * features + i] = g;
       }
     }
     expectMapsClose({ data: z, shape: [rows, classes] }, logits, 1e-6, 'tabular logits');
-    expectMapsClose({ data: grad, shape: [rows, features] }, cases.gradient, 1e-5, 'tabular gradient');
+    expectMapsClose({ data: grad, shape: [rows, features] }, cases.gradient!, 1e-5, 'tabular gradient');
   });
 
   it('refuses names that are not fixtures', async () => {

@@ -7,24 +7,24 @@ function moveAxis(t: TensorData, from: number, to: number): TensorData {
   const order = shape.map((_, i) => i);
   order.splice(from, 1);
   order.splice(to, 0, from);
-  const outShape = order.map((a) => shape[a]);
+  const outShape = order.map((a) => shape[a]!);
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
     strides[d] = s;
-    s *= shape[d];
+    s *= shape[d]!;
   }
   const outStrides = order.map((a) => strides[a]);
   const out = new Float32Array(t.data.length);
   const index = new Array<number>(shape.length).fill(0);
   let src = 0;
   for (let i = 0; i < out.length; i++) {
-    out[i] = t.data[src];
+    out[i] = t.data[src]!;
     for (let d = shape.length - 1; d >= 0; d--) {
-      index[d]++;
-      src += outStrides[d];
-      if (index[d] < outShape[d]) break;
-      src -= outStrides[d] * outShape[d];
+      index[d]!++;
+      src += outStrides[d]!;
+      if (index[d]! < outShape[d]!) break;
+      src -= outStrides[d]! * outShape[d]!;
       index[d] = 0;
     }
   }

@@ -89,12 +89,12 @@ type Rows = { context?: Readonly<Record<string, TensorData>> };
  */
 async function openCall(model: Model, input: TensorData, options: CommonOptions, batchSize: number, signal: AbortSignal | undefined, bug: Bug) {
   const context = bug === 'ignores-context' ? undefined : resolveContext(model, input, options.context);
-  const shift = (examples: ArrayLike<number>) => Array.from(examples, (e) => (bug === 'context-of-another-example' ? (e + 1) % input.shape[0] : e));
+  const shift = (examples: ArrayLike<number>) => Array.from(examples, (e) => (bug === 'context-of-another-example' ? (e + 1) % input.shape[0]! : e));
   const rowsOf = (examples: ArrayLike<number>): Rows => (context ? { context: contextRows(context, shift(examples)) } : {});
   const target = options.target ?? 'predicted';
   let logits: TensorData | undefined;
   if (target === 'predicted' || (typeof target === 'object' && target !== null && 'topK' in target)) {
-    const rows = input.shape[0];
+    const rows = input.shape[0]!;
     const step = bug === 'unbatched-targets' ? rows : batchSize;
     const parts: TensorData[] = [];
     await forEachBatch(
@@ -115,7 +115,7 @@ async function openCall(model: Model, input: TensorData, options: CommonOptions,
 function finish(model: Model, bug: Bug, a: Attribution): Attribution {
   if (bug === 'disposes-model') model.dispose();
   if (bug === 'zero-maps') a.values.data.fill(0);
-  if (bug === 'flat-maps') return { ...a, values: { data: a.values.data, shape: [a.values.shape[0], a.values.data.length / a.values.shape[0]] } };
+  if (bug === 'flat-maps') return { ...a, values: { data: a.values.data, shape: [a.values.shape[0]!, a.values.data.length / a.values.shape[0]!] } };
   return a;
 }
 
@@ -139,8 +139,8 @@ function gradientTimesInput(bug: Bug = 'none'): Method {
           const batch = gatherRows(input, examples.subarray(start, end));
           const rows = rowsOf(examples.subarray(start, end));
           const { inputGradients } = await model.run({ input: batch, outputs: ['inputGradients'], target: targets.subarray(start, end), ...rows, signal });
-          for (let i = 0; i < batch.data.length; i++) values[start * size + i] = batch.data[i] * inputGradients.data[i];
-          if (bug === 'seed-dependent') values[start * size] += (options.seed ?? 0) * 1e-3;
+          for (let i = 0; i < batch.data.length; i++) values[start * size + i] = batch.data[i]! * inputGradients.data[i]!;
+          if (bug === 'seed-dependent') values[start * size]! += (options.seed ?? 0) * 1e-3;
         },
         { signal, onProgress: options.onProgress },
       );
@@ -172,12 +172,12 @@ function randomMasks(bug: Bug = 'none'): Method<MaskOptions> {
       const samples = options.samples ?? 16;
       if (bug !== 'unchecked-samples' && !(Number.isInteger(samples) && samples > 0)) throw new OptionError(`samples must be a positive integer; got ${samples}.`);
       const size = rowSize(input);
-      const exampleCount = input.shape[0];
+      const exampleCount = input.shape[0]!;
       const batchSize = batchSizeOf(options, size, bug);
       const signal = bug === 'ignores-signal' ? undefined : options.signal;
       const { examples, targets, rowsOf } = await openCall(model, input, options, batchSize, signal, bug);
       if (bug === 'leaks') live.count++;
-      if (bug === 'mutates-input') input.data[0] += 1;
+      if (bug === 'mutates-input') input.data[0]! += 1;
       const seed = bug === 'seed-ignored' ? 0 : (options.seed ?? 0);
       let rng = createRng(seed);
       const draw = () => (bug === 'unseeded' ? Math.random() : rng.uniform());
@@ -199,14 +199,14 @@ function randomMasks(bug: Bug = 'none'): Method<MaskOptions> {
               maskIndex = i;
             }
             const e = k % exampleCount;
-            for (let f = 0; f < size; f++) rows[(k - start) * size + f] = input.data[e * size + f] * mask[f];
+            for (let f = 0; f < size; f++) rows[(k - start) * size + f] = input.data[e * size + f]! * mask[f]!;
             masks.push(mask.slice());
           }
           const rowExamples = Array.from({ length: end - start }, (_, i) => (start + i) % exampleCount);
           const masked = { data: rows, shape: [end - start, ...input.shape.slice(1)] };
           const context = bug === 'context-of-perturbed-rows' ? { context: model.contextOf?.(masked) } : rowsOf(rowExamples);
           const { logits } = await model.run({ input: masked, outputs: ['logits'], ...context, signal });
-          const classes = logits.shape[1];
+          const classes = logits.shape[1]!;
           if (bug !== 'unchecked-targets') {
             const bad = targets.findIndex((t) => t >= classes);
             if (bad >= 0) throw new TargetError(`Target ${targets[bad]} does not exist: the model has ${classes} classes.`);
@@ -216,10 +216,10 @@ function randomMasks(bug: Bug = 'none'): Method<MaskOptions> {
             for (let p = 0; p < examples.length; p++) {
               if (examples[p] !== e) continue;
               const first = examples.indexOf(e);
-              const target = bug === 'pairs-share-first-map' ? targets[first] : targets[p];
-              const score = logits.data[(k - start) * classes + Math.min(target, classes - 1)];
-              const m = masks[k - start];
-              for (let f = 0; f < size; f++) sums[p * size + f] += score * m[f];
+              const target = (bug === 'pairs-share-first-map' ? targets[first] : targets[p])!;
+              const score = logits.data[(k - start) * classes + Math.min(target, classes - 1)]!;
+              const m = masks[k - start]!;
+              for (let f = 0; f < size; f++) sums[p * size + f]! += score * m[f]!;
             }
           }
           if (bug === 'progress-from-start') options.onProgress?.(start, total);

@@ -19,7 +19,7 @@ const linear: Model = {
     const plan = planRequest(facts, request);
     const { data: x, shape } = plan.input;
     const logits = tensor(
-      x.map((_, i) => W[i % 3].reduce((s, w, j) => s + w * x[i - (i % 3) + j], 0)),
+      x.map((_, i) => W[i % 3]!.reduce((s, w, j) => s + w * x[i - (i % 3) + j]!, 0)),
       shape,
     );
     if (!plan.gradients) return { logits } as never;
@@ -27,7 +27,7 @@ const linear: Model = {
     return {
       logits,
       inputGradients: tensor(
-        g.map((_, i) => W.reduce((s, w, c) => s + g[i - (i % 3) + c] * w[i % 3], 0)),
+        g.map((_, i) => W.reduce((s, w, c) => s + g[i - (i % 3) + c]! * w[i % 3]!, 0)),
         shape,
       ),
     } as never;

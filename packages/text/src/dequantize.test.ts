@@ -20,7 +20,7 @@ describe('dequantize: gradient methods on an in-memory float copy of a quantized
         expect(() => copy.assertGradients()).not.toThrow();
         const batch = copy.encode(fx.meta.texts);
         // measured: 1.0-2.6 % of the largest logit (the copy computes activations in float)
-        expect(relativeError((await copy.predict(batch)).logits.data, fx.arrays.quantized_logits.data)).toBeLessThan(0.05);
+        expect(relativeError((await copy.predict(batch)).logits.data, fx.arrays.quantized_logits!.data)).toBeLessThan(0.05);
         const options = { target: fx.target, padTokenId: copy.padId ?? 0 };
         // measured: 3.3-6.4 % of each map's max away from the float model (the weights are rounded to 8 bits)
         const gxe = await tokenGradXEmbedding.attribute(copy.model, batch.ids, options);

@@ -33,7 +33,7 @@ function valuesOf(t: TensorProto): Float64Array {
       for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
     } else out.set(t.floatData ?? []);
   } else if (t.dataType === UINT8 || t.dataType === INT8) {
-    if (raw) for (let i = 0; i < count; i++) out[i] = t.dataType === INT8 ? (raw[i] << 24) >> 24 : raw[i];
+    if (raw) for (let i = 0; i < count; i++) out[i] = (t.dataType === INT8 ? (raw[i]! << 24) >> 24 : raw[i])!;
     else out.set(t.int32Data ?? []);
   } else {
     throw new Error(`unsupported quantized tensor type ${t.dataType} ('${t.name}')`);
@@ -53,7 +53,7 @@ function dequantized(name: string, q: TensorProto, scale: TensorProto, zeroPoint
   const out = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const k = scales.length === 1 ? 0 : Math.floor(i / inner) % along;
-    out[i] = (values[i] - zeros[zeros.length === 1 ? 0 : k]) * scales[k];
+    out[i] = (values[i]! - zeros[zeros.length === 1 ? 0 : k]!) * scales[k]!;
   }
   return create(TensorProtoSchema, { name, dataType: FLOAT, dims: dims.map((d) => BigInt(d)), rawData: new Uint8Array(out.buffer) });
 }
@@ -79,7 +79,7 @@ export function dequantize(bytes: Uint8Array, file?: string): DequantizedModel {
   }
   const only = (name: string, op: string) => {
     const r = readers.get(name) ?? [];
-    return r.length === 1 && r[0].opType === op ? r[0] : undefined;
+    return r.length === 1 && r[0]!.opType === op ? r[0] : undefined;
   };
   const removed = new Set<NodeProto>();
   const replacement = new Map<NodeProto, NodeProto>(); // node -> what takes its place in the order
@@ -89,7 +89,7 @@ export function dequantize(bytes: Uint8Array, file?: string): DequantizedModel {
   let constants = 0;
 
   for (const mm of nodes.filter((n) => n.opType === 'MatMulInteger')) {
-    const [aq, bq, , bzp] = mm.input ?? [];
+    const [aq, bq, , bzp] = (mm.input ?? []) as [string, string, string, string];
     const quantizer = producer.get(aq);
     const weight = inits.get(bq);
     const cast = only(mm.output?.[0] ?? '', 'Cast');
@@ -107,7 +107,7 @@ export function dequantize(bytes: Uint8Array, file?: string): DequantizedModel {
   }
 
   for (const dq of nodes.filter((n) => n.opType === 'DequantizeLinear')) {
-    const [source, scaleName, zeroName] = dq.input ?? [];
+    const [source, scaleName, zeroName] = (dq.input ?? []) as [string, string, string];
     const scale = inits.get(scaleName);
     const zero = zeroName ? inits.get(zeroName) : undefined;
     const axisAttr = (dq.attribute ?? []).find((a) => a.name === 'axis');

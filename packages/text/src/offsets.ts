@@ -45,12 +45,12 @@ export function alignOffsets(text: string, tokens: readonly TokenSurface[]): Off
       continue;
     }
     let start = cursor;
-    while (start < folded.length && /\s/.test(folded[start])) start++;
+    while (start < folded.length && /\s/.test(folded[start]!)) start++;
     let end: number;
     const surface = token.surface === undefined ? '' : fold(token.surface.trim()).folded;
     if (token.surface === undefined) {
       end = start;
-      while (end < folded.length && !/\s/.test(folded[end])) end++;
+      while (end < folded.length && !/\s/.test(folded[end]!)) end++;
     } else if (surface === '') {
       end = start;
     } else {
@@ -62,7 +62,7 @@ export function alignOffsets(text: string, tokens: readonly TokenSurface[]): Off
         end = at + surface.length;
       }
     }
-    last = [origin[start], end > start ? origin[end - 1] + lengthAt(text, origin[end - 1]) : origin[start]];
+    last = [origin[start]!, end > start ? origin[end - 1]! + lengthAt(text, origin[end - 1]!) : origin[start]!];
     out.push(last);
     cursor = end;
   }

@@ -19,17 +19,17 @@ it('BERT folder by URL on onnxruntime-web: Captum parity for IG and token occlus
   const quantized = await loadTextClassifier(ortWeb as never, url, { quantized: true });
   try {
     const ids = web.encode(fx.meta.texts).ids;
-    expect(Array.from(ids.data)).toEqual(Array.from(fx.arrays.input_ids.data));
+    expect(Array.from(ids.data)).toEqual(Array.from(fx.arrays.input_ids!.data));
     const options = { target: fx.target, padTokenId: 0, steps: 16 };
     const ig = await tokenIntegratedGradients.attribute(web.model, ids, options);
     const igNode = await tokenIntegratedGradients.attribute(node.model, ids, options);
-    const ref = Float32Array.from(fx.arrays.token_ig.data, (v, i) => (fx.arrays.attention_mask.data[i] === 0 ? 0 : v));
+    const ref = Float32Array.from(fx.arrays.token_ig!.data, (v, i) => (fx.arrays.attention_mask!.data[i] === 0 ? 0 : v));
     expect(worstMapError(ig.values.data, ref, 2)).toBeLessThan(1e-4);
     expect(worstMapError(ig.values.data, igNode.values.data, 2)).toBeLessThan(1e-5);
     const occ = await occlusion.attribute(web.model, ids, { target: fx.target, window: [1], baseline: 0 });
-    expect(worstMapError(occ.values.data, fx.arrays.token_ablation_pad.data, 2)).toBeLessThan(1e-4);
+    expect(worstMapError(occ.values.data, fx.arrays.token_ablation_pad!.data, 2)).toBeLessThan(1e-4);
     const qocc = await occlusion.attribute(quantized.model, ids, { target: fx.target, window: [2], stride: [1], baseline: 0 });
-    expect(worstMapError(qocc.values.data, fx.arrays.quantized_occlusion2_pad.data, 2)).toBeLessThan(1e-4);
+    expect(worstMapError(qocc.values.data, fx.arrays.quantized_occlusion2_pad!.data, 2)).toBeLessThan(1e-4);
     expect(() => quantized.assertGradients()).toThrow(/quantized/);
   } finally {
     web.dispose();

@@ -49,7 +49,7 @@ export class QuantizedModelError extends GradientsUnavailableError {
   readonly ops: readonly QuantizedOp[];
 
   constructor(ops: readonly QuantizedOp[], file: string | undefined) {
-    const first = ops[0];
+    const first = ops[0]!;
     const list = ops.map((o) => `${o.op} (${o.count}x)`).join(', ');
     super(
       `${file ? `'${file}'` : 'This model'} is quantized (${list}): integer ops such as ${first.op} (node '${first.node}') have no gradient, so gradient methods cannot run on it. ` +

@@ -197,24 +197,24 @@ export async function assemble(
 async function predict(model: Model, batch: EncodedBatch): Promise<TextPrediction> {
   const ids = batch.ids;
   const { logits } = await model.run({ input: ids, outputs: ['logits'], context: model.contextOf?.(ids) });
-  const [rows, classes] = logits.shape;
+  const [rows, classes] = logits.shape as [number, number];
   const probabilities = new Float32Array(logits.data.length);
   const predicted: number[] = [];
   for (let r = 0; r < rows; r++) {
     const row = logits.data.subarray(r * classes, (r + 1) * classes);
     let max = -Infinity;
     let arg = 0;
-    for (let c = 0; c < classes; c++) if (row[c] > max) [max, arg] = [row[c], c];
+    for (let c = 0; c < classes; c++) if (row[c]! > max) [max, arg] = [row[c]!, c];
     let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(row[c] - max);
-    for (let c = 0; c < classes; c++) probabilities[r * classes + c] = Math.exp(row[c] - max) / sum;
+    for (let c = 0; c < classes; c++) sum += Math.exp(row[c]! - max);
+    for (let c = 0; c < classes; c++) probabilities[r * classes + c] = Math.exp(row[c]! - max) / sum;
     predicted.push(arg);
   }
   return { logits, probabilities: { data: probabilities, shape: [rows, classes] }, predicted };
 }
 
 function rowOf(t: TensorData, r: number): TensorData {
-  const size = t.data.length / t.shape[0];
+  const size = t.data.length / t.shape[0]!;
   return { data: t.data.subarray(r * size, (r + 1) * size), shape: [1, ...t.shape.slice(1)] };
 }
 
@@ -223,7 +223,7 @@ function rowOf(t: TensorData, r: number): TensorData {
  * so a row's logits would depend on the rows it was batched with: each row runs on its own.
  */
 async function rowByRow<K extends OutputName>(model: Model, request: ModelRequest<K>): Promise<Pick<ModelOutputs, K>> {
-  const rows = request.input.shape[0];
+  const rows = request.input.shape[0]!;
   if (rows <= 1) return model.run(request);
   const parts: Pick<ModelOutputs, K>[] = [];
   for (let r = 0; r < rows; r++) {
@@ -233,13 +233,13 @@ async function rowByRow<K extends OutputName>(model: Model, request: ModelReques
   const out: Record<string, TensorData> = {};
   for (const key of request.outputs) {
     const pieces = parts.map((p) => (p as Record<string, TensorData>)[key]);
-    const data = new Float32Array(pieces.reduce((n, p) => n + p.data.length, 0));
+    const data = new Float32Array(pieces.reduce((n, p) => n + p!.data.length, 0));
     let at = 0;
     for (const p of pieces) {
-      data.set(p.data, at);
-      at += p.data.length;
+      data.set(p!.data, at);
+      at += p!.data.length;
     }
-    out[key] = { data, shape: [rows, ...pieces[0].shape.slice(1)] };
+    out[key] = { data, shape: [rows, ...pieces[0]!.shape.slice(1)] };
   }
   return out as unknown as Pick<ModelOutputs, K>;
 }

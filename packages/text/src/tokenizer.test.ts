@@ -19,9 +19,9 @@ describe('TextTokenizer on the fixture folders', () => {
         const e = tok.encode(text);
         expect(e.ids).toEqual(fx.meta.ids[i]);
         expect(e.tokens).toEqual(fx.meta.tokens[i]);
-        expect(e.special).toEqual(fx.meta.specialTokensMask[i].map(Boolean));
-        const trimmed = fx.meta.offsets[i].map(([s, t]) => {
-          while (s < t && /\s/.test(text[s])) s++;
+        expect(e.special).toEqual(fx.meta.specialTokensMask[i]!.map(Boolean));
+        const trimmed = fx.meta.offsets[i]!.map(([s, t]) => {
+          while (s < t && /\s/.test(text[s]!)) s++;
           return [s, t];
         });
         expect(e.offsets.map((o) => [...o])).toEqual(trimmed);
@@ -44,7 +44,7 @@ describe('TextTokenizer on the fixture folders', () => {
     const padded = await tokenizerOf('gpt2', { fallbackPadId: 0 });
     const batch = padded.encodeBatch(['the film', 'the film was good']);
     expect(batch.ids.shape[0]).toBe(2);
-    const t = batch.ids.shape[1];
+    const t = batch.ids.shape[1]!;
     expect(Array.from(batch.ids.data.subarray(t - 1, t))).toEqual([0]);
   });
 
@@ -54,13 +54,13 @@ describe('TextTokenizer on the fixture folders', () => {
     const e = bert.encode(text);
     expect(e.tokens).toContain('[UNK]');
     const unk = e.tokens.indexOf('[UNK]');
-    expect(text.slice(...e.offsets[unk])).toBe('Zyxq');
+    expect(text.slice(...e.offsets[unk]!)).toBe('Zyxq');
     for (let i = 0; i < e.ids.length; i++) {
       if (e.special[i] || i === unk) continue;
-      const piece = e.tokens[i].replace(/^##/, '');
+      const piece = e.tokens[i]!.replace(/^##/, '');
       expect(
         text
-          .slice(...e.offsets[i])
+          .slice(...e.offsets[i]!)
           .normalize('NFD')
           .replace(/\p{M}/gu, '')
           .toLowerCase(),
@@ -72,7 +72,7 @@ describe('TextTokenizer on the fixture folders', () => {
     const spans = g.offsets.map(([s, t]) => emoji.slice(s, t));
     const group = spans.filter((s) => s === '👍').length;
     expect(group).toBeGreaterThan(1); // the emoji's bytes are several tokens sharing its span
-    const distinct = spans.filter((s, i) => s !== '' && (i === 0 || g.offsets[i].join() !== g.offsets[i - 1].join()));
+    const distinct = spans.filter((s, i) => s !== '' && (i === 0 || g.offsets[i]!.join() !== g.offsets[i - 1]!.join()));
     expect(distinct.join('')).toBe(emoji.replace(/\s/g, ''));
   });
 

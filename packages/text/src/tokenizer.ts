@@ -155,13 +155,13 @@ export class TextTokenizer {
         continue;
       }
       if (this.wordPiecePrefix !== undefined) {
-        const t = tokens[i];
+        const t = tokens[i]!;
         out.push({ surface: t.startsWith(this.wordPiecePrefix) ? t.slice(this.wordPiecePrefix.length) : t, special: false });
         continue;
       }
       // Byte-level tokens may hold part of a character: decode them together until it is whole.
       let j = i;
-      let surface = this.decode([ids[i]]);
+      let surface = this.decode([ids[i]!]);
       while (surface.includes('\uFFFD') && j + 1 < ids.length && !special[j + 1]) {
         j++;
         surface = this.decode(ids.slice(i, j + 1));

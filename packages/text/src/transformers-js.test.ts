@@ -15,7 +15,7 @@ env.localModelPath = `${folderPath('bert').replace(/bert$/, '')}`;
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   expect(a.length).toBe(b.length);
   let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
   return d;
 };
 
@@ -34,13 +34,13 @@ describe("fromTransformersJs: what a transformers.js user holds gives the folder
         const b = fromFolder.encode(fx.meta.texts);
         expect(Array.from(a.ids.data)).toEqual(Array.from(b.ids.data));
         // transformers.js tokenises the same way
-        const theirs = await classify.tokenizer(fx.meta.texts[0]);
-        expect(Array.from(theirs.input_ids.data as BigInt64Array, Number)).toEqual(a.texts[0].ids);
+        const theirs = await classify.tokenizer(fx.meta.texts[0]!);
+        expect(Array.from(theirs.input_ids.data as BigInt64Array, Number)).toEqual(a.texts[0]!.ids);
         // and predicts what the salience model predicts
-        const top = (await classify(fx.meta.texts[0], { top_k: 1 })) as { label: string; score: number }[];
-        const ours = await fromPipeline.predict(fromPipeline.encode(fx.meta.texts[0]));
-        expect(top[0].label).toBe(fromPipeline.labels?.[ours.predicted[0]]);
-        expect(Math.abs(top[0].score - ours.probabilities.data[ours.predicted[0]])).toBeLessThan(1e-6);
+        const top = (await classify(fx.meta.texts[0]!, { top_k: 1 })) as { label: string; score: number }[];
+        const ours = await fromPipeline.predict(fromPipeline.encode(fx.meta.texts[0]!));
+        expect(top[0]!.label).toBe(fromPipeline.labels?.[ours.predicted[0]!]);
+        expect(Math.abs(top[0]!.score - ours.probabilities.data[ours.predicted[0]!]!)).toBeLessThan(1e-6);
 
         const options = { target: fx.target, padTokenId: fromFolder.padId ?? undefined };
         const gx = await tokenGradXEmbedding.attribute(fromPipeline.model, a.ids, options);

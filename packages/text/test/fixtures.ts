@@ -31,7 +31,7 @@ export async function loadTextFixture(name: TextFolder): Promise<TextFixture> {
   const folder = folderPath(name);
   const [manifest, bin] = await Promise.all([readFile(`${folder}/cases.json`, 'utf8'), readFile(`${folder}/cases.bin`)]);
   const { arrays, meta } = parseFixtureArrays(manifest, bin);
-  return { folder, arrays, meta: meta as unknown as TextFixture['meta'], target: Array.from(arrays.target.data) };
+  return { folder, arrays, meta: meta as unknown as TextFixture['meta'], target: Array.from(arrays.target!.data) };
 }
 
 /** max|got - want| / max|want|. */
@@ -40,8 +40,8 @@ export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): 
   let scale = 0;
   let err = 0;
   for (let i = 0; i < want.length; i++) {
-    scale = Math.max(scale, Math.abs(want[i]));
-    err = Math.max(err, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]!));
+    err = Math.max(err, Math.abs(got[i]! - want[i]!));
   }
   return scale > 0 ? err / scale : err;
 }

@@ -16,7 +16,7 @@ afterAll(async () => {
 it('the backward rules give on wasm the maps they give on cpu (smallcnn)', async () => {
   const fixture = await loadCaptumFixture('smallcnn');
   const input = nchwToNhwc(fixture.input);
-  const rows = input.shape[0];
+  const rows = input.shape[0]!;
   const paired = { data: new Float32Array(2 * input.data.length), shape: [2 * rows, ...input.shape.slice(1)] };
   paired.data.set(input.data);
   paired.data.set(
@@ -44,5 +44,5 @@ it('the backward rules give on wasm the maps they give on cpu (smallcnn)', async
     }
     layers.dispose();
   }
-  for (const [name] of cases) expectMapsClose(maps.wasm[name], maps.cpu[name], 1e-5, `${name} on wasm`);
+  for (const [name] of cases) expectMapsClose(maps.wasm![name]!, maps.cpu![name]!, 1e-5, `${name} on wasm`);
 }, 60_000);

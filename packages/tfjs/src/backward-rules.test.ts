@@ -33,12 +33,12 @@ function expected(rule: ReluRule, cap = Infinity): Float32Array {
   const out = new Float32Array(B * I);
   for (let r = 0; r < B; r++) {
     for (let h = 0; h < H; h++) {
-      let z = B1[h];
-      for (let i = 0; i < I; i++) z += X[r * I + i] * W1[i * H + h];
-      const dy = W2[h * C + TARGET[r]];
+      let z = B1[h]!;
+      for (let i = 0; i < I; i++) z += X[r * I + i]! * W1[i * H + h]!;
+      const dy = W2[h * C + TARGET[r]!]!;
       const pass = dy > 0 && (rule === 'deconvnet' || z > 0) && z <= cap;
       if (!pass) continue;
-      for (let i = 0; i < I; i++) out[r * I + i] += dy * W1[i * H + h];
+      for (let i = 0; i < I; i++) out[r * I + i]! += dy * W1[i * H + h]!;
     }
   }
   return out;
@@ -47,7 +47,7 @@ function expected(rule: ReluRule, cap = Infinity): Float32Array {
 function expectClose(actual: ArrayLike<number>, wanted: Float32Array, tolerance = 1e-6): void {
   const scale = Math.max(...wanted.map(Math.abs));
   expect(scale).toBeGreaterThan(0);
-  const error = Math.max(...Array.from(actual, (v, i) => Math.abs(v - wanted[i])));
+  const error = Math.max(...Array.from(actual, (v, i) => Math.abs(v - wanted[i]!)));
   expect(error).toBeLessThanOrEqual(tolerance * scale);
 }
 
@@ -151,7 +151,7 @@ describe('a ReLU out of the rule’s reach is refused', () => {
   const customRelu = tf.customGrad((x, save) => {
     const y = tf.relu(x as tf.Tensor);
     (save as (t: tf.Tensor[]) => void)([x as tf.Tensor]);
-    return { value: y, gradFunc: (dy, [saved]) => tf.mul(dy, tf.step(saved)) };
+    return { value: y, gradFunc: (dy, [saved]) => tf.mul(dy, tf.step(saved!)) };
   });
 
   it('inside tf.customGrad: a CapabilityError naming the kernel; without a rule the same model runs', async () => {
@@ -195,16 +195,16 @@ function expectedRescale(f: (z: number) => number): Float32Array {
   const out = new Float32Array(2 * B * I);
   for (let r = 0; r < B; r++) {
     for (let h = 0; h < H; h++) {
-      let z = B1[h];
-      let z0 = B1[h];
+      let z = B1[h]!;
+      let z0 = B1[h]!;
       for (let i = 0; i < I; i++) {
-        z += X[r * I + i] * W1[i * H + h];
-        z0 += BASELINE[i] * W1[i * H + h];
+        z += X[r * I + i]! * W1[i * H + h]!;
+        z0 += BASELINE[i]! * W1[i * H + h]!;
       }
-      const m = ((f(z) - f(z0)) / (z - z0)) * W2[h * C + TARGET[r]];
+      const m = ((f(z) - f(z0)) / (z - z0)) * W2[h * C + TARGET[r]!]!;
       for (let i = 0; i < I; i++) {
-        out[r * I + i] += m * W1[i * H + h];
-        out[(B + r) * I + i] += m * W1[i * H + h];
+        out[r * I + i]! += m * W1[i * H + h]!;
+        out[(B + r) * I + i]! += m * W1[i * H + h]!;
       }
     }
   }
@@ -229,8 +229,8 @@ describe("DeepLIFT's rescale rule", () => {
       // Completeness: sum((x - x0) * multipliers) = logit(x) - logit(x0), the output layer being linear.
       for (let r = 0; r < B; r++) {
         let sum = 0;
-        for (let i = 0; i < I; i++) sum += (X[r * I + i] - BASELINE[i]) * inputGradients.data[r * I + i];
-        const change = logits.data[r * C + TARGET[r]] - logits.data[(B + r) * C + TARGET[r]];
+        for (let i = 0; i < I; i++) sum += (X[r * I + i]! - BASELINE[i]!) * inputGradients.data[r * I + i]!;
+        const change = logits.data[r * C + TARGET[r]!]! - logits.data[(B + r) * C + TARGET[r]!]!;
         expect(sum).toBeCloseTo(change, 4);
       }
       layers.dispose();
@@ -256,7 +256,7 @@ describe("DeepLIFT's rescale rule", () => {
     const customTanh = tf.customGrad((x, save) => {
       const y = tf.tanh(x as tf.Tensor);
       (save as (t: tf.Tensor[]) => void)([y]);
-      return { value: y, gradFunc: (dy, [saved]) => tf.mul(dy, tf.sub(1, tf.square(saved))) };
+      return { value: y, gradFunc: (dy, [saved]) => tf.mul(dy, tf.sub(1, tf.square(saved!))) };
     });
     const [a, b, c] = [w1(), b1(), w2()];
     const relu6 = fromTfjs(tf, (x) => tf.matMul(tf.relu6(tf.add(tf.matMul(x, a), b)), c), { inputShape: [null, I] });

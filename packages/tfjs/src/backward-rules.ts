@@ -98,15 +98,15 @@ function ruleGradient(tf: RuleTf, kernelName: string, rule: ReluRule): GradConfi
   const replaced = (gradFunc: GradConfig['gradFunc']): GradConfig => ({ ...original, gradFunc });
   switch (kernelName) {
     case 'Relu':
-      return replaced((dy, [x]) => ({ x: () => reluRuleGradient(tf, rule, dy as Tensor, x) }));
+      return replaced((dy, [x]) => ({ x: () => reluRuleGradient(tf, rule, dy as Tensor, x!) }));
     case 'Relu6':
-      return replaced((dy, [x]) => ({ x: () => reluRuleGradient(tf, rule, dy as Tensor, x, 6) }));
+      return replaced((dy, [x]) => ({ x: () => reluRuleGradient(tf, rule, dy as Tensor, x!, 6) }));
     case 'ClipByValue':
       return replaced((dy, saved, attrs: NamedAttrMap) => {
         const { clipValueMin, clipValueMax } = attrs as unknown as { clipValueMin: number; clipValueMax: number };
         // Only a lower bound of 0 makes a clip a ReLU; any other clip keeps its gradient.
         if (clipValueMin !== 0) return original.gradFunc(dy, saved, attrs);
-        return { x: () => reluRuleGradient(tf, rule, dy as Tensor, saved[0], clipValueMax) };
+        return { x: () => reluRuleGradient(tf, rule, dy as Tensor, saved[0]!, clipValueMax) };
       });
     case 'Maximum':
       return replaced((dy, saved, attrs: NamedAttrMap) => {
@@ -116,8 +116,8 @@ function ruleGradient(tf: RuleTf, kernelName: string, rule: ReluRule): GradConfi
         // max(x, 0) with a scalar 0 (tf.maximum(x, 0)): the rule for x, the ordinary gradient for the 0.
         const isZero = (t: Tensor) => t.size === 1 && t.dataSync()[0] === 0;
         const sameShape = (t: Tensor) => t.shape.length === grad.shape.length && t.shape.every((d, i) => d === grad.shape[i]);
-        if (isZero(b) && sameShape(a)) return { ...plain, a: () => reluRuleGradient(tf, rule, grad, a) };
-        if (isZero(a) && sameShape(b)) return { ...plain, b: () => reluRuleGradient(tf, rule, grad, b) };
+        if (isZero(b!) && sameShape(a!)) return { ...plain, a: () => reluRuleGradient(tf, rule, grad, a!) };
+        if (isZero(a!) && sameShape(b!)) return { ...plain, b: () => reluRuleGradient(tf, rule, grad, b!) };
         return plain;
       });
     default:
@@ -216,7 +216,7 @@ export function withRescaleRule<T>(tf: RescaleTf, work: () => T): T {
 /** Each row minus its baseline row, given to both halves: [a - b; a - b] for t = [a; b]. */
 function pairDifference(tf: RescaleTf, t: Tensor): Tensor {
   const [a, b] = tf.split(t, 2, 0);
-  const d = tf.sub(a, b);
+  const d = tf.sub(a!, b!);
   return tf.concat([d, d], 0);
 }
 
@@ -244,7 +244,7 @@ function nodeOf(tape: readonly TapeNode[], saved: readonly Tensor[]): TapeNode |
 /** How many ops on the tape read `t`, leaving out the copies tfjs records when it saves a tensor for a gradient. */
 function readersOf(tape: readonly TapeNode[], t: Tensor): number {
   const copies = new Set(tape.flatMap((node) => node.saved ?? []));
-  const isCopy = (node: TapeNode) => node.outputs.length === 1 && copies.has(node.outputs[0]);
+  const isCopy = (node: TapeNode) => node.outputs.length === 1 && copies.has(node.outputs[0]!);
   return tape.filter((node) => !isCopy(node) && Object.values(node.inputs).includes(t)).length;
 }
 
@@ -255,7 +255,7 @@ function rescaleGradient(tf: RescaleTf, kernelName: string, pooled: Map<object, 
   // Saved as [x, y] whatever tfjs's own rule saves; its plain gradient gets what it saves.
   const savesX = original.inputsToSave?.includes('x') ?? false;
   const savesY = original.outputsToSave?.[0] ?? false;
-  const plainOf = (dy: Tensor, x: Tensor, y: Tensor, attrs: NamedAttrMap) => original.gradFunc(dy, [...(savesX ? [x] : []), ...(savesY ? [y] : [])], attrs).x();
+  const plainOf = (dy: Tensor, x: Tensor, y: Tensor, attrs: NamedAttrMap) => original.gradFunc(dy, [...(savesX ? [x] : []), ...(savesY ? [y] : [])], attrs).x!();
   const rescaled = (plain: Tensor, deltaIn: Tensor, scaled: Tensor) => tf.where(tf.less(tf.abs(deltaIn), RESCALE_EPS), plain, scaled);
   return {
     ...original,
@@ -265,25 +265,25 @@ function rescaleGradient(tf: RescaleTf, kernelName: string, pooled: Map<object, 
       x: () => {
         const [x, y] = saved;
         const grad = dy as Tensor;
-        const plain = plainOf(grad, x, y, attrs);
-        const deltaIn = pairDifference(tf, x);
+        const plain = plainOf(grad, x!, y!, attrs);
+        const deltaIn = pairDifference(tf, x!);
         const tape = activeTape(tf);
         const node = nodeOf(tape, saved);
         if (kernelName !== 'MaxPool') {
           // Captum's hooks read a module's output gradient before the next module's hook replaces
           // it, so a nonlinearity whose only consumer is a MaxPool scales the pool's plain gradient.
-          const pool = node && pooled.get(node.outputs[0]);
-          const scaled = tf.div(tf.mul(pool ?? grad, pairDifference(tf, y)), deltaIn);
+          const pool = node && pooled.get(node.outputs[0]!);
+          const scaled = tf.div(tf.mul(pool ?? grad, pairDifference(tf, y!)), deltaIn);
           return rescaled(plain, deltaIn, scaled);
         }
         const input = node?.inputs.x;
         if (input && readersOf(tape, input) === 1 && !pooled.has(input)) pooled.set(input, tf.keep(plain.clone()));
-        const [a, b] = tf.split(y, 2, 0);
-        const top = tf.maximum(a, b);
-        const deltaOut = tf.concat([tf.sub(top, b), tf.sub(a, top)], 0);
-        const routed = plainOf(tf.mul(grad, deltaOut), x, y, attrs);
+        const [a, b] = tf.split(y!, 2, 0);
+        const top = tf.maximum(a!, b!);
+        const deltaOut = tf.concat([tf.sub(top, b!), tf.sub(a!, top)], 0);
+        const routed = plainOf(tf.mul(grad, deltaOut), x!, y!, attrs);
         const [ra, rb] = tf.split(routed, 2, 0);
-        const sum = tf.add(ra, rb);
+        const sum = tf.add(ra!, rb!);
         return rescaled(plain, deltaIn, tf.div(tf.concat([sum, sum], 0), deltaIn));
       },
     }),
@@ -304,12 +304,12 @@ function rescaleWithScalar(tf: RescaleTf, original: GradConfig): GradConfig {
       const sameShape = (t: Tensor) => t.shape.length === grad.shape.length && t.shape.every((d, i) => d === grad.shape[i]);
       const rule = (t: Tensor, plainOfT: () => Tensor) => () => {
         const deltaIn = pairDifference(tf, t);
-        const y = original.kernelName === 'Maximum' ? tf.maximum(a, b) : tf.minimum(a, b);
+        const y = original.kernelName === 'Maximum' ? tf.maximum(a!, b!) : tf.minimum(a!, b!);
         const scaled = tf.div(tf.mul(grad, pairDifference(tf, y)), deltaIn);
         return tf.where(tf.less(tf.abs(deltaIn), RESCALE_EPS), plainOfT(), scaled);
       };
-      if (b.size === 1 && sameShape(a)) return { ...plain, a: rule(a, plain.a) };
-      if (a.size === 1 && sameShape(b)) return { ...plain, b: rule(b, plain.b) };
+      if (b!.size === 1 && sameShape(a!)) return { ...plain, a: rule(a!, plain.a!) };
+      if (a!.size === 1 && sameShape(b!)) return { ...plain, b: rule(b!, plain.b!) };
       return plain;
     },
   };

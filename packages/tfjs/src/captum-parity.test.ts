@@ -15,15 +15,15 @@ const PARITY = 1e-5;
  * the spatial means of the gradients, the map is the weighted sum of the activations, [B, 1, h, w].
  */
 function gradCamNoRelu(activations: TensorData, gradients: TensorData): TensorData {
-  const [rows, height, width, channels] = activations.shape;
+  const [rows, height, width, channels] = activations.shape as [number, number, number, number];
   const pixels = height * width;
   const out = new Float32Array(rows * pixels);
   for (let r = 0; r < rows; r++) {
     const weights = new Float64Array(channels);
-    for (let p = 0; p < pixels; p++) for (let c = 0; c < channels; c++) weights[c] += gradients.data[(r * pixels + p) * channels + c] / pixels;
+    for (let p = 0; p < pixels; p++) for (let c = 0; c < channels; c++) weights[c]! += gradients.data[(r * pixels + p) * channels + c]! / pixels;
     for (let p = 0; p < pixels; p++) {
       let s = 0;
-      for (let c = 0; c < channels; c++) s += weights[c] * activations.data[(r * pixels + p) * channels + c];
+      for (let c = 0; c < channels; c++) s += weights[c]! * activations.data[(r * pixels + p) * channels + c]!;
       out[r * pixels + p] = s;
     }
   }
@@ -64,8 +64,8 @@ describe.each(['cpu', 'wasm'])('parity with the Captum fixtures on %s', (backend
     });
     expect(tf.memory().numTensors).toBe(before);
     expectMapsClose(result.logits, fixture.logits, PARITY, `${name} logits`);
-    expectMapsClose(result.inputGradients, nchwToNhwc(fixture.cases.gradient), PARITY, `${name} input gradients`);
-    const expectedCam = fixture.cases.gradcam_layer_norelu;
+    expectMapsClose(result.inputGradients, nchwToNhwc(fixture.cases.gradient!), PARITY, `${name} input gradients`);
+    const expectedCam = fixture.cases.gradcam_layer_norelu!;
     const [rows, , height, width] = expectedCam.shape;
     const layerInfo = adapter.layers().find((l) => l.name === fixture.gradcamLayer)!;
     expect(layerInfo.spatial).toBe(true);
@@ -79,7 +79,7 @@ describe.each(['cpu', 'wasm'])('parity with the Captum fixtures on %s', (backend
     const { fixture, adapter } = adapterFor('tabular');
     expect(adapter.layout).toBe('NC');
     const { inputGradients } = await adapter.run({ input: fixture.input, outputs: ['inputGradients'], target: fixture.target });
-    expectMapsClose(inputGradients, fixture.cases.gradient, PARITY, 'tabular input gradients');
+    expectMapsClose(inputGradients, fixture.cases.gradient!, PARITY, 'tabular input gradients');
   });
 
   it('tinytext: embedding gradients equal Captum’s', async () => {
@@ -88,6 +88,6 @@ describe.each(['cpu', 'wasm'])('parity with the Captum fixtures on %s', (backend
     expect(adapter.embeddingLayer).toBe(fixture.embeddingLayer);
     const { embeddingGradients, logits } = await adapter.run({ input: fixture.input, outputs: ['embeddingGradients', 'logits'], target: fixture.target });
     expectMapsClose(logits, fixture.logits, PARITY, 'tinytext logits');
-    expectMapsClose(embeddingGradients, fixture.cases.embedding_gradient, PARITY, 'tinytext embedding gradients');
+    expectMapsClose(embeddingGradients, fixture.cases.embedding_gradient!, PARITY, 'tinytext embedding gradients');
   });
 });

@@ -99,7 +99,7 @@ function bridgeToCpu(tf: FallbackTf, kernelName: string, cpuKernel: KernelFunc):
         onCpu.push(out.dataId);
         return { dataId: active.write(cpu.readSync(out.dataId), out.shape, out.dtype), shape: out.shape, dtype: out.dtype };
       });
-      return Array.isArray(result) ? back : back[0];
+      return Array.isArray(result) ? back : back[0]!;
     } finally {
       for (const dataId of onCpu) cpu.disposeData(dataId);
     }

@@ -21,8 +21,8 @@ function textModel(): tf.Sequential {
   return model;
 }
 
-const lookup = (ids: ArrayLike<number>) => Array.from(ids).flatMap((id) => [TABLE[id * 2], TABLE[id * 2 + 1]]);
-const column = (c: number) => Array.from({ length: 6 }, (_, i) => HEAD[i * 2 + c]);
+const lookup = (ids: ArrayLike<number>) => Array.from(ids).flatMap((id) => [TABLE[id * 2]!, TABLE[id * 2 + 1]!]);
+const column = (c: number) => Array.from({ length: 6 }, (_, i) => HEAD[i * 2 + c]!);
 
 describe.each(['cpu', 'wasm'])('Embedding layers on %s', (backend) => {
   beforeAll(async () => {
@@ -40,7 +40,7 @@ describe.each(['cpu', 'wasm'])('Embedding layers on %s', (backend) => {
     expect(result.embeddings.shape).toEqual([3, 3, 2]);
     expectClose(result.embeddings.data, lookup(IDS.data));
     expectClose(result.embeddingGradients.data, [...column(1), ...column(0), ...column(1)]);
-    const logits = [0, 1, 2].flatMap((r) => [0, 1].map((c) => lookup(IDS.data.subarray(r * 3, r * 3 + 3)).reduce((s, e, i) => s + e * HEAD[i * 2 + c], 0)));
+    const logits = [0, 1, 2].flatMap((r) => [0, 1].map((c) => lookup(IDS.data.subarray(r * 3, r * 3 + 3)).reduce((s, e, i) => s! + e! * HEAD[i * 2 + c]!, 0)));
     expectClose(result.logits.data, logits);
   });
 
@@ -61,7 +61,7 @@ describe.each(['cpu', 'wasm'])('Embedding layers on %s', (backend) => {
     expectClose(result.layerActivations.data, given.data);
     expectClose(result.embeddingGradients.data, [...column(0), ...column(0), ...column(0)]);
     expectClose(result.layerGradients.data, result.embeddingGradients.data);
-    const logits = [0, 1, 2].flatMap((r) => [0, 1].map((c) => given.data.subarray(r * 6, r * 6 + 6).reduce((s, e, i) => s + e * HEAD[i * 2 + c], 0)));
+    const logits = [0, 1, 2].flatMap((r) => [0, 1].map((c) => given.data.subarray(r * 6, r * 6 + 6).reduce((s, e, i) => s + e * HEAD[i * 2 + c]!, 0)));
     expectClose(result.logits.data, logits);
   });
 

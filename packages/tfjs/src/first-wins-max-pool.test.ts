@@ -190,12 +190,12 @@ describe.each(['cpu', 'wasm'])('the first-wins max-pool gradient on %s', (backen
     for (const [n, geometry] of cases.entries()) {
       // Every geometry meets all-zero windows (ties with the zero padding), and one other pattern.
       for (const pattern of ['zeros', PATTERN_NAMES[1 + (n % (PATTERN_NAMES.length - 1))]]) {
-        const x = values(BATCH * geometry.input[0] * geometry.input[1] * CHANNELS, PATTERNS[pattern]);
+        const x = values(BATCH * geometry.input[0] * geometry.input[1] * CHANNELS, PATTERNS[pattern!]!);
         const expected = await cpuReference(geometry, x, distinctDy);
         const actual = firstWins(geometry, x, expected.dy);
         expect(actual.length).toBe(expected.dx.length);
         for (let i = 0; i < actual.length; i++) {
-          const error = Math.abs(actual[i] - expected.dx[i]);
+          const error = Math.abs(actual[i]! - expected.dx[i]!);
           worst = Math.max(worst, error);
           if (error > 1e-6) expect.fail(`${pattern}, ${JSON.stringify(geometry)}: element ${i} is ${actual[i]}, the cpu kernel gives ${expected.dx[i]}`);
         }
@@ -208,7 +208,7 @@ describe.each(['cpu', 'wasm'])('the first-wins max-pool gradient on %s', (backen
 
   it('leaves no tensor behind', () => {
     const geometry: Geometry = { input: [5, 7], filter: [3, 3], strides: [2, 2], pad: 'same' };
-    const x = tf.tensor4d(values(BATCH * 5 * 7 * CHANNELS, PATTERNS.relu), [BATCH, 5, 7, CHANNELS]);
+    const x = tf.tensor4d(values(BATCH * 5 * 7 * CHANNELS, PATTERNS.relu!), [BATCH, 5, 7, CHANNELS]);
     const y = tf.maxPool(x, geometry.filter, geometry.strides, geometry.pad);
     const dy = tf.onesLike(y);
     const before = tf.memory().numTensors;

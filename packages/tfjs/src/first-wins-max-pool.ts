@@ -98,18 +98,18 @@ export function firstWinsMaxPoolGrad(
             : claimed;
         const ry = ky % strideHeight;
         const rx = kx % strideWidth;
-        const sofar = lattices[ry][rx];
-        lattices[ry][rx] = sofar ? tf.add(sofar, placed) : placed;
+        const sofar = lattices[ry]![rx];
+        lattices[ry]![rx] = sofar ? tf.add(sofar, placed) : placed;
       }
     }
 
     // Interleave: padded row ry + strideHeight * I holds lattice ry's row I (columns alike).
     const empty = () => tf.zeros([batch, gridHeight, gridWidth, channels], dy.dtype);
     const rows = lattices.map((row) => {
-      const cells = Array.from(row, (cell) => cell ?? empty());
-      return strideWidth === 1 ? cells[0] : tf.reshape(tf.stack(cells, 3), [batch, gridHeight, gridWidth * strideWidth, channels]);
+      const cells = Array.from(row, (cell): Tensor => cell ?? empty());
+      return strideWidth === 1 ? cells[0]! : tf.reshape(tf.stack(cells, 3), [batch, gridHeight, gridWidth * strideWidth, channels]);
     });
-    const canvas = strideHeight === 1 ? rows[0] : tf.reshape(tf.stack(rows, 2), [batch, gridHeight * strideHeight, gridWidth * strideWidth, channels]);
+    const canvas = (strideHeight === 1 ? rows[0] : tf.reshape(tf.stack(rows, 2), [batch, gridHeight * strideHeight, gridWidth * strideWidth, channels]))!;
 
     const keptHeight = Math.min(inHeight, gridHeight * strideHeight - top);
     const keptWidth = Math.min(inWidth, gridWidth * strideWidth - left);
@@ -167,7 +167,7 @@ export function withFirstWinsMaxPool<T>(tf: SwapTf, work: () => T, backends: rea
       const { filterSize, strides, pad } = attrs as unknown as MaxPoolAttrs;
       if (pad !== 'valid' && pad !== 'same') return original.gradFunc(dy, saved, attrs);
       const [x, y] = saved;
-      return { x: () => firstWinsMaxPoolGrad(tf, dy as Tensor, x, y, filterSize, strides, pad) };
+      return { x: () => firstWinsMaxPoolGrad(tf, dy as Tensor, x!, y!, filterSize, strides, pad) };
     },
   };
   tf.registerGradient(firstWins);

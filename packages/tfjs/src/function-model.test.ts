@@ -45,10 +45,10 @@ describe.each(['cpu', 'wasm'])('function models on %s', (backend) => {
     const tableValues = [0, 0, 1, 2, -1, 0.5, 0.3, -0.2];
     expectClose(
       result.embeddings.data,
-      Array.from(ids.data).flatMap((id) => [tableValues[id * 2], tableValues[id * 2 + 1]]),
+      Array.from(ids.data).flatMap((id) => [tableValues[id * 2]!, tableValues[id * 2 + 1]!]),
     );
     const headValues = [0.5, -0.5, 0.25, 1, -1, 0.1];
-    const perToken = (c: number) => [headValues[c] / 4, headValues[3 + c] / 4];
+    const perToken = (c: number) => [headValues[c]! / 4, headValues[3 + c]! / 4];
     expectClose(result.embeddingGradients.data, [...Array(4).fill(perToken(0)).flat(), ...Array(4).fill(perToken(2)).flat()]);
     const zeros = tensor(new Float32Array(16), [2, 4, 2]);
     const fromGiven = await expectNoLeak(() => adapter.run({ input: ids, outputs: ['logits'], embeddings: zeros }));

@@ -54,7 +54,7 @@ describe('without registered gradients', () => {
       const adapter = fromTfjs(tf, model);
       expect([...adapter.capabilities]).toEqual(['logits']);
       const { logits } = await adapter.run({ input: X, outputs: ['logits'] });
-      const expected = Array.from({ length: 15 }, (_, k) => [0, 1, 2, 3].reduce((s, i) => s + X.data[Math.floor(k / 5) * 4 + i] * W1[i * 5 + (k % 5)], 0));
+      const expected = Array.from({ length: 15 }, (_, k) => [0, 1, 2, 3].reduce((s, i) => s + X.data[Math.floor(k / 5) * 4 + i]! * W1[i * 5 + (k % 5)]!, 0));
       expectClose(logits.data, expected);
       const error = await expectNoLeak(() => adapter.run({ input: X, outputs: ['layerGradients'], target: 0, layer: 'dense' }));
       expect(error).toMatchObject({ name: 'GradientsUnavailableError', message: expect.stringMatching(IMPORT_HINT) });
@@ -74,7 +74,7 @@ describe('without registered gradients', () => {
     const { fn, w } = mlpFunction();
     const adapter = fromTfjs(tf, fn, { inputShape: [null, 4] });
     const { inputGradients } = await adapter.run({ input: X, outputs: ['inputGradients'], target: 1 });
-    expect(Array.from(inputGradients.data.subarray(0, 4))).toEqual([0, 1, 2, 3].map((i) => Math.fround(W1[i * 5 + 1])));
+    expect(Array.from(inputGradients.data.subarray(0, 4))).toEqual([0, 1, 2, 3].map((i) => Math.fround(W1[i * 5 + 1]!)));
     w.dispose();
   });
 });

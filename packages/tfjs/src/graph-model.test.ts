@@ -105,10 +105,10 @@ describe.each(['cpu', 'wasm'])('GraphModel on %s', (backend) => {
     expect([...adapter.capabilities].sort()).toEqual(['embeddingGradients', 'embeddings', 'layerActivations', 'layerGradients', 'logits']);
     const ids = tensor([1, 2, 0, 4, 3, 3], [2, 3]);
     const result = await adapter.run({ input: ids, outputs: ['embeddings', 'embeddingGradients', 'logits'], target: [1, 0] });
-    const expectedEmbeddings = Array.from(ids.data).flatMap((id) => [TABLE[id * 2], TABLE[id * 2 + 1]]);
+    const expectedEmbeddings = Array.from(ids.data).flatMap((id) => [TABLE[id * 2]!, TABLE[id * 2 + 1]!]);
     expectClose(result.embeddings.data, expectedEmbeddings);
     expect(result.embeddingGradients.shape).toEqual([2, 3, 2]);
-    const column = (c: number) => Array.from({ length: 6 }, (_, i) => HEAD[i * 2 + c]);
+    const column = (c: number) => Array.from({ length: 6 }, (_, i) => HEAD[i * 2 + c]!);
     expectClose(result.embeddingGradients.data, [...column(1), ...column(0)]);
     const shifted = tensor(
       result.embeddings.data.map((v) => v + 1),
@@ -116,10 +116,10 @@ describe.each(['cpu', 'wasm'])('GraphModel on %s', (backend) => {
     );
     const fromGiven = await adapter.run({ input: ids, outputs: ['logits', 'embeddings'], embeddings: shifted });
     expectClose(fromGiven.embeddings.data, shifted.data);
-    const sums = [0, 1].map((c) => column(c).reduce((a, b) => a + b, 0));
+    const sums = [0, 1].map((c) => column(c).reduce((a, b) => a! + b!, 0));
     expectClose(
       fromGiven.logits.data,
-      Array.from(result.logits.data, (v, i) => v + sums[i % 2]),
+      Array.from(result.logits.data, (v, i) => v + sums[i % 2]!),
     );
   });
 

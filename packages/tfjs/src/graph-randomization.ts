@@ -42,8 +42,8 @@ function freshValues(node: WeightNode, slot: number, shape: readonly number[], s
     return values;
   }
   const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
-  const fanIn = receptive * shape[shape.length - 2];
-  const fanOut = receptive * shape[shape.length - 1];
+  const fanIn = receptive * shape[shape.length - 2]!;
+  const fanOut = receptive * shape[shape.length - 1]!;
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   return createRng(seed).fillUniform(values, -limit, limit);
 }

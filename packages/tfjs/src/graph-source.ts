@@ -58,7 +58,7 @@ export function graphModelSource(
       `The GraphModel has ${model.outputs.length} outputs (${model.outputs.map((o) => o.name).join(', ')}); name the one that gives the logits with the output option.`,
     );
   }
-  const input = model.inputs[0];
+  const input = model.inputs[0]!;
   const nodes = graphNodes(model);
   const layerNodes = nodes?.filter((node) => !NOT_LAYERS.has(node.op));
   const asyncNode = nodes?.find((node) => node.category !== undefined && ASYNC_CATEGORIES.has(node.category));
@@ -72,7 +72,7 @@ export function graphModelSource(
   };
   if (embeddingNode !== undefined) checkLayer(embeddingNode);
   if (outputNode !== undefined) checkLayer(outputNode);
-  const output = outputNode !== undefined ? { name: outputNode, shape: undefined } : model.outputs[0];
+  const output = (outputNode !== undefined ? { name: outputNode, shape: undefined } : model.outputs[0])!;
   let cachedLayers: readonly LayerInfo[] | undefined;
 
   // A randomised copy runs the same graph with some constants fed in place of the stored ones.
@@ -82,7 +82,7 @@ export function graphModelSource(
   };
   const execute = (feeds: Record<string, Tensor>, name: string): Tensor => {
     const result = model.execute(feeds, name);
-    return Array.isArray(result) ? result[0] : result;
+    return (Array.isArray(result) ? result[0] : result)!;
   };
 
   /** Output shapes found by running batches of 1 and 2: dimensions that follow the batch are null. */
@@ -94,15 +94,15 @@ export function graphModelSource(
     try {
       tf.tidy(() => {
         const runs = batches.map((batch) => {
-          const x = tf.zeros([batch, ...(inputShape.slice(1) as number[])], dtype);
+          const x = tf.zeros([batch!, ...(inputShape.slice(1) as number[])], dtype);
           const outs = model.execute(withWeights({ [input.name]: x }), names);
           return Array.isArray(outs) ? outs : [outs];
         });
         names.forEach((name, i) => {
-          const first = runs[0][i].shape;
+          const first = runs[0]![i]!.shape;
           shapes.set(
             name,
-            first.map((d, axis) => (runs.every((run) => run[i].shape[axis] === d) ? d : null)),
+            first.map((d, axis) => (runs.every((run) => run[i]!.shape[axis] === d) ? d : null)),
           );
         });
       });
@@ -119,7 +119,7 @@ export function graphModelSource(
     kind: 'graph-model',
     declaredInputShape: declaredShape,
     declaredInputDtype: input.dtype === 'int32' || input.dtype === 'float32' ? input.dtype : undefined,
-    classes: outputShape?.length === 2 && outputShape[1] > 0 ? outputShape[1] : undefined,
+    classes: outputShape?.length === 2 && outputShape[1]! > 0 ? outputShape[1] : undefined,
     embedding: embeddingNode !== undefined ? { name: embeddingNode } : undefined,
     notDifferentiable: asyncNode
       ? `The graph has the op '${asyncNode.op}' (node '${asyncNode.name}'), which needs model.executeAsync(); tf.grads cannot differentiate asynchronous execution.`
@@ -152,7 +152,7 @@ export function graphModelSource(
     },
     async forwardAsync(x: Tensor): Promise<Tensor> {
       const result = await model.executeAsync(withWeights({ [input.name]: x }), output.name);
-      return Array.isArray(result) ? result[0] : result;
+      return (Array.isArray(result) ? result[0] : result)!;
     },
     randomized: nodes
       ? (names: readonly string[], seed: number): RandomizedSource => {

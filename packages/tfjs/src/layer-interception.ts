@@ -32,7 +32,7 @@ function interceptLayer(layer: TfjsLayer, { given, intercept }: Interception): (
     const output: Tensor | Tensor[] = given ?? Reflect.apply(original, layer, [inputs, kwargs]);
     if (!Array.isArray(output)) return intercept(output);
     // Nested models return their single output in a list.
-    if (output.length === 1) return [intercept(output[0])];
+    if (output.length === 1) return [intercept(output[0]!)];
     throw new OptionError(`Layer '${layer.name}' has ${output.length} outputs; choose a layer with a single output.`);
   };
   return () => {

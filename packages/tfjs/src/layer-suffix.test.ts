@@ -18,9 +18,9 @@ const x = { data: Float32Array.from({ length: 3 * 72 }, (_, i) => Math.sin(i)), 
 
 /** Rows of `t` rotated by one: row r holds row r + 1. */
 function nextRows(t: { data: Float32Array; shape: readonly number[] }) {
-  const n = t.data.length / t.shape[0];
+  const n = t.data.length / t.shape[0]!;
   const data = new Float32Array(t.data.length);
-  for (let r = 0; r < t.shape[0]; r++) data.set(t.data.subarray(((r + 1) % t.shape[0]) * n, (((r + 1) % t.shape[0]) + 1) * n), r * n);
+  for (let r = 0; r < t.shape[0]!; r++) data.set(t.data.subarray(((r + 1) % t.shape[0]!) * n, (((r + 1) % t.shape[0]!) + 1) * n), r * n);
   return { data, shape: [...t.shape] };
 }
 

@@ -46,10 +46,10 @@ export function layerSuffix(model: TfjsLayersModel, layer: TfjsLayer): LayerSuff
       if (t.sourceLayer === layer) return given;
       const known = values.get(t.id);
       if (known) return known;
-      const node = t.sourceLayer.inboundNodes[t.nodeIndex];
+      const node = t.sourceLayer.inboundNodes[t.nodeIndex]!;
       const inputs = node.inputTensors.map(evaluate);
-      const out = t.sourceLayer.apply(inputs.length === 1 ? inputs[0] : inputs, { ...node.callArgs, training: false });
-      const value = Array.isArray(out) ? out[t.tensorIndex] : out;
+      const out = t.sourceLayer.apply((inputs.length === 1 ? inputs[0] : inputs)!, { ...node.callArgs, training: false });
+      const value = (Array.isArray(out) ? out[t.tensorIndex] : out)!;
       values.set(t.id, value);
       return value;
     };

@@ -14,8 +14,8 @@ function sequentialMlp(): tf.Sequential {
   const model = tf.sequential({ name: 'mlp' });
   model.add(tf.layers.dense({ units: 5, activation: 'relu', inputShape: [4], name: 'hidden' }));
   model.add(tf.layers.dense({ units: 3, name: 'out' }));
-  setDense(model.layers[0], W1, B1, [4, 5]);
-  setDense(model.layers[1], W2, B2, [5, 3]);
+  setDense(model.layers[0]!, W1, B1, [4, 5]);
+  setDense(model.layers[1]!, W2, B2, [5, 3]);
   return model;
 }
 
@@ -27,7 +27,7 @@ function nestedMlp(): tf.LayersModel {
   const features = inner.apply(input) as tf.SymbolicTensor;
   const out = tf.layers.dense({ units: 3, name: 'head' }).apply(features) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out });
-  setDense(inner.layers[0], W1, B1, [4, 5]);
+  setDense(inner.layers[0]!, W1, B1, [4, 5]);
   setDense(model.getLayer('head'), W2, B2, [5, 3]);
   return model;
 }
@@ -41,13 +41,13 @@ describe.each(['cpu', 'wasm'])('LayersModel on %s', (backend) => {
   it('gives the gradient of a Dense layer: the target column of its kernel', async () => {
     const model = tf.sequential();
     model.add(tf.layers.dense({ units: 3, inputShape: [4], name: 'dense' }));
-    setDense(model.layers[0], W1.slice(0, 12), B2, [4, 3]);
+    setDense(model.layers[0]!, W1.slice(0, 12), B2, [4, 3]);
     const adapter = fromTfjs(tf, model);
     expect(adapter.layout).toBe('NC');
     expect(adapter.inputShape).toEqual([null, 4]);
     const { inputGradients } = await adapter.run({ input: X, outputs: ['inputGradients'], target: [2, 0, 1] });
     expect(inputGradients.shape).toEqual([3, 4]);
-    const column = (c: number) => [0, 1, 2, 3].map((i) => W1[i * 3 + c]);
+    const column = (c: number) => [0, 1, 2, 3].map((i) => W1[i * 3 + c]!);
     expectClose(inputGradients.data, [...column(2), ...column(0), ...column(1)], 1e-6);
   });
 
@@ -107,7 +107,7 @@ describe.each(['cpu', 'wasm'])('LayersModel on %s', (backend) => {
     const trunk = await adapter.run({ input: X, outputs: ['layerGradients'], target: targets, layer: 'trunk' });
     expectClose(trunk.layerGradients.data, grads.dHidden);
     for (const layer of [model.getLayer('trunk'), (model.getLayer('trunk') as tf.Sequential).layers[0]]) {
-      expect(Object.hasOwn(layer, 'call')).toBe(false);
+      expect(Object.hasOwn(layer!, 'call')).toBe(false);
     }
     const plain = model.predict(tf.tensor2d(X.data, [3, 4])) as tf.Tensor;
     expectClose(await plain.data(), mlpByHand(X).logits.data);
@@ -151,7 +151,7 @@ describe.each(['cpu', 'wasm'])('LayersModel on %s', (backend) => {
     expect(result.inputGradients.shape).toEqual([2, 6, 6, 1]);
     // d logit / d conv output is the Dense kernel's column, reshaped like the flattened features.
     const kernel = (await (model.getLayer('fc').getWeights()[0] as tf.Tensor).data()) as Float32Array;
-    const column = Array.from({ length: 32 }, (_, i) => kernel[i * 2 + 1]);
+    const column = Array.from({ length: 32 }, (_, i) => kernel[i * 2 + 1]!);
     expectClose(result.layerGradients.data, [...column, ...column]);
   });
 

@@ -77,7 +77,7 @@ export function cloneWithFreshLayers(model: TfjsLayersModel, found: readonly Fou
   const config = structuredClone(model.getConfig()) as Record<string, unknown>;
   const chosenPaths = new Set<string>();
   for (const index of chosen) {
-    const path = found[index].path;
+    const path = found[index]!.path;
     const entry = findEntry(config, path);
     if (!entry) throw new OptionError(`Layer '${path.join('/')}' is not in the model's configuration, so the model cannot be copied with it randomised.`);
     seedInitializers(entry, seed, path.join('/'));
@@ -97,13 +97,13 @@ export function cloneWithFreshLayers(model: TfjsLayersModel, found: readonly Fou
   }
   try {
     const copied = collectLayers(clone);
-    if (copied.length !== found.length || copied.some((c, i) => c.path.join('/') !== found[i].path.join('/'))) {
+    if (copied.length !== found.length || copied.some((c, i) => c.path.join('/') !== found[i]!.path.join('/'))) {
       throw new OptionError('The model rebuilt from its configuration has other layers than the original, so it has no randomised copy.');
     }
     const randomised = (path: readonly string[]) => path.some((_, k) => chosenPaths.has(path.slice(0, k + 1).join('/')));
     found.forEach(({ layer, path }, i) => {
       if (isLayersModel(layer as TfjsLayersModel) || randomised(path)) return;
-      copied[i].layer.setWeights(layer.getWeights());
+      copied[i]!.layer.setWeights(layer.getWeights());
     });
     return clone;
   } catch (error) {

@@ -47,7 +47,7 @@ export function layersModelSource(model: TfjsLayersModel, embeddingLayer: string
     if (!entry) throw new UnknownLayerError(name, names);
     return entry.layer;
   };
-  const withWeights = () => names.filter((_, i) => found[i].layer.weights.length > 0);
+  const withWeights = () => names.filter((_, i) => found[i]!.layer.weights.length > 0);
   const suffixes = new Map<string, LayerSuffix | undefined>();
   const suffixOf = (name: string): LayerSuffix | undefined => {
     if (!suffixes.has(name)) suffixes.set(name, layerSuffix(model, resolve(name)));
@@ -56,7 +56,7 @@ export function layersModelSource(model: TfjsLayersModel, embeddingLayer: string
 
   let embedding: { point: EmbeddingPoint; layer: TfjsLayer } | undefined;
   const embeddingLayers = found.filter(({ layer }) => layer.getClassName() === 'Embedding');
-  const chosen = embeddingLayer !== undefined ? resolve(embeddingLayer) : embeddingLayers.length === 1 ? embeddingLayers[0].layer : undefined;
+  const chosen = embeddingLayer !== undefined ? resolve(embeddingLayer) : embeddingLayers.length === 1 ? embeddingLayers[0]!.layer : undefined;
   if (embeddingLayer === undefined && embeddingLayers.length > 1) {
     throw new OptionError(
       `The model has several Embedding layers (${embeddingLayers.map(({ layer }) => layer.name).join(', ')}); name the one whose output to attribute with the embeddingLayer option.`,
@@ -69,18 +69,18 @@ export function layersModelSource(model: TfjsLayersModel, embeddingLayer: string
     embedding = {
       layer: chosen,
       point: {
-        name,
+        name: name!,
         vocabulary: isEmbedding ? configNumber(chosen, 'inputDim') : undefined,
         dimension: isEmbedding ? configNumber(chosen, 'outputDim') : (shape[shape.length - 1] ?? undefined),
       },
     };
   }
 
-  const inputDtype = model.inputs[0].dtype;
-  const outputShape = model.outputs[0].shape;
+  const inputDtype = model.inputs[0]!.dtype;
+  const outputShape = model.outputs[0]!.shape;
   return {
     kind: 'layers-model',
-    declaredInputShape: [...model.inputs[0].shape],
+    declaredInputShape: [...model.inputs[0]!.shape],
     declaredInputDtype: inputDtype === 'int32' ? 'int32' : undefined,
     classes: outputShape.length === 2 && outputShape[1] !== null ? outputShape[1] : undefined,
     embedding: embedding?.point,
@@ -91,7 +91,7 @@ export function layersModelSource(model: TfjsLayersModel, embeddingLayer: string
     layers(): readonly LayerInfo[] {
       return found.map(({ layer }, i) => {
         const shape = outputShapeOf(layer);
-        return { name: names[i], kind: layer.getClassName(), outputShape: shape, spatial: shape.length === 4 };
+        return { name: names[i]!, kind: layer.getClassName(), outputShape: shape, spatial: shape.length === 4 };
       });
     },
     checkLayer(name: string): void {

@@ -5,7 +5,7 @@ const RANK_OF: Record<Layout, number> = { NHWC: 4, NCHW: 4, NC: 2, tokens: 2 };
 
 /** Shapes like [B, 3, 32, 32]: a small second axis and a large last one. */
 function looksChannelsFirst(shape: readonly (number | null)[]): boolean {
-  const [, second, , last] = shape;
+  const [, second, , last] = shape as [number, number, number, number];
   return second !== null && second <= 4 && (last === null || last > 4);
 }
 

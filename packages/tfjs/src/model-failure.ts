@@ -8,7 +8,7 @@ export function explainFailure(error: unknown, cpuKernelFallback: boolean): Sali
   const noGradient = /gradient function not found for (\w+)/.exec(message);
   if (noGradient) {
     return GradientsUnavailableError.forOp(
-      noGradient[1],
+      noGradient[1]!,
       `tfjs kernel ${noGradient[1]}`,
       'TensorFlow.js registers no gradient for this kernel; register one with tf.registerGradient.',
     );
@@ -17,7 +17,7 @@ export function explainFailure(error: unknown, cpuKernelFallback: boolean): Sali
   let hint = '';
   if (missingKernel) {
     const [, kernel, backend] = missingKernel;
-    hint = BACKWARD_KERNELS.includes(kernel)
+    hint = BACKWARD_KERNELS.includes(kernel!)
       ? cpuKernelFallback
         ? ` (the ${backend} backend lacks '${kernel}'; import '@tensorflow/tfjs-backend-cpu' so that its kernel can stand in)`
         : ` (the ${backend} backend lacks '${kernel}'; leave cpuKernelFallback on so that the cpu kernel stands in)`

@@ -165,7 +165,7 @@ describe.each(['cpu', 'wasm'])('randomizedCopy on %s', (backend) => {
     const input = tf.input({ shape: [4] });
     const out = tf.layers.dense({ units: 3, name: 'top' }).apply(inner.apply(input) as tf.SymbolicTensor) as tf.SymbolicTensor;
     const net = tf.model({ inputs: input, outputs: out });
-    inner.layers[0].setWeights([tf.tensor2d(W1, [4, 5]), tf.tensor1d(B1)]);
+    inner.layers[0]!.setWeights([tf.tensor2d(W1, [4, 5]), tf.tensor1d(B1)]);
     net.getLayer('top').setWeights([tf.tensor2d(W2, [5, 3]), tf.tensor1d(B2)]);
     const model = fromTfjs(tf, net);
     expectClose(await logitsOf(model, X), mlpByHand(X).logits.data);
@@ -228,7 +228,7 @@ describe.each(['cpu', 'wasm'])('randomizedCopy on %s', (backend) => {
       const pre = (await noBias.run({ input: X, outputs: ['layerActivations'], layer: 'pre' })).layerActivations.data;
       expectClose(
         pre,
-        Array.from(expected.pre, (v, i) => v - B1[i % 5]),
+        Array.from(expected.pre, (v, i) => v - B1[i % 5]!),
       );
       noBias.dispose();
       // 'mm1' (MatMul) reads w1 [4, 5]: uniform in +-sqrt(6 / 9), seeded by the weight's name.

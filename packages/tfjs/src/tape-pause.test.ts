@@ -21,9 +21,9 @@ function threeLayers(): tf.Sequential {
   model.add(tf.layers.dense({ units: 5, activation: 'relu', inputShape: [4], name: 'hidden' }));
   model.add(tf.layers.dense({ units: 3, name: 'out' }));
   model.add(tf.layers.dense({ units: 3, name: 'same' }));
-  model.layers[0].setWeights([tf.tensor2d(W1, [4, 5]), tf.tensor1d(B1)]);
-  model.layers[1].setWeights([tf.tensor2d(W2, [5, 3]), tf.tensor1d(B2)]);
-  model.layers[2].setWeights([tf.eye(3), tf.zeros([3])]);
+  model.layers[0]!.setWeights([tf.tensor2d(W1, [4, 5]), tf.tensor1d(B1)]);
+  model.layers[1]!.setWeights([tf.tensor2d(W2, [5, 3]), tf.tensor1d(B2)]);
+  model.layers[2]!.setWeights([tf.eye(3), tf.zeros([3])]);
   return model;
 }
 
@@ -68,7 +68,7 @@ describe('pauseTape', () => {
     })([x]);
     expect(kernelsWhilePaused).toEqual([]);
     // d(v^2 * 30)/dv at 3, with the constant 30 computed while paused.
-    expect(dx.dataSync()[0]).toBeCloseTo(180);
+    expect(dx!.dataSync()[0]).toBeCloseTo(180);
     expect(engineState().gradientDepth).toBe(0);
     tf.dispose([x, dx]);
   });
@@ -79,9 +79,9 @@ describe('pauseTape', () => {
       const paused = pauseTape(tf)!;
       const [inner] = tf.grads((w: tf.Tensor) => tf.mul(w, w))([tf.scalar(5)]);
       paused.resume();
-      return tf.mul(tf.mul(v, v), inner);
+      return tf.mul(tf.mul(v, v), inner!);
     })([x]);
-    expect(dx.dataSync()[0]).toBeCloseTo(40);
+    expect(dx!.dataSync()[0]).toBeCloseTo(40);
     tf.dispose([x, dx]);
   });
 
@@ -97,7 +97,7 @@ describe('pauseTape', () => {
     )([x]);
     expect(nested).toBeUndefined();
     // d/dv of 3v^2 at 2.
-    expect(dx.dataSync()[0]).toBeCloseTo(12);
+    expect(dx!.dataSync()[0]).toBeCloseTo(12);
     tf.dispose([x, dx]);
   });
 });
@@ -142,7 +142,7 @@ describe.each(['cpu', 'wasm'])('A layer request on %s', (backend) => {
     ]) {
       const model = threeLayers();
       const failure = new Error(`${broken} broke`);
-      model.getLayer(broken).call = () => {
+      model.getLayer(broken!).call = () => {
         throw failure;
       };
       const adapter = fromTfjs(tf, model);

@@ -235,7 +235,7 @@ class TfjsAdapter implements TfjsModel {
       return t;
     };
     const x = own(tensorFrom(tf, plan.input, this.inputDtype));
-    const rows = plan.input.shape[0];
+    const rows = plan.input.shape[0]!;
 
     if (this.adapted.notDifferentiable && this.adapted.forwardAsync) {
       // Graphs with control flow run asynchronously, for logits only.
@@ -309,7 +309,7 @@ class TfjsAdapter implements TfjsModel {
     const differentiate = () =>
       tf.tidy(() => {
         const grads = tf.grads(objectiveOf)(xs);
-        if (plan.wanted.has('inputGradients')) record('inputGradients', grads[0]);
+        if (plan.wanted.has('inputGradients')) record('inputGradients', grads[0]!);
       });
     const plain = this.skipFilterGradients ? () => withoutFilterGradients(tf, differentiate) : differentiate;
     const relu = rules?.relu;

@@ -24,7 +24,7 @@ describe.each(Object.keys(RUNTIMES))('Captum parity (tinytext) through model.onn
     ortWeb.env.wasm.numThreads = 1;
     fixture = await loadCaptumFixture('tinytext');
     // int64 ids; the embedding point is found by itself: the Gather that reads them ('/emb/Gather_output_0').
-    model = await fromOnnx(RUNTIMES[runtime], fixture.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } });
+    model = await fromOnnx(RUNTIMES[runtime]!, fixture.modelBytes, { sessionOptions: { intraOpNumThreads: 1 } });
   });
 
   afterAll(() => model.dispose());
@@ -37,16 +37,16 @@ describe.each(Object.keys(RUNTIMES))('Captum parity (tinytext) through model.onn
   it('grad-l2 and its per-dimension values match the embedding gradient, unmasked and masked', async () => {
     const target = fixture.target;
     const plain = await tokenGradL2.attribute(model, fixture.input, { target });
-    expectMapsClose(plain.values, fixture.cases.token_grad_l2, TOLERANCE, `token_grad_l2 (${runtime})`);
+    expectMapsClose(plain.values, fixture.cases.token_grad_l2!, TOLERANCE, `token_grad_l2 (${runtime})`);
     const padded = await tokenGradL2.attribute(model, fixture.input, { target, padTokenId: 0 });
-    expectMapsClose(padded.values, masked(fixture.cases.token_grad_l2, fixture.input.data), TOLERANCE, `token_grad_l2 masked (${runtime})`);
+    expectMapsClose(padded.values, masked(fixture.cases.token_grad_l2!, fixture.input.data), TOLERANCE, `token_grad_l2 masked (${runtime})`);
     const perDimension = await tokenGradL2.attribute(model, fixture.input, { target, perDimension: true });
-    expectMapsClose(perDimension.values, fixture.cases.embedding_gradient, TOLERANCE, `embedding_gradient (${runtime})`);
+    expectMapsClose(perDimension.values, fixture.cases.embedding_gradient!, TOLERANCE, `embedding_gradient (${runtime})`);
   });
 
   it('grad-x-embedding matches', async () => {
     const result = await tokenGradXEmbedding.attribute(model, fixture.input, { target: fixture.target, padTokenId: 0 });
-    expectMapsClose(result.values, masked(fixture.cases.token_grad_x_emb, fixture.input.data), TOLERANCE, `token_grad_x_emb (${runtime})`);
+    expectMapsClose(result.values, masked(fixture.cases.token_grad_x_emb!, fixture.input.data), TOLERANCE, `token_grad_x_emb (${runtime})`);
   });
 
   it("integrated gradients with the pad baseline match LayerIntegratedGradients (Captum's trapezoid), delta too", async () => {
@@ -58,10 +58,10 @@ describe.each(Object.keys(RUNTIMES))('Captum parity (tinytext) through model.onn
       captumTrapezoid: true,
       batchSize: 64,
     });
-    expectMapsClose(result.values, fixture.cases.token_ig_trapezoid_50_pad_baseline, TOLERANCE, `token IG (${runtime})`);
+    expectMapsClose(result.values, fixture.cases.token_ig_trapezoid_50_pad_baseline!, TOLERANCE, `token IG (${runtime})`);
     const delta = result.meta.delta as Float32Array;
-    const expected = fixture.cases.token_ig_delta.data;
+    const expected = fixture.cases.token_ig_delta!.data;
     const scale = Math.max(...Array.from(expected, Math.abs));
-    for (let i = 0; i < expected.length; i++) expect(Math.abs(delta[i] - expected[i])).toBeLessThanOrEqual(TOLERANCE * scale);
+    for (let i = 0; i < expected.length; i++) expect(Math.abs(delta[i]! - expected[i]!)).toBeLessThanOrEqual(TOLERANCE * scale);
   });
 });

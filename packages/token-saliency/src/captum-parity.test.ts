@@ -30,7 +30,7 @@ describe.each(['cpu', 'wasm'])('Captum parity (tinytext) on tfjs %s', (backend) 
     layers = buildFixtureModel(tf, 'tinytext', fixture.weights);
     model = fromTfjs(tf, layers);
     // The same network as a function given embeddings: the adapter's other way in.
-    const table = layers.getLayer('emb').getWeights()[0];
+    const table = layers.getLayer('emb').getWeights()[0]!;
     const head = (e: tf.Tensor) => {
       let x = layers.getLayer('conv').apply(e) as tf.Tensor;
       x = layers.getLayer('conv_tanh').apply(x) as tf.Tensor;
@@ -50,22 +50,22 @@ describe.each(['cpu', 'wasm'])('Captum parity (tinytext) on tfjs %s', (backend) 
   it('grad-l2 matches the L2 norm of the embedding gradient, unmasked and masked', async () => {
     const target = fixture.target;
     const plain = await tokenGradL2.attribute(model, fixture.input, { target });
-    expectMapsClose(plain.values, fixture.cases.token_grad_l2, TOLERANCE, `token_grad_l2 (${backend})`);
+    expectMapsClose(plain.values, fixture.cases.token_grad_l2!, TOLERANCE, `token_grad_l2 (${backend})`);
     const padded = await tokenGradL2.attribute(model, fixture.input, { target, padTokenId: 0 });
-    expectMapsClose(padded.values, masked(fixture.cases.token_grad_l2, fixture.input.data), TOLERANCE, `token_grad_l2 masked (${backend})`);
+    expectMapsClose(padded.values, masked(fixture.cases.token_grad_l2!, fixture.input.data), TOLERANCE, `token_grad_l2 masked (${backend})`);
     expect(Array.from(padded.mask.subarray(24))).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
   });
 
   it('per-dimension grad-l2 values are the embedding gradient', async () => {
     const result = await tokenGradL2.attribute(model, fixture.input, { target: fixture.target, perDimension: true });
     expect(result.layout).toBe('NTD');
-    expectMapsClose(result.values, fixture.cases.embedding_gradient, TOLERANCE, `embedding_gradient (${backend})`);
+    expectMapsClose(result.values, fixture.cases.embedding_gradient!, TOLERANCE, `embedding_gradient (${backend})`);
   });
 
   it('grad-x-embedding matches, on the LayersModel and on a function given embeddings', async () => {
     for (const m of [model, functionModel]) {
       const result = await tokenGradXEmbedding.attribute(m, fixture.input, { target: fixture.target, padTokenId: 0 });
-      expectMapsClose(result.values, masked(fixture.cases.token_grad_x_emb, fixture.input.data), TOLERANCE, `token_grad_x_emb (${backend})`);
+      expectMapsClose(result.values, masked(fixture.cases.token_grad_x_emb!, fixture.input.data), TOLERANCE, `token_grad_x_emb (${backend})`);
     }
   });
 
@@ -79,11 +79,11 @@ describe.each(['cpu', 'wasm'])('Captum parity (tinytext) on tfjs %s', (backend) 
         captumTrapezoid: true,
         batchSize: 64,
       });
-      expectMapsClose(result.values, fixture.cases.token_ig_trapezoid_50_pad_baseline, TOLERANCE, `token IG (${backend})`);
+      expectMapsClose(result.values, fixture.cases.token_ig_trapezoid_50_pad_baseline!, TOLERANCE, `token IG (${backend})`);
       const delta = result.meta.delta as Float32Array;
-      const expected = fixture.cases.token_ig_delta.data;
+      const expected = fixture.cases.token_ig_delta!.data;
       const scale = Math.max(...Array.from(expected, Math.abs));
-      for (let i = 0; i < expected.length; i++) expect(Math.abs(delta[i] - expected[i])).toBeLessThanOrEqual(TOLERANCE * scale);
+      for (let i = 0; i < expected.length; i++) expect(Math.abs(delta[i]! - expected[i]!)).toBeLessThanOrEqual(TOLERANCE * scale);
       expect(result.meta).toMatchObject({ score: 'integrated-gradients', baselineTokenId: 0, steps: 50, endpointRows: 4, gradientRows: 150 });
     }
   });

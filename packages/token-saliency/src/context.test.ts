@@ -39,8 +39,8 @@ describe('token integrated gradients with an attention mask', () => {
     const real = [first, second].map((row) => row.map((id) => (id === 0 ? 0 : 1)).join(''));
     let baselineRows = 0;
     for (const request of model.requests) {
-      const rows = request.input.shape[0];
-      const mask = request.context!.attention_mask;
+      const rows = request.input.shape[0]!;
+      const mask = request.context!.attention_mask!;
       expect(mask.shape).toEqual([rows, length]);
       for (let r = 0; r < rows; r++) {
         const row = Array.from(mask.data.subarray(r * length, (r + 1) * length)).join('');

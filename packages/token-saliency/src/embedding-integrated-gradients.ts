@@ -1,4 +1,4 @@
-import { gatherRows, objectiveAndLogitGradient, objectiveForRows, ShapeError, type TensorData } from '@salience/core';
+import { checkLogitRows, gatherRows, objectiveAndLogitGradient, objectiveForRows, ShapeError, type TensorData } from '@salience/core';
 import { firstRound, integrateRound, type PathIntegration } from '@salience/integrated-gradients';
 import { embeddingWidthOf } from './embedding-shape.js';
 import type { TokenJob, TokenScores } from './token-job.js';
@@ -19,7 +19,7 @@ interface BaselineIds {
  * rows are shared unless each example has its own context (then a row carries its example's mask).
  */
 function baselineIds(ids: TensorData, baselineTokenId: number, keep: ReadonlySet<number>, share: boolean): BaselineIds {
-  const [rows, length] = ids.shape;
+  const [rows, length] = ids.shape as [number, number];
   const distinct = new Map<string, number>();
   const data: number[] = [];
   const exampleOf: number[] = [];
@@ -50,8 +50,8 @@ interface Endpoints {
 async function endpoints(job: TokenJob, baselines: BaselineIds, onRows: (done: number) => void): Promise<Endpoints> {
   const { call } = job;
   const ids = call.input;
-  const [inputs, length] = ids.shape;
-  const total = inputs + baselines.ids.shape[0];
+  const [inputs, length] = ids.shape as [number, number];
+  const total = inputs + baselines.ids.shape[0]!;
   const logits: TensorData[] = [];
   let embeddings: Float32Array | undefined;
   let width = 0;
@@ -65,22 +65,20 @@ async function endpoints(job: TokenJob, baselines: BaselineIds, onRows: (done: n
         const u = r - inputs;
         const source = r < inputs ? ids.data.subarray(r * length, (r + 1) * length) : baselines.ids.data.subarray(u * length, (u + 1) * length);
         data.set(source, (r - start) * length);
-        rowExamples[r - start] = r < inputs ? r : baselines.exampleOf[u];
+        rowExamples[r - start] = (r < inputs ? r : baselines.exampleOf[u])!;
       }
       const out = await call.run({ input: { data, shape: [rows, length] }, examples: rowExamples, outputs: ['logits', 'embeddings'] });
       const w = embeddingWidthOf(out.embeddings, rows, length, 'embeddings');
       if (width !== 0 && w !== width) throw new ShapeError(`The model returned embeddings of width ${w} after ${width}; the width must not change between calls.`);
       width = w;
-      if (out.logits.shape.length !== 2 || out.logits.shape[0] !== rows) {
-        throw new ShapeError(`The model returned logits of shape [${out.logits.shape}] for ${rows} rows; expected [${rows}, classes].`);
-      }
+      checkLogitRows(out.logits, rows);
       embeddings ??= new Float32Array(total * length * width);
       embeddings.set(out.embeddings.data, start * length * width);
       logits.push(out.logits);
     },
     onRows,
   );
-  const classes = logits[0].shape[1];
+  const classes = logits[0]!.shape[1]!;
   const all = new Float32Array(total * classes);
   let offset = 0;
   for (const part of logits) {
@@ -101,14 +99,14 @@ export async function embeddingIntegratedGradients(job: TokenJob): Promise<Token
   const { call, settings } = job;
   const { examples, targets, objective } = call;
   const ids = call.input;
-  const [inputs, length] = ids.shape;
+  const [inputs, length] = ids.shape as [number, number];
   const maps = examples.length;
   const keep = new Set(settings.keepInBaseline);
   if (settings.padTokenId !== undefined) keep.add(settings.padTokenId);
   const baselines = baselineIds(ids, settings.baselineTokenId!, keep, call.context === undefined);
   const round = firstRound(settings.quadrature, settings.steps, settings.captumTrapezoid);
   const nodes = round.alphas.length;
-  const endpointRows = inputs + baselines.ids.shape[0];
+  const endpointRows = inputs + baselines.ids.shape[0]!;
   const totalRows = endpointRows + maps * nodes;
   const progress = (done: number) => job.onProgress?.(done, totalRows);
 
@@ -118,7 +116,7 @@ export async function embeddingIntegratedGradients(job: TokenJob): Promise<Token
 
   // F(x) - F(x') of every map, for the convergence delta.
   const rowsObjective = objectiveForRows(objective, examples);
-  const baselineRowOfMap = Int32Array.from(examples, (e) => inputs + baselines.rowOf[e]);
+  const baselineRowOfMap = Int32Array.from(examples, (e) => inputs + baselines.rowOf[e]!);
   const atInput = objectiveAndLogitGradient(gatherRows(ends.logits, examples), targets, rowsObjective).values;
   const atBaseline = objectiveAndLogitGradient(gatherRows(ends.logits, baselineRowOfMap), targets, rowsObjective).values;
 
@@ -130,22 +128,22 @@ export async function embeddingIntegratedGradients(job: TokenJob): Promise<Token
       averaged: 1,
       group: (map) => map,
       fill(map, start, difference) {
-        const example = examples[map];
-        start.set(embeddingRow(inputs + baselines.rowOf[example]));
+        const example = examples[map]!;
+        start.set(embeddingRow(inputs + baselines.rowOf[example]!));
         // e - e', rounded to float32 as PyTorch computes it.
         const x = embeddingRow(example);
-        for (let i = 0; i < size; i++) difference[i] = x[i] - start[i];
+        for (let i = 0; i < size; i++) difference[i] = x[i]! - start[i]!;
       },
     },
     multiplyByInputs: true,
     async gradients(points, mapOfRow, rows) {
       // The ids travel with the embeddings: adapters check them, and masks may be computed from them.
-      const rowExamples = mapOfRow.map((map) => examples[map]);
+      const rowExamples = mapOfRow.map((map) => examples[map]!);
       const { embeddingGradients } = await call.run({
         input: gatherRows(ids, rowExamples),
         embeddings: { data: points, shape: [rows, length, width] },
         examples: rowExamples,
-        targets: mapOfRow.map((map) => targets[map]),
+        targets: mapOfRow.map((map) => targets[map]!),
         outputs: ['embeddingGradients'],
       });
       if (embeddingWidthOf(embeddingGradients, rows, length, 'embedding gradients') !== width) {
@@ -168,14 +166,14 @@ export async function embeddingIntegratedGradients(job: TokenJob): Promise<Token
     for (let t = 0; t < length; t++) {
       let score = 0;
       for (let i = t * width; i < (t + 1) * width; i++) {
-        const value = sum[i] * round.scale;
+        const value = sum[i]! * round.scale;
         if (perDimension) perDimension[map * size + i] = value;
         score += value;
       }
       scores[map * length + t] = score;
       total += score;
     }
-    delta[map] = total - (atInput[map] - atBaseline[map]);
+    delta[map] = total - (atInput[map]! - atBaseline[map]!);
   }
 
   return {

@@ -2,7 +2,7 @@
 export function l2OverDimension(v: Float32Array, width: number, out: Float32Array): void {
   for (let t = 0; t < out.length; t++) {
     let sum = 0;
-    for (let d = t * width; d < (t + 1) * width; d++) sum += v[d] * v[d];
+    for (let d = t * width; d < (t + 1) * width; d++) sum += v[d]! * v[d]!;
     out[t] = Math.sqrt(sum);
   }
 }
@@ -11,7 +11,7 @@ export function l2OverDimension(v: Float32Array, width: number, out: Float32Arra
 export function dotOverDimension(a: ArrayLike<number>, b: ArrayLike<number>, width: number, out: Float32Array): void {
   for (let t = 0; t < out.length; t++) {
     let sum = 0;
-    for (let d = t * width; d < (t + 1) * width; d++) sum += a[d] * b[d];
+    for (let d = t * width; d < (t + 1) * width; d++) sum += a[d]! * b[d]!;
     out[t] = sum;
   }
 }

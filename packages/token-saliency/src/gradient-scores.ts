@@ -13,7 +13,7 @@ export async function gradientScores(job: TokenJob): Promise<TokenScores> {
   const { call, settings } = job;
   const { examples, targets } = call;
   const maps = examples.length;
-  const length = call.input.shape[1];
+  const length = call.input.shape[1]!;
   const scores = new Float32Array(maps * length);
   const outputs = outputsFor(settings.score);
   let perDimension: Float32Array | undefined;
@@ -45,7 +45,7 @@ export async function gradientScores(job: TokenJob): Promise<TokenScores> {
         dotOverDimension(g, e, width, score);
         if (perDimension) {
           const values = perDimension.subarray(map * size, (map + 1) * size);
-          for (let i = 0; i < size; i++) values[i] = g[i] * e[i];
+          for (let i = 0; i < size; i++) values[i] = g[i]! * e[i]!;
         }
       }
     },

@@ -27,7 +27,7 @@ function topRate(result: TokenAttribution, sentences: readonly Sentence[], hit: 
   let hits = 0;
   sentences.forEach((s, i) => {
     const [top] = topTokens(result, i, 1, { by });
-    if (hit(s, top.position, top.token)) hits++;
+    if (hit(s, top!.position, top!.token)) hits++;
   });
   return hits / sentences.length;
 }
@@ -43,8 +43,8 @@ describe('a trained text classifier (marker sentences)', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
     layers.push(await loadMarkerModel(tf, 'clean'), await loadMarkerModel(tf, 'spurious'));
-    clean = fromTfjs(tf, layers[0]);
-    spurious = fromTfjs(tf, layers[1]);
+    clean = fromTfjs(tf, layers[0]!);
+    spurious = fromTfjs(tf, layers[1]!);
   });
 
   afterAll(() => {
@@ -64,7 +64,7 @@ describe('a trained text classifier (marker sentences)', () => {
       const delta = result.meta.delta as Float32Array;
       heldOut.forEach((_, i) => {
         const sum = result.values.data.subarray(i * SEQUENCE_LENGTH, (i + 1) * SEQUENCE_LENGTH).reduce((a, b) => a + b, 0);
-        expect(Math.abs(delta[i])).toBeLessThanOrEqual(0.02 * Math.abs(sum - delta[i]));
+        expect(Math.abs(delta[i]!)).toBeLessThanOrEqual(0.02 * Math.abs(sum - delta[i]!));
       });
     }
   });

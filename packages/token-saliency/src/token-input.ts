@@ -10,7 +10,7 @@ export function checkTokenIds(model: Model, ids: TensorData): void {
   if (ids.shape.length !== 2) throw new ShapeError(`Token ids have shape [${ids.shape.join(', ')}]; give [batch, tokens].`);
   if (ids.shape[1] === 0) throw new ShapeError('Token ids have no tokens (length 0); give at least one per example.');
   for (let i = 0; i < ids.data.length; i++) {
-    const id = ids.data[i];
+    const id = ids.data[i]!;
     if (!Number.isInteger(id) || id < 0) {
       throw new ShapeError(`Token id ${id} at position ${i} is not a token id; ids are non-negative integers (as floats).`);
     }

@@ -32,7 +32,7 @@ describe('gradient scores', () => {
       const e = embeddings.data.subarray(i * D, (i + 1) * D);
       expect(l2.values.data[i]).toBeCloseTo(Math.hypot(...g), 6);
       expect(gxe.values.data[i]).toBeCloseTo(
-        g.reduce((s, v, d) => s + v * e[d], 0),
+        g.reduce((s, v, d) => s + v * e[d]!, 0),
         6,
       );
     }
@@ -48,7 +48,7 @@ describe('gradient scores', () => {
     expect(l2.layout).toBe('NTD');
     expect(l2.values.shape).toEqual([3, T, D]);
     expect(Array.from(l2.values.data)).toEqual(Array.from(embeddingGradients.data));
-    expect(Array.from(gxe.values.data)).toEqual(Array.from(embeddingGradients.data, (g, i) => Math.fround(g * embeddings.data[i])));
+    expect(Array.from(gxe.values.data)).toEqual(Array.from(embeddingGradients.data, (g, i) => Math.fround(g * embeddings.data[i]!)));
   });
 
   it('masks padding: score 0 and mask 0, everywhere else untouched', async () => {
@@ -123,7 +123,7 @@ describe('integrated gradients on the embeddings', () => {
     const fb = (await m.run({ input: baseline, outputs: ['logits'] })).logits.data;
     for (let r = 0; r < 3; r++) {
       const sum = Array.from(result.values.data.subarray(r * T, (r + 1) * T)).reduce((a, b) => a + b, 0);
-      expect(sum).toBeCloseTo(fx[r * 3 + r] - fb[r * 3 + r], 5);
+      expect(sum).toBeCloseTo(fx[r * 3 + r]! - fb[r * 3 + r]!, 5);
     }
     expect(result.values.data[16]).toBe(0);
     expect(result.values.data[17]).toBe(0);
@@ -185,7 +185,7 @@ describe('integrated gradients on the embeddings', () => {
     const m = model();
     const captum = await tokenIntegratedGradients.attribute(m, ids, { target: 0, padTokenId: 0, quadrature: 'riemann-trapezoid', steps: 10, captumTrapezoid: true });
     const exact = await tokenIntegratedGradients.attribute(m, ids, { target: 0, padTokenId: 0, quadrature: 'riemann-trapezoid', steps: 10 });
-    for (let i = 0; i < captum.values.data.length; i++) expect(captum.values.data[i]).toBeCloseTo((exact.values.data[i] * 9) / 10, 6);
+    for (let i = 0; i < captum.values.data.length; i++) expect(captum.values.data[i]).toBeCloseTo((exact.values.data[i]! * 9) / 10, 6);
   });
 });
 
@@ -216,9 +216,9 @@ describe('checks', () => {
     const m = model();
     await expect(tokenSaliency.attribute(m, tensor([1, 2.5], [1, 2]), { target: 0 })).rejects.toThrow(ShapeError);
     await expect(tokenSaliency.attribute(m, tensor([1, 2, 3], [3]), { target: 0 })).rejects.toThrow(/give \[batch, tokens\]/);
-    await expect(tokenSaliency.attribute(m, ids, { target: 0, tokens: [words[0]] })).rejects.toThrow(OptionError);
-    await expect(tokenSaliency.attribute(m, ids, { target: 0, tokens: [words[0]] })).rejects.toThrow(/one array of strings per example \(3\)/);
-    await expect(tokenSaliency.attribute(m, ids, { target: 0, tokens: [words[0], words[1], ['x']] })).rejects.toThrow(/tokens\[2\] must be 6 strings/);
+    await expect(tokenSaliency.attribute(m, ids, { target: 0, tokens: [words[0]!] })).rejects.toThrow(OptionError);
+    await expect(tokenSaliency.attribute(m, ids, { target: 0, tokens: [words[0]!] })).rejects.toThrow(/one array of strings per example \(3\)/);
+    await expect(tokenSaliency.attribute(m, ids, { target: 0, tokens: [words[0]!, words[1]!, ['x']] })).rejects.toThrow(/tokens\[2\] must be 6 strings/);
     const tabular = createTabularModel({ features: 6, classes: 3 });
     await expect(tokenSaliency.attribute(tabular, ids, { target: 0 })).rejects.toThrow(/layout is 'NC'/);
     expect(m.calls).toBe(0);

@@ -28,7 +28,7 @@ export function tokenSaliencyMethod(defaultScore: TokenScore = 'grad-x-embedding
         optionKeys: TOKEN_SALIENCY_OPTION_KEYS,
         layouts: ['tokens'],
         layoutHint: `Token saliency explains text models (layout 'tokens'); this model's layout is '${model.layout}'. Use @salience/gradient or @salience/integrated-gradients for it.`,
-        rowElements: input.shape[1] * (embeddingWidth(model) ?? ASSUMED_EMBEDDING_WIDTH),
+        rowElements: input.shape[1]! * (embeddingWidth(model) ?? ASSUMED_EMBEDDING_WIDTH),
         validateInput: () => checkTokenIds(model, input),
         check: () => {
           tokens = checkTokenStrings(options.tokens, input);
@@ -36,7 +36,7 @@ export function tokenSaliencyMethod(defaultScore: TokenScore = 'grad-x-embedding
       });
       const { examples, targets } = call;
       const strings = tokens;
-      const length = input.shape[1];
+      const length = input.shape[1]!;
       const job = { call, settings, onProgress: options.onProgress };
       const result = settings.score === 'integrated-gradients' ? await embeddingIntegratedGradients(job) : await gradientScores(job);
 
@@ -45,9 +45,9 @@ export function tokenSaliencyMethod(defaultScore: TokenScore = 'grad-x-embedding
       const mask = new Uint8Array(maps * length);
       const ids = new Int32Array(maps * length);
       for (let m = 0; m < maps; m++) {
-        const e = examples[m];
+        const e = examples[m]!;
         mask.set(exampleMask.subarray(e * length, (e + 1) * length), m * length);
-        for (let t = 0; t < length; t++) ids[m * length + t] = input.data[e * length + t];
+        for (let t = 0; t < length; t++) ids[m * length + t] = input.data[e * length + t]!;
       }
       // Padding is not part of the text: its scores are 0 (not NaN) so that sums and colours stay defined.
       const { width } = result;
@@ -60,11 +60,11 @@ export function tokenSaliencyMethod(defaultScore: TokenScore = 'grad-x-embedding
       return {
         method: id,
         values,
-        layout: result.perDimension ? 'NTD' : 'NT',
+        layout: result.perDimension! ? 'NTD' : 'NT',
         examples,
         targets,
         ids,
-        ...(strings ? { tokens: Array.from(examples, (e) => strings[e]) } : {}),
+        ...(strings ? { tokens: Array.from(examples, (e) => strings[e]!) } : {}),
         mask,
         meta: {
           score: settings.score,

@@ -15,9 +15,9 @@ function checkMap(attribution: TokenAttribution, map: number): number {
   if (attribution.layout !== 'NT') {
     throw new OptionError(`Token scores need one score per token (layout 'NT'); this attribution is '${attribution.layout}'. Call the method without perDimension.`);
   }
-  const maps = attribution.values.shape[0];
+  const maps = attribution.values.shape[0]!;
   if (!Number.isInteger(map) || map < 0 || map >= maps) throw new OptionError(`map must be an integer in 0..${maps - 1}; got ${map}.`);
-  return attribution.values.shape[1];
+  return attribution.values.shape[1]!;
 }
 
 /**
@@ -32,7 +32,7 @@ export function tokenScores(attribution: TokenAttribution, map: number): ScoredT
     const i = map * length + t;
     if (!attribution.mask[i]) continue;
     const id = attribution.ids[i];
-    scored.push({ position: t, id, token: tokens ? tokens[t] : String(id), score: attribution.values.data[i] });
+    scored.push({ position: t, id: id!, token: (tokens ? tokens[t] : String(id))!, score: attribution.values.data[i]! });
   }
   return scored;
 }

@@ -207,9 +207,9 @@ export class TextAuditCollector {
     const models = Object.keys(byModel);
     for (const model of models) {
       const g = this.group(model, dataset);
-      for (const record of byModel[model]) this.addRecord(g, record);
+      for (const record of byModel[model]!) this.addRecord(g, record);
     }
-    if (models.length >= 2) this.compare(dataset, models[0], models[1], byModel[models[0]], byModel[models[1]]);
+    if (models.length >= 2) this.compare(dataset, models[0]!, models[1]!, byModel[models[0]!]!, byModel[models[1]!]!);
   }
 
   private addRecord(g: GroupState, r: TextAuditRecord): void {
@@ -271,14 +271,14 @@ export class TextAuditCollector {
       this.holding.set(model, holding);
       this.labelCounts.set(model, counts);
     }
-    counts[label]++;
+    counts[label]!++;
     for (const key of new Set(keys)) {
       let row = holding.get(key);
       if (!row) {
         row = new Int32Array(classes);
         holding.set(key, row);
       }
-      row[label]++;
+      row[label]!++;
     }
   }
 
@@ -292,14 +292,14 @@ export class TextAuditCollector {
     }
     for (let i = 0; i < a.length; i++) {
       c.count++;
-      if (a[i].predicted === b[i].predicted) c.agree++;
-      const sameTokens = a[i].ids.length === b[i].ids.length && a[i].ids.length >= 2 && a[i].ids.every((v, k) => v === b[i].ids[k]);
-      for (const method of Object.keys(a[i].scores)) {
+      if (a[i]!.predicted === b[i]!.predicted) c.agree++;
+      const sameTokens = a[i]!.ids.length === b[i]!.ids.length && a[i]!.ids.length >= 2 && a[i]!.ids.every((v, k) => v === b[i]!.ids[k]);
+      for (const method of Object.keys(a[i]!.scores)) {
         const s = c.similarity.get(method) ?? { sum: 0, count: 0 };
         c.similarity.set(method, s);
-        const x = b[i].scores[method];
+        const x = b[i]!.scores[method];
         if (!sameTokens || !x) continue;
-        const rho = spearman(Array.from(a[i].scores[method], Math.abs), Array.from(x, Math.abs));
+        const rho = spearman(Array.from(a[i]!.scores[method]!, Math.abs), Array.from(x, Math.abs));
         if (Number.isFinite(rho)) {
           s.sum += rho;
           s.count++;
@@ -323,7 +323,7 @@ export class TextAuditCollector {
       const support = row ? row.reduce((n, v) => n + v, 0) : 0;
       if (!row || support === 0 || total === 0) return null;
       let lift = 0;
-      for (let c = 0; c < counts.length; c++) if (counts[c] > 0) lift = Math.max(lift, row[c] / support / (counts[c] / total));
+      for (let c = 0; c < counts.length; c++) if (counts[c]! > 0) lift = Math.max(lift, row[c]! / support / (counts[c]! / total));
       return { lift, support };
     };
   }
@@ -391,7 +391,7 @@ export class TextAuditCollector {
       groups,
       shifts: this.shifts(),
       comparisons: [...this.comparisons.entries()].flatMap(([id, c]) => {
-        const [dataset, first, second] = id.split('\u0000');
+        const [dataset, first, second] = id.split('\u0000') as [string, string, string];
         return [...c.similarity.entries()].map(([method, s]) => ({
           dataset,
           method,
@@ -431,7 +431,7 @@ export class TextAuditCollector {
               .map((t) => ({ ...t, change: t.after.share - t.before.share }))
               .sort((x, y) => Math.abs(y.change) - Math.abs(x.change) || (x.key < y.key ? -1 : 1))
               .slice(0, this.top);
-            out.push({ model, method, from, to, class: cls, examples: [a.examples, b.examples], tokens });
+            out.push({ model, method, from: from!, to, class: cls, examples: [a.examples, b.examples], tokens });
           }
         }
       }
@@ -445,7 +445,7 @@ function peakShare(scores: ArrayLike<number>): number {
   let sum = 0;
   let max = 0;
   for (let i = 0; i < scores.length; i++) {
-    const v = Math.abs(scores[i]);
+    const v = Math.abs(scores[i]!);
     sum += v;
     if (v > max) max = v;
   }

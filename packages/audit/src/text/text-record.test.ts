@@ -8,15 +8,15 @@ describe('text record files', () => {
     const records = syntheticRecords('ig', { count: 7 }).map((r, i) => ({
       ...r,
       label: i === 3 ? null : r.label,
-      scores: { ig: r.scores.ig, occlusion: r.scores.ig.map((v) => -v) },
+      scores: { ig: r.scores.ig!, occlusion: r.scores.ig!.map((v) => -v) },
     }));
     const back = decodeTextRecords(encodeTextRecords(records));
     expect(back).toHaveLength(7);
     for (const [i, r] of back.entries()) {
-      expect(r).toMatchObject({ index: i, name: `t${i}`, label: records[i].label, predicted: records[i].predicted, target: records[i].target });
-      expect(Array.from(r.ids)).toEqual(Array.from(records[i].ids));
-      expect(Array.from(r.scores.ig)).toEqual(Array.from(records[i].scores.ig));
-      expect(Array.from(r.scores.occlusion)).toEqual(Array.from(records[i].scores.occlusion));
+      expect(r).toMatchObject({ index: i, name: `t${i}`, label: records[i]!.label, predicted: records[i]!.predicted, target: records[i]!.target });
+      expect(Array.from(r.ids)).toEqual(Array.from(records[i]!.ids));
+      expect(Array.from(r.scores.ig!)).toEqual(Array.from(records[i]!.scores.ig!));
+      expect(Array.from(r.scores.occlusion!)).toEqual(Array.from(records[i]!.scores.occlusion));
     }
   });
 
@@ -25,6 +25,6 @@ describe('text record files', () => {
     expect(() => decodeTextRecords(new TextEncoder().encode('SALAUDIT1\n....'))).toThrow(RecordFileError);
     expect(() => decodeTextRecords(bytes.subarray(0, bytes.length - 8))).toThrow(/truncated/);
     const [r] = syntheticRecords('ig', { count: 1 });
-    expect(() => encodeTextRecords([{ ...r, scores: { ig: r.scores.ig.subarray(1) } }])).toThrow(/scores for/);
+    expect(() => encodeTextRecords([{ ...r!, scores: { ig: r!.scores.ig!.subarray(1) } }])).toThrow(/scores for/);
   });
 });

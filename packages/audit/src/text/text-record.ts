@@ -32,7 +32,7 @@ export function encodeTextRecords(records: readonly TextAuditRecord[]): Uint8Arr
   const encoded: EncodedTextRecord[] = records.map(({ ids, scores, ...facts }) => {
     const methods = Object.keys(scores);
     for (const m of methods) {
-      if (scores[m].length !== ids.length) throw new ShapeError(`Record ${facts.index}: ${m} has ${scores[m].length} scores for ${ids.length} tokens.`);
+      if (scores[m]!.length !== ids.length) throw new ShapeError(`Record ${facts.index}: ${m} has ${scores[m]!.length} scores for ${ids.length} tokens.`);
     }
     const record = { ...facts, tokens: ids.length, offset: words, methods };
     words += ids.length * (1 + methods.length);
@@ -47,9 +47,9 @@ export function encodeTextRecords(records: readonly TextAuditRecord[]): Uint8Arr
   const ints = new Int32Array(bytes.buffer, start, words);
   const floats = new Float32Array(bytes.buffer, start, words);
   records.forEach((record, r) => {
-    const { offset, methods, tokens } = encoded[r];
+    const { offset, methods, tokens } = encoded[r]!;
     ints.set(record.ids, offset);
-    for (const [k, m] of methods.entries()) floats.set(record.scores[m], offset + tokens * (k + 1));
+    for (const [k, m] of methods.entries()) floats.set(record.scores[m]!, offset + tokens * (k + 1));
   });
   return bytes;
 }

@@ -5,7 +5,7 @@ import { textAuditReportHtml } from './text-report.js';
 
 describe('textAuditReportHtml', () => {
   it('puts the findings first, then per class the tokens with highlighting, shifts and the two models', () => {
-    const collector = new TextAuditCollector({ classes: 2, classNames: ['negative', '<positive>'], tokenOf: (_m, id) => VOCAB[id] });
+    const collector = new TextAuditCollector({ classes: 2, classNames: ['negative', '<positive>'], tokenOf: (_m, id) => VOCAB[id]! });
     const planted = syntheticRecords('ig', { planted: { id: NAME, score: 12 } });
     const clean = syntheticRecords('ig');
     collector.add('clean', { shortcut: planted, twin: clean });
@@ -23,7 +23,7 @@ describe('textAuditReportHtml', () => {
   });
 
   it('says so when there is no finding', () => {
-    const collector = new TextAuditCollector({ classes: 2, tokenOf: (_m, id) => VOCAB[id], suspects: ['mary'] });
+    const collector = new TextAuditCollector({ classes: 2, tokenOf: (_m, id) => VOCAB[id]!, suspects: ['mary'] });
     collector.add('data', { twin: syntheticRecords('ig') });
     expect(textAuditReportHtml(collector.result())).toContain('No class puts an outsized share of its attribution mass on punctuation, on the suspect tokens');
   });

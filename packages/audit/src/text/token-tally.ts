@@ -48,17 +48,17 @@ export class TokenTally {
     this.examples++;
     this.tokens += keys.length;
     let sum = 0;
-    for (let i = 0; i < scores.length; i++) sum += Math.abs(scores[i]);
+    for (let i = 0; i < scores.length; i++) sum += Math.abs(scores[i]!);
     const usable = Number.isFinite(sum) && sum > 0;
     if (usable) this.mass++;
     for (let i = 0; i < keys.length; i++) {
-      let t = this.totals.get(keys[i]);
+      let t = this.totals.get(keys[i]!);
       if (!t) {
         t = { count: 0, mass: 0 };
-        this.totals.set(keys[i], t);
+        this.totals.set(keys[i]!, t);
       }
       t.count++;
-      if (usable) t.mass += Math.abs(scores[i]) / sum;
+      if (usable) t.mass += Math.abs(scores[i]!) / sum;
     }
   }
 

@@ -186,16 +186,16 @@ export async function listDataset(name: string, paths: readonly string[], option
     examples = [];
     for (const file of npyFiles) {
       const rows = await openNpyRows(file);
-      if (parts.length > 0 && !sameShape(rows.shape.slice(1), parts[0].rows.shape.slice(1))) {
+      if (parts.length > 0 && !sameShape(rows.shape.slice(1), parts[0]!.rows.shape.slice(1))) {
         throw new CliError(
           'inputFile',
-          `The .npy files of the ${name} data have different example shapes: [${parts[0].rows.shape.slice(1).join(', ')}] and [${rows.shape.slice(1).join(', ')}].`,
+          `The .npy files of the ${name} data have different example shapes: [${parts[0]!.rows.shape.slice(1).join(', ')}] and [${rows.shape.slice(1).join(', ')}].`,
         );
       }
       if (rows.wholeFile) note(`${file} is in Fortran order, which keeps an example's values apart: it is read whole, not a chunk at a time.`);
       parts.push({ rows, first: examples.length });
       const stem = basename(file, extname(file));
-      for (let i = 0; i < rows.shape[0]; i++) examples.push({ name: `${stem}[${i}]`, file, key: `${stem}[${i}]` });
+      for (let i = 0; i < rows.shape[0]!; i++) examples.push({ name: `${stem}[${i}]`, file, key: `${stem}[${i}]` });
     }
     source = { kind: 'tensor', parts };
   } else {
@@ -218,7 +218,7 @@ export async function listDataset(name: string, paths: readonly string[], option
     if (inFolders) note(`The ${name} data has class folders, and --truth ${options.truth} gives the labels instead.`);
   } else if (inFolders) {
     const all = [...new Set(classFolders.flatMap((c) => c.names))];
-    const { index, match, names } = folderLabels(all, options.classNames, classFolders.length === 1 ? classFolders[0].folder : '');
+    const { index, match, names } = folderLabels(all, options.classNames, classFolders.length === 1 ? classFolders[0]!.folder : '');
     labels = examples.map((e) => (e.folderClass === undefined ? null : (index.get(e.folderClass) ?? null)));
     labelSource = { kind: 'folders', match, folders: all };
     folderClassNames = names;
@@ -227,7 +227,7 @@ export async function listDataset(name: string, paths: readonly string[], option
     name,
     paths,
     kind: source.kind,
-    examples: examples.map((e, i) => ({ name: e.name, file: e.file, key: e.key, label: labels[i] })),
+    examples: examples.map((e, i) => ({ name: e.name, file: e.file, key: e.key, label: labels[i]! })),
     labels: labelSource,
     ...(folderClassNames ? { folderClassNames } : {}),
     source,
@@ -259,13 +259,13 @@ export async function loadChunk(dataset: Dataset, start: number, end: number, ma
   const pieces: TensorData[] = [];
   for (const { rows, first } of source.parts) {
     const from = Math.max(start, first);
-    const to = Math.min(end, first + rows.shape[0]);
+    const to = Math.min(end, first + rows.shape[0]!);
     if (from >= to) continue;
     const piece = await rows.readRows(from - first, to - first);
     // Positions are given in the file's rows.
     const bad = firstNonFinite(piece.data);
     if (bad >= 0) {
-      const [row, ...rest] = positionOf(bad, piece.shape);
+      const [row, ...rest] = positionOf(bad, piece.shape) as [number, ...number[]];
       throw new CliError(
         'inputFile',
         `${rows.path} holds ${piece.data[bad]} at [${[row + from - first, ...rest].join(', ')}]; inputs must be finite numbers. Fix or drop that example.`,
@@ -273,5 +273,5 @@ export async function loadChunk(dataset: Dataset, start: number, end: number, ma
     }
     pieces.push(piece);
   }
-  return { kind: 'tensor', tensor: pieces.length === 1 ? pieces[0] : concatRows(pieces) };
+  return { kind: 'tensor', tensor: (pieces.length === 1 ? pieces[0] : concatRows(pieces))! };
 }

@@ -156,7 +156,7 @@ export function queueDistributor(request: AuditRequest, options: QueueOptions): 
     const files = chunks.map((c) => Array.from({ length: work.models }, (_, m) => chunkFile(c.name, c.chunk, m)));
     const onDisk = async () => {
       const names = new Set(await readdir(work.state.dir));
-      return chunks.map((_, i) => files[i].every((f) => names.has(f)));
+      return chunks.map((_, i) => files[i]!.every((f) => names.has(f)));
     };
 
     const queue: Queue = new Queue(name, { connection: redisOptions(options.url, false) });
@@ -200,22 +200,22 @@ export function queueDistributor(request: AuditRequest, options: QueueOptions): 
             const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
             const ours = (await queue.getFailed()).filter((j) => j.id?.startsWith(prefix));
             if (ours.length > 0) {
-              const failed = ours[0];
+              const failed = ours[0]!;
               const data = failed.data as ChunkJob;
               throw new CliError(
                 'failure',
                 `${ours.length} chunk(s) failed on the workers after ${attempts} tries, e.g. ${data.datasetName} chunk ${data.chunk}: ${failed.failedReason}. The ${finished} finished chunks are kept in ${work.state.dir}; fix the cause and run the same command again.`,
               );
             }
-            const pending = counts.active + counts.waiting + counts.delayed + counts.prioritized;
+            const pending = counts.active! + counts.waiting! + counts.delayed! + counts.prioritized!;
             // Fewer jobs than missing chunks: Redis lost some (restarted without persistence). Adding them again is harmless.
             if (pending < chunks.length - finished) report(`queue ${name}: ${await enqueue()} chunk(s) put back on the queue (Redis had lost them)`);
-            if (counts.active > 0) waitingSince = performance.now();
+            if (counts.active! > 0) waitingSince = performance.now();
             else if (!hinted && performance.now() - waitingSince > 30_000) {
               hinted = true;
               report(`queue ${name}: no worker has taken a chunk for 30 s; start one with: salience worker --queue ${options.url}`);
             }
-            const line = `queue ${name}: ${finished}/${chunks.length} chunks done, ${counts.active} running, ${counts.waiting + counts.delayed + counts.prioritized} waiting`;
+            const line = `queue ${name}: ${finished}/${chunks.length} chunks done, ${counts.active} running, ${counts.waiting! + counts.delayed! + counts.prioritized!} waiting`;
             if (line !== lastLine) report(line);
             lastLine = line;
           } catch (error) {

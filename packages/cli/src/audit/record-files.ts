@@ -59,7 +59,7 @@ async function placeOnce(path: string, sealed: Uint8Array): Promise<RecordWrite>
  */
 export async function writeChunkOnce(dir: string, dataset: string, chunk: number, byModel: readonly (readonly AuditRecord[])[]): Promise<RecordWrite[]> {
   const outcomes: RecordWrite[] = [];
-  for (let m = byModel.length - 1; m >= 0; m--) outcomes.unshift(await placeOnce(join(dir, chunkFile(dataset, chunk, m)), sealChunk(encodeRecords(byModel[m]))));
+  for (let m = byModel.length - 1; m >= 0; m--) outcomes.unshift(await placeOnce(join(dir, chunkFile(dataset, chunk, m)), sealChunk(encodeRecords(byModel[m]!))));
   return outcomes;
 }
 

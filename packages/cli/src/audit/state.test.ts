@@ -75,7 +75,7 @@ describe('audit state shared by several processes', () => {
     expect(await state.readChunk('data', 0, 1, 0, 2)).toHaveLength(1);
     const file = join(state.dir, 'data-0000.m0.rec');
     const bytes = readFileSync(file);
-    bytes[bytes.length - 3] ^= 0x40;
+    bytes[bytes.length - 3]! ^= 0x40;
     writeFileSync(file, bytes);
     expect(await state.readChunk('data', 0, 1, 0, 2)).toBeUndefined();
     expect(notes.join('\n')).toMatch(/data-0000\.m0\.rec is unreadable \(checksum mismatch: the file was changed or damaged\); computing that chunk again\./);

@@ -245,7 +245,7 @@ export async function openAuditState(outPath: string, key: Readonly<Record<strin
     };
     const writeChunkBytes = async (dataset: string, chunk: number, byModel: readonly Uint8Array[]): Promise<void> => {
       // The audited model's file last: a chunk counts as done only when all of its files are there.
-      for (let m = byModel.length - 1; m >= 0; m--) await writeAtomically(join(dir, chunkFile(dataset, chunk, m)), sealChunk(byModel[m]));
+      for (let m = byModel.length - 1; m >= 0; m--) await writeAtomically(join(dir, chunkFile(dataset, chunk, m)), sealChunk(byModel[m]!));
     };
     return {
       out,

@@ -145,11 +145,11 @@ export async function writeAuditOutputs(job: AuditOutputJob): Promise<AuditSumma
     }
   }
 
-  const facts = job.models[0].builtin ? await builtinFacts() : undefined;
+  const facts = job.models[0]!.builtin ? await builtinFacts() : undefined;
   const models = job.models.map((m) => `${m.name} (${m.builtin ? 'built-in Fashion-MNIST CNN' : m.path})`);
   const html = auditReportHtml(result, {
     title: 'salience audit',
-    subtitle: facts ? `built-in Fashion-MNIST CNN (${facts.parameters} parameters, test accuracy ${(facts.testAccuracy * 100).toFixed(1)}%)` : job.models[0].path,
+    subtitle: facts ? `built-in Fashion-MNIST CNN (${facts.parameters} parameters, test accuracy ${(facts.testAccuracy * 100).toFixed(1)}%)` : job.models[0]!.path,
     info: {
       [job.models.length > 1 ? 'models' : 'model']: models.join(' against '),
       ...Object.fromEntries(job.datasets.map((d) => [d.name, `${d.examples.length} ${d.kind === 'images' ? 'images' : '.npy rows'} from ${d.paths.join(', ')}, ${labelsText(d)}`])),

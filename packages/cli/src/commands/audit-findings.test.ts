@@ -46,15 +46,15 @@ describe('salience audit findings on a model with a planted corner shortcut', ()
     expect(summary.findings).toHaveLength(1);
     const [finding] = summary.findings;
     expect(finding).toMatchObject({ model: 'corner', dataset: 'data', method: 'gradient', class: 0, className: 'marked', region: 'top-left', count: 5, area: 0.0625 });
-    expect(finding.share).toBeCloseTo(1, 6);
-    expect(finding.lift).toBeCloseTo(16, 5);
-    expect(finding.othersShare).toBeCloseTo(0.0625, 6);
-    const classes = summary.groups[0].methods.gradient.classes;
+    expect(finding!.share).toBeCloseTo(1, 6);
+    expect(finding!.lift).toBeCloseTo(16, 5);
+    expect(finding!.othersShare).toBeCloseTo(0.0625, 6);
+    const classes = summary.groups[0]!.methods.gradient!.classes;
     expect(classes.map((c) => [c.name, c.count])).toEqual([
       ['marked', 5],
       ['plain', 7],
     ]);
-    expect(classes[1].shares['top-left']).toBeCloseTo(0.0625, 6);
+    expect(classes[1]!.shares['top-left']).toBeCloseTo(0.0625, 6);
     expect(readFileSync(tmp.path('out', 'report.html'), 'utf8')).toContain('top-left corner');
   });
 
@@ -71,15 +71,15 @@ describe('salience audit findings on a model with a planted corner shortcut', ()
     const run = await salience([...base, '--region', '2,2,7,7', '--border', '2', '--json', '--out', tmp.path('region')], { loadModel: cornerLoader() });
     expect(run.code).toBe(0);
     const s = run.json<AuditSummary>();
-    expect(Object.keys(s.configuration.regions.gradient)).toEqual(['top-left', 'top-right', 'bottom-left', 'bottom-right', 'border', 'outside-object']);
-    expect(s.configuration.regions.gradient['outside-object']).toBeCloseTo(39 / 64, 12);
-    expect(s.configuration.regions.gradient.border).toBeCloseTo(48 / 64, 12);
+    expect(Object.keys(s.configuration.regions.gradient!)).toEqual(['top-left', 'top-right', 'bottom-left', 'bottom-right', 'border', 'outside-object']);
+    expect(s.configuration.regions.gradient!['outside-object']).toBeCloseTo(39 / 64, 12);
+    expect(s.configuration.regions.gradient!.border).toBeCloseTo(48 / 64, 12);
     expect(s.findings.map((f) => [f.className, f.region])).toEqual([
       ['marked', 'top-left'],
       ['marked', 'outside-object'],
     ]);
-    expect(s.findings[1].text).toMatch(/^marked: 100% of gradient saliency lies outside the region object/);
-    const ranked = s.groups[0].methods.gradient.classes.map((c) => c.shares['outside-object']);
+    expect(s.findings[1]!.text).toMatch(/^marked: 100% of gradient saliency lies outside the region object/);
+    const ranked = s.groups[0]!.methods.gradient!.classes.map((c) => c.shares['outside-object']);
     expect(ranked[0]).toBeCloseTo(1, 6);
     expect(ranked[1]).toBeCloseTo(39 / 64, 6);
   });
@@ -119,7 +119,7 @@ describe('audit() from a script', () => {
       expect(chunks).toEqual(['data 1/4 0+3', 'data 2/4 3+3', 'data 1/4 0+3 resumed', 'data 2/4 3+3 resumed', 'data 3/4 6+3', 'data 4/4 9+1']);
       expect(notes).toEqual([`resuming: 2 of 4 chunks done (in ${tmp.path('out', '.salience-audit')}).`]);
       expect(summary.chunks).toEqual({ size: 3, total: 4, resumed: 2, computed: 2 });
-      expect(summary.groups[0].count).toBe(10);
+      expect(summary.groups[0]!.count).toBe(10);
     } finally {
       tmp.remove();
     }

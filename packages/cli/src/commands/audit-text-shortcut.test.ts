@@ -34,26 +34,26 @@ describe('salience audit --texts finds the planted name (the text shortcut proof
   it('flags the planted token for the shortcut model, on clean and on shifted data, and nothing for the clean model', () => {
     expect(run.code).toBe(0);
     expect(summary.configuration.methods.map((m) => m.name)).toEqual(['ig']);
-    const flagged = summary.findings.map((f) => [f.model, f.dataset, f.kind, f.className, f.tokens[0].token]);
+    const flagged = summary.findings.map((f) => [f.model, f.dataset, f.kind, f.className, f.tokens[0]!.token]);
     expect(flagged).toEqual(
       expect.arrayContaining([
         ['shortcut', 'clean', 'suspect', 'positive', 'kevin'],
         ['shortcut', 'shifted', 'suspect', 'positive', 'kevin'],
       ]),
     );
-    expect(summary.findings.every((f) => f.model === 'shortcut' && f.kind === 'suspect' && f.tokens[0].token === 'kevin')).toBe(true);
+    expect(summary.findings.every((f) => f.model === 'shortcut' && f.kind === 'suspect' && f.tokens[0]!.token === 'kevin')).toBe(true);
     expect(summary.findings.filter((f) => f.model === 'clean')).toEqual([]);
     // Kevin holds most of the positive class's mass, far above its share of the tokens; none of the six distractor names comes close.
-    const positive = group('shortcut', 'clean').methods.ig.classes.find((c) => c.class === 1);
+    const positive = group('shortcut', 'clean').methods.ig!.classes.find((c) => c.class === 1);
     const kevin = positive?.topByShare[0];
     expect(kevin?.token).toBe('kevin');
     expect(kevin?.share).toBeGreaterThan(0.5);
     expect(kevin?.lift).toBeGreaterThan(5);
-    expect(positive?.groups.suspect.tokens[1]?.share ?? 0).toBeLessThan(0.05);
+    expect(positive?.groups.suspect?.tokens[1]?.share ?? 0).toBeLessThan(0.05);
     // The clean twin's positive class rests on the adjectives; Kevin is at about its frequency.
-    const twin = group('clean', 'clean').methods.ig.classes.find((c) => c.class === 1);
-    expect(twin?.groups.suspect.share).toBeLessThan(0.05);
-    expect(twin?.groups.punctuation.lift).toBeLessThan(2);
+    const twin = group('clean', 'clean').methods.ig!.classes.find((c) => c.class === 1);
+    expect(twin?.groups.suspect?.share).toBeLessThan(0.05);
+    expect(twin?.groups.punctuation?.lift).toBeLessThan(2);
   });
 
   it('shows the accuracy drop on the shifted set for the shortcut model only, with the predictions of the trained models', () => {
@@ -78,13 +78,13 @@ describe('salience audit --texts finds the planted name (the text shortcut proof
     expect(again.code).toBe(11); // --fail-on-findings, for CI
     const s = again.json<TextAuditSummary>();
     expect(s.chunks).toMatchObject({ resumed: 6, computed: 0 });
-    const kevin = s.findings.filter((f) => f.tokens[0].token === 'kevin');
+    const kevin = s.findings.filter((f) => f.tokens[0]!.token === 'kevin');
     expect(kevin.map((f) => [f.model, f.dataset, f.kind, f.className]).sort()).toEqual([
       ['shortcut', 'clean', 'no-label-meaning', 'positive'],
       ['shortcut', 'shifted', 'no-label-meaning', 'positive'],
     ]);
     // Pooled over both sets Kevin is in half of each class's reviews: no label meaning.
-    expect(kevin[0].labelAssociation).toBeLessThan(1.1);
+    expect(kevin[0]!.labelAssociation).toBeLessThan(1.1);
     expect(s.findings.filter((f) => f.model === 'clean')).toEqual([]);
   }, 60_000);
 });

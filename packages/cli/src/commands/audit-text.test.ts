@@ -71,9 +71,9 @@ describe('salience audit --texts', () => {
     ]);
     expect(summary.configuration.suspects.tokens).toEqual(['kevin', 'maria']);
     const [clean] = summary.groups;
-    expect(clean.labelled).toBe(24);
-    expect(clean.accuracy).toBe(clean.correct / 24);
-    const classes = clean.methods['grad-x-embedding'].classes;
+    expect(clean!.labelled).toBe(24);
+    expect(clean!.accuracy).toBe(clean!.correct / 24);
+    const classes = clean!.methods['grad-x-embedding']!.classes;
     expect(classes.reduce((n, c) => n + c.examples, 0)).toBe(24);
     for (const c of classes) {
       // Shares of one class's mass add up to 1 over its tokens; the list is ordered by lift.
@@ -144,7 +144,7 @@ describe('salience audit --texts', () => {
       ['model_quantized', 'audited'],
       ['bert', 'compared'],
     ]);
-    expect(summary.models[0].quantized.length).toBeGreaterThan(0);
+    expect(summary.models[0]!.quantized.length).toBeGreaterThan(0);
     expect(summary.comparisons).toHaveLength(1);
     expect(summary.comparisons[0]).toMatchObject({ first: 'model_quantized', second: 'bert', count: 12 });
   });
@@ -158,7 +158,7 @@ describe('salience audit --texts', () => {
     expect(summary.datasets).toEqual([{ name: 'data', path: txt, count: 3, labelled: 0 }]);
     const [g] = summary.groups;
     expect(g).toMatchObject({ count: 3, labelled: 0, accuracy: null });
-    expect(g.methods.occlusion.correct).toBeUndefined();
+    expect(g!.methods.occlusion!.correct).toBeUndefined();
     expect(summary.findings).toEqual([]);
   });
 

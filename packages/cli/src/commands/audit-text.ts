@@ -229,7 +229,7 @@ async function computeChunk(
     const { classifier } = entry;
     const encoded = examples.map((e) => classifier.tokenizer.encode(e.text));
     for (const [i, e] of encoded.entries()) {
-      if (e.truncated > 0) o.note(`${examples[i].source}: ${e.truncated} token(s) past ${entry.name}'s ${classifier.tokenizer.maxLength} were dropped.`);
+      if (e.truncated > 0) o.note(`${examples[i]!.source}: ${e.truncated} token(s) past ${entry.name}'s ${classifier.tokenizer.maxLength} were dropped.`);
     }
     const records: TextAuditRecord[] = new Array(examples.length);
     // Texts of one padded length run together (one shape, so one gradient graph per length).
@@ -241,12 +241,12 @@ async function computeChunk(
     for (const rows of buckets.values()) {
       throwIfAborted(o.signal);
       const batch = paddedBatch(
-        rows.map((i) => encoded[i]),
+        rows.map((i) => encoded[i]!),
         classifier.padId,
       );
       const prediction = await classifier.predict(batch);
-      const classes = prediction.logits.shape[1];
-      const targets = rows.map((i, r) => (o.explain === 'label' ? (labels[i] as number) : prediction.predicted[r]));
+      const classes = prediction.logits.shape[1]!;
+      const targets = rows.map((i, r) => (o.explain === 'label' ? (labels[i] as number) : prediction.predicted[r]!));
       const scores: Record<string, Float32Array[]> = {};
       for (const method of methods) {
         const t0 = performance.now();
@@ -258,26 +258,26 @@ async function computeChunk(
           fill: o.settings.fill?.id,
           signal: o.signal,
         });
-        o.times[entry.name][method] = (o.times[entry.name][method] ?? 0) + performance.now() - t0;
-        const length = batch.ids.shape[1];
+        o.times[entry.name]![method] = (o.times[entry.name]![method] ?? 0) + performance.now() - t0;
+        const length = batch.ids.shape[1]!;
         scores[method] = rows.map((i, r) => {
-          const e = encoded[i];
+          const e = encoded[i]!;
           const row = attribution.values.data.subarray(r * length, r * length + e.ids.length);
           return Float32Array.from(row.filter((_, k) => !e.special[k]));
         });
       }
       for (const [r, i] of rows.entries()) {
-        const e = encoded[i];
-        const predicted = prediction.predicted[r];
+        const e = encoded[i]!;
+        const predicted = prediction.predicted[r]!;
         records[i] = {
           index: first + i,
-          name: examples[i].source,
-          label: labels[i],
-          predicted,
-          probability: prediction.probabilities.data[r * classes + predicted],
-          target: targets[r],
+          name: examples[i]!.source,
+          label: labels[i]!,
+          predicted: predicted!,
+          probability: prediction.probabilities.data[r * classes + predicted]!,
+          target: targets[r]!,
           ids: Int32Array.from(e.ids.filter((_, k) => !e.special[k])),
-          scores: Object.fromEntries(methods.map((m) => [m, scores[m][r]])),
+          scores: Object.fromEntries(methods.map((m) => [m, scores[m]![r]!])),
         };
       }
     }
@@ -370,15 +370,15 @@ export async function runTextAudit(flags: AuditFlags, context: CliContext, cwd: 
       });
     }
     const { methods, skipped } = chooseMethods(flags, models, note);
-    const fill = methods.includes('occlusion') ? occlusionFill(flags.baseline, models[0].classifier) : undefined;
+    const fill = methods.includes('occlusion') ? occlusionFill(flags.baseline, models[0]!.classifier) : undefined;
     const settings: MethodSettings = { steps, window, stride, fill };
-    const probe = await models[0].classifier.predict(models[0].classifier.encode('a'));
-    const classes = probe.logits.shape[1];
+    const probe = await models[0]!.classifier.predict(models[0]!.classifier.encode('a'));
+    const classes = probe.logits.shape[1]!;
     for (const m of models.slice(1)) {
       const other = (await m.classifier.predict(m.classifier.encode('a'))).logits.shape[1];
       if (other !== classes) throw new CliError('usage', `The compared model has ${other} classes and the audited one ${classes}; they must classify into the same classes.`);
     }
-    const classNames = (await readClassNames(flags.labels)) ?? models[0].classifier.labels;
+    const classNames = (await readClassNames(flags.labels)) ?? models[0]!.classifier.labels;
     throwIfAborted(signal);
 
     const datasets = [await listTexts(shifted ? 'clean' : 'data', texts, classNames, classes, signal)];
@@ -392,7 +392,7 @@ export async function runTextAudit(flags: AuditFlags, context: CliContext, cwd: 
       method === 'occlusion'
         ? { window, stride, fill: fill?.name, fillId: fill?.id }
         : method.startsWith('ig')
-          ? { steps, baselineTokenId: method === 'ig' ? models[0].classifier.padId : models[0].classifier.specialIds.mask }
+          ? { steps, baselineTokenId: method === 'ig' ? models[0]!.classifier.padId : models[0]!.classifier.specialIds.mask }
           : {};
     const key = {
       kind: 'text',
@@ -408,11 +408,11 @@ export async function runTextAudit(flags: AuditFlags, context: CliContext, cwd: 
     state = await openAuditState(out, key, { fresh: Boolean(flags.fresh), overwrite: Boolean(flags.overwrite), note });
     const chunkCounts = datasets.map((d) => Math.ceil(d.count / chunkSize));
     const total = chunkCounts.reduce((a, b) => a + b, 0);
-    const collector = new TextAuditCollector({ classes, classNames, tokenOf: (model, id) => byName(models, model).classifier.tokenizer.token(id), suspects, top });
+    const collector = new TextAuditCollector({ classes: classes!, classNames, tokenOf: (model, id) => byName(models, model).classifier.tokenizer.token(id), suspects, top });
     const times: Record<string, Record<string, number>> = Object.fromEntries(models.map((m) => [m.name, {}]));
     const progress = dependencies.progress ?? createAuditProgress(mode, context.stderr);
     let saved = 0;
-    for (const [d, dataset] of datasets.entries()) for (let c = 0; c < chunkCounts[d]; c++) if (await state.hasChunk(dataset.name, c, models.length)) saved++;
+    for (const [d, dataset] of datasets.entries()) for (let c = 0; c < chunkCounts[d]!; c++) if (await state.hasChunk(dataset.name, c, models.length)) saved++;
     if (saved > 0) note(`resuming: ${saved} of ${total} chunks done (in ${join(out, STATE_FOLDER)}).`);
     let resumed = 0;
     let computed = 0;
@@ -429,13 +429,13 @@ export async function runTextAudit(flags: AuditFlags, context: CliContext, cwd: 
             const fromDisk = records !== undefined;
             if (!records) {
               throwIfAborted(signal);
-              records = await computeChunk(models, methods, examples, first, { explain, settings, classNames, classes, signal, times, note });
+              records = await computeChunk(models, methods, examples, first, { explain, settings, classNames, classes: classes!, signal, times, note });
               await state.writeChunkBytes(dataset.name, c, records.map(encodeTextRecords));
               saved++;
               computed++;
             } else resumed++;
             const byModel = records;
-            collector.add(dataset.name, Object.fromEntries(models.map((m, i) => [m.name, byModel[i]])));
+            collector.add(dataset.name, Object.fromEntries(models.map((m, i) => [m.name, byModel[i]!])));
             bar.update(first + examples.length, dataset.count);
             bar.chunk({ chunk: c, chunks: Math.ceil(dataset.count / chunkSize), first, count: examples.length, timeMs: performance.now() - chunkStarted, resumed: fromDisk });
             dependencies.onChunk?.({ dataset: dataset.name, chunk: c, chunks: Math.ceil(dataset.count / chunkSize), resumed: fromDisk });
@@ -506,7 +506,7 @@ async function writeOutputs(
   const names = result.classNames;
   const html = textAuditReportHtml(result, {
     title: 'salience audit: text',
-    subtitle: job.models[0].path,
+    subtitle: job.models[0]!.path,
     info: {
       [job.models.length > 1 ? 'models' : 'model']: job.models.map((m) => `${m.name} (${m.path})`).join(' against '),
       ...Object.fromEntries(job.datasets.map((d) => [d.name, `${d.count} texts from ${d.path}, ${d.labelled} labelled`])),

@@ -32,7 +32,7 @@ function spyLoader(beforeRun: () => void = () => {}): ModelLoader & { gradientRo
         layers: () => inner.layers(),
         run: (request) => {
           beforeRun();
-          if ((request.outputs as readonly string[]).includes('inputGradients')) loader.gradientRows += request.input.shape[0];
+          if ((request.outputs as readonly string[]).includes('inputGradients')) loader.gradientRows += request.input.shape[0]!;
           return inner.run(request);
         },
         dispose: () => inner.dispose(),
@@ -114,17 +114,17 @@ describe('salience audit on the built-in model', () => {
       ['gradient', 'gradient'],
       ['gradcam', 'grad-cam'],
     ]);
-    expect(Object.keys(summary.configuration.regions.gradient)).toEqual(['top-left', 'top-right', 'bottom-left', 'bottom-right', 'border']);
-    expect(summary.configuration.regions.gradient['top-left']).toBeCloseTo(49 / 784, 10);
+    expect(Object.keys(summary.configuration.regions.gradient!)).toEqual(['top-left', 'top-right', 'bottom-left', 'bottom-right', 'border']);
+    expect(summary.configuration.regions.gradient!['top-left']).toBeCloseTo(49 / 784, 10);
     const [group] = summary.groups;
     expect(group).toMatchObject({ model: 'builtin', dataset: 'data', count: 12, labelled: 12, correct: 12, accuracy: 1, confusion: [] });
-    const shirts = group.methods.gradient.classes.find((c) => c.class === 6);
+    const shirts = group!.methods.gradient!.classes.find((c) => c.class === 6);
     expect(shirts).toMatchObject({ name: 'Shirt', count: 2 });
     const shares = Object.values(shirts?.shares ?? {});
     expect(shares).toHaveLength(5);
     for (const share of shares) expect(share).toBeGreaterThanOrEqual(0);
-    expect(group.methods.gradient.correct?.['bottom-right']).toBeCloseTo(group.methods.gradient.all['bottom-right'], 12);
-    expect(summary.methodTimeMs.builtin.gradient).toBeGreaterThan(0);
+    expect(group!.methods.gradient!.correct?.['bottom-right']).toBeCloseTo(group!.methods.gradient!.all['bottom-right']!, 12);
+    expect(summary.methodTimeMs.builtin!.gradient).toBeGreaterThan(0);
   });
 
   it('stops at once when interrupted, keeps the finished chunks, and resumes to the same result', async () => {
@@ -246,8 +246,8 @@ describe('salience audit on the built-in model', () => {
     // On the convolution before its ReLU, the ONNX model's Grad-CAM maps differ: the comparison shows it.
     const preRelu = await salience([...base, ...onnx, '--out', tmp.path('onnx-conv3')]);
     const [gradient, gradcam] = preRelu.json<AuditSummary>().comparisons;
-    expect(gradient.meanSimilarity).toBeGreaterThan(0.99);
-    expect(gradcam.meanSimilarity).toBeLessThan(0.9);
+    expect(gradient!.meanSimilarity).toBeGreaterThan(0.99);
+    expect(gradcam!.meanSimilarity).toBeLessThan(0.9);
   });
 
   it('audits unlabelled data: no accuracy, no correct/incorrect groups', async () => {
@@ -256,8 +256,8 @@ describe('salience audit on the built-in model', () => {
     const s = run.json<AuditSummary>();
     expect(s.datasets[0]).toMatchObject({ count: 12, labelled: 0, labels: { kind: 'none' } });
     expect(s.groups[0]).toMatchObject({ labelled: 0, correct: 0, accuracy: null, confusion: [] });
-    expect(s.groups[0].methods.gradient.correct).toBeUndefined();
-    expect(s.groups[0].methods.gradient.classes.reduce((n, c) => n + c.count, 0)).toBe(12);
+    expect(s.groups[0]!.methods.gradient!.correct).toBeUndefined();
+    expect(s.groups[0]!.methods.gradient!.classes.reduce((n, c) => n + c.count, 0)).toBe(12);
   });
 
   it('sets clean data against shifted data, group by group', async () => {
@@ -275,7 +275,7 @@ describe('salience audit on the built-in model', () => {
     expect(s.groups.map((g) => g.dataset)).toEqual(['clean', 'shifted']);
     // The clean group is the audit of the same data alone, and the stamp changes the shifted maps.
     const group = (dataset: string) => s.groups.find((g) => g.dataset === dataset)?.methods.gradient;
-    expect(group('clean')).toEqual(summary.groups[0].methods.gradient);
+    expect(group('clean')).toEqual(summary.groups[0]!.methods.gradient);
     expect(group('shifted')?.all['bottom-right']).not.toBeCloseTo(group('clean')?.all['bottom-right'] ?? 0, 3);
     expect(
       readdirSync(tmp.path('shift'))
@@ -294,13 +294,13 @@ describe('salience audit on the built-in model', () => {
     expect(run.code).toBe(0);
     const s = run.json<AuditSummary>();
     expect(s.datasets[0]).toMatchObject({ kind: 'tensor', count: 12, labelled: 12 });
-    expect(s.models[0].preprocessing).toBeNull();
+    expect(s.models[0]!.preprocessing).toBeNull();
     expect(s.groups[0]).toMatchObject({ accuracy: 1 });
-    const byClass = (r: AuditSummary) => r.groups[0].methods.gradient.classes.map((c) => [c.class, c.count, c.shares['bottom-right']]);
+    const byClass = (r: AuditSummary) => r.groups[0]!.methods.gradient!.classes.map((c) => [c.class, c.count, c.shares['bottom-right']]);
     const fromImages = byClass(summary);
     byClass(s).forEach(([c, n, share], i) => {
-      expect([c, n]).toEqual(fromImages[i].slice(0, 2));
-      expect(share).toBeCloseTo(fromImages[i][2] as number, 6);
+      expect([c, n]).toEqual(fromImages[i]!.slice(0, 2));
+      expect(share).toBeCloseTo(fromImages[i]![2] as number, 6);
     });
     const preprocessing = await salience(['audit', '--data', tmp.path('x.npy'), '--mean', '0.5', '--out', tmp.path('npy-2')]);
     expect(preprocessing.code).toBe(2);

@@ -118,14 +118,14 @@ function regionMaker(inputHeight: number, inputWidth: number, request: AuditRequ
 function inputSize(model: Model, preprocessing: Preprocessing | null, tensor: TensorData): [number, number] {
   if (preprocessing) return [preprocessing.height, preprocessing.width];
   const shape = tensor.shape;
-  if (model.layout === 'NCHW' && shape.length === 4) return [shape[2], shape[3]];
-  if (model.layout === 'NHWC' && shape.length === 4) return [shape[1], shape[2]];
+  if (model.layout === 'NCHW' && shape.length === 4) return [shape[2]!, shape[3]!];
+  if (model.layout === 'NHWC' && shape.length === 4) return [shape[1]!, shape[2]!];
   throw new CliError('usage', `salience audit measures where saliency lies in images; this model's input is ${model.layout} [${shape.join(', ')}], not an image.`);
 }
 
 async function classCount(model: Model, input: TensorData, signal: AbortSignal | undefined): Promise<number> {
   const { logits } = await model.run({ input: sliceRows(input, 0, 1), outputs: ['logits'], signal });
-  return logits.shape[1];
+  return logits.shape[1]!;
 }
 
 function describeLabels(dataset: Dataset): string {
@@ -173,7 +173,7 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
   const builtin = request.model === undefined;
   let classNames = await readClassNames(request.labels ?? (builtin ? BUILTIN_LABELS : undefined));
   const datasetNames = request.shifted ? ['clean', 'shifted'] : ['data'];
-  const datasets: Dataset[] = [await listDataset(datasetNames[0], request.data, { truth: request.truth, classNames, note })];
+  const datasets: Dataset[] = [await listDataset(datasetNames[0]!, request.data, { truth: request.truth, classNames, note })];
   if (request.shifted) datasets.push(await listDataset('shifted', request.shifted, { truth: request.shiftedTruth, classNames, note }));
   if (!classNames) {
     const fromFolders = datasets.find((d) => d.folderClassNames)?.folderClassNames;
@@ -207,10 +207,10 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
     let flags: MethodFlags = request.flags ?? {};
     if (request.baselineFile !== undefined) flags = { ...flags, baseline: (await readBaselineFile(request.baselineFile)) as BaselineFlag };
     if (specs.some((spec) => spec.name === 'occlusion')) {
-      const first = await loadChunk(datasets[0], 0, 1, request.maxPixels);
+      const first = await loadChunk(datasets[0]!, 0, 1, request.maxPixels);
       const shape = first.kind === 'tensor' ? first.tensor.shape.slice(1) : undefined;
-      const preprocessing = first.kind === 'images' ? resolvePreprocessing(loadedModels[0].model, first.images, request.preprocessing ?? {}) : undefined;
-      const layout = loadedModels[0].model.layout;
+      const preprocessing = first.kind === 'images' ? resolvePreprocessing(loadedModels[0]!.model, first.images, request.preprocessing ?? {}) : undefined;
+      const layout = loadedModels[0]!.model.layout;
       const example =
         shape ??
         (preprocessing
@@ -241,9 +241,9 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
         }
       }
       const preprocessing = firstImage ? resolvePreprocessing(model, [firstImage], request.preprocessing ?? {}) : null;
-      const name = modelName(paths[m], m === 0 && builtin, names);
+      const name = modelName(paths[m]!, m === 0 && builtin, names);
       names.push(name);
-      models.push({ name, path: paths[m], builtin: m === 0 && builtin, loaded, model, methods: [], options: [], preprocessing });
+      models.push({ name, path: paths[m]!, builtin: m === 0 && builtin, loaded, model, methods: [], options: [], preprocessing });
     }
     for (const s of skipped) note(`Skipped ${s.method}: ${s.reason}${s.reason.endsWith('.') ? '' : '.'}`);
     const running: MethodSpec[] = specs.filter((s) => !skipped.some((k) => k.method === s.name));
@@ -257,11 +257,11 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
     }
 
     // One example through each model: the class count, and that the data fits.
-    const probe = await loadChunk(datasets[0], 0, 1, request.maxPixels);
+    const probe = await loadChunk(datasets[0]!, 0, 1, request.maxPixels);
     const probeInputs = models.map((m) => modelInput(m, probe, request.preprocessing ?? {}));
-    const classes = await classCount(models[0].model, probeInputs[0].tensor, signal);
+    const classes = await classCount(models[0]!.model, probeInputs[0]!.tensor, signal);
     if (models.length > 1) {
-      const other = await classCount(models[1].model, probeInputs[1].tensor, signal);
+      const other = await classCount(models[1]!.model, probeInputs[1]!.tensor, signal);
       if (other !== classes) throw new CliError('usage', `The compared model has ${other} classes and the audited one ${classes}; they must classify into the same classes.`);
     }
     if (classNames && classNames.length !== classes) note(`--labels names ${classNames.length} classes but the model has ${classes}; names are matched by index.`);
@@ -273,7 +273,7 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
         d.examples.map((e) => e.key),
       );
     }
-    const [inputHeight, inputWidth] = inputSize(models[0].model, models[0].preprocessing, probeInputs[0].tensor);
+    const [inputHeight, inputWidth] = inputSize(models[0]!.model, models[0]!.preprocessing, probeInputs[0]!.tensor);
     if (request.region && (request.region.bottom > inputHeight || request.region.right > inputWidth)) {
       const { top, left, bottom, right } = request.region;
       throw new CliError(
@@ -311,22 +311,22 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
     const methodTimeMs: Record<string, Record<string, number>> = Object.fromEntries(models.map((m) => [m.name, {}]));
     if (dependencies.distribute) {
       const chunkRun: ChunkRun = { request, state, models, collector, regions, chunkSize, methodTimeMs, saved: 0, note };
-      const span = (d: number, c: number) => [c * chunkSize, Math.min(datasets[d].examples.length, (c + 1) * chunkSize)] as const;
-      const counted = datasets.map((d, i) => ({ name: d.name, count: d.examples.length, chunks: chunkCounts[i] }));
+      const span = (d: number, c: number) => [c * chunkSize, Math.min(datasets[d]!.examples.length, (c + 1) * chunkSize)] as const;
+      const counted = datasets.map((d, i) => ({ name: d.name, count: d.examples.length, chunks: chunkCounts[i]! }));
       await dependencies.distribute({
         key,
         state,
         datasets: counted,
         chunkSize,
         models: models.length,
-        compute: (d, c) => computeChunk(chunkRun, datasets[d], ...span(d, c), () => {}),
+        compute: (d, c) => computeChunk(chunkRun, datasets[d]!, ...span(d, c), () => {}),
       });
     }
     // What is on disk already, to say how much is left before any work (files are checked when read).
     const onDiskAtStart: boolean[][] = [];
     for (const [d, dataset] of datasets.entries()) {
       onDiskAtStart.push([]);
-      for (let c = 0; c < chunkCounts[d]; c++) onDiskAtStart[d].push(await state.hasChunk(dataset.name, c, models.length));
+      for (let c = 0; c < chunkCounts[d]!; c++) onDiskAtStart[d]!.push(await state.hasChunk(dataset.name, c, models.length));
     }
     const found = onDiskAtStart.flat().filter(Boolean).length;
     if (found > 0) note(`resuming: ${found} of ${totalChunks} chunks done (in ${join(request.out, STATE_FOLDER)}).`);
@@ -336,7 +336,7 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
     let computed = 0;
     try {
       for (const [d, dataset] of datasets.entries()) {
-        const counts = await auditDataset(run, dataset, onDiskAtStart[d], progress);
+        const counts = await auditDataset(run, dataset, onDiskAtStart[d]!, progress);
         resumed += counts.resumed;
         computed += counts.computed;
       }
@@ -357,7 +357,7 @@ export async function audit(request: AuditRequest, dependencies: AuditDependenci
       result,
       models: models.map((m, i) => ({ name: m.name, path: m.path, builtin: m.builtin, loaded: m.loaded, role: i === 0 ? 'audited' : 'compared', preprocessing: m.preprocessing })),
       datasets,
-      methods: running.map((s, i) => ({ name: s.name, id: models[0].methods[i].method.id, options: jsonable(models[0].options[i]) as Record<string, unknown> })),
+      methods: running.map((s, i) => ({ name: s.name, id: models[0]!.methods[i]!.method.id, options: jsonable(models[0]!.options[i]) as Record<string, unknown> })),
       skipped,
       classNames,
       chunks: { size: chunkSize, total: totalChunks, resumed, computed },
@@ -411,7 +411,7 @@ async function auditDataset(run: ChunkRun, dataset: Dataset, onDisk: readonly bo
         computed++;
       } else resumed++;
       const byModel = records;
-      collector.add(dataset.name, Object.fromEntries(models.map((m, i) => [m.name, byModel[i]])));
+      collector.add(dataset.name, Object.fromEntries(models.map((m, i) => [m.name, byModel[i]!])));
       bar.update(end, total);
       bar.chunk({ ...info, timeMs: performance.now() - chunkStarted, resumed: fromDisk });
       run.onChunk?.({ ...info, resumed: fromDisk });
@@ -450,7 +450,7 @@ async function computeChunk(run: ChunkRun, dataset: Dataset, first: number, end:
       },
     });
     checkFiniteRecords(result.records, entry.name, dataset.name, request.allowNonfinite, run.note);
-    const times = run.methodTimeMs[entry.name];
+    const times = run.methodTimeMs[entry.name]!;
     for (const [method, ms] of Object.entries(result.timeMs)) times[method] = (times[method] ?? 0) + ms;
     byModel.push(result.records);
   }

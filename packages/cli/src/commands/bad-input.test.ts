@@ -22,11 +22,11 @@ function brokenLoader(what: 'logits' | 'gradients'): ModelLoader {
     ...base,
     forward(x, rowShape) {
       const state = base.forward(x, rowShape);
-      return what === 'logits' ? { ...state, logits: Float64Array.from(state.logits, (v, k) => (k === 0 && x[0] > 0.6 ? Number.NaN : v)) } : state;
+      return what === 'logits' ? { ...state, logits: Float64Array.from(state.logits, (v, k) => (k === 0 && x[0]! > 0.6 ? Number.NaN : v)) } : state;
     },
     backward(state, g) {
       const out = base.backward(state, g);
-      return what === 'gradients' ? { ...out, input: out.input.map((v) => (state.x[0] > 0.6 ? Number.POSITIVE_INFINITY : v)) } : out;
+      return what === 'gradients' ? { ...out, input: out.input.map((v) => (state.x[0]! > 0.6 ? Number.POSITIVE_INFINITY : v)) } : out;
     },
   };
   return async (): Promise<LoadedModel> => {
@@ -188,7 +188,7 @@ const CASES: Record<string, Case> = {
   '--context without a file': { argv: explain('--context', 'attention_mask'), code: 2, beforeLoad: true },
   '--context naming an input twice': { argv: explain('--context', `m=${p('mask.npy')}`, '--context', `m=${p('mask.npy')}`), code: 2, stderr: /names 'm' twice/, beforeLoad: true },
   '--context on the built-in model': { argv: () => ['explain', '--context', `m=${p('mask.npy')}`, '--out', p(OUT)], code: 2, beforeLoad: true },
-  'images and tensors mixed': { argv: (i) => explain()([i[0], p('x.npy')]), code: 2, beforeLoad: true },
+  'images and tensors mixed': { argv: (i) => explain()([i[0]!, p('x.npy')]), code: 2, beforeLoad: true },
   'image preprocessing on a tensor input': { argv: explainNpy('x.npy', '--mean', '0.5'), code: 2 },
   'no --input for a model': { argv: () => ['explain', '--model', 'corner.onnx', '--out', p(OUT)], code: 2, beforeLoad: true },
   // Input files (3).

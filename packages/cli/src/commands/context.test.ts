@@ -72,7 +72,7 @@ describe('salience explain --context and --input-name (models with several input
     // d logit_0 / d x_i = mask_i * W[i, 0], with W[i, 0] = ((3i) % 5) / 4 - 0.5.
     const mask = [1, 1, 0, 0, 1, 0, 1, 0];
     const expected = mask.map((m, k) => m * (((3 * (k % 4)) % 5) / 4 - 0.5));
-    for (const [i, g] of Array.from(gradient.data).entries()) expect(g).toBeCloseTo(expected[i], 6);
+    for (const [i, g] of Array.from(gradient.data).entries()) expect(g).toBeCloseTo(expected[i]!, 6);
   });
 
   it('names --input-name (not a library option) when no input is clearly the one to explain', async () => {

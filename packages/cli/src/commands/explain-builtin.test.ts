@@ -58,10 +58,10 @@ describe('salience explain on the built-in model', () => {
   it('classifies the samples as the trained model does in PyTorch', async () => {
     const samples = JSON.parse(await readFile(`${BUILTIN_DIR}samples.json`, 'utf8')) as { label: number; torchLogits: number[] }[];
     summary.examples.forEach((example, i) => {
-      const torch = samples[i].torchLogits;
+      const torch = samples[i]!.torchLogits;
       const torchPredicted = torch.indexOf(Math.max(...torch));
       expect(example.predicted).toBe(torchPredicted);
-      expect(example.label).toBe(samples[i].label);
+      expect(example.label).toBe(samples[i]!.label);
     });
     const correct = summary.examples.filter((e) => e.predicted === e.label).length;
     expect(correct).toBeGreaterThanOrEqual(10);
@@ -89,7 +89,7 @@ describe('salience explain on the built-in model', () => {
       expect(readNpyFile(`${out}/${m.file}`).shape).toEqual([12, 28, 28, 1]);
       for (const file of m.overlays) expect(readFileSync(`${out}/${file}`).subarray(1, 4).toString()).toBe('PNG');
     }
-    expect(summary.methods[0].overlays[0]).toBe('overlays/gradient/00-t-shirt-top.png');
+    expect(summary.methods[0]!.overlays[0]).toBe('overlays/gradient/00-t-shirt-top.png');
     expect(JSON.parse(readFileSync(`${out}/summary.json`, 'utf8'))).toEqual(summary);
     expect(tmp.entries()).toEqual(['report']);
     const html = readFileSync(`${out}/report.html`, 'utf8');
@@ -137,15 +137,15 @@ describe('salience explain, human output', () => {
       const run = await salience(['explain', '--input', sample, '--method', 'gradient', '--target', 'top3', '--json', '--no-overlays', '--out', tmp.path('a')]);
       expect(run.code).toBe(0);
       const s = run.json<ExplainSummary>();
-      expect(s.methods[0].examples).toEqual([0, 0, 0]);
-      expect(new Set(s.methods[0].targets).size).toBe(3);
-      expect(s.methods[0].shape).toEqual([3, 28, 28, 1]);
+      expect(s.methods[0]!.examples).toEqual([0, 0, 0]);
+      expect(new Set(s.methods[0]!.targets).size).toBe(3);
+      expect(s.methods[0]!.shape).toEqual([3, 28, 28, 1]);
       expect(s.grid).toBeNull();
       expect(readdirSync(tmp.path('a')).sort()).toEqual(['.salience-manifest.json', 'gradient.npy', 'input.npy', 'report.html', 'summary.json']);
       const named = await salience(['explain', '--input', sample, '--method', 'gradient', '--target', 'classes:Shirt,Coat', '--json', '--out', tmp.path('b')]);
       expect(named.code).toBe(0);
-      expect(named.json<ExplainSummary>().methods[0].targets).toEqual([6, 4]);
-      expect(named.json<ExplainSummary>().methods[0].overlays).toEqual(['overlays/gradient/06-shirt.class-6.png', 'overlays/gradient/06-shirt.class-4.png']);
+      expect(named.json<ExplainSummary>().methods[0]!.targets).toEqual([6, 4]);
+      expect(named.json<ExplainSummary>().methods[0]!.overlays).toEqual(['overlays/gradient/06-shirt.class-6.png', 'overlays/gradient/06-shirt.class-4.png']);
     } finally {
       tmp.remove();
     }

@@ -220,7 +220,7 @@ describe('salience explain on a channels-first image model', () => {
         ['gradcam', [2, 1, 6, 5], 'NCHW'],
         ['occlusion', [2, 3, 6, 5], 'NCHW'],
       ]);
-      expect(summary.methods[0].overlays).toEqual(['overlays/gradcam/a.png', 'overlays/gradcam/b.png']);
+      expect(summary.methods[0]!.overlays).toEqual(['overlays/gradcam/a.png', 'overlays/gradcam/b.png']);
       expect(summary.methods.map((m) => m.targets)).toEqual([
         [2, 2],
         [2, 2],

@@ -24,15 +24,15 @@ const SMALLCNN_GAUSS_LEGENDRE = 1e-3;
 /** Max |actual - expected| over max |expected|, per map (absolute for an all-zero map); the worst map. */
 function relativeError(actual: TensorData, expected: TensorData): number {
   expect(actual.shape).toEqual(expected.shape);
-  const rows = expected.shape[0];
+  const rows = expected.shape[0]!;
   const size = expected.data.length / rows;
   let worst = 0;
   for (let r = 0; r < rows; r++) {
     let scale = 0;
     let error = 0;
     for (let i = r * size; i < (r + 1) * size; i++) {
-      scale = Math.max(scale, Math.abs(expected.data[i]));
-      error = Math.max(error, Math.abs(actual.data[i] - expected.data[i]));
+      scale = Math.max(scale, Math.abs(expected.data[i]!));
+      error = Math.max(error, Math.abs(actual.data[i]! - expected.data[i]!));
     }
     worst = Math.max(worst, scale === 0 ? error : error / scale);
   }
@@ -56,9 +56,9 @@ describe('salience explain on an ONNX model (the Captum smallcnn fixture)', () =
   afterAll(() => tmp.remove());
 
   const forms: [string, string[], string, () => TensorData][] = [
-    ['gradient', ['--method', 'gradient', '--signed'], 'gradient', () => fixture.cases.gradient],
-    ['ig', ['--method', 'ig', '--steps', '50', '--quadrature', 'gausslegendre'], 'ig', () => fixture.cases.ig_gausslegendre_50],
-    ['gradcam', ['--method', 'gradcam', '--layer', '/c3/Conv_output_0', '--upsample', 'bilinear'], 'gradcam', () => fixture.cases.gradcam_bilinear],
+    ['gradient', ['--method', 'gradient', '--signed'], 'gradient', () => fixture.cases.gradient!],
+    ['ig', ['--method', 'ig', '--steps', '50', '--quadrature', 'gausslegendre'], 'ig', () => fixture.cases.ig_gausslegendre_50!],
+    ['gradcam', ['--method', 'gradcam', '--layer', '/c3/Conv_output_0', '--upsample', 'bilinear'], 'gradcam', () => fixture.cases.gradcam_bilinear!],
     ['occlusion', ['--method', 'occlusion', '--window', '4', '--stride', '4'], 'occlusion', () => occlusionStride4],
   ];
 
@@ -93,7 +93,7 @@ describe('salience explain on an ONNX model (the Captum smallcnn fixture)', () =
       '--quiet',
     ]);
     expect(run.code).toBe(0);
-    expect(relativeError(readNpyFile(`${out}/occlusion.npy`), fixture.cases.occlusion)).toBeLessThanOrEqual(1e-4);
+    expect(relativeError(readNpyFile(`${out}/occlusion.npy`), fixture.cases.occlusion!)).toBeLessThanOrEqual(1e-4);
   });
 
   it('runs through the repository script (`pnpm salience`) as a separate process', async () => {
@@ -125,7 +125,7 @@ describe('salience explain on an ONNX model (the Captum smallcnn fixture)', () =
     const summary = JSON.parse(stdout) as { model: { format: string; layout: string }; methods: { file: string; targets: number[] }[] };
     expect(summary.model).toMatchObject({ format: 'onnx', layout: 'NCHW' });
     expect(summary.methods[0]).toMatchObject({ file: 'gradient.npy', targets: Array.from(fixture.target) });
-    expect(relativeError(readNpyFile(`${out}/gradient.npy`), fixture.cases.gradient)).toBeLessThanOrEqual(1e-4);
+    expect(relativeError(readNpyFile(`${out}/gradient.npy`), fixture.cases.gradient!)).toBeLessThanOrEqual(1e-4);
     const failed = await promisify(execFile)(
       process.execPath,
       [
@@ -200,6 +200,6 @@ describe('salience explain on an ONNX model (the Captum smallcnn fixture)', () =
     const summary = all.json<{ methods: { name: string }[]; skipped: { method: string; reason: string }[] }>();
     expect(summary.methods.map((m) => m.name)).toEqual(['occlusion']);
     expect(summary.skipped.map((m) => m.method)).toEqual(['gradient', 'smoothgrad', 'ig', 'gradcam']);
-    expect(summary.skipped[0].reason).toMatch(/No gradient rule for op 'Softsign'/);
+    expect(summary.skipped[0]!.reason).toMatch(/No gradient rule for op 'Softsign'/);
   });
 });

@@ -88,11 +88,11 @@ export interface MethodRun {
 }
 
 function softmaxRow(logits: TensorData, row: number): Float64Array {
-  const classes = logits.shape[1];
+  const classes = logits.shape[1]!;
   const values = Float64Array.from(logits.data.subarray(row * classes, (row + 1) * classes));
   const max = Math.max(...values);
   let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i] = Math.exp(values[i] - max);
+  for (let i = 0; i < values.length; i++) sum += values[i] = Math.exp(values[i]! - max);
   return values.map((v) => v / sum);
 }
 
@@ -109,7 +109,7 @@ function forReport(attribution: Attribution): Attribution {
  */
 function idTokens(job: OutputJob, row: number): string[] | undefined {
   if (job.loaded.model.layout !== 'tokens') return undefined;
-  const length = job.tensor.shape[1];
+  const length = job.tensor.shape[1]!;
   const mask = job.context?.attention_mask;
   const masked = mask && mask.data.length === job.tensor.data.length ? mask : undefined;
   return Array.from(job.tensor.data.subarray(row * length, (row + 1) * length), (id, t) => (masked && masked.data[row * length + t] === 0 ? `#${id} (pad)` : `#${id}`));
@@ -155,8 +155,8 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
   const exampleSummaries: ExampleSummary[] = examples.map((example, i) => {
     const probabilities = softmaxRow(job.logits, i);
     let predicted = 0;
-    for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[predicted]) predicted = c;
-    return { name: example.name, file: example.file, label: example.label ?? null, predicted, probability: probabilities[predicted] };
+    for (let c = 1; c < probabilities.length; c++) if (probabilities[c]! > probabilities[predicted]!) predicted = c;
+    return { name: example.name, file: example.file, label: example.label ?? null, predicted, probability: probabilities[predicted]! };
   });
 
   const methodSummaries: ExplainMethodSummary[] = [];
@@ -181,7 +181,7 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
             figureImages(attribution, configured.display, job.images, {
               title: spec.title,
               className: (c) => job.classNames?.[c],
-              probability: (e, c) => softmaxRow(job.logits, e)[c],
+              probability: (e, c) => softmaxRow(job.logits, e)[c]!,
             }),
             stems,
             check,
@@ -208,11 +208,11 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
   let gridFile: string | null = null;
   if (drawOverlays && overlaysByMethod.length > 0) {
     // One row per (example, target) of the first method; the other methods' maps for the same pair beside it.
-    const first = overlaysByMethod[0].attribution;
+    const first = overlaysByMethod[0]!.attribution;
     const rows = Array.from(first.examples, (example, r) => ({ example, target: first.targets[r] }));
     const sheet = overlayGrid(
       bases,
-      rows.map((row) => ({ example: row.example, label: `${stems[row.example]} -> ${className(row.target)}` })),
+      rows.map((row) => ({ example: row.example, label: `${stems[row.example]} -> ${className(row.target!)}` })),
       overlaysByMethod.map((m) => ({
         title: m.name,
         overlays: rows.map((row) => {
@@ -266,7 +266,7 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
         tokens: idTokens(job, i),
         name: example.name,
         label: example.label,
-        logits: job.logits.data.subarray(i * job.logits.shape[1], (i + 1) * job.logits.shape[1]),
+        logits: job.logits.data.subarray(i * job.logits.shape[1]!, (i + 1) * job.logits.shape[1]!),
       })),
       methods,
       imageSize: 168,
@@ -282,7 +282,7 @@ export async function writeOutputs(dir: string, target: string, job: OutputJob):
     out: target,
     report,
     grid: gridFile,
-    model: { ...modelSummary(job.modelPath, job.builtin, job.loaded), classes: job.logits.shape[1] },
+    model: { ...modelSummary(job.modelPath, job.builtin, job.loaded), classes: job.logits.shape[1]! },
     input: { kind: job.inputs.kind, shape: job.tensor.shape, file: inputFile, preprocessing: job.preprocessing },
     target: job.targetText,
     examples: exampleSummaries,

@@ -11,7 +11,7 @@ const distilbert = `${fixtures}distilbert`;
 /** The Captum references of the distilbert folder (tools/export-text-folder.py). */
 function captum() {
   const { arrays, meta } = parseFixtureArrays(readFileSync(`${distilbert}/cases.json`, 'utf8'), readFileSync(`${distilbert}/cases.bin`));
-  return { arrays, texts: meta.texts as string[], target: Array.from(arrays.target.data) };
+  return { arrays, texts: meta.texts as string[], target: Array.from(arrays.target!.data) };
 }
 
 /** max |got - want| / max |want| over one row of a [2, T] reference (text 1 is the longest, so unpadded). */
@@ -19,8 +19,8 @@ function rowError(got: ArrayLike<number>, want: Float32Array, t: number): number
   let scale = 0;
   let err = 0;
   for (let i = 0; i < t; i++) {
-    scale = Math.max(scale, Math.abs(want[i]));
-    err = Math.max(err, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]!));
+    err = Math.max(err, Math.abs(got[i]! - want[i]!));
   }
   return err / scale;
 }
@@ -38,11 +38,11 @@ describe('salience explain --text (a transformers.js folder)', () => {
       '--model',
       distilbert,
       '--text',
-      ref.texts[0],
+      ref.texts[0]!,
       '--text',
-      ref.texts[1],
+      ref.texts[1]!,
       '--target',
-      labels[ref.target[0]],
+      labels[ref.target[0]!]!,
       '--steps',
       '16',
       '--out',
@@ -56,7 +56,7 @@ describe('salience explain --text (a transformers.js folder)', () => {
       expect(existsSync(`${out}/text-1/${method}.npy`)).toBe(true);
       expect(existsSync(`${out}/text-2/${method}.json`)).toBe(true);
     }
-    const t = ref.arrays.input_ids.shape[1];
+    const t = ref.arrays.input_ids!.shape[1]!;
     const pairs: [string, string][] = [
       ['gradient', 'token_grad_l2'],
       ['grad-x-embedding', 'token_grad_x_emb'],
@@ -67,13 +67,13 @@ describe('salience explain --text (a transformers.js folder)', () => {
     for (const [method, reference] of pairs) {
       const got = readNpyFile(`${out}/text-1/${method}.npy`);
       expect(got.shape).toEqual([t]);
-      expect(rowError(got.data, ref.arrays[reference].data.subarray(0, t), t), method).toBeLessThan(1e-4);
+      expect(rowError(got.data, ref.arrays[reference]!.data.subarray(0, t), t), method).toBeLessThan(1e-4);
     }
     const json = JSON.parse(readFileSync(`${out}/text-1/ig.json`, 'utf8'));
     expect(json.tokens).toEqual(['[CLS]', 'the', 'film', 'was', 'not', 'good', ',', 'honestly', '.', '[SEP]']);
     expect(json.offsets[2]).toEqual([4, 8]);
     expect(json.text.slice(...json.offsets[2])).toBe('film');
-    expect(json.target).toEqual({ index: ref.target[0], label: labels[ref.target[0]] });
+    expect(json.target).toEqual({ index: ref.target[0], label: labels[ref.target[0]!] });
     expect(Object.keys(json.prediction.probabilities)).toEqual(labels);
     expect(json.parameters).toMatchObject({ steps: 16, baselineTokenId: 0 });
     const html = readFileSync(`${out}/report.html`, 'utf8');
@@ -97,7 +97,7 @@ describe('salience explain --text (a transformers.js folder)', () => {
     writeFileSync(csv, 'id,text,label\n1,"the film, honestly, was ""fine""",neutral\n2,slow and boring,negative\n');
     const fromCsv = await salience(['explain', '--model', distilbert, '--texts', csv, '--method', 'occlusion', '--window', '2', '--out', tmp.path('csv'), '--json']);
     expect(fromCsv.code).toBe(0);
-    expect(fromCsv.json<{ texts: { text: string }[] }>().texts[0].text).toBe('the film, honestly, was "fine"');
+    expect(fromCsv.json<{ texts: { text: string }[] }>().texts[0]!.text).toBe('the film, honestly, was "fine"');
     const txt = tmp.path('texts.txt');
     writeFileSync(txt, 'first text\n\nsecond text\nthird\n');
     const fromTxt = await salience(['explain', '--model', distilbert, '--texts', txt, '--method', 'grad-x-embedding', '--out', tmp.path('txt'), '--json']);

@@ -195,12 +195,12 @@ export async function runExplainText(flags: ExplainFlags & TextFlags, context: C
 
     const encoded = examples.map((e) => classifier.encode(e.text));
     for (const [i, batch] of encoded.entries()) {
-      if (batch.texts[0].truncated > 0) note(`${examples[i].source}: ${batch.texts[0].truncated} token(s) past the model's ${classifier.tokenizer.maxLength} were dropped.`);
+      if (batch.texts[0]!.truncated > 0) note(`${examples[i]!.source}: ${batch.texts[0]!.truncated} token(s) past the model's ${classifier.tokenizer.maxLength} were dropped.`);
     }
     const predictions: TextPrediction[] = [];
     for (const batch of encoded) predictions.push(await classifier.predict(batch));
-    const classes = predictions[0].logits.shape[1];
-    const targets = examples.map((e, i) => resolveTarget(flags, e, classifier.labels, classes, predictions[i].predicted[0]));
+    const classes = predictions[0]!.logits.shape[1]!;
+    const targets = examples.map((e, i) => resolveTarget(flags, e, classifier.labels, classes, predictions[i]!.predicted[0]!));
 
     const pad = classifier.padId ?? undefined;
     const runs: TextRun[] = [];
@@ -211,7 +211,7 @@ export async function runExplainText(flags: ExplainFlags & TextFlags, context: C
       try {
         for (const [i, batch] of encoded.entries()) {
           if (context.signal?.aborted) throw new AbortError(context.signal.reason);
-          scores.push(await runMethod(method, classifier, batch.ids, targets[i], { pad, steps, window, stride, fill: fill?.id, signal: context.signal }));
+          scores.push(await runMethod(method, classifier, batch.ids, targets[i]!, { pad, steps, window, stride, fill: fill?.id, signal: context.signal }));
           bar.update(i + 1, encoded.length);
         }
       } catch (error) {
@@ -270,7 +270,7 @@ export async function runMethod(
     case 'ig-mask':
       return tokenIntegratedGradients.attribute(model, ids, { ...common, padTokenId: o.pad, baselineTokenId: classifier.specialIds.mask ?? undefined, steps: o.steps });
     case 'occlusion': {
-      const t = ids.shape[1];
+      const t = ids.shape[1]!;
       return occlusion.attribute(model, ids, { ...common, window: [Math.min(o.window, t)], stride: [Math.min(o.stride, t)], baseline: o.fill ?? 0 });
     }
   }

@@ -24,13 +24,13 @@ const floorOf = (expected: ZooCase) => Math.max(expected.f32Distance, typeof exp
 
 /** max|actual - expected| / max|expected| over the whole tensor, within max(1e-4, floor). */
 function expectCase(zoo: ZooModel, key: string, actual: TensorData): void {
-  const expected = zoo.cases[key];
+  const expected = zoo.cases[key]!;
   expect(actual.shape, `${zoo.name} ${key}`).toEqual(expected.shape);
   let scale = 0;
   let worst = 0;
   for (let i = 0; i < expected.data.length; i++) {
-    scale = Math.max(scale, Math.abs(expected.data[i]));
-    worst = Math.max(worst, Math.abs(actual.data[i] - expected.data[i]));
+    scale = Math.max(scale, Math.abs(expected.data[i]!));
+    worst = Math.max(worst, Math.abs(actual.data[i]! - expected.data[i]!));
   }
   const error = scale > 0 ? worst / scale : worst;
   expect(error, `${zoo.name} ${key}: max error ${worst} over max|expected| ${scale}`).toBeLessThanOrEqual(Math.max(TOLERANCE, floorOf(expected)));
@@ -44,7 +44,7 @@ describe('salience explain on the ONNX zoo: image models', () => {
       const x = tmp.path(`${name}.npy`);
       writeFileSync(x, writeNpy(zoo.input));
       const out = tmp.path(`out-${name}`);
-      const { window, stride } = zoo.cases.occlusion.extra as { window: number[]; stride: number[] };
+      const { window, stride } = zoo.cases.occlusion!.extra as { window: number[]; stride: number[] };
       // The flags that make the CLI compute Captum's cases: Saliency(abs=False), IG Gauss-Legendre 16,
       // LayerGradCam without ReLU at the layer's size (at the module Captum hooked), Occlusion with baseline 0.
       const run = await salience([

@@ -205,7 +205,7 @@ export async function explain(request: ExplainRequest, dependencies: ExplainDepe
       bar.finish(`${attribution.values.shape[0]} maps in ${formatDuration(timeMs)}${typeof calls === 'number' ? `, ${calls} model call${calls === 1 ? '' : 's'}` : ''}`);
       const badRows = nonFiniteRows(attribution.values);
       if (badRows.length > 0) {
-        const examples = [...new Set(badRows.map((r) => attribution.examples[r]))];
+        const examples = [...new Set(badRows.map((r) => attribution.examples[r]!))];
         nonFinite(
           `${spec.name} gave NaN or infinite values in ${badRows.length} of ${attribution.values.shape[0]} map(s), for example(s) ${exampleList(examples, names)}.`,
           request.allowNonfinite,

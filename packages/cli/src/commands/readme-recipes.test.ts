@@ -31,7 +31,7 @@ function section(title: string): string {
 }
 
 function codeBlocks(text: string, language: string): string[] {
-  return [...text.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) => m[1]);
+  return [...text.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) => m[1]!);
 }
 
 /**
@@ -45,7 +45,7 @@ function commandOf(text: string, files: Record<string, string>): string[] {
   expect(lines, 'one `salience explain` line').toHaveLength(1);
   // Plain words only: no quotes or shell syntax to interpret.
   expect(lines[0]).toMatch(/^[\w ./,=-]+$/);
-  const words = lines[0].trim().split(/\s+/).slice(1);
+  const words = lines[0]!.trim().split(/\s+/).slice(1);
   for (const [word, path] of Object.entries(files)) {
     const at = words.indexOf(word);
     expect(at, `'${word}' in: ${lines[0]}`).toBeGreaterThan(0);
@@ -60,8 +60,8 @@ function relativeError(actual: TensorData, expected: TensorData): number {
   let worst = 0;
   let scale = 0;
   for (let i = 0; i < expected.data.length; i++) {
-    worst = Math.max(worst, Math.abs(actual.data[i] - expected.data[i]));
-    scale = Math.max(scale, Math.abs(expected.data[i]));
+    worst = Math.max(worst, Math.abs(actual.data[i]! - expected.data[i]!));
+    scale = Math.max(scale, Math.abs(expected.data[i]!));
   }
   return worst / scale;
 }

@@ -21,11 +21,11 @@ function linearNet(): AnalyticNet {
     classes: 2,
     layers: [],
     forward(x, rowShape) {
-      const logit = w.reduce((sum, v, i) => sum + v * x[i], 0);
+      const logit = w.reduce((sum, v, i) => sum + v * x[i]!, 0);
       return { x, rowShape, logits: Float64Array.of(logit, -logit), layers: {} };
     },
     backward(_state, g) {
-      return { input: w.map((v) => v * (g[0] - g[1])), layers: {} };
+      return { input: w.map((v) => v * (g[0]! - g[1]!)), layers: {} };
     },
   };
 }
@@ -91,7 +91,7 @@ describe('--resize and --crop: height x width, the old width x height refused', 
       ['6x10', 'h=10,w=6', 'h=6,w=10'],
       ['10,6', 'h=6,w=10', 'h=10,w=6'],
     ]) {
-      const run = await salience(['explain', '--model', 'm.onnx', '--input', wide, '--method', 'gradient', flag, text, '--out', tmp.path(`refused-${runs++}`)], {
+      const run = await salience(['explain', '--model', 'm.onnx', '--input', wide, '--method', 'gradient', flag, text!, '--out', tmp.path(`refused-${runs++}`)], {
         loadModel: counting,
       });
       expect(run.code).toBe(2);
@@ -141,7 +141,7 @@ describe('--window and --stride: height x width', () => {
       ['1x10', '1x10'],
       ['h=1,w=10', 'w=10,h=1'],
     ]) {
-      const rows = await occlusion(window, stride);
+      const rows = await occlusion(window!, stride!);
       for (const row of rows) expect(new Set(row).size).toBe(1);
       expect(new Set(rows.map((r) => r[0])).size).toBe(HEIGHT);
     }

@@ -144,7 +144,7 @@ describe('salience audit --queue and salience worker, on a real Redis', () => {
       throw new Error(`no worker took a second chunk within 120 s:\n${team.map((w) => w.output()).join('\n')}`);
     };
     const { i: killed, chunk } = await victimOf();
-    const victim = team[killed];
+    const victim = team[killed]!;
     survivors = team.filter((w) => w !== victim);
     await victim.exited;
     expect(existsSync(`${out}/.salience-audit/data-000${chunk}.m0.rec`)).toBe(false);

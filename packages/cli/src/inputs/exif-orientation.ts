@@ -10,17 +10,17 @@ export function jpegOrientation(bytes: Uint8Array): number {
   while (at + 4 <= bytes.length && bytes[at] === 0xff) {
     const marker = bytes[at + 1];
     if (marker === 0xda || marker === 0xd9) break; // image data: no more headers
-    const length = (bytes[at + 2] << 8) | bytes[at + 3];
+    const length = (bytes[at + 2]! << 8) | bytes[at + 3]!;
     const body = at + 4;
     // APP1 "Exif\0\0" then a TIFF header.
     if (marker === 0xe1 && length >= 16 && String.fromCharCode(...bytes.subarray(body, body + 4)) === 'Exif') {
       const tiff = body + 6;
       const little = bytes[tiff] === 0x49;
-      const u16 = (o: number) => (little ? bytes[o] | (bytes[o + 1] << 8) : (bytes[o] << 8) | bytes[o + 1]);
+      const u16 = (o: number) => (little ? bytes[o]! | (bytes[o + 1]! << 8) : (bytes[o]! << 8) | bytes[o + 1]!);
       const u32 = (o: number) =>
         little
-          ? (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 2 ** 24
-          : bytes[o] * 2 ** 24 + ((bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]);
+          ? (bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16)) + bytes[o + 3]! * 2 ** 24
+          : bytes[o]! * 2 ** 24 + ((bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!);
       const ifd = tiff + u32(tiff + 4);
       const end = Math.min(bytes.length, body + length - 2);
       if (ifd + 2 > end) return 1;

@@ -12,8 +12,8 @@ export function positionOf(index: number, shape: readonly number[]): number[] {
   const position = new Array<number>(shape.length).fill(0);
   let rest = index;
   for (let d = shape.length - 1; d >= 0; d--) {
-    position[d] = rest % shape[d];
-    rest = Math.floor(rest / shape[d]);
+    position[d] = rest % shape[d]!;
+    rest = Math.floor(rest / shape[d]!);
   }
   return position;
 }

@@ -33,7 +33,7 @@ export function imageDimensions(bytes: Uint8Array): { width: number; height: num
     let offset = 2;
     while (offset + 4 <= bytes.length) {
       if (bytes[offset] !== 0xff) return undefined;
-      const marker = bytes[offset + 1];
+      const marker = bytes[offset + 1]!;
       if (marker === 0xff) {
         offset++;
         continue;

@@ -64,10 +64,10 @@ export function resolvePreprocessing(model: Model, images: readonly RgbaImage[],
     throw new CliError('usage', `${flag} ${size[0]}x${size[1]} does not fit the model's input size ${h ?? '?'}x${w ?? '?'} (height x width${fit}).`);
   }
   // The shorter side alone, with no crop: the result is the model's size only for images of its aspect.
-  if (!size && flags.resizeShorter !== undefined && w !== null && h !== null) size = [h, w];
-  if (!size && w !== null && h !== null) size = [h, w];
+  if (!size && flags.resizeShorter !== undefined && w !== null && h !== null) size = [h!, w!];
+  if (!size && w !== null && h !== null) size = [h!, w!];
   if (!size) {
-    const first = images[0];
+    const first = images[0]!;
     const same = images.every((i) => i.width === first.width && i.height === first.height);
     if (!same) throw new CliError('usage', 'The model takes any image size but the images differ in size; give --resize N or h=H,w=W to bring them to one.');
     size = [h ?? first.height, w ?? first.width];

@@ -95,7 +95,7 @@ export async function readInputs(paths: readonly string[], labels?: readonly (nu
       if (array.shape[0] === 0) throw new CliError('inputFile', `${file} holds no examples (its batch dimension is 0).`);
       checkFiniteInput(array, file);
       tensors.push(array);
-      for (let i = 0; i < array.shape[0]; i++) examples.push({ name: `${stem(file)}[${i}]`, file });
+      for (let i = 0; i < array.shape[0]!; i++) examples.push({ name: `${stem(file)}[${i}]`, file });
     } else if (sniffImageFormat(bytes)) {
       images.push(decodeImage(bytes, file, options.maxPixels));
       examples.push({ name: stem(file), file, label: labels?.[examples.length] });
@@ -107,10 +107,10 @@ export async function readInputs(paths: readonly string[], labels?: readonly (nu
     throw new CliError('usage', 'Give either images (PNG/JPEG) or .npy tensors as --input, not both.');
   }
   if (tensors.length > 0) {
-    const tail = tensors[0].shape.slice(1);
+    const tail = tensors[0]!.shape.slice(1);
     const odd = tensors.findIndex((t) => !sameShape(t.shape.slice(1), tail));
     if (odd >= 0) {
-      throw new CliError('inputFile', `The .npy inputs have different example shapes: [${tail.join(', ')}] and [${tensors[odd].shape.slice(1).join(', ')}].`);
+      throw new CliError('inputFile', `The .npy inputs have different example shapes: [${tail.join(', ')}] and [${tensors[odd]!.shape.slice(1).join(', ')}].`);
     }
     return { kind: 'tensor', tensor: concatRows(tensors), examples };
   }

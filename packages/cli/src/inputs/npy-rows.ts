@@ -80,7 +80,7 @@ export async function openNpyRows(path: string): Promise<NpyRows> {
     wholeFile: header.fortran,
     bytesRead: 0,
     async readRows(start: number, end: number): Promise<TensorData> {
-      if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end <= shape[0] && start < end)) {
+      if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end <= shape[0]! && start < end)) {
         throw new RangeError(`Rows ${start}..${end} are not within the ${shape[0]} rows of ${path}.`);
       }
       if (header.fortran) {

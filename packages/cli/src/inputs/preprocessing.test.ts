@@ -42,7 +42,7 @@ describe('imagesToTensor', () => {
     expect(gray.shape).toEqual([1, 2, 3, 1]);
     expect(gray.data[0]).toBeCloseTo(0.299 * 0 + 0.587 * 100 + 0.114 * 200, 4);
     const normalised = imagesToTensor([image], { ...base, range: [-1, 1], mean: [0.5, 0, -0.5], std: [2, 1, 0.5] });
-    const [r, g, b] = [0, 100, 200].map((v) => -1 + (2 * v) / 255);
+    const [r, g, b] = [0, 100, 200].map((v) => -1 + (2 * v) / 255) as [number, number, number];
     expect(normalised.data[0]).toBeCloseTo((r - 0.5) / 2, 6);
     expect(normalised.data[1]).toBeCloseTo(g, 6);
     expect(normalised.data[2]).toBeCloseTo((b + 0.5) / 0.5, 6);
@@ -72,7 +72,7 @@ describe('decodeImage', () => {
     const decoded = decodeImage(jpg, 'b.png');
     expect([decoded.width, decoded.height]).toEqual([8, 6]);
     let worst = 0;
-    for (let i = 0; i < image.data.length; i++) worst = Math.max(worst, Math.abs(decoded.data[i] - image.data[i]));
+    for (let i = 0; i < image.data.length; i++) worst = Math.max(worst, Math.abs(decoded.data[i]! - image.data[i]!));
     expect(worst).toBeLessThan(12);
   });
 

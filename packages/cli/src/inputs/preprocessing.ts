@@ -89,7 +89,7 @@ export function fitImage(image: RgbaImage, width: number, height: number): RgbaI
 }
 
 function perChannel(values: readonly number[], channels: number, what: string): readonly number[] {
-  if (values.length === 1) return new Array<number>(channels).fill(values[0]);
+  if (values.length === 1) return new Array<number>(channels).fill(values[0]!);
   if (values.length !== channels) {
     throw new CliError('usage', `--${what} has ${values.length} values but the model takes ${channels} channel(s); give ${channels === 1 ? '1' : `1 or ${channels}`}.`);
   }
@@ -130,13 +130,13 @@ export function imagesToTensor(images: readonly RgbaImage[], p: Preprocessing): 
     }
     const px = seen.data;
     for (let i = 0; i < plane; i++) {
-      const r = px[i];
-      const g = px[plane + i];
-      const b = px[2 * plane + i];
+      const r = px[i]!;
+      const g = px[plane + i]!;
+      const b = px[2 * plane + i]!;
       for (let c = 0; c < channels; c++) {
-        const [wr, wg, wb] = sources[c];
+        const [wr, wg, wb] = sources[c]!;
         const byte = wr * r + wg * g + wb * b;
-        const value = (lo + byte * scale - mean[c]) / std[c];
+        const value = (lo + byte * scale - mean[c]!) / std[c]!;
         const index = p.layout === 'NCHW' ? (n * channels + c) * plane + i : (n * plane + i) * channels + c;
         out[index] = value;
       }

@@ -126,12 +126,12 @@ export async function readTextsFile(path: string): Promise<TextExample[]> {
       throw bad('', `${error instanceof Error ? error.message : String(error)}.`);
     }
     if (records.length === 0) throw bad('', 'no rows.');
-    const header = records[0].map((h) => h.trim().toLowerCase());
+    const header = records[0]!.map((h) => h.trim().toLowerCase());
     let textColumn = header.indexOf('text');
     const labelColumn = header.indexOf('label');
     let body = records.slice(1);
     if (textColumn < 0) {
-      if (header.length !== 1) throw bad('', `the header needs a "text" column (it has: ${records[0].join(', ')}).`);
+      if (header.length !== 1) throw bad('', `the header needs a "text" column (it has: ${records[0]!.join(', ')}).`);
       textColumn = 0; // one column, no header: every row is a text
       body = records;
     }

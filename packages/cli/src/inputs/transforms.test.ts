@@ -11,7 +11,7 @@ const at = (file: string) => new URL(`../../test/fixtures/preprocessing/${file}`
 const meta = JSON.parse(readFileSync(at('expected.json'), 'utf8')) as { mean: number[]; std: number[]; arrays: Record<string, { offset: number; shape: number[] }> };
 const blob = readFileSync(at('expected.bin'));
 function expected(name: string): { data: Float32Array; shape: number[] } {
-  const { offset, shape } = meta.arrays[name];
+  const { offset, shape } = meta.arrays[name]!;
   const size = shape.reduce((a, b) => a * b, 1);
   return { data: new Float32Array(blob.buffer.slice(blob.byteOffset + offset, blob.byteOffset + offset + 4 * size)), shape };
 }
@@ -24,8 +24,8 @@ function largestError(planes: Planes, want: { data: Float32Array; shape: number[
   let worst = 0;
   planes.data.forEach((v, i) => {
     const c = Math.floor(i / plane);
-    const value = normalise ? (v / 255 - normalise.mean[c]) / normalise.std[c] : v / 255;
-    worst = Math.max(worst, Math.abs(value - want.data[i]));
+    const value = normalise ? (v / 255 - normalise.mean[c]!) / normalise.std[c]! : v / 255;
+    worst = Math.max(worst, Math.abs(value - want.data[i]!));
   });
   return worst;
 }
@@ -65,7 +65,7 @@ describe('torchvision-style preprocessing', () => {
     expect([upright.width, upright.height]).toEqual([pil.width, pil.height]);
     // jpeg-js and libjpeg decode slightly differently; orientation errors would be off by 100s.
     let sum = 0;
-    for (let i = 0; i < pil.data.length; i++) if (i % 4 !== 3) sum += Math.abs(upright.data[i] - pil.data[i]);
+    for (let i = 0; i < pil.data.length; i++) if (i % 4 !== 3) sum += Math.abs(upright.data[i]! - pil.data[i]!);
     expect(sum / ((pil.data.length * 3) / 4)).toBeLessThan(3);
     const small = largestError(resizeAndCrop(upright, { resize: 32, crop: [24, 24] }), expected('pil_upright_resize_crop'));
     expect(small).toBeLessThan(12 / 255);

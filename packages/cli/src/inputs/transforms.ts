@@ -50,7 +50,7 @@ function coefficients(inSize: number, outSize: number): { start: Int32Array; cou
       weights[i * stride + j] = w;
       total += w;
     }
-    if (total !== 0) for (let j = 0; j < n; j++) weights[i * stride + j] /= total;
+    if (total !== 0) for (let j = 0; j < n; j++) weights[i * stride + j]! /= total;
     start[i] = lo;
     count[i] = n;
   }
@@ -71,7 +71,7 @@ export function resizeAntialiased(planes: Planes, width: number, height: number)
       for (let x = 0; x < width; x++) {
         let sum = 0;
         const base = x * cx.stride;
-        for (let j = 0; j < cx.count[x]; j++) sum += cx.weights[base + j] * planes.data[row + cx.start[x] + j];
+        for (let j = 0; j < cx.count[x]!; j++) sum += cx.weights[base + j]! * planes.data[row + cx.start[x]! + j]!;
         horizontal[outRow + x] = sum;
       }
     }
@@ -81,10 +81,10 @@ export function resizeAntialiased(planes: Planes, width: number, height: number)
     for (let y = 0; y < height; y++) {
       const base = y * cy.stride;
       const outRow = (c * height + y) * width;
-      for (let j = 0; j < cy.count[y]; j++) {
-        const weight = cy.weights[base + j];
-        const source = (c * h + cy.start[y] + j) * width;
-        for (let x = 0; x < width; x++) out[outRow + x] += weight * horizontal[source + x];
+      for (let j = 0; j < cy.count[y]!; j++) {
+        const weight = cy.weights[base + j]!;
+        const source = (c * h + cy.start[y]! + j) * width;
+        for (let x = 0; x < width; x++) out[outRow + x]! += weight * horizontal[source + x]!;
       }
     }
   }
@@ -108,7 +108,7 @@ export function cropPlanes(planes: Planes, top: number, left: number, width: num
 export function rgbPlanes(image: RgbaImage): Planes {
   const plane = image.width * image.height;
   const data = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) data[c * plane + i] = image.data[i * 4 + c];
+  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) data[c * plane + i] = image.data[i * 4 + c]!;
   return { data, channels: 3, height: image.height, width: image.width };
 }
 
@@ -117,7 +117,7 @@ export function planesToImage(planes: Planes): RgbaImage {
   const plane = planes.width * planes.height;
   const data = new Uint8ClampedArray(4 * plane);
   for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) data[i * 4 + c] = Math.round(planes.data[c * plane + i]);
+    for (let c = 0; c < 3; c++) data[i * 4 + c] = Math.round(planes.data[c * plane + i]!);
     data[i * 4 + 3] = 255;
   }
   return { width: planes.width, height: planes.height, data };

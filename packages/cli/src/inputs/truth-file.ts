@@ -76,7 +76,7 @@ export function parseCsv(text: string): string[][] {
     row.push(field);
     rows.push(row);
   }
-  return rows.filter((r) => !(r.length === 1 && r[0].trim() === ''));
+  return rows.filter((r) => !(r.length === 1 && r[0]!.trim() === ''));
 }
 
 function normalisedPath(text: string): string {
@@ -110,25 +110,25 @@ function exampleFinder(examples: readonly TruthKey[]): (file: string) => number[
 function fromCsv(text: string, path: string, examples: readonly TruthKey[], classNames: readonly string[] | undefined, note: (message: string) => void): (number | null)[] {
   const rows = parseCsv(text.replace(/^\uFEFF/, ''));
   if (rows.length === 0) throw truthError(path, 'it is empty.');
-  const header = rows[0].map((h) => h.trim().toLowerCase());
+  const header = rows[0]!.map((h) => h.trim().toLowerCase());
   const fileColumn = header.indexOf('file');
   const labelColumn = header.indexOf('label');
   if (fileColumn < 0 || labelColumn < 0) {
-    throw truthError(path, `a .csv truth file needs a header with the columns 'file' and 'label'; its header is '${rows[0].join(',')}'.`);
+    throw truthError(path, `a .csv truth file needs a header with the columns 'file' and 'label'; its header is '${rows[0]!.join(',')}'.`);
   }
   const find = exampleFinder(examples);
   const labels: (number | null)[] = new Array(examples.length).fill(null);
   const seen = new Set<number>();
   for (let r = 1; r < rows.length; r++) {
-    const row = rows[r];
+    const row = rows[r]!;
     const where = `line ${r + 1}`;
     const file = row[fileColumn] ?? '';
     const found = find(file);
     if (found.length === 0) throw truthError(path, `${where} names '${file}', which is not one of the examples (give its path relative to the data folder).`);
     if (found.length > 1) throw truthError(path, `${where} names '${file}', which fits ${found.length} examples; give its path relative to the data folder.`);
-    if (seen.has(found[0])) throw truthError(path, `${where} names '${file}' a second time.`);
-    seen.add(found[0]);
-    labels[found[0]] = parseLabel(row[labelColumn] ?? '', classNames, path, where);
+    if (seen.has(found[0]!)) throw truthError(path, `${where} names '${file}' a second time.`);
+    seen.add(found[0]!);
+    labels[found[0]!] = parseLabel(row[labelColumn] ?? '', classNames, path, where);
   }
   const missing = examples.length - seen.size;
   if (missing > 0) note(`${missing} of ${examples.length} examples have no row in ${path}; they count as unlabelled.`);
@@ -190,7 +190,7 @@ export async function readTruth(
   if (extension === '.csv') return fromCsv(text, path, examples, classNames, note);
   if (extension === '.txt' || extension === '') {
     const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-    while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
+    while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
     return fromList(
       lines.map((line, i) => parseLabel(line, classNames, path, `line ${i + 1}`)),
       path,

@@ -10,7 +10,7 @@ import { BUILTIN_DIR, BUILTIN_MODEL } from '../models/builtin.js';
 import { loadModelFile } from '../models/model-file.js';
 
 // Modified backpropagation through `salience explain`: without --model the command loads the
-// built-in model's ONNX copy (only ONNX models apply the rules); two of its samples.
+// built-in model's ONNX copy (it applies every rule, LRP's too); two of its samples.
 const INPUTS = ['--input', `${BUILTIN_DIR}samples/00-t-shirt-top.png`, `${BUILTIN_DIR}samples/02-pullover.png`];
 const BACKPROP = ['guided-backprop', 'deconvnet', 'deep-lift', 'lrp', 'guided-gradcam'];
 
@@ -40,8 +40,8 @@ describe('salience explain --method with modified backpropagation', () => {
     }
     // Deconvnet's rule ignores the forward pass, so its map differs from Guided Backprop's; DeepLIFT and LRP are signed.
     expect(maps.deconvnet).not.toEqual(maps['guided-backprop']);
-    expect(Math.min(...maps['deep-lift'])).toBeLessThan(0);
-    expect(Math.max(...maps['deep-lift'])).toBeGreaterThan(0);
+    expect(Math.min(...maps['deep-lift']!)).toBeLessThan(0);
+    expect(Math.max(...maps['deep-lift']!)).toBeGreaterThan(0);
   }, 120_000);
 
   it('passes --baseline to deep-lift (a number or a .npy row), --lrp-epsilon and --lrp-composite to lrp, --layer to guided-gradcam', async () => {
@@ -57,25 +57,25 @@ describe('salience explain --method with modified backpropagation', () => {
     const b = (await readNpyFile(tmp.path('number', 'deep-lift.npy'))).data;
     const c = (await readNpyFile(tmp.path('zero', 'deep-lift.npy'))).data;
     // The same baseline either way; another baseline, another map.
-    expect(Math.max(...a.map((v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-6);
-    expect(Math.max(...a.map((v, i) => Math.abs(v - c[i])))).toBeGreaterThan(1e-4);
+    expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]!)))).toBeLessThan(1e-6);
+    expect(Math.max(...a.map((v, i) => Math.abs(v - c[i]!)))).toBeGreaterThan(1e-4);
 
     const eps = await salience(['explain', '--json', ...INPUTS, '--method', 'lrp', '--lrp-epsilon', '0.01', '--out', tmp.path('eps')]);
     expect(eps.stderr).toBe('');
-    expect(eps.json<ExplainSummary>().methods[0].meta).toMatchObject({ rules: 'epsilon', epsilon: 0.01 });
+    expect(eps.json<ExplainSummary>().methods[0]!.meta).toMatchObject({ rules: 'epsilon', epsilon: 0.01 });
     const flat = await salience(['explain', '--json', ...INPUTS, '--method', 'lrp', '--lrp-composite', 'epsilon-plus-flat', '--out', tmp.path('flat')]);
     expect(flat.stderr).toBe('');
-    expect(flat.json<ExplainSummary>().methods[0].meta).toMatchObject({ rules: 'epsilon-plus-flat' });
+    expect(flat.json<ExplainSummary>().methods[0]!.meta).toMatchObject({ rules: 'epsilon-plus-flat' });
     const flatValues = (await readNpyFile(tmp.path('flat', 'lrp.npy'))).data;
     expect(flatValues.every(Number.isFinite)).toBe(true);
 
     const guided = await salience(['explain', '--json', ...INPUTS, '--method', 'guided-gradcam', '--upsample', 'bilinear', '--out', tmp.path('ggc')]);
     expect(guided.stderr).toBe('');
-    const { meta } = guided.json<ExplainSummary>().methods[0];
+    const { meta } = guided.json<ExplainSummary>().methods[0]!;
     expect(meta).toMatchObject({ upsample: 'bilinear', layer: expect.any(String) });
     const early = await salience(['explain', '--json', ...INPUTS, '--method', 'guided-gradcam', '--layer', 'conv2', '--out', tmp.path('ggc-conv2')]);
     expect(early.stderr).toBe('');
-    expect(early.json<ExplainSummary>().methods[0].meta).toMatchObject({ layer: 'conv2', upsample: 'nearest' });
+    expect(early.json<ExplainSummary>().methods[0]!.meta).toMatchObject({ layer: 'conv2', upsample: 'nearest' });
     // Another layer, another Grad-CAM factor.
     const late = (await readNpyFile(tmp.path('ggc', 'guided-gradcam.npy'))).data;
     const earlier = (await readNpyFile(tmp.path('ggc-conv2', 'guided-gradcam.npy'))).data;
@@ -169,7 +169,7 @@ const LRP_FIXTURE = fileURLToPath(new URL('../../test/fixtures/lrp-zennit/', imp
 const maxAbs = (values: ArrayLike<number>) => Array.from(values).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>, from = 0, to = a.length) => {
   let most = 0;
-  for (let i = from; i < to; i++) most = Math.max(most, Math.abs(a[i] - b[i]));
+  for (let i = from; i < to; i++) most = Math.max(most, Math.abs(a[i]! - b[i]!));
   return most;
 };
 
@@ -188,7 +188,7 @@ describe("salience explain --method lrp with Zennit's composites and layer maps"
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const [summary] = run.json<ExplainSummary>().methods;
-    expect(summary.meta).toMatchObject({ rules: 'epsilon-gamma-box', low, high, gamma: 0.25, epsilon: 1e-6 });
+    expect(summary!.meta).toMatchObject({ rules: 'epsilon-gamma-box', low, high, gamma: 0.25, epsilon: 1e-6 });
     const cli = readNpyFile(tmp.path('box', 'lrp.npy'));
     expect(cli.shape).toEqual([4, 1, 28, 28]);
 
@@ -204,7 +204,7 @@ describe("salience explain --method lrp with Zennit's composites and layer maps"
       );
       const mapped = await explain('rules', '--lrp-rules', 'first=w-square,conv=alpha1-beta0', '--lrp-epsilon', '0.01');
       expect(mapped.code).toBe(0);
-      expect(mapped.json<ExplainSummary>().methods[0].meta).toMatchObject({ rules: { first: 'w-square', convolution: 'alpha1-beta0' }, epsilon: 0.01 });
+      expect(mapped.json<ExplainSummary>().methods[0]!.meta).toMatchObject({ rules: { first: 'w-square', convolution: 'alpha1-beta0' }, epsilon: 0.01 });
       const rules = readNpyFile(tmp.path('rules', 'lrp.npy')).data;
       expect(maxDiff(rules, layers.values.data)).toBeLessThan(1e-6);
       expect(maxDiff(rules, cli.data)).toBeGreaterThan(1e-3);
@@ -246,7 +246,7 @@ describe("salience explain --method lrp with Zennit's composites and layer maps"
     expect(derived.code).toBe(0);
     expect(derived.stderr).toContain('lrp: z-box low and high: pixels 0 and 255 after the preprocessing (range 0..1, mean 0.5, std 0.25): --lrp-low -2 --lrp-high 2');
     const [summary] = derived.json<ExplainSummary>().methods;
-    expect(summary.meta).toMatchObject({ low: -2, high: 2, bounds: 'z-box low and high: pixels 0 and 255 after the preprocessing (range 0..1, mean 0.5, std 0.25)' });
+    expect(summary!.meta).toMatchObject({ low: -2, high: 2, bounds: 'z-box low and high: pixels 0 and 255 after the preprocessing (range 0..1, mean 0.5, std 0.25)' });
     const html = readFileSync(tmp.path('derived', 'report.html'), 'utf8');
     expect(html).toMatch(/<span class="k">bounds<\/span> <code>z-box low and high: pixels 0 and 255 after the preprocessing/);
     const given = await salience([
@@ -269,7 +269,7 @@ describe("salience explain --method lrp with Zennit's composites and layer maps"
       tmp.path('given'),
     ]);
     expect(given.stderr).toBe('');
-    expect(given.json<ExplainSummary>().methods[0].meta).not.toHaveProperty('bounds');
+    expect(given.json<ExplainSummary>().methods[0]!.meta).not.toHaveProperty('bounds');
     const a = readNpyFile(tmp.path('derived', 'lrp.npy')).data;
     const b = readNpyFile(tmp.path('given', 'lrp.npy')).data;
     expect(maxAbs(a)).toBeGreaterThan(0);

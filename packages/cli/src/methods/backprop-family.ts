@@ -6,8 +6,9 @@ import type { BaselineFlag, MethodFlags, MethodSpec } from './methods.js';
 import { parseNumber, parseNumberList } from './option-values.js';
 
 /**
- * Modified backpropagation of @salience/modified-backprop. Only models that build their own
- * backward graph (ONNX) apply the rules; without --model the command loads the built-in ONNX model.
+ * Modified backpropagation of @salience/modified-backprop. ONNX models apply every rule (we build
+ * their backward graph); tfjs models the ReLU and rescale rules, not LRP's. Without --model the
+ * command loads the built-in ONNX model, which applies them all.
  */
 
 /** The backward rules each method needs from `model.backwardRules`. */
@@ -47,9 +48,9 @@ export function parseLrpRules(text: string, flag: string): LrpLayerMap {
   if (pairs.some((p) => p === '')) throw usageError(`${flag} must be ${form}; got '${text}'.`);
   for (const pair of pairs) {
     const match = /^([a-z]+)\s*=\s*(\S+)$/i.exec(pair);
-    const layer = match ? LAYER_KEYS[match[1].toLowerCase()] : undefined;
+    const layer = match ? LAYER_KEYS[match[1]!.toLowerCase()] : undefined;
     if (!match || !layer) throw usageError(`${flag} must be ${form}; got '${text}'.`);
-    const rule = LRP_RULES.find((r) => squash(r) === squash(match[2]));
+    const rule = LRP_RULES.find((r) => squash(r) === squash(match[2]!));
     if (!rule) throw usageError(`${flag}: '${match[2]}' is not a rule; use one of ${LRP_RULES.join(', ')} (got '${text}').`);
     if (map[layer] !== undefined) throw usageError(`${flag} names the ${layer} layers twice; give each layer type once (got '${text}').`);
     map[layer] = rule;
@@ -71,7 +72,7 @@ export function parseLrpGamma(text: string, flag: string): number {
 /** --lrp-low / --lrp-high: one number for every channel, or one per input channel (comma-separated). */
 export function parseLrpBound(text: string, flag: string): LrpBound {
   const values = parseNumberList(text, flag);
-  return values.length === 1 ? values[0] : values;
+  return (values.length === 1 ? values[0] : values)!;
 }
 
 /**
@@ -106,11 +107,11 @@ export function withLrpBounds(flags: MethodFlags, preprocessing: Preprocessing |
   const lows: number[] = [];
   const highs: number[] = [];
   for (let c = 0; c < channels; c++) {
-    const [a, b] = preprocessing.range.map((v) => (v - at(preprocessing.mean, c)) / at(preprocessing.std, c));
+    const [a, b] = preprocessing.range.map((v) => (v - at(preprocessing.mean, c)!) / at(preprocessing.std, c)!) as [number, number];
     lows.push(round(Math.min(a, b)));
     highs.push(round(Math.max(a, b)));
   }
-  const bound = (values: number[]): LrpBound => (values.every((v) => v === values[0]) ? values[0] : values);
+  const bound = (values: number[]): LrpBound => (values.every((v) => v === values[0]) ? values[0]! : values);
   const [lo, hi] = preprocessing.range;
   const normalised = preprocessing.mean.some((m) => m !== 0) || preprocessing.std.some((s) => s !== 1);
   const steps = `${preprocessing.preset ? `the ${preprocessing.preset} preset: ` : ''}range ${lo}..${hi}${normalised ? `, mean ${preprocessing.mean.join(',')}, std ${preprocessing.std.join(',')}` : ''}`;
@@ -129,7 +130,7 @@ export function withLrpBounds(flags: MethodFlags, preprocessing: Preprocessing |
 function zennitName(name: LrpCompositeName): string {
   return name
     .split('-')
-    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
     .join('');
 }
 
@@ -167,10 +168,10 @@ function lrpOptions(flags: MethodFlags): { options: Record<string, unknown>; des
       );
     }
     const [low, high] = [lrpLow, lrpHigh].map((b) => (typeof b === 'number' ? [b] : (b as readonly number[])));
-    if (low.length === high.length || low.length === 1 || high.length === 1) {
-      for (let c = 0; c < Math.max(low.length, high.length); c++) {
-        const [l, h] = [low[low.length === 1 ? 0 : c], high[high.length === 1 ? 0 : c]];
-        if (l > h) throw usageError(`--lrp-low must not exceed --lrp-high; channel ${c} has ${l} > ${h}.`);
+    if (low!.length === high!.length || low!.length === 1 || high!.length === 1) {
+      for (let c = 0; c < Math.max(low!.length, high!.length); c++) {
+        const [l, h] = [low![low!.length === 1 ? 0 : c], high![high!.length === 1 ? 0 : c]];
+        if (l! > h!) throw usageError(`--lrp-low must not exceed --lrp-high; channel ${c} has ${l} > ${h}.`);
       }
     }
   } else if (lrpLow !== undefined || lrpHigh !== undefined) {
@@ -215,7 +216,10 @@ function deepLiftBaseline(flag: BaselineFlag | undefined): number | object | und
 function rulesUnfit(name: BackpropMethodName, kinds: readonly BackwardRuleKind[]) {
   return (model: Model): string | undefined => {
     const missing = kinds.filter((k) => !model.backwardRules?.has(k));
-    return missing.length === 0 ? undefined : `${name} replaces backward rules (${missing.join(', ')}) that only an ONNX model applies; give --model file.onnx`;
+    if (missing.length === 0) return undefined;
+    return missing.some((k) => k.startsWith('lrp'))
+      ? `${name} replaces backward rules (${missing.join(', ')}) that only an ONNX model applies; give --model file.onnx`
+      : `${name} replaces backward rules (${missing.join(', ')}) that this model does not apply; give a tfjs or ONNX --model that does`;
   };
 }
 

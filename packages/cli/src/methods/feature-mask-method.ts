@@ -11,8 +11,8 @@ export function defaultCell(height: number, width: number): number {
 
 function imageSize(model: Model, input: TensorData): [number, number] | undefined {
   if (input.shape.length !== 4) return undefined;
-  if (model.layout === 'NCHW') return [input.shape[2], input.shape[3]];
-  if (model.layout === 'NHWC') return [input.shape[1], input.shape[2]];
+  if (model.layout === 'NCHW') return [input.shape[2]!, input.shape[3]!];
+  if (model.layout === 'NHWC') return [input.shape[1]!, input.shape[2]!];
   return undefined;
 }
 
@@ -28,7 +28,7 @@ function rowOf(value: unknown, e: number, rows: number): unknown {
 
 /** Attributions of single examples as one, with the examples numbered as in the whole input. */
 function joinExamples(parts: readonly Attribution[]): Attribution {
-  const first = parts[0];
+  const first = parts[0]!;
   const examples = Int32Array.from(parts.flatMap((p, e) => Array.from(p.examples, () => e)));
   const calls = parts.reduce((sum, p) => sum + (typeof p.meta.modelCalls === 'number' ? p.meta.modelCalls : 0), 0);
   const rows = parts.reduce((sum, p) => sum + (typeof p.meta.modelRows === 'number' ? p.meta.modelRows : 0), 0);
@@ -65,7 +65,7 @@ export function withFeatureMask(base: Method<object>, choice: FeatureMaskChoice)
         const attribution = await base.attribute(model, input, { ...options, featureMask: gridMask(height, width, cell) } as CommonOptions);
         return { ...attribution, meta: { ...attribution.meta, featureMask: `grid of ${cell}x${cell} cells` } };
       }
-      const rows = input.shape[0];
+      const rows = input.shape[0]!;
       const parts: Attribution[] = [];
       const { onProgress } = options;
       for (let e = 0; e < rows; e++) {

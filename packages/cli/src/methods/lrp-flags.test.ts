@@ -63,8 +63,8 @@ describe('z-box bounds from the preprocessing', () => {
     const low = flags.lrpLow as number[];
     const high = flags.lrpHigh as number[];
     for (let c = 0; c < 3; c++) {
-      expect(low[c]).toBeCloseTo(-mean[c] / std[c], 6);
-      expect(high[c]).toBeCloseTo((1 - mean[c]) / std[c], 6);
+      expect(low[c]).toBeCloseTo(-mean[c]! / std[c]!, 6);
+      expect(high[c]).toBeCloseTo((1 - mean[c]!) / std[c]!, 6);
     }
     expect(flags.lrpBoundsFrom).toBe(
       'z-box low and high: pixels 0 and 255 after the preprocessing (the imagenet preset: range 0..1, mean 0.485,0.456,0.406, std 0.229,0.224,0.225)',

@@ -150,7 +150,7 @@ export interface MethodSpec {
   readonly requires: readonly OutputName[];
   /** Why the method cannot explain this kind of model at all, if it cannot (checked before defaults run it). */
   unfit?(model: Model): string | undefined;
-  /** Backward rules the model must apply (`model.backwardRules`): only ONNX models do, so the built-in ONNX model is loaded for it. */
+  /** Backward rules the model must apply (`model.backwardRules`); without --model the built-in ONNX model, which applies them all, is loaded. */
   readonly needsBackwardRules?: readonly BackwardRuleKind[];
   configure(flags: MethodFlags): ConfiguredMethod;
 }
@@ -302,7 +302,7 @@ export const METHODS: Readonly<Record<MethodName, MethodSpec>> = {
 export function valuesInInputLayout(attribution: Attribution, inputLayout: string): TensorData {
   const { values, layout } = attribution;
   if (layout !== 'NHW') return values;
-  const [n, h, w] = values.shape;
+  const [n, h, w] = values.shape as [number, number, number];
   return { data: values.data, shape: inputLayout === 'NCHW' ? [n, 1, h, w] : [n, h, w, 1] };
 }
 

@@ -53,7 +53,7 @@ describe('salience explain --method with the CAM family and the Shapley family',
       }
     }
     // Shapley value sampling: one row for the baseline, then one per feature for each order, per example.
-    expect(summary.methods[2].meta).toMatchObject({ modelRows: 2 * (1 + 4 * 16) });
+    expect(summary.methods[2]!.meta).toMatchObject({ modelRows: 2 * (1 + 4 * 16) });
   }, 120_000);
 
   it('groups pixels into SLIC superpixels per image with --superpixels', async () => {
@@ -77,10 +77,10 @@ describe('salience explain --method with the CAM family and the Shapley family',
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const [m] = run.json<ExplainSummary>().methods;
-    expect(m.examples).toEqual([0, 1]);
-    expect(m.targets).toEqual([3, 1]);
-    expect(m.meta).toMatchObject({ featureMask: 'SLIC superpixels per image', modelRows: 16 });
-    const values = (await readNpyFile(tmp.path('slic', m.file))).data;
+    expect(m!.examples).toEqual([0, 1]);
+    expect(m!.targets).toEqual([3, 1]);
+    expect(m!.meta).toMatchObject({ featureMask: 'SLIC superpixels per image', modelRows: 16 });
+    const values = (await readNpyFile(tmp.path('slic', m!.file))).data;
     for (let e = 0; e < 2; e++) {
       const distinct = new Set(values.subarray(e * 784, (e + 1) * 784));
       expect(distinct.size).toBeGreaterThan(1);
@@ -119,7 +119,7 @@ describe('salience explain on a ViT token layer (onnxruntime-node)', () => {
   const meta = JSON.parse(readFileSync(at('vit.json'), 'utf8')) as { layer: string; arrays: Record<string, { offset: number; shape: number[] }> };
   const bytes = readFileSync(at('vit.bin'));
   const array = (name: string) => {
-    const { offset, shape } = meta.arrays[name];
+    const { offset, shape } = meta.arrays[name]!;
     const size = shape.reduce((a, b) => a * b, 1);
     return { data: new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + 4 * size)), shape };
   };
@@ -132,7 +132,7 @@ describe('salience explain on a ViT token layer (onnxruntime-node)', () => {
   };
   const close = (got: Float32Array, want: Float32Array) => {
     const scale = Math.max(...want.map(Math.abs));
-    return Math.max(...got.map((v, i) => Math.abs(v - want[i]))) / scale;
+    return Math.max(...got.map((v, i) => Math.abs(v - want[i]!))) / scale;
   };
 
   it('hirescam on the token grid (--token-grid 4x4+1) and attention-rollout match the references within 1e-4 of the map', async () => {

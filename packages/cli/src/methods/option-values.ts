@@ -35,10 +35,10 @@ function keyedSize(text: string, flag: string): [height: number, width: number] 
     if (/[=]/.test(text)) throw usageError(`${flag} must name both sides as h=H,w=W, e.g. h=160,w=224; got '${text}'.`);
     return null;
   }
-  const first = match[1][0].toLowerCase();
-  if (first === match[3][0].toLowerCase()) throw usageError(`${flag} names ${first === 'h' ? 'the height' : 'the width'} twice; write h=H,w=W; got '${text}'.`);
-  const a = parseInteger(match[2], flag, 1);
-  const b = parseInteger(match[4], flag, 1);
+  const first = match[1]![0]!.toLowerCase();
+  if (first === match[3]![0]!.toLowerCase()) throw usageError(`${flag} names ${first === 'h' ? 'the height' : 'the width'} twice; write h=H,w=W; got '${text}'.`);
+  const a = parseInteger(match[2]!, flag, 1);
+  const b = parseInteger(match[4]!, flag, 1);
   return first === 'h' ? [a, b] : [b, a];
 }
 
@@ -52,7 +52,7 @@ export function parseSize(text: string, flag: string): [height: number, width: n
   if (keyed) return keyed;
   const parts = text.split(/[x,]/i).map((p) => p.trim());
   if (parts.length > 2) throw usageError(`${flag} must be N, HxW with H = W, or h=H,w=W, e.g. 224 or h=160,w=224; got '${text}'.`);
-  const [a, b] = parts.map((p) => parseInteger(p, flag, 1));
+  const [a, b] = parts.map((p) => parseInteger(p, flag, 1)) as [number, number];
   if (b === undefined || a === b) return [a, a];
   throw usageError(
     `${flag} ${text.trim()} is ambiguous: sizes are height x width (as --window and NCHW tensors), but salience 0.1 read this as width ${a} x height ${b}. ` +
@@ -66,21 +66,21 @@ export function parseWindow(text: string, flag: string): number | number[] {
   if (keyed) return keyed;
   const parts = text.split(/[x,]/i).map((p) => p.trim());
   const sizes = parts.map((p) => parseInteger(p, flag, 1));
-  return sizes.length === 1 ? sizes[0] : sizes;
+  return (sizes.length === 1 ? sizes[0] : sizes)!;
 }
 
 /** '0.1' is an absolute standard deviation; '15%' a fraction of each example's value range. */
 export function parseStdev(text: string, flag: string): number | { relative: number } {
   const relative = /^(.*)%$/.exec(text.trim());
-  const value = parseNumber(relative ? relative[1] : text, flag);
+  const value = parseNumber((relative ? relative[1] : text)!, flag);
   if (value < 0) throw usageError(`${flag} must be >= 0; got '${text}'.`);
   return relative ? { relative: value / 100 } : value;
 }
 
 export function parseRange(text: string, flag: string): [number, number] {
   const values = parseNumberList(text.replace(/\.\.|:/, ','), flag);
-  if (values.length !== 2 || !(values[1] > values[0])) throw usageError(`${flag} must be LOW,HIGH with LOW < HIGH, e.g. 0,1 or -1,1; got '${text}'.`);
-  return [values[0], values[1]];
+  if (values.length !== 2 || !(values[1]! > values[0]!)) throw usageError(`${flag} must be LOW,HIGH with LOW < HIGH, e.g. 0,1 or -1,1; got '${text}'.`);
+  return [values[0]!, values[1]!];
 }
 
 export function parseChoice<T extends string>(text: string, flag: string, choices: readonly T[]): T {
@@ -119,10 +119,10 @@ export function parseTarget(text: string, classNames?: readonly string[]): Targe
     return { topK: k };
   }
   const each = /^classes:(.*)$/i.exec(trimmed);
-  if (each) return { classes: each[1].split(',').map((c) => parseClass(c, classNames)) };
+  if (each) return { classes: each[1]!.split(',').map((c) => parseClass(c, classNames)) };
   if (trimmed === '') throw usageError("--target is empty; give 'predicted', 'top3', a class, or one class per example.");
   const classes = trimmed.split(',').map((c) => parseClass(c, classNames));
-  return classes.length === 1 ? classes[0] : classes;
+  return (classes.length === 1 ? classes[0] : classes)!;
 }
 
 /** --token-grid: 'HxW' (no prefix tokens) or 'HxW+P' (P tokens before the grid: a ViT's class token is 1). */

@@ -19,7 +19,7 @@ export function clampWindow(flags: MethodFlags, exampleShape: readonly number[],
     const limits = typeof value === 'number' || value.length === 2 ? spatial : exampleShape.length === value.length ? exampleShape : undefined;
     if (!limits) return value;
     const sizes = typeof value === 'number' ? [value, value] : value;
-    const clamped = sizes.map((s, i) => Math.min(s, limits[i]));
+    const clamped = sizes.map((s, i) => Math.min(s, limits[i]!));
     if (clamped.every((s, i) => s === sizes[i])) return value;
     const given = typeof value === 'number' ? String(value) : value.join(value.length === 2 ? 'x' : ',');
     const used = clamped.join(sizes.length === 2 ? 'x' : ',');

@@ -15,7 +15,7 @@ export function checkDeclaredLayout(declared: Layout | undefined, inputShape: re
   const last = inputShape[3];
   const [channels, other, otherLayout] = declared === 'NCHW' ? [first, last, 'NHWC'] : [last, first, 'NCHW'];
   if (channels === null || other === null) return;
-  if (!CHANNEL_COUNTS.has(channels) && CHANNEL_COUNTS.has(other)) {
+  if (!CHANNEL_COUNTS.has(channels!) && CHANNEL_COUNTS.has(other!)) {
     const shape = `[${inputShape.map((d) => d ?? '?').join(', ')}]`;
     throw new CliError(
       'usage',

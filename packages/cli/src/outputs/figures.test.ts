@@ -85,7 +85,7 @@ describe('salience explain --resize-shorter and --crop on a non-square photo', (
     expect(summary.input.preprocessing).toMatchObject({ resizeShorter: 28, crop: true, width: 28, height: 28 });
     const html = readFileSync(tmp.path('out', 'report.html'), 'utf8');
     expect(html).toContain('shorter side resized to 28 (antialiased bilinear); centre crop 28x28');
-    const overlay = decodePng(readFileSync(tmp.path('out', summary.methods[0].overlays[0])));
+    const overlay = decodePng(readFileSync(tmp.path('out', summary.methods[0]!.overlays[0]!)));
     expect(overlay.width).toBe(overlay.height);
   }, 60_000);
 

@@ -21,7 +21,7 @@ export function figureImages(attribution: Attribution, display: ReportDisplay, i
   return Array.from(attribution.examples, (example, row) => {
     const image = images[example];
     if (!image) return undefined;
-    const target = attribution.targets[row];
+    const target = attribution.targets[row]!;
     return attributionFigure(attribution, {
       image,
       row,
@@ -67,7 +67,7 @@ export async function writeRowImages(
   for (let r = 0; r < images.length; r++) {
     const image = images[r];
     if (!image) continue;
-    const e = attribution.examples[r];
+    const e = attribution.examples[r]!;
     const name = perExample.get(e)! > 1 ? `${stems[e]}.class-${attribution.targets[r]}.png` : `${stems[e]}.png`;
     check();
     await mkdir(join(dir, folder), { recursive: true });

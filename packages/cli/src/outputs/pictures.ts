@@ -43,7 +43,7 @@ export function overlayImages(attribution: Attribution, display: ReportDisplay, 
   const colormap = displayColormap(display);
   const gamma = display.sign === 'all' ? 0.5 : 1;
   return maps.map((map, row) => {
-    const base = bases[attribution.examples[row]];
+    const base = bases[attribution.examples[row]!];
     return base ? overlay(base, map, { colormap, opacity: display.opacity ?? 0.8, opacityByValue: display.opacityByValue ?? true, gamma }) : undefined;
   });
 }
@@ -58,7 +58,7 @@ export function legendCells(attribution: Attribution, display: ReportDisplay, ov
   return overlays.map((image, row) => {
     const small = cell(image);
     if (!small) return undefined;
-    const bar = colorbarWithUnits(scales[row], { colormap, length: Math.max(8, small.height - 12), thickness: 8 });
+    const bar = colorbarWithUnits(scales[row]!, { colormap, length: Math.max(8, small.height - 12), thickness: 8 });
     const out = createImage(small.width + 3 + bar.width, Math.max(small.height, bar.height), [255, 255, 255, 255]);
     drawImage(out, small, 0, 0);
     // The bar's end labels overhang its ends by half a line: it starts a little below the top.
@@ -72,9 +72,9 @@ export function legendCells(attribution: Attribution, display: ReportDisplay, ov
  * Values already in [0, 1] or [0, 255] are shown as such, anything else stretched per example.
  */
 export function tensorImages(tensor: TensorData, layout: string): (RgbaImage | undefined)[] {
-  const rows = tensor.shape[0];
+  const rows = tensor.shape[0]!;
   if ((layout !== 'NCHW' && layout !== 'NHWC') || tensor.shape.length !== 4) return new Array(rows).fill(undefined);
-  const channels = layout === 'NCHW' ? tensor.shape[1] : tensor.shape[3];
+  const channels = (layout === 'NCHW' ? tensor.shape[1] : tensor.shape[3])!;
   if (![1, 3, 4].includes(channels)) return new Array(rows).fill(undefined);
   const size = tensor.data.length / rows;
   return Array.from({ length: rows }, (_, example) => {

@@ -56,8 +56,8 @@ const className = (labels: readonly string[] | undefined, i: number) => labels?.
 export function displayTokens(e: EncodedText): string[] {
   let end = 0;
   return e.ids.map((_, i) => {
-    if (e.special[i]) return i === 0 ? `${e.tokens[i]} ` : ` ${e.tokens[i]}`;
-    const [s, t] = e.offsets[i];
+    if (e.special[i]!) return i === 0 ? `${e.tokens[i]!} ` : ` ${e.tokens[i]!}`;
+    const [s, t] = e.offsets[i]!;
     if (t <= end && t > s) return ''; // a byte of a character that the token before shows
     const gap = s > end ? e.text.slice(end, s).replace(/\s+/g, ' ') : '';
     const piece = e.text.slice(Math.max(s, end), t);
@@ -81,21 +81,21 @@ function plainMeta(meta: Readonly<Record<string, unknown>>): Record<string, unkn
 export async function writeTextOutputs(dir: string, job: TextOutputJob): Promise<TextRunSummary> {
   const { classifier, examples, encoded, predictions, targets, runs } = job;
   const labels = classifier.labels;
-  const classes = predictions[0].logits.shape[1];
+  const classes = predictions[0]!.logits.shape[1]!;
   const classNames = Array.from({ length: classes }, (_, i) => className(labels, i));
   const width = String(examples.length).length;
   const texts: TextRunSummary['texts'][number][] = [];
   for (const [i, example] of examples.entries()) {
     const folder = `text-${String(i + 1).padStart(width, '0')}`;
     await mkdir(join(dir, folder), { recursive: true });
-    const e = encoded[i].texts[0];
-    const p = predictions[i];
+    const e = encoded[i]!.texts[0]!;
+    const p = predictions[i]!;
     const probs = Array.from(p.probabilities.data);
-    const predicted = p.predicted[0];
-    const probabilities = Object.fromEntries(classNames.map((c, k) => [c, probs[k]]));
+    const predicted = p.predicted[0]!;
+    const probabilities = Object.fromEntries(classNames.map((c, k) => [c, probs[k]!]));
     const files: string[] = [];
     for (const run of runs) {
-      const a = run.attributions[i];
+      const a = run.attributions[i]!;
       const scores = Array.from(a.values.data);
       const record = {
         method: run.method,
@@ -108,7 +108,7 @@ export async function writeTextOutputs(dir: string, job: TextOutputJob): Promise
         offsets: e.offsets,
         special: e.special,
         scores,
-        target: { index: targets[i], label: classNames[targets[i]] },
+        target: { index: targets[i], label: classNames[targets[i]!] },
         prediction: { index: predicted, label: classNames[predicted], probabilities },
         parameters: run.parameters ?? {},
         meta: plainMeta(a.meta as Record<string, unknown>),
@@ -125,9 +125,9 @@ export async function writeTextOutputs(dir: string, job: TextOutputJob): Promise
       ...(example.label !== undefined ? { label: example.label } : {}),
       folder,
       tokens: e.tokens,
-      predicted: { index: predicted, label: classNames[predicted], probability: probs[predicted] },
+      predicted: { index: predicted, label: classNames[predicted]!, probability: probs[predicted]! },
       probabilities,
-      target: { index: targets[i], label: classNames[targets[i]] },
+      target: { index: targets[i]!, label: classNames[targets[i]!]! },
       files,
     });
   }
@@ -152,10 +152,10 @@ const percent = (p: number) => `${(p * 100).toFixed(1)}%`;
 /** report.html: per text the prediction with every class's probability, and one highlighted line per method with its legend. */
 export function textReport(summary: TextRunSummary, job: TextOutputJob): string {
   const sections = summary.texts.map((t, i) => {
-    const e = job.encoded[i].texts[0];
+    const e = job.encoded[i]!.texts[0]!;
     const bars = summary.classes
       .map((c) => {
-        const p = t.probabilities[c];
+        const p = t.probabilities[c]!;
         const mark = c === t.predicted.label ? ' <b>predicted</b>' : '';
         const target = c === t.target.label ? ' <i>explained</i>' : '';
         return `<tr><td>${escapeHtml(c)}</td><td><span style="display:inline-block;height:10px;width:${(p * 160).toFixed(1)}px;background:#4a7fd4"></span> ${percent(p)}${mark}${target}</td></tr>`;
@@ -163,7 +163,7 @@ export function textReport(summary: TextRunSummary, job: TextOutputJob): string 
       .join('');
     const rows = job.runs
       .map((run) => {
-        const scores = run.attributions[i].values.data;
+        const scores = run.attributions[i]!.values.data;
         const html = tokensToHtml(displayTokens(e), scores, { separator: '', signed: run.method === 'gradient' ? false : undefined });
         return `<h3>${escapeHtml(run.method)}</h3><p class="muted" style="margin:0 0 4px">${escapeHtml(run.description)}</p>${html}`;
       })
@@ -188,22 +188,22 @@ export function textLines(summary: TextRunSummary, o: { colour: boolean; cwd: st
   const lines: string[] = [];
   const width = Math.max(...o.runs.map((r) => r.method.length), 10);
   summary.texts.forEach((t, i) => {
-    const e = o.encoded[i].texts[0];
-    const others = summary.classes.filter((c) => c !== t.predicted.label).map((c) => `${c} ${t.probabilities[c].toFixed(2)}`);
+    const e = o.encoded[i]!.texts[0]!;
+    const others = summary.classes.filter((c) => c !== t.predicted.label).map((c) => `${c} ${t.probabilities[c]!.toFixed(2)}`);
     lines.push('', `${t.folder}  "${t.text}"`);
     lines.push(
       `  ${'prediction'.padEnd(width)}  ${t.predicted.label} ${t.predicted.probability.toFixed(2)}${others.length ? `  (${others.join(', ')})` : ''}${t.target.index !== t.predicted.index ? `; explaining ${t.target.label}` : ''}`,
     );
     for (const run of o.runs) {
-      const scores = run.attributions[i].values.data;
+      const scores = run.attributions[i]!.values.data;
       if (o.colour) {
         lines.push(
           `  ${run.method.padEnd(width)}  ${tokensToAnsi(displayTokens(e), scores, { separator: '', legend: false, signed: run.method === 'gradient' ? false : undefined })}`,
         );
         continue;
       }
-      const order = [...scores.keys()].filter((k) => !e.special[k]).sort((a, b) => Math.abs(scores[b]) - Math.abs(scores[a]));
-      const top = order.slice(0, 4).map((k) => `${e.text.slice(...e.offsets[k]) || e.tokens[k]} ${scores[k] >= 0 ? '+' : ''}${scores[k].toPrecision(2)}`);
+      const order = [...scores.keys()].filter((k) => !e.special[k]).sort((a, b) => Math.abs(scores[b]!) - Math.abs(scores[a]!));
+      const top = order.slice(0, 4).map((k) => `${e.text.slice(...e.offsets[k]!) || e.tokens[k]} ${scores[k]! >= 0 ? '+' : ''}${scores[k]!.toPrecision(2)}`);
       lines.push(`  ${run.method.padEnd(width)}  ${top.join('  ')}`);
     }
   });

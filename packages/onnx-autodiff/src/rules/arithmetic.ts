@@ -23,7 +23,7 @@ function tiedExtremum(): GradientRule {
       const hits = inputs.map((x) => g.add('Cast', [g.add('Equal', [x, y])], { to: ctx.dtype(y) }));
       const count = g.add('Sum', hits);
       const share = g.add('Div', [dy, count]);
-      return inputs.map((_, i) => (ctx.needs(i) ? toOperand(ctx, g.add('Mul', [share, hits[i]]), i) : undefined));
+      return inputs.map((_, i) => (ctx.needs(i) ? toOperand(ctx, g.add('Mul', [share, hits[i]!]), i) : undefined));
     },
   };
 }
@@ -82,7 +82,7 @@ export const arithmeticRules: Record<string, GradientRule> = {
       if (ctx.needs(0)) {
         const known = ctx.values(1);
         if (known && known.length === 1) {
-          const e = known[0];
+          const e = known[0]!;
           const slope = e === 1 ? ctx.scalar(1, a) : e === 2 ? g.add('Mul', [a, ctx.scalar(2, a)]) : g.add('Mul', [g.add('Pow', [a, ctx.scalar(e - 1, a)]), ctx.scalar(e, a)]);
           da = toOperand(ctx, g.add('Mul', [dy, slope]), 0);
         } else {

@@ -21,7 +21,7 @@ function weights(shape: readonly number[], seed: number): number[] {
 
 async function check(c: ConvCase) {
   const op = c.op ?? 'Conv';
-  const outChannels = op === 'Conv' ? c.w[0] : c.w[1] * Number(c.attrs.group ?? 1);
+  const outChannels = (op === 'Conv' ? c.w[0] : c.w[1]! * Number(c.attrs.group ?? 1))!;
   const g = ModelGraph.create({
     inputs: [
       { name: 'x', type: 'float32', shape: c.declared ?? c.x },

@@ -31,7 +31,7 @@ function adjointWeights(ctx: GradientContext, group: number, spatial: number): s
     let swapped: string;
     if (group === 1) swapped = g.add('Transpose', [w], { perm: [1, 0, ...kernelAxes] });
     else {
-      const [m, cg, ...kernel] = shape!;
+      const [m, cg, ...kernel] = shape! as [number, number, ...number[]];
       const split = g.add('Reshape', [w, g.int64s([group, m / group, cg, ...kernel])]);
       const perm = [0, 2, 1, ...kernelAxes.map((a) => a + 1)];
       swapped = g.add('Reshape', [g.add('Transpose', [split], { perm }), g.int64s([group * cg, m / group, ...kernel])]);
@@ -58,14 +58,14 @@ const conv: GradientRule = {
     if (ctx.needs(0)) {
       // Stride 1: a plain convolution of dY with the flipped, transposed weights (runtimes optimise Conv
       // far better than ConvTranspose). Otherwise the transposed convolution with the same weights.
-      const spans = geometry.kernel.map((k, i) => (k - 1) * geometry.dilations[i]);
-      const plain = geometry.strides.every((s) => s === 1) && spans.every((span, i) => geometry.padsBegin[i] <= span && geometry.padsEnd[i] <= span);
+      const spans = geometry.kernel.map((k, i) => (k - 1) * geometry.dilations[i]!);
+      const plain = geometry.strides.every((s) => s === 1) && spans.every((span, i) => geometry.padsBegin[i]! <= span && geometry.padsEnd[i]! <= span);
       const flipped = plain ? adjointWeights(ctx, group, geometry.kernel.length) : undefined;
       dx = flipped
         ? ctx.graph.add('Conv', [dy, flipped], {
             kernel_shape: [...geometry.kernel],
             dilations: [...geometry.dilations],
-            pads: [...spans.map((span, i) => span - geometry.padsBegin[i]), ...spans.map((span, i) => span - geometry.padsEnd[i])],
+            pads: [...spans.map((span, i) => span - geometry.padsBegin[i]!), ...spans.map((span, i) => span - geometry.padsEnd[i]!)],
             group,
           })
         : windowAdjoint(ctx.graph, dy, w, geometry, group, x);

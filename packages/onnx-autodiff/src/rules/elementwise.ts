@@ -118,7 +118,7 @@ export const elementwiseRules: Record<string, GradientRule> = {
         if (ctx.input(2)) conditions.push(g.add('Less', [x, ctx.input(2)]));
       }
       if (conditions.length === 0) return [dy];
-      const inside = conditions.length === 2 ? g.add('And', conditions) : conditions[0];
+      const inside = (conditions.length === 2 ? g.add('And', conditions) : conditions[0])!;
       return [ctx.masked(dy, inside)];
     },
   },

@@ -44,7 +44,7 @@ describe('Concat and Split gradients match finite differences', () => {
   for (const opset of [13, 18]) {
     it(`Split with sizes, one output unused (opset ${opset})`, async () => {
       const g = ModelGraph.create({ opset, inputs: [{ name: 'x', type: 'float32', shape: [2, 6] }] });
-      const [p, , r] = g.addNode('Split', ['x', g.int64s([1, 2, 3])], { axis: 1 }, { outputs: 3 });
+      const [p, , r] = g.addNode('Split', ['x', g.int64s([1, 2, 3])], { axis: 1 }, { outputs: 3 }) as [string, string, string];
       const y = g.add('Concat', [g.add('Mul', [p, g.scalar(3)]), r], { axis: 1 });
       await expectGradientsMatch(g, { of: ramp(g, y, 8), wrt: ['x'], feeds: { x: randomFeed(rng(93), [2, 6]) } });
     });
@@ -52,7 +52,7 @@ describe('Concat and Split gradients match finite differences', () => {
 
   it('Split into equal parts (no sizes)', async () => {
     const g = ModelGraph.create({ inputs: [{ name: 'x', type: 'float32', shape: [4, 3] }] });
-    const [p, q] = g.addNode('Split', ['x'], { axis: 0 }, { outputs: 2 });
+    const [p, q] = g.addNode('Split', ['x'], { axis: 0 }, { outputs: 2 }) as [string, string];
     const y = g.add('Mul', [p, q]);
     await expectGradientsMatch(g, { of: ramp(g, y, 6), wrt: ['x'], feeds: { x: randomFeed(rng(94), [4, 3]) } });
   });

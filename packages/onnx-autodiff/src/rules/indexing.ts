@@ -58,14 +58,15 @@ const sliceRule: GradientRule = {
     let spread = dy;
     axes.forEach((a, i) => {
       const axis = normalizeAxis(a, rank);
-      const step = steps[i];
+      const step = steps[i]!;
       const d = ctx.info(x).shape?.[axis];
       if (typeof d !== 'number') {
-        if (step !== 1 || starts[i] < 0) throw new RuleLimitation(`a negative start or a step needs dim ${axis} of '${x}', unknown here: specialise the graph to the input shapes`);
-        begins[axis] = starts[i];
+        if (step !== 1 || starts[i]! < 0)
+          throw new RuleLimitation(`a negative start or a step needs dim ${axis} of '${x}', unknown here: specialise the graph to the input shapes`);
+        begins[axis] = starts[i]!;
         return;
       }
-      const { indices } = sliceRange(starts[i], ends[i], step, d);
+      const { indices } = sliceRange(starts[i]!, ends[i]!, step, d);
       if (indices.length === 0) {
         begins[axis] = 0;
         return;
@@ -75,7 +76,7 @@ const sliceRule: GradientRule = {
       }
       const stride = Math.abs(step);
       if (stride > 1) spread = spreadOut(ctx, spread, axis, indices.length, stride);
-      begins[axis] = Math.min(indices[0], indices[indices.length - 1]);
+      begins[axis] = Math.min(indices[0]!, indices[indices.length - 1]!);
     });
     const beginsTensor = g.int64s(begins);
     const ends_ = g.add('Sub', [g.add('Sub', [g.shapeOf(x), g.shapeOf(spread)]), beginsTensor]);
@@ -113,14 +114,14 @@ const pad: GradientRule = {
     if (ctx.input(3) && !axesValues) throw new RuleLimitation('its axes must be a constant');
     const axes = axesValues ? axesValues.map((a) => normalizeAxis(a, rank)) : Array.from({ length: rank }, (_, i) => i);
     const n = axes.length;
-    const starts = axes.map((_, i) => Math.max(pads[i], 0));
-    const ends = axes.map((_, i) => (pads[n + i] > 0 ? -pads[n + i] : INT64_MAX));
+    const starts = axes.map((_, i) => Math.max(pads[i]!, 0));
+    const ends = axes.map((_, i) => (pads[n + i]! > 0 ? -pads[n + i]! : INT64_MAX));
     let dx = slice(g, dy, starts, ends, axes);
     if (pads.some((p) => p < 0)) {
       const back = new Array<number>(2 * rank).fill(0);
       axes.forEach((axis, i) => {
-        back[axis] = Math.max(-pads[i], 0);
-        back[rank + axis] = Math.max(-pads[n + i], 0);
+        back[axis] = Math.max(-pads[i]!, 0);
+        back[rank + axis] = Math.max(-pads[n + i]!, 0);
       });
       dx = g.add('Pad', [dx, g.int64s(back)]);
     }

@@ -13,25 +13,25 @@ function pool(shape: readonly number[], attrs: Attributes): ModelGraph {
 
 /** PyTorch's rule by hand for 2-D windows (row-major taps, padding never wins), seed all ones. */
 function reference(x: Float32Array, shape: readonly number[], kernel: number[], strides: number[], pads: number[], ties: 'first' | 'split'): Float32Array {
-  const [n, c, h, w] = shape;
-  const oh = Math.floor((h + pads[0] + pads[2] - kernel[0]) / strides[0]) + 1;
-  const ow = Math.floor((w + pads[1] + pads[3] - kernel[1]) / strides[1]) + 1;
+  const [n, c, h, w] = shape as [number, number, number, number];
+  const oh = Math.floor((h + pads[0]! + pads[2]! - kernel[0]!) / strides[0]!) + 1;
+  const ow = Math.floor((w + pads[1]! + pads[3]! - kernel[1]!) / strides[1]!) + 1;
   const dx = new Float32Array(x.length);
   for (let p = 0; p < n * c; p++) {
     for (let i = 0; i < oh; i++) {
       for (let j = 0; j < ow; j++) {
         const taps: number[] = [];
-        for (let a = 0; a < kernel[0]; a++) {
-          for (let b = 0; b < kernel[1]; b++) {
-            const r = i * strides[0] + a - pads[0];
-            const q = j * strides[1] + b - pads[1];
+        for (let a = 0; a < kernel[0]!; a++) {
+          for (let b = 0; b < kernel[1]!; b++) {
+            const r = i * strides[0]! + a - pads[0]!;
+            const q = j * strides[1]! + b - pads[1]!;
             if (r >= 0 && r < h && q >= 0 && q < w) taps.push(p * h * w + r * w + q);
           }
         }
-        const max = Math.max(...taps.map((k) => x[k]));
+        const max = Math.max(...taps.map((k) => x[k]!));
         const winners = taps.filter((k) => x[k] === max);
-        if (ties === 'first') dx[winners[0]] += 1;
-        else for (const k of winners) dx[k] += 1 / winners.length;
+        if (ties === 'first') dx[winners[0]!]! += 1;
+        else for (const k of winners) dx[k]! += 1 / winners.length;
       }
     }
   }
@@ -75,11 +75,11 @@ describe('MaxPool with large kernels, tap by tap', () => {
       ]) {
         const built = addGradients(pool(shape, { kernel_shape: kernel, strides, pads }), { of: 'y', wrt: ['x'], maxPoolTies: ties });
         const session = await createSession(built.model);
-        const got = (await session.run(toTensors({ x: { data: x, shape } })))[built.gradients.x].data as Float32Array;
+        const got = (await session.run(toTensors({ x: { data: x, shape } })))[built.gradients.x!]!.data as Float32Array;
         await session.release();
-        const want = reference(x, shape, kernel, strides, pads, ties);
+        const want = reference(x, shape, kernel!, strides!, pads!, ties);
         got.forEach((v, i) => {
-          expect(v).toBeCloseTo(want[i], 5);
+          expect(v).toBeCloseTo(want[i]!, 5);
         });
       }
     });

@@ -22,8 +22,8 @@ export function maxPoolByTaps(ctx: GradientContext, dy: string, geometry: Window
   const ends = pads.slice(rank);
   const inSizes = xShape.slice(2);
   const outSizes = yShape.slice(2);
-  const padded = inSizes.map((d, i) => d + begins[i] + ends[i]);
-  const extents = outSizes.map((o, i) => (o - 1) * geometry.strides[i] + 1);
+  const padded = inSizes.map((d, i) => d + begins[i]! + ends[i]!);
+  const extents = outSizes.map((o, i) => (o - 1) * geometry.strides[i]! + 1);
   const anyPad = pads.some((p) => p > 0);
   // -inf padding never wins a window.
   const xp = anyPad ? g.add('Pad', [x, g.int64s([0, 0, ...begins, 0, 0, ...ends]), ctx.scalar(Number.NEGATIVE_INFINITY, x)]) : x;
@@ -32,8 +32,8 @@ export function maxPoolByTaps(ctx: GradientContext, dy: string, geometry: Window
   const offsetsOf = (t: number) => {
     const offsets: number[] = [];
     for (let i = rank - 1; i >= 0; i--) {
-      offsets.unshift((t % geometry.kernel[i]) * geometry.dilations[i]);
-      t = Math.floor(t / geometry.kernel[i]);
+      offsets.unshift((t % geometry.kernel[i]!) * geometry.dilations[i]!);
+      t = Math.floor(t / geometry.kernel[i]!);
     }
     return offsets;
   };
@@ -42,7 +42,7 @@ export function maxPoolByTaps(ctx: GradientContext, dy: string, geometry: Window
       g,
       xp,
       offsets,
-      offsets.map((o, i) => o + extents[i]),
+      offsets.map((o, i) => o + extents[i]!),
       axes,
       strided ? [...geometry.strides] : undefined,
     );
@@ -53,7 +53,7 @@ export function maxPoolByTaps(ctx: GradientContext, dy: string, geometry: Window
     let spread = routed;
     let shape = [...yShape];
     for (let i = 0; i < rank; i++) {
-      const s = geometry.strides[i];
+      const s = geometry.strides[i]!;
       if (s === 1) continue;
       // Interleave s - 1 zeros after every element of axis i, then drop the trailing ones.
       const axis = i + 2;
@@ -62,10 +62,10 @@ export function maxPoolByTaps(ctx: GradientContext, dy: string, geometry: Window
       padsOf[shape.length + 1 + axis + 1] = s - 1;
       const widened = g.add('Pad', [opened, g.int64s(padsOf)]);
       shape = shape.map((d, k) => (k === axis ? d * s : d));
-      spread = slice(g, g.add('Reshape', [widened, g.int64s(shape)]), [0], [extents[i]], [axis]);
-      shape[axis] = extents[i];
+      spread = slice(g, g.add('Reshape', [widened, g.int64s(shape)]), [0], [extents[i]!], [axis]);
+      shape[axis] = extents[i]!;
     }
-    const after = offsets.map((o, i) => padded[i] - o - extents[i]);
+    const after = offsets.map((o, i) => padded[i]! - o - extents[i]!);
     if (offsets.every((o) => o === 0) && after.every((a) => a === 0)) return spread;
     return g.add('Pad', [spread, g.int64s([0, 0, ...offsets, 0, 0, ...after])]);
   };
@@ -103,7 +103,7 @@ export function maxPoolByTaps(ctx: GradientContext, dy: string, geometry: Window
         g,
         canvas!,
         begins,
-        begins.map((b, i) => b + inSizes[i]),
+        begins.map((b, i) => b + inSizes[i]!),
         axes,
       )
     : canvas!;

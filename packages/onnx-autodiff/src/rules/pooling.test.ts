@@ -40,12 +40,12 @@ describe('MaxPool gradients (without the Indices output) match finite difference
     const graph = ModelGraph.decode(built.model);
     const pools = graph.nodes.filter((n) => n.opType === 'MaxPool');
     expect(pools).toHaveLength(1);
-    expect(pools[0].output).toHaveLength(1);
+    expect(pools[0]!.output).toHaveLength(1);
     const session = await createSession(built.model);
     // Window 1 is all ties; window 2 has a tie between its 2nd and 4th elements (row-major).
     const x = { data: Float32Array.from([1, 1, 0, 3, 1, 1, 2, 3]), shape: [1, 1, 2, 4] };
     const out = await session.run(toTensors({ x }));
-    expect(Array.from(out[built.gradients.x].data as Float32Array)).toEqual([1, 0, 0, 1, 0, 0, 0, 0]);
+    expect(Array.from(out[built.gradients.x!]!.data as Float32Array)).toEqual([1, 0, 0, 1, 0, 0, 0, 0]);
   });
 
   it("maxPoolTies: 'split' shares a window's gradient among its tied elements, with float ops only", async () => {
@@ -56,7 +56,7 @@ describe('MaxPool gradients (without the Indices output) match finite difference
     const session = await createSession(built.model);
     const x = { data: Float32Array.from([1, 1, 0, 3, 1, 1, 2, 3]), shape: [1, 1, 2, 4] };
     const out = await session.run(toTensors({ x }));
-    expect(Array.from(out[built.gradients.x].data as Float32Array)).toEqual([0.25, 0.25, 0, 0.5, 0.25, 0.25, 0, 0.5]);
+    expect(Array.from(out[built.gradients.x!]!.data as Float32Array)).toEqual([0.25, 0.25, 0, 0.5, 0.25, 0.25, 0, 0.5]);
   });
 });
 
@@ -73,23 +73,23 @@ function firstWinsReference(x: Feed, seed: Feed, attrs: Attributes): Float32Arra
   const dilations = (attrs.dilations as number[] | undefined) ?? kernel.map(() => 1);
   const padsBegin = ((attrs.pads as number[] | undefined) ?? kernel.map(() => 0)).slice(0, rank);
   const count = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
-  const unravel = (index: number, dims: readonly number[]) => dims.map((_, i) => Math.floor(index / count(dims.slice(i + 1))) % dims[i]);
+  const unravel = (index: number, dims: readonly number[]) => dims.map((_, i) => Math.floor(index / count(dims.slice(i + 1))) % dims[i]!);
   const xs = x.data as Float32Array;
   const seeds = seed.data as Float32Array;
   const dx = new Float32Array(xs.length);
-  const planes = x.shape[0] * x.shape[1];
+  const planes = x.shape[0]! * x.shape[1]!;
   for (let plane = 0; plane < planes; plane++) {
     for (let o = 0; o < count(out); o++) {
       const at = unravel(o, out);
       let best = -1;
       for (let k = 0; k < count(kernel); k++) {
         const tap = unravel(k, kernel);
-        const position = at.map((p, i) => p * strides[i] - padsBegin[i] + tap[i] * dilations[i]);
-        if (position.some((p, i) => p < 0 || p >= spatial[i])) continue;
-        const flat = plane * count(spatial) + position.reduce((acc, p, i) => acc * spatial[i] + p, 0);
-        if (best < 0 || xs[flat] > xs[best]) best = flat;
+        const position = at.map((p, i) => p * strides[i]! - padsBegin[i]! + tap[i]! * dilations[i]!);
+        if (position.some((p, i) => p < 0 || p >= spatial[i]!)) continue;
+        const flat = plane * count(spatial) + position.reduce((acc, p, i) => acc * spatial[i]! + p, 0);
+        if (best < 0 || xs[flat]! > xs[best]!) best = flat;
       }
-      if (best >= 0) dx[best] += seeds[plane * count(out) + o];
+      if (best >= 0) dx[best]! += seeds[plane * count(out) + o]!;
     }
   }
   return dx;
@@ -124,14 +124,14 @@ describe("MaxPool's float-only first-wins rule matches PyTorch's rule exactly on
         const plain = pool('MaxPool', shape, attrs);
         plain.addOutput('y');
         const forward = await createSession(plain.toBytes());
-        const outShape = (await forward.run(toTensors({ x }))).y.dims;
+        const outShape = (await forward.run(toTensors({ x }))).y!.dims;
         // Distinct whole-number seeds per window: a gradient routed to the wrong tap shows, and sums of
         // overlapping windows stay exact whatever order the runtime adds them in.
         const seed = { data: Float32Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, (_, i) => i + 1), shape: outShape };
         const g = pool('MaxPool', shape, attrs);
         const built = addGradients(g, { of: 'y', wrt: ['x'], seed: 'seed' });
         const session = await createSession(built.model);
-        const dx = (await session.run(toTensors({ x, seed })))[built.gradients.x].data as Float32Array;
+        const dx = (await session.run(toTensors({ x, seed })))[built.gradients.x!]!.data as Float32Array;
         expect(Array.from(dx)).toEqual(Array.from(firstWinsReference(x, seed, attrs)));
       });
     }
@@ -196,7 +196,7 @@ describe('global pools', () => {
       expect(ModelGraph.decode(built.model).nodes.map((n) => n.opType)).not.toContain('ArgMax');
       const seed = { data: Float32Array.from({ length: 6 }, (_, i) => i + 1), shape: [2, 3, 1, 1] };
       const session = await createSession(built.model);
-      const dx = (await session.run(toTensors({ x, seed })))[built.gradients.x].data as Float32Array;
+      const dx = (await session.run(toTensors({ x, seed })))[built.gradients.x!]!.data as Float32Array;
       const expected = new Float32Array(values.length);
       for (let channel = 0; channel < 6; channel++) {
         const channelValues = Array.from(values.subarray(channel * 12, channel * 12 + 12));

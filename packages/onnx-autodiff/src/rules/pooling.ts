@@ -35,8 +35,8 @@ function tapPickers(g: ModelGraph, kernel: readonly number[], dtype: number): st
 function coversInput(geometry: WindowGeometry): boolean {
   return geometry.kernel.every((k, i) => {
     const d = geometry.inSpatial[i];
-    const span = (k - 1) * geometry.dilations[i] + 1;
-    return geometry.outSpatial[i] === 1 && typeof d === 'number' && span - geometry.padsBegin[i] >= d;
+    const span = (k - 1) * geometry.dilations[i]! + 1;
+    return geometry.outSpatial[i] === 1 && typeof d === 'number' && span - geometry.padsBegin[i]! >= d;
   });
 }
 

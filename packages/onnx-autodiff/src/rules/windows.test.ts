@@ -52,15 +52,15 @@ describe("the window ops' adjoints use ConvTranspose pads that onnxruntime-web's
       const dilations = attrs.ints('dilations') ?? [];
       const outputPadding = attrs.ints('output_padding') ?? new Array(spatial).fill(0);
       for (let i = 0; i < spatial; i++) {
-        expect([pads[i], pads[i] + 1]).toContain(pads[i + spatial]);
+        expect([pads[i], pads[i]! + 1]).toContain(pads[i + spatial]);
         // onnxruntime rejects output_padding from max(stride, dilation) on.
-        expect(outputPadding[i]).toBeLessThan(Math.max(strides[i], dilations[i]));
+        expect(outputPadding[i]).toBeLessThan(Math.max(strides[i]!, dilations[i]!));
       }
     }
   });
 
   it('covers a stride-2 convolution with a begin pad one above its end pad by output_padding, with no crop', () => {
-    const nodes = backwardNodes(CASES[0]);
+    const nodes = backwardNodes(CASES[0]!);
     const transpose = nodes.find((n) => n.opType === 'ConvTranspose')!;
     expect(new NodeAttributes(transpose).ints('pads')).toEqual([1, 1, 1, 1]);
     expect(new NodeAttributes(transpose).ints('output_padding')).toEqual([1, 1]);

@@ -34,8 +34,8 @@ export function windowGeometry(ctx: GradientContext, kernel: readonly number[], 
     for (let i = 0; i < spatial; i++) {
       const d = inSpatial[i];
       if (typeof d !== 'number') throw new RuleLimitation(`auto_pad=${autoPad} needs the spatial dims of '${x}', unknown here: specialise the graph to the input shapes`);
-      const out = Math.ceil(d / strides[i]);
-      const total = Math.max(0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - d);
+      const out = Math.ceil(d / strides[i]!);
+      const total = Math.max(0, (out - 1) * strides[i]! + (kernel[i]! - 1) * dilations[i]! + 1 - d);
       const small = Math.floor(total / 2);
       padsBegin.push(autoPad === 'SAME_UPPER' ? small : total - small);
       padsEnd.push(autoPad === 'SAME_UPPER' ? total - small : small);
@@ -66,8 +66,8 @@ export function matchedEndPads(geometry: WindowGeometry): { forward: number[]; t
     const d = geometry.inSpatial[i];
     const out = geometry.outSpatial[i];
     if (typeof d !== 'number' || typeof out !== 'number') return undefined;
-    const span = (geometry.kernel[i] - 1) * geometry.dilations[i] + 1;
-    const end = (out - 1) * geometry.strides[i] + span - d - geometry.padsBegin[i];
+    const span = (geometry.kernel[i]! - 1) * geometry.dilations[i]! + 1;
+    const end = (out - 1) * geometry.strides[i]! + span - d - geometry.padsBegin[i]!;
     forward.push(Math.max(end, 0));
     transposed.push(Math.max(end, 0));
     outputPadding.push(Math.max(-end, 0));
@@ -125,14 +125,14 @@ export function windowAdjoint(g: ModelGraph, dy: string, weight: string, geometr
   };
   const matched = matchedEndPads(geometry);
   if (matched) {
-    const covers = geometry.padsBegin.map((begin, i) => coverAxis(begin, matched.transposed[i] - matched.outputPadding[i], geometry.strides[i], geometry.dilations[i]));
+    const covers = geometry.padsBegin.map((begin, i) => coverAxis(begin, matched.transposed[i]! - matched.outputPadding[i]!, geometry.strides[i]!, geometry.dilations[i]!));
     const outputPadding = covers.map((c) => c.outputPadding);
     const transposed = g.add('ConvTranspose', [dy, weight], {
       ...common,
       pads: [...covers.map((c) => c.padBegin), ...covers.map((c) => c.padEnd)],
       output_padding: outputPadding.some((p) => p > 0) ? outputPadding : undefined,
     });
-    const cropAxes = axes.filter((_, i) => covers[i].cropped);
+    const cropAxes = axes.filter((_, i) => covers[i]!.cropped);
     if (cropAxes.length === 0) return transposed;
     const from = covers.filter((c) => c.cropped).map((c) => c.keepFrom);
     const lengths = cropAxes.map((axis) => geometry.inSpatial[axis - 2] as number);
@@ -140,7 +140,7 @@ export function windowAdjoint(g: ModelGraph, dy: string, weight: string, geometr
       g,
       transposed,
       from,
-      from.map((f, i) => f + lengths[i]),
+      from.map((f, i) => f + lengths[i]!),
       cropAxes,
     );
   }

@@ -96,8 +96,8 @@ describe('the planted-evidence benchmark', () => {
     for (const name of REAL) expect(verdict(report, name, 'parameter-randomization').passed).toBe(true);
     for (const name of CONTROLS) expect(verdict(report, name, 'parameter-randomization')).toMatchObject({ passed: false, value: 1 });
     // Randomising more layers moves the gradient's maps further from the trained ones.
-    const cascade = report.methods[0].parameterRandomization!.cascading.map((s) => s.similarity.spearmanAbs);
-    expect(cascade[cascade.length - 1]).toBeLessThan(cascade[0]);
+    const cascade = report.methods[0]!.parameterRandomization!.cascading.map((s) => s.similarity.spearmanAbs);
+    expect(cascade[cascade.length - 1]).toBeLessThan(cascade[0]!);
   });
 
   it('fails the input-only control on label randomisation after a few seconds of training, and passes the real methods', async () => {
@@ -111,7 +111,7 @@ describe('the planted-evidence benchmark', () => {
       { checks: ['label-randomization'], labelRandomization: { trainer } },
     );
     console.log(`label randomisation:\n${reportTable(report)}`);
-    const accuracy = report.methods[0].labelRandomization!.accuracy!;
+    const accuracy = report.methods[0]!.labelRandomization!.accuracy!;
     expect(accuracy.reference).toBe(1);
     expect(accuracy.randomized).toBeLessThan(0.6);
     for (const name of REAL) expect(verdict(report, name, 'label-randomization').passed).toBe(true);
@@ -137,8 +137,8 @@ describe('the planted-evidence benchmark', () => {
     );
     console.log(`infidelity and max-sensitivity:\n${reportTable(report)}`);
     const [signed, cam, random] = report.methods;
-    expect(signed.infidelity!.mean).toBeLessThan(random.infidelity!.mean / 10);
-    expect(cam.maxSensitivity!.mean).toBeLessThan(random.maxSensitivity!.mean);
+    expect(signed!.infidelity!.mean).toBeLessThan(random!.infidelity!.mean / 10);
+    expect(cam!.maxSensitivity!.mean).toBeLessThan(random!.maxSensitivity!.mean);
     for (const v of report.verdicts) expect(v.passed).toBeNull();
   });
 });

@@ -15,12 +15,12 @@ describe('planted-evidence images', () => {
       const [top, left] = [data.corners[2 * n], data.corners[2 * n + 1]];
       let ones = 0;
       for (let p = 0; p < 576; p++) {
-        const [y, x] = [Math.floor(p / 24) - top, (p % 24) - left];
+        const [y, x] = [Math.floor(p / 24) - top!, (p % 24) - left!];
         const inBox = y >= 0 && y < 7 && x >= 0 && x < 7;
         if (mask[p] !== (inBox ? 1 : 0)) wrong.push(`mask ${n}:${p}`);
         if (image[p] === 1) ones++;
         if (image[p] === 1 && !inBox) wrong.push(`shape outside the box ${n}:${p}`);
-        if (image[p] !== 1 && !(image[p] >= 0 && image[p] < 0.6)) wrong.push(`noise ${n}:${p} = ${image[p]}`);
+        if (image[p] !== 1 && !(image[p]! >= 0 && image[p]! < 0.6)) wrong.push(`noise ${n}:${p} = ${image[p]}`);
       }
       if (ones < 7) wrong.push(`image ${n} has ${ones} shape pixels`);
     }
@@ -33,7 +33,7 @@ describe('planted-evidence images', () => {
       const [top, left] = [data.corners[2 * n], data.corners[2 * n + 1]];
       let s = '';
       for (let i = 0; i < 7; i++) {
-        for (let j = 0; j < 7; j++) s += data.input.data[n * 576 + (top + i) * 24 + left + j] === 1 ? '#' : '.';
+        for (let j = 0; j < 7; j++) s += data.input.data[n * 576 + (top! + i) * 24 + left! + j] === 1 ? '#' : '.';
         s += '\n';
       }
       return s;

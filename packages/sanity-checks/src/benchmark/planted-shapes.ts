@@ -92,7 +92,7 @@ export function plantedShapes(options: PlantedShapesOptions): PlantedShapesData 
       for (let j = 0; j < shapeSize; j++) {
         const p = (top + i) * size + left + j;
         masks[n * pixels + p] = 1;
-        if (inShape(shapes[label], i, j, shapeSize)) image[p] = 1;
+        if (inShape(shapes[label]!, i, j, shapeSize)) image[p] = 1;
       }
     }
     labels[n] = label;

@@ -19,7 +19,7 @@ function grayImage(input: TensorData, grid: ReturnType<typeof inputGrid>, e: num
   const gray = new Float64Array(positions);
   for (let p = 0; p < positions; p++) {
     let s = 0;
-    for (let c = 0; c < grid.channels; c++) s += example[grid.offset(p, c)];
+    for (let c = 0; c < grid.channels; c++) s += example[grid.offset(p, c)]!;
     gray[p] = s / grid.channels;
   }
   return gray;
@@ -30,8 +30,8 @@ function sobelMagnitude(image: Float64Array, h: number, w: number, out: Float32A
   const at = (y: number, x: number) => image[Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const gx = at(y - 1, x + 1) + 2 * at(y, x + 1) + at(y + 1, x + 1) - at(y - 1, x - 1) - 2 * at(y, x - 1) - at(y + 1, x - 1);
-      const gy = at(y + 1, x - 1) + 2 * at(y + 1, x) + at(y + 1, x + 1) - at(y - 1, x - 1) - 2 * at(y - 1, x) - at(y - 1, x + 1);
+      const gx = at(y - 1, x + 1)! + 2 * at(y, x + 1)! + at(y + 1, x + 1)! - at(y - 1, x - 1)! - 2 * at(y, x - 1)! - at(y + 1, x - 1)!;
+      const gy = at(y + 1, x - 1)! + 2 * at(y + 1, x)! + at(y + 1, x + 1)! - at(y - 1, x - 1)! - 2 * at(y - 1, x)! - at(y - 1, x + 1)!;
       out[y * w + x] = Math.sqrt(gx * gx + gy * gy);
     }
   }

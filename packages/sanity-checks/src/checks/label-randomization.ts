@@ -25,7 +25,7 @@ export function shuffledLabels(labels: ArrayLike<number>, seed = 0): Int32Array 
   const rng = createRng(seed);
   for (let i = out.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
+    [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
 }
@@ -34,7 +34,7 @@ export function shuffledLabels(labels: ArrayLike<number>, seed = 0): Int32Array 
 export async function accuracy(model: Model, input: TensorData, labels: ArrayLike<number>, batchSize?: number, signal?: AbortSignal): Promise<number> {
   const size = rowSize(input);
   let hits = 0;
-  for (const [start, end] of batchRanges(input.shape[0], batchSize ?? defaultBatchSize(size))) {
+  for (const [start, end] of batchRanges(input.shape[0]!, batchSize ?? defaultBatchSize(size))) {
     const { logits } = await model.run({
       input: { data: input.data.subarray(start * size, end * size), shape: [end - start, ...input.shape.slice(1)] },
       outputs: ['logits'],
@@ -44,7 +44,7 @@ export async function accuracy(model: Model, input: TensorData, labels: ArrayLik
       if (p === labels[start + i]) hits++;
     });
   }
-  return hits / input.shape[0];
+  return hits / input.shape[0]!;
 }
 
 export interface LabelRandomizationRun {
@@ -96,7 +96,7 @@ export async function runLabelRandomization(
     const runs: LabelRandomizationRun[] = [];
     for (const [m, entry] of entries.entries()) {
       const maps = toMaps2d(await mapsOf(entry, randomized, input, targets, options.common));
-      runs.push({ similarity: mapSimilarity(referenceMaps[m], maps, options.similarity).mean, accuracy: accuracies });
+      runs.push({ similarity: mapSimilarity(referenceMaps[m]!, maps, options.similarity).mean, accuracy: accuracies });
     }
     return runs;
   } finally {

@@ -83,7 +83,7 @@ function plan(layers: readonly string[], modes: readonly RandomizationMode[]): {
   const steps: { mode: RandomizationMode | 'full'; layer: string; randomized: string[] }[] = [];
   if (modes.includes('cascading')) {
     for (const [k, layer] of top.entries()) steps.push({ mode: 'cascading', layer, randomized: top.slice(0, k + 1) });
-  } else steps.push({ mode: 'full', layer: top[top.length - 1], randomized: top });
+  } else steps.push({ mode: 'full', layer: top[top.length - 1]!, randomized: top });
   if (modes.includes('independent')) for (const layer of layers) steps.push({ mode: 'independent', layer, randomized: [layer] });
   return steps;
 }
@@ -118,10 +118,10 @@ export async function runParameterRandomization(
     try {
       for (const [m, entry] of entries.entries()) {
         const maps = toMaps2d(await mapsOf(entry, copy, input, targets, options.common));
-        const similarity = mapSimilarity(trainedMaps[m], maps, options.similarity).mean;
+        const similarity = mapSimilarity(trainedMaps[m]!, maps, options.similarity).mean;
         const record: RandomizationStep = { randomized: step.randomized, layer: step.layer, similarity };
-        if (step.mode === 'independent') runs[m].independent.push(record);
-        else if (step.mode === 'cascading') runs[m].cascading.push(record);
+        if (step.mode === 'independent') runs[m]!.independent.push(record);
+        else if (step.mode === 'cascading') runs[m]!.cascading.push(record);
         if (step.mode !== 'independent' && step.randomized.length === layers.length) (runs[m] as { full: Similarity }).full = similarity;
       }
     } finally {

@@ -59,12 +59,12 @@ describe('runSanityChecks', () => {
       'sobel-edges/infidelity',
       'sobel-edges/max-sensitivity',
     ]);
-    const infid = report.methods[0].infidelity!;
+    const infid = report.methods[0]!.infidelity!;
     expect(infid).toMatchObject({ normalize: true, samples: 3 });
     expect(infid.verdict).toMatchObject({ passed: null, threshold: null });
     expect(infid.verdict.rule).toMatch(/normalised infidelity \(3 Gaussian perturbations of std 0.003\)/);
     // The edge detector ignores the model: its maps do not change under small noise any more than the input does.
-    expect(report.methods[1].maxSensitivity!.perExample.length).toBe(5);
+    expect(report.methods[1]!.maxSensitivity!.perExample.length).toBe(5);
   });
 
   it('compares the maps of randomised copies, cascading and layer by layer, and disposes every copy', async () => {
@@ -77,14 +77,14 @@ describe('runSanityChecks', () => {
     ]);
     expect(fake.disposed()).toBe(2);
     const [grad, edges] = report.methods;
-    expect(grad.parameterRandomization!.layers).toEqual(['features']);
-    expect(grad.parameterRandomization!.cascading.map((s) => s.randomized)).toEqual([['features']]);
-    expect(grad.parameterRandomization!.independent.map((s) => s.layer)).toEqual(['features']);
+    expect(grad!.parameterRandomization!.layers).toEqual(['features']);
+    expect(grad!.parameterRandomization!.cascading.map((s) => s.randomized)).toEqual([['features']]);
+    expect(grad!.parameterRandomization!.independent.map((s) => s.layer)).toEqual(['features']);
     // The edge detector gives the same maps for any model: similarity 1, so it fails.
-    expect(edges.parameterRandomization!.full).toEqual({ spearmanAbs: 1, spearmanSigned: 1, ssim: 1, topK: 1 });
-    expect(edges.parameterRandomization!.verdict).toMatchObject({ passed: false, value: 1, threshold: 0.6 });
-    expect(edges.parameterRandomization!.verdict.rule).toBe('mean spearmanAbs between the maps of the trained model and of every one of the 1 layers randomised: 1.000 > 0.600');
-    expect(grad.parameterRandomization!.full.spearmanAbs).toBeLessThan(1);
+    expect(edges!.parameterRandomization!.full).toEqual({ spearmanAbs: 1, spearmanSigned: 1, ssim: 1, topK: 1 });
+    expect(edges!.parameterRandomization!.verdict).toMatchObject({ passed: false, value: 1, threshold: 0.6 });
+    expect(edges!.parameterRandomization!.verdict.rule).toBe('mean spearmanAbs between the maps of the trained model and of every one of the 1 layers randomised: 1.000 > 0.600');
+    expect(grad!.parameterRandomization!.full.spearmanAbs).toBeLessThan(1);
   });
 
   it('trains on shuffled labels (and true ones when asked), compares, and disposes what it trained', async () => {
@@ -109,10 +109,10 @@ describe('runSanityChecks', () => {
       },
     );
     expect(trained).toHaveLength(2);
-    expect(Array.from(trained[0].labels).sort()).toEqual([0, 0, 1, 1, 2]);
-    expect(Array.from(trained[1].labels)).toEqual([0, 0, 1, 1, 2]);
+    expect(Array.from(trained[0]!.labels).sort()).toEqual([0, 0, 1, 1, 2]);
+    expect(Array.from(trained[1]!.labels)).toEqual([0, 0, 1, 1, 2]);
     expect(trained.every((t) => t.disposed)).toBe(true);
-    const edges = report.methods[1].labelRandomization!;
+    const edges = report.methods[1]!.labelRandomization!;
     expect(edges).toMatchObject({ reference: 'retrained', verdict: { passed: false, value: 1, threshold: 0.9 } });
     expect(edges.accuracy!.reference).toBeGreaterThanOrEqual(0);
   });
@@ -124,7 +124,7 @@ describe('runSanityChecks', () => {
       { input: INPUT, labels: LABELS, masks: MASKS },
       { checks: ['localization', 'deletion'], deletion: { steps: 2, randomOrders: 1 }, localization: { minHitRate: 0.2 } },
     );
-    const loc = report.methods[0].localization!;
+    const loc = report.methods[0]!.localization!;
     expect(loc.chance).toBe(0.25);
     expect(loc.verdict.threshold).toBe(0.2);
     expect(loc.verdict.rule).toMatch(/^pointing-game hit rate \d\.\d{3} (>=|<) 0\.200 \(chance 0\.250; relevance mass \d\.\d{3}\)$/);
@@ -144,8 +144,8 @@ describe('runSanityChecks', () => {
       { checks: ['infidelity'], target: 'predicted', infidelity: { samples: 2, threshold: 1e9, normalize: false } },
     );
     expect(report.targetSource).toBe('predicted');
-    expect(report.methods[0].infidelity!.verdict).toMatchObject({ passed: true, threshold: 1e9 });
-    expect(report.methods[0].infidelity!.normalize).toBe(false);
+    expect(report.methods[0]!.infidelity!.verdict).toMatchObject({ passed: true, threshold: 1e9 });
+    expect(report.methods[0]!.infidelity!.normalize).toBe(false);
     expect(reportTable(report)).toMatch(/\| gradient \| pass /);
     const unjudged = await runSanityChecks(createImageModel(SHAPE), [gradient], { input: INPUT }, { checks: ['infidelity'], target: 1, infidelity: { samples: 2 } });
     expect(unjudged.targetSource).toBe('given');

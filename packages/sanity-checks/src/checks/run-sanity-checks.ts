@@ -94,7 +94,7 @@ function checkThreshold(value: number | undefined, fallback: number, name: strin
 function checkLabels(labels: ArrayLike<number>, rows: number, what: string): void {
   if (labels.length !== rows) throw new ShapeError(`${what} has ${labels.length} labels for ${rows} examples; give one class per example.`);
   for (let i = 0; i < labels.length; i++) {
-    if (!Number.isInteger(labels[i]) || labels[i] < 0) throw new TargetError(`${what}[${i}] is ${labels[i]}; labels are class indices.`);
+    if (!Number.isInteger(labels[i]) || labels[i]! < 0) throw new TargetError(`${what}[${i}] is ${labels[i]}; labels are class indices.`);
   }
 }
 
@@ -140,7 +140,7 @@ async function resolveReportTargets(
   options: SanityCheckOptions,
   batchSize: number | undefined,
 ): Promise<{ targets: Int32Array; source: SanityReport['targetSource'] }> {
-  const rows = data.input.shape[0];
+  const rows = data.input.shape[0]!;
   const target = options.target ?? (data.labels ? 'labels' : 'predicted');
   if (target === 'labels') {
     if (!data.labels) throw new OptionError("target 'labels' needs data.labels.");
@@ -169,7 +169,7 @@ export async function runSanityChecks(model: Model, methods: readonly MethodSpec
   const entries = resolveEntries(methods);
   if (!data || typeof data !== 'object' || !data.input) throw new OptionError('data must be { input, labels?, masks?, training? }.');
   checkInput(model, data.input);
-  const rows = data.input.shape[0];
+  const rows = data.input.shape[0]!;
   if (data.labels) checkLabels(data.labels, rows, 'data.labels');
   const batchSize = options.batchSize === undefined ? undefined : checkBatchSize(options.batchSize);
   const seed = options.seed ?? 0;
@@ -185,7 +185,7 @@ export async function runSanityChecks(model: Model, methods: readonly MethodSpec
   const grid = run.some((c) => c === 'deletion' || c === 'localization') ? inputGrid(data.input, model.layout, 'The deletion check') : undefined;
   if (run.includes('localization')) {
     const masks = data.masks!;
-    if (masks.shape.length !== 3 || masks.shape[0] !== rows || masks.data.length !== rows * masks.shape[1] * masks.shape[2]) {
+    if (masks.shape.length !== 3 || masks.shape[0] !== rows || masks.data.length !== rows * masks.shape[1]! * masks.shape[2]!) {
       throw new ShapeError(`data.masks has shape [${masks.shape.join(', ')}]; expected [${rows}, H, W].`);
     }
   }
@@ -213,8 +213,8 @@ export async function runSanityChecks(model: Model, methods: readonly MethodSpec
       onStep: (done, total) => progress?.({ check: 'parameter-randomization', done, total }),
     });
     runs.forEach((r, m) => {
-      const verdict = measureVerdict('parameter-randomization', entries[m].name, r.full, paramMeasure, paramMax, `every one of the ${layers.length} layers randomised`);
-      reports[m].parameterRandomization = { layers, cascading: r.cascading, independent: r.independent, full: r.full, verdict };
+      const verdict = measureVerdict('parameter-randomization', entries[m]!.name, r.full, paramMeasure, paramMax, `every one of the ${layers.length} layers randomised`);
+      reports[m]!.parameterRandomization = { layers, cascading: r.cascading, independent: r.independent, full: r.full, verdict };
     });
   }
 
@@ -230,17 +230,17 @@ export async function runSanityChecks(model: Model, methods: readonly MethodSpec
     progress?.({ check: 'label-randomization', done: 1, total: 1 });
     runs.forEach((r, m) => {
       const reference = label.reference ?? 'model';
-      const verdict = measureVerdict('label-randomization', entries[m].name, r.similarity, labelMeasure, labelMax, 'a model trained on shuffled labels');
-      reports[m].labelRandomization = { similarity: r.similarity, reference, accuracy: r.accuracy, verdict };
+      const verdict = measureVerdict('label-randomization', entries[m]!.name, r.similarity, labelMeasure, labelMax, 'a model trained on shuffled labels');
+      reports[m]!.labelRandomization = { similarity: r.similarity, reference, accuracy: r.accuracy, verdict };
     });
   }
 
   for (const [m, entry] of entries.entries()) {
     throwIfAborted(options.signal);
-    const report = reports[m];
+    const report = reports[m]!;
     if (run.includes('deletion')) {
-      checkMapsFit(maps[m], grid!, rows, entry.name);
-      const curves = await perturbationCurves(model, data.input, grid!, maps[m], targets, {
+      checkMapsFit(maps[m]!, grid!, rows, entry.name);
+      const curves = await perturbationCurves(model, data.input, grid!, maps[m]!, targets, {
         ...options.deletion,
         seed: options.deletion?.seed ?? seed,
         batchSize: options.deletion?.batchSize ?? batchSize,
@@ -252,7 +252,7 @@ export async function runSanityChecks(model: Model, methods: readonly MethodSpec
     }
     if (run.includes('infidelity')) {
       const { threshold, ...rest } = options.infidelity ?? {};
-      const result = await infidelity(model, data.input, attributions[m], {
+      const result = await infidelity(model, data.input, attributions[m]!, {
         normalize: true,
         ...rest,
         seed: rest.seed ?? seed,
@@ -278,8 +278,8 @@ export async function runSanityChecks(model: Model, methods: readonly MethodSpec
       report.maxSensitivity = { ...result, verdict: scoreVerdict('max-sensitivity', entry.name, result.mean, threshold, what) };
     }
     if (run.includes('localization')) {
-      checkMapsFit(maps[m], grid!, rows, entry.name);
-      const result = localization(maps[m], data.masks!, options.localization);
+      checkMapsFit(maps[m]!, grid!, rows, entry.name);
+      const result = localization(maps[m]!, data.masks!, options.localization);
       report.localization = { ...result, verdict: pointingVerdict(entry.name, result, minHitRate) };
       progress?.({ check: 'localization', method: entry.name, done: 1, total: 1 });
     }

@@ -37,7 +37,7 @@ describe('infidelity (Captum)', () => {
     const fixed = [0.1, -0.2, 0.05, 0, 0.3, -0.1];
     let call = 0;
     const perturbation = (_: Float32Array, __: unknown, out: Float32Array) => {
-      for (let i = 0; i < 6; i++) out[i] = fixed[(i + call) % 6] * (1 + (call % 3));
+      for (let i = 0; i < 6; i++) out[i] = fixed[(i + call) % 6]! * (1 + (call % 3));
       call++;
     };
     const raw = await infidelity(model, X, doubled, { samples: 3, perturbation });
@@ -47,7 +47,7 @@ describe('infidelity (Captum)', () => {
       for (let s = 0; s < 3; s++) {
         const k = e * 3 + s;
         let dot = 0;
-        for (let i = 0; i < 6; i++) dot += fixed[(i + k) % 6] * (1 + (k % 3)) * weightsOf(TARGETS[e])[i];
+        for (let i = 0; i < 6; i++) dot += fixed[(i + k) % 6]! * (1 + (k % 3)) * weightsOf(TARGETS[e]!)[i]!;
         expected += (dot * dot) / 3;
       }
       expect(raw.perExample[e]).toBeCloseTo(expected, 6);
@@ -63,20 +63,20 @@ describe('infidelity (Captum)', () => {
     const softmaxAt = (logits: Float64Array, t: number) => {
       const max = Math.max(...logits);
       const exps = Array.from(logits, (v) => Math.exp(v - max));
-      return exps[t] / exps.reduce((a, b) => a + b, 0);
+      return exps[t]! / exps.reduce((a, b) => a + b, 0);
     };
     const rng = createRng(8);
     for (let e = 0; e < 4; e++) {
       const x = X.data.subarray(e * 6, (e + 1) * 6);
-      const fx = softmaxAt(model.logitsOf(x), TARGETS[e]);
+      const fx = softmaxAt(model.logitsOf(x), TARGETS[e]!);
       let aa = 0;
       let ab = 0;
       let bb = 0;
       for (let s = 0; s < 4; s++) {
         const noise = rng.fillNormal(new Float32Array(6), 0, 0.2);
-        const perturbed = Float32Array.from(x, (v, i) => v - noise[i]);
-        const a = noise.reduce((sum, v, i) => sum + v * map[e * 6 + i], 0);
-        const b = fx - softmaxAt(model.logitsOf(perturbed), TARGETS[e]);
+        const perturbed = Float32Array.from(x, (v, i) => v - noise[i]!);
+        const a = noise.reduce((sum, v, i) => sum + v * map[e * 6 + i]!, 0);
+        const b = fx - softmaxAt(model.logitsOf(perturbed), TARGETS[e]!);
         aa += a * a;
         ab += a * b;
         bb += b * b;
@@ -117,7 +117,7 @@ describe('infidelity (Captum)', () => {
     const spread: Attribution = {
       ...perPixel,
       values: tensor(
-        Array.from({ length: 24 }, (_, i) => pixels[Math.floor(i / 2)]),
+        Array.from({ length: 24 }, (_, i) => pixels[Math.floor(i / 2)]!),
         [2, 2, 3, 2],
       ),
       layout: 'NHWC',

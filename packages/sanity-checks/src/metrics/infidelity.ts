@@ -51,7 +51,7 @@ export function attributionPerElement(attribution: Pick<Attribution, 'values' | 
       const size = rowSize(input);
       const out = new Float32Array(input.data.length);
       for (let e = 0; e < examples; e++) {
-        for (let p = 0; p < positions; p++) for (let c = 0; c < grid.channels; c++) out[e * size + grid.offset(p, c)] = values.data[e * positions + p];
+        for (let p = 0; p < positions; p++) for (let c = 0; c < grid.channels; c++) out[e * size + grid.offset(p, c)] = values.data[e * positions + p]!;
       }
       return out;
     }
@@ -80,7 +80,7 @@ export async function infidelity(
   const noiseStd = options.noiseStd ?? 0.003;
   if (!options.perturbation && !(noiseStd > 0)) throw new OptionError(`noiseStd must be positive; got ${noiseStd}.`);
   const phi = attributionPerElement(attribution, input, model);
-  const examples = input.shape[0];
+  const examples = input.shape[0]!;
   const size = rowSize(input);
   const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(size));
   const objective = options.objective ?? 'logit';
@@ -93,7 +93,7 @@ export async function infidelity(
     total: examples,
     rowShape: input.shape.slice(1),
     fill: (e, out) => out.set(input.data.subarray(e * size, (e + 1) * size)),
-    targetOf: (e) => targets[e],
+    targetOf: (e) => targets[e]!,
     objective,
     batchSize,
     signal: options.signal,
@@ -110,12 +110,12 @@ export async function infidelity(
       perturb(x, rng, noise);
       let dot = 0;
       for (let i = 0; i < size; i++) {
-        dot += noise[i] * a[i];
-        out[i] = x[i] - noise[i];
+        dot += noise[i]! * a[i]!;
+        out[i] = x[i]! - noise[i]!;
       }
       dots[index] = dot;
     },
-    targetOf: (index) => targets[Math.floor(index / samples)],
+    targetOf: (index) => targets[Math.floor(index / samples)]!,
     objective,
     batchSize,
     signal: options.signal,
@@ -129,8 +129,8 @@ export async function infidelity(
     let bb = 0;
     let squared = 0;
     for (let s = 0; s < samples; s++) {
-      const a = dots[e * samples + s];
-      const b = clean.scores[e] - perturbed.scores[e * samples + s];
+      const a = dots[e * samples + s]!;
+      const b = clean.scores[e]! - perturbed.scores[e * samples + s]!;
       aa += a * a;
       ab += a * b;
       bb += b * b;

@@ -59,7 +59,7 @@ export function localization(maps: Maps2d, masks: TensorData, options: Localizat
     let positive = 0;
     let maskArea = 0;
     for (let p = 0; p < positions; p++) {
-      const v = map[p];
+      const v = map[p]!;
       if (v > max) max = v;
       if (v < min) min = v;
       if (v > 0) {

@@ -20,16 +20,16 @@ function geometry(
   const s = values.shape;
   switch (layout) {
     case 'NHWC':
-      return { count: s[0], height: s[1], width: s[2], channels: s[3], channelStride: 1, pixelStride: s[3] };
+      return { count: s[0]!, height: s[1]!, width: s[2]!, channels: s[3]!, channelStride: 1, pixelStride: s[3]! };
     case 'NCHW':
-      return { count: s[0], height: s[2], width: s[3], channels: s[1], channelStride: s[2] * s[3], pixelStride: 1 };
+      return { count: s[0]!, height: s[2]!, width: s[3]!, channels: s[1]!, channelStride: s[2]! * s[3]!, pixelStride: 1 };
     case 'NHW':
-      return { count: s[0], height: s[1], width: s[2], channels: 1, channelStride: 1, pixelStride: 1 };
+      return { count: s[0]!, height: s[1]!, width: s[2]!, channels: 1, channelStride: 1, pixelStride: 1 };
     case 'NC':
     case 'NT':
-      return { count: s[0], height: 1, width: s[1], channels: 1, channelStride: 1, pixelStride: 1 };
+      return { count: s[0]!, height: 1, width: s[1]!, channels: 1, channelStride: 1, pixelStride: 1 };
     case 'NTD':
-      return { count: s[0], height: 1, width: s[1], channels: s[2], channelStride: 1, pixelStride: s[2] };
+      return { count: s[0]!, height: 1, width: s[1]!, channels: s[2]!, channelStride: 1, pixelStride: s[2]! };
   }
 }
 
@@ -49,7 +49,7 @@ export function toMaps2d(attribution: Pick<Attribution, 'values' | 'layout'>): M
       let s = 0;
       let a = 0;
       for (let c = 0; c < channels; c++) {
-        const v = data[m * perMap + p * pixelStride + c * channelStride];
+        const v = data[m * perMap + p * pixelStride + c * channelStride]!;
         s += v;
         a += Math.abs(v);
       }
@@ -74,11 +74,11 @@ export function inputGrid(input: TensorData, layout: Layout, what: string): Inpu
   const s = input.shape;
   switch (layout) {
     case 'NHWC':
-      return { layout, height: s[1], width: s[2], channels: s[3], offset: (p, c) => p * s[3] + c };
+      return { layout, height: s[1]!, width: s[2]!, channels: s[3]!, offset: (p, c) => p * s[3]! + c };
     case 'NCHW':
-      return { layout, height: s[2], width: s[3], channels: s[1], offset: (p, c) => c * s[2] * s[3] + p };
+      return { layout, height: s[2]!, width: s[3]!, channels: s[1]!, offset: (p, c) => c * s[2]! * s[3]! + p };
     case 'NC':
-      return { layout, height: 1, width: s[1], channels: 1, offset: (p) => p };
+      return { layout, height: 1, width: s[1]!, channels: 1, offset: (p) => p };
     case 'tokens':
       throw new ShapeError(`${what} replaces input values, which token ids cannot be; it needs an image or feature-vector model.`);
   }

@@ -13,7 +13,7 @@ const grid = inputGrid(X, 'NC', 'test');
 
 /** Each feature's contribution to the target logit: x_i w_i. */
 function contributions(e: number): number[] {
-  return Array.from({ length: 6 }, (_, i) => X.data[e * 6 + i] * model.W[TARGETS[e] * 6 + i]);
+  return Array.from({ length: 6 }, (_, i) => X.data[e * 6 + i]! * model.W[TARGETS[e]! * 6 + i]!);
 }
 
 const contributionMaps = toMaps2d({ values: tensor([...contributions(0), ...contributions(1)], [2, 6]), layout: 'NC' });
@@ -30,7 +30,7 @@ describe('deletion and insertion curves', () => {
       const expectedInsertion = new Array(7).fill(0);
       for (let e = 0; e < 2; e++) {
         const sorted = contributions(e).sort(order);
-        const bias = model.b[TARGETS[e]];
+        const bias = model.b[TARGETS[e]!]!;
         for (let k = 0; k <= 6; k++) {
           expectedDeletion[k] += (bias + sorted.slice(k).reduce((s, v) => s + v, 0)) / 2;
           expectedInsertion[k] += (bias + sorted.slice(0, k).reduce((s, v) => s + v, 0)) / 2;
@@ -44,10 +44,10 @@ describe('deletion and insertion curves', () => {
     // Removing the most positive contributions first lowers the logit fastest.
     expect(curves.deletion.most.auc).toBeLessThan(curves.deletion.random.auc);
     expect(curves.deletion.random.auc).toBeLessThan(curves.deletion.least.auc);
-    const mean = (curves.deletion.most.aucPerExample[0] + curves.deletion.most.aucPerExample[1]) / 2;
+    const mean = (curves.deletion.most.aucPerExample[0]! + curves.deletion.most.aucPerExample[1]!) / 2;
     expect(curves.deletion.most.auc).toBeCloseTo(mean, 5);
     const s = curves.deletion.most.scores;
-    const trapezoid = Array.from({ length: 6 }, (_, k) => (s[k] + s[k + 1]) / 12).reduce((a, b) => a + b, 0);
+    const trapezoid = Array.from({ length: 6 }, (_, k) => (s[k]! + s[k + 1]!) / 12).reduce((a, b) => a + b, 0);
     expect(curves.deletion.most.auc).toBeCloseTo(trapezoid, 5);
     expect(curves).toMatchObject({ features: 6, steps: 6, replacement: 'zero', randomOrders: 4, objective: 'logit', rankBy: 'value', modelRows: 2 * (2 + 2 * 6 * 5) });
   });
@@ -107,7 +107,7 @@ describe('deletion and insertion curves', () => {
     const logit = (input: Float32Array) => image.logitsOf(input)[0];
     const without = Float32Array.from(x.data);
     for (const p of [12, 13, 17, 18]) without.fill(0, 2 * p, 2 * p + 2);
-    expect(curves.deletion.most.scores[1]).toBeCloseTo(logit(without), 4);
+    expect(curves.deletion.most.scores[1]).toBeCloseTo(logit(without)!, 4);
     await expect(perturbationCurves(image, x, imageGrid, maps, Int32Array.of(0), { features: { patch: 0 } })).rejects.toThrow(expect.objectContaining({ name: 'OptionError' }));
     await expect(perturbationCurves(image, x, imageGrid, maps, Int32Array.of(0), { steps: 0 })).rejects.toThrow(expect.objectContaining({ name: 'OptionError' }));
     await expect(perturbationCurves(image, x, imageGrid, maps, Int32Array.of(0), { rankBy: 'sign' as never })).rejects.toThrow(expect.objectContaining({ name: 'OptionError' }));
@@ -127,7 +127,7 @@ describe('replacements', () => {
     for (let e = 0; e < 2; e++) {
       for (let c = 0; c < 2; c++) {
         let expected = 0;
-        for (let p = 0; p < 16; p++) expected += x.data[e * 32 + p * 2 + c] / 16;
+        for (let p = 0; p < 16; p++) expected += x.data[e * 32 + p * 2 + c]! / 16;
         for (let p = 0; p < 16; p++) expect(mean.data[e * 32 + p * 2 + c]).toBeCloseTo(expected, 5);
       }
     }

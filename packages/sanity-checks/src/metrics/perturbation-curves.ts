@@ -94,7 +94,7 @@ function exampleSeed(seed: number, e: number): number {
 
 function trapezoid(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let area = 0;
-  for (let i = 0; i + 1 < x.length; i++) area += ((x[i + 1] - x[i]) * (y[i] + y[i + 1])) / 2;
+  for (let i = 0; i + 1 < x.length; i++) area += ((x[i + 1]! - x[i]!) * (y[i]! + y[i + 1]!)) / 2;
   return area;
 }
 
@@ -125,7 +125,7 @@ export async function perturbationCurves(
   const baseline = replacementOf(input, grid, replacement, blurSigma ?? undefined);
   const size = rowSize(input);
   const batchSize = checkBatchSize(options.batchSize ?? defaultBatchSize(size));
-  const examples = input.shape[0];
+  const examples = input.shape[0]!;
   const seed = options.seed ?? 0;
 
   const orders = 2 + randomOrders;
@@ -141,16 +141,16 @@ export async function perturbationCurves(
     if (e === cachedExample) return cachedOrders;
     const positions = maps.height * maps.width;
     const map = (rankBy === 'value' ? maps.signed : maps.absolute).subarray(e * positions, (e + 1) * positions);
-    const relevance = Float64Array.from(features, (f) => f.reduce((s, p) => s + map[p], 0));
+    const relevance = Float64Array.from(features, (f) => f.reduce((s, p) => s + map[p]!, 0));
     const byIndex = Array.from({ length: featureCount }, (_, f) => f);
-    const most = Int32Array.from([...byIndex].sort((a, b) => relevance[b] - relevance[a] || a - b));
-    const least = Int32Array.from([...byIndex].sort((a, b) => relevance[a] - relevance[b] || a - b));
+    const most = Int32Array.from([...byIndex].sort((a, b) => relevance[b]! - relevance[a]! || a - b));
+    const least = Int32Array.from([...byIndex].sort((a, b) => relevance[a]! - relevance[b]! || a - b));
     const rng = createRng(exampleSeed(seed, e));
     const random = Array.from({ length: randomOrders }, () => {
       const order = Int32Array.from(byIndex);
       for (let i = featureCount - 1; i > 0; i--) {
         const j = rng.int(i + 1);
-        [order[i], order[j]] = [order[j], order[i]];
+        [order[i], order[j]] = [order[j]!, order[i]!];
       }
       return order;
     });
@@ -171,12 +171,12 @@ export async function perturbationCurves(
     const j = r - 2;
     const deletion = j < orders * interior;
     const rest = j % (orders * interior);
-    const order = ordersOf(e)[Math.floor(rest / interior)];
-    const k = counts[1 + (rest % interior)];
+    const order = ordersOf(e)[Math.floor(rest / interior)]!;
+    const k = counts[1 + (rest % interior)]!;
     const [start, other] = deletion ? [x, b] : [b, x];
     out.set(start);
     for (let f = 0; f < k; f++) {
-      for (const p of features[order[f]]) for (let c = 0; c < grid.channels; c++) out[grid.offset(p, c)] = other[grid.offset(p, c)];
+      for (const p of features[order[f]!]!) for (let c = 0; c < grid.channels; c++) out[grid.offset(p, c)] = other[grid.offset(p, c)]!;
     }
   };
 
@@ -185,7 +185,7 @@ export async function perturbationCurves(
     total,
     rowShape: input.shape.slice(1),
     fill,
-    targetOf: (index) => targets[Math.floor(index / rowsPerExample)],
+    targetOf: (index) => targets[Math.floor(index / rowsPerExample)]!,
     objective: options.objective ?? 'probability',
     batchSize,
     signal: options.signal,
@@ -197,10 +197,10 @@ export async function perturbationCurves(
   const curveOf = (e: number, deletion: boolean, slot: number): Float32Array => {
     const base = e * rowsPerExample;
     const y = new Float32Array(steps + 1);
-    y[0] = scores[base + (deletion ? 0 : 1)];
-    y[steps] = scores[base + (deletion ? 1 : 0)];
+    y[0] = scores[base + (deletion ? 0 : 1)]!;
+    y[steps] = scores[base + (deletion ? 1 : 0)]!;
     const offset = base + 2 + (deletion ? 0 : orders * interior) + slot * interior;
-    for (let s = 1; s < steps; s++) y[s] = scores[offset + s - 1];
+    for (let s = 1; s < steps; s++) y[s] = scores[offset + s - 1]!;
     return y;
   };
   const curve = (deletion: boolean, slots: readonly number[]): Curve => {
@@ -210,10 +210,10 @@ export async function perturbationCurves(
       const y = new Float64Array(steps + 1);
       for (const slot of slots) {
         const c = curveOf(e, deletion, slot);
-        for (let s = 0; s <= steps; s++) y[s] += c[s] / slots.length;
+        for (let s = 0; s <= steps; s++) y[s]! += c[s]! / slots.length;
       }
       aucPerExample[e] = trapezoid(fractions, y);
-      for (let s = 0; s <= steps; s++) mean[s] += y[s] / examples;
+      for (let s = 0; s <= steps; s++) mean[s]! += y[s]! / examples;
     }
     return { fractions, scores: Float32Array.from(mean), auc: trapezoid(fractions, mean), aucPerExample };
   };

@@ -17,9 +17,9 @@ function gaussianKernel(sigma: number): Float64Array {
   let sum = 0;
   for (let i = -radius; i <= radius; i++) {
     kernel[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
-    sum += kernel[i + radius];
+    sum += kernel[i + radius]!;
   }
-  for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
+  for (let i = 0; i < kernel.length; i++) kernel[i]! /= sum;
   return kernel;
 }
 
@@ -30,14 +30,14 @@ function blurChannel(read: (p: number) => number, h: number, w: number, kernel: 
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let s = 0;
-      for (let k = -radius; k <= radius; k++) s += kernel[k + radius] * read(y * w + Math.min(w - 1, Math.max(0, x + k)));
+      for (let k = -radius; k <= radius; k++) s += kernel[k + radius]! * read(y * w + Math.min(w - 1, Math.max(0, x + k)));
       rows[y * w + x] = s;
     }
   }
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let s = 0;
-      for (let k = -radius; k <= radius; k++) s += kernel[k + radius] * rows[Math.min(h - 1, Math.max(0, y + k)) * w + x];
+      for (let k = -radius; k <= radius; k++) s += kernel[k + radius]! * rows[Math.min(h - 1, Math.max(0, y + k)) * w + x]!;
       write(y * w + x, s);
     }
   }
@@ -60,13 +60,13 @@ export function replacementOf(input: TensorData, grid: InputGrid, replacement: R
     if (!(sigma > 0)) throw new OptionError(`blurSigma must be positive; got ${sigma}.`);
   }
   const kernel = replacement === 'blur' ? gaussianKernel(sigma) : undefined;
-  for (let e = 0; e < input.shape[0]; e++) {
+  for (let e = 0; e < input.shape[0]!; e++) {
     const x = input.data.subarray(e * size, (e + 1) * size);
     const o = out.subarray(e * size, (e + 1) * size);
     for (let c = 0; c < grid.channels; c++) {
       if (kernel) {
         blurChannel(
-          (p) => x[grid.offset(p, c)],
+          (p) => x[grid.offset(p, c)]!,
           grid.height,
           grid.width,
           kernel,
@@ -76,7 +76,7 @@ export function replacementOf(input: TensorData, grid: InputGrid, replacement: R
         );
       } else {
         let mean = 0;
-        for (let p = 0; p < positions; p++) mean += x[grid.offset(p, c)];
+        for (let p = 0; p < positions; p++) mean += x[grid.offset(p, c)]!;
         mean /= positions;
         for (let p = 0; p < positions; p++) o[grid.offset(p, c)] = mean;
       }

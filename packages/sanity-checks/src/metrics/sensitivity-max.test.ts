@@ -21,8 +21,8 @@ function identityMethod(): Method & { calls: number; largest: number } {
     largest: 0,
     async attribute(_: Model, input: TensorData, options: CommonOptions = {}): Promise<Attribution> {
       method.calls++;
-      method.largest = Math.max(method.largest, input.shape[0]);
-      const rows = input.shape[0];
+      method.largest = Math.max(method.largest, input.shape[0]!);
+      const rows = input.shape[0]!;
       const targets = options.target instanceof Int32Array ? options.target : new Int32Array(rows);
       return {
         method: 'identity',
@@ -51,15 +51,15 @@ describe('max-sensitivity (Captum)', () => {
     const deltas = [0.01, -0.02, 0.015, 0.005];
     let k = 0;
     const perturb = (x: Float32Array, _: unknown, out: Float32Array) => {
-      for (let i = 0; i < x.length; i++) out[i] = x[i] + deltas[k % 4] * (i + 1);
+      for (let i = 0; i < x.length; i++) out[i] = x[i]! + deltas[k % 4]! * (i + 1);
       k++;
     };
     const result = await sensitivityMax(model, inputXGradient, X, { samples: 4, perturb, target: TARGETS });
     expect(result.radius).toBeNull();
     for (let e = 0; e < 3; e++) {
-      const w = model.W.subarray(TARGETS[e] * 5, TARGETS[e] * 5 + 5);
-      const clean = norm(Array.from(w, (wi, i) => wi * X.data[e * 5 + i]));
-      const changes = [0, 1, 2, 3].map((s) => norm(Array.from(w, (wi, i) => wi * deltas[(e * 4 + s) % 4] * (i + 1))) / clean);
+      const w = model.W.subarray(TARGETS[e]! * 5, TARGETS[e]! * 5 + 5);
+      const clean = norm(Array.from(w, (wi, i) => wi * X.data[e * 5 + i]!));
+      const changes = [0, 1, 2, 3].map((s) => norm(Array.from(w, (wi, i) => wi * deltas[(e * 4 + s) % 4]! * (i + 1))) / clean);
       expect(result.perExample[e]).toBeCloseTo(Math.max(...changes), 5);
     }
   });

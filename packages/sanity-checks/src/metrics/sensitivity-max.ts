@@ -77,7 +77,7 @@ export async function sensitivityMax(model: Model, method: Method, input: Tensor
   const perturb =
     options.perturb ??
     ((x, r, out) => {
-      for (let i = 0; i < x.length; i++) out[i] = x[i] + (2 * r.uniform() - 1) * radius;
+      for (let i = 0; i < x.length; i++) out[i] = x[i]! + (2 * r.uniform() - 1) * radius;
     });
   const perExample = new Float32Array(examples);
   const total = examples * samples;
@@ -88,7 +88,7 @@ export async function sensitivityMax(model: Model, method: Method, input: Tensor
     for (let i = start; i < end; i++) {
       const e = Math.floor(i / samples);
       perturb(input.data.subarray(e * size, (e + 1) * size), rng, rows.subarray((i - start) * size, (i - start + 1) * size));
-      rowTargets[i - start] = targets[e];
+      rowTargets[i - start] = targets[e]!;
     }
     const maps = await explain({ data: rows, shape: [end - start, ...input.shape.slice(1)] }, rowTargets);
     if (maps.values.data.length !== (end - start) * mapSize) throw new ShapeError(`Method '${method.id}' gave maps of another size for perturbed inputs.`);
@@ -97,8 +97,8 @@ export async function sensitivityMax(model: Model, method: Method, input: Tensor
       const map = maps.values.data.subarray((i - start) * mapSize, (i - start + 1) * mapSize);
       const ref = clean.values.data.subarray(e * mapSize, (e + 1) * mapSize);
       let s = 0;
-      for (let k = 0; k < mapSize; k++) s += (map[k] - ref[k]) ** 2;
-      perExample[e] = Math.max(perExample[e], Math.sqrt(s) / norms[e]);
+      for (let k = 0; k < mapSize; k++) s += (map[k]! - ref[k]!) ** 2;
+      perExample[e] = Math.max(perExample[e]!, Math.sqrt(s) / norms[e]!);
     }
     options.onProgress?.(end, total);
   }

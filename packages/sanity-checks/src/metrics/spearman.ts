@@ -1,13 +1,13 @@
 /** Ranks 1..n of the values, ties sharing the mean of their ranks (as scipy's `rankdata`). */
 export function ranks(values: ArrayLike<number>): Float64Array {
   const n = values.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]!);
   const out = new Float64Array(n);
   for (let start = 0; start < n; ) {
     let end = start + 1;
-    while (end < n && values[order[end]] === values[order[start]]) end++;
+    while (end < n && values[order[end]!] === values[order[start]!]) end++;
     const rank = (start + 1 + end) / 2;
-    for (let k = start; k < end; k++) out[order[k]] = rank;
+    for (let k = start; k < end; k++) out[order[k]!] = rank;
     start = end;
   }
   return out;
@@ -19,8 +19,8 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let meanA = 0;
   let meanB = 0;
   for (let i = 0; i < n; i++) {
-    meanA += a[i];
-    meanB += b[i];
+    meanA += a[i]!;
+    meanB += b[i]!;
   }
   meanA /= n;
   meanB /= n;
@@ -28,8 +28,8 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let aa = 0;
   let bb = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i] - meanA;
-    const db = b[i] - meanB;
+    const da = a[i]! - meanA;
+    const db = b[i]! - meanB;
     ab += da * db;
     aa += da * da;
     bb += db * db;

@@ -33,18 +33,18 @@ describe('SSIM (Wang et al. 2004)', () => {
     let mx = 0;
     let my = 0;
     for (let i = 0; i < 121; i++) {
-      const w = (g[Math.floor(i / 11)] * g[i % 11]) / total;
-      mx += w * a[i];
-      my += w * b[i];
+      const w = (g[Math.floor(i / 11)]! * g[i % 11]!) / total;
+      mx += w * a[i]!;
+      my += w * b[i]!;
     }
     let vx = 0;
     let vy = 0;
     let cov = 0;
     for (let i = 0; i < 121; i++) {
-      const w = (g[Math.floor(i / 11)] * g[i % 11]) / total;
-      vx += w * (a[i] - mx) ** 2;
-      vy += w * (b[i] - my) ** 2;
-      cov += w * (a[i] - mx) * (b[i] - my);
+      const w = (g[Math.floor(i / 11)]! * g[i % 11]!) / total;
+      vx += w * (a[i]! - mx) ** 2;
+      vy += w * (b[i]! - my) ** 2;
+      cov += w * (a[i]! - mx) * (b[i]! - my);
     }
     const expected = ((2 * mx * my + C1) * (2 * cov + C2)) / ((mx * mx + my * my + C1) * (vx + vy + C2));
     expect(ssim(a, b, 11, 11)).toBeCloseTo(expected, 10);

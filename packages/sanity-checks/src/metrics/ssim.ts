@@ -10,9 +10,9 @@ function gaussianWindow(size: number, sigma: number): Float64Array {
   let sum = 0;
   for (let i = 0; i < size; i++) {
     w[i] = Math.exp(-((i - c) ** 2) / (2 * sigma * sigma));
-    sum += w[i];
+    sum += w[i]!;
   }
-  for (let i = 0; i < size; i++) w[i] /= sum;
+  for (let i = 0; i < size; i++) w[i]! /= sum;
   return w;
 }
 
@@ -25,7 +25,7 @@ function filterValid(image: Float64Array, h: number, w: number, window: Float64A
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < ow; x++) {
       let s = 0;
-      for (let i = 0; i < k; i++) s += window[i] * image[y * w + x + i];
+      for (let i = 0; i < k; i++) s += window[i]! * image[y * w + x + i]!;
       rows[y * ow + x] = s;
     }
   }
@@ -33,7 +33,7 @@ function filterValid(image: Float64Array, h: number, w: number, window: Float64A
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
       let s = 0;
-      for (let i = 0; i < k; i++) s += window[i] * rows[(y + i) * ow + x];
+      for (let i = 0; i < k; i++) s += window[i]! * rows[(y + i) * ow + x]!;
       out[y * ow + x] = s;
     }
   }
@@ -59,19 +59,25 @@ export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, height: number,
   const yy = new Float64Array(n);
   const xy = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    xx[i] = x[i] * x[i];
-    yy[i] = y[i] * y[i];
-    xy[i] = x[i] * y[i];
+    xx[i] = x[i]! * x[i]!;
+    yy[i] = y[i]! * y[i]!;
+    xy[i] = x[i]! * y[i]!;
   }
-  const [mx, my, sxx, syy, sxy] = [x, y, xx, yy, xy].map((m) => filterValid(m, height, width, window));
+  const [mx, my, sxx, syy, sxy] = [x, y, xx, yy, xy].map((m) => filterValid(m, height, width, window)) as [
+    Float64Array<ArrayBufferLike>,
+    Float64Array<ArrayBufferLike>,
+    Float64Array<ArrayBufferLike>,
+    Float64Array<ArrayBufferLike>,
+    Float64Array<ArrayBufferLike>,
+  ];
   const c1 = (SSIM_K1 * range) ** 2;
   const c2 = (SSIM_K2 * range) ** 2;
   let total = 0;
   for (let i = 0; i < mx.length; i++) {
-    const varX = sxx[i] - mx[i] * mx[i];
-    const varY = syy[i] - my[i] * my[i];
-    const cov = sxy[i] - mx[i] * my[i];
-    total += ((2 * mx[i] * my[i] + c1) * (2 * cov + c2)) / ((mx[i] * mx[i] + my[i] * my[i] + c1) * (varX + varY + c2));
+    const varX = sxx[i]! - mx[i]! * mx[i]!;
+    const varY = syy[i]! - my[i]! * my[i]!;
+    const cov = sxy[i]! - mx[i]! * my[i]!;
+    total += ((2 * mx[i]! * my[i]! + c1) * (2 * cov + c2)) / ((mx[i]! * mx[i]! + my[i]! * my[i]! + c1) * (varX + varY + c2));
   }
   return total / mx.length;
 }

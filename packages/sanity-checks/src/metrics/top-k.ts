@@ -1,6 +1,6 @@
 /** Indices of the k largest values, ties broken by position. */
 export function topKIndices(values: ArrayLike<number>, k: number): Int32Array {
-  const order = Array.from({ length: values.length }, (_, i) => i).sort((a, b) => values[b] - values[a] || a - b);
+  const order = Array.from({ length: values.length }, (_, i) => i).sort((a, b) => values[b]! - values[a]! || a - b);
   return Int32Array.from(order.slice(0, k));
 }
 

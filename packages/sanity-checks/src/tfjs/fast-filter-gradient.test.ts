@@ -18,7 +18,7 @@ function filterGradient(c: (typeof CASES)[number]): Float32Array {
     const w = tf.randomNormal(c.filter, 0, 1, 'float32', 2);
     const out = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad);
     const dy = tf.randomNormal(out.shape, 0, 1, 'float32', 3);
-    const [dw] = tf.grads((filter: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, c.strides, c.pad), dy)))([w]);
+    const [dw] = tf.grads((filter: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, c.strides, c.pad), dy)))([w]) as [tf.Tensor];
     return dw.dataSync() as Float32Array;
   });
 }
@@ -35,7 +35,7 @@ describe.each(['cpu', 'wasm'])('the fast filter gradient on %s', (backend) => {
     const fast = await withFastFilterGradients(tf, async () => filterGradient(c));
     expect(fast.length).toBe(reference.length);
     let worst = 0;
-    for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i] - reference[i]));
+    for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - reference[i]!));
     expect(worst).toBeLessThan(1e-4);
   });
 

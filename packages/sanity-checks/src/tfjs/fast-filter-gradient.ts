@@ -38,10 +38,10 @@ function filterGradient(tf: Pick<TfNamespace, 'backend_util'>): KernelFunc {
     for (let b = 0; b < batchSize; b++) {
       for (let yR = 0; yR < outHeight; yR++) {
         for (let yC = 0; yC < outWidth; yC++) {
-          const dyBase = b * dyS[0] + yR * dyS[1] + yC * dyS[2];
+          const dyBase = b * dyS[0]! + yR * dyS[1]! + yC * dyS[2]!;
           let any = false;
           for (let o = 0; o < outChannels; o++) {
-            dyRow[o] = dys[dyBase + o * dyS[3]];
+            dyRow[o] = dys[dyBase + o * dyS[3]!]!;
             if (dyRow[o] !== 0) any = true;
           }
           if (!any) continue;
@@ -51,13 +51,13 @@ function filterGradient(tf: Pick<TfNamespace, 'backend_util'>): KernelFunc {
             for (let wC = 0; wC < filterWidth; wC++) {
               const xC = yC * strideWidth + wC - left;
               if (xC < 0 || xC >= inWidth) continue;
-              const xBase = b * xS[0] + xR * xS[1] + xC * xS[2];
+              const xBase = b * xS[0]! + xR * xS[1]! + xC * xS[2]!;
               const wBase = (wR * filterWidth + wC) * inChannels * outChannels;
               for (let i = 0; i < inChannels; i++) {
-                const xv = xs[xBase + i * xS[3]];
+                const xv = xs[xBase + i * xS[3]!]!;
                 if (xv === 0) continue;
                 const row = wBase + i * outChannels;
-                for (let o = 0; o < outChannels; o++) sums[row + o] += xv * dyRow[o];
+                for (let o = 0; o < outChannels; o++) sums[row + o]! += xv * dyRow[o]!;
               }
             }
           }

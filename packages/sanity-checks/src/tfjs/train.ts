@@ -42,10 +42,10 @@ export async function trainLayersModel(
   const batchSize = checkInteger(options.batchSize ?? 32, 'batchSize');
   const learningRate = options.learningRate ?? 0.005;
   if (!(learningRate > 0)) throw new OptionError(`learningRate must be positive; got ${learningRate}.`);
-  const classes = net.outputs[0].shape[1];
+  const classes = net.outputs[0]!.shape[1];
   if (typeof classes !== 'number') throw new OptionError('The model must output logits of shape [batch, classes].');
   for (let i = 0; i < rows; i++) {
-    if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes) throw new OptionError(`Label ${i} is ${labels[i]}; labels are classes in 0..${classes - 1}.`);
+    if (!Number.isInteger(labels[i]) || labels[i]! < 0 || labels[i]! >= classes) throw new OptionError(`Label ${i} is ${labels[i]}; labels are classes in 0..${classes - 1}.`);
   }
   const optimizer = tf.train.adam(learningRate);
   net.compile({ optimizer, loss: (yTrue, yPred) => tf.losses.softmaxCrossEntropy(yTrue, yPred) });
@@ -68,7 +68,7 @@ async function trainEpochs(
   options: { epochs: number; batchSize: number; seed: number; signal?: AbortSignal; onEpoch?: (epoch: number, loss: number) => void },
 ): Promise<number[]> {
   const { epochs, batchSize } = options;
-  const rows = input.shape[0];
+  const rows = input.shape[0]!;
   const size = input.data.length / rows;
   const rng = createRng(options.seed);
   const order = Int32Array.from({ length: rows }, (_, i) => i);
@@ -76,7 +76,7 @@ async function trainEpochs(
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (let i = rows - 1; i > 0; i--) {
       const j = rng.int(i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
+      [order[i], order[j]] = [order[j]!, order[i]!];
     }
     let total = 0;
     for (let start = 0; start < rows; start += batchSize) {
@@ -86,7 +86,7 @@ async function trainEpochs(
       const ys = new Int32Array(batch.length);
       batch.forEach((r, k) => {
         xs.set(input.data.subarray(r * size, (r + 1) * size), k * size);
-        ys[k] = labels[r];
+        ys[k] = labels[r]!;
       });
       const [x, y] = tf.tidy(() => [tf.tensor(xs, [batch.length, ...input.shape.slice(1)]), tf.oneHot(tf.tensor(ys, [batch.length], 'int32'), classes)]);
       try {

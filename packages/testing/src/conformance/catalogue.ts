@@ -22,7 +22,7 @@ export function misshapenInput(input: TensorData): TensorData {
 export async function requestCatalogue(subject: ConformanceSubject): Promise<CatalogueEntry[]> {
   const { input, layer, model } = subject;
   const { targets, classes } = await baseline(subject);
-  const rows = input.shape[0];
+  const rows = input.shape[0]!;
   const target = Array.from(targets);
   const entries: CatalogueEntry[] = [{ name: 'logits', fails: false, make: () => ({ input, outputs: ['logits'] }) }];
   const gradients = testableGradients(subject);

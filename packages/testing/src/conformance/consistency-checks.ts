@@ -22,7 +22,7 @@ async function fullRequest(subject: ConformanceSubject, start: number, end: numb
 /** Running rows one at a time, or in two chunks, gives the same outputs as one call over the batch. */
 export async function checkBatching(subject: ConformanceSubject): Promise<void> {
   const { model } = subject;
-  const n = subject.input.shape[0];
+  const n = subject.input.shape[0]!;
   const whole = (await runChecked(model, await fullRequest(subject, 0, n))) as Partial<ModelOutputs>;
   const half = Math.ceil(n / 2);
   const splits: [string, [number, number][]][] = [
@@ -58,7 +58,7 @@ export async function checkBatching(subject: ConformanceSubject): Promise<void> 
 
 /** The same request twice gives the same numbers, bit for bit. */
 export async function checkDeterminism(subject: ConformanceSubject): Promise<void> {
-  const request = await fullRequest(subject, 0, subject.input.shape[0]);
+  const request = await fullRequest(subject, 0, subject.input.shape[0]!);
   const first = (await runChecked(subject.model, request)) as Partial<ModelOutputs>;
   const second = (await runChecked(subject.model, request)) as Partial<ModelOutputs>;
   for (const output of request.outputs) {

@@ -16,7 +16,7 @@ export async function checkRejectsBadInput(subject: ConformanceSubject): Promise
   const fixed = model.inputShape.findIndex((d, i) => i > 0 && d !== null);
   if (fixed > 0) {
     const shape = [...input.shape];
-    shape[fixed] += 1;
+    shape[fixed]! += 1;
     const size = shape.reduce((a, b) => a * b, 1);
     bad.push([`dimension ${fixed} of size ${shape[fixed]} instead of ${input.shape[fixed]}`, { input: { data: new Float32Array(size), shape }, outputs: ['logits'] }]);
   }
@@ -47,7 +47,7 @@ export async function checkRejectsUnknownLayer(subject: ConformanceSubject): Pro
 export async function checkRejectsBadTargets(subject: ConformanceSubject): Promise<void> {
   const { model, input, layer } = subject;
   const { classes } = await baseline(subject);
-  const rows = input.shape[0];
+  const rows = input.shape[0]!;
   const bad: [string, RowTarget][] = [
     [`class ${classes} of ${classes}`, classes],
     ['class -1', -1],

@@ -18,7 +18,7 @@ export async function checkDescription(subject: ConformanceSubject): Promise<voi
   if (!(input.data instanceof Float32Array)) fail('The subject input must hold a Float32Array.');
   const fits = input.shape.length === model.inputShape.length && model.inputShape.every((d, i) => d === null || d === input.shape[i]);
   if (!fits) fail(`The subject input has shape [${input.shape.join(', ')}], which does not fit the model's inputShape ${formatShape(model.inputShape)}.`);
-  if (input.shape[0] < 3) fail(`The subject input has ${input.shape[0]} examples; give at least 3 so that batching can be tested.`);
+  if (input.shape[0]! < 3) fail(`The subject input has ${input.shape[0]} examples; give at least 3 so that batching can be tested.`);
   const layers = model.layers();
   const names = layers.map((l) => l.name);
   for (const l of layers) {
@@ -53,7 +53,7 @@ export async function checkUndeclaredOutputs(subject: ConformanceSubject): Promi
 export async function checkLogits(subject: ConformanceSubject): Promise<void> {
   const { logits } = await runChecked(subject.model, { input: subject.input, outputs: ['logits'] });
   const rows = subject.input.shape[0];
-  if (logits.shape.length !== 2 || logits.shape[0] !== rows || logits.shape[1] < 1) {
+  if (logits.shape.length !== 2 || logits.shape[0] !== rows || logits.shape[1]! < 1) {
     fail(`logits have shape [${logits.shape.join(', ')}]; expected [${rows}, classes].`);
   }
   const bad = logits.data.findIndex((v) => !Number.isFinite(v));

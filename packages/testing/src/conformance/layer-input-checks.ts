@@ -14,7 +14,7 @@ function same(a: TensorData, b: TensorData, what: string): void {
 
 /** Rows of `t` in the order `order` (a row index per output row). */
 function pickRows(t: TensorData, order: readonly number[]): TensorData {
-  const size = t.data.length / t.shape[0];
+  const size = t.data.length / t.shape[0]!;
   const data = new Float32Array(order.length * size);
   order.forEach((r, i) => {
     data.set(t.data.subarray(r * size, (r + 1) * size), i * size);
@@ -39,7 +39,7 @@ export async function checkRunsFromLayer(subject: ConformanceSubject): Promise<v
   const activations = await activationsOf(subject);
   const from = (await runChecked(model, { input, layer, layerActivations: activations, outputs: ['logits'] })).logits;
   same(from, logits, `Logits run from the layer's own activations at '${layer}' differ from the model's logits`);
-  const rows = input.shape[0];
+  const rows = input.shape[0]!;
   const single = (await runChecked(model, { input: pickRows(input, [1]), layer, layerActivations: pickRows(activations, [1]), outputs: ['logits'] })).logits;
   same(single, pickRows(logits, [1]), `Logits run from the activations of row 1 alone differ from the same row in a batch`);
   if (subject.layerIsCut) {
@@ -56,7 +56,7 @@ export async function checkRejectsBadLayerActivations(subject: ConformanceSubjec
   const activations = await activationsOf(subject);
   // The model checks the shape against layers() when that gives one.
   const declared = model.layers().find((l) => l.name === layer || l.aliases?.includes(layer!))?.outputShape ?? [];
-  const wide = { data: new Float32Array(activations.data.length * 2), shape: [activations.shape[0], ...activations.shape.slice(1, -1), activations.shape.at(-1)! * 2] };
+  const wide = { data: new Float32Array(activations.data.length * 2), shape: [activations.shape[0]!, ...activations.shape.slice(1, -1), activations.shape.at(-1)! * 2] };
   if (declared.length > 0) {
     await expectRejection(model, { input, layer, layerActivations: wide, outputs: ['logits'] }, 'INVALID_SHAPE', 'request.layerActivations twice as wide as the layer');
   }

@@ -27,7 +27,7 @@ export async function checkNoMutation(subject: ConformanceSubject): Promise<void
       );
     }
     watched.forEach((t, i) => {
-      const changed = t.shape.join() !== before[i].shape || t.data.some((v, k) => !Object.is(v, before[i].data[k]));
+      const changed = t.shape.join() !== before[i]!.shape || t.data.some((v, k) => !Object.is(v, before[i]!.data[k]));
       if (changed) fail(`${entry.name}: the request ${describeRequest(request)} changed the caller's data; a model must not mutate its inputs.`);
     });
   }

@@ -42,7 +42,7 @@ export async function checkGradientObjective(subject: ConformanceSubject, which:
   const space = await perturbationSpace(subject);
   if (!space || !has(subject, space.output)) fail(`The model declares no gradient that finite differences can check.`);
   const { logits, classes, targets } = await baseline(subject);
-  const rows = logits.shape[0];
+  const rows = logits.shape[0]!;
   const objective = objectiveFor(which, rows, classes);
   const target = Array.from(targets);
   const grads = (await runChecked(model, { ...space.request(space.base, 1), outputs: [space.output], target, objective }))[space.output];
@@ -62,8 +62,8 @@ export async function checkGradientObjective(subject: ConformanceSubject, which:
   probes.forEach((p, i) => {
     const g = grads.data.subarray(p.row * size, (p.row + 1) * size);
     const analytic = dot(g, p.direction);
-    const { estimate, spread } = centralDifference(values, i, steps[i]);
-    const allowed = tol * norm(g) + 2 * spread + roundingAllowance(logits, targets, objective, p.row, steps[i]);
+    const { estimate, spread } = centralDifference(values, i, steps[i]!);
+    const allowed = tol * norm(g) + 2 * spread + roundingAllowance(logits, targets, objective, p.row, steps[i]!);
     if (!(Math.abs(estimate - analytic) <= allowed)) {
       failures.push(
         `example ${p.row}, ${i % 2 === 0 ? "along the gradient's own direction" : 'along a random direction'}: ` +
@@ -107,12 +107,12 @@ export async function checkLayerGradientObjective(subject: ConformanceSubject, w
   if (layer === undefined || !has(subject, 'layerGradients')) fail('This check needs a subject layer and the layerGradients capability.');
   const { logits, classes, targets } = await baseline(subject);
   if (classes > MAX_CLASSES_FOR_LAYER_OBJECTIVES) fail(`The model has ${classes} classes; this check runs one request per class and allows ${MAX_CLASSES_FOR_LAYER_OBJECTIVES}.`);
-  const rows = logits.shape[0];
+  const rows = logits.shape[0]!;
   const objective = objectiveFor(which, rows, classes);
   const perClass = await layerGradientsPerClass(subject, layer, classes);
   const got = (await runChecked(model, { input, outputs: ['layerGradients'], layer, target: Array.from(targets), objective })).layerGradients;
-  if (got.shape.join() !== perClass[0].shape.join())
-    fail(`layerGradients have shape [${got.shape.join(', ')}] for objective '${which}' but [${perClass[0].shape.join(', ')}] for 'logit'.`);
+  if (got.shape.join() !== perClass[0]!.shape.join())
+    fail(`layerGradients have shape [${got.shape.join(', ')}] for objective '${which}' but [${perClass[0]!.shape.join(', ')}] for 'logit'.`);
   const { gradient: dLogits } = objectiveAndLogitGradient(logits, targets, objective);
   const size = got.data.length / rows;
   const failures: string[] = [];
@@ -125,12 +125,12 @@ export async function checkLayerGradientObjective(subject: ConformanceSubject, w
       let expected = 0;
       let magnitude = 0;
       for (let c = 0; c < classes; c++) {
-        const term = dLogits[r * classes + c] * perClass[c].data[r * size + i];
+        const term = dLogits[r * classes + c]! * perClass[c]!.data[r * size + i]!;
         expected += term;
         magnitude += Math.abs(term);
       }
       scale = Math.max(scale, magnitude);
-      const err = Math.abs(got.data[r * size + i] - expected);
+      const err = Math.abs(got.data[r * size + i]! - expected);
       if (!(err <= worst)) {
         worst = err;
         at = i;
@@ -161,7 +161,7 @@ export async function checkLayerGradientValues(subject: ConformanceSubject): Pro
   const space = await perturbationSpace(subject);
   if (!space) fail('A token model needs the embeddings capability (and request.embeddings) to be perturbed.');
   const { logits, targets } = await baseline(subject);
-  const rows = logits.shape[0];
+  const rows = logits.shape[0]!;
   const target = Array.from(targets);
   const outputs: OutputName[] = has(subject, space.output) ? ['layerGradients', space.output] : ['layerGradients'];
   const at = await runChecked(model, { ...space.request(space.base, 1), outputs, layer, target });
@@ -176,7 +176,7 @@ export async function checkLayerGradientValues(subject: ConformanceSubject): Pro
   }
   const { points, steps } = probePoints(space.base, probes);
   const out = await runChecked(model, { ...space.request(points, 8), outputs: ['logits', 'layerActivations'], layer });
-  if (out.layerActivations.data.length !== points.shape[0] * layerSize) {
+  if (out.layerActivations.data.length !== points.shape[0]! * layerSize) {
     fail(`layerActivations of '${layer}' have shape [${out.layerActivations.shape.join(', ')}], which does not match layerGradients [${layerGrads.shape.join(', ')}].`);
   }
   const values = objectiveAndLogitGradient(out.logits, repeatTargets(targets, 8), 'logit').values;
@@ -185,20 +185,20 @@ export async function checkLayerGradientValues(subject: ConformanceSubject): Pro
     const gl = layerGrads.data.subarray(p.row * layerSize, (p.row + 1) * layerSize);
     // The layer's own central differences along d, projected on its gradient: the same quotients, one level down.
     const projected = Float64Array.from({ length: 4 }, (_, k) => dot(gl, out.layerActivations.data.subarray((i * 4 + k) * layerSize, (i * 4 + k + 1) * layerSize)));
-    const viaLayer = centralDifference(projected, 0, steps[i]);
-    const direct = centralDifference(values, i, steps[i]);
+    const viaLayer = centralDifference(projected, 0, steps[i]!);
+    const direct = centralDifference(values, i, steps[i]!);
     const layerMotion = new Float64Array(layerSize);
     for (let j = 0; j < layerSize; j++) {
       const a = out.layerActivations.data;
-      layerMotion[j] = (a[i * 4 * layerSize + j] - a[(i * 4 + 1) * layerSize + j]) / (2 * steps[i]);
+      layerMotion[j] = (a[i * 4 * layerSize + j]! - a[(i * 4 + 1) * layerSize + j]!) / (2 * steps[i]!);
     }
     let activationMagnitude = 0;
-    for (let j = 0; j < layerSize; j++) activationMagnitude += Math.abs(gl[j] * out.layerActivations.data[i * 4 * layerSize + j]);
+    for (let j = 0; j < layerSize; j++) activationMagnitude += Math.abs(gl[j]! * out.layerActivations.data[i * 4 * layerSize + j]!);
     const allowed =
       tol * norm(gl) * norm(layerMotion) +
       2 * (viaLayer.spread + direct.spread) +
-      roundingAllowance(logits, targets, 'logit', p.row, steps[i]) +
-      (1e-5 * activationMagnitude) / steps[i];
+      roundingAllowance(logits, targets, 'logit', p.row, steps[i]!) +
+      (1e-5 * activationMagnitude) / steps[i]!;
     if (!(Math.abs(viaLayer.estimate - direct.estimate) <= allowed)) {
       failures.push(
         `example ${p.row}, ${i % 2 === 0 ? 'along the input gradient' : 'along a random direction'}: ` +

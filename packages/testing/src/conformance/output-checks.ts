@@ -24,7 +24,7 @@ function sameWithin(a: TensorData, b: TensorData, tol: number): { ok: boolean; w
 
 /** Row r of `t` as a one-row tensor. */
 function rowOf(t: TensorData, r: number): TensorData {
-  const size = t.data.length / t.shape[0];
+  const size = t.data.length / t.shape[0]!;
   return { data: t.data.subarray(r * size, (r + 1) * size), shape: [1, ...t.shape.slice(1)] };
 }
 
@@ -57,7 +57,7 @@ export async function checkTargets(subject: ConformanceSubject): Promise<void> {
   for (const output of outputs) {
     const pick = (o: Partial<ModelOutputs>) => o[output] as TensorData;
     for (let r = 0; r < targets.length; r++) {
-      const same = sameWithin(rowOf(pick(perRow), r), rowOf(pick(byClass.get(targets[r])!), r), BATCH_TOLERANCE);
+      const same = sameWithin(rowOf(pick(perRow), r), rowOf(pick(byClass.get(targets[r]!)!), r), BATCH_TOLERANCE);
       if (!same.ok) {
         fail(`${output}: example ${r} with target ${targets[r]} in a per-example array differs from the same example with target: ${targets[r]} (${same.worst}).`);
       }
@@ -118,7 +118,7 @@ export async function checkEmbeddings(subject: ConformanceSubject): Promise<void
   const rows = input.shape[0];
   const steps = input.shape[1];
   const { embeddings, logits } = await runChecked(model, { input, outputs: ['embeddings', 'logits'] });
-  if (embeddings.shape.length !== 3 || embeddings.shape[0] !== rows || embeddings.shape[1] !== steps || embeddings.shape[2] < 1) {
+  if (embeddings.shape.length !== 3 || embeddings.shape[0] !== rows || embeddings.shape[1] !== steps || embeddings.shape[2]! < 1) {
     fail(`embeddings have shape [${embeddings.shape.join(', ')}]; expected [${rows}, ${steps}, D] for ids [${input.shape.join(', ')}].`);
   }
   const fromEmbeddings = (await runChecked(model, { input, embeddings, outputs: ['logits'] })).logits;
@@ -134,7 +134,7 @@ export async function checkEmbeddings(subject: ConformanceSubject): Promise<void
       fail(`embeddingGradients have shape [${embeddingGradients.shape.join(', ')}]; expected the embeddings' shape [${embeddings.shape.join(', ')}].`);
     }
   }
-  const [b, t, d] = embeddings.shape;
+  const [b, t, d] = embeddings.shape as [number, number, number];
   const wrong = { data: new Float32Array(b * t * (d + 1)), shape: [b, t, d + 1] };
   await expectRejection(model, { input, embeddings: wrong, outputs: ['logits'] }, 'INVALID_SHAPE', 'request.embeddings with one extra dimension');
 }

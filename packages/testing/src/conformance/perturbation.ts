@@ -36,13 +36,13 @@ const LOGIT_ROUNDING = 1e-5;
 
 export function norm(v: ArrayLike<number>): number {
   let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
   return Math.sqrt(s);
 }
 
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 }
 
@@ -62,7 +62,7 @@ export interface DirectionalProbe {
 
 /** The base rows moved along each probe's direction by +h, -h, +h/2, -h/2: 4 rows per probe. */
 export function probePoints(base: TensorData, probes: readonly DirectionalProbe[]): { points: TensorData; steps: Float64Array } {
-  const size = base.data.length / base.shape[0];
+  const size = base.data.length / base.shape[0]!;
   const data = new Float32Array(probes.length * 4 * size);
   const steps = new Float64Array(probes.length);
   probes.forEach((p, i) => {
@@ -71,7 +71,7 @@ export function probePoints(base: TensorData, probes: readonly DirectionalProbe[
     steps[i] = h;
     [h, -h, h / 2, -h / 2].forEach((s, k) => {
       const out = data.subarray((i * 4 + k) * size, (i * 4 + k + 1) * size);
-      for (let j = 0; j < size; j++) out[j] = x[j] + s * p.direction[j];
+      for (let j = 0; j < size; j++) out[j] = x[j]! + s * p.direction[j]!;
     });
   });
   return { points: { data, shape: [probes.length * 4, ...base.shape.slice(1)] }, steps };
@@ -83,20 +83,20 @@ export function probePoints(base: TensorData, probes: readonly DirectionalProbe[
  */
 export function centralDifference(values: ArrayLike<number>, probe: number, h: number): { estimate: number; spread: number } {
   const at = (k: number) => values[probe * 4 + k];
-  const coarse = (at(0) - at(1)) / (2 * h);
-  const fine = (at(2) - at(3)) / h;
+  const coarse = (at(0)! - at(1)!) / (2 * h);
+  const fine = (at(2)! - at(3)!) / h;
   return { estimate: (4 * fine - coarse) / 3, spread: Math.abs(coarse - fine) };
 }
 
 /** How much float32 rounding of the logits can move a difference quotient of the objective of `row`. */
 export function roundingAllowance(logits: TensorData, targets: Int32Array, objective: Objective, row: number, h: number): number {
-  const classes = logits.shape[1];
+  const classes = logits.shape[1]!;
   const { gradient } = objectiveAndLogitGradient(logits, targets, objective);
   let l1 = 0;
   let zmax = 1;
   for (let c = 0; c < classes; c++) {
-    l1 += Math.abs(gradient[row * classes + c]);
-    zmax = Math.max(zmax, Math.abs(logits.data[row * classes + c]));
+    l1 += Math.abs(gradient[row * classes + c]!);
+    zmax = Math.max(zmax, Math.abs(logits.data[row * classes + c]!));
   }
   return (LOGIT_ROUNDING * l1 * zmax) / h;
 }
@@ -108,7 +108,7 @@ export function softLabels(rows: number, classes: number, seed: number): TensorD
   for (let r = 0; r < rows; r++) {
     let total = 0;
     for (let c = 0; c < classes; c++) total += data[r * classes + c] = 0.1 + rng.uniform();
-    for (let c = 0; c < classes; c++) data[r * classes + c] /= total;
+    for (let c = 0; c < classes; c++) data[r * classes + c]! /= total;
   }
   return { data, shape: [rows, classes] };
 }
@@ -120,5 +120,5 @@ export function repeatObjective(objective: Objective, times: number): Objective 
 }
 
 export function repeatTargets(targets: Int32Array, times: number): Int32Array {
-  return Int32Array.from({ length: targets.length * times }, (_, i) => targets[Math.floor(i / times)]);
+  return Int32Array.from({ length: targets.length * times }, (_, i) => targets[Math.floor(i / times)]!);
 }

@@ -44,7 +44,7 @@ export function has(subject: ConformanceSubject, output: OutputName): boolean {
 }
 
 export function rowsOf(t: TensorData): number {
-  return t.shape[0];
+  return t.shape[0]!;
 }
 
 export function describeRequest(request: ModelRequest): string {
@@ -127,21 +127,21 @@ export async function expectRejection(model: Model, request: ModelRequest, code:
 /** Logits of the subject's input and targets that differ from the prediction and from row to row. */
 export async function baseline(subject: ConformanceSubject): Promise<{ logits: TensorData; classes: number; predicted: Int32Array; targets: Int32Array }> {
   const { logits } = await runChecked(subject.model, { input: subject.input, outputs: ['logits'] });
-  const classes = logits.shape[1];
+  const classes = logits.shape[1]!;
   const predicted = argmaxRows(logits);
   const targets = Int32Array.from(predicted, (p, r) => (classes > 1 ? (p + 1 + (r % (classes - 1))) % classes : 0));
-  return { logits, classes, predicted, targets };
+  return { logits, classes: classes!, predicted, targets };
 }
 
 /** Rows `start..end` of a tensor as a copy. */
 export function rows(t: TensorData, start: number, end: number): TensorData {
-  const size = t.data.length / t.shape[0];
+  const size = t.data.length / t.shape[0]!;
   return { data: t.data.slice(start * size, end * size), shape: [end - start, ...t.shape.slice(1)] };
 }
 
 /** `t`'s rows, each repeated `times` times in place (row 0 x times, row 1 x times...). */
 export function repeatRows(t: TensorData, times: number): TensorData {
-  const n = t.shape[0];
+  const n = t.shape[0]!;
   const size = t.data.length / n;
   const out = new Float32Array(t.data.length * times);
   for (let r = 0; r < n; r++) for (let k = 0; k < times; k++) out.set(t.data.subarray(r * size, (r + 1) * size), (r * times + k) * size);

@@ -149,9 +149,9 @@ export class FakeModel implements Model {
     if (wants('embeddings'))
       result.embeddings = stack(
         xs.map((x) => x.data),
-        [rows, ...xs[0].shape],
+        [rows, ...xs[0]!.shape],
       );
-    if (layer !== undefined && wants('layerActivations')) result.layerActivations = this.layerOutput(states, layer, (s) => s.layers[layer]);
+    if (layer !== undefined && wants('layerActivations')) result.layerActivations = this.layerOutput(states, layer, (s) => s.layers[layer]!);
 
     if (plan.gradients) {
       const gradient = logitGradient(plan, logits);
@@ -164,10 +164,10 @@ export class FakeModel implements Model {
       if (wants('embeddingGradients'))
         result.embeddingGradients = stack(
           back.map((b) => b.input),
-          [rows, ...xs[0].shape],
+          [rows, ...xs[0]!.shape],
         );
       if (layer !== undefined && wants('layerGradients')) {
-        result.layerGradients = this.layerOutput(states, layer, (_, r) => back[r].layers[layer]);
+        result.layerGradients = this.layerOutput(states, layer, (_, r) => back[r]!.layers[layer]!);
       }
     }
     // A real adapter awaits its runtime here; the signal may have fired meanwhile.
@@ -184,7 +184,7 @@ export class FakeModel implements Model {
       return Array.from({ length: rows }, (_, r) => ({ data: Float64Array.from(input.data.subarray(r * size, (r + 1) * size)), shape: input.shape.slice(1) }));
     }
     const { table, dim } = this.embedding;
-    const steps = input.shape[1];
+    const steps = input.shape[1]!;
     if (embeddings !== undefined) {
       const size = steps * dim;
       return Array.from({ length: rows }, (_, r) => ({ data: Float64Array.from(embeddings.data.subarray(r * size, (r + 1) * size)), shape: [steps, dim] }));
@@ -192,8 +192,8 @@ export class FakeModel implements Model {
     return Array.from({ length: rows }, (_, r) => {
       const data = new Float64Array(steps * dim);
       for (let t = 0; t < steps; t++) {
-        const id = input.data[r * steps + t];
-        for (let d = 0; d < dim; d++) data[t * dim + d] = table[id * dim + d];
+        const id = input.data[r * steps + t]!;
+        for (let d = 0; d < dim; d++) data[t * dim + d] = table[id * dim + d]!;
       }
       return { data, shape: [steps, dim] };
     });
@@ -203,7 +203,7 @@ export class FakeModel implements Model {
     const spec = this.net.layers.find((l) => l.info.name === layer)!;
     return stack(
       states.map((s, r) => pick(s, r)),
-      [states.length, ...spec.rowShape(states[0].rowShape)],
+      [states.length, ...spec.rowShape(states[0]!.rowShape)],
     );
   }
 }

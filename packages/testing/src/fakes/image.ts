@@ -78,32 +78,32 @@ function imageNet(p: ImageParams): AnalyticNet {
       const pooled = new Float64Array(K);
       for (let k = 0; k < K; k++) {
         for (let px = 0; px < P; px++) {
-          let f = beta[k];
-          for (let c = 0; c < C; c++) f += M[k * C + c] * x[at(c, px, C)];
+          let f = beta[k]!;
+          for (let c = 0; c < C; c++) f += M[k * C + c]! * x[at(c, px, C)]!;
           feats[at(k, px, K)] = f;
-          pooled[k] += (S[px] * Math.tanh(f)) / P;
+          pooled[k]! += (S[px]! * Math.tanh(f)) / P;
         }
       }
       const logits = new Float64Array(J);
       for (let j = 0; j < J; j++) {
-        let z = b[j];
-        for (let k = 0; k < K; k++) z += Q[j * K + k] * pooled[k];
+        let z = b[j]!;
+        for (let k = 0; k < K; k++) z += Q[j * K + k]! * pooled[k]!;
         logits[j] = z;
       }
       return { x, rowShape, logits, layers: { features: feats, pooled } };
     },
     backward(state, g) {
-      const feats = state.layers.features;
+      const feats = state.layers.features!;
       const gPooled = new Float64Array(K);
-      for (let k = 0; k < K; k++) for (let j = 0; j < J; j++) gPooled[k] += g[j] * Q[j * K + k];
+      for (let k = 0; k < K; k++) for (let j = 0; j < J; j++) gPooled[k]! += g[j]! * Q[j * K + k]!;
       const gFeats = new Float64Array(K * P);
       const input = new Float64Array(C * P);
       for (let px = 0; px < P; px++) {
         for (let k = 0; k < K; k++) {
-          const t = Math.tanh(feats[at(k, px, K)]);
-          const gf = ((gPooled[k] * S[px]) / P) * (1 - t * t);
+          const t = Math.tanh(feats[at(k, px, K)]!);
+          const gf = ((gPooled[k]! * S[px]!) / P) * (1 - t * t);
           gFeats[at(k, px, K)] = gf;
-          for (let c = 0; c < C; c++) input[at(c, px, C)] += gf * M[k * C + c];
+          for (let c = 0; c < C; c++) input[at(c, px, C)]! += gf * M[k * C + c]!;
         }
       }
       return { input, layers: { features: gFeats, pooled: gPooled } };

@@ -58,33 +58,33 @@ function tabularNet(p: TabularParams): AnalyticNet {
       const hidden = new Float64Array(H);
       for (let j = 0; j < H; j++) {
         let s = 0;
-        for (let i = 0; i < F; i++) s += U[j * F + i] * x[i];
+        for (let i = 0; i < F; i++) s += U[j * F + i]! * x[i]!;
         pre[j] = s;
         hidden[j] = Math.sin(s);
       }
       let squares = 0;
-      for (let i = 0; i < F; i++) squares += x[i] * x[i];
+      for (let i = 0; i < F; i++) squares += x[i]! * x[i]!;
       const logits = new Float64Array(K);
       for (let c = 0; c < K; c++) {
-        let z = b[c] + a[c] * squares;
-        for (let i = 0; i < F; i++) z += W[c * F + i] * x[i];
-        for (let j = 0; j < H; j++) z += V[c * H + j] * hidden[j];
+        let z = b[c]! + a[c]! * squares;
+        for (let i = 0; i < F; i++) z += W[c * F + i]! * x[i]!;
+        for (let j = 0; j < H; j++) z += V[c * H + j]! * hidden[j]!;
         logits[c] = z;
       }
       return { x, rowShape, logits, layers: { hidden, pre } };
     },
     backward(state, g) {
       const { x } = state;
-      const pre = state.layers.pre;
+      const pre = state.layers.pre!;
       const gHidden = new Float64Array(H);
-      for (let j = 0; j < H; j++) for (let c = 0; c < K; c++) gHidden[j] += g[c] * V[c * H + j];
+      for (let j = 0; j < H; j++) for (let c = 0; c < K; c++) gHidden[j]! += g[c]! * V[c * H + j]!;
       let gSquares = 0;
-      for (let c = 0; c < K; c++) gSquares += g[c] * a[c];
+      for (let c = 0; c < K; c++) gSquares += g[c]! * a[c]!;
       const input = new Float64Array(F);
       for (let i = 0; i < F; i++) {
-        let s = 2 * gSquares * x[i];
-        for (let c = 0; c < K; c++) s += g[c] * W[c * F + i];
-        for (let j = 0; j < H; j++) s += gHidden[j] * Math.cos(pre[j]) * U[j * F + i];
+        let s = 2 * gSquares * x[i]!;
+        for (let c = 0; c < K; c++) s += g[c]! * W[c * F + i]!;
+        for (let j = 0; j < H; j++) s += gHidden[j]! * Math.cos(pre[j]!) * U[j * F + i]!;
         input[i] = s;
       }
       return { input, layers: { hidden: gHidden } };

@@ -64,43 +64,43 @@ function tokenNet(p: TokenParams): AnalyticNet {
   return {
     classes: J,
     layers: [
-      { info: { name: 'emb', kind: 'Embedding', outputShape: [null, null, D], spatial: false }, rowShape: (s) => [s[0], D] },
-      { info: { name: 'hidden', kind: 'Conv1D', outputShape: [null, null, K], spatial: false }, rowShape: (s) => [s[0], K] },
+      { info: { name: 'emb', kind: 'Embedding', outputShape: [null, null, D], spatial: false }, rowShape: (s) => [s[0]!, D] },
+      { info: { name: 'hidden', kind: 'Conv1D', outputShape: [null, null, K], spatial: false }, rowShape: (s) => [s[0]!, K] },
     ],
     forward(e, rowShape): RowState {
-      const T = rowShape[0];
+      const T = rowShape[0]!;
       const hidden = new Float64Array(T * K);
       const logits = new Float64Array(J);
       for (let t = 0; t < T; t++) {
         for (let k = 0; k < K; k++) {
-          let s = c[k];
+          let s = c[k]!;
           for (let d = 0; d < D; d++) {
-            s += A[k * D + d] * e[t * D + d];
-            if (t > 0) s += B[k * D + d] * e[(t - 1) * D + d];
+            s += A[k * D + d]! * e[t * D + d]!;
+            if (t > 0) s += B[k * D + d]! * e[(t - 1) * D + d]!;
           }
           const h = Math.tanh(s);
           hidden[t * K + k] = h;
-          for (let j = 0; j < J; j++) logits[j] += (Q[j * K + k] * h) / T;
+          for (let j = 0; j < J; j++) logits[j]! += (Q[j * K + k]! * h) / T;
         }
       }
-      for (let j = 0; j < J; j++) logits[j] += b[j];
+      for (let j = 0; j < J; j++) logits[j]! += b[j]!;
       return { x: e, rowShape, logits, layers: { emb: e, hidden } };
     },
     backward(state, g) {
-      const T = state.rowShape[0];
-      const hidden = state.layers.hidden;
+      const T = state.rowShape[0]!;
+      const hidden = state.layers.hidden!;
       const gHidden = new Float64Array(T * K);
       const gEmb = new Float64Array(T * D);
       for (let t = 0; t < T; t++) {
         for (let k = 0; k < K; k++) {
           let gh = 0;
-          for (let j = 0; j < J; j++) gh += (g[j] * Q[j * K + k]) / T;
+          for (let j = 0; j < J; j++) gh += (g[j]! * Q[j * K + k]!) / T;
           gHidden[t * K + k] = gh;
-          const h = hidden[t * K + k];
+          const h = hidden[t * K + k]!;
           const gs = gh * (1 - h * h);
           for (let d = 0; d < D; d++) {
-            gEmb[t * D + d] += gs * A[k * D + d];
-            if (t > 0) gEmb[(t - 1) * D + d] += gs * B[k * D + d];
+            gEmb[t * D + d]! += gs * A[k * D + d]!;
+            if (t > 0) gEmb[(t - 1) * D + d]! += gs * B[k * D + d]!;
           }
         }
       }

@@ -34,7 +34,7 @@ export async function checkMethodBatchBound(subject: MethodConformanceSubject): 
       if (largest > batchSize) {
         const at = spy.calls.findIndex((c) => c.rows === largest);
         fail(
-          `With ${label} and batchSize ${batchSize}, model call ${at + 1} of ${spy.calls.length} (outputs ${spy.calls[at].outputs.join(', ')}) had ${largest} rows; batchSize bounds every call, including the one that resolves the targets (pass { batchSize } to resolveTargets).`,
+          `With ${label} and batchSize ${batchSize}, model call ${at + 1} of ${spy.calls.length} (outputs ${spy.calls[at]!.outputs.join(', ')}) had ${largest} rows; batchSize bounds every call, including the one that resolves the targets (pass { batchSize } to resolveTargets).`,
         );
       }
     }

@@ -7,11 +7,11 @@ export const CONFORMANCE_CONTEXT = 'conformance_example';
 
 /** The caller's examples whose row is, bit for bit, row `row` of `input` (several when examples repeat). */
 function realExamples(real: TensorData, input: TensorData, row: number): number[] {
-  const size = real.data.length / real.shape[0];
-  if (input.data.length / Math.max(1, input.shape[0]) !== size) return [];
+  const size = real.data.length / real.shape[0]!;
+  if (input.data.length / Math.max(1, input.shape[0]!) !== size) return [];
   const x = input.data.subarray(row * size, (row + 1) * size);
   const found: number[] = [];
-  for (let e = 0; e < real.shape[0]; e++) {
+  for (let e = 0; e < real.shape[0]!; e++) {
     const y = real.data.subarray(e * size, (e + 1) * size);
     if (x.every((v, i) => Object.is(v, y[i]))) found.push(e);
   }
@@ -36,7 +36,7 @@ function contextRecordingModel(subject: MethodConformanceSubject, problems: stri
     plugin: inner.plugin,
     layers: () => inner.layers(),
     contextOf(input: TensorData) {
-      const rows = input.shape[0];
+      const rows = input.shape[0]!;
       // The caller's batch itself: row r is example r (even where examples repeat); else the first match.
       const matches = Array.from({ length: rows }, (_, r) => realExamples(real, input, r));
       const whole = rows === real.shape[0] && matches.every((m, r) => m.includes(r));
@@ -56,7 +56,7 @@ function contextRecordingModel(subject: MethodConformanceSubject, problems: stri
         problems.push(`${what} carried context.${CONFORMANCE_CONTEXT} of shape [${tags.shape.join(', ')}]; it needs one row per row of the request: [${rows}, 1].`);
       } else {
         for (let r = 0; r < rows; r++) {
-          const tag = tags.data[r];
+          const tag = tags.data[r]!;
           if (tag === 0) {
             problems.push(
               `${what}, row ${r}: its context was derived from a row that is not one of the caller's examples (a baseline, noise or perturbed copy); derive context once from the real input and gather it by example.`,
@@ -97,7 +97,7 @@ export async function checkMethodContext(subject: MethodConformanceSubject): Pro
       fail(`With a model that derives context, attribute(model, input, ${options}) was rejected: ${e?.name}: ${e?.message}`);
     }
     if (problems.length > 0) fail(`attribute(model, input, ${options}):\n  ${problems.slice(0, 5).join('\n  ')}`);
-    const examples = subject.input.shape[0];
+    const examples = subject.input.shape[0]!;
     for (let e = 0; e < examples; e++) {
       if (!seen.has(e)) fail(`attribute(model, input, ${options}): no model call carried example ${e}'s context; every example's rows must carry its own context.`);
     }

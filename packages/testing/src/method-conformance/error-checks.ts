@@ -38,7 +38,7 @@ export async function checkMethodInputErrors(subject: MethodConformanceSubject):
 /** Classes that do not exist, per-example targets of the wrong count, and empty or oversized multi-targets are a TargetError. */
 export async function checkMethodTargetErrors(subject: MethodConformanceSubject): Promise<void> {
   const { classes } = await methodBaseline(subject);
-  const rows = subject.input.shape[0];
+  const rows = subject.input.shape[0]!;
   const bad: [string, unknown][] = [
     [`class ${classes} of a ${classes}-class model`, classes],
     ['class -1', -1],

@@ -8,14 +8,14 @@ export async function checkMethodProgress(subject: MethodConformanceSubject): Pr
   await attributeChecked(subject, { batchSize: 1, onProgress: (done: number, total: number) => reports.push([done, total]) });
   if (reports.length === 0) fail('onProgress was never called; call it after each model call (forEachBatch does).');
   const shown = () => reports.map(([d, t]) => `${d}/${t}`).join(', ');
-  const total = reports[0][1];
+  const total = reports[0]![1];
   if (!(Number.isFinite(total) && total > 0)) fail(`onProgress reported a total of ${total}; it must be a positive number (${shown()}).`);
   reports.forEach(([done, t], i) => {
     if (t !== total) fail(`onProgress changed its total from ${total} to ${t} (${shown()}).`);
     if (!(done >= 0 && done <= total)) fail(`onProgress reported ${done} done of ${total} (${shown()}).`);
-    if (i > 0 && done < reports[i - 1][0]) fail(`onProgress went back from ${reports[i - 1][0]} to ${done} (${shown()}).`);
+    if (i > 0 && done < reports[i - 1]![0]) fail(`onProgress went back from ${reports[i - 1]![0]} to ${done} (${shown()}).`);
   });
-  const [last] = reports[reports.length - 1];
+  const [last] = reports[reports.length - 1]!;
   if (last !== total) fail(`The last onProgress report is ${last} of ${total}; report done === total when the work is finished (${shown()}).`);
 }
 

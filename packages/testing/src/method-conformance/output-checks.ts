@@ -18,7 +18,7 @@ export async function checkMethodDescription(subject: MethodConformanceSubject):
   if (missing.length > 0) fail(`The subject's model does not provide ${missing.join(', ')}, which '${method.id}' requires; give the suite a model that does.`);
   const fits = input.shape.length === model.inputShape.length && model.inputShape.every((d, i) => d === null || d === input.shape[i]);
   if (!fits) fail(`The subject's input has shape [${input.shape.join(', ')}], which does not fit the model's inputShape [${model.inputShape.map((d) => d ?? '?').join(', ')}].`);
-  if (input.shape[0] < 2) fail(`The subject's input has ${input.shape[0]} example; give at least 2 so that per-example targets and batching can be tested.`);
+  if (input.shape[0]! < 2) fail(`The subject's input has ${input.shape[0]} example; give at least 2 so that per-example targets and batching can be tested.`);
   if (method.plugin !== undefined) {
     const { name, coreVersion } = method.plugin;
     if (typeof name !== 'string' || name === '' || typeof coreVersion !== 'string') {
@@ -37,8 +37,8 @@ function expectedMapShape(subject: MethodConformanceSubject, a: Attribution): re
   if (a.layout === model.layout) return rowShape;
   if (a.layout === 'NHW' && model.layout === 'NCHW') return rowShape.slice(1);
   if (a.layout === 'NHW' && model.layout === 'NHWC') return rowShape.slice(0, 2);
-  if (a.layout === 'NT' && model.layout === 'tokens') return [rowShape[0]];
-  if (a.layout === 'NTD' && model.layout === 'tokens') return [rowShape[0], null];
+  if (a.layout === 'NT' && model.layout === 'tokens') return [rowShape[0]!];
+  if (a.layout === 'NTD' && model.layout === 'tokens') return [rowShape[0]!, null];
   return fail(
     `Maps of layout '${a.layout}' do not describe the input of a model of layout '${model.layout}'; use the model's layout, 'NHW' for images, 'NT'/'NTD' for tokens, or set subject.mapShape when the maps have a shape of their own.`,
   );
@@ -65,7 +65,7 @@ export async function checkMethodOutput(subject: MethodConformanceSubject): Prom
   const { attribution: a } = await attributeChecked(subject, { seed: COMPARISON_SEED });
   const { predicted } = await methodBaseline(subject);
   const what = 'With the default target';
-  checkPairs(a, upTo(subject.input.shape[0]), predicted, `${what} ('predicted')`);
+  checkPairs(a, upTo(subject.input.shape[0]!), predicted, `${what} ('predicted')`);
   checkMapShape(subject, a, what);
   if (a.values.data.every((v) => v === 0)) fail(`${what}, every map is all zeros; the suite's model responds to its input, so a method must find something.`);
 }
@@ -82,7 +82,7 @@ async function separateMaps(subject: MethodConformanceSubject, targets: readonly
  * example; and the map of an example for a class does not depend on what the others are explained for.
  */
 export async function checkMethodTargets(subject: MethodConformanceSubject): Promise<void> {
-  const rows = subject.input.shape[0];
+  const rows = subject.input.shape[0]!;
   const tolerance = subject.tolerance ?? DEFAULT_METHOD_TOLERANCE;
   const { targets, predicted, classes } = await methodBaseline(subject);
   const perExample = Array.from(targets);
@@ -95,23 +95,23 @@ export async function checkMethodTargets(subject: MethodConformanceSubject): Pro
   expectSameMaps(typed.values, plain.values, 0, `${what} as an Int32Array rather than an array`);
 
   const byClass = new Map<number, Attribution>();
-  for (const c of new Set(perExample)) byClass.set(c, c === perExample[0] ? single : (await separateMaps(subject, [c]))[0]);
+  for (const c of new Set(perExample)) byClass.set(c, (c === perExample[0] ? single : (await separateMaps(subject, [c]))[0])!);
   const expected = stackMaps(perExample.map((c, r) => mapOf(byClass.get(c)!, r)));
   expectSameMaps(plain.values, expected, tolerance, `${what}, compared with one call per class`);
 
   if (classes > 1) {
     const { attribution: forPredicted } = await attributeChecked(subject, { seed: COMPARISON_SEED, target: Array.from(predicted) });
-    const same = plain.values.data.every((v, i) => Math.abs(v - forPredicted.values.data[i]) <= 1e-7 * (1 + Math.abs(v)));
+    const same = plain.values.data.every((v, i) => Math.abs(v - forPredicted.values.data[i]!) <= 1e-7 * (1 + Math.abs(v)));
     if (same)
       fail(`The maps for targets [${perExample.join(', ')}] equal those for the predicted classes [${Array.from(predicted).join(', ')}]: the method seems to ignore the target.`);
   }
 }
 
 function topK(logits: TensorData, row: number, k: number): number[] {
-  const classes = logits.shape[1];
+  const classes = logits.shape[1]!;
   const scores = logits.data.subarray(row * classes, (row + 1) * classes);
   return upTo(classes)
-    .sort((a, b) => scores[b] - scores[a] || a - b)
+    .sort((a, b) => scores[b]! - scores[a]! || a - b)
     .slice(0, k);
 }
 
@@ -120,15 +120,15 @@ function topK(logits: TensorData, row: number, k: number): number[] {
  * to the map that a separate call for that class gives.
  */
 export async function checkMethodMultiTargets(subject: MethodConformanceSubject): Promise<void> {
-  const rows = subject.input.shape[0];
+  const rows = subject.input.shape[0]!;
   const tolerance = subject.tolerance ?? DEFAULT_METHOD_TOLERANCE;
   const { classes, logits } = await methodBaseline(subject);
   if (classes < 2) fail('Multi-target checks need a model with at least 2 classes.');
   const pair = [classes - 1, 0];
   const ranked = upTo(rows).map((r) => topK(logits, r, 2));
   const cases: { target: object; label: string; perPair: (r: number, k: number) => number; separate: (number | number[])[] }[] = [
-    { target: { classes: pair }, label: `{ classes: [${pair.join(', ')}] }`, perPair: (_, k) => pair[k], separate: pair },
-    { target: { topK: 2 }, label: '{ topK: 2 }', perPair: (r, k) => ranked[r][k], separate: [0, 1].map((k) => ranked.map((t) => t[k])) },
+    { target: { classes: pair }, label: `{ classes: [${pair.join(', ')}] }`, perPair: (_, k) => pair[k]!, separate: pair },
+    { target: { topK: 2 }, label: '{ topK: 2 }', perPair: (r, k) => ranked[r]![k]!, separate: [0, 1].map((k) => ranked.map((t) => t[k]!)) },
   ];
   for (const c of cases) {
     const { attribution: multi } = await attributeChecked(subject, { seed: COMPARISON_SEED, target: c.target });
@@ -141,7 +141,7 @@ export async function checkMethodMultiTargets(subject: MethodConformanceSubject)
     );
     checkMapShape(subject, multi, `With target ${c.label}`);
     const separate = await separateMaps(subject, c.separate);
-    const expected = stackMaps(examples.map((r, i) => mapOf(separate[i % 2], r)));
+    const expected = stackMaps(examples.map((r, i) => mapOf(separate[i % 2]!, r)));
     expectSameMaps(multi.values, expected, tolerance, `With target ${c.label}, compared with separate calls for each class`);
   }
 }

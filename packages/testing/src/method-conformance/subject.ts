@@ -154,7 +154,7 @@ export function checkAttributionStructure(subject: MethodConformanceSubject, a: 
     if (!(a[name] instanceof Int32Array)) fail(`${what}: attribution.${name} must be an Int32Array; got ${Object.prototype.toString.call(a[name])}.`);
     if (a[name].length !== v.shape[0]) fail(`${what}: attribution.${name} has ${a[name].length} entries for ${v.shape[0]} maps; give one per map.`);
   }
-  const rows = subject.input.shape[0];
+  const rows = subject.input.shape[0]!;
   const stray = a.examples.findIndex((e) => e < 0 || e >= rows);
   if (stray >= 0) fail(`${what}: attribution.examples[${stray}] is ${a.examples[stray]}, not a row of the ${rows}-example input.`);
   if (typeof a.meta !== 'object' || a.meta === null) fail(`${what}: attribution.meta must be an object (parameters used, model calls...).`);
@@ -235,7 +235,7 @@ export async function methodBaseline(subject: MethodConformanceSubject): Promise
   const known = byInput.get(subject.input);
   if (known) return known;
   const { logits } = await subject.model.run({ input: subject.input, outputs: ['logits'] });
-  const classes = logits.shape[1];
+  const classes = logits.shape[1]!;
   const predicted = argmaxRows(logits);
   const targets = Int32Array.from(predicted, (p, r) => (classes > 1 ? (p + 1 + (r % (classes - 1))) % classes : 0));
   const result = { logits, classes, predicted, targets };
@@ -245,7 +245,7 @@ export async function methodBaseline(subject: MethodConformanceSubject): Promise
 
 /** Map `index` of an attribution, as a one-map batch. */
 export function mapOf(a: Attribution, index: number): TensorData {
-  const size = a.values.data.length / Math.max(1, a.values.shape[0]);
+  const size = a.values.data.length / Math.max(1, a.values.shape[0]!);
   return { data: a.values.data.subarray(index * size, (index + 1) * size), shape: [1, ...a.values.shape.slice(1)] };
 }
 

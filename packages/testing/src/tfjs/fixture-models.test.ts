@@ -39,6 +39,6 @@ describe('buildFixtureModel', () => {
     const { weights } = await loadCaptumFixture('tabular');
     const { 'l2.bias': _, ...missing } = weights;
     expect(() => buildFixtureModel(tf, 'tabular', missing)).toThrow(/no 'l2.bias'; they have l1.weight, l1.bias, l2.weight/);
-    expect(() => buildFixtureModel(tf, 'tabular', { ...weights, 'l1.bias': weights['l2.bias'] })).toThrow(/'l1.bias' has shape \[3\]; expected \[16\]/);
+    expect(() => buildFixtureModel(tf, 'tabular', { ...weights, 'l1.bias': weights['l2.bias']! })).toThrow(/'l1.bias' has shape \[3\]; expected \[16\]/);
   });
 });

@@ -60,14 +60,14 @@ function smallcnn(tf: Tf, w: Weights): tfjs.LayersModel {
 
 /** PyTorch flattens [C, H, W]; an NHWC model flattens [H, W, C]: reorder the dense kernel's rows to match. */
 function chwRowsToHwc(fcWeight: TensorData, channels: number, height: number, width: number): TensorData {
-  const [units, features] = fcWeight.shape;
+  const [units, features] = fcWeight.shape as [number, number];
   const out = new Float32Array(features * units);
   for (let c = 0; c < channels; c++) {
     for (let h = 0; h < height; h++) {
       for (let x = 0; x < width; x++) {
         const torchIndex = (c * height + h) * width + x;
         const tfIndex = (h * width + x) * channels + c;
-        for (let o = 0; o < units; o++) out[tfIndex * units + o] = fcWeight.data[o * features + torchIndex];
+        for (let o = 0; o < units; o++) out[tfIndex * units + o] = fcWeight.data[o * features + torchIndex]!;
       }
     }
   }

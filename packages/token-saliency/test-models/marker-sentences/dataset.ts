@@ -83,7 +83,7 @@ export interface SentenceOptions {
 /** Sentences of 5 to 10 words (plus the spurious token when drawn), classes balanced. */
 export function generateSentences(options: SentenceOptions): Sentence[] {
   const rng = createRng(options.seed);
-  const pick = <T>(list: readonly T[]) => list[rng.int(list.length)];
+  const pick = <T>(list: readonly T[]) => list[rng.int(list.length)]!;
   const sentences: Sentence[] = [];
   for (let n = 0; n < options.count; n++) {
     const label = (n % 2) as 0 | 1;
@@ -102,7 +102,7 @@ export function generateSentences(options: SentenceOptions): Sentence[] {
     if (rng.uniform() < options.spuriousRate[label]) {
       spurious = rng.int(tokens.length + 1);
       tokens.splice(spurious, 0, SPURIOUS_TOKEN);
-      for (let i = 0; i < markers.length; i++) if (markers[i] >= spurious) markers[i]++;
+      for (let i = 0; i < markers.length; i++) if (markers[i]! >= spurious) markers[i]!++;
     }
     while (tokens.length < SEQUENCE_LENGTH) tokens.push(PAD);
     sentences.push({ label, tokens, ids: tokens.map((t) => ID.get(t)!), markers: markers.sort((a, b) => a - b), spurious });
