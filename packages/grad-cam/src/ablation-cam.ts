@@ -1,6 +1,6 @@
 import { CapabilityError, checkLogitRows, type Method, rowSize, ShapeError } from '@salience/core';
 import { type CamOptions, camMethod, checkTargetClasses, layerGeometry, pairRows } from './cam-method.js';
-import { scoresOf, storeChannelScores } from './channel-scores.js';
+import { examplesOnce, scoresOf, storeChannelScores } from './channel-scores.js';
 import type { FeatureMapGeometry } from './class-activation-map.js';
 import { weightedChannelSum } from './elementwise-cam.js';
 
@@ -58,14 +58,7 @@ export const ablationCam: Method<CamOptions> = camMethod({
   async layerMaps(request) {
     const { call, input, examples, targets, layer, channelsFirst } = request;
     const pairs = examples.length;
-    // The examples that have maps, each once; pairs of the k-th are pairsOf[k].
-    const used = [...new Set(examples)].sort((a, b) => a - b);
-    const slot = new Map(used.map((e, k) => [e, k]));
-    const pairsOf: number[][] = used.map(() => []);
-    examples.forEach((e, p) => {
-      pairsOf[slot.get(e)!]!.push(p);
-    });
-    const usedRows = Int32Array.from(used);
+    const { used, slot, pairsOf, usedRows } = examplesOnce(examples);
 
     // 1. The layer's raw output (as the model gives it: a token layer stays [T, C]) and the score of every pair.
     let geometry: FeatureMapGeometry | undefined;

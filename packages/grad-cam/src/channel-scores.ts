@@ -8,6 +8,17 @@ export function scoresOf(logits: TensorData, rows: Int32Array, classes: Int32Arr
   return objectiveAndLogitGradient(gatherRows(logits, rows), classes, forPairs).values;
 }
 
+/** The examples that have maps, each once and in order (`used`, as rows in `usedRows`); the pairs of the k-th are `pairsOf[k]`, its slot `slot.get(example)`. */
+export function examplesOnce(examples: Int32Array): { used: number[]; slot: Map<number, number>; pairsOf: number[][]; usedRows: Int32Array } {
+  const used = [...new Set(examples)].sort((a, b) => a - b);
+  const slot = new Map(used.map((e, k) => [e, k]));
+  const pairsOf: number[][] = used.map(() => []);
+  examples.forEach((e, p) => {
+    pairsOf[slot.get(e)!]!.push(p);
+  });
+  return { used, slot, pairsOf, usedRows: Int32Array.from(used) };
+}
+
 /** Where a channel sweep's rows come from and what each example's targets are. */
 export interface ChannelSweep {
   /** The sweep's first row in this batch: row i is example slot floor(i / channels), channel i % channels. */

@@ -1,6 +1,6 @@
-import { checkLogitRows, type Method, rowSize, ShapeError, type TensorData } from '@salience/core';
+import { checkLogitRows, type Method, rowSize, ShapeError } from '@salience/core';
 import { type CamOptions, camMethod, checkTargetClasses, layerGeometry, pairRows } from './cam-method.js';
-import { storeChannelScores } from './channel-scores.js';
+import { examplesOnce, storeChannelScores } from './channel-scores.js';
 import type { FeatureMapGeometry } from './class-activation-map.js';
 import { weightedChannelSum } from './elementwise-cam.js';
 
@@ -67,14 +67,7 @@ export const scoreCam: Method<CamOptions> = camMethod({
   async layerMaps(request) {
     const { call, model, input, examples, targets, layer, batchSize, channelsFirst } = request;
     const pairs = examples.length;
-    // The examples that have maps, each once; pairs of the k-th are pairsOf[k].
-    const used = [...new Set(examples)].sort((a, b) => a - b);
-    const slot = new Map(used.map((e, k) => [e, k]));
-    const pairsOf: number[][] = used.map(() => []);
-    examples.forEach((e, p) => {
-      pairsOf[slot.get(e)!]!.push(p);
-    });
-    const usedRows = Int32Array.from(used);
+    const { used, slot, pairsOf, usedRows } = examplesOnce(examples);
 
     // 1. The layer's activations of every used example.
     let geometry: FeatureMapGeometry | undefined;
