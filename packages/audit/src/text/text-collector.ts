@@ -1,5 +1,6 @@
 import { OptionError } from '@salience/core';
 import { spearman } from '@salience/sanity-checks/metrics';
+import type { ExampleFacts } from '../audit-batch.js';
 import { RankedList } from '../ranked-list.js';
 import type { TextAuditRecord } from './text-record.js';
 import { findTokenReliance, type LabelAssociation, resolveTextFindingOptions, type TextFinding, type TextFindingOptions } from './token-findings.js';
@@ -33,13 +34,7 @@ export interface TextMethodSummary {
 }
 
 /** An example as the report shows it: its tokens and one method's scores. */
-export interface ConcentratedExample {
-  readonly index: number;
-  readonly name: string;
-  readonly label: number | null;
-  readonly predicted: number;
-  readonly probability: number;
-  readonly target: number;
+export interface ConcentratedExample extends Omit<ExampleFacts, 'image'> {
   /** The tokens as they read. */
   readonly tokens: readonly string[];
   readonly scores: Float32Array;
