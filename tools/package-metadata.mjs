@@ -18,8 +18,8 @@
 // With --check nothing is written; it exits 1 and names the packages that are out of date and
 // which of their fields are missing or differ (`pnpm release:check` runs it). Either way it checks
 // that typedoc.json excludes exactly the private packages (typedoc documents packages/*), that its
-// source links point into REPOSITORY, and, where the clone has an `origin` remote, that the remote
-// is REPOSITORY: one URL for every package's repository, homepage and bugs, and the API pages.
+// source links point into REPOSITORY, and, where the clone's `origin` remote is on REPOSITORY's host
+// (github.com), that it is REPOSITORY: one URL for every package's repository, homepage and bugs, and the API pages.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -185,7 +185,11 @@ export function urlProblems(root) {
   } catch {
     // No git, or no origin remote (a fresh `git init`, a tarball): REPOSITORY stands alone.
   }
-  if (remote.trim() !== '' && normalizeRemote(remote) !== REPOSITORY)
+  // Only a remote on the host REPOSITORY names is the project's public address; a clone of a
+  // local path, a mirror or a CI checkout has its own origin and says nothing about the URL to publish.
+  const normalized = normalizeRemote(remote.trim());
+  const hostOf = (url) => /^https:\/\/([^/]+)\//.exec(url)?.[1];
+  if (normalized !== '' && hostOf(normalized) === hostOf(REPOSITORY) && normalized !== REPOSITORY)
     problems.push(`the git remote origin is ${remote.trim()} but tools/package-metadata.mjs publishes ${REPOSITORY}; set REPOSITORY to the remote.`);
   return problems;
 }
