@@ -36,6 +36,8 @@ let preparedFor: PlaygroundModel | undefined;
 /** The model whose parameter defaults and layers the method list shows. */
 let choicesFor = '';
 let refreshes = 0;
+/** The latest picture change (decode, then refresh): a run waits for it, so the picture clicked just before Run is the one explained, and its refresh cannot clear the run's results afterwards. */
+let pictureChange: Promise<void> = Promise.resolve();
 let probabilities: Float64Array | undefined;
 let runs: MethodRun[] = [];
 let offered = new Map<BackendName, string | null>();
@@ -222,7 +224,12 @@ function showSamples(): void {
   });
 }
 
-async function pickSample(index: number): Promise<void> {
+function pickSample(index: number): Promise<void> {
+  pictureChange = loadSample(index);
+  return pictureChange;
+}
+
+async function loadSample(index: number): Promise<void> {
   const sample = samples[index]!;
   hook.targets = [];
   picture = { image: await decodeImage(sample.url), name: `${sample.name} (sample ${index})` };
@@ -230,7 +237,12 @@ async function pickSample(index: number): Promise<void> {
   await refreshInput();
 }
 
-async function pickImageFile(file: File): Promise<void> {
+function pickImageFile(file: File): Promise<void> {
+  pictureChange = loadImageFile(file);
+  return pictureChange;
+}
+
+async function loadImageFile(file: File): Promise<void> {
   hook.targets = [];
   try {
     picture = { image: await decodeImage(file), name: file.name };
@@ -458,6 +470,7 @@ function chosenTarget(classes: number): Target {
 
 async function explain(): Promise<void> {
   const status = $('run-status');
+  await pictureChange;
   if (!picture) {
     say(status, 'Pick an image first.', true);
     return;
