@@ -126,6 +126,7 @@ describe('the playground page in Chromium', () => {
   it('runs two methods on webgl and draws the maps that Node computes, within the GPU tolerance', async () => {
     await page.selectOption('#backend', 'webgl');
     await page.click('#samples button[data-sample="2"]');
+    await waitForTargets();
     await chooseMethods(['smoothgrad', 'grad-cam']);
     await page.click('#run');
     const hook = await waitForStatus(['done', 'error', 'cancelled']);
